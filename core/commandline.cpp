@@ -1,0 +1,139 @@
+// Parsing and validation of the command line; no side effects, so it is tested as a table.
+#include "commandline.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QStandardPaths>
+
+namespace {
+
+bool parseHostPort(const QString &text, QHostAddress *address, quint16 *port)
+{
+    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
+    if (colon <= 0)
+        return false;
+    QString host = text.left(colon);
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    if (host == QLatin1String("localhost"))
+        host = QStringLiteral("127.0.0.1");
+    bool ok = false;
+    const uint value = text.mid(colon + 1).toUInt(&ok);
+    if (!ok || value > 65535 || !address->setAddress(host))
+        return false;
+    *port = static_cast<quint16>(value);
+    return true;
+}
+
+bool parsePositive(const QString &text, qint64 *value)
+{
+    bool ok = false;
+    *value = text.toLongLong(&ok);
+    return ok && *value > 0;
+}
+
+} // namespace
+
+QString CommandLine::defaultDataDir()
+{
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation))
+        .filePath(QStringLiteral("ackhook"));
+}
+
+CommandLine CommandLine::parse(const QStringList &arguments)
+{
+    CommandLine result;
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "ackhook accepts webhooks and publishes each to NATS JetStream, answering 200 only after the "
+        "PubAck, 500 when the publish failed or timed out.\nWithout --nats-url it starts its own "
+        "nats-server (JetStream on disk in the data directory)."));
+    const QCommandLineOption help({ QStringLiteral("h"), QStringLiteral("help") }, QStringLiteral("Show this help."));
+    const QCommandLineOption version({ QStringLiteral("v"), QStringLiteral("version") }, QStringLiteral("Show the version."));
+    const QCommandLineOption headless(QStringLiteral("headless"), QStringLiteral("Run without a window; log to stdout."));
+    const QCommandLineOption listen(QStringLiteral("listen"),
+        QStringLiteral("Webhook listener address (default 127.0.0.1:12000)."), QStringLiteral("HOST:PORT"));
+    const QCommandLineOption natsUrl(QStringLiteral("nats-url"),
+        QStringLiteral("NATS server URL(s), comma separated; no embedded server is started."), QStringLiteral("URL"));
+    const QCommandLineOption natsCreds(QStringLiteral("nats-creds"),
+        QStringLiteral("NATS credentials file for --nats-url."), QStringLiteral("FILE"));
+    const QCommandLineOption stream(QStringLiteral("stream"),
+        QStringLiteral("JetStream stream, created if missing (default EVENTS)."), QStringLiteral("NAME"));
+    const QCommandLineOption dataDir(QStringLiteral("data-dir"),
+        QStringLiteral("Data directory (default %1).").arg(defaultDataDir()), QStringLiteral("DIR"));
+    const QCommandLineOption ackTimeout(QStringLiteral("ack-timeout"),
+        QStringLiteral("Milliseconds to wait for the PubAck before answering 500 (default 5000)."), QStringLiteral("MS"));
+    const QCommandLineOption maxInflight(QStringLiteral("max-inflight"),
+        QStringLiteral("Dispatches waiting for their PubAck before answering 429 (default 4096)."), QStringLiteral("N"));
+    const QCommandLineOption maxPayload(QStringLiteral("max-payload"),
+        QStringLiteral("Largest accepted body in bytes; larger ones get 413 (default 1048576)."), QStringLiteral("BYTES"));
+    const QCommandLineOption idleTimeout(QStringLiteral("idle-timeout"),
+        QStringLiteral("Close keep-alive connections idle this many milliseconds (default 30000)."), QStringLiteral("MS"));
+    parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, stream, dataDir, ackTimeout, maxInflight,
+        maxPayload, idleTimeout });
+
+    auto fail = [&](const QString &message) {
+        result.action = Action::Error;
+        result.message = message;
+        return result;
+    };
+
+    if (!parser.parse(arguments))
+        return fail(parser.errorText());
+    if (parser.isSet(help)) {
+        result.action = Action::Help;
+        result.message = parser.helpText();
+        return result;
+    }
+    if (parser.isSet(version)) {
+        result.action = Action::Version;
+        result.message = QStringLiteral("ackhook " ACKHOOK_VERSION);
+        return result;
+    }
+    if (!parser.positionalArguments().isEmpty())
+        return fail(QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first()));
+
+    result.headless = parser.isSet(headless);
+    GatewayConfig &config = result.gateway;
+    if (parser.isSet(listen)
+        && !parseHostPort(parser.value(listen), &config.listenAddress, &config.listenPort))
+        return fail(QStringLiteral("--listen expects HOST:PORT, got '%1'").arg(parser.value(listen)));
+    if (parser.isSet(natsUrl)) {
+        for (const QString &url : parser.value(natsUrl).split(QLatin1Char(','), Qt::SkipEmptyParts))
+            config.natsUrls.append(url.trimmed());
+        if (config.natsUrls.isEmpty())
+            return fail(QStringLiteral("--nats-url is empty"));
+    }
+    config.natsCredentialsFile = parser.value(natsCreds);
+    if (parser.isSet(stream)) {
+        config.stream = parser.value(stream);
+        if (config.stream.isEmpty() || config.stream.contains(QLatin1Char('.'))
+            || config.stream.contains(QLatin1Char(' ')) || config.stream.contains(QLatin1Char('*'))
+            || config.stream.contains(QLatin1Char('>')))
+            return fail(QStringLiteral("--stream must be a name without '.', '*', '>' or spaces"));
+    }
+    result.dataDir = parser.isSet(dataDir) ? parser.value(dataDir) : defaultDataDir();
+
+    qint64 value = 0;
+    if (parser.isSet(ackTimeout)) {
+        if (!parsePositive(parser.value(ackTimeout), &value) || value > 600000)
+            return fail(QStringLiteral("--ack-timeout expects milliseconds between 1 and 600000"));
+        config.ackTimeout = std::chrono::milliseconds(value);
+    }
+    if (parser.isSet(maxInflight)) {
+        if (!parsePositive(parser.value(maxInflight), &value) || value > 1000000)
+            return fail(QStringLiteral("--max-inflight expects a count between 1 and 1000000"));
+        config.maxInFlight = static_cast<int>(value);
+    }
+    if (parser.isSet(maxPayload)) {
+        if (!parsePositive(parser.value(maxPayload), &value) || value > 64 * 1024 * 1024)
+            return fail(QStringLiteral("--max-payload expects bytes between 1 and 67108864 (NATS' own limit is lower by default: 1 MiB)"));
+        config.maxPayload = value;
+    }
+    if (parser.isSet(idleTimeout)) {
+        if (!parsePositive(parser.value(idleTimeout), &value))
+            return fail(QStringLiteral("--idle-timeout expects milliseconds"));
+        config.idleTimeout = std::chrono::milliseconds(value);
+    }
+    return result;
+}

@@ -1,0 +1,164 @@
+// Gateway and GatewayHost: wiring and life cycle of the dispatch core.
+#include "gateway.h"
+#include "dispatcher.h"
+#include "webhookserver.h"
+
+#include <QEventLoop>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcGateway, "ackhook.gateway")
+
+Gateway::Gateway(GatewayConfig config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+{
+}
+
+Gateway::~Gateway()
+{
+    Q_ASSERT_X(!m_server || thread() == QThread::currentThread(), "Gateway", "teardown() first");
+    teardown();
+}
+
+void Gateway::teardown()
+{
+    // Close NATS first: every pending publish resolves while the server can still answer it.
+    if (m_bus)
+        m_bus->close();
+    m_server.reset();
+    m_dispatcher.reset();
+    m_bus.reset();
+    m_log.reset();
+}
+
+bool Gateway::start(QString *error)
+{
+    NatsBus::Options busOptions;
+    busOptions.urls = m_config.natsUrls;
+    busOptions.stream = m_config.stream;
+    busOptions.subjects = m_config.streamSubjects;
+    busOptions.credentialsFile = m_config.natsCredentialsFile;
+    busOptions.pingInterval = m_config.natsPingInterval;
+    m_bus = std::make_unique<NatsBus>(busOptions);
+
+    m_log = std::make_unique<RequestLog>();
+    m_dispatcher = std::make_unique<Dispatcher>(m_bus.get(), Dispatcher::Options { m_config.ackTimeout, m_config.maxInFlight });
+
+    WebhookServer::Options serverOptions;
+    serverOptions.address = m_config.listenAddress;
+    serverOptions.port = m_config.listenPort;
+    serverOptions.endpoints = m_config.endpoints;
+    serverOptions.http.limits.maxBodyBytes = m_config.maxPayload;
+    serverOptions.http.idleTimeout = m_config.idleTimeout;
+    serverOptions.http.headerTimeout = m_config.headerTimeout;
+    m_server = std::make_unique<WebhookServer>(m_dispatcher.get(), m_log.get(), serverOptions);
+
+    // The atomic mirror lets other threads read the in-flight count without a queued call.
+    connect(m_log.get(), &RequestLog::recordsReady, this, [this] { m_inFlight.store(m_dispatcher->inFlight()); });
+
+    if (!m_bus->start(error))
+        return false;
+    return m_server->listen(error);
+}
+
+quint16 Gateway::port() const
+{
+    return m_server ? m_server->port() : 0;
+}
+
+int Gateway::inFlight() const
+{
+    return m_inFlight.load();
+}
+
+void Gateway::shutdown()
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    qCInfo(lcGateway) << "shutting down:" << m_dispatcher->inFlight() << "dispatches in flight";
+    m_server->stopListening();
+    connect(m_dispatcher.get(), &Dispatcher::drained, this, &Gateway::finishShutdown, Qt::QueuedConnection);
+    m_dispatcher->stopAccepting();
+}
+
+void Gateway::finishShutdown()
+{
+    m_bus->close();
+    m_log->flush();
+    qCInfo(lcGateway) << "stopped; every request was answered";
+    Q_EMIT stopped();
+}
+
+// ---- GatewayHost -----------------------------------------------------------------------------
+
+GatewayHost::GatewayHost(GatewayConfig config, QObject *parent)
+    : QObject(parent)
+    , m_gateway(std::make_unique<Gateway>(std::move(config)))
+{
+    m_thread.setObjectName(QStringLiteral("ackhook-server"));
+    m_gateway->moveToThread(&m_thread);
+}
+
+GatewayHost::~GatewayHost()
+{
+    shutdownAndWait();
+}
+
+bool GatewayHost::start(QString *error)
+{
+    m_thread.start();
+    bool ok = false;
+    QString message;
+    Gateway *gateway = m_gateway.get();
+    QMetaObject::invokeMethod(
+        gateway, [&] { ok = gateway->start(&message); }, Qt::BlockingQueuedConnection);
+    if (!ok) {
+        if (error)
+            *error = message;
+        QMetaObject::invokeMethod(gateway, &Gateway::teardown, Qt::BlockingQueuedConnection);
+        m_thread.quit();
+        m_thread.wait();
+        m_gateway.reset();
+        return false;
+    }
+    m_port = gateway->port();
+    connect(gateway->requestLog(), &RequestLog::recordsReady, this, &GatewayHost::recordsReady);
+    connect(gateway->bus(), &NatsBus::stateChanged, this, &GatewayHost::natsStateChanged);
+    connect(gateway, &Gateway::stopped, this, &GatewayHost::onGatewayStopped);
+    return true;
+}
+
+void GatewayHost::shutdown()
+{
+    if (m_gateway && m_thread.isRunning())
+        QMetaObject::invokeMethod(m_gateway.get(), &Gateway::shutdown, Qt::QueuedConnection);
+}
+
+void GatewayHost::onGatewayStopped()
+{
+    if (!m_gateway)
+        return;
+    // Destroy the parts on their own thread, where their sockets and timers live; the bare
+    // Gateway object can then be destroyed here once that thread has finished.
+    QMetaObject::invokeMethod(m_gateway.get(), &Gateway::teardown, Qt::BlockingQueuedConnection);
+    m_thread.quit();
+    m_thread.wait();
+    m_gateway.reset();
+    Q_EMIT stopped();
+}
+
+void GatewayHost::shutdownAndWait()
+{
+    if (!m_gateway)
+        return;
+    if (!m_thread.isRunning()) { // never started
+        m_gateway.reset();
+        return;
+    }
+    QEventLoop loop;
+    connect(this, &GatewayHost::stopped, &loop, &QEventLoop::quit);
+    shutdown();
+    if (m_gateway)
+        loop.exec();
+}

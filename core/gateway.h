@@ -1,0 +1,85 @@
+// Gateway: NatsBus + Dispatcher + WebhookServer + RequestLog, living together on the server thread.
+#pragma once
+
+#include "gatewayconfig.h"
+#include "natsbus.h"
+#include "requestlog.h"
+
+#include <QObject>
+#include <QThread>
+
+#include <memory>
+
+class Dispatcher;
+class WebhookServer;
+
+class Gateway : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Gateway(GatewayConfig config, QObject *parent = nullptr);
+    ~Gateway() override;
+
+    // Call on the gateway's own thread.
+    bool start(QString *error);
+    // Graceful: stop accepting, answer everything in flight, close NATS; stopped() follows.
+    void shutdown();
+    // Destroys the parts (on the gateway's thread); the Gateway itself may then die on any thread.
+    void teardown();
+
+    const GatewayConfig &config() const { return m_config; }
+    quint16 port() const;
+    NatsBus *bus() const { return m_bus.get(); }
+    Dispatcher *dispatcher() const { return m_dispatcher.get(); }
+    RequestLog *requestLog() const { return m_log.get(); }
+    int inFlight() const; // safe from any thread
+
+Q_SIGNALS:
+    void stopped();
+
+private:
+    void finishShutdown();
+
+    GatewayConfig m_config;
+    // unique_ptr rather than QObject children: teardown order matters (the server's pending
+    // answers reference the dispatcher, whose completions reference the server), so it is explicit.
+    std::unique_ptr<RequestLog> m_log;
+    std::unique_ptr<NatsBus> m_bus;
+    std::unique_ptr<Dispatcher> m_dispatcher;
+    std::unique_ptr<WebhookServer> m_server;
+    std::atomic<int> m_inFlight { 0 };
+    bool m_shuttingDown = false;
+};
+
+// GatewayHost: owns a Gateway running in its own QThread, from the thread that creates it.
+class GatewayHost : public QObject
+{
+    Q_OBJECT
+public:
+    explicit GatewayHost(GatewayConfig config, QObject *parent = nullptr);
+    ~GatewayHost() override; // shuts down and waits if still running
+
+    // Blocks until the gateway listens (true) or failed to start (false, *error set).
+    bool start(QString *error);
+    // Asynchronous graceful shutdown; stopped() follows on this thread.
+    void shutdown();
+    // Blocking shutdown (for destructors and tests).
+    void shutdownAndWait();
+
+    bool isRunning() const { return m_thread.isRunning(); }
+    quint16 port() const { return m_port; }
+    // For queued connections to its signals and for thread-safe reads (counters, inFlight).
+    Gateway *gateway() const { return m_gateway.get(); }
+
+Q_SIGNALS:
+    void stopped();
+    void recordsReady(const RequestRecordBatch &batch);
+    void natsStateChanged(NatsBus::State state);
+
+private:
+    void onGatewayStopped();
+
+    QThread m_thread;
+    std::unique_ptr<Gateway> m_gateway;
+    quint16 m_port = 0;
+};

@@ -1,0 +1,25 @@
+// GatewayConfig: every setting of the dispatch core, filled from the command line.
+#pragma once
+
+#include "webhookserver.h"
+
+#include <QHostAddress>
+#include <QStringList>
+
+#include <chrono>
+
+struct GatewayConfig {
+    QHostAddress listenAddress = QHostAddress::LocalHost;
+    quint16 listenPort = 12000;
+    QStringList natsUrls; // empty: the caller must fill it (embedded server or --nats-url)
+    QString natsCredentialsFile;
+    QString stream = QStringLiteral("EVENTS");
+    QStringList streamSubjects { QStringLiteral("ackhook.>") };
+    std::chrono::milliseconds ackTimeout { 5000 };
+    int maxInFlight = 4096;
+    qint64 maxPayload = 1024 * 1024;
+    std::chrono::milliseconds idleTimeout { 30000 };
+    std::chrono::milliseconds headerTimeout { 10000 };
+    std::chrono::milliseconds natsPingInterval { 2000 };
+    QList<Endpoint> endpoints { { "/webhook", "ackhook.webhook" } };
+};

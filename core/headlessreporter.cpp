@@ -1,0 +1,60 @@
+// HeadlessReporter: log lines written a batch at a time (one write per batch, not per request).
+#include "headlessreporter.h"
+#include "gateway.h"
+
+#include <QDateTime>
+
+HeadlessReporter::HeadlessReporter(const Gateway *gateway, FILE *out, int statsIntervalMs, QObject *parent)
+    : QObject(parent)
+    , m_gateway(gateway)
+    , m_out(out)
+{
+    m_uptime.start();
+    m_statsTimer.setInterval(statsIntervalMs);
+    connect(&m_statsTimer, &QTimer::timeout, this, &HeadlessReporter::writeStats);
+    m_statsTimer.start();
+}
+
+QByteArray HeadlessReporter::formatRecord(const RequestRecord &record)
+{
+    QByteArray line = QDateTime::fromMSecsSinceEpoch(record.receivedMs, Qt::UTC)
+                          .toString(Qt::ISODateWithMs)
+                          .toLatin1();
+    line += ' ' + QByteArray::number(record.status) + ' ' + record.method + ' ' + record.path;
+    line += ' ' + QByteArray::number(record.latencyUs / 1000.0, 'f', 1) + "ms";
+    line += ' ' + QByteArray::number(record.requestBytes) + 'B';
+    if (!record.key.isEmpty())
+        line += " key=" + record.key.toUtf8() + (record.keyGenerated ? " (generated)" : "");
+    if (record.seq)
+        line += " seq=" + QByteArray::number(record.seq);
+    if (record.duplicate)
+        line += " duplicate";
+    if (!record.reason.isEmpty())
+        line += " reason=" + record.reason.toUtf8();
+    line += '\n';
+    return line;
+}
+
+void HeadlessReporter::writeRecords(const RequestRecordBatch &batch)
+{
+    QByteArray text;
+    text.reserve(batch.size() * 96);
+    for (const RequestRecord &record : batch)
+        text += formatRecord(record);
+    std::fwrite(text.constData(), 1, static_cast<size_t>(text.size()), m_out);
+    std::fflush(m_out);
+}
+
+void HeadlessReporter::writeStats()
+{
+    const RequestCounters c = m_gateway->requestLog() ? m_gateway->requestLog()->counters() : RequestCounters {};
+    const double seconds = m_statsTimer.interval() / 1000.0;
+    const QByteArray line = "stats: uptime=" + QByteArray::number(m_uptime.elapsed() / 1000) + "s requests="
+        + QByteArray::number(c.requests) + " 2xx=" + QByteArray::number(c.ok) + " 5xx="
+        + QByteArray::number(c.failed) + " 4xx=" + QByteArray::number(c.rejected) + " in_flight="
+        + QByteArray::number(m_gateway->inFlight()) + " rate="
+        + QByteArray::number((c.requests - m_lastRequests) / seconds, 'f', 0) + "/s\n";
+    m_lastRequests = c.requests;
+    std::fwrite(line.constData(), 1, static_cast<size_t>(line.size()), m_out);
+    std::fflush(m_out);
+}

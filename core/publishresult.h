@@ -1,0 +1,38 @@
+// PublishResult: how one dispatch to JetStream ended, and the failure reasons a client can see.
+#pragma once
+
+#include <QMetaType>
+#include <QString>
+
+enum class FailureReason {
+    None,
+    Disconnected, // NATS not connected, or the connection dropped before the ack
+    Timeout, // no PubAck within the ack timeout
+    Nack, // JetStream answered with an error (stream full, wrong expected seq, ...)
+    NoResponders, // no stream listens on the subject
+    Overloaded, // too many dispatches in flight (answered 429)
+    ShuttingDown, // ackhook is stopping and takes no new work
+    PublishError, // the client library refused the publish
+};
+
+QString failureReasonName(FailureReason reason);
+
+struct PublishResult {
+    bool acked = false;
+    QString stream;
+    quint64 seq = 0;
+    bool duplicate = false;
+    FailureReason reason = FailureReason::None;
+    QString detail; // human readable, for logs and the JSON "error" field
+
+    static PublishResult ack(QString stream, quint64 seq, bool duplicate)
+    {
+        return { true, std::move(stream), seq, duplicate, FailureReason::None, {} };
+    }
+    static PublishResult failure(FailureReason reason, QString detail)
+    {
+        return { false, {}, 0, false, reason, std::move(detail) };
+    }
+};
+
+Q_DECLARE_METATYPE(PublishResult)

@@ -1,0 +1,193 @@
+// WebhookServer: status codes of DESIGN.md section 2 for the webhook listener.
+#include "webhookserver.h"
+#include "dispatcher.h"
+#include "requestlog.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+
+namespace {
+
+const QByteArray AllowWebhook = "OPTIONS, POST";
+const QByteArray AllowHealth = "GET, HEAD";
+
+// Headers forwarded to NATS: the payload's type and the CloudEvents attributes (binary mode).
+// Everything else (Authorization, cookies, signatures, ...) stays out of the stream.
+HeaderList publishedHeaders(const HttpRequest &request)
+{
+    HeaderList headers;
+    for (const auto &[name, value] : request.headers) {
+        if (name.compare("content-type", Qt::CaseInsensitive) == 0)
+            headers.append({ "Content-Type", value });
+        else if (name.size() > 3 && name.first(3).compare("ce-", Qt::CaseInsensitive) == 0)
+            headers.append({ name.toLower(), value });
+    }
+    return headers;
+}
+
+int statusFor(FailureReason reason)
+{
+    switch (reason) {
+    case FailureReason::None:
+        return 200;
+    case FailureReason::Overloaded:
+        return 429;
+    case FailureReason::ShuttingDown:
+        return 503;
+    default:
+        return 500;
+    }
+}
+
+} // namespace
+
+WebhookServer::WebhookServer(Dispatcher *dispatcher, RequestLog *log, Options options, QObject *parent)
+    : QObject(parent)
+    , m_dispatcher(dispatcher)
+    , m_log(log)
+    , m_options(std::move(options))
+    , m_listener(new HttpListener(m_options.http, this))
+{
+    m_listener->setRequestHandler(
+        [this](HttpRequest &&request, const HttpResponder &responder) { handle(std::move(request), responder); });
+    m_listener->setProtocolErrorObserver([this](const HttpRequest &partial, int status, const QString &message) {
+        RequestRecord record;
+        record.receivedMs = QDateTime::currentMSecsSinceEpoch();
+        record.method = partial.method;
+        record.path = partial.path;
+        record.status = status;
+        record.requestBytes = partial.body.size();
+        record.reason = message;
+        record.remote = partial.peer.toString();
+        m_log->append(std::move(record));
+    });
+}
+
+bool WebhookServer::listen(QString *error)
+{
+    if (m_listener->listen(m_options.address, m_options.port))
+        return true;
+    if (error)
+        *error = QStringLiteral("cannot listen on %1:%2: %3")
+                     .arg(m_options.address.toString())
+                     .arg(m_options.port)
+                     .arg(m_listener->errorString());
+    return false;
+}
+
+quint16 WebhookServer::port() const
+{
+    return m_listener->serverPort();
+}
+
+QHostAddress WebhookServer::address() const
+{
+    return m_listener->serverAddress();
+}
+
+void WebhookServer::stopListening()
+{
+    m_listener->closeIdleConnections();
+}
+
+void WebhookServer::answer(
+    const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response, RequestRecord record)
+{
+    responder.respond(response);
+    record.receivedMs = QDateTime::currentMSecsSinceEpoch() - request.received.elapsed();
+    record.method = request.method;
+    record.path = request.path;
+    record.status = response.status;
+    record.latencyUs = request.received.nsecsElapsed() / 1000;
+    record.requestBytes = request.body.size();
+    record.remote = request.peer.toString();
+    m_log->append(std::move(record));
+}
+
+void WebhookServer::handle(HttpRequest &&request, const HttpResponder &responder)
+{
+    if (request.path == "/health") {
+        if (request.method == "GET" || request.method == "HEAD") {
+            answer(request, responder, HttpResponse::text(200, "OK\n"), {});
+        } else {
+            HttpResponse response = HttpResponse::error(405, QStringLiteral("use GET on /health"));
+            response.headers.append({ "Allow", AllowHealth });
+            answer(request, responder, response, {});
+        }
+        return;
+    }
+    for (const Endpoint &endpoint : std::as_const(m_options.endpoints)) {
+        if (endpoint.path == request.path) {
+            handleWebhook(endpoint, std::move(request), responder);
+            return;
+        }
+    }
+    answer(request, responder,
+        HttpResponse::error(404, QStringLiteral("no webhook endpoint at %1").arg(QString::fromUtf8(request.path))),
+        {});
+}
+
+void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&request, const HttpResponder &responder)
+{
+    if (request.method == "OPTIONS") {
+        // CloudEvents HTTP webhook abuse protection (validation handshake).
+        HttpResponse response;
+        response.status = 200;
+        QByteArray origin = request.header("webhook-request-origin");
+        response.headers.append({ "Allow", AllowWebhook });
+        if (!origin.isEmpty()) {
+            response.headers.append({ "WebHook-Allowed-Origin", origin });
+            response.headers.append({ QByteArray("WebHook-Allowed-Rate"), QByteArray("*") });
+        }
+        answer(request, responder, response, {});
+        return;
+    }
+    if (request.method != "POST") {
+        HttpResponse response = HttpResponse::error(405,
+            QStringLiteral("%1 accepts POST, not %2")
+                .arg(QString::fromUtf8(endpoint.path), QString::fromLatin1(request.method)));
+        response.headers.append({ "Allow", AllowWebhook });
+        answer(request, responder, response, {});
+        return;
+    }
+
+    const IdempotencyKey key = IdempotencyKey::extract(request.headers, request.body, m_options.keyHeaders);
+    if (!key.isValid()) {
+        answer(request, responder, HttpResponse::error(400, key.error), {});
+        return;
+    }
+
+    OutgoingEvent event;
+    event.subject = endpoint.subject;
+    event.msgId = key.value;
+    event.body = request.body;
+    event.headers = publishedHeaders(request);
+
+    RequestRecord record;
+    record.key = QString::fromLatin1(key.value);
+    record.keyGenerated = key.generated;
+
+    // The request moves into the completion: it is answered when the dispatch resolves.
+    m_dispatcher->dispatch(event,
+        [this, request = std::move(request), responder, record = std::move(record)](
+            const PublishResult &result) mutable {
+            const QJsonValue id = record.key;
+            HttpResponse response;
+            if (result.acked) {
+                response = HttpResponse::json(200,
+                    QJsonObject { { QStringLiteral("stream"), result.stream },
+                        { QStringLiteral("seq"), static_cast<qint64>(result.seq) },
+                        { QStringLiteral("duplicate"), result.duplicate }, { QStringLiteral("id"), id } });
+                record.seq = result.seq;
+                record.duplicate = result.duplicate;
+            } else {
+                const QString reason = failureReasonName(result.reason);
+                response = HttpResponse::error(statusFor(result.reason),
+                    QStringLiteral("event not confirmed by NATS JetStream: ") + result.detail,
+                    QJsonObject { { QStringLiteral("reason"), reason }, { QStringLiteral("id"), id } });
+                response.headers.append({ "Retry-After", QByteArray::number(m_options.retryAfterSeconds) });
+                record.reason = reason;
+            }
+            answer(request, responder, response, std::move(record));
+        });
+}
