@@ -35,6 +35,7 @@ void Dispatcher::dispatch(const OutgoingEvent &event, Completion done)
 
     const quint64 token = m_nextToken++;
     m_pending.emplace(token, Pending { std::move(done) });
+    m_inFlight.store(static_cast<int>(m_pending.size()), std::memory_order_relaxed);
     m_deadlines.emplace_back(Clock::now() + m_options.ackTimeout, token);
     if (auto failed = m_publisher->publishAsync(token, event, m_options.ackTimeout))
         resolve(token, *failed);
@@ -65,6 +66,7 @@ void Dispatcher::resolve(quint64 token, const PublishResult &result)
         return;
     Completion done = std::move(it->second.done);
     m_pending.erase(it);
+    m_inFlight.store(static_cast<int>(m_pending.size()), std::memory_order_relaxed);
     done(result);
     if (!m_accepting && m_pending.empty())
         Q_EMIT drained();

@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -32,7 +33,7 @@ public:
     void stopAccepting();
     bool isAccepting() const { return m_accepting; }
 
-    int inFlight() const { return static_cast<int>(m_pending.size()); }
+    int inFlight() const { return m_inFlight.load(std::memory_order_relaxed); } // safe from any thread
     quint64 lateReports() const { return m_lateReports; }
     const Options &options() const { return m_options; }
 
@@ -57,4 +58,5 @@ private:
     quint64 m_nextToken = 1;
     quint64 m_lateReports = 0;
     bool m_accepting = true;
+    std::atomic<int> m_inFlight { 0 };
 };

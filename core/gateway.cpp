@@ -53,9 +53,6 @@ bool Gateway::start(QString *error)
     serverOptions.http.headerTimeout = m_config.headerTimeout;
     m_server = std::make_unique<WebhookServer>(m_dispatcher.get(), m_log.get(), serverOptions);
 
-    // The atomic mirror lets other threads read the in-flight count without a queued call.
-    connect(m_log.get(), &RequestLog::recordsReady, this, [this] { m_inFlight.store(m_dispatcher->inFlight()); });
-
     if (!m_bus->start(error))
         return false;
     return m_server->listen(error);
@@ -68,7 +65,7 @@ quint16 Gateway::port() const
 
 int Gateway::inFlight() const
 {
-    return m_inFlight.load();
+    return m_dispatcher ? m_dispatcher->inFlight() : 0;
 }
 
 void Gateway::shutdown()

@@ -47,7 +47,6 @@ private:
     std::unique_ptr<NatsBus> m_bus;
     std::unique_ptr<Dispatcher> m_dispatcher;
     std::unique_ptr<WebhookServer> m_server;
-    std::atomic<int> m_inFlight { 0 };
     bool m_shuttingDown = false;
 };
 

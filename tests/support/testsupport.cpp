@@ -1,0 +1,241 @@
+// Test support implementation.
+#include "testsupport.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QTcpServer>
+#include <QThread>
+
+#include <nats/nats.h>
+
+#include <csignal>
+
+namespace TestSupport {
+
+QByteArray HttpReply::header(QByteArrayView name) const
+{
+    return headerValue(headers, name);
+}
+
+QJsonObject HttpReply::json() const
+{
+    return QJsonDocument::fromJson(body).object();
+}
+
+QByteArray rawRequest(const QByteArray &method, const QByteArray &path, const QByteArray &body,
+    const HeaderList &headers, bool keepAlive)
+{
+    QByteArray out = method + ' ' + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    bool framed = false;
+    for (const auto &[name, value] : headers) {
+        out += name + ": " + value + "\r\n";
+        framed = framed || name.compare("transfer-encoding", Qt::CaseInsensitive) == 0
+            || name.compare("content-length", Qt::CaseInsensitive) == 0;
+    }
+    if (!framed && (!body.isEmpty() || method == "POST" || method == "PUT"))
+        out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    if (!keepAlive)
+        out += "Connection: close\r\n";
+    out += "\r\n" + body;
+    return out;
+}
+
+HttpClient::HttpClient(quint16 port, int timeoutMs)
+    : m_socket(std::make_unique<QTcpSocket>())
+{
+    m_socket->connectToHost(QHostAddress::LocalHost, port);
+    m_socket->waitForConnected(timeoutMs);
+}
+
+void HttpClient::send(const QByteArray &bytes)
+{
+    m_socket->write(bytes);
+    m_socket->flush();
+}
+
+std::optional<HttpReply> HttpClient::tryParse(bool headRequest)
+{
+    const qsizetype headEnd = m_buffer.indexOf("\r\n\r\n");
+    if (headEnd < 0)
+        return std::nullopt;
+    const QList<QByteArray> lines = m_buffer.left(headEnd).split('\n');
+    HttpReply reply;
+    const QList<QByteArray> statusLine = lines.first().trimmed().split(' ');
+    reply.status = statusLine.size() > 1 ? statusLine.at(1).toInt() : 0;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const qsizetype colon = lines[i].indexOf(':');
+        reply.headers.append({ lines[i].left(colon).trimmed(), lines[i].mid(colon + 1).trimmed() });
+    }
+    const qsizetype length = headRequest || reply.status == 100 ? 0 : reply.header("content-length").toLongLong();
+    if (m_buffer.size() < headEnd + 4 + length)
+        return std::nullopt;
+    reply.body = m_buffer.mid(headEnd + 4, length);
+    m_buffer.remove(0, headEnd + 4 + length);
+    return reply;
+}
+
+std::optional<HttpReply> HttpClient::readReply(int timeoutMs, bool headRequest)
+{
+    const QDeadlineTimer deadline(timeoutMs);
+    for (;;) {
+        m_buffer += m_socket->readAll();
+        if (auto reply = tryParse(headRequest)) {
+            if (reply->status == 100)
+                continue; // interim answer to Expect: 100-continue
+            return reply;
+        }
+        if (deadline.hasExpired() || m_socket->state() != QAbstractSocket::ConnectedState)
+            return std::nullopt;
+        m_socket->waitForReadyRead(static_cast<int>(qMin<qint64>(100, qMax<qint64>(1, deadline.remainingTime()))));
+    }
+}
+
+bool HttpClient::waitForClose(int timeoutMs)
+{
+    const QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (m_socket->state() == QAbstractSocket::UnconnectedState)
+            return true;
+        m_buffer += m_socket->readAll();
+        if (!m_socket->waitForReadyRead(50) && m_socket->state() == QAbstractSocket::UnconnectedState)
+            return true;
+    }
+    return m_socket->state() == QAbstractSocket::UnconnectedState;
+}
+
+std::optional<HttpReply> request(quint16 port, const QByteArray &method, const QByteArray &path,
+    const QByteArray &body, const HeaderList &headers, int timeoutMs)
+{
+    HttpClient connection(port);
+    connection.send(rawRequest(method, path, body, headers, false));
+    return connection.readReply(timeoutMs, method == "HEAD");
+}
+
+QByteArray StoredMessage::header(QByteArrayView name) const
+{
+    return headerValue(headers, name);
+}
+
+StreamReader::StreamReader(const QString &url)
+{
+    const QByteArray u = url.toUtf8();
+    if (natsConnection_ConnectTo(&m_connection, u.constData()) != NATS_OK) {
+        m_connection = nullptr;
+        return;
+    }
+    if (natsConnection_JetStream(&m_js, m_connection, nullptr) != NATS_OK)
+        m_js = nullptr;
+}
+
+StreamReader::~StreamReader()
+{
+    jsCtx_Destroy(m_js);
+    natsConnection_Destroy(m_connection);
+}
+
+quint64 StreamReader::messageCount(const QByteArray &stream)
+{
+    jsStreamInfo *info = nullptr;
+    if (!m_js || js_GetStreamInfo(&info, m_js, stream.constData(), nullptr, nullptr) != NATS_OK)
+        return 0;
+    const quint64 count = info->State.Msgs;
+    jsStreamInfo_Destroy(info);
+    return count;
+}
+
+quint64 StreamReader::lastSeq(const QByteArray &stream)
+{
+    jsStreamInfo *info = nullptr;
+    if (!m_js || js_GetStreamInfo(&info, m_js, stream.constData(), nullptr, nullptr) != NATS_OK)
+        return 0;
+    const quint64 seq = info->State.LastSeq;
+    jsStreamInfo_Destroy(info);
+    return seq;
+}
+
+std::optional<StoredMessage> StreamReader::message(const QByteArray &stream, quint64 seq)
+{
+    natsMsg *msg = nullptr;
+    if (!m_js || js_GetMsg(&msg, m_js, stream.constData(), seq, nullptr, nullptr) != NATS_OK)
+        return std::nullopt;
+    StoredMessage stored;
+    stored.seq = seq;
+    stored.subject = natsMsg_GetSubject(msg);
+    stored.data = QByteArray(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+    const char **keys = nullptr;
+    int count = 0;
+    if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
+        for (int i = 0; i < count; ++i) {
+            const char *value = nullptr;
+            if (natsMsgHeader_Get(msg, keys[i], &value) == NATS_OK)
+                stored.headers.append({ QByteArray(keys[i]), QByteArray(value) });
+        }
+        free(static_cast<void *>(keys));
+    }
+    natsMsg_Destroy(msg);
+    return stored;
+}
+
+QList<StoredMessage> StreamReader::all(const QByteArray &stream)
+{
+    QList<StoredMessage> messages;
+    const quint64 last = lastSeq(stream);
+    for (quint64 seq = 1; seq <= last; ++seq) {
+        if (auto message = this->message(stream, seq))
+            messages.append(*message);
+    }
+    return messages;
+}
+
+qint64 residentKiB()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').first().toLongLong();
+    }
+    return -1;
+}
+
+quint16 freePort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
+}
+
+bool processExists(qint64 pid)
+{
+    return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
+}
+
+namespace {
+char processState(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray line = stat.readAll();
+    const qsizetype end = line.lastIndexOf(')'); // the command name may contain spaces
+    return end > 0 && end + 2 < line.size() ? line.at(end + 2) : 0;
+}
+} // namespace
+
+void stopProcess(qint64 pid)
+{
+    ::kill(static_cast<pid_t>(pid), SIGSTOP);
+    // kill() only queues the signal: wait (bounded) until every thread has really stopped.
+    const QDeadlineTimer deadline(2000);
+    while (processState(pid) != 'T' && !deadline.hasExpired())
+        QThread::yieldCurrentThread();
+}
+
+void continueProcess(qint64 pid)
+{
+    ::kill(static_cast<pid_t>(pid), SIGCONT);
+}
+
+} // namespace TestSupport

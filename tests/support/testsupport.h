@@ -1,0 +1,86 @@
+// Test support: a blocking raw HTTP client, a JetStream reader, process and memory probes.
+#pragma once
+
+#include "idempotencykey.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QTcpSocket>
+
+#include <memory>
+#include <optional>
+
+struct __natsConnection;
+struct __jsCtx;
+
+namespace TestSupport {
+
+struct HttpReply {
+    int status = 0;
+    HeaderList headers;
+    QByteArray body;
+
+    QByteArray header(QByteArrayView name) const;
+    QJsonObject json() const;
+};
+
+// Builds the bytes of one HTTP/1.1 request (Content-Length framing unless headers say otherwise).
+QByteArray rawRequest(const QByteArray &method, const QByteArray &path, const QByteArray &body = {},
+    const HeaderList &headers = {}, bool keepAlive = true);
+
+// One connection to 127.0.0.1:port; reads replies with deadlines (never sleeps).
+class HttpClient
+{
+public:
+    explicit HttpClient(quint16 port, int timeoutMs = 5000);
+    bool isConnected() const { return m_socket->state() == QAbstractSocket::ConnectedState; }
+    void send(const QByteArray &bytes);
+    // Next reply, or nullopt when none complete within timeoutMs (or the peer closed).
+    std::optional<HttpReply> readReply(int timeoutMs = 10000, bool headRequest = false);
+    // True when the server closes the connection within timeoutMs.
+    bool waitForClose(int timeoutMs);
+    QTcpSocket &socket() { return *m_socket; }
+    void abort() { m_socket->abort(); }
+
+private:
+    std::optional<HttpReply> tryParse(bool headRequest);
+    std::unique_ptr<QTcpSocket> m_socket;
+    QByteArray m_buffer;
+};
+
+// One request on its own connection.
+std::optional<HttpReply> request(quint16 port, const QByteArray &method, const QByteArray &path,
+    const QByteArray &body = {}, const HeaderList &headers = {}, int timeoutMs = 10000);
+
+struct StoredMessage {
+    quint64 seq = 0;
+    QByteArray subject;
+    QByteArray data;
+    HeaderList headers;
+    QByteArray header(QByteArrayView name) const;
+};
+
+// Reads a JetStream stream over its own cnats connection.
+class StreamReader
+{
+public:
+    explicit StreamReader(const QString &url);
+    ~StreamReader();
+    bool isValid() const { return m_js != nullptr; }
+    quint64 messageCount(const QByteArray &stream);
+    quint64 lastSeq(const QByteArray &stream);
+    std::optional<StoredMessage> message(const QByteArray &stream, quint64 seq);
+    QList<StoredMessage> all(const QByteArray &stream);
+
+private:
+    __natsConnection *m_connection = nullptr;
+    __jsCtx *m_js = nullptr;
+};
+
+qint64 residentKiB(); // this process' VmRSS
+quint16 freePort();
+bool processExists(qint64 pid);
+void stopProcess(qint64 pid); // SIGSTOP, returns once the process is stopped
+void continueProcess(qint64 pid); // SIGCONT
+
+} // namespace TestSupport

@@ -1,0 +1,237 @@
+// The ackhook executable as a user runs it: flags, embedded nats-server, SIGTERM with work in flight.
+#include "embeddednats.h"
+#include "testsupport.h"
+
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUuid>
+
+#include <csignal>
+
+using namespace TestSupport;
+
+namespace {
+QString binary()
+{
+    return qEnvironmentVariable("ACKHOOK_BINARY");
+}
+
+struct Run {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run runToEnd(const QStringList &arguments, const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
+{
+    QProcess process;
+    process.setProcessEnvironment(environment);
+    process.start(binary(), arguments);
+    Run run;
+    if (!process.waitForFinished(30000)) {
+        process.kill();
+        process.waitForFinished();
+        return run;
+    }
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.out = process.readAllStandardOutput();
+    run.err = process.readAllStandardError();
+    return run;
+}
+
+// Starts ackhook and waits for its "listening" line; the process is killed by PID on destruction.
+class AckhookProcess
+{
+public:
+    explicit AckhookProcess(const QStringList &arguments)
+    {
+        m_process.start(binary(), arguments);
+    }
+    ~AckhookProcess()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished(5000);
+        }
+    }
+    bool waitUntilListening(int timeoutMs = 20000)
+    {
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < timeoutMs && m_process.state() != QProcess::NotRunning) {
+            collect();
+            if (m_out.contains("listening on"))
+                return true;
+            m_process.waitForReadyRead(100);
+        }
+        collect();
+        return m_out.contains("listening on");
+    }
+    void collect()
+    {
+        m_out += m_process.readAllStandardOutput();
+        m_err += m_process.readAllStandardError();
+    }
+    QProcess &process() { return m_process; }
+    const QByteArray &out() const { return m_out; }
+    const QByteArray &err() const { return m_err; }
+
+private:
+    QProcess m_process;
+    QByteArray m_out;
+    QByteArray m_err;
+};
+
+} // namespace
+
+class TestAckhook : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void flags_data();
+    void flags();
+    void withoutDisplaySaysHowToRunHeadless();
+    void headlessOnEmbeddedNats();
+    void sigtermAnswersEveryRequestInFlight();
+};
+
+void TestAckhook::initTestCase()
+{
+    QVERIFY2(QFileInfo(binary()).isExecutable(), "ACKHOOK_BINARY must point at the ackhook executable");
+}
+
+void TestAckhook::flags_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QByteArray>("stdoutContains");
+    QTest::addColumn<QByteArray>("stderrContains");
+    QTest::addRow("--version") << QStringList { QStringLiteral("--version") } << 0 << QByteArray("ackhook 0.") << QByteArray();
+    QTest::addRow("--help") << QStringList { QStringLiteral("--help") } << 0 << QByteArray("--nats-url") << QByteArray();
+    QTest::addRow("unknown flag") << QStringList { QStringLiteral("--bogus") } << 2 << QByteArray() << QByteArray("bogus");
+    QTest::addRow("bad listen") << QStringList { QStringLiteral("--headless"), QStringLiteral("--listen"), QStringLiteral("x") }
+                                << 2 << QByteArray() << QByteArray("--listen");
+}
+
+void TestAckhook::flags()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(int, exitCode);
+    QFETCH(QByteArray, stdoutContains);
+    QFETCH(QByteArray, stderrContains);
+    const Run run = runToEnd(arguments);
+    QCOMPARE(run.exitCode, exitCode);
+    QVERIFY2(run.out.contains(stdoutContains), run.out.constData());
+    QVERIFY2(run.err.contains(stderrContains), run.err.constData());
+}
+
+void TestAckhook::withoutDisplaySaysHowToRunHeadless()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("DISPLAY"));
+    environment.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    environment.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    const Run run = runToEnd({}, environment);
+    QVERIFY(run.exitCode > 0); // a clear refusal, not a crash inside Qt
+    QVERIFY2(run.err.contains("--headless"), run.err.constData());
+}
+
+void TestAckhook::headlessOnEmbeddedNats()
+{
+    QTemporaryDir dataDir;
+    const quint16 port = freePort();
+    AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--data-dir"), dataDir.path() });
+    QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+    QVERIFY(ackhook.out().contains("(embedded)"));
+
+    const QRegularExpression readyLine(QStringLiteral("nats-server (\\d+) ready"));
+    const auto match = readyLine.match(QString::fromUtf8(ackhook.err()));
+    QVERIFY2(match.hasMatch(), ackhook.err().constData());
+    const qint64 natsPid = match.captured(1).toLongLong();
+    QVERIFY(processExists(natsPid));
+    QVERIFY(QFileInfo(dataDir.filePath(QStringLiteral("jetstream"))).isDir());
+
+    std::optional<HttpReply> reply;
+    QTRY_VERIFY_WITH_TIMEOUT((reply = request(port, "POST", "/webhook", "{}", { { "X-Event-Id", "first" } }))
+            && reply->status == 200,
+        10000);
+    QVERIFY(reply->json().value(QLatin1String("seq")).toInteger() > 0);
+
+    ::kill(static_cast<pid_t>(ackhook.process().processId()), SIGTERM);
+    QVERIFY(ackhook.process().waitForFinished(15000));
+    ackhook.collect();
+    QCOMPARE(ackhook.process().exitStatus(), QProcess::NormalExit);
+    QCOMPARE(ackhook.process().exitCode(), 0);
+    QVERIFY2(ackhook.out().contains("200 POST /webhook"), ackhook.out().constData());
+    QVERIFY2(!processExists(natsPid), "the embedded nats-server must stop with ackhook");
+}
+
+void TestAckhook::sigtermAnswersEveryRequestInFlight()
+{
+    QTemporaryDir natsDir;
+    EmbeddedNats::Options options;
+    options.dataDir = natsDir.path();
+    EmbeddedNats nats(options);
+    QString error;
+    QVERIFY2(nats.start(&error), qPrintable(error));
+
+    constexpr int MaxInFlight = 8;
+    constexpr int AckTimeoutMs = 2000;
+    QTemporaryDir dataDir;
+    const quint16 port = freePort();
+    AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--data-dir"), dataDir.path(),
+        QStringLiteral("--nats-url"), nats.url(), QStringLiteral("--max-inflight"), QString::number(MaxInFlight),
+        QStringLiteral("--ack-timeout"), QString::number(AckTimeoutMs) });
+    QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+    QTRY_COMPARE_WITH_TIMEOUT(request(port, "POST", "/webhook", "{}").value_or(HttpReply {}).status, 200, 10000);
+
+    // Freeze the broker: publishes wait for an ack that comes only after the ack timeout.
+    stopProcess(nats.pid());
+    std::vector<std::unique_ptr<HttpClient>> clients;
+    for (int i = 0; i <= MaxInFlight; ++i) {
+        clients.push_back(std::make_unique<HttpClient>(port));
+        clients.back()->send(rawRequest("POST", "/webhook", "{}",
+            { { "X-Event-Id", QUuid::createUuid().toByteArray(QUuid::WithoutBraces) } }));
+    }
+    // One request more than the bound: the last one processed gets 429 at once, and then the
+    // other MaxInFlight are certainly in flight.
+    int overloaded = -1;
+    QElapsedTimer clock;
+    clock.start();
+    while (overloaded < 0 && clock.elapsed() < AckTimeoutMs / 2) {
+        for (size_t i = 0; i < clients.size() && overloaded < 0; ++i) {
+            if (const auto reply = clients[i]->readReply(10)) {
+                QVERIFY2(reply->status == 429, reply->body.constData());
+                overloaded = static_cast<int>(i);
+            }
+        }
+    }
+    QVERIFY2(overloaded >= 0, "no 429 for the request beyond --max-inflight");
+
+    ::kill(static_cast<pid_t>(ackhook.process().processId()), SIGTERM);
+    clock.restart();
+    for (size_t i = 0; i < clients.size(); ++i) {
+        if (static_cast<int>(i) == overloaded)
+            continue;
+        const auto reply = clients[i]->readReply(AckTimeoutMs + 2000);
+        QVERIFY2(reply, "a request in flight at SIGTERM was not answered");
+        QCOMPARE(reply->status, 500);
+        QCOMPARE(reply->json().value(QLatin1String("reason")).toString(), QStringLiteral("timeout"));
+    }
+    QVERIFY(ackhook.process().waitForFinished(AckTimeoutMs + 5000));
+    ackhook.collect();
+    continueProcess(nats.pid());
+    QCOMPARE(ackhook.process().exitStatus(), QProcess::NormalExit);
+    QCOMPARE(ackhook.process().exitCode(), 0);
+    QVERIFY2(ackhook.err().contains(QByteArray("answering " + QByteArray::number(MaxInFlight) + " requests in flight")),
+        ackhook.err().constData());
+    QVERIFY(clock.elapsed() < AckTimeoutMs + 3000);
+}
+
+QTEST_GUILESS_MAIN(TestAckhook)
+#include "tst_ackhook.moc"
