@@ -21,6 +21,8 @@ namespace {
 
 int run(int argc, char *argv[])
 {
+    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-warning}warning: %{endif}"
+                                      "%{if-critical}error: %{endif}%{category}: %{message}"));
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("ackhook"));
     QCoreApplication::setApplicationVersion(QStringLiteral(ACKHOOK_VERSION));

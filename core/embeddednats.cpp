@@ -11,6 +11,10 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 
+#include <csignal>
+#include <sys/prctl.h>
+#include <unistd.h>
+
 Q_LOGGING_CATEGORY(lcEmbedded, "ackhook.embedded")
 
 namespace {
@@ -125,6 +129,12 @@ bool EmbeddedNats::start(QString *error)
             QString::number(m_port), QStringLiteral("--jetstream"), QStringLiteral("--store_dir"), storeDir() });
         m_process->setProcessChannelMode(QProcess::MergedChannels);
         m_process->setStandardOutputFile(logFile(), QIODevice::Append);
+        m_process->setChildProcessModifier([] {
+            // Own process group: a Ctrl-C in the terminal reaches ackhook only, which drains its
+            // requests before stopping the server. And the server dies with ackhook, even by SIGKILL.
+            ::setpgid(0, 0);
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        });
         m_stopping = false;
         connect(m_process, &QProcess::finished, this, [this](int exitCode, QProcess::ExitStatus) {
             if (!m_stopping)
@@ -142,7 +152,7 @@ bool EmbeddedNats::start(QString *error)
         const QDeadlineTimer deadline(m_options.startTimeout);
         while (!deadline.hasExpired() && m_process->state() == QProcess::Running) {
             if (acceptsConnections(m_port)) {
-                qCInfo(lcEmbedded) << "nats-server" << m_process->processId() << "ready on" << url()
+                qCInfo(lcEmbedded).noquote() << "nats-server" << m_process->processId() << "ready on" << url()
                                    << "store" << storeDir();
                 return true;
             }

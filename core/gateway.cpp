@@ -73,7 +73,7 @@ void Gateway::shutdown()
     if (m_shuttingDown)
         return;
     m_shuttingDown = true;
-    qCInfo(lcGateway) << "shutting down:" << m_dispatcher->inFlight() << "dispatches in flight";
+    qCInfo(lcGateway).noquote() << "shutting down:" << m_dispatcher->inFlight() << "dispatches in flight";
     m_server->stopListening();
     connect(m_dispatcher.get(), &Dispatcher::drained, this, &Gateway::finishShutdown, Qt::QueuedConnection);
     m_dispatcher->stopAccepting();
@@ -83,7 +83,7 @@ void Gateway::finishShutdown()
 {
     m_bus->close();
     m_log->flush();
-    qCInfo(lcGateway) << "stopped; every request was answered";
+    qCInfo(lcGateway).noquote() << "stopped; every request was answered";
     Q_EMIT stopped();
 }
 

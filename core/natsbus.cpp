@@ -227,7 +227,7 @@ bool NatsBus::start(QString *error)
         m_context->connected.store(true, std::memory_order_release);
         handleConnectionUp();
     } else {
-        qCInfo(lcNats) << "NATS not reachable yet at" << m_options.urls << "- retrying in the background";
+        qCInfo(lcNats).noquote() << "NATS not reachable yet at" << m_options.urls << "- retrying in the background";
     }
     return true;
 }
@@ -258,7 +258,7 @@ void NatsBus::setState(State state)
     if (m_state == state)
         return;
     m_state = state;
-    qCInfo(lcNats) << "NATS" << stateName(state) << m_connectedUrl;
+    qCInfo(lcNats).noquote() << "NATS" << stateName(state) << m_connectedUrl;
     Q_EMIT stateChanged(state);
 }
 
@@ -300,7 +300,9 @@ void NatsBus::deliverReports()
 
 void NatsBus::failPending(FailureReason reason, const QString &detail)
 {
-    if (!m_js)
+    // cnats 3.4.1 creates its pending map at the first async publish and dereferences it here
+    // unchecked: asking before any publish crashes.
+    if (!m_js || !m_publishedOnce)
         return;
     natsMsgList list {};
     if (js_PublishAsyncGetPendingList(&list, m_js) != NATS_OK)
@@ -349,6 +351,7 @@ std::optional<PublishResult> NatsBus::publishAsync(
         m_context->pending.emplace(msg, token); // before publishing: the ack may beat the return
     }
     natsMsg *handedOver = msg;
+    m_publishedOnce = true;
     s = js_PublishMsgAsync(m_js, &handedOver, &options);
     if (s != NATS_OK) {
         bool stillOurs = false;
@@ -401,10 +404,10 @@ void NatsBus::ensureStream()
         context->post([s, created, message, stream](NatsBus *bus) {
             if (s == NATS_OK) {
                 bus->m_streamReady = true;
-                qCInfo(lcNats) << "JetStream stream" << stream << (created ? "created" : "found");
+                qCInfo(lcNats).noquote() << "JetStream stream" << stream << (created ? "created" : "found");
                 Q_EMIT bus->streamReady(QString::fromUtf8(stream));
             } else {
-                qCWarning(lcNats) << "JetStream stream" << stream << "not available:" << message;
+                qCWarning(lcNats).noquote() << "JetStream stream" << stream << "not available:" << message;
                 Q_EMIT bus->streamFailed(message);
             }
         });

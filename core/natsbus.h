@@ -88,6 +88,7 @@ private:
     quint64 m_reconnects = 0;
     qint64 m_rttUs = -1;
     bool m_streamReady = false;
+    bool m_publishedOnce = false;
     QThreadPool m_blockingCalls; // JetStream API requests and RTT pings block: never on this thread
     QTimer m_rttTimer;
 };

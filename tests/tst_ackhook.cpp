@@ -86,6 +86,14 @@ private:
 
 } // namespace
 
+namespace {
+qint64 embeddedNatsPid(const QByteArray &log)
+{
+    const QRegularExpression readyLine(QStringLiteral("nats-server (\\d+) ready"));
+    return readyLine.match(QString::fromUtf8(log)).captured(1).toLongLong();
+}
+} // namespace
+
 class TestAckhook : public QObject
 {
     Q_OBJECT
@@ -96,6 +104,8 @@ private Q_SLOTS:
     void withoutDisplaySaysHowToRunHeadless();
     void headlessOnEmbeddedNats();
     void sigtermAnswersEveryRequestInFlight();
+    void shutdownBeforeAnyRequest();
+    void embeddedNatsDiesWithAckhook();
 };
 
 void TestAckhook::initTestCase()
@@ -148,10 +158,7 @@ void TestAckhook::headlessOnEmbeddedNats()
     QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
     QVERIFY(ackhook.out().contains("(embedded)"));
 
-    const QRegularExpression readyLine(QStringLiteral("nats-server (\\d+) ready"));
-    const auto match = readyLine.match(QString::fromUtf8(ackhook.err()));
-    QVERIFY2(match.hasMatch(), ackhook.err().constData());
-    const qint64 natsPid = match.captured(1).toLongLong();
+    const qint64 natsPid = embeddedNatsPid(ackhook.err());
     QVERIFY(processExists(natsPid));
     QVERIFY(QFileInfo(dataDir.filePath(QStringLiteral("jetstream"))).isDir());
 
@@ -231,6 +238,34 @@ void TestAckhook::sigtermAnswersEveryRequestInFlight()
     QVERIFY2(ackhook.err().contains(QByteArray("answering " + QByteArray::number(MaxInFlight) + " requests in flight")),
         ackhook.err().constData());
     QVERIFY(clock.elapsed() < AckTimeoutMs + 3000);
+}
+
+void TestAckhook::shutdownBeforeAnyRequest()
+{
+    // Regression: cnats 3.4.1 crashes collecting pending publishes when none was ever made.
+    QTemporaryDir dataDir;
+    AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:%1").arg(freePort()), QStringLiteral("--data-dir"), dataDir.path() });
+    QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+    ::kill(static_cast<pid_t>(ackhook.process().processId()), SIGINT);
+    QVERIFY(ackhook.process().waitForFinished(15000));
+    ackhook.collect();
+    QCOMPARE(ackhook.process().exitStatus(), QProcess::NormalExit);
+    QVERIFY2(ackhook.process().exitCode() == 0, ackhook.err().constData());
+}
+
+void TestAckhook::embeddedNatsDiesWithAckhook()
+{
+    QTemporaryDir dataDir;
+    AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:%1").arg(freePort()), QStringLiteral("--data-dir"), dataDir.path() });
+    QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+    const qint64 natsPid = embeddedNatsPid(ackhook.err());
+    QVERIFY(processExists(natsPid));
+    ::kill(static_cast<pid_t>(ackhook.process().processId()), SIGKILL);
+    QVERIFY(ackhook.process().waitForFinished(5000));
+    // No orphaned nats-server holding the data directory after a crash of ackhook.
+    QTRY_VERIFY_WITH_TIMEOUT(!processExists(natsPid), 10000);
 }
 
 QTEST_GUILESS_MAIN(TestAckhook)

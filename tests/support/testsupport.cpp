@@ -207,11 +207,6 @@ quint16 freePort()
     return probe.serverPort();
 }
 
-bool processExists(qint64 pid)
-{
-    return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
-}
-
 namespace {
 char processState(qint64 pid)
 {
@@ -223,6 +218,12 @@ char processState(qint64 pid)
     return end > 0 && end + 2 < line.size() ? line.at(end + 2) : 0;
 }
 } // namespace
+
+bool processExists(qint64 pid)
+{
+    // A zombie (dead, not yet reaped by whoever inherited it) does not count.
+    return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0 && processState(pid) != 'Z';
+}
 
 void stopProcess(qint64 pid)
 {

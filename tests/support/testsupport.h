@@ -79,7 +79,7 @@ private:
 
 qint64 residentKiB(); // this process' VmRSS
 quint16 freePort();
-bool processExists(qint64 pid);
+bool processExists(qint64 pid); // alive: zombies do not count
 void stopProcess(qint64 pid); // SIGSTOP, returns once the process is stopped
 void continueProcess(qint64 pid); // SIGCONT
 
