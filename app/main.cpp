@@ -52,6 +52,9 @@ int run(int argc, char *argv[])
         return 2;
     }
 
+    // Before anything starts: a signal during start-up is then handled (once the loop runs), not fatal.
+    UnixSignalWatcher signalWatcher;
+
     if (!QDir().mkpath(cli.dataDir)) {
         std::fprintf(stderr, "ackhook: cannot create the data directory %s\n", qPrintable(cli.dataDir));
         return 1;
@@ -87,7 +90,6 @@ int run(int argc, char *argv[])
     HeadlessReporter reporter(host.gateway(), stdout);
     QObject::connect(&host, &GatewayHost::recordsReady, &reporter, &HeadlessReporter::writeRecords);
 
-    UnixSignalWatcher signalWatcher;
     int signalsSeen = 0;
     QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, &app, [&](int signalNumber) {
         if (++signalsSeen > 1) {
