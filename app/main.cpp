@@ -1,8 +1,8 @@
-// ackhook entry point: command line, embedded nats-server, the gateway thread, signals.
+// ackhook entry point: command line, then a Runtime (embedded nats-server, fault proxy, gateway
+// thread, admin API) driven headless; signals shut it down gracefully.
 #include "commandline.h"
-#include "embeddednats.h"
-#include "gateway.h"
 #include "headlessreporter.h"
+#include "runtime.h"
 #include "unixsignalwatcher.h"
 
 #ifdef ACKHOOK_HAVE_UI
@@ -13,7 +13,6 @@
 #include <QDir>
 
 #include <cstdio>
-#include <memory>
 
 #include <nats/nats.h>
 
@@ -55,40 +54,28 @@ int run(int argc, char *argv[])
     // Before anything starts: a signal during start-up is then handled (once the loop runs), not fatal.
     UnixSignalWatcher signalWatcher;
 
-    if (!QDir().mkpath(cli.dataDir)) {
-        std::fprintf(stderr, "ackhook: cannot create the data directory %s\n", qPrintable(cli.dataDir));
+    if (!QDir().mkpath(cli.runtime.dataDir)) {
+        std::fprintf(stderr, "ackhook: cannot create the data directory %s\n", qPrintable(cli.runtime.dataDir));
         return 1;
     }
 
-    std::unique_ptr<EmbeddedNats> embedded;
-    if (cli.gateway.natsUrls.isEmpty()) {
-        EmbeddedNats::Options options;
-        options.dataDir = cli.dataDir;
-        embedded = std::make_unique<EmbeddedNats>(options);
-        QString error;
-        if (!embedded->start(&error)) {
-            std::fprintf(stderr, "ackhook: cannot start the embedded NATS server: %s\n", qPrintable(error));
-            return 1;
-        }
-        cli.gateway.natsUrls = { embedded->url() };
-        QObject::connect(embedded.get(), &EmbeddedNats::exitedUnexpectedly, [](int code) {
-            std::fprintf(stderr, "ackhook: the embedded nats-server exited (code %d); webhooks are answered 500\n", code);
-        });
-    }
-
-    GatewayHost host(cli.gateway);
+    Runtime runtime(cli.runtime);
     QString error;
-    if (!host.start(&error)) {
+    if (!runtime.start(&error)) {
         std::fprintf(stderr, "ackhook: %s\n", qPrintable(error));
         return 1;
     }
-    std::printf("ackhook %s listening on http://%s:%u/webhook, NATS %s%s, stream %s\n", ACKHOOK_VERSION,
-        qPrintable(cli.gateway.listenAddress.toString()), host.port(), qPrintable(cli.gateway.natsUrls.join(QLatin1Char(','))),
-        embedded ? " (embedded)" : "", qPrintable(cli.gateway.stream));
+    const GatewayConfig &gateway = cli.runtime.gateway;
+    std::printf("ackhook %s listening on http://%s:%u/webhook, NATS %s%s, stream %s, admin http://%s:%u/api/status\n",
+        ACKHOOK_VERSION, qPrintable(gateway.listenAddress.toString()), runtime.webhookPort(),
+        qPrintable(runtime.upstreamUrls().join(QLatin1Char(','))), runtime.isEmbedded() ? " (embedded)" : "",
+        qPrintable(gateway.stream), qPrintable(cli.runtime.adminAddress.toString()), runtime.adminPort());
+    if (runtime.faultProxy()->mode() != OutageSettings::Mode::Off)
+        std::printf("simulated outage: %s\n", qPrintable(OutageSettings::modeName(runtime.faultProxy()->mode())));
     std::fflush(stdout);
 
-    HeadlessReporter reporter(host.gateway(), stdout);
-    QObject::connect(&host, &GatewayHost::recordsReady, &reporter, &HeadlessReporter::writeRecords);
+    HeadlessReporter reporter(runtime.gateway(), stdout);
+    QObject::connect(runtime.gatewayHost(), &GatewayHost::recordsReady, &reporter, &HeadlessReporter::writeRecords);
 
     int signalsSeen = 0;
     QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, &app, [&](int signalNumber) {
@@ -97,14 +84,10 @@ int run(int argc, char *argv[])
             std::_Exit(128 + signalNumber);
         }
         std::fprintf(stderr, "ackhook: signal %d, answering %d requests in flight, then exiting\n", signalNumber,
-            host.gateway()->inFlight());
-        host.shutdown();
+            runtime.gateway() ? runtime.gateway()->inFlight() : 0);
+        runtime.shutdown();
     });
-    QObject::connect(&host, &GatewayHost::stopped, &app, [&] {
-        if (embedded)
-            embedded->stop();
-        QCoreApplication::quit();
-    });
+    QObject::connect(&runtime, &Runtime::stopped, &app, &QCoreApplication::quit);
     return QCoreApplication::exec();
 }
 

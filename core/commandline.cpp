@@ -69,8 +69,16 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("Largest accepted body in bytes; larger ones get 413 (default 1048576)."), QStringLiteral("BYTES"));
     const QCommandLineOption idleTimeout(QStringLiteral("idle-timeout"),
         QStringLiteral("Close keep-alive connections idle this many milliseconds (default 30000)."), QStringLiteral("MS"));
+    const QCommandLineOption adminListen(QStringLiteral("admin-listen"),
+        QStringLiteral("Admin API address (default 127.0.0.1:12001); a non-loopback address needs --admin-token."),
+        QStringLiteral("HOST:PORT"));
+    const QCommandLineOption adminToken(QStringLiteral("admin-token"),
+        QStringLiteral("Require 'Authorization: Bearer TOKEN' on the admin API."), QStringLiteral("TOKEN"));
+    const QCommandLineOption outage(QStringLiteral("outage"),
+        QStringLiteral("Simulated outage at start: %1 (default off).").arg(OutageSettings::modeNames().join(QStringLiteral(", "))),
+        QStringLiteral("MODE"));
     parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, stream, dataDir, ackTimeout, maxInflight,
-        maxPayload, idleTimeout });
+        maxPayload, idleTimeout, adminListen, adminToken, outage });
 
     auto fail = [&](const QString &message) {
         result.action = Action::Error;
@@ -94,7 +102,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         return fail(QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first()));
 
     result.headless = parser.isSet(headless);
-    GatewayConfig &config = result.gateway;
+    GatewayConfig &config = result.runtime.gateway;
     if (parser.isSet(listen)
         && !parseHostPort(parser.value(listen), &config.listenAddress, &config.listenPort))
         return fail(QStringLiteral("--listen expects HOST:PORT, got '%1'").arg(parser.value(listen)));
@@ -112,7 +120,19 @@ CommandLine CommandLine::parse(const QStringList &arguments)
             || config.stream.contains(QLatin1Char('>')))
             return fail(QStringLiteral("--stream must be a name without '.', '*', '>' or spaces"));
     }
-    result.dataDir = parser.isSet(dataDir) ? parser.value(dataDir) : defaultDataDir();
+    result.runtime.dataDir = parser.isSet(dataDir) ? parser.value(dataDir) : defaultDataDir();
+    if (parser.isSet(adminListen)
+        && !parseHostPort(parser.value(adminListen), &result.runtime.adminAddress, &result.runtime.adminPort))
+        return fail(QStringLiteral("--admin-listen expects HOST:PORT, got '%1'").arg(parser.value(adminListen)));
+    result.runtime.adminToken = parser.value(adminToken);
+    if (!result.runtime.adminAddress.isLoopback() && result.runtime.adminToken.isEmpty())
+        return fail(QStringLiteral("--admin-listen on a non-loopback address requires --admin-token"));
+    if (parser.isSet(outage)) {
+        const auto mode = OutageSettings::modeFromName(parser.value(outage));
+        if (!mode)
+            return fail(QStringLiteral("--outage expects one of: %1").arg(OutageSettings::modeNames().join(QStringLiteral(", "))));
+        result.runtime.outage.mode = *mode;
+    }
 
     qint64 value = 0;
     if (parser.isSet(ackTimeout)) {

@@ -1,7 +1,7 @@
 // CommandLine: the stable ackhook flags (DESIGN.md section 8) parsed into a GatewayConfig.
 #pragma once
 
-#include "gatewayconfig.h"
+#include "runtime.h"
 
 #include <QString>
 #include <QStringList>
@@ -12,8 +12,7 @@ struct CommandLine {
     Action action = Action::Run;
     QString message; // help text, version, or the error
     bool headless = false;
-    QString dataDir; // empty: the platform's app data location
-    GatewayConfig gateway; // natsUrls empty: start the embedded nats-server
+    RuntimeConfig runtime; // runtime.gateway.natsUrls empty: start the embedded nats-server
 
     static CommandLine parse(const QStringList &arguments);
     static QString defaultDataDir();

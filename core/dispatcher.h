@@ -54,7 +54,7 @@ private:
     Options m_options;
     std::unordered_map<quint64, Pending> m_pending;
     std::deque<std::pair<Clock::time_point, quint64>> m_deadlines; // sorted: the timeout is the same for all
-    QTimer m_deadlineTimer;
+    QTimer m_deadlineTimer { this }; // a child: moves with its owner to another thread
     quint64 m_nextToken = 1;
     quint64 m_lateReports = 0;
     bool m_accepting = true;

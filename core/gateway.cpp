@@ -38,7 +38,13 @@ bool Gateway::start(QString *error)
     busOptions.stream = m_config.stream;
     busOptions.subjects = m_config.streamSubjects;
     busOptions.credentialsFile = m_config.natsCredentialsFile;
-    busOptions.pingInterval = m_config.natsPingInterval;
+    // A silent broker is declared stale after 2-3 ping intervals. Keep that beyond the ack timeout,
+    // so a publish in flight when the link goes silent reports "timeout" (the truth), and new
+    // requests fail fast as "disconnected" only once the link is known dead.
+    busOptions.pingInterval = m_config.natsPingInterval.count() > 0
+        ? m_config.natsPingInterval
+        : std::max(std::chrono::milliseconds(2000), m_config.ackTimeout * 3 / 4);
+    busOptions.ignoreDiscoveredServers = m_config.ignoreDiscoveredServers;
     m_bus = std::make_unique<NatsBus>(busOptions);
 
     m_log = std::make_unique<RequestLog>();
@@ -51,6 +57,7 @@ bool Gateway::start(QString *error)
     serverOptions.http.limits.maxBodyBytes = m_config.maxPayload;
     serverOptions.http.idleTimeout = m_config.idleTimeout;
     serverOptions.http.headerTimeout = m_config.headerTimeout;
+    serverOptions.faultProxy = m_config.faultProxy;
     m_server = std::make_unique<WebhookServer>(m_dispatcher.get(), m_log.get(), serverOptions);
 
     if (!m_bus->start(error))

@@ -20,6 +20,9 @@ struct GatewayConfig {
     qint64 maxPayload = 1024 * 1024;
     std::chrono::milliseconds idleTimeout { 30000 };
     std::chrono::milliseconds headerTimeout { 10000 };
-    std::chrono::milliseconds natsPingInterval { 2000 };
+    // 0: derived from the ack timeout (see Gateway::start). Explicit values are for tests.
+    std::chrono::milliseconds natsPingInterval { 0 };
     QList<Endpoint> endpoints { { "/webhook", "ackhook.webhook" } };
+    bool ignoreDiscoveredServers = false; // set when NATS is reached through the fault proxy
+    const FaultProxy *faultProxy = nullptr; // outage label of request records (thread-safe reads)
 };

@@ -31,6 +31,8 @@ QByteArray HeadlessReporter::formatRecord(const RequestRecord &record)
         line += " duplicate";
     if (!record.reason.isEmpty())
         line += " reason=" + record.reason.toUtf8();
+    if (!record.outage.isEmpty())
+        line += " outage=" + record.outage.toUtf8();
     line += '\n';
     return line;
 }

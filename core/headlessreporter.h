@@ -26,7 +26,7 @@ public:
 private:
     const Gateway *m_gateway;
     FILE *m_out;
-    QTimer m_statsTimer;
+    QTimer m_statsTimer { this }; // a child: moves with its owner to another thread
     QElapsedTimer m_uptime;
     quint64 m_lastRequests = 0;
 };

@@ -74,7 +74,7 @@ private:
     RequestHandler m_handler;
     ProtocolErrorObserver m_errorObserver;
     QList<HttpConnection *> m_connections;
-    QTimer m_sweepTimer;
+    QTimer m_sweepTimer { this }; // a child: moves with its owner to another thread
 };
 
 class HttpConnection : public QObject

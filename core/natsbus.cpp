@@ -122,7 +122,7 @@ void NatsBus::onReconnected(natsConnection *, void *closure)
     auto *context = static_cast<Context *>(closure);
     context->connected.store(true, std::memory_order_release);
     context->post([](NatsBus *bus) {
-        ++bus->m_reconnects;
+        bus->updateStatus([](Status &status) { ++status.reconnects; });
         bus->handleConnectionUp();
     });
 }
@@ -194,6 +194,8 @@ bool NatsBus::start(QString *error)
         s = natsOptions_SetReconnectedCB(m_natsOptions, &NatsBus::onReconnected, m_context);
     if (s == NATS_OK)
         s = natsOptions_SetClosedCB(m_natsOptions, &NatsBus::onClosed, m_context);
+    if (s == NATS_OK && m_options.ignoreDiscoveredServers)
+        s = natsOptions_SetIgnoreDiscoveredServers(m_natsOptions, true);
     if (s == NATS_OK && !m_options.credentialsFile.isEmpty()) {
         const QByteArray creds = m_options.credentialsFile.toUtf8();
         s = natsOptions_SetUserCredentialsFromFiles(m_natsOptions, creds.constData(), nullptr);
@@ -249,8 +251,20 @@ void NatsBus::close()
     natsOptions_Destroy(m_natsOptions);
     m_natsOptions = nullptr;
     deliverReports();
-    m_streamReady = false;
+    updateStatus([](Status &status) { status.streamReady = false; });
     setState(State::Closed);
+}
+
+NatsBus::Status NatsBus::status() const
+{
+    QMutexLocker lock(&m_statusMutex);
+    return m_status;
+}
+
+void NatsBus::updateStatus(const std::function<void(Status &)> &change)
+{
+    QMutexLocker lock(&m_statusMutex);
+    change(m_status);
 }
 
 void NatsBus::setState(State state)
@@ -258,7 +272,12 @@ void NatsBus::setState(State state)
     if (m_state == state)
         return;
     m_state = state;
-    qCInfo(lcNats).noquote() << "NATS" << stateName(state) << m_connectedUrl;
+    QString url;
+    updateStatus([&](Status &status) {
+        status.state = state;
+        url = status.connectedUrl;
+    });
+    qCInfo(lcNats).noquote() << "NATS" << stateName(state) << url;
     Q_EMIT stateChanged(state);
 }
 
@@ -268,7 +287,7 @@ void NatsBus::handleConnectionUp()
         return;
     char url[256] = {};
     if (natsConnection_GetConnectedUrl(m_connection, url, sizeof url) == NATS_OK)
-        m_connectedUrl = QString::fromUtf8(url);
+        updateStatus([&](Status &status) { status.connectedUrl = QString::fromUtf8(url); });
     setState(State::Connected);
     ensureStream();
     measureRtt();
@@ -402,8 +421,11 @@ void NatsBus::ensureStream()
         jsStreamInfo_Destroy(info);
         const QString message = s == NATS_OK ? QString() : natsErrorText(s, nats_GetLastError(nullptr));
         context->post([s, created, message, stream](NatsBus *bus) {
+            bus->updateStatus([&](Status &status) {
+                status.streamReady = s == NATS_OK;
+                status.streamError = message;
+            });
             if (s == NATS_OK) {
-                bus->m_streamReady = true;
                 qCInfo(lcNats).noquote() << "JetStream stream" << stream << (created ? "created" : "found");
                 Q_EMIT bus->streamReady(QString::fromUtf8(stream));
             } else {
@@ -425,8 +447,8 @@ void NatsBus::measureRtt()
         if (natsConnection_GetRTT(connection, &rttNs) != NATS_OK)
             return;
         context->post([rttNs](NatsBus *bus) {
-            bus->m_rttUs = rttNs / 1000;
-            Q_EMIT bus->rttMeasured(bus->m_rttUs);
+            bus->updateStatus([&](Status &status) { status.rttUs = rttNs / 1000; });
+            Q_EMIT bus->rttMeasured(rttNs / 1000);
         });
     });
 }

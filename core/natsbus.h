@@ -3,6 +3,7 @@
 
 #include "eventpublisher.h"
 
+#include <QMutex>
 #include <QObject>
 #include <QStringList>
 #include <QThreadPool>
@@ -34,6 +35,17 @@ public:
         std::chrono::seconds duplicateWindow { 120 };
         QString credentialsFile;
         QString name = QStringLiteral("ackhook");
+        // Through the fault proxy the client must not learn (and bypass it for) the cluster's URLs.
+        bool ignoreDiscoveredServers = false;
+    };
+
+    struct Status {
+        State state = State::Disconnected;
+        QString connectedUrl;
+        quint64 reconnects = 0;
+        qint64 rttUs = -1; // -1 until measured
+        bool streamReady = false;
+        QString streamError;
     };
 
     explicit NatsBus(Options options, QObject *parent = nullptr);
@@ -46,15 +58,13 @@ public:
 
     State state() const { return m_state; }
     static QString stateName(State state);
+    Status status() const; // safe from any thread
     bool isConnected() const override;
     std::optional<PublishResult> publishAsync(
         quint64 token, const OutgoingEvent &event, std::chrono::milliseconds maxWait) override;
 
     const Options &options() const { return m_options; }
-    QString connectedUrl() const { return m_connectedUrl; }
-    quint64 reconnects() const { return m_reconnects; }
-    qint64 rttUs() const { return m_rttUs; } // -1 until measured
-    bool isStreamReady() const { return m_streamReady; }
+    bool isStreamReady() const { return status().streamReady; } // safe from any thread
     int pendingPublishes() const;
 
 Q_SIGNALS:
@@ -83,12 +93,12 @@ private:
     __natsOptions *m_natsOptions = nullptr;
     __natsConnection *m_connection = nullptr;
     __jsCtx *m_js = nullptr;
+    void updateStatus(const std::function<void(Status &)> &change);
+
     State m_state = State::Disconnected;
-    QString m_connectedUrl;
-    quint64 m_reconnects = 0;
-    qint64 m_rttUs = -1;
-    bool m_streamReady = false;
+    mutable QMutex m_statusMutex;
+    Status m_status; // mirror for other threads
     bool m_publishedOnce = false;
     QThreadPool m_blockingCalls; // JetStream API requests and RTT pings block: never on this thread
-    QTimer m_rttTimer;
+    QTimer m_rttTimer { this }; // a child: moves with its owner to another thread
 };

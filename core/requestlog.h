@@ -36,7 +36,7 @@ Q_SIGNALS:
 
 private:
     RequestRecordBatch m_batch;
-    QTimer m_flushTimer;
+    QTimer m_flushTimer { this }; // a child: moves with its owner to another thread
     std::atomic<quint64> m_requests { 0 }, m_ok { 0 }, m_failed { 0 }, m_rejected { 0 }, m_overloaded { 0 },
         m_dropped { 0 };
 };

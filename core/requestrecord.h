@@ -19,6 +19,7 @@ struct RequestRecord {
     bool duplicate = false;
     QString reason; // failure reason name, empty on success
     QString remote;
+    QString outage; // simulated outage mode when the request was answered; empty when off
 };
 
 using RequestRecordBatch = QList<RequestRecord>;

@@ -1,6 +1,7 @@
 // WebhookServer: status codes of DESIGN.md section 2 for the webhook listener.
 #include "webhookserver.h"
 #include "dispatcher.h"
+#include "faultproxy.h"
 #include "requestlog.h"
 
 #include <QDateTime>
@@ -101,6 +102,8 @@ void WebhookServer::answer(
     record.latencyUs = request.received.nsecsElapsed() / 1000;
     record.requestBytes = request.body.size();
     record.remote = request.peer.toString();
+    if (m_options.faultProxy && m_options.faultProxy->mode() != OutageSettings::Mode::Off)
+        record.outage = OutageSettings::modeName(m_options.faultProxy->mode());
     m_log->append(std::move(record));
 }
 

@@ -8,6 +8,7 @@
 #include <QObject>
 
 class Dispatcher;
+class FaultProxy;
 class RequestLog;
 
 struct Endpoint {
@@ -26,6 +27,7 @@ public:
         QList<QByteArray> keyHeaders = IdempotencyKey::defaultHeaderNames();
         HttpListener::Options http;
         int retryAfterSeconds = 1;
+        const FaultProxy *faultProxy = nullptr; // read (thread-safe) to label records with the outage
     };
 
     WebhookServer(Dispatcher *dispatcher, RequestLog *log, Options options, QObject *parent = nullptr);

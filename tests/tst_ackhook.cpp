@@ -45,8 +45,10 @@ Run runToEnd(const QStringList &arguments, const QProcessEnvironment &environmen
 class AckhookProcess
 {
 public:
-    explicit AckhookProcess(const QStringList &arguments)
+    // Every instance gets its own admin port, so that suites can run side by side.
+    explicit AckhookProcess(QStringList arguments)
     {
+        arguments << QStringLiteral("--admin-listen") << QStringLiteral("127.0.0.1:0");
         m_process.start(binary(), arguments);
     }
     ~AckhookProcess()

@@ -1,6 +1,7 @@
 // Test support implementation.
 #include "testsupport.h"
 
+#include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QJsonDocument>
@@ -87,7 +88,9 @@ std::optional<HttpReply> HttpClient::readReply(int timeoutMs, bool headRequest)
         }
         if (deadline.hasExpired() || m_socket->state() != QAbstractSocket::ConnectedState)
             return std::nullopt;
-        m_socket->waitForReadyRead(static_cast<int>(qMin<qint64>(100, qMax<qint64>(1, deadline.remainingTime()))));
+        // Serve this thread's own servers (the admin API lives on the main thread) while waiting.
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        m_socket->waitForReadyRead(1);
     }
 }
 
@@ -98,7 +101,8 @@ bool HttpClient::waitForClose(int timeoutMs)
         if (m_socket->state() == QAbstractSocket::UnconnectedState)
             return true;
         m_buffer += m_socket->readAll();
-        if (!m_socket->waitForReadyRead(50) && m_socket->state() == QAbstractSocket::UnconnectedState)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        if (!m_socket->waitForReadyRead(5) && m_socket->state() == QAbstractSocket::UnconnectedState)
             return true;
     }
     return m_socket->state() == QAbstractSocket::UnconnectedState;

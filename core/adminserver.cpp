@@ -1,0 +1,226 @@
+// AdminServer: JSON status, outage switch and embedded nats-server control.
+//
+// QHttpServer 6.4 answers a wrong method with 404 and has no deferred-reply safety: every route
+// here matches all methods and checks them itself (405 with Allow), and every answer is computed
+// synchronously.
+#include "adminserver.h"
+#include "dispatcher.h"
+#include "embeddednats.h"
+#include "runtime.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTcpServer>
+
+namespace {
+
+QHttpServerResponse json(const QJsonObject &object, QHttpServerResponse::StatusCode status = QHttpServerResponse::StatusCode::Ok)
+{
+    return QHttpServerResponse(object, status);
+}
+
+QHttpServerResponse error(QHttpServerResponse::StatusCode status, const QString &message)
+{
+    return json(QJsonObject { { QStringLiteral("error"), message } }, status);
+}
+
+QHttpServerResponse methodNotAllowed(const QByteArray &allow)
+{
+    QHttpServerResponse response = error(QHttpServerResponse::StatusCode::MethodNotAllowed,
+        QStringLiteral("method not allowed; use ") + QString::fromLatin1(allow));
+    response.setHeader("Allow", allow);
+    return response;
+}
+
+QByteArray requestHeader(const QHttpServerRequest &request, QByteArrayView name)
+{
+    for (const auto &[key, value] : request.headers()) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+} // namespace
+
+AdminServer::AdminServer(Runtime *runtime, QObject *parent)
+    : QObject(parent)
+    , m_runtime(runtime)
+{
+    // One catch-all route; dispatching by path here keeps 404/405 under our control.
+    m_server.route(QStringLiteral("/<arg>"), [this](const QUrl &, const QHttpServerRequest &request) {
+        return handle(request);
+    });
+    m_server.setMissingHandler([](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+        const QString message = QStringLiteral("no admin endpoint at ") + request.url().path();
+        responder.write(QJsonDocument(QJsonObject { { QStringLiteral("error"), message } }),
+            QHttpServerResponder::StatusCode::NotFound);
+    });
+}
+
+bool AdminServer::listen(const QHostAddress &address, quint16 port, const QString &token, QString *error)
+{
+    if (!address.isLoopback() && token.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("the admin API on a non-loopback address (%1) requires --admin-token")
+                         .arg(address.toString());
+        return false;
+    }
+    m_token = token;
+    m_port = m_server.listen(address, port);
+    if (m_port == 0) {
+        if (error)
+            *error = QStringLiteral("cannot listen for the admin API on %1:%2").arg(address.toString()).arg(port);
+        return false;
+    }
+    return true;
+}
+
+bool AdminServer::authorized(const QHttpServerRequest &request) const
+{
+    if (m_token.isEmpty())
+        return true;
+    return requestHeader(request, "authorization") == "Bearer " + m_token.toUtf8();
+}
+
+QHttpServerResponse AdminServer::handle(const QHttpServerRequest &request)
+{
+    if (!authorized(request)) {
+        QHttpServerResponse response = error(QHttpServerResponse::StatusCode::Unauthorized,
+            QStringLiteral("missing or wrong admin token (Authorization: Bearer TOKEN)"));
+        response.setHeader("WWW-Authenticate", "Bearer");
+        return response;
+    }
+    const QString path = request.url().path();
+    const Method method = request.method();
+    if (path == QLatin1String("/api/status")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        return json(status());
+    }
+    if (path == QLatin1String("/api/outage")) {
+        if (method == Method::Get)
+            return json(outage());
+        if (method == Method::Put || method == Method::Post)
+            return putOutage(request);
+        return methodNotAllowed("GET, PUT");
+    }
+    if (path == QLatin1String("/api/nats/stop") || path == QLatin1String("/api/nats/start")) {
+        if (method != Method::Post)
+            return methodNotAllowed("POST");
+        return natsControl(path.endsWith(QLatin1String("start")));
+    }
+    if (path == QLatin1String("/health")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        return QHttpServerResponse("text/plain", "OK\n");
+    }
+    return error(QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no admin endpoint at ") + path);
+}
+
+QJsonObject AdminServer::outage() const
+{
+    const OutageSettings settings = m_runtime->faultProxy()->settings();
+    return { { QStringLiteral("mode"), OutageSettings::modeName(settings.mode) },
+        { QStringLiteral("latency_ms"), settings.latencyMs }, { QStringLiteral("jitter_ms"), settings.jitterMs },
+        { QStringLiteral("period_ms"), settings.flapPeriodMs },
+        { QStringLiteral("modes"), QJsonArray::fromStringList(OutageSettings::modeNames()) },
+        { QStringLiteral("dropped_acks"), static_cast<qint64>(m_runtime->faultProxy()->droppedAcks()) } };
+}
+
+QHttpServerResponse AdminServer::putOutage(const QHttpServerRequest &request)
+{
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(request.body(), &parseError);
+    if (!document.isObject())
+        return error(QHttpServerResponse::StatusCode::BadRequest,
+            QStringLiteral("expected a JSON object such as {\"mode\":\"down\"}: %1").arg(parseError.errorString()));
+    const QJsonObject body = document.object();
+    OutageSettings settings = m_runtime->faultProxy()->settings();
+    if (body.contains(QLatin1String("mode"))) {
+        const auto mode = OutageSettings::modeFromName(body.value(QLatin1String("mode")).toString());
+        if (!mode)
+            return error(QHttpServerResponse::StatusCode::BadRequest,
+                QStringLiteral("unknown mode '%1'; one of: %2")
+                    .arg(body.value(QLatin1String("mode")).toVariant().toString(),
+                        OutageSettings::modeNames().join(QStringLiteral(", "))));
+        settings.mode = *mode;
+    } else {
+        return error(QHttpServerResponse::StatusCode::BadRequest, QStringLiteral("\"mode\" is required"));
+    }
+    struct Field {
+        const char *name;
+        int *value;
+        int min, max;
+    };
+    for (const Field &field : { Field { "latency_ms", &settings.latencyMs, 0, 60000 },
+             Field { "jitter_ms", &settings.jitterMs, 0, 60000 }, Field { "period_ms", &settings.flapPeriodMs, 50, 3600000 } }) {
+        const QJsonValue value = body.value(QLatin1String(field.name));
+        if (value.isUndefined())
+            continue;
+        const double number = value.toDouble(-1);
+        if (!value.isDouble() || number < field.min || number > field.max || number != static_cast<int>(number))
+            return error(QHttpServerResponse::StatusCode::BadRequest,
+                QStringLiteral("%1 must be an integer from %2 to %3")
+                    .arg(QLatin1String(field.name))
+                    .arg(field.min)
+                    .arg(field.max));
+        *field.value = static_cast<int>(number);
+    }
+    m_runtime->faultProxy()->setSettings(settings);
+    return json(outage());
+}
+
+QHttpServerResponse AdminServer::natsControl(bool start)
+{
+    QString message;
+    const bool ok = start ? m_runtime->startEmbeddedNats(&message) : m_runtime->stopEmbeddedNats(&message);
+    if (!ok)
+        return error(m_runtime->isEmbedded() ? QHttpServerResponse::StatusCode::InternalServerError
+                                             : QHttpServerResponse::StatusCode::Conflict,
+            message);
+    EmbeddedNats *nats = m_runtime->embeddedNats();
+    return json({ { QStringLiteral("running"), nats->isRunning() }, { QStringLiteral("pid"), nats->pid() },
+        { QStringLiteral("url"), nats->url() } });
+}
+
+QJsonObject AdminServer::status() const
+{
+    Gateway *gateway = m_runtime->gateway();
+    const NatsBus::Status bus = gateway && gateway->bus() ? gateway->bus()->status() : NatsBus::Status {};
+    const RequestCounters counters = gateway && gateway->requestLog() ? gateway->requestLog()->counters() : RequestCounters {};
+    const OutageSettings outage = m_runtime->faultProxy()->settings();
+    const bool simulated = outage.mode != OutageSettings::Mode::Off;
+
+    QJsonObject nats { { QStringLiteral("state"), NatsBus::stateName(bus.state) },
+        { QStringLiteral("upstream"), QJsonArray::fromStringList(m_runtime->upstreamUrls()) },
+        { QStringLiteral("via_proxy"), m_runtime->faultProxy()->url() },
+        { QStringLiteral("rtt_us"), bus.rttUs }, { QStringLiteral("reconnects"), static_cast<qint64>(bus.reconnects) },
+        { QStringLiteral("stream"), m_runtime->config().gateway.stream }, { QStringLiteral("stream_ready"), bus.streamReady } };
+    if (!bus.streamError.isEmpty())
+        nats.insert(QStringLiteral("stream_error"), bus.streamError);
+    if (EmbeddedNats *embedded = m_runtime->embeddedNats())
+        nats.insert(QStringLiteral("embedded"),
+            QJsonObject { { QStringLiteral("running"), embedded->isRunning() }, { QStringLiteral("pid"), embedded->pid() },
+                { QStringLiteral("url"), embedded->url() }, { QStringLiteral("store"), embedded->storeDir() } });
+
+    QJsonObject outageJson = this->outage();
+    outageJson.remove(QStringLiteral("modes"));
+    return { { QStringLiteral("version"), QStringLiteral(ACKHOOK_VERSION) },
+        { QStringLiteral("uptime_ms"), m_runtime->uptimeMs() },
+        // What the monitor shows: a simulated outage is labelled as such, distinct from a real one.
+        { QStringLiteral("connectivity"),
+            simulated ? QStringLiteral("simulated outage (%1)").arg(OutageSettings::modeName(outage.mode))
+                      : NatsBus::stateName(bus.state) },
+        { QStringLiteral("nats"), nats }, { QStringLiteral("outage"), outageJson },
+        { QStringLiteral("webhook"), QStringLiteral("http://%1:%2/webhook")
+                                        .arg(m_runtime->config().gateway.listenAddress.toString())
+                                        .arg(m_runtime->webhookPort()) },
+        { QStringLiteral("counters"),
+            QJsonObject { { QStringLiteral("requests"), static_cast<qint64>(counters.requests) },
+                { QStringLiteral("ok"), static_cast<qint64>(counters.ok) },
+                { QStringLiteral("failed"), static_cast<qint64>(counters.failed) },
+                { QStringLiteral("rejected"), static_cast<qint64>(counters.rejected) },
+                { QStringLiteral("overloaded"), static_cast<qint64>(counters.overloaded) },
+                { QStringLiteral("in_flight"), gateway ? gateway->inFlight() : 0 } } } };
+}

@@ -1,0 +1,35 @@
+// AdminServer: the admin and monitoring API (DESIGN.md section 8) on QHttpServer, main thread.
+#pragma once
+
+#include <QHostAddress>
+#include <QHttpServer>
+#include <QJsonObject>
+#include <QObject>
+
+class Runtime;
+
+class AdminServer : public QObject
+{
+    Q_OBJECT
+public:
+    explicit AdminServer(Runtime *runtime, QObject *parent = nullptr);
+
+    // A non-loopback address requires a token (DESIGN.md section 8).
+    bool listen(const QHostAddress &address, quint16 port, const QString &token, QString *error);
+    quint16 port() const { return m_port; }
+
+    QJsonObject status() const;
+    QJsonObject outage() const;
+
+private:
+    using Method = QHttpServerRequest::Method;
+    QHttpServerResponse handle(const QHttpServerRequest &request);
+    QHttpServerResponse putOutage(const QHttpServerRequest &request);
+    QHttpServerResponse natsControl(bool start);
+    bool authorized(const QHttpServerRequest &request) const;
+
+    Runtime *m_runtime;
+    QHttpServer m_server;
+    QString m_token;
+    quint16 m_port = 0;
+};

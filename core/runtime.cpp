@@ -1,0 +1,162 @@
+// Runtime: start order upstream → proxy → gateway → admin; shutdown in reverse once drained.
+#include "runtime.h"
+#include "adminserver.h"
+#include "embeddednats.h"
+
+#include <QEventLoop>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcRuntime, "ackhook.runtime")
+
+Runtime::Runtime(RuntimeConfig config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+{
+}
+
+Runtime::~Runtime()
+{
+    shutdownAndWait();
+}
+
+bool Runtime::start(QString *error)
+{
+    m_uptime.start();
+    auto fail = [&](const QString &message) {
+        if (error)
+            *error = message;
+        m_admin.reset();
+        if (m_host)
+            m_host->shutdownAndWait();
+        m_host.reset();
+        m_proxy.reset();
+        m_embedded.reset();
+        return false;
+    };
+
+    m_upstreamUrls = m_config.gateway.natsUrls;
+    if (m_upstreamUrls.isEmpty()) {
+        EmbeddedNats::Options options;
+        options.dataDir = m_config.dataDir;
+        options.executable = m_config.natsServerExecutable;
+        m_embedded = std::make_unique<EmbeddedNats>(options);
+        QString message;
+        if (!m_embedded->start(&message))
+            return fail(QStringLiteral("cannot start the embedded NATS server: ") + message);
+        m_upstreamUrls = { m_embedded->url() };
+        connect(m_embedded.get(), &EmbeddedNats::exitedUnexpectedly, this, [this](int code) {
+            qCWarning(lcRuntime).noquote() << "the embedded nats-server exited (code" << code << "); webhooks are answered 500";
+            Q_EMIT embeddedNatsRunningChanged(false);
+        });
+    }
+
+    QList<ProxyUpstream> upstreams;
+    for (const QString &url : std::as_const(m_upstreamUrls)) {
+        QString message;
+        const auto upstream = FaultProxy::upstreamFromUrl(url, &message);
+        if (!upstream)
+            return fail(message);
+        upstreams.append(*upstream);
+    }
+    m_proxy = std::make_unique<FaultProxy>();
+    QString message;
+    if (!m_proxy->start(upstreams, m_config.outage, &message))
+        return fail(message);
+
+    // NatsBus always connects through the proxy; credentials and TLS still go end to end.
+    GatewayConfig gatewayConfig = m_config.gateway;
+    gatewayConfig.natsUrls = { m_proxy->url() };
+    gatewayConfig.ignoreDiscoveredServers = true;
+    gatewayConfig.faultProxy = m_proxy.get();
+    m_host = std::make_unique<GatewayHost>(gatewayConfig);
+    if (!m_host->start(&message))
+        return fail(message);
+    connect(m_host.get(), &GatewayHost::stopped, this, &Runtime::finishShutdown, Qt::QueuedConnection);
+
+    if (m_config.adminEnabled) {
+        m_admin = std::make_unique<AdminServer>(this);
+        if (!m_admin->listen(m_config.adminAddress, m_config.adminPort, m_config.adminToken, &message))
+            return fail(message);
+    }
+    return true;
+}
+
+quint16 Runtime::adminPort() const
+{
+    return m_admin ? m_admin->port() : 0;
+}
+
+qint64 Runtime::uptimeMs() const
+{
+    return m_uptime.isValid() ? m_uptime.elapsed() : 0;
+}
+
+bool Runtime::stopEmbeddedNats(QString *error)
+{
+    if (!m_embedded) {
+        if (error)
+            *error = QStringLiteral("ackhook uses an external NATS (--nats-url): nothing to stop");
+        return false;
+    }
+    if (!m_embedded->isRunning())
+        return true;
+    m_embedded->stop();
+    Q_EMIT embeddedNatsRunningChanged(false);
+    return true;
+}
+
+bool Runtime::startEmbeddedNats(QString *error)
+{
+    if (!m_embedded) {
+        if (error)
+            *error = QStringLiteral("ackhook uses an external NATS (--nats-url): nothing to start");
+        return false;
+    }
+    if (m_embedded->isRunning())
+        return true;
+    if (!m_embedded->start(error))
+        return false;
+    Q_EMIT embeddedNatsRunningChanged(true);
+    return true;
+}
+
+void Runtime::shutdown()
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    m_admin.reset(); // no more control requests while draining
+    if (m_host && m_host->isRunning())
+        m_host->shutdown();
+    else
+        finishShutdown();
+}
+
+void Runtime::finishShutdown()
+{
+    m_host.reset();
+    if (m_proxy)
+        m_proxy->stop();
+    m_proxy.reset();
+    if (m_embedded)
+        m_embedded->stop();
+    m_embedded.reset();
+    Q_EMIT stopped();
+}
+
+void Runtime::shutdownAndWait()
+{
+    if (!m_host && !m_proxy && !m_embedded && !m_admin)
+        return;
+    if (m_host && m_host->isRunning()) {
+        QEventLoop loop;
+        connect(this, &Runtime::stopped, &loop, &QEventLoop::quit);
+        shutdown();
+        if (m_host)
+            loop.exec();
+    } else {
+        m_shuttingDown = true;
+        m_admin.reset();
+        finishShutdown();
+    }
+}

@@ -1,0 +1,71 @@
+// Runtime: everything one running ackhook is made of — embedded nats-server (or the upstream
+// URLs), the fault proxy, the gateway thread and the admin API — started and stopped in order.
+// Lives on the main thread; the window and the headless mode both drive it.
+#pragma once
+
+#include "faultproxy.h"
+#include "gateway.h"
+
+#include <QHostAddress>
+#include <QObject>
+
+#include <memory>
+
+class AdminServer;
+class EmbeddedNats;
+
+struct RuntimeConfig {
+    GatewayConfig gateway; // gateway.natsUrls: the upstream NATS; empty starts the embedded server
+    QString dataDir;
+    QHostAddress adminAddress = QHostAddress::LocalHost;
+    quint16 adminPort = 12001;
+    QString adminToken; // required (Authorization: Bearer) when set; mandatory off loopback
+    bool adminEnabled = true;
+    OutageSettings outage; // the simulated outage at start
+    QString natsServerExecutable; // empty: search next to ackhook, PATH, /usr/sbin
+};
+
+class Runtime : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Runtime(RuntimeConfig config, QObject *parent = nullptr);
+    ~Runtime() override;
+
+    bool start(QString *error); // blocking; on failure everything started is stopped again
+    void shutdown(); // graceful and asynchronous; stopped() follows
+    void shutdownAndWait();
+
+    const RuntimeConfig &config() const { return m_config; }
+    QStringList upstreamUrls() const { return m_upstreamUrls; }
+    bool isEmbedded() const { return m_embedded != nullptr; }
+    EmbeddedNats *embeddedNats() const { return m_embedded.get(); }
+    FaultProxy *faultProxy() const { return m_proxy.get(); }
+    GatewayHost *gatewayHost() const { return m_host.get(); }
+    Gateway *gateway() const { return m_host ? m_host->gateway() : nullptr; }
+    AdminServer *adminServer() const { return m_admin.get(); }
+    quint16 webhookPort() const { return m_host ? m_host->port() : 0; }
+    quint16 adminPort() const;
+    qint64 uptimeMs() const;
+
+    // Really stops / starts the embedded nats-server (same port, same store). False with *error
+    // when ackhook runs against an external NATS.
+    bool stopEmbeddedNats(QString *error);
+    bool startEmbeddedNats(QString *error);
+
+Q_SIGNALS:
+    void stopped();
+    void embeddedNatsRunningChanged(bool running);
+
+private:
+    void finishShutdown();
+
+    RuntimeConfig m_config;
+    QStringList m_upstreamUrls;
+    std::unique_ptr<EmbeddedNats> m_embedded;
+    std::unique_ptr<FaultProxy> m_proxy;
+    std::unique_ptr<GatewayHost> m_host;
+    std::unique_ptr<AdminServer> m_admin;
+    QElapsedTimer m_uptime;
+    bool m_shuttingDown = false;
+};
