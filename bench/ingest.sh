@@ -3,11 +3,13 @@
 # nats-server; prints req/s and latency per run, medians per concurrency, and compares the number
 # of 200 answers with the messages the stream gained. Not a test: it asserts nothing.
 #   bench/ingest.sh [seconds per run, default 10] [runs per concurrency, default 3]
+# Environment: CONNS="5 64" (concurrencies), ACKHOOK_FLAGS="" (extra ackhook flags, e.g. --no-fault-proxy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10}
 RUNS=${2:-3}
-CONCURRENCY=(5 64)
+read -r -a CONCURRENCY <<<"${CONNS:-5 64}"
+read -r -a EXTRA_FLAGS <<<"${ACKHOOK_FLAGS:-}"
 ACKHOOK=build/release/app/ackhook
 [ -x "$ACKHOOK" ] || { echo "build first: ./dev bench (or cmake --preset release && cmake --build --preset release)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 2; }
@@ -23,7 +25,7 @@ trap cleanup EXIT
 "$NATS_SERVER" -a 127.0.0.1 -p "$nats_port" -m "$monitor_port" -js -sd "$work/js" >"$work/nats.log" 2>&1 &
 pids+=($!)
 "$ACKHOOK" --headless --listen "127.0.0.1:$http_port" --nats-url "nats://127.0.0.1:$nats_port" \
-    --data-dir "$work/data" --max-inflight 65536 >"$work/ackhook.log" 2>&1 &
+    --data-dir "$work/data" --max-inflight 65536 --admin-listen 127.0.0.1:0 "${EXTRA_FLAGS[@]}" >"$work/ackhook.log" 2>&1 &
 pids+=($!)
 
 stream_messages() {
@@ -36,7 +38,7 @@ for _ in $(seq 1 100); do
 done
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB"
-echo "ackhook $("$ACKHOOK" --version | cut -d' ' -f2), nats-server $("$NATS_SERVER" --version | cut -d' ' -f2), wrk $DURATION s per run, $RUNS runs"
+echo "ackhook $("$ACKHOOK" --version | cut -d' ' -f2) ${EXTRA_FLAGS[*]}, nats-server $("$NATS_SERVER" --version | cut -d' ' -f2), wrk $DURATION s per run, $RUNS runs"
 printf '%-6s %-4s %10s %9s %9s %9s %10s %10s\n' conns run req/s p50 p99 non2xx 200s stored
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f", v}'; }

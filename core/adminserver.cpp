@@ -135,6 +135,9 @@ QHttpServerResponse AdminServer::putOutage(const QHttpServerRequest &request)
     if (!document.isObject())
         return error(QHttpServerResponse::StatusCode::BadRequest,
             QStringLiteral("expected a JSON object such as {\"mode\":\"down\"}: %1").arg(parseError.errorString()));
+    if (!m_runtime->config().faultProxyEnabled)
+        return error(QHttpServerResponse::StatusCode::Conflict,
+            QStringLiteral("ackhook runs with --no-fault-proxy: outages cannot be simulated"));
     const QJsonObject body = document.object();
     OutageSettings settings = m_runtime->faultProxy()->settings();
     if (body.contains(QLatin1String("mode"))) {
@@ -194,7 +197,7 @@ QJsonObject AdminServer::status() const
 
     QJsonObject nats { { QStringLiteral("state"), NatsBus::stateName(bus.state) },
         { QStringLiteral("upstream"), QJsonArray::fromStringList(m_runtime->upstreamUrls()) },
-        { QStringLiteral("via_proxy"), m_runtime->faultProxy()->url() },
+        { QStringLiteral("via_proxy"), m_runtime->config().faultProxyEnabled ? QJsonValue(m_runtime->faultProxy()->url()) : QJsonValue() },
         { QStringLiteral("rtt_us"), bus.rttUs }, { QStringLiteral("reconnects"), static_cast<qint64>(bus.reconnects) },
         { QStringLiteral("stream"), m_runtime->config().gateway.stream }, { QStringLiteral("stream_ready"), bus.streamReady } };
     if (!bus.streamError.isEmpty())

@@ -77,8 +77,10 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     const QCommandLineOption outage(QStringLiteral("outage"),
         QStringLiteral("Simulated outage at start: %1 (default off).").arg(OutageSettings::modeNames().join(QStringLiteral(", "))),
         QStringLiteral("MODE"));
+    const QCommandLineOption noFaultProxy(QStringLiteral("no-fault-proxy"),
+        QStringLiteral("Connect to NATS directly, without the fault proxy (no simulated outages)."));
     parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, stream, dataDir, ackTimeout, maxInflight,
-        maxPayload, idleTimeout, adminListen, adminToken, outage });
+        maxPayload, idleTimeout, adminListen, adminToken, outage, noFaultProxy });
 
     auto fail = [&](const QString &message) {
         result.action = Action::Error;
@@ -127,6 +129,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     result.runtime.adminToken = parser.value(adminToken);
     if (!result.runtime.adminAddress.isLoopback() && result.runtime.adminToken.isEmpty())
         return fail(QStringLiteral("--admin-listen on a non-loopback address requires --admin-token"));
+    result.runtime.faultProxyEnabled = !parser.isSet(noFaultProxy);
     if (parser.isSet(outage)) {
         const auto mode = OutageSettings::modeFromName(parser.value(outage));
         if (!mode)

@@ -1,6 +1,7 @@
 // FaultProxy: facade, the worker on the proxy thread, and one ProxyPipe per proxied connection.
 #include "faultproxy.h"
 #include "natsprotocolfilter.h"
+#include "socketwrite.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -284,11 +285,15 @@ void ProxyPipe::pumpFromClient()
 {
     if (m_finished || !m_upstreamReady || m_worker->effectiveMode() == OutageSettings::Mode::Blackhole)
         return;
+    // Only publishes made while ack-loss is on have their PubAck dropped: tracking costs nothing otherwise.
+    const bool track = m_worker->effectiveMode() == OutageSettings::Mode::AckLoss;
     while (m_client->bytesAvailable() > 0 && m_upstream->bytesToWrite() < MaxQueuedWrite) {
         const QByteArray data = m_client->read(ReadChunk);
         QByteArray out;
         out.reserve(data.size());
-        m_clientFilter.process(data, out, [this](const NatsProtocolFilter::FrameHeader &header) {
+        m_clientFilter.process(data, out, [this, track](const NatsProtocolFilter::FrameHeader &header) {
+            if (!track)
+                return false;
             const bool publish = header.verb == NatsProtocolFilter::Verb::Pub || header.verb == NatsProtocolFilter::Verb::HPub;
             // A publish with a reply subject that is not a JetStream API call is answered by a PubAck.
             if (publish && !header.reply.isEmpty() && !header.subject.startsWith("$JS.")) {
@@ -347,7 +352,7 @@ void ProxyPipe::forward(QByteArray bytes, bool toServer)
         flushDelayed(true);
         return;
     }
-    (toServer ? m_upstream : m_client)->write(bytes);
+    writeNow(toServer ? m_upstream : m_client, bytes);
 }
 
 void ProxyPipe::flushDelayed(bool all)
@@ -355,7 +360,7 @@ void ProxyPipe::flushDelayed(bool all)
     const qint64 now = nowMs();
     for (auto [queue, socket] : { std::pair { &m_delayedToServer, m_upstream }, std::pair { &m_delayedToClient, m_client } }) {
         while (!queue->empty() && (all || queue->front().dueMs <= now)) {
-            socket->write(queue->front().bytes);
+            writeNow(socket, queue->front().bytes);
             queue->pop_front();
         }
     }

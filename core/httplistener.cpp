@@ -1,5 +1,6 @@
 // HttpListener and HttpConnection: accepting, parsing, ordering answers, timeouts and graceful close.
 #include "httplistener.h"
+#include "socketwrite.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -226,7 +227,7 @@ void HttpConnection::flushResponses()
     bool closing = false;
     while (!m_slots.empty() && m_slots.front().ready) {
         Slot &slot = m_slots.front();
-        m_socket->write(slot.bytes);
+        writeNow(m_socket, slot.bytes);
         closing = slot.close;
         m_slots.pop_front();
         if (closing) {

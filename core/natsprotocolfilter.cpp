@@ -2,24 +2,35 @@
 // announce a payload of N bytes that follows the line, itself followed by CRLF.
 #include "natsprotocolfilter.h"
 
-#include <QList>
+#include <array>
 
 #include <cstring>
 
 namespace {
 
-QList<QByteArrayView> words(QByteArrayView line)
+// The words of a control line, without allocating: no frame we interpret has more than 6.
+struct Words {
+    std::array<QByteArrayView, 7> at;
+    qsizetype count = 0;
+    qsizetype size() const { return count; }
+    bool isEmpty() const { return count == 0; }
+    QByteArrayView first() const { return at[0]; }
+    QByteArrayView last() const { return at[count - 1]; }
+    QByteArrayView operator[](qsizetype i) const { return at[i]; }
+};
+
+Words words(QByteArrayView line)
 {
-    QList<QByteArrayView> result;
+    Words result;
     qsizetype i = 0;
-    while (i < line.size()) {
+    while (i < line.size() && result.count < qsizetype(result.at.size())) {
         while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
             ++i;
         const qsizetype start = i;
         while (i < line.size() && line[i] != ' ' && line[i] != '\t')
             ++i;
         if (i > start)
-            result.append(line.sliced(start, i - start));
+            result.at[result.count++] = line.sliced(start, i - start);
     }
     return result;
 }
@@ -65,7 +76,7 @@ bool NatsProtocolFilter::parseControlLine(FrameHeader &header) const
 {
     QByteArrayView line(m_line);
     line.chop(line.endsWith("\r\n") ? 2 : 1);
-    const QList<QByteArrayView> parts = words(line);
+    const Words parts = words(line);
     if (parts.isEmpty())
         return true; // an empty line: forwarded as is, the peer decides
     header.verb = verbOf(parts.first());

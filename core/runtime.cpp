@@ -60,14 +60,18 @@ bool Runtime::start(QString *error)
     }
     m_proxy = std::make_unique<FaultProxy>();
     QString message;
-    if (!m_proxy->start(upstreams, m_config.outage, &message))
-        return fail(message);
-
-    // NatsBus always connects through the proxy; credentials and TLS still go end to end.
     GatewayConfig gatewayConfig = m_config.gateway;
-    gatewayConfig.natsUrls = { m_proxy->url() };
-    gatewayConfig.ignoreDiscoveredServers = true;
-    gatewayConfig.faultProxy = m_proxy.get();
+    gatewayConfig.natsUrls = m_upstreamUrls;
+    if (m_config.faultProxyEnabled) {
+        if (!m_proxy->start(upstreams, m_config.outage, &message))
+            return fail(message);
+        // NatsBus connects through the proxy; credentials still go end to end.
+        gatewayConfig.natsUrls = { m_proxy->url() };
+        gatewayConfig.ignoreDiscoveredServers = true;
+        gatewayConfig.faultProxy = m_proxy.get();
+    } else if (m_config.outage.mode != OutageSettings::Mode::Off) {
+        return fail(QStringLiteral("--outage needs the fault proxy (drop --no-fault-proxy)"));
+    }
     m_host = std::make_unique<GatewayHost>(gatewayConfig);
     if (!m_host->start(&message))
         return fail(message);

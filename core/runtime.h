@@ -22,6 +22,8 @@ struct RuntimeConfig {
     QString adminToken; // required (Authorization: Bearer) when set; mandatory off loopback
     bool adminEnabled = true;
     OutageSettings outage; // the simulated outage at start
+    // Off: NatsBus connects straight to NATS (no extra hop; outages cannot be simulated).
+    bool faultProxyEnabled = true;
     QString natsServerExecutable; // empty: search next to ackhook, PATH, /usr/sbin
 };
 
@@ -40,6 +42,7 @@ public:
     QStringList upstreamUrls() const { return m_upstreamUrls; }
     bool isEmbedded() const { return m_embedded != nullptr; }
     EmbeddedNats *embeddedNats() const { return m_embedded.get(); }
+    // Always present; not started (mode stays off) when config().faultProxyEnabled is false.
     FaultProxy *faultProxy() const { return m_proxy.get(); }
     GatewayHost *gatewayHost() const { return m_host.get(); }
     Gateway *gateway() const { return m_host ? m_host->gateway() : nullptr; }
