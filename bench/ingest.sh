@@ -32,10 +32,12 @@ stream_messages() {
     curl -sf "http://127.0.0.1:$monitor_port/jsz?streams=true" |
         python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(s["state"]["messages"] for a in d.get("account_details",[]) for s in a.get("stream_detail",[]) if s["name"]=="EVENTS"))'
 }
+ready=""
 for _ in $(seq 1 100); do
-    curl -sf -o /dev/null -d '{}' -H 'X-Event-Id: warmup' "http://127.0.0.1:$http_port/webhook" && break
+    curl -sf -o /dev/null -d '{}' -H 'X-Event-Id: warmup' "http://127.0.0.1:$http_port/webhook" && { ready=1; break; }
     sleep 0.1
 done
+[ -n "$ready" ] || { echo "ackhook never answered 200; its log:" >&2; cat "$work/ackhook.log" >&2; exit 1; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB"
 echo "ackhook $("$ACKHOOK" --version | cut -d' ' -f2) ${EXTRA_FLAGS[*]}, nats-server $("$NATS_SERVER" --version | cut -d' ' -f2), wrk $DURATION s per run, $RUNS runs"

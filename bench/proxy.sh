@@ -11,8 +11,11 @@ declare -A rate p50 p99
 for run in $(seq 1 "$RUNS"); do
     for variant in proxy direct; do
         flags=""; [ "$variant" = direct ] && flags="--no-fault-proxy"
-        line=$(CONNS=64 ACKHOOK_FLAGS="$flags" bench/ingest.sh "$DURATION" 1 | awk '$2=="1" {print $3, $4, $5}')
-        read -r r a b <<<"$line"
+        line=$(CONNS=64 ACKHOOK_FLAGS="$flags" bench/ingest.sh "$DURATION" 1 | awk '$2=="1" {print $3, $4, $5, $6}')
+        read -r r a b errors <<<"$line"
+        if [ -z "$r" ] || [ "$errors" != 0 ]; then
+            echo "run $run $variant: discarded (${errors:-no result} non-2xx answers)"; continue
+        fi
         echo "run $run $variant: $r req/s, p50 $a, p99 $b"
         rate[$variant]+="$r "; p50[$variant]+="${a%ms} "; p99[$variant]+="${b%ms} "
     done

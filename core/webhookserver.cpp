@@ -1,6 +1,7 @@
 // WebhookServer: status codes of DESIGN.md section 2 for the webhook listener.
 #include "webhookserver.h"
 #include "dispatcher.h"
+#include "failedevent.h"
 #include "faultproxy.h"
 #include "requestlog.h"
 
@@ -11,20 +12,6 @@ namespace {
 
 const QByteArray AllowWebhook = "OPTIONS, POST";
 const QByteArray AllowHealth = "GET, HEAD";
-
-// Headers forwarded to NATS: the payload's type and the CloudEvents attributes (binary mode).
-// Everything else (Authorization, cookies, signatures, ...) stays out of the stream.
-HeaderList publishedHeaders(const HttpRequest &request)
-{
-    HeaderList headers;
-    for (const auto &[name, value] : request.headers) {
-        if (name.compare("content-type", Qt::CaseInsensitive) == 0)
-            headers.append({ "Content-Type", value });
-        else if (name.size() > 3 && name.first(3).compare("ce-", Qt::CaseInsensitive) == 0)
-            headers.append({ name.toLower(), value });
-    }
-    return headers;
-}
 
 int statusFor(FailureReason reason)
 {
@@ -164,7 +151,7 @@ void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&reques
     event.subject = endpoint.subject;
     event.msgId = key.value;
     event.body = request.body;
-    event.headers = publishedHeaders(request);
+    event.headers = publishedHeaders(request.headers);
 
     RequestRecord record;
     record.key = QString::fromLatin1(key.value);
