@@ -183,6 +183,7 @@ public:
     const OutageSettings &settings() const { return m_settings; }
     const QList<ProxyUpstream> &upstreams() const { return m_upstreams; }
     FaultProxy *facade() const { return m_facade; }
+    bool upstreamDownLogged = false;
 
     qint64 delayMs()
     {
@@ -252,7 +253,11 @@ void ProxyPipe::connectUpstream()
 {
     const auto &upstreams = m_worker->upstreams();
     if (m_upstreamIndex >= upstreams.size()) {
-        qCWarning(lcProxy) << "no upstream NATS server accepted the connection";
+        // Once per outage of the upstream, not once per attempt of the client.
+        if (!m_worker->upstreamDownLogged) {
+            m_worker->upstreamDownLogged = true;
+            qCWarning(lcProxy).noquote() << "no upstream NATS server accepts connections; retrying as the client does";
+        }
         abort();
         return;
     }
@@ -262,6 +267,7 @@ void ProxyPipe::connectUpstream()
     m_upstream->setReadBufferSize(ReadChunk);
     connect(m_upstream, &QTcpSocket::connected, this, [this] {
         m_upstreamReady = true;
+        m_worker->upstreamDownLogged = false;
         m_upstream->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         connect(m_upstream, &QTcpSocket::readyRead, this, &ProxyPipe::pumpFromServer);
         connect(m_upstream, &QTcpSocket::disconnected, this, &ProxyPipe::finish);

@@ -71,6 +71,14 @@ NatsBus::NatsBus(Options options, QObject *parent)
         contexts.push_back(std::move(context));
     }
     m_blockingCalls.setMaxThreadCount(1);
+    m_restartTimer.setSingleShot(true);
+    connect(&m_restartTimer, &QTimer::timeout, this, [this] {
+        QString error;
+        if (!start(&error)) {
+            qCWarning(lcNats).noquote() << "cannot restart the NATS connection:" << error;
+            m_restartTimer.start(1000);
+        }
+    });
     m_rttTimer.setInterval(std::chrono::seconds(2));
     connect(&m_rttTimer, &QTimer::timeout, this, &NatsBus::measureRtt);
 }
@@ -139,16 +147,14 @@ void NatsBus::onClosed(natsConnection *, void *closure)
 {
     auto *context = static_cast<Context *>(closure);
     context->connected.store(false, std::memory_order_release);
-    context->post([](NatsBus *bus) {
-        if (bus->m_state != State::Closed)
-            bus->setState(State::Closed);
-    });
+    context->post([](NatsBus *bus) { bus->handleClosedByClient(); });
 }
 
 bool NatsBus::start(QString *error)
 {
     if (m_connection)
         return true;
+    m_closed = false;
     auto fail = [&](natsStatus status, const QString &what) {
         if (error)
             *error = what + QStringLiteral(": ") + natsErrorText(status, nats_GetLastError(nullptr));
@@ -203,7 +209,8 @@ bool NatsBus::start(QString *error)
     if (s != NATS_OK)
         return fail(s, QStringLiteral("invalid NATS options"));
 
-    setState(State::Connecting);
+    if (!m_restarting)
+        setState(State::Connecting);
     s = natsConnection_Connect(&m_connection, m_natsOptions);
     if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
         m_connection = nullptr;
@@ -228,16 +235,41 @@ bool NatsBus::start(QString *error)
     if (natsConnection_Status(m_connection) == NATS_CONN_STATUS_CONNECTED) {
         m_context->connected.store(true, std::memory_order_release);
         handleConnectionUp();
-    } else {
-        qCInfo(lcNats).noquote() << "NATS not reachable yet at" << m_options.urls << "- retrying in the background";
+    } else if (!m_restarting) {
+        qCInfo(lcNats).noquote() << "NATS not reachable yet at" << m_options.urls.join(QLatin1Char(',')) << "- retrying in the background";
     }
     return true;
 }
 
 void NatsBus::close()
 {
-    if (!m_connection)
+    m_closed = true;
+    m_restartTimer.stop();
+    if (!m_connection) {
+        setState(State::Closed);
         return;
+    }
+    teardown();
+    setState(State::Closed);
+}
+
+void NatsBus::handleClosedByClient()
+{
+    if (m_closed || !m_connection)
+        return; // our own close(): nothing to repair
+    // cnats gave up on its own, although it was told to reconnect forever: 3.4.1 does so when, in
+    // the initial-connect retry, a server accepts the TCP connection and closes it before INFO
+    // (a proxy whose upstream is down, a server starting up). Start a fresh connection.
+    if (!m_restarting)
+        qCWarning(lcNats).noquote() << "the NATS client closed the connection by itself; starting new ones until one connects";
+    m_restarting = true;
+    teardown();
+    setState(State::Reconnecting);
+    m_restartTimer.start(std::max<qint64>(m_options.reconnectWait.count(), 250));
+}
+
+void NatsBus::teardown()
+{
     m_rttTimer.stop();
     m_context->connected.store(false, std::memory_order_release);
     natsConnection_Close(m_connection);
@@ -252,7 +284,6 @@ void NatsBus::close()
     m_natsOptions = nullptr;
     deliverReports();
     updateStatus([](Status &status) { status.streamReady = false; });
-    setState(State::Closed);
 }
 
 NatsBus::Status NatsBus::status() const
@@ -285,6 +316,7 @@ void NatsBus::handleConnectionUp()
 {
     if (!m_connection || !isConnected())
         return;
+    m_restarting = false;
     char url[256] = {};
     if (natsConnection_GetConnectedUrl(m_connection, url, sizeof url) == NATS_OK)
         updateStatus([&](Status &status) { status.connectedUrl = QString::fromUtf8(url); });

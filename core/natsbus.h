@@ -83,6 +83,8 @@ private:
     void setState(State state);
     void handleConnectionUp();
     void handleConnectionLost();
+    void handleClosedByClient();
+    void teardown(); // close and destroy the cnats objects; pending publishes are failed
     void deliverReports();
     void failPending(FailureReason reason, const QString &detail);
     void ensureStream();
@@ -101,4 +103,7 @@ private:
     bool m_publishedOnce = false;
     QThreadPool m_blockingCalls; // JetStream API requests and RTT pings block: never on this thread
     QTimer m_rttTimer { this }; // a child: moves with its owner to another thread
+    QTimer m_restartTimer { this };
+    bool m_closed = false; // close() was called: no automatic restart
+    bool m_restarting = false; // replacing connections cnats closed: log once, not every attempt
 };

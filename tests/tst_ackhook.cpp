@@ -107,6 +107,7 @@ private Q_SLOTS:
     void headlessOnEmbeddedNats();
     void sigtermAnswersEveryRequestInFlight();
     void shutdownBeforeAnyRequest();
+    void natsStartingAfterAckhook();
     void embeddedNatsDiesWithAckhook();
 };
 
@@ -254,6 +255,31 @@ void TestAckhook::shutdownBeforeAnyRequest()
     ackhook.collect();
     QCOMPARE(ackhook.process().exitStatus(), QProcess::NormalExit);
     QVERIFY2(ackhook.process().exitCode() == 0, ackhook.err().constData());
+}
+
+void TestAckhook::natsStartingAfterAckhook()
+{
+    // Regression: cnats 3.4.1 closes a connection for good when, during its first connection
+    // attempts, the proxy accepts and then closes because NATS is not up yet.
+    const quint16 natsPort = freePort();
+    const quint16 port = freePort();
+    QTemporaryDir dataDir;
+    AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--data-dir"), dataDir.path(),
+        QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:%1").arg(natsPort) });
+    QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+    const auto early = request(port, "POST", "/webhook", "{}");
+    QVERIFY(early);
+    QCOMPARE(early->status, 500);
+
+    QTemporaryDir natsDir;
+    EmbeddedNats::Options options;
+    options.dataDir = natsDir.path();
+    options.port = natsPort;
+    EmbeddedNats nats(options);
+    QString error;
+    QVERIFY2(nats.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(request(port, "POST", "/webhook", "{}").value_or(HttpReply {}).status, 200, 10000);
 }
 
 void TestAckhook::embeddedNatsDiesWithAckhook()
