@@ -6,11 +6,16 @@
 #include "adminserver.h"
 #include "dispatcher.h"
 #include "embeddednats.h"
+#include "failedeventstore.h"
+#include "replayer.h"
 #include "runtime.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QPointer>
 #include <QTcpServer>
+#include <QTcpSocket>
+#include <QUrlQuery>
 
 namespace {
 
@@ -48,9 +53,10 @@ AdminServer::AdminServer(Runtime *runtime, QObject *parent)
     , m_runtime(runtime)
 {
     // One catch-all route; dispatching by path here keeps 404/405 under our control.
-    m_server.route(QStringLiteral("/<arg>"), [this](const QUrl &, const QHttpServerRequest &request) {
-        return handle(request);
-    });
+    m_server.route(QStringLiteral("/<arg>"),
+        [this](const QUrl &, const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            handle(request, std::move(responder));
+        });
     m_server.setMissingHandler([](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
         const QString message = QStringLiteral("no admin endpoint at ") + request.url().path();
         responder.write(QJsonDocument(QJsonObject { { QStringLiteral("error"), message } }),
@@ -83,7 +89,18 @@ bool AdminServer::authorized(const QHttpServerRequest &request) const
     return requestHeader(request, "authorization") == "Bearer " + m_token.toUtf8();
 }
 
-QHttpServerResponse AdminServer::handle(const QHttpServerRequest &request)
+void AdminServer::handle(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+{
+    // The one answer that waits (for PubAcks): replay. Everything else is answered right away.
+    if (authorized(request) && request.url().path() == QLatin1String("/api/failed/replay")
+        && request.method() == Method::Post) {
+        replayFailed(request, std::move(responder));
+        return;
+    }
+    handleNow(request).write(std::move(responder));
+}
+
+QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
 {
     if (!authorized(request)) {
         QHttpServerResponse response = error(QHttpServerResponse::StatusCode::Unauthorized,
@@ -109,6 +126,31 @@ QHttpServerResponse AdminServer::handle(const QHttpServerRequest &request)
         if (method != Method::Post)
             return methodNotAllowed("POST");
         return natsControl(path.endsWith(QLatin1String("start")));
+    }
+    if (path == QLatin1String("/api/failed")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        return listFailed(request);
+    }
+    if (path == QLatin1String("/api/failed/export")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        return exportFailed(request);
+    }
+    if (path == QLatin1String("/api/failed/replay"))
+        return methodNotAllowed("POST");
+    if (path.startsWith(QLatin1String("/api/failed/"))) {
+        const QString id = path.mid(int(qstrlen("/api/failed/")));
+        if (method == Method::Delete)
+            return discardFailed(id);
+        if (method == Method::Get) {
+            bool ok = false;
+            const auto event = m_runtime->failedEvents()->event(id.toLongLong(&ok));
+            if (!ok || !event)
+                return error(QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no failed event %1").arg(id));
+            return json(failedEventToJson(*event));
+        }
+        return methodNotAllowed("GET, DELETE");
     }
     if (path == QLatin1String("/health")) {
         if (method != Method::Get)
@@ -174,6 +216,125 @@ QHttpServerResponse AdminServer::putOutage(const QHttpServerRequest &request)
     return json(outage());
 }
 
+QJsonObject AdminServer::failedQueueStats() const
+{
+    const FailedQueueStats s = m_runtime->failedEvents()->stats();
+    return { { QStringLiteral("total"), s.total }, { QStringLiteral("pending"), s.pending },
+        { QStringLiteral("replayed"), s.replayed }, { QStringLiteral("discarded"), s.discarded },
+        { QStringLiteral("bytes"), s.bytes }, { QStringLiteral("unrecorded"), static_cast<qint64>(s.unrecorded) },
+        { QStringLiteral("max_records"), s.maxRecords }, { QStringLiteral("max_bytes"), s.maxBytes } };
+}
+
+QHttpServerResponse AdminServer::listFailed(const QHttpServerRequest &request)
+{
+    const QUrlQuery query(request.url());
+    std::optional<FailedEvent::State> state;
+    if (query.hasQueryItem(QStringLiteral("state"))) {
+        state = FailedEvent::stateFromName(query.queryItemValue(QStringLiteral("state")));
+        if (!state)
+            return error(QHttpServerResponse::StatusCode::BadRequest,
+                QStringLiteral("state must be pending, replayed or discarded"));
+    }
+    int limit = 100;
+    if (query.hasQueryItem(QStringLiteral("limit"))) {
+        bool ok = false;
+        limit = query.queryItemValue(QStringLiteral("limit")).toInt(&ok);
+        if (!ok || limit < 1 || limit > 10000)
+            return error(QHttpServerResponse::StatusCode::BadRequest, QStringLiteral("limit must be from 1 to 10000"));
+    }
+    QJsonArray events;
+    for (const FailedEvent &event : m_runtime->failedEvents()->list(state, limit))
+        events.append(failedEventToJson(event));
+    return json({ { QStringLiteral("events"), events }, { QStringLiteral("stats"), failedQueueStats() } });
+}
+
+QHttpServerResponse AdminServer::exportFailed(const QHttpServerRequest &request)
+{
+    const QUrlQuery query(request.url());
+    std::optional<FailedEvent::State> state = FailedEvent::State::Pending;
+    if (query.hasQueryItem(QStringLiteral("state"))) {
+        const QString value = query.queryItemValue(QStringLiteral("state"));
+        state = value == QLatin1String("all") ? std::nullopt : FailedEvent::stateFromName(value);
+        if (!state && value != QLatin1String("all"))
+            return error(QHttpServerResponse::StatusCode::BadRequest,
+                QStringLiteral("state must be pending, replayed, discarded or all"));
+    }
+    const QString format = query.queryItemValue(QStringLiteral("format"));
+    if (format.isEmpty() || format == QLatin1String("jsonl"))
+        return QHttpServerResponse("application/x-ndjson", m_runtime->failedEvents()->exportJsonLines(state));
+    if (format == QLatin1String("curl")) {
+        const QString url = query.hasQueryItem(QStringLiteral("url"))
+            ? query.queryItemValue(QStringLiteral("url"), QUrl::FullyDecoded)
+            : QStringLiteral("http://%1:%2/webhook")
+                  .arg(m_runtime->config().gateway.listenAddress.toString())
+                  .arg(m_runtime->webhookPort());
+        return QHttpServerResponse("text/x-shellscript", m_runtime->failedEvents()->exportCurlScript(url, state));
+    }
+    return error(QHttpServerResponse::StatusCode::BadRequest, QStringLiteral("format must be jsonl or curl"));
+}
+
+QHttpServerResponse AdminServer::discardFailed(const QString &idText)
+{
+    bool ok = false;
+    const qint64 id = idText.toLongLong(&ok);
+    if (!ok || !m_runtime->failedEvents()->discard(id))
+        return error(QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no pending failed event %1").arg(idText));
+    return json({ { QStringLiteral("id"), id }, { QStringLiteral("state"), QStringLiteral("discarded") },
+        { QStringLiteral("stats"), failedQueueStats() } });
+}
+
+void AdminServer::replayFailed(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+{
+    const QJsonDocument document = QJsonDocument::fromJson(request.body());
+    const QJsonObject body = document.object();
+    QList<qint64> ids;
+    bool all = body.value(QLatin1String("all")).toBool(false);
+    bool valid = document.isObject() && (all || body.value(QLatin1String("ids")).isArray());
+    for (const QJsonValue &value : body.value(QLatin1String("ids")).toArray()) {
+        const double number = value.toDouble(-1);
+        valid = valid && value.isDouble() && number >= 1 && number == static_cast<double>(static_cast<qint64>(number));
+        ids.append(static_cast<qint64>(number));
+    }
+    if (!valid || (!all && (ids.isEmpty() || ids.size() > 10000))) {
+        error(QHttpServerResponse::StatusCode::BadRequest,
+            QStringLiteral("expected {\"ids\":[1,2,…]} (1 to 10000 ids) or {\"all\":true}"))
+            .write(std::move(responder));
+        return;
+    }
+    // Deferred answer. Qt 6.4 crashes writing to a responder whose client has gone: keep a guard
+    // on the socket, taken before the responder moves, and write only while it lives.
+    QPointer<QTcpSocket> socket(responder.socket());
+    auto pending = std::make_shared<QHttpServerResponder>(std::move(responder));
+    auto done = [this, socket, pending](const QList<ReplayOutcome> &outcomes) {
+        QJsonArray results;
+        int replayed = 0;
+        int failed = 0;
+        for (const ReplayOutcome &outcome : outcomes) {
+            QJsonObject result { { QStringLiteral("id"), outcome.id },
+                { QStringLiteral("status"), ReplayOutcome::statusName(outcome.status) } };
+            if (outcome.status == ReplayOutcome::Status::Replayed) {
+                ++replayed;
+                result.insert(QStringLiteral("seq"), static_cast<qint64>(outcome.result.seq));
+                result.insert(QStringLiteral("duplicate"), outcome.result.duplicate);
+            } else if (outcome.status == ReplayOutcome::Status::Failed) {
+                ++failed;
+                result.insert(QStringLiteral("reason"), failureReasonName(outcome.result.reason));
+                result.insert(QStringLiteral("error"), outcome.result.detail);
+            }
+            results.append(result);
+        }
+        if (!socket)
+            return; // the client left; the outcomes are recorded in the store all the same
+        json({ { QStringLiteral("results"), results }, { QStringLiteral("replayed"), replayed },
+                 { QStringLiteral("failed"), failed }, { QStringLiteral("stats"), failedQueueStats() } })
+            .write(std::move(*pending));
+    };
+    if (all)
+        m_runtime->replayer()->replayAllPending(done);
+    else
+        m_runtime->replayer()->replay(ids, done);
+}
+
 QHttpServerResponse AdminServer::natsControl(bool start)
 {
     QString message;
@@ -216,6 +377,7 @@ QJsonObject AdminServer::status() const
             simulated ? QStringLiteral("simulated outage (%1)").arg(OutageSettings::modeName(outage.mode))
                       : NatsBus::stateName(bus.state) },
         { QStringLiteral("nats"), nats }, { QStringLiteral("outage"), outageJson },
+        { QStringLiteral("failed_queue"), failedQueueStats() },
         { QStringLiteral("webhook"), QStringLiteral("http://%1:%2/webhook")
                                         .arg(m_runtime->config().gateway.listenAddress.toString())
                                         .arg(m_runtime->webhookPort()) },

@@ -23,7 +23,13 @@ public:
 
 private:
     using Method = QHttpServerRequest::Method;
-    QHttpServerResponse handle(const QHttpServerRequest &request);
+    void handle(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    QHttpServerResponse handleNow(const QHttpServerRequest &request);
+    QHttpServerResponse listFailed(const QHttpServerRequest &request);
+    QHttpServerResponse exportFailed(const QHttpServerRequest &request);
+    QHttpServerResponse discardFailed(const QString &idText);
+    void replayFailed(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    QJsonObject failedQueueStats() const;
     QHttpServerResponse putOutage(const QHttpServerRequest &request);
     QHttpServerResponse natsControl(bool start);
     bool authorized(const QHttpServerRequest &request) const;

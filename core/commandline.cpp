@@ -79,8 +79,15 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("MODE"));
     const QCommandLineOption noFaultProxy(QStringLiteral("no-fault-proxy"),
         QStringLiteral("Connect to NATS directly, without the fault proxy (no simulated outages)."));
+    const QCommandLineOption autoReplay(QStringLiteral("auto-replay"),
+        QStringLiteral("Replay the pending failed events whenever NATS (re)connects."));
+    const QCommandLineOption failedMaxRecords(QStringLiteral("failed-max-records"),
+        QStringLiteral("Failed-event queue bound in records (default 100000)."), QStringLiteral("N"));
+    const QCommandLineOption failedMaxBytes(QStringLiteral("failed-max-bytes"),
+        QStringLiteral("Failed-event queue bound in body bytes (default 268435456)."), QStringLiteral("BYTES"));
     parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, stream, dataDir, ackTimeout, maxInflight,
-        maxPayload, idleTimeout, adminListen, adminToken, outage, noFaultProxy });
+        maxPayload, idleTimeout, adminListen, adminToken, outage, noFaultProxy, autoReplay, failedMaxRecords,
+        failedMaxBytes });
 
     auto fail = [&](const QString &message) {
         result.action = Action::Error;
@@ -152,6 +159,17 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         if (!parsePositive(parser.value(maxPayload), &value) || value > 64 * 1024 * 1024)
             return fail(QStringLiteral("--max-payload expects bytes between 1 and 67108864 (NATS' own limit is lower by default: 1 MiB)"));
         config.maxPayload = value;
+    }
+    result.runtime.autoReplay = parser.isSet(autoReplay);
+    if (parser.isSet(failedMaxRecords)) {
+        if (!parsePositive(parser.value(failedMaxRecords), &value) || value > 100000000)
+            return fail(QStringLiteral("--failed-max-records expects a count between 1 and 100000000"));
+        result.runtime.failedQueue.maxRecords = value;
+    }
+    if (parser.isSet(failedMaxBytes)) {
+        if (!parsePositive(parser.value(failedMaxBytes), &value))
+            return fail(QStringLiteral("--failed-max-bytes expects a positive number of bytes"));
+        result.runtime.failedQueue.maxBytes = value;
     }
     if (parser.isSet(idleTimeout)) {
         if (!parsePositive(parser.value(idleTimeout), &value))

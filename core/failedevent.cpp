@@ -37,9 +37,9 @@ bool isSecretHeader(QByteArrayView name)
         if (lower == candidate)
             return true;
     }
-    // X-Hub-Signature(-256), X-Slack-Signature, Stripe-Signature, X-Gitlab-Token, ...
+    // X-Hub-Signature(-256), X-Slack-Signature, Stripe-Signature, X-Gitlab-Token, X-Foo-Api-Key, ...
     return lower.contains("signature") || lower.contains("token") || lower.contains("secret")
-        || lower.contains("password") || lower.endsWith("-key");
+        || lower.contains("password") || lower.endsWith("api-key") || lower.endsWith("apikey");
 }
 
 HeaderList maskSecrets(const HeaderList &headers)

@@ -233,18 +233,21 @@ public:
         m_queue.clear();
 
         QSqlQuery update(db);
-        update.prepare(QStringLiteral("UPDATE failed_events SET attempts = attempts + 1, last_attempt_ms = ?, reason = ?,"
-                                      " detail = ?, state = ?, replay_seq = ?, replay_duplicate = ?"
-                                      " WHERE id = ? AND state = 'pending'"));
+        // A successful replay keeps the reason of the last failure, for the record.
+        update.prepare(QStringLiteral("UPDATE failed_events SET attempts = attempts + 1, last_attempt_ms = ?,"
+                                      " reason = COALESCE(?, reason), detail = COALESCE(?, detail), state = ?,"
+                                      " replay_seq = ?, replay_duplicate = ? WHERE id = ? AND state = 'pending'"));
         for (const auto &[id, result] : m_replays) {
             update.addBindValue(QDateTime::currentMSecsSinceEpoch());
-            update.addBindValue(result.acked ? QString() : failureReasonName(result.reason));
-            update.addBindValue(result.acked ? QString() : result.detail);
+            update.addBindValue(result.acked ? QVariant() : QVariant(failureReasonName(result.reason)));
+            update.addBindValue(result.acked ? QVariant() : QVariant(result.detail));
             update.addBindValue(result.acked ? QStringLiteral("replayed") : QStringLiteral("pending"));
             update.addBindValue(result.acked ? QVariant(static_cast<qint64>(result.seq)) : QVariant());
             update.addBindValue(result.acked ? QVariant(result.duplicate ? 1 : 0) : QVariant());
             update.addBindValue(id);
-            if (update.exec() && update.numRowsAffected() > 0 && result.acked) {
+            if (!update.exec())
+                qCWarning(lcStore).noquote() << "cannot record a replay:" << update.lastError().text();
+            else if (update.numRowsAffected() > 0 && result.acked) {
                 --m_pending;
                 ++m_replayed;
             }

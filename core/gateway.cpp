@@ -58,6 +58,7 @@ bool Gateway::start(QString *error)
     serverOptions.http.idleTimeout = m_config.idleTimeout;
     serverOptions.http.headerTimeout = m_config.headerTimeout;
     serverOptions.faultProxy = m_config.faultProxy;
+    serverOptions.failedEvents = m_config.failedEvents;
     m_server = std::make_unique<WebhookServer>(m_dispatcher.get(), m_log.get(), serverOptions);
 
     if (!m_bus->start(error))

@@ -2,6 +2,9 @@
 #include "runtime.h"
 #include "adminserver.h"
 #include "embeddednats.h"
+#include "replayer.h"
+
+#include <QDir>
 
 #include <QEventLoop>
 #include <QLoggingCategory>
@@ -26,9 +29,11 @@ bool Runtime::start(QString *error)
         if (error)
             *error = message;
         m_admin.reset();
+        m_replayer.reset();
         if (m_host)
             m_host->shutdownAndWait();
         m_host.reset();
+        m_store.reset();
         m_proxy.reset();
         m_embedded.reset();
         return false;
@@ -72,10 +77,30 @@ bool Runtime::start(QString *error)
     } else if (m_config.outage.mode != OutageSettings::Mode::Off) {
         return fail(QStringLiteral("--outage needs the fault proxy (drop --no-fault-proxy)"));
     }
+    FailedEventStore::Options storeOptions = m_config.failedQueue;
+    if (storeOptions.path.isEmpty())
+        storeOptions.path = QDir(m_config.dataDir).filePath(QStringLiteral("failed-events.sqlite"));
+    m_store = std::make_unique<FailedEventStore>();
+    if (!m_store->open(storeOptions, &message))
+        return fail(message);
+    gatewayConfig.failedEvents = m_store.get();
+
     m_host = std::make_unique<GatewayHost>(gatewayConfig);
     if (!m_host->start(&message))
         return fail(message);
     connect(m_host.get(), &GatewayHost::stopped, this, &Runtime::finishShutdown, Qt::QueuedConnection);
+
+    m_replayer = std::make_unique<Replayer>(m_store.get(), m_host.get());
+    if (m_config.autoReplay) {
+        connect(m_host.get(), &GatewayHost::natsStateChanged, this, [this](NatsBus::State state) {
+            if (state != NatsBus::State::Connected || m_shuttingDown || m_replayer->isBusy())
+                return;
+            if (m_store->stats().pending == 0)
+                return;
+            qCInfo(lcRuntime).noquote() << "NATS connected: replaying" << m_store->stats().pending << "failed events";
+            m_replayer->replayAllPending({});
+        });
+    }
 
     if (m_config.adminEnabled) {
         m_admin = std::make_unique<AdminServer>(this);
@@ -139,6 +164,8 @@ void Runtime::shutdown()
 void Runtime::finishShutdown()
 {
     m_host.reset();
+    m_replayer.reset(); // after the gateway: its last completions have been delivered
+    m_store.reset(); // commits what is queued
     if (m_proxy)
         m_proxy->stop();
     m_proxy.reset();
@@ -150,7 +177,7 @@ void Runtime::finishShutdown()
 
 void Runtime::shutdownAndWait()
 {
-    if (!m_host && !m_proxy && !m_embedded && !m_admin)
+    if (!m_host && !m_proxy && !m_embedded && !m_admin && !m_store)
         return;
     if (m_host && m_host->isRunning()) {
         QEventLoop loop;

@@ -3,6 +3,7 @@
 // Lives on the main thread; the window and the headless mode both drive it.
 #pragma once
 
+#include "failedeventstore.h"
 #include "faultproxy.h"
 #include "gateway.h"
 
@@ -13,6 +14,7 @@
 
 class AdminServer;
 class EmbeddedNats;
+class Replayer;
 
 struct RuntimeConfig {
     GatewayConfig gateway; // gateway.natsUrls: the upstream NATS; empty starts the embedded server
@@ -24,6 +26,8 @@ struct RuntimeConfig {
     OutageSettings outage; // the simulated outage at start
     // Off: NatsBus connects straight to NATS (no extra hop; outages cannot be simulated).
     bool faultProxyEnabled = true;
+    FailedEventStore::Options failedQueue; // path empty: <dataDir>/failed-events.sqlite
+    bool autoReplay = false; // replay every pending failed event when NATS (re)connects
     QString natsServerExecutable; // empty: search next to ackhook, PATH, /usr/sbin
 };
 
@@ -47,6 +51,8 @@ public:
     GatewayHost *gatewayHost() const { return m_host.get(); }
     Gateway *gateway() const { return m_host ? m_host->gateway() : nullptr; }
     AdminServer *adminServer() const { return m_admin.get(); }
+    FailedEventStore *failedEvents() const { return m_store.get(); }
+    Replayer *replayer() const { return m_replayer.get(); }
     quint16 webhookPort() const { return m_host ? m_host->port() : 0; }
     quint16 adminPort() const;
     qint64 uptimeMs() const;
@@ -67,7 +73,9 @@ private:
     QStringList m_upstreamUrls;
     std::unique_ptr<EmbeddedNats> m_embedded;
     std::unique_ptr<FaultProxy> m_proxy;
+    std::unique_ptr<FailedEventStore> m_store;
     std::unique_ptr<GatewayHost> m_host;
+    std::unique_ptr<Replayer> m_replayer;
     std::unique_ptr<AdminServer> m_admin;
     QElapsedTimer m_uptime;
     bool m_shuttingDown = false;

@@ -1,7 +1,7 @@
 // WebhookServer: status codes of DESIGN.md section 2 for the webhook listener.
 #include "webhookserver.h"
 #include "dispatcher.h"
-#include "failedevent.h"
+#include "failedeventstore.h"
 #include "faultproxy.h"
 #include "requestlog.h"
 
@@ -94,6 +94,25 @@ void WebhookServer::answer(
     m_log->append(std::move(record));
 }
 
+void WebhookServer::recordFailure(
+    const HttpRequest &request, const QByteArray &subject, const IdempotencyKey &key, const PublishResult &result)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    FailedEvent event;
+    event.receivedMs = now - request.received.elapsed();
+    event.endpoint = request.path;
+    event.subject = subject;
+    event.method = request.method;
+    event.headers = request.headers; // the store masks secrets before they leave this thread
+    event.body = request.body;
+    event.key = key.value; // the Nats-Msg-Id that was published: a replay must reuse it
+    event.keyGenerated = key.generated;
+    event.reason = failureReasonName(result.reason);
+    event.detail = result.detail;
+    event.lastAttemptMs = now;
+    m_options.failedEvents->record(std::move(event));
+}
+
 void WebhookServer::handle(HttpRequest &&request, const HttpResponder &responder)
 {
     if (request.path == "/health") {
@@ -159,8 +178,8 @@ void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&reques
 
     // The request moves into the completion: it is answered when the dispatch resolves.
     m_dispatcher->dispatch(event,
-        [this, request = std::move(request), responder, record = std::move(record)](
-            const PublishResult &result) mutable {
+        [this, request = std::move(request), responder, record = std::move(record), subject = endpoint.subject,
+            key](const PublishResult &result) mutable {
             const QJsonValue id = record.key;
             HttpResponse response;
             if (result.acked) {
@@ -177,6 +196,8 @@ void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&reques
                     QJsonObject { { QStringLiteral("reason"), reason }, { QStringLiteral("id"), id } });
                 response.headers.append({ "Retry-After", QByteArray::number(m_options.retryAfterSeconds) });
                 record.reason = reason;
+                if (response.status == 500 && m_options.failedEvents)
+                    recordFailure(request, subject, key, result);
             }
             answer(request, responder, response, std::move(record));
         });

@@ -2,12 +2,14 @@
 #pragma once
 
 #include "httplistener.h"
+#include "publishresult.h"
 #include "requestrecord.h"
 
 #include <QHostAddress>
 #include <QObject>
 
 class Dispatcher;
+class FailedEventStore;
 class FaultProxy;
 class RequestLog;
 
@@ -28,6 +30,7 @@ public:
         HttpListener::Options http;
         int retryAfterSeconds = 1;
         const FaultProxy *faultProxy = nullptr; // read (thread-safe) to label records with the outage
+        FailedEventStore *failedEvents = nullptr; // record() is thread-safe and never blocks
     };
 
     WebhookServer(Dispatcher *dispatcher, RequestLog *log, Options options, QObject *parent = nullptr);
@@ -44,6 +47,8 @@ private:
     void handleWebhook(const Endpoint &endpoint, HttpRequest &&request, const HttpResponder &responder);
     void answer(const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response,
         RequestRecord record);
+    void recordFailure(
+        const HttpRequest &request, const QByteArray &subject, const IdempotencyKey &key, const PublishResult &result);
 
     Dispatcher *m_dispatcher;
     RequestLog *m_log;
