@@ -2,7 +2,11 @@
 #include "embeddednats.h"
 #include "testsupport.h"
 
+#include <QHash>
+#include <QJsonArray>
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -77,6 +81,11 @@ public:
         m_err += m_process.readAllStandardError();
     }
     QProcess &process() { return m_process; }
+    quint16 adminPort() const
+    {
+        const QRegularExpression admin(QStringLiteral("admin http://[^:]+:(\\d+)/"));
+        return static_cast<quint16>(admin.match(QString::fromUtf8(m_out)).captured(1).toUInt());
+    }
     const QByteArray &out() const { return m_out; }
     const QByteArray &err() const { return m_err; }
 
@@ -108,6 +117,7 @@ private Q_SLOTS:
     void sigtermAnswersEveryRequestInFlight();
     void shutdownBeforeAnyRequest();
     void natsStartingAfterAckhook();
+    void killedDuringFailuresKeepsAConsistentQueue();
     void embeddedNatsDiesWithAckhook();
 };
 
@@ -280,6 +290,82 @@ void TestAckhook::natsStartingAfterAckhook()
     QString error;
     QVERIFY2(nats.start(&error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(request(port, "POST", "/webhook", "{}").value_or(HttpReply {}).status, 200, 10000);
+}
+
+void TestAckhook::killedDuringFailuresKeepsAConsistentQueue()
+{
+    QTemporaryDir dataDir;
+    const quint16 port = freePort();
+    const QStringList base { QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--data-dir"), dataDir.path() };
+    QHash<QByteArray, QByteArray> answered500; // key -> body
+    {
+        AckhookProcess ackhook(base + QStringList { QStringLiteral("--outage"), QStringLiteral("down") });
+        QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+        // A burst of failures from 8 connections; ackhook is killed in the middle of it.
+        std::vector<std::unique_ptr<HttpClient>> clients;
+        std::vector<QByteArray> inFlight(8);
+        for (int i = 0; i < 8; ++i)
+            clients.push_back(std::make_unique<HttpClient>(port));
+        QElapsedTimer clock;
+        clock.start();
+        int sent = 0;
+        int answered = 0;
+        while (answered < 400 && clock.elapsed() < 20000) {
+            for (int i = 0; i < 8; ++i) {
+                if (inFlight[i].isEmpty()) {
+                    inFlight[i] = QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
+                    const QByteArray body = "{\"key\":\"" + inFlight[i] + "\",\"pad\":\"" + QByteArray(sent % 3000, 'p') + "\"}";
+                    clients[i]->send(rawRequest("POST", "/webhook", body, { { "Idempotency-Key", inFlight[i] } }));
+                    answered500.insert("pending:" + inFlight[i], body);
+                    ++sent;
+                } else if (const auto reply = clients[i]->readReply(1)) {
+                    QCOMPARE(reply->status, 500);
+                    answered500.insert(inFlight[i], answered500.take("pending:" + inFlight[i]));
+                    inFlight[i].clear();
+                    ++answered;
+                }
+            }
+        }
+        ::kill(static_cast<pid_t>(ackhook.process().processId()), SIGKILL);
+        QVERIFY(ackhook.process().waitForFinished(5000));
+        for (auto it = answered500.begin(); it != answered500.end();) // requests without an answer
+            it = it.key().startsWith("pending:") ? answered500.erase(it) : std::next(it);
+    }
+    QVERIFY(answered500.size() >= 400);
+
+    // The database after a kill -9: intact, and every row whole.
+    const QString path = dataDir.filePath(QStringLiteral("failed-events.sqlite"));
+    int rows = 0;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("crash-check"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
+        QVERIFY(q.exec(QStringLiteral("SELECT idem_key, body, state FROM failed_events")));
+        while (q.next()) {
+            ++rows;
+            const QByteArray key = q.value(0).toString().toLatin1();
+            QVERIFY2(answered500.contains(key), key.constData()); // only failures that were answered 500
+            QCOMPARE(q.value(1).toByteArray(), answered500.value(key)); // never a partial row
+            QCOMPARE(q.value(2).toString(), QStringLiteral("pending"));
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("crash-check"));
+    qInfo("%lld failures answered 500 before the kill; %d committed records, all intact",
+        static_cast<long long>(answered500.size()), rows);
+    QVERIFY(rows > 0);
+
+    // ackhook starts again on the same data directory and lists the same queue.
+    AckhookProcess again(base);
+    QVERIFY2(again.waitUntilListening(), again.err().constData());
+    QTRY_COMPARE_WITH_TIMEOUT(request(port, "POST", "/webhook", "{}").value_or(HttpReply {}).status, 200, 10000);
+    const auto list = request(again.adminPort(), "GET", "/api/failed?limit=10000");
+    QVERIFY(list);
+    QCOMPARE(list->json().value(QLatin1String("events")).toArray().size(), rows);
 }
 
 void TestAckhook::embeddedNatsDiesWithAckhook()
