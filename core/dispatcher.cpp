@@ -37,7 +37,9 @@ void Dispatcher::dispatch(const OutgoingEvent &event, Completion done)
     m_pending.emplace(token, Pending { std::move(done) });
     m_inFlight.store(static_cast<int>(m_pending.size()), std::memory_order_relaxed);
     m_deadlines.emplace_back(Clock::now() + m_options.ackTimeout, token);
-    if (auto failed = m_publisher->publishAsync(token, event, m_options.ackTimeout))
+    // The deadline is ours: cnats' own MaxWait only has to clean up its pending entry, so it runs a
+    // little longer (its timer may fire a millisecond early, which would cut the ack timeout short).
+    if (auto failed = m_publisher->publishAsync(token, event, m_options.ackTimeout + CleanupMargin))
         resolve(token, *failed);
     armTimer();
 }

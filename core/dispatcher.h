@@ -22,6 +22,7 @@ public:
     };
     using Completion = std::function<void(const PublishResult &result)>;
     using Clock = std::chrono::steady_clock;
+    static constexpr std::chrono::milliseconds CleanupMargin { 250 };
 
     Dispatcher(EventPublisher *publisher, Options options, QObject *parent = nullptr);
 
