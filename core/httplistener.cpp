@@ -47,7 +47,10 @@ HttpListener::HttpListener(Options options, QObject *parent)
 HttpListener::~HttpListener()
 {
     // Connections are children; make sure none calls back into a half-destroyed listener.
-    const auto connections = std::exchange(m_connections, {});
+    // All children, including connections already closing (deleteLater pending): left to
+    // ~QObject, they would run their destructors against a listener that is no longer one.
+    m_connections.clear();
+    const auto connections = findChildren<HttpConnection *>(Qt::FindDirectChildrenOnly);
     for (HttpConnection *connection : connections)
         connection->disconnect();
     qDeleteAll(connections);
