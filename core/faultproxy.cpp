@@ -1,7 +1,6 @@
 // FaultProxy: facade, the worker on the proxy thread, and one ProxyPipe per proxied connection.
 #include "faultproxy.h"
 #include "natsprotocolfilter.h"
-#include "socketwrite.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -9,9 +8,19 @@
 #include <QRandomGenerator>
 #include <QSet>
 #include <QTcpServer>
-#include <QTcpSocket>
 #include <QTimer>
 #include <QUrl>
+#include <QHostInfo>
+#include <QSocketNotifier>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <deque>
 
@@ -66,10 +75,13 @@ QStringList OutageSettings::modeNames()
 
 // ---- ProxyPipe -------------------------------------------------------------------------------
 
+// One proxied connection. Raw non-blocking descriptors with QSocketNotifiers rather than
+// QTcpSocket: a QTcpSocket read costs an extra ioctl(FIONREAD) and a copy through Qt's buffer, and
+// every hop through this proxy is paid twice per NATS message (docs/BENCHMARKS.md).
 class ProxyPipe : public QObject
 {
 public:
-    ProxyPipe(QTcpSocket *client, ProxyWorker *worker);
+    ProxyPipe(int clientFd, ProxyWorker *worker);
     ~ProxyPipe() override;
     void abort();
     void settingsChanged(); // resume reading, flush or start delaying
@@ -79,21 +91,32 @@ private:
         qint64 dueMs;
         QByteArray bytes;
     };
+    struct Side {
+        int fd = -1;
+        QSocketNotifier *readable = nullptr;
+        QSocketNotifier *writable = nullptr;
+        QByteArray pending; // what the kernel did not take yet
+    };
 
     void connectUpstream();
-    void pumpFromClient();
-    void pumpFromServer();
+    void onUpstreamConnected();
+    void onReadable(bool fromClient);
+    void onWritable(bool toClient);
+    void send(Side &to, QByteArrayView bytes);
+    void updateReading();
     void forward(QByteArray bytes, bool toServer);
     void flushDelayed(bool all);
     void armDelayTimer();
     void finish();
+    static void closeSide(Side &side);
 
     ProxyWorker *m_worker;
-    QTcpSocket *m_client;
-    QTcpSocket *m_upstream = nullptr;
+    Side m_client;
+    Side m_upstream;
     int m_upstreamIndex = 0;
     bool m_upstreamReady = false;
     bool m_finished = false;
+    QByteArray m_readBuffer;
     NatsProtocolFilter m_clientFilter { NatsProtocolFilter::Direction::FromClient };
     NatsProtocolFilter m_serverFilter { NatsProtocolFilter::Direction::FromServer };
     QSet<QByteArray> m_ackInboxes; // reply subjects of publishes whose answer is a PubAck
@@ -104,6 +127,18 @@ private:
 };
 
 // ---- ProxyWorker -----------------------------------------------------------------------------
+
+class ProxyServer : public QTcpServer
+{
+public:
+    explicit ProxyServer(ProxyWorker *worker);
+
+protected:
+    void incomingConnection(qintptr fd) override;
+
+private:
+    ProxyWorker *m_worker;
+};
 
 class ProxyWorker : public QObject
 {
@@ -124,8 +159,7 @@ public:
 
     bool listen(QString *error, quint16 *port)
     {
-        m_server = new QTcpServer(this);
-        connect(m_server, &QTcpServer::newConnection, this, &ProxyWorker::onNewConnection);
+        m_server = new ProxyServer(this);
         if (!m_server->listen(QHostAddress::LocalHost, 0)) {
             *error = QStringLiteral("fault proxy cannot listen: %1").arg(m_server->errorString());
             return false;
@@ -194,17 +228,15 @@ public:
 private:
     void updateRefusing() { m_facade->m_refusing.store(isRefusing(), std::memory_order_relaxed); }
 
-    void onNewConnection()
+    void accept(int fd)
     {
-        while (QTcpSocket *client = m_server->nextPendingConnection()) {
-            if (isRefusing()) {
-                client->abort();
-                client->deleteLater();
-                continue;
-            }
-            new ProxyPipe(client, this);
+        if (isRefusing()) {
+            ::close(fd); // the client sees its connection closed before any INFO
+            return;
         }
+        new ProxyPipe(fd, this);
     }
+    friend class ProxyServer;
 
     void closeAll()
     {
@@ -217,26 +249,49 @@ private:
     QList<ProxyUpstream> m_upstreams;
     OutageSettings m_settings;
     bool m_applied = false;
-    QTcpServer *m_server = nullptr;
+    class ProxyServer *m_server = nullptr;
     QTimer m_flapTimer { this }; // a child: moves with its owner to another thread
     bool m_flapDown = false;
     QSet<ProxyPipe *> m_pipes; // owned as QObject children; this set is the typed view
 };
 
-// ---- ProxyPipe implementation ----------------------------------------------------------------
+// ---- ProxyServer and ProxyPipe implementation ------------------------------------------------
 
-ProxyPipe::ProxyPipe(QTcpSocket *client, ProxyWorker *worker)
+ProxyServer::ProxyServer(ProxyWorker *worker)
+    : QTcpServer(worker)
+    , m_worker(worker)
+{
+}
+
+void ProxyServer::incomingConnection(qintptr fd)
+{
+    m_worker->accept(static_cast<int>(fd));
+}
+
+namespace {
+void makeNonBlocking(int fd)
+{
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+} // namespace
+
+ProxyPipe::ProxyPipe(int clientFd, ProxyWorker *worker)
     : QObject(worker)
     , m_worker(worker)
-    , m_client(client)
 {
     m_worker->facade()->m_connections.fetch_add(1, std::memory_order_relaxed);
     m_worker->add(this);
-    m_client->setParent(this);
-    m_client->setReadBufferSize(ReadChunk); // a blackhole holds at most this (plus kernel buffers)
-    m_client->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    connect(m_client, &QTcpSocket::readyRead, this, &ProxyPipe::pumpFromClient);
-    connect(m_client, &QTcpSocket::disconnected, this, &ProxyPipe::finish);
+    m_readBuffer.resize(ReadChunk);
+    makeNonBlocking(clientFd);
+    m_client.fd = clientFd;
+    m_client.readable = new QSocketNotifier(clientFd, QSocketNotifier::Read, this);
+    m_client.writable = new QSocketNotifier(clientFd, QSocketNotifier::Write, this);
+    m_client.readable->setEnabled(false); // nothing is read before the upstream is there
+    m_client.writable->setEnabled(false);
+    connect(m_client.readable, &QSocketNotifier::activated, this, [this] { onReadable(true); });
+    connect(m_client.writable, &QSocketNotifier::activated, this, [this] { onWritable(true); });
     m_delayTimer.setSingleShot(true);
     m_delayTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_delayTimer, &QTimer::timeout, this, [this] { flushDelayed(false); });
@@ -245,58 +300,127 @@ ProxyPipe::ProxyPipe(QTcpSocket *client, ProxyWorker *worker)
 
 ProxyPipe::~ProxyPipe()
 {
+    closeSide(m_client);
+    closeSide(m_upstream);
     m_worker->remove(this);
     m_worker->facade()->m_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void ProxyPipe::closeSide(Side &side)
+{
+    // Notifiers stop before their descriptor closes; deleted later, since one of them may be
+    // the very notifier whose signal is being delivered right now.
+    for (QSocketNotifier *notifier : { side.readable, side.writable }) {
+        if (notifier) {
+            notifier->setEnabled(false);
+            notifier->deleteLater();
+        }
+    }
+    side.readable = side.writable = nullptr;
+    if (side.fd >= 0)
+        ::close(side.fd);
+    side.fd = -1;
 }
 
 void ProxyPipe::connectUpstream()
 {
     const auto &upstreams = m_worker->upstreams();
-    if (m_upstreamIndex >= upstreams.size()) {
-        // Once per outage of the upstream, not once per attempt of the client.
-        if (!m_worker->upstreamDownLogged) {
-            m_worker->upstreamDownLogged = true;
-            qCWarning(lcProxy).noquote() << "no upstream NATS server accepts connections; retrying as the client does";
+    closeSide(m_upstream);
+    while (m_upstreamIndex < upstreams.size()) {
+        const ProxyUpstream &upstream = upstreams.at(m_upstreamIndex);
+        QHostAddress address(upstream.host);
+        if (address.isNull()) { // a name: resolved here, once per connection attempt
+            const QHostInfo info = QHostInfo::fromName(upstream.host);
+            address = info.addresses().value(0);
         }
-        abort();
-        return;
-    }
-    if (m_upstream)
-        m_upstream->deleteLater();
-    m_upstream = new QTcpSocket(this);
-    m_upstream->setReadBufferSize(ReadChunk);
-    connect(m_upstream, &QTcpSocket::connected, this, [this] {
-        m_upstreamReady = true;
-        m_worker->upstreamDownLogged = false;
-        m_upstream->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        connect(m_upstream, &QTcpSocket::readyRead, this, &ProxyPipe::pumpFromServer);
-        connect(m_upstream, &QTcpSocket::disconnected, this, &ProxyPipe::finish);
-        // A side that is behind: resume reading the other once it drained.
-        connect(m_upstream, &QTcpSocket::bytesWritten, this, &ProxyPipe::pumpFromClient);
-        connect(m_client, &QTcpSocket::bytesWritten, this, &ProxyPipe::pumpFromServer);
-        pumpFromClient();
-        pumpFromServer();
-    });
-    connect(m_upstream, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
-        if (m_upstreamReady)
-            return; // disconnected() handles an established connection
+        sockaddr_storage storage {};
+        socklen_t length = 0;
+        if (address.protocol() == QAbstractSocket::IPv4Protocol) {
+            auto *in = reinterpret_cast<sockaddr_in *>(&storage);
+            in->sin_family = AF_INET;
+            in->sin_port = htons(upstream.port);
+            in->sin_addr.s_addr = htonl(address.toIPv4Address());
+            length = sizeof(sockaddr_in);
+        } else if (address.protocol() == QAbstractSocket::IPv6Protocol) {
+            auto *in6 = reinterpret_cast<sockaddr_in6 *>(&storage);
+            in6->sin6_family = AF_INET6;
+            in6->sin6_port = htons(upstream.port);
+            const Q_IPV6ADDR bytes = address.toIPv6Address();
+            std::memcpy(&in6->sin6_addr, &bytes, sizeof bytes);
+            length = sizeof(sockaddr_in6);
+        }
+        const int fd = length ? ::socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
+        if (fd >= 0 && (::connect(fd, reinterpret_cast<sockaddr *>(&storage), length) == 0 || errno == EINPROGRESS)) {
+            makeNonBlocking(fd);
+            m_upstream.fd = fd;
+            m_upstream.readable = new QSocketNotifier(fd, QSocketNotifier::Read, this);
+            m_upstream.writable = new QSocketNotifier(fd, QSocketNotifier::Write, this);
+            m_upstream.readable->setEnabled(false);
+            connect(m_upstream.readable, &QSocketNotifier::activated, this, [this] { onReadable(false); });
+            // Writable once the connection is established (or failed): SO_ERROR tells which.
+            connect(m_upstream.writable, &QSocketNotifier::activated, this, [this] {
+                if (m_upstreamReady)
+                    onWritable(false);
+                else
+                    onUpstreamConnected();
+            });
+            return;
+        }
+        if (fd >= 0)
+            ::close(fd);
         ++m_upstreamIndex;
-        connectUpstream();
-    });
-    const ProxyUpstream &upstream = upstreams.at(m_upstreamIndex);
-    m_upstream->connectToHost(upstream.host, upstream.port);
+    }
+    // Once per outage of the upstream, not once per attempt of the client.
+    if (!m_worker->upstreamDownLogged) {
+        m_worker->upstreamDownLogged = true;
+        qCWarning(lcProxy).noquote() << "no upstream NATS server accepts connections; retrying as the client does";
+    }
+    abort();
 }
 
-void ProxyPipe::pumpFromClient()
+void ProxyPipe::onUpstreamConnected()
 {
-    if (m_finished || !m_upstreamReady || m_worker->effectiveMode() == OutageSettings::Mode::Blackhole)
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (::getsockopt(m_upstream.fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) {
+        ++m_upstreamIndex;
+        connectUpstream();
         return;
-    // Only publishes made while ack-loss is on have their PubAck dropped: tracking costs nothing otherwise.
-    const bool track = m_worker->effectiveMode() == OutageSettings::Mode::AckLoss;
-    while (m_client->bytesAvailable() > 0 && m_upstream->bytesToWrite() < MaxQueuedWrite) {
-        const QByteArray data = m_client->read(ReadChunk);
-        QByteArray out;
-        out.reserve(data.size());
+    }
+    m_upstreamReady = true;
+    m_worker->upstreamDownLogged = false;
+    m_upstream.writable->setEnabled(false);
+    updateReading();
+}
+
+void ProxyPipe::updateReading()
+{
+    if (m_finished || !m_upstreamReady)
+        return;
+    const bool blackhole = m_worker->effectiveMode() == OutageSettings::Mode::Blackhole;
+    // A side is read only while the other has room: beyond that, TCP flow control holds it.
+    m_client.readable->setEnabled(!blackhole && m_upstream.pending.size() < MaxQueuedWrite);
+    m_upstream.readable->setEnabled(!blackhole && m_client.pending.size() < MaxQueuedWrite);
+}
+
+void ProxyPipe::onReadable(bool fromClient)
+{
+    if (m_finished)
+        return;
+    Side &from = fromClient ? m_client : m_upstream;
+    const ssize_t n = ::recv(from.fd, m_readBuffer.data(), static_cast<size_t>(m_readBuffer.size()), 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        finish();
+        return;
+    }
+    if (n < 0)
+        return;
+    const QByteArrayView data(m_readBuffer.constData(), n);
+    QByteArray out;
+    out.reserve(n);
+    if (fromClient) {
+        // Only publishes made while ack-loss is on have their PubAck dropped: tracking costs nothing otherwise.
+        const bool track = m_worker->effectiveMode() == OutageSettings::Mode::AckLoss;
         m_clientFilter.process(data, out, [this, track](const NatsProtocolFilter::FrameHeader &header) {
             if (!track)
                 return false;
@@ -315,19 +439,8 @@ void ProxyPipe::pumpFromClient()
             }
             return false;
         });
-        forward(std::move(out), true);
-    }
-}
-
-void ProxyPipe::pumpFromServer()
-{
-    if (m_finished || !m_upstreamReady || m_worker->effectiveMode() == OutageSettings::Mode::Blackhole)
-        return;
-    const bool ackLoss = m_worker->effectiveMode() == OutageSettings::Mode::AckLoss;
-    while (m_upstream->bytesAvailable() > 0 && m_client->bytesToWrite() < MaxQueuedWrite) {
-        const QByteArray data = m_upstream->read(ReadChunk);
-        QByteArray out;
-        out.reserve(data.size());
+    } else {
+        const bool ackLoss = m_worker->effectiveMode() == OutageSettings::Mode::AckLoss;
         m_serverFilter.process(data, out, [this, ackLoss](const NatsProtocolFilter::FrameHeader &header) {
             if (header.verb != NatsProtocolFilter::Verb::Msg && header.verb != NatsProtocolFilter::Verb::HMsg)
                 return false;
@@ -337,8 +450,44 @@ void ProxyPipe::pumpFromServer()
                 m_worker->facade()->m_droppedAcks.fetch_add(1, std::memory_order_relaxed);
             return ackLoss;
         });
-        forward(std::move(out), false);
     }
+    forward(std::move(out), fromClient);
+    updateReading();
+}
+
+void ProxyPipe::send(Side &to, QByteArrayView bytes)
+{
+    if (to.fd < 0 || bytes.isEmpty())
+        return;
+    qsizetype sent = 0;
+    if (to.pending.isEmpty()) {
+        while (sent < bytes.size()) {
+            const ssize_t n = ::send(to.fd, bytes.data() + sent, static_cast<size_t>(bytes.size() - sent), MSG_NOSIGNAL);
+            if (n > 0) {
+                sent += n;
+            } else if (n < 0 && errno == EINTR) {
+                continue;
+            } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                break;
+            } else {
+                finish();
+                return;
+            }
+        }
+    }
+    if (sent < bytes.size()) {
+        to.pending.append(bytes.data() + sent, bytes.size() - sent);
+        to.writable->setEnabled(true);
+    }
+}
+
+void ProxyPipe::onWritable(bool toClient)
+{
+    Side &to = toClient ? m_client : m_upstream;
+    const QByteArray pending = std::exchange(to.pending, {});
+    to.writable->setEnabled(false);
+    send(to, pending);
+    updateReading();
 }
 
 void ProxyPipe::forward(QByteArray bytes, bool toServer)
@@ -358,15 +507,15 @@ void ProxyPipe::forward(QByteArray bytes, bool toServer)
         flushDelayed(true);
         return;
     }
-    writeNow(toServer ? m_upstream : m_client, bytes);
+    send(toServer ? m_upstream : m_client, bytes);
 }
 
 void ProxyPipe::flushDelayed(bool all)
 {
     const qint64 now = nowMs();
-    for (auto [queue, socket] : { std::pair { &m_delayedToServer, m_upstream }, std::pair { &m_delayedToClient, m_client } }) {
+    for (auto [queue, side] : { std::pair { &m_delayedToServer, &m_upstream }, std::pair { &m_delayedToClient, &m_client } }) {
         while (!queue->empty() && (all || queue->front().dueMs <= now)) {
-            writeNow(socket, queue->front().bytes);
+            send(*side, queue->front().bytes);
             queue->pop_front();
         }
     }
@@ -392,7 +541,7 @@ void ProxyPipe::settingsChanged()
     if (m_worker->effectiveMode() != OutageSettings::Mode::Latency)
         flushDelayed(true);
     // Bytes held during a blackhole flow again on the same connection.
-    QMetaObject::invokeMethod(this, [this] { pumpFromClient(); pumpFromServer(); }, Qt::QueuedConnection);
+    updateReading();
 }
 
 void ProxyPipe::abort()
@@ -400,9 +549,8 @@ void ProxyPipe::abort()
     if (m_finished)
         return;
     m_finished = true;
-    m_client->abort();
-    if (m_upstream)
-        m_upstream->abort();
+    closeSide(m_client);
+    closeSide(m_upstream);
     deleteLater();
 }
 
@@ -410,18 +558,13 @@ void ProxyPipe::finish()
 {
     if (m_finished)
         return;
-    m_finished = true;
-    // One side closed: deliver what is in flight, then close the other side too.
+    // One side closed: hand over what is still due (best effort, without blocking), then close both.
     flushDelayed(true);
-    m_client->disconnectFromHost();
-    if (m_upstream)
-        m_upstream->disconnectFromHost();
-    QTimer::singleShot(1000, this, [this] {
-        m_client->abort();
-        if (m_upstream)
-            m_upstream->abort();
-        deleteLater();
-    });
+    for (Side *side : { &m_client, &m_upstream }) {
+        if (side->fd >= 0 && !side->pending.isEmpty())
+            [[maybe_unused]] const ssize_t n = ::send(side->fd, side->pending.constData(), static_cast<size_t>(side->pending.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    abort();
 }
 
 // ---- FaultProxy facade -----------------------------------------------------------------------
