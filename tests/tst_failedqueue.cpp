@@ -14,13 +14,6 @@
 
 using namespace TestSupport;
 
-namespace {
-QByteArray uniqueKey()
-{
-    return QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
-}
-} // namespace
-
 class TestFailedQueue : public QObject
 {
     Q_OBJECT

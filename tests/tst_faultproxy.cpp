@@ -18,11 +18,6 @@ using namespace TestSupport;
 
 namespace {
 constexpr int AckTimeoutMs = 1000;
-
-QByteArray uniqueKey()
-{
-    return QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
-}
 } // namespace
 
 class TestFaultProxy : public QObject

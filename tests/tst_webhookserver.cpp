@@ -17,10 +17,6 @@ constexpr int AckTimeoutMs = 2000;
 constexpr int HeaderTimeoutMs = 1000;
 constexpr int IdleTimeoutMs = 1500;
 
-QByteArray uniqueKey()
-{
-    return QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
-}
 } // namespace
 
 class TestWebhookServer : public QObject

@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QTcpServer>
 #include <QThread>
+#include <QUuid>
 
 #include <nats/nats.h>
 
@@ -138,24 +139,14 @@ StreamReader::~StreamReader()
     natsConnection_Destroy(m_connection);
 }
 
-quint64 StreamReader::messageCount(const QByteArray &stream)
+StreamReader::State StreamReader::state(const QByteArray &stream)
 {
     jsStreamInfo *info = nullptr;
     if (!m_js || js_GetStreamInfo(&info, m_js, stream.constData(), nullptr, nullptr) != NATS_OK)
-        return 0;
-    const quint64 count = info->State.Msgs;
+        return {};
+    const State state { info->State.Msgs, info->State.LastSeq };
     jsStreamInfo_Destroy(info);
-    return count;
-}
-
-quint64 StreamReader::lastSeq(const QByteArray &stream)
-{
-    jsStreamInfo *info = nullptr;
-    if (!m_js || js_GetStreamInfo(&info, m_js, stream.constData(), nullptr, nullptr) != NATS_OK)
-        return 0;
-    const quint64 seq = info->State.LastSeq;
-    jsStreamInfo_Destroy(info);
-    return seq;
+    return state;
 }
 
 std::optional<StoredMessage> StreamReader::message(const QByteArray &stream, quint64 seq)
@@ -202,6 +193,11 @@ qint64 residentKiB()
             return line.mid(6).trimmed().split(' ').first().toLongLong();
     }
     return -1;
+}
+
+QByteArray uniqueKey()
+{
+    return QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
 }
 
 quint16 freePort()

@@ -67,8 +67,13 @@ public:
     explicit StreamReader(const QString &url);
     ~StreamReader();
     bool isValid() const { return m_js != nullptr; }
-    quint64 messageCount(const QByteArray &stream);
-    quint64 lastSeq(const QByteArray &stream);
+    struct State {
+        quint64 messages = 0;
+        quint64 lastSeq = 0;
+    };
+    State state(const QByteArray &stream);
+    quint64 messageCount(const QByteArray &stream) { return state(stream).messages; }
+    quint64 lastSeq(const QByteArray &stream) { return state(stream).lastSeq; }
     std::optional<StoredMessage> message(const QByteArray &stream, quint64 seq);
     QList<StoredMessage> all(const QByteArray &stream);
 
@@ -79,6 +84,7 @@ private:
 
 qint64 residentKiB(); // this process' VmRSS
 quint16 freePort();
+QByteArray uniqueKey(); // a fresh UUID: unique idempotency keys for tests
 bool processExists(qint64 pid); // alive: zombies do not count
 void stopProcess(qint64 pid); // SIGSTOP, returns once the process is stopped
 void continueProcess(qint64 pid); // SIGCONT
