@@ -7,12 +7,16 @@
 
 #ifdef ACKHOOK_HAVE_UI
 #include "displaycheck.h"
+#include "monitorwindow.h"
+
+#include <QApplication>
 #endif
 
 #include <QCoreApplication>
 #include <QDir>
 
 #include <cstdio>
+#include <memory>
 
 #include <nats/nats.h>
 
@@ -22,11 +26,10 @@ int run(int argc, char *argv[])
 {
     qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-warning}warning: %{endif}"
                                       "%{if-critical}error: %{endif}%{category}: %{message}"));
-    QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("ackhook"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(ACKHOOK_VERSION));
-
-    CommandLine cli = CommandLine::parse(QCoreApplication::arguments());
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments.append(QString::fromLocal8Bit(argv[i]));
+    CommandLine cli = CommandLine::parse(arguments);
     switch (cli.action) {
     case CommandLine::Action::Help:
     case CommandLine::Action::Version:
@@ -46,10 +49,21 @@ int run(int argc, char *argv[])
             std::fprintf(stderr, "ackhook: %s.\nRun it headless instead: ackhook --headless\n", qPrintable(why));
             return 2;
         }
-#endif
-        std::fputs("ackhook: the monitor window is not built yet; run 'ackhook --headless'.\n", stderr);
+#else
+        std::fputs("ackhook: built without the monitor window; run 'ackhook --headless'.\n", stderr);
         return 2;
+#endif
     }
+
+#ifdef ACKHOOK_HAVE_UI
+    std::unique_ptr<QCoreApplication> application = cli.headless ? std::make_unique<QCoreApplication>(argc, argv)
+                                                                  : std::make_unique<QApplication>(argc, argv);
+#else
+    auto application = std::make_unique<QCoreApplication>(argc, argv);
+#endif
+    QCoreApplication &app = *application;
+    QCoreApplication::setApplicationName(QStringLiteral("ackhook"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(ACKHOOK_VERSION));
 
     // Before anything starts: a signal during start-up is then handled (once the loop runs), not fatal.
     UnixSignalWatcher signalWatcher;
@@ -74,8 +88,22 @@ int run(int argc, char *argv[])
         std::printf("simulated outage: %s\n", qPrintable(OutageSettings::modeName(runtime.faultProxy()->mode())));
     std::fflush(stdout);
 
-    HeadlessReporter reporter(runtime.gateway(), stdout);
-    QObject::connect(runtime.gatewayHost(), &GatewayHost::recordsReady, &reporter, &HeadlessReporter::writeRecords);
+    std::unique_ptr<HeadlessReporter> reporter;
+#ifdef ACKHOOK_HAVE_UI
+    std::unique_ptr<MonitorWindow> window;
+#endif
+    if (cli.headless) {
+        reporter = std::make_unique<HeadlessReporter>(runtime.gateway(), stdout);
+        QObject::connect(runtime.gatewayHost(), &GatewayHost::recordsReady, reporter.get(), &HeadlessReporter::writeRecords);
+    } else {
+#ifdef ACKHOOK_HAVE_UI
+        window = std::make_unique<MonitorWindow>(&runtime);
+        window->show();
+        // Closing the window shuts down like a signal does: answer what is in flight, then exit.
+        QGuiApplication::setQuitOnLastWindowClosed(false);
+        QObject::connect(qApp, &QGuiApplication::lastWindowClosed, &runtime, &Runtime::shutdown);
+#endif
+    }
 
     int signalsSeen = 0;
     QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, &app, [&](int signalNumber) {

@@ -365,7 +365,11 @@ void TestAckhook::killedDuringFailuresKeepsAConsistentQueue()
     QTRY_COMPARE_WITH_TIMEOUT(request(port, "POST", "/webhook", "{}").value_or(HttpReply {}).status, 200, 10000);
     const auto list = request(again.adminPort(), "GET", "/api/failed?limit=10000");
     QVERIFY(list);
-    QCOMPARE(list->json().value(QLatin1String("events")).toArray().size(), rows);
+    // (The warm-up requests above may add failures of their own while NATS starts: count ours.)
+    int listed = 0;
+    for (const QJsonValue &event : list->json().value(QLatin1String("events")).toArray())
+        listed += answered500.contains(event[QLatin1String("key")].toString().toLatin1());
+    QCOMPARE(listed, rows);
 }
 
 void TestAckhook::embeddedNatsDiesWithAckhook()
