@@ -22,6 +22,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QShortcut>
+#include <QSignalBlocker>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QSplitter>
@@ -110,6 +111,16 @@ void MonitorWindow::buildUi()
         if (m_outageSwitch->isChecked())
             applyOutage();
     });
+    // Outages switched elsewhere (admin API, --outage) show here too, without being re-applied.
+    connect(m_runtime->faultProxy(), &FaultProxy::settingsChanged, this, [this](const OutageSettings &settings) {
+        const QSignalBlocker blockSwitch(m_outageSwitch);
+        const QSignalBlocker blockMode(m_outageMode);
+        m_outageSwitch->setChecked(settings.mode != OutageSettings::Mode::Off);
+        m_outageSwitch->setText(m_outageSwitch->isChecked() ? tr("Outage ON") : tr("Outage OFF"));
+        if (settings.mode != OutageSettings::Mode::Off)
+            m_outageMode->setCurrentText(OutageSettings::modeName(settings.mode));
+        m_latency->setValue(settings.latencyMs);
+    });
     auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_O), this);
     connect(shortcut, &QShortcut::activated, m_outageSwitch, &QPushButton::toggle);
     outageLayout->addWidget(m_outageMode);
@@ -187,6 +198,9 @@ void MonitorWindow::buildUi()
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setAlternatingRowColors(true);
+    m_table->setColumnWidth(RequestTableModel::KeyColumn, 300);
+    m_table->setColumnWidth(RequestTableModel::TimeColumn, 100);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     layout->addWidget(m_table, 1);
 
     setCentralWidget(central);
