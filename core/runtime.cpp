@@ -154,6 +154,8 @@ void Runtime::shutdown()
     if (m_shuttingDown)
         return;
     m_shuttingDown = true;
+    if (m_replayer)
+        m_replayer->abortAll(); // waiting admin calls get their answer while their server still exists
     m_admin.reset(); // no more control requests while draining
     if (m_host && m_host->isRunning())
         m_host->shutdown();
