@@ -58,13 +58,9 @@ void TestFailedQueue::cleanup()
 
 void TestFailedQueue::startRuntime(RuntimeConfig config)
 {
-    config.dataDir = m_dir->path();
-    config.gateway.listenPort = 0;
-    config.gateway.ackTimeout = std::chrono::milliseconds(1000);
-    config.adminPort = 0;
-    m_runtime = std::make_unique<Runtime>(config);
     QString error;
-    QVERIFY2(m_runtime->start(&error), qPrintable(error));
+    m_runtime = TestSupport::startRuntime(config, m_dir->path(), std::chrono::milliseconds(1000), &error);
+    QVERIFY2(m_runtime, qPrintable(error));
     m_port = m_runtime->webhookPort();
     m_adminPort = m_runtime->adminPort();
     QTRY_VERIFY_WITH_TIMEOUT(m_runtime->gateway()->bus()->isStreamReady(), 10000);

@@ -69,14 +69,9 @@ void TestFaultProxy::setOutage(const QByteArray &json)
 void TestFaultProxy::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    RuntimeConfig config;
-    config.dataDir = m_dir.path();
-    config.gateway.listenPort = 0;
-    config.gateway.ackTimeout = std::chrono::milliseconds(AckTimeoutMs);
-    config.adminPort = 0;
-    m_runtime = std::make_unique<Runtime>(config);
     QString error;
-    QVERIFY2(m_runtime->start(&error), qPrintable(error));
+    m_runtime = startRuntime({}, m_dir.path(), std::chrono::milliseconds(AckTimeoutMs), &error);
+    QVERIFY2(m_runtime, qPrintable(error));
     m_port = m_runtime->webhookPort();
     m_adminPort = m_runtime->adminPort();
     QVERIFY(m_port && m_adminPort);

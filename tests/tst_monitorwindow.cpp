@@ -3,6 +3,7 @@
 #include "monitorwindow.h"
 #include "requesttablemodel.h"
 #include "runtime.h"
+#include "testsupport.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -37,14 +38,9 @@ private:
 void TestMonitorWindow::initTestCase()
 {
     QCoreApplication::setOrganizationName(QStringLiteral("ackhook-tests")); // QSettings stay out of the user's
-    RuntimeConfig config;
-    config.dataDir = m_dir.path();
-    config.gateway.listenPort = 0;
-    config.gateway.ackTimeout = std::chrono::milliseconds(1000);
-    config.adminPort = 0;
-    m_runtime = std::make_unique<Runtime>(config);
     QString error;
-    QVERIFY2(m_runtime->start(&error), qPrintable(error));
+    m_runtime = TestSupport::startRuntime({}, m_dir.path(), std::chrono::milliseconds(1000), &error);
+    QVERIFY2(m_runtime, qPrintable(error));
     m_window = std::make_unique<MonitorWindow>(m_runtime.get());
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));

@@ -183,6 +183,19 @@ QList<StoredMessage> StreamReader::all(const QByteArray &stream)
     return messages;
 }
 
+std::unique_ptr<Runtime> startRuntime(
+    RuntimeConfig config, const QString &dataDir, std::chrono::milliseconds ackTimeout, QString *error)
+{
+    config.dataDir = dataDir;
+    config.gateway.listenPort = 0;
+    config.gateway.ackTimeout = ackTimeout;
+    config.adminPort = 0;
+    auto runtime = std::make_unique<Runtime>(config);
+    if (!runtime->start(error))
+        return nullptr;
+    return runtime;
+}
+
 qint64 residentKiB()
 {
     QFile status(QStringLiteral("/proc/self/status"));

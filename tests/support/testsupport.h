@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 
+#include "runtime.h"
+
 struct __natsConnection;
 struct __jsCtx;
 
@@ -81,6 +83,11 @@ private:
     __natsConnection *m_connection = nullptr;
     __jsCtx *m_js = nullptr;
 };
+
+// An in-process ackhook (embedded nats-server in dataDir, fault proxy, gateway, admin API) on free
+// loopback ports; null with *error set when it does not start.
+std::unique_ptr<Runtime> startRuntime(RuntimeConfig config, const QString &dataDir,
+    std::chrono::milliseconds ackTimeout, QString *error);
 
 qint64 residentKiB(); // this process' VmRSS
 quint16 freePort();
