@@ -56,8 +56,8 @@ int run(int argc, char *argv[])
     }
 
 #ifdef ACKHOOK_HAVE_UI
-    std::unique_ptr<QCoreApplication> application = cli.headless ? std::make_unique<QCoreApplication>(argc, argv)
-                                                                  : std::make_unique<QApplication>(argc, argv);
+    std::unique_ptr<QCoreApplication> application
+        = cli.headless ? std::make_unique<QCoreApplication>(argc, argv) : std::make_unique<QApplication>(argc, argv);
 #else
     auto application = std::make_unique<QCoreApplication>(argc, argv);
 #endif
@@ -94,7 +94,8 @@ int run(int argc, char *argv[])
 #endif
     if (cli.headless) {
         reporter = std::make_unique<HeadlessReporter>(runtime.gateway(), stdout);
-        QObject::connect(runtime.gatewayHost(), &GatewayHost::recordsReady, reporter.get(), &HeadlessReporter::writeRecords);
+        QObject::connect(
+            runtime.gatewayHost(), &GatewayHost::recordsReady, reporter.get(), &HeadlessReporter::writeRecords);
     } else {
 #ifdef ACKHOOK_HAVE_UI
         window = std::make_unique<MonitorWindow>(&runtime);

@@ -19,7 +19,8 @@
 
 namespace {
 
-QHttpServerResponse json(const QJsonObject &object, QHttpServerResponse::StatusCode status = QHttpServerResponse::StatusCode::Ok)
+QHttpServerResponse json(
+    const QJsonObject &object, QHttpServerResponse::StatusCode status = QHttpServerResponse::StatusCode::Ok)
 {
     return QHttpServerResponse(object, status);
 }
@@ -198,8 +199,9 @@ QHttpServerResponse AdminServer::putOutage(const QHttpServerRequest &request)
         int *value;
         int min, max;
     };
-    for (const Field &field : { Field { "latency_ms", &settings.latencyMs, 0, 60000 },
-             Field { "jitter_ms", &settings.jitterMs, 0, 60000 }, Field { "period_ms", &settings.flapPeriodMs, 50, 3600000 } }) {
+    for (const Field &field :
+        { Field { "latency_ms", &settings.latencyMs, 0, 60000 }, Field { "jitter_ms", &settings.jitterMs, 0, 60000 },
+            Field { "period_ms", &settings.flapPeriodMs, 50, 3600000 } }) {
         const QJsonValue value = body.value(QLatin1String(field.name));
         if (value.isUndefined())
             continue;
@@ -278,7 +280,8 @@ QHttpServerResponse AdminServer::discardFailed(const QString &idText)
     bool ok = false;
     const qint64 id = idText.toLongLong(&ok);
     if (!ok || !m_runtime->failedEvents()->discard(id))
-        return error(QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no pending failed event %1").arg(idText));
+        return error(
+            QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no pending failed event %1").arg(idText));
     return json({ { QStringLiteral("id"), id }, { QStringLiteral("state"), QStringLiteral("discarded") },
         { QStringLiteral("stats"), failedQueueStats() } });
 }
@@ -352,21 +355,25 @@ QJsonObject AdminServer::status() const
 {
     Gateway *gateway = m_runtime->gateway();
     const NatsBus::Status bus = gateway && gateway->bus() ? gateway->bus()->status() : NatsBus::Status {};
-    const RequestCounters counters = gateway && gateway->requestLog() ? gateway->requestLog()->counters() : RequestCounters {};
+    const RequestCounters counters
+        = gateway && gateway->requestLog() ? gateway->requestLog()->counters() : RequestCounters {};
     const OutageSettings outage = m_runtime->faultProxy()->settings();
     const bool simulated = outage.mode != OutageSettings::Mode::Off;
 
     QJsonObject nats { { QStringLiteral("state"), NatsBus::stateName(bus.state) },
         { QStringLiteral("upstream"), QJsonArray::fromStringList(m_runtime->upstreamUrls()) },
-        { QStringLiteral("via_proxy"), m_runtime->config().faultProxyEnabled ? QJsonValue(m_runtime->faultProxy()->url()) : QJsonValue() },
+        { QStringLiteral("via_proxy"),
+            m_runtime->config().faultProxyEnabled ? QJsonValue(m_runtime->faultProxy()->url()) : QJsonValue() },
         { QStringLiteral("rtt_us"), bus.rttUs }, { QStringLiteral("reconnects"), static_cast<qint64>(bus.reconnects) },
-        { QStringLiteral("stream"), m_runtime->config().gateway.stream }, { QStringLiteral("stream_ready"), bus.streamReady } };
+        { QStringLiteral("stream"), m_runtime->config().gateway.stream },
+        { QStringLiteral("stream_ready"), bus.streamReady } };
     if (!bus.streamError.isEmpty())
         nats.insert(QStringLiteral("stream_error"), bus.streamError);
     if (EmbeddedNats *embedded = m_runtime->embeddedNats())
         nats.insert(QStringLiteral("embedded"),
-            QJsonObject { { QStringLiteral("running"), embedded->isRunning() }, { QStringLiteral("pid"), embedded->pid() },
-                { QStringLiteral("url"), embedded->url() }, { QStringLiteral("store"), embedded->storeDir() } });
+            QJsonObject { { QStringLiteral("running"), embedded->isRunning() },
+                { QStringLiteral("pid"), embedded->pid() }, { QStringLiteral("url"), embedded->url() },
+                { QStringLiteral("store"), embedded->storeDir() } });
 
     QJsonObject outageJson = this->outage();
     outageJson.remove(QStringLiteral("modes"));
@@ -378,9 +385,10 @@ QJsonObject AdminServer::status() const
                       : NatsBus::stateName(bus.state) },
         { QStringLiteral("nats"), nats }, { QStringLiteral("outage"), outageJson },
         { QStringLiteral("failed_queue"), failedQueueStats() },
-        { QStringLiteral("webhook"), QStringLiteral("http://%1:%2/webhook")
-                                        .arg(m_runtime->config().gateway.listenAddress.toString())
-                                        .arg(m_runtime->webhookPort()) },
+        { QStringLiteral("webhook"),
+            QStringLiteral("http://%1:%2/webhook")
+                .arg(m_runtime->config().gateway.listenAddress.toString())
+                .arg(m_runtime->webhookPort()) },
         { QStringLiteral("counters"),
             QJsonObject { { QStringLiteral("requests"), static_cast<qint64>(counters.requests) },
                 { QStringLiteral("ok"), static_cast<qint64>(counters.ok) },

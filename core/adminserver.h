@@ -8,8 +8,7 @@
 
 class Runtime;
 
-class AdminServer : public QObject
-{
+class AdminServer : public QObject {
     Q_OBJECT
 public:
     explicit AdminServer(Runtime *runtime, QObject *parent = nullptr);

@@ -44,50 +44,57 @@ CommandLine CommandLine::parse(const QStringList &arguments)
 {
     CommandLine result;
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "ackhook accepts webhooks and publishes each to NATS JetStream, answering 200 only after the "
-        "PubAck, 500 when the publish failed or timed out.\nWithout --nats-url it starts its own "
-        "nats-server (JetStream on disk in the data directory)."));
+    parser.setApplicationDescription(
+        QStringLiteral("ackhook accepts webhooks and publishes each to NATS JetStream, answering 200 only after the "
+                       "PubAck, 500 when the publish failed or timed out.\nWithout --nats-url it starts its own "
+                       "nats-server (JetStream on disk in the data directory)."));
     const QCommandLineOption help({ QStringLiteral("h"), QStringLiteral("help") }, QStringLiteral("Show this help."));
-    const QCommandLineOption version({ QStringLiteral("v"), QStringLiteral("version") }, QStringLiteral("Show the version."));
-    const QCommandLineOption headless(QStringLiteral("headless"), QStringLiteral("Run without a window; log to stdout."));
+    const QCommandLineOption version(
+        { QStringLiteral("v"), QStringLiteral("version") }, QStringLiteral("Show the version."));
+    const QCommandLineOption headless(
+        QStringLiteral("headless"), QStringLiteral("Run without a window; log to stdout."));
     const QCommandLineOption listen(QStringLiteral("listen"),
         QStringLiteral("Webhook listener address (default 127.0.0.1:12000)."), QStringLiteral("HOST:PORT"));
     const QCommandLineOption natsUrl(QStringLiteral("nats-url"),
         QStringLiteral("NATS server URL(s), comma separated; no embedded server is started."), QStringLiteral("URL"));
-    const QCommandLineOption natsCreds(QStringLiteral("nats-creds"),
-        QStringLiteral("NATS credentials file for --nats-url."), QStringLiteral("FILE"));
+    const QCommandLineOption natsCreds(
+        QStringLiteral("nats-creds"), QStringLiteral("NATS credentials file for --nats-url."), QStringLiteral("FILE"));
     const QCommandLineOption stream(QStringLiteral("stream"),
         QStringLiteral("JetStream stream, created if missing (default EVENTS)."), QStringLiteral("NAME"));
     const QCommandLineOption dataDir(QStringLiteral("data-dir"),
         QStringLiteral("Data directory (default %1).").arg(defaultDataDir()), QStringLiteral("DIR"));
     const QCommandLineOption ackTimeout(QStringLiteral("ack-timeout"),
-        QStringLiteral("Milliseconds to wait for the PubAck before answering 500 (default 5000)."), QStringLiteral("MS"));
+        QStringLiteral("Milliseconds to wait for the PubAck before answering 500 (default 5000)."),
+        QStringLiteral("MS"));
     const QCommandLineOption maxInflight(QStringLiteral("max-inflight"),
-        QStringLiteral("Dispatches waiting for their PubAck before answering 429 (default 4096)."), QStringLiteral("N"));
+        QStringLiteral("Dispatches waiting for their PubAck before answering 429 (default 4096)."),
+        QStringLiteral("N"));
     const QCommandLineOption maxPayload(QStringLiteral("max-payload"),
-        QStringLiteral("Largest accepted body in bytes; larger ones get 413 (default 1048576)."), QStringLiteral("BYTES"));
+        QStringLiteral("Largest accepted body in bytes; larger ones get 413 (default 1048576)."),
+        QStringLiteral("BYTES"));
     const QCommandLineOption idleTimeout(QStringLiteral("idle-timeout"),
-        QStringLiteral("Close keep-alive connections idle this many milliseconds (default 30000)."), QStringLiteral("MS"));
+        QStringLiteral("Close keep-alive connections idle this many milliseconds (default 30000)."),
+        QStringLiteral("MS"));
     const QCommandLineOption adminListen(QStringLiteral("admin-listen"),
         QStringLiteral("Admin API address (default 127.0.0.1:12001); a non-loopback address needs --admin-token."),
         QStringLiteral("HOST:PORT"));
     const QCommandLineOption adminToken(QStringLiteral("admin-token"),
         QStringLiteral("Require 'Authorization: Bearer TOKEN' on the admin API."), QStringLiteral("TOKEN"));
     const QCommandLineOption outage(QStringLiteral("outage"),
-        QStringLiteral("Simulated outage at start: %1 (default off).").arg(OutageSettings::modeNames().join(QStringLiteral(", "))),
+        QStringLiteral("Simulated outage at start: %1 (default off).")
+            .arg(OutageSettings::modeNames().join(QStringLiteral(", "))),
         QStringLiteral("MODE"));
     const QCommandLineOption noFaultProxy(QStringLiteral("no-fault-proxy"),
         QStringLiteral("Connect to NATS directly, without the fault proxy (no simulated outages)."));
-    const QCommandLineOption autoReplay(QStringLiteral("auto-replay"),
-        QStringLiteral("Replay the pending failed events whenever NATS (re)connects."));
+    const QCommandLineOption autoReplay(
+        QStringLiteral("auto-replay"), QStringLiteral("Replay the pending failed events whenever NATS (re)connects."));
     const QCommandLineOption failedMaxRecords(QStringLiteral("failed-max-records"),
         QStringLiteral("Failed-event queue bound in records (default 100000)."), QStringLiteral("N"));
     const QCommandLineOption failedMaxBytes(QStringLiteral("failed-max-bytes"),
         QStringLiteral("Failed-event queue bound in body bytes (default 268435456)."), QStringLiteral("BYTES"));
-    parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, stream, dataDir, ackTimeout, maxInflight,
-        maxPayload, idleTimeout, adminListen, adminToken, outage, noFaultProxy, autoReplay, failedMaxRecords,
-        failedMaxBytes });
+    parser.addOptions(
+        { help, version, headless, listen, natsUrl, natsCreds, stream, dataDir, ackTimeout, maxInflight, maxPayload,
+            idleTimeout, adminListen, adminToken, outage, noFaultProxy, autoReplay, failedMaxRecords, failedMaxBytes });
 
     auto fail = [&](const QString &message) {
         result.action = Action::Error;
@@ -112,8 +119,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
 
     result.headless = parser.isSet(headless);
     GatewayConfig &config = result.runtime.gateway;
-    if (parser.isSet(listen)
-        && !parseHostPort(parser.value(listen), &config.listenAddress, &config.listenPort))
+    if (parser.isSet(listen) && !parseHostPort(parser.value(listen), &config.listenAddress, &config.listenPort))
         return fail(QStringLiteral("--listen expects HOST:PORT, got '%1'").arg(parser.value(listen)));
     if (parser.isSet(natsUrl)) {
         for (const QString &url : parser.value(natsUrl).split(QLatin1Char(','), Qt::SkipEmptyParts))
@@ -140,7 +146,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     if (parser.isSet(outage)) {
         const auto mode = OutageSettings::modeFromName(parser.value(outage));
         if (!mode)
-            return fail(QStringLiteral("--outage expects one of: %1").arg(OutageSettings::modeNames().join(QStringLiteral(", "))));
+            return fail(QStringLiteral("--outage expects one of: %1")
+                            .arg(OutageSettings::modeNames().join(QStringLiteral(", "))));
         result.runtime.outage.mode = *mode;
     }
 
@@ -157,7 +164,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     }
     if (parser.isSet(maxPayload)) {
         if (!parsePositive(parser.value(maxPayload), &value) || value > 64 * 1024 * 1024)
-            return fail(QStringLiteral("--max-payload expects bytes between 1 and 67108864 (NATS' own limit is lower by default: 1 MiB)"));
+            return fail(QStringLiteral(
+                "--max-payload expects bytes between 1 and 67108864 (NATS' own limit is lower by default: 1 MiB)"));
         config.maxPayload = value;
     }
     result.runtime.autoReplay = parser.isSet(autoReplay);

@@ -12,8 +12,7 @@
 #include <functional>
 #include <unordered_map>
 
-class Dispatcher : public QObject
-{
+class Dispatcher : public QObject {
     Q_OBJECT
 public:
     struct Options {

@@ -152,8 +152,8 @@ bool EmbeddedNats::start(QString *error)
         const QDeadlineTimer deadline(m_options.startTimeout);
         while (!deadline.hasExpired() && m_process->state() == QProcess::Running) {
             if (acceptsConnections(m_port)) {
-                qCInfo(lcEmbedded).noquote() << "nats-server" << m_process->processId() << "ready on" << url()
-                                   << "store" << storeDir();
+                qCInfo(lcEmbedded).noquote()
+                    << "nats-server" << m_process->processId() << "ready on" << url() << "store" << storeDir();
                 return true;
             }
             m_process->waitForFinished(100); // returns early only if it exits

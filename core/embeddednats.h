@@ -6,8 +6,7 @@
 
 #include <chrono>
 
-class EmbeddedNats : public QObject
-{
+class EmbeddedNats : public QObject {
     Q_OBJECT
 public:
     struct Options {

@@ -8,8 +8,7 @@
 #include <functional>
 #include <optional>
 
-class EventPublisher
-{
+class EventPublisher {
 public:
     // Called on the publisher's owning thread, once per token whose publish was started.
     using ReportSink = std::function<void(quint64 token, const PublishResult &result)>;

@@ -80,13 +80,16 @@ QJsonObject toJson(const FailedEvent &e)
     for (const auto &[name, value] : e.headers)
         headers.append(QJsonArray { QString::fromLatin1(name), QString::fromLatin1(value) });
     QJsonObject object { { QStringLiteral("id"), e.id },
-        { QStringLiteral("received"), QDateTime::fromMSecsSinceEpoch(e.receivedMs, Qt::UTC).toString(Qt::ISODateWithMs) },
-        { QStringLiteral("endpoint"), QString::fromUtf8(e.endpoint) }, { QStringLiteral("subject"), QString::fromUtf8(e.subject) },
+        { QStringLiteral("received"),
+            QDateTime::fromMSecsSinceEpoch(e.receivedMs, Qt::UTC).toString(Qt::ISODateWithMs) },
+        { QStringLiteral("endpoint"), QString::fromUtf8(e.endpoint) },
+        { QStringLiteral("subject"), QString::fromUtf8(e.subject) },
         { QStringLiteral("method"), QString::fromLatin1(e.method) }, { QStringLiteral("headers"), headers },
         { QStringLiteral("key"), QString::fromLatin1(e.key) }, { QStringLiteral("key_generated"), e.keyGenerated },
         { QStringLiteral("reason"), e.reason }, { QStringLiteral("detail"), e.detail },
         { QStringLiteral("attempts"), e.attempts },
-        { QStringLiteral("last_attempt"), QDateTime::fromMSecsSinceEpoch(e.lastAttemptMs, Qt::UTC).toString(Qt::ISODateWithMs) },
+        { QStringLiteral("last_attempt"),
+            QDateTime::fromMSecsSinceEpoch(e.lastAttemptMs, Qt::UTC).toString(Qt::ISODateWithMs) },
         { QStringLiteral("state"), FailedEvent::stateName(e.state) } };
     if (isText(e.body))
         object.insert(QStringLiteral("body"), QString::fromUtf8(e.body));
@@ -126,8 +129,7 @@ QJsonObject failedEventToJson(const FailedEvent &event)
 
 // ---- FailedEventDatabase: lives on the store thread --------------------------------------------
 
-class FailedEventDatabase : public QObject
-{
+class FailedEventDatabase : public QObject {
 public:
     explicit FailedEventDatabase(FailedEventStore *facade)
         : m_facade(facade)
@@ -147,14 +149,15 @@ public:
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
         db.setDatabaseName(options.path);
         if (!db.open()) {
-            *error = QStringLiteral("cannot open the failed-event queue %1: %2").arg(options.path, db.lastError().text());
+            *error
+                = QStringLiteral("cannot open the failed-event queue %1: %2").arg(options.path, db.lastError().text());
             return false;
         }
         QSqlQuery q(db);
         // WAL: readers never block the writer; NORMAL: a crash of ackhook loses no committed
         // transaction (only a power loss may lose the last ones).
-        const QStringList setup { QStringLiteral("PRAGMA journal_mode=WAL"), QStringLiteral("PRAGMA synchronous=NORMAL"),
-            QStringLiteral("PRAGMA busy_timeout=5000"),
+        const QStringList setup { QStringLiteral("PRAGMA journal_mode=WAL"),
+            QStringLiteral("PRAGMA synchronous=NORMAL"), QStringLiteral("PRAGMA busy_timeout=5000"),
             QStringLiteral("CREATE TABLE IF NOT EXISTS failed_events ("
                            "id INTEGER PRIMARY KEY AUTOINCREMENT, received_ms INTEGER NOT NULL, endpoint TEXT NOT NULL,"
                            " subject TEXT NOT NULL, method TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL,"
@@ -199,9 +202,10 @@ public:
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         db.transaction();
         QSqlQuery insert(db);
-        insert.prepare(QStringLiteral("INSERT INTO failed_events (received_ms, endpoint, subject, method, headers, body,"
-                                      " idem_key, key_generated, reason, detail, attempts, last_attempt_ms, state)"
-                                      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'pending')"));
+        insert.prepare(
+            QStringLiteral("INSERT INTO failed_events (received_ms, endpoint, subject, method, headers, body,"
+                           " idem_key, key_generated, reason, detail, attempts, last_attempt_ms, state)"
+                           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'pending')"));
         quint64 unrecorded = 0;
         for (const FailedEvent &e : m_queue) {
             m_facade->m_queuedBytes.fetch_sub(e.body.size());
@@ -279,7 +283,8 @@ public:
     void recount()
     {
         QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-        q.exec(QStringLiteral("SELECT state, COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM failed_events GROUP BY state"));
+        q.exec(
+            QStringLiteral("SELECT state, COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM failed_events GROUP BY state"));
         m_total = m_pending = m_replayed = m_discarded = m_bytes = 0;
         while (q.next()) {
             const qint64 count = q.value(1).toLongLong();
@@ -379,17 +384,18 @@ FailedEventStore::~FailedEventStore()
     close();
 }
 
-template<typename F>
-auto FailedEventStore::blocking(F f) const
+template <typename F> auto FailedEventStore::blocking(F f) const
 {
     using Result = decltype(f(m_database.get()));
     if constexpr (std::is_void_v<Result>) {
         if (m_database)
-            QMetaObject::invokeMethod(m_database.get(), [&] { f(m_database.get()); }, Qt::BlockingQueuedConnection);
+            QMetaObject::invokeMethod(
+                m_database.get(), [&] { f(m_database.get()); }, Qt::BlockingQueuedConnection);
     } else {
         Result result {};
         if (m_database)
-            QMetaObject::invokeMethod(m_database.get(), [&] { result = f(m_database.get()); }, Qt::BlockingQueuedConnection);
+            QMetaObject::invokeMethod(
+                m_database.get(), [&] { result = f(m_database.get()); }, Qt::BlockingQueuedConnection);
         return result;
     }
 }
@@ -419,7 +425,8 @@ void FailedEventStore::close()
         return;
     blocking([](FailedEventDatabase *db) { db->close(); });
     // Destroy the worker on its thread: its timers belong there.
-    QMetaObject::invokeMethod(m_database.get(), [this] { m_database.reset(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_database.get(), [this] { m_database.reset(); }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
 }
@@ -433,14 +440,17 @@ void FailedEventStore::record(FailedEvent event)
     }
     m_queuedBytes.fetch_add(event.body.size());
     event.headers = maskSecrets(event.headers);
-    QMetaObject::invokeMethod(m_database.get(), [db = m_database.get(), event = std::move(event)]() mutable { db->enqueue(std::move(event)); },
+    QMetaObject::invokeMethod(
+        m_database.get(),
+        [db = m_database.get(), event = std::move(event)]() mutable { db->enqueue(std::move(event)); },
         Qt::QueuedConnection);
 }
 
 QList<FailedEvent> FailedEventStore::list(std::optional<FailedEvent::State> state, int limit) const
 {
     return blocking([&](FailedEventDatabase *db) {
-        return state ? db->select(QStringLiteral("state = ?"), { FailedEvent::stateName(*state) }, QStringLiteral("id DESC"), limit)
+        return state ? db->select(
+                   QStringLiteral("state = ?"), { FailedEvent::stateName(*state) }, QStringLiteral("id DESC"), limit)
                      : db->select({}, {}, QStringLiteral("id DESC"), limit);
     });
 }
@@ -457,9 +467,8 @@ QList<FailedEvent> FailedEventStore::events(const QList<qint64> &ids) const
 
 std::optional<FailedEvent> FailedEventStore::event(qint64 id) const
 {
-    const QList<FailedEvent> found = blocking([&](FailedEventDatabase *db) {
-        return db->select(QStringLiteral("id = ?"), { id }, QStringLiteral("id"), 1);
-    });
+    const QList<FailedEvent> found = blocking(
+        [&](FailedEventDatabase *db) { return db->select(QStringLiteral("id = ?"), { id }, QStringLiteral("id"), 1); });
     if (found.isEmpty())
         return std::nullopt;
     return found.first();
@@ -484,8 +493,8 @@ bool FailedEventStore::discard(qint64 id)
 void FailedEventStore::recordReplay(qint64 id, const PublishResult &result)
 {
     if (m_database)
-        QMetaObject::invokeMethod(m_database.get(), [db = m_database.get(), id, result] { db->addReplay(id, result); },
-            Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            m_database.get(), [db = m_database.get(), id, result] { db->addReplay(id, result); }, Qt::QueuedConnection);
 }
 
 void FailedEventStore::flush() const
@@ -534,8 +543,9 @@ QByteArray FailedEventStore::exportCurlScript(const QString &url, std::optional<
         if (!hasKeyHeader && !e.key.contains(' ')) // generated keys: keep deduplication working
             curl += " -H " + shellQuote("Idempotency-Key: " + e.key);
         curl += " --data-binary @-";
-        const QByteArray feed = isText(e.body) ? QByteArray("printf '%s' " + shellQuote(e.body))
-                                               : QByteArray("printf '%s' " + shellQuote(e.body.toBase64()) + " | base64 -d");
+        const QByteArray feed = isText(e.body)
+            ? QByteArray("printf '%s' " + shellQuote(e.body))
+            : QByteArray("printf '%s' " + shellQuote(e.body.toBase64()) + " | base64 -d");
         out += "status=$(" + feed + " | " + curl + ")\n";
         out += "echo \"id " + QByteArray::number(e.id) + ": $status\"\n";
         out += "case $status in 2*) ;; *) failed=$((failed + 1)) ;; esac\n";

@@ -27,8 +27,7 @@ struct FailedQueueStats {
     qint64 maxBytes = 0;
 };
 
-class FailedEventStore : public QObject
-{
+class FailedEventStore : public QObject {
     Q_OBJECT
 public:
     struct Options {
@@ -70,8 +69,7 @@ Q_SIGNALS:
 
 private:
     friend class FailedEventDatabase;
-    template<typename F>
-    auto blocking(F f) const;
+    template <typename F> auto blocking(F f) const;
 
     Options m_options;
     QThread m_thread;

@@ -3,15 +3,15 @@
 #include "natsprotocolfilter.h"
 
 #include <QDateTime>
+#include <QHostInfo>
 #include <QLoggingCategory>
 #include <QPointer>
 #include <QRandomGenerator>
 #include <QSet>
+#include <QSocketNotifier>
 #include <QTcpServer>
 #include <QTimer>
 #include <QUrl>
-#include <QHostInfo>
-#include <QSocketNotifier>
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -78,8 +78,7 @@ QStringList OutageSettings::modeNames()
 // One proxied connection. Raw non-blocking descriptors with QSocketNotifiers rather than
 // QTcpSocket: a QTcpSocket read costs an extra ioctl(FIONREAD) and a copy through Qt's buffer, and
 // every hop through this proxy is paid twice per NATS message (docs/BENCHMARKS.md).
-class ProxyPipe : public QObject
-{
+class ProxyPipe : public QObject {
 public:
     ProxyPipe(int clientFd, ProxyWorker *worker);
     ~ProxyPipe() override;
@@ -128,8 +127,7 @@ private:
 
 // ---- ProxyWorker -----------------------------------------------------------------------------
 
-class ProxyServer : public QTcpServer
-{
+class ProxyServer : public QTcpServer {
 public:
     explicit ProxyServer(ProxyWorker *worker);
 
@@ -140,8 +138,7 @@ private:
     ProxyWorker *m_worker;
 };
 
-class ProxyWorker : public QObject
-{
+class ProxyWorker : public QObject {
 public:
     ProxyWorker(FaultProxy *facade, QList<ProxyUpstream> upstreams, OutageSettings settings)
         : m_facade(facade)
@@ -221,7 +218,9 @@ public:
 
     qint64 delayMs()
     {
-        const int jitter = m_settings.jitterMs > 0 ? QRandomGenerator::global()->bounded(-m_settings.jitterMs, m_settings.jitterMs + 1) : 0;
+        const int jitter = m_settings.jitterMs > 0
+            ? QRandomGenerator::global()->bounded(-m_settings.jitterMs, m_settings.jitterMs + 1)
+            : 0;
         return qMax(0, m_settings.latencyMs + jitter);
     }
 
@@ -424,7 +423,8 @@ void ProxyPipe::onReadable(bool fromClient)
         m_clientFilter.process(data, out, [this, track](const NatsProtocolFilter::FrameHeader &header) {
             if (!track)
                 return false;
-            const bool publish = header.verb == NatsProtocolFilter::Verb::Pub || header.verb == NatsProtocolFilter::Verb::HPub;
+            const bool publish
+                = header.verb == NatsProtocolFilter::Verb::Pub || header.verb == NatsProtocolFilter::Verb::HPub;
             // A publish with a reply subject that is not a JetStream API call is answered by a PubAck.
             if (publish && !header.reply.isEmpty() && !header.subject.startsWith("$JS.")) {
                 QByteArray inbox = header.reply.toByteArray();
@@ -462,7 +462,8 @@ void ProxyPipe::send(Side &to, QByteArrayView bytes)
     qsizetype sent = 0;
     if (to.pending.isEmpty()) {
         while (sent < bytes.size()) {
-            const ssize_t n = ::send(to.fd, bytes.data() + sent, static_cast<size_t>(bytes.size() - sent), MSG_NOSIGNAL);
+            const ssize_t n
+                = ::send(to.fd, bytes.data() + sent, static_cast<size_t>(bytes.size() - sent), MSG_NOSIGNAL);
             if (n > 0) {
                 sent += n;
             } else if (n < 0 && errno == EINTR) {
@@ -513,7 +514,8 @@ void ProxyPipe::forward(QByteArray bytes, bool toServer)
 void ProxyPipe::flushDelayed(bool all)
 {
     const qint64 now = nowMs();
-    for (auto [queue, side] : { std::pair { &m_delayedToServer, &m_upstream }, std::pair { &m_delayedToClient, &m_client } }) {
+    for (auto [queue, side] :
+        { std::pair { &m_delayedToServer, &m_upstream }, std::pair { &m_delayedToClient, &m_client } }) {
         while (!queue->empty() && (all || queue->front().dueMs <= now)) {
             send(*side, queue->front().bytes);
             queue->pop_front();
@@ -561,8 +563,9 @@ void ProxyPipe::finish()
     // One side closed: hand over what is still due (best effort, without blocking), then close both.
     flushDelayed(true);
     for (Side *side : { &m_client, &m_upstream }) {
-        if (side->fd >= 0 && !side->pending.isEmpty())
-            [[maybe_unused]] const ssize_t n = ::send(side->fd, side->pending.constData(), static_cast<size_t>(side->pending.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (side->fd >= 0 && !side->pending.isEmpty()) [[maybe_unused]]
+            const ssize_t n = ::send(side->fd, side->pending.constData(), static_cast<size_t>(side->pending.size()),
+                MSG_NOSIGNAL | MSG_DONTWAIT);
     }
     abort();
 }
@@ -605,7 +608,8 @@ bool FaultProxy::start(const QList<ProxyUpstream> &upstreams, const OutageSettin
     m_thread.start();
     bool ok = false;
     QString message;
-    QMetaObject::invokeMethod(m_worker.get(), [&] { ok = m_worker->listen(&message, &m_port); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker.get(), [&] { ok = m_worker->listen(&message, &m_port); }, Qt::BlockingQueuedConnection);
     if (!ok) {
         if (error)
             *error = message;
@@ -620,7 +624,8 @@ void FaultProxy::stop()
 {
     if (!m_worker)
         return;
-    QMetaObject::invokeMethod(m_worker.get(), [this] { m_worker->shutdown(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker.get(), [this] { m_worker->shutdown(); }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
     m_worker.reset(); // its thread has finished: safe from here
@@ -638,7 +643,8 @@ void FaultProxy::setSettings(const OutageSettings &settings)
     if (settings.mode == OutageSettings::Mode::Down)
         m_refusing.store(true); // visible at once to whoever asks, before the worker catches up
     if (m_worker)
-        QMetaObject::invokeMethod(m_worker.get(), [this, settings] { m_worker->apply(settings); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            m_worker.get(), [this, settings] { m_worker->apply(settings); }, Qt::QueuedConnection);
     qCInfo(lcProxy).noquote() << "simulated outage:" << OutageSettings::modeName(settings.mode);
     Q_EMIT settingsChanged(settings);
 }

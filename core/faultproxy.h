@@ -31,8 +31,7 @@ struct ProxyUpstream {
     quint16 port = 4222;
 };
 
-class FaultProxy : public QObject
-{
+class FaultProxy : public QObject {
     Q_OBJECT
 public:
     explicit FaultProxy(QObject *parent = nullptr);

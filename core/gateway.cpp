@@ -48,7 +48,8 @@ bool Gateway::start(QString *error)
     m_bus = std::make_unique<NatsBus>(busOptions);
 
     m_log = std::make_unique<RequestLog>();
-    m_dispatcher = std::make_unique<Dispatcher>(m_bus.get(), Dispatcher::Options { m_config.ackTimeout, m_config.maxInFlight });
+    m_dispatcher
+        = std::make_unique<Dispatcher>(m_bus.get(), Dispatcher::Options { m_config.ackTimeout, m_config.maxInFlight });
 
     WebhookServer::Options serverOptions;
     serverOptions.address = m_config.listenAddress;

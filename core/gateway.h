@@ -13,8 +13,7 @@
 class Dispatcher;
 class WebhookServer;
 
-class Gateway : public QObject
-{
+class Gateway : public QObject {
     Q_OBJECT
 public:
     explicit Gateway(GatewayConfig config, QObject *parent = nullptr);
@@ -51,8 +50,7 @@ private:
 };
 
 // GatewayHost: owns a Gateway running in its own QThread, from the thread that creates it.
-class GatewayHost : public QObject
-{
+class GatewayHost : public QObject {
     Q_OBJECT
 public:
     explicit GatewayHost(GatewayConfig config, QObject *parent = nullptr);

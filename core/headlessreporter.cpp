@@ -17,9 +17,7 @@ HeadlessReporter::HeadlessReporter(const Gateway *gateway, FILE *out, int statsI
 
 QByteArray HeadlessReporter::formatRecord(const RequestRecord &record)
 {
-    QByteArray line = QDateTime::fromMSecsSinceEpoch(record.receivedMs, Qt::UTC)
-                          .toString(Qt::ISODateWithMs)
-                          .toLatin1();
+    QByteArray line = QDateTime::fromMSecsSinceEpoch(record.receivedMs, Qt::UTC).toString(Qt::ISODateWithMs).toLatin1();
     line += ' ' + QByteArray::number(record.status) + ' ' + record.method + ' ' + record.path;
     line += ' ' + QByteArray::number(record.latencyUs / 1000.0, 'f', 1) + "ms";
     line += ' ' + QByteArray::number(record.requestBytes) + 'B';
@@ -52,10 +50,9 @@ void HeadlessReporter::writeStats()
     const RequestCounters c = m_gateway->requestLog() ? m_gateway->requestLog()->counters() : RequestCounters {};
     const double seconds = m_statsTimer.interval() / 1000.0;
     const QByteArray line = "stats: uptime=" + QByteArray::number(m_uptime.elapsed() / 1000) + "s requests="
-        + QByteArray::number(c.requests) + " 2xx=" + QByteArray::number(c.ok) + " 5xx="
-        + QByteArray::number(c.failed) + " 4xx=" + QByteArray::number(c.rejected) + " in_flight="
-        + QByteArray::number(m_gateway->inFlight()) + " rate="
-        + QByteArray::number((c.requests - m_lastRequests) / seconds, 'f', 0) + "/s\n";
+        + QByteArray::number(c.requests) + " 2xx=" + QByteArray::number(c.ok) + " 5xx=" + QByteArray::number(c.failed)
+        + " 4xx=" + QByteArray::number(c.rejected) + " in_flight=" + QByteArray::number(m_gateway->inFlight())
+        + " rate=" + QByteArray::number((c.requests - m_lastRequests) / seconds, 'f', 0) + "/s\n";
     m_lastRequests = c.requests;
     std::fwrite(line.constData(), 1, static_cast<size_t>(line.size()), m_out);
     std::fflush(m_out);

@@ -12,8 +12,7 @@
 
 class Gateway;
 
-class HeadlessReporter : public QObject
-{
+class HeadlessReporter : public QObject {
     Q_OBJECT
 public:
     // gateway: read through thread-safe accessors only (counters, in flight).

@@ -281,7 +281,8 @@ void HttpConnection::checkTimeouts(qint64 now)
     if (m_parser.inProgress()) {
         const bool inHead = m_parser.current().method.isEmpty();
         if (inHead && m_requestStartedMs >= 0 && now - m_requestStartedMs > options.headerTimeout.count()) {
-            rejectRequest(408, QStringLiteral("request head not received within %1 ms").arg(options.headerTimeout.count()));
+            rejectRequest(
+                408, QStringLiteral("request head not received within %1 ms").arg(options.headerTimeout.count()));
             return;
         }
         if (now - m_lastActivityMs > options.idleTimeout.count())

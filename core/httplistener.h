@@ -22,8 +22,7 @@ class QTcpSocket;
 
 // Handle to the answer slot of one request. Copyable; the first respond() wins, later ones are
 // ignored, and responding after the client has gone is a no-op (the connection is a QPointer).
-class HttpResponder
-{
+class HttpResponder {
 public:
     HttpResponder() = default;
     void respond(const HttpResponse &response) const;
@@ -36,8 +35,7 @@ private:
     quint64 m_slot = 0;
 };
 
-class HttpListener : public QTcpServer
-{
+class HttpListener : public QTcpServer {
     Q_OBJECT
 public:
     struct Options {
@@ -77,8 +75,7 @@ private:
     QTimer m_sweepTimer { this }; // a child: moves with its owner to another thread
 };
 
-class HttpConnection : public QObject
-{
+class HttpConnection : public QObject {
     Q_OBJECT
 public:
     HttpConnection(QTcpSocket *socket, HttpListener *listener);

@@ -10,8 +10,21 @@ bool isTokenChar(char c)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return true;
     switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
         return true;
     default:
         return false;
@@ -223,8 +236,8 @@ bool HttpRequestParser::parseRequestLine(QByteArrayView line)
 HttpRequestParser::Status HttpRequestParser::finishHead()
 {
     const QByteArray connection = m_request.header("connection");
-    m_request.keepAlive = m_request.minorVersion == 1 ? !containsToken(connection, "close")
-                                                      : containsToken(connection, "keep-alive");
+    m_request.keepAlive
+        = m_request.minorVersion == 1 ? !containsToken(connection, "close") : containsToken(connection, "keep-alive");
 
     const QByteArray expect = m_request.header("expect");
     if (!expect.isNull()) {
@@ -249,7 +262,8 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
         if (contentLengthCount > 0)
             return fail(400, QStringLiteral("both Transfer-Encoding and Content-Length"));
         if (transferEncoding.trimmed().compare("chunked", Qt::CaseInsensitive) != 0)
-            return fail(501, QStringLiteral("unsupported Transfer-Encoding: %1").arg(QString::fromLatin1(transferEncoding)));
+            return fail(
+                501, QStringLiteral("unsupported Transfer-Encoding: %1").arg(QString::fromLatin1(transferEncoding)));
         m_state = State::ChunkSize;
         return Status::HeadersComplete;
     }
@@ -262,9 +276,10 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
             return fail(400, QStringLiteral("invalid Content-Length"));
         m_remaining = contentLength.toLongLong();
         if (m_remaining > m_limits.maxBodyBytes)
-            return fail(413, QStringLiteral("body of %1 bytes exceeds the limit of %2 bytes")
-                                 .arg(m_remaining)
-                                 .arg(m_limits.maxBodyBytes));
+            return fail(413,
+                QStringLiteral("body of %1 bytes exceeds the limit of %2 bytes")
+                    .arg(m_remaining)
+                    .arg(m_limits.maxBodyBytes));
         if (m_remaining > 0) {
             // Reserve modestly: a declared length is a claim, not bytes received.
             m_request.body.reserve(static_cast<qsizetype>(qMin<qint64>(m_remaining, 64 * 1024)));
@@ -315,7 +330,8 @@ HttpRequestParser::Status HttpRequestParser::parseChunked(QByteArray &buffer)
                 return fail(400, QStringLiteral("invalid chunk size"));
             const qint64 size = line.toLongLong(nullptr, 16);
             if (m_request.body.size() + size > m_limits.maxBodyBytes)
-                return fail(413, QStringLiteral("chunked body exceeds the limit of %1 bytes").arg(m_limits.maxBodyBytes));
+                return fail(
+                    413, QStringLiteral("chunked body exceeds the limit of %1 bytes").arg(m_limits.maxBodyBytes));
             m_remaining = size;
             m_state = size == 0 ? State::Trailers : State::ChunkData;
             break;

@@ -5,8 +5,7 @@
 
 #include <QString>
 
-class HttpRequestParser
-{
+class HttpRequestParser {
 public:
     struct Limits {
         qsizetype maxRequestLine = 8 * 1024;

@@ -21,8 +21,8 @@ struct IdempotencyKey {
     static QList<QByteArray> defaultHeaderNames();
 
     // headers: as received (names in any case). body is read only for structured CloudEvents.
-    static IdempotencyKey extract(const HeaderList &headers, const QByteArray &body,
-        const QList<QByteArray> &headerNames = defaultHeaderNames());
+    static IdempotencyKey extract(
+        const HeaderList &headers, const QByteArray &body, const QList<QByteArray> &headerNames = defaultHeaderNames());
 };
 
 // Case-insensitive lookup of the first header with that name; null QByteArray when absent.

@@ -26,21 +26,21 @@ struct NatsBus::Context {
     std::atomic<bool> connected { false };
 
     // Runs fn(owner) on the owner's thread, if the owner still exists. Caller must not hold mutex.
-    template<typename F>
-    void post(F fn)
+    template <typename F> void post(F fn)
     {
         std::lock_guard lock(mutex);
         if (owner)
-            QMetaObject::invokeMethod(owner, [o = owner, fn] { fn(o); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                owner, [o = owner, fn] { fn(o); }, Qt::QueuedConnection);
     }
 
     static void ackHandler(jsCtx *, natsMsg *msg, jsPubAck *ack, jsPubAckErr *error, void *closure)
     {
         auto *self = static_cast<Context *>(closure);
-        PublishResult result = ack ? PublishResult::ack(QString::fromUtf8(ack->Stream), ack->Sequence, ack->Duplicate)
-                                   : publishFailure(error ? error->Err : NATS_ERR,
-                                       error ? error->ErrCode : static_cast<jsErrCode>(0),
-                                       error ? error->ErrText : nullptr);
+        PublishResult result = ack
+            ? PublishResult::ack(QString::fromUtf8(ack->Stream), ack->Sequence, ack->Duplicate)
+            : publishFailure(error ? error->Err : NATS_ERR, error ? error->ErrCode : static_cast<jsErrCode>(0),
+                error ? error->ErrText : nullptr);
         std::lock_guard lock(self->mutex);
         // Erase before the message is destroyed: its address may be reused by the next publish.
         const auto it = self->pending.find(msg);
@@ -236,7 +236,8 @@ bool NatsBus::start(QString *error)
         m_context->connected.store(true, std::memory_order_release);
         handleConnectionUp();
     } else if (!m_restarting) {
-        qCInfo(lcNats).noquote() << "NATS not reachable yet at" << m_options.urls.join(QLatin1Char(',')) << "- retrying in the background";
+        qCInfo(lcNats).noquote() << "NATS not reachable yet at" << m_options.urls.join(QLatin1Char(','))
+                                 << "- retrying in the background";
     }
     return true;
 }
@@ -261,7 +262,8 @@ void NatsBus::handleClosedByClient()
     // the initial-connect retry, a server accepts the TCP connection and closes it before INFO
     // (a proxy whose upstream is down, a server starting up). Start a fresh connection.
     if (!m_restarting)
-        qCWarning(lcNats).noquote() << "the NATS client closed the connection by itself; starting new ones until one connects";
+        qCWarning(lcNats).noquote()
+            << "the NATS client closed the connection by itself; starting new ones until one connects";
     m_restarting = true;
     teardown();
     setState(State::Reconnecting);
@@ -382,8 +384,8 @@ std::optional<PublishResult> NatsBus::publishAsync(
         return PublishResult::failure(FailureReason::Disconnected, QStringLiteral("not connected to NATS"));
 
     natsMsg *msg = nullptr;
-    natsStatus s = natsMsg_Create(&msg, event.subject.constData(), nullptr, event.body.constData(),
-        static_cast<int>(event.body.size()));
+    natsStatus s = natsMsg_Create(
+        &msg, event.subject.constData(), nullptr, event.body.constData(), static_cast<int>(event.body.size()));
     for (qsizetype i = 0; s == NATS_OK && i < event.headers.size(); ++i)
         s = natsMsgHeader_Add(msg, event.headers[i].first.constData(), event.headers[i].second.constData());
     if (s != NATS_OK) {

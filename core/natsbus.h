@@ -16,8 +16,7 @@ struct __natsConnection;
 struct __natsOptions;
 struct __jsCtx;
 
-class NatsBus : public QObject, public EventPublisher
-{
+class NatsBus : public QObject, public EventPublisher {
     Q_OBJECT
 public:
     enum class State { Disconnected, Connecting, Connected, Reconnecting, Closed };

@@ -62,9 +62,10 @@ NatsProtocolFilter::Verb NatsProtocolFilter::verbOf(QByteArrayView word)
         const char *name;
         Verb verb;
     };
-    static const Entry table[] = { { "INFO", Verb::Info }, { "CONNECT", Verb::Connect }, { "PING", Verb::Ping },
-        { "PONG", Verb::Pong }, { "+OK", Verb::Ok }, { "-ERR", Verb::Err }, { "MSG", Verb::Msg }, { "HMSG", Verb::HMsg },
-        { "PUB", Verb::Pub }, { "HPUB", Verb::HPub }, { "SUB", Verb::Sub }, { "UNSUB", Verb::Unsub } };
+    static const Entry table[]
+        = { { "INFO", Verb::Info }, { "CONNECT", Verb::Connect }, { "PING", Verb::Ping }, { "PONG", Verb::Pong },
+              { "+OK", Verb::Ok }, { "-ERR", Verb::Err }, { "MSG", Verb::Msg }, { "HMSG", Verb::HMsg },
+              { "PUB", Verb::Pub }, { "HPUB", Verb::HPub }, { "SUB", Verb::Sub }, { "UNSUB", Verb::Unsub } };
     for (const Entry &entry : table) {
         if (word.compare(QByteArrayView(entry.name), Qt::CaseInsensitive) == 0)
             return entry.verb;

@@ -7,8 +7,7 @@
 
 #include <functional>
 
-class NatsProtocolFilter
-{
+class NatsProtocolFilter {
 public:
     enum class Direction { FromServer, FromClient };
     enum class Verb { Info, Connect, Ping, Pong, Ok, Err, Msg, HMsg, Pub, HPub, Sub, Unsub, Unknown };

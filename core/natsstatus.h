@@ -7,4 +7,5 @@
 
 FailureReason failureReasonFor(natsStatus status, jsErrCode errorCode = static_cast<jsErrCode>(0));
 QString natsErrorText(natsStatus status, const char *detail = nullptr);
-PublishResult publishFailure(natsStatus status, jsErrCode errorCode = static_cast<jsErrCode>(0), const char *detail = nullptr);
+PublishResult publishFailure(
+    natsStatus status, jsErrCode errorCode = static_cast<jsErrCode>(0), const char *detail = nullptr);

@@ -78,8 +78,9 @@ void Replayer::pump()
         Gateway *gateway = m_host ? m_host->gateway() : nullptr;
         const std::optional<FailedEvent> event = m_store->event(task.id);
         if (!gateway || !event || event->state != FailedEvent::State::Pending) {
-            complete(task, PublishResult::failure(gateway ? FailureReason::PublishError : FailureReason::ShuttingDown,
-                              gateway ? QStringLiteral("event no longer pending") : QStringLiteral("ackhook is stopping")));
+            complete(task,
+                PublishResult::failure(gateway ? FailureReason::PublishError : FailureReason::ShuttingDown,
+                    gateway ? QStringLiteral("event no longer pending") : QStringLiteral("ackhook is stopping")));
             continue;
         }
         ++m_inFlight;
@@ -89,11 +90,14 @@ void Replayer::pump()
             gateway,
             [this, gateway, task, outgoing = event->toOutgoingEvent()] {
                 gateway->dispatcher()->dispatch(outgoing, [this, task](const PublishResult &result) {
-                    QMetaObject::invokeMethod(this, [this, task, result] {
-                        --m_inFlight;
-                        complete(task, result);
-                        pump();
-                    }, Qt::QueuedConnection);
+                    QMetaObject::invokeMethod(
+                        this,
+                        [this, task, result] {
+                            --m_inFlight;
+                            complete(task, result);
+                            pump();
+                        },
+                        Qt::QueuedConnection);
                 });
             },
             Qt::QueuedConnection);
@@ -141,7 +145,8 @@ void Replayer::abortAll()
         Job &job = m_jobs[number];
         for (ReplayOutcome &outcome : job.outcomes) {
             if (outcome.status == ReplayOutcome::Status::Failed && outcome.result.reason == FailureReason::None) {
-                outcome.result = PublishResult::failure(FailureReason::ShuttingDown, QStringLiteral("ackhook is stopping"));
+                outcome.result
+                    = PublishResult::failure(FailureReason::ShuttingDown, QStringLiteral("ackhook is stopping"));
             }
         }
         job.remaining = 0;

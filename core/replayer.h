@@ -23,8 +23,7 @@ struct ReplayOutcome {
     static QString statusName(Status status);
 };
 
-class Replayer : public QObject
-{
+class Replayer : public QObject {
     Q_OBJECT
 public:
     using Done = std::function<void(const QList<ReplayOutcome> &outcomes)>;

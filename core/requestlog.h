@@ -17,8 +17,7 @@ struct RequestCounters {
     quint64 droppedRecords = 0; // records not delivered because a batch overflowed (counters stay exact)
 };
 
-class RequestLog : public QObject
-{
+class RequestLog : public QObject {
     Q_OBJECT
 public:
     static constexpr int DefaultFlushIntervalMs = 100;

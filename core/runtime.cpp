@@ -50,7 +50,8 @@ bool Runtime::start(QString *error)
             return fail(QStringLiteral("cannot start the embedded NATS server: ") + message);
         m_upstreamUrls = { m_embedded->url() };
         connect(m_embedded.get(), &EmbeddedNats::exitedUnexpectedly, this, [this](int code) {
-            qCWarning(lcRuntime).noquote() << "the embedded nats-server exited (code" << code << "); webhooks are answered 500";
+            qCWarning(lcRuntime).noquote()
+                << "the embedded nats-server exited (code" << code << "); webhooks are answered 500";
             Q_EMIT embeddedNatsRunningChanged(false);
         });
     }

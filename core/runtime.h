@@ -31,8 +31,7 @@ struct RuntimeConfig {
     QString natsServerExecutable; // empty: search next to ackhook, PATH, /usr/sbin
 };
 
-class Runtime : public QObject
-{
+class Runtime : public QObject {
     Q_OBJECT
 public:
     explicit Runtime(RuntimeConfig config, QObject *parent = nullptr);

@@ -12,8 +12,8 @@ void writeNow(QTcpSocket *socket, const QByteArray &bytes)
     if (socket->bytesToWrite() == 0 && socket->state() == QAbstractSocket::ConnectedState) {
         const auto fd = static_cast<int>(socket->socketDescriptor());
         while (sent < bytes.size()) {
-            const ssize_t n = ::send(fd, bytes.constData() + sent, static_cast<size_t>(bytes.size() - sent),
-                MSG_NOSIGNAL | MSG_DONTWAIT);
+            const ssize_t n = ::send(
+                fd, bytes.constData() + sent, static_cast<size_t>(bytes.size() - sent), MSG_NOSIGNAL | MSG_DONTWAIT);
             if (n > 0) {
                 sent += n;
                 continue;

@@ -5,8 +5,7 @@
 
 class QSocketNotifier;
 
-class UnixSignalWatcher : public QObject
-{
+class UnixSignalWatcher : public QObject {
     Q_OBJECT
 public:
     // Installs handlers for SIGINT and SIGTERM. One instance per process.

@@ -132,8 +132,7 @@ void WebhookServer::handle(HttpRequest &&request, const HttpResponder &responder
         }
     }
     answer(request, responder,
-        HttpResponse::error(404, QStringLiteral("no webhook endpoint at %1").arg(QString::fromUtf8(request.path))),
-        {});
+        HttpResponse::error(404, QStringLiteral("no webhook endpoint at %1").arg(QString::fromUtf8(request.path))), {});
 }
 
 void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&request, const HttpResponder &responder)
@@ -178,8 +177,8 @@ void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&reques
 
     // The request moves into the completion: it is answered when the dispatch resolves.
     m_dispatcher->dispatch(event,
-        [this, request = std::move(request), responder, record = std::move(record), subject = endpoint.subject,
-            key](const PublishResult &result) mutable {
+        [this, request = std::move(request), responder, record = std::move(record), subject = endpoint.subject, key](
+            const PublishResult &result) mutable {
             const QJsonValue id = record.key;
             HttpResponse response;
             if (result.acked) {

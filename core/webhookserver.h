@@ -18,8 +18,7 @@ struct Endpoint {
     QByteArray subject; // e.g. "ackhook.webhook"
 };
 
-class WebhookServer : public QObject
-{
+class WebhookServer : public QObject {
     Q_OBJECT
 public:
     struct Options {
@@ -45,8 +44,8 @@ public:
 private:
     void handle(HttpRequest &&request, const HttpResponder &responder);
     void handleWebhook(const Endpoint &endpoint, HttpRequest &&request, const HttpResponder &responder);
-    void answer(const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response,
-        RequestRecord record);
+    void answer(
+        const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response, RequestRecord record);
     void recordFailure(
         const HttpRequest &request, const QByteArray &subject, const IdempotencyKey &key, const PublishResult &result);
 

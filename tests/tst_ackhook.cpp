@@ -5,9 +5,9 @@
 #include <QHash>
 #include <QJsonArray>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlQuery>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
@@ -28,7 +28,8 @@ struct Run {
     QByteArray err;
 };
 
-Run runToEnd(const QStringList &arguments, const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
+Run runToEnd(
+    const QStringList &arguments, const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
 {
     QProcess process;
     process.setProcessEnvironment(environment);
@@ -46,8 +47,7 @@ Run runToEnd(const QStringList &arguments, const QProcessEnvironment &environmen
 }
 
 // Starts ackhook and waits for its "listening" line; the process is killed by PID on destruction.
-class AckhookProcess
-{
+class AckhookProcess {
 public:
     // Every instance gets its own admin port, so that suites can run side by side.
     explicit AckhookProcess(QStringList arguments)
@@ -105,8 +105,7 @@ qint64 embeddedNatsPid(const QByteArray &log)
 }
 } // namespace
 
-class TestAckhook : public QObject
-{
+class TestAckhook : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase();
@@ -132,11 +131,15 @@ void TestAckhook::flags_data()
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QByteArray>("stdoutContains");
     QTest::addColumn<QByteArray>("stderrContains");
-    QTest::addRow("--version") << QStringList { QStringLiteral("--version") } << 0 << QByteArray("ackhook 0.") << QByteArray();
-    QTest::addRow("--help") << QStringList { QStringLiteral("--help") } << 0 << QByteArray("--nats-url") << QByteArray();
-    QTest::addRow("unknown flag") << QStringList { QStringLiteral("--bogus") } << 2 << QByteArray() << QByteArray("bogus");
-    QTest::addRow("bad listen") << QStringList { QStringLiteral("--headless"), QStringLiteral("--listen"), QStringLiteral("x") }
-                                << 2 << QByteArray() << QByteArray("--listen");
+    QTest::addRow("--version") << QStringList { QStringLiteral("--version") } << 0 << QByteArray("ackhook 0.")
+                               << QByteArray();
+    QTest::addRow("--help") << QStringList { QStringLiteral("--help") } << 0 << QByteArray("--nats-url")
+                            << QByteArray();
+    QTest::addRow("unknown flag") << QStringList { QStringLiteral("--bogus") } << 2 << QByteArray()
+                                  << QByteArray("bogus");
+    QTest::addRow("bad listen") << QStringList { QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("x") } << 2
+                                << QByteArray() << QByteArray("--listen");
 }
 
 void TestAckhook::flags()
@@ -176,8 +179,8 @@ void TestAckhook::headlessOnEmbeddedNats()
     QVERIFY(QFileInfo(dataDir.filePath(QStringLiteral("jetstream"))).isDir());
 
     std::optional<HttpReply> reply;
-    QTRY_VERIFY_WITH_TIMEOUT((reply = request(port, "POST", "/webhook", "{}", { { "X-Event-Id", "first" } }))
-            && reply->status == 200,
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (reply = request(port, "POST", "/webhook", "{}", { { "X-Event-Id", "first" } })) && reply->status == 200,
         10000);
     QVERIFY(reply->json().value(QLatin1String("seq")).toInteger() > 0);
 
@@ -215,8 +218,8 @@ void TestAckhook::sigtermAnswersEveryRequestInFlight()
     std::vector<std::unique_ptr<HttpClient>> clients;
     for (int i = 0; i <= MaxInFlight; ++i) {
         clients.push_back(std::make_unique<HttpClient>(port));
-        clients.back()->send(rawRequest("POST", "/webhook", "{}",
-            { { "X-Event-Id", QUuid::createUuid().toByteArray(QUuid::WithoutBraces) } }));
+        clients.back()->send(rawRequest(
+            "POST", "/webhook", "{}", { { "X-Event-Id", QUuid::createUuid().toByteArray(QUuid::WithoutBraces) } }));
     }
     // One request more than the bound: the last one processed gets 429 at once, and then the
     // other MaxInFlight are certainly in flight.
@@ -315,7 +318,8 @@ void TestAckhook::killedDuringFailuresKeepsAConsistentQueue()
             for (int i = 0; i < 8; ++i) {
                 if (inFlight[i].isEmpty()) {
                     inFlight[i] = QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
-                    const QByteArray body = "{\"key\":\"" + inFlight[i] + "\",\"pad\":\"" + QByteArray(sent % 3000, 'p') + "\"}";
+                    const QByteArray body
+                        = "{\"key\":\"" + inFlight[i] + "\",\"pad\":\"" + QByteArray(sent % 3000, 'p') + "\"}";
                     clients[i]->send(rawRequest("POST", "/webhook", body, { { "Idempotency-Key", inFlight[i] } }));
                     answered500.insert("pending:" + inFlight[i], body);
                     ++sent;

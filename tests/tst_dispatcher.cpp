@@ -8,8 +8,7 @@
 
 namespace {
 
-class ScriptedPublisher : public EventPublisher
-{
+class ScriptedPublisher : public EventPublisher {
 public:
     bool connected = true;
     std::optional<PublishResult> immediate; // returned by publishAsync when set
@@ -44,8 +43,7 @@ OutgoingEvent makeEvent(const QByteArray &id)
 
 } // namespace
 
-class TestDispatcher : public QObject
-{
+class TestDispatcher : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void resolvesOnReport_data();

@@ -34,8 +34,7 @@ FailedEvent makeEvent(const QByteArray &key, const QByteArray &body = "{\"a\":1}
 }
 
 // An HTTP server on its own thread that records what it receives (the curl script's target).
-class RecordingServer : public QObject
-{
+class RecordingServer : public QObject {
 public:
     struct Received {
         QByteArray method, path, body;
@@ -45,20 +44,24 @@ public:
     {
         moveToThread(&m_thread);
         m_thread.start();
-        QMetaObject::invokeMethod(this, [this] {
-            m_listener = new HttpListener(HttpListener::Options {}, this);
-            m_listener->setRequestHandler([this](HttpRequest &&request, const HttpResponder &responder) {
-                QMutexLocker lock(&m_mutex);
-                m_received.append({ request.method, request.path, request.body, request.headers });
-                responder.respond(HttpResponse::text(200, "OK"));
-            });
-            m_listener->listen(QHostAddress::LocalHost, 0);
-            m_port = m_listener->serverPort();
-        }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                m_listener = new HttpListener(HttpListener::Options {}, this);
+                m_listener->setRequestHandler([this](HttpRequest &&request, const HttpResponder &responder) {
+                    QMutexLocker lock(&m_mutex);
+                    m_received.append({ request.method, request.path, request.body, request.headers });
+                    responder.respond(HttpResponse::text(200, "OK"));
+                });
+                m_listener->listen(QHostAddress::LocalHost, 0);
+                m_port = m_listener->serverPort();
+            },
+            Qt::BlockingQueuedConnection);
     }
     ~RecordingServer() override
     {
-        QMetaObject::invokeMethod(this, [this] { delete m_listener; }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this] { delete m_listener; }, Qt::BlockingQueuedConnection);
         m_thread.quit();
         m_thread.wait();
     }
@@ -79,8 +82,7 @@ private:
 
 } // namespace
 
-class TestFailedEventStore : public QObject
-{
+class TestFailedEventStore : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void init();
@@ -258,7 +260,8 @@ void TestFailedEventStore::jsonLinesRoundTrip()
         const QJsonObject object = QJsonDocument::fromJson(line, &error).object();
         QCOMPARE(error.error, QJsonParseError::NoError);
         const qint64 id = object.value(QLatin1String("id")).toInteger();
-        const auto original = std::find_if(stored.begin(), stored.end(), [id](const FailedEvent &e) { return e.id == id; });
+        const auto original
+            = std::find_if(stored.begin(), stored.end(), [id](const FailedEvent &e) { return e.id == id; });
         QVERIFY(original != stored.end());
         QCOMPARE(object.value(QLatin1String("key")).toString().toLatin1(), original->key);
         QCOMPARE(object.value(QLatin1String("reason")).toString(), original->reason);

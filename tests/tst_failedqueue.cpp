@@ -14,8 +14,7 @@
 
 using namespace TestSupport;
 
-class TestFailedQueue : public QObject
-{
+class TestFailedQueue : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void init();
@@ -33,7 +32,8 @@ private:
     void startRuntime(RuntimeConfig config = {});
     void stopRuntime() { m_runtime.reset(); }
     HttpReply post(const QByteArray &key, const QByteArray &body = "{\"n\":1}", const HeaderList &extra = {});
-    HttpReply admin(const QByteArray &method, const QByteArray &path, const QByteArray &body = {}, int timeoutMs = 15000);
+    HttpReply admin(
+        const QByteArray &method, const QByteArray &path, const QByteArray &body = {}, int timeoutMs = 15000);
     void setOutage(const char *mode);
     QSet<QByteArray> storedKeys();
     int countStored(const QByteArray &key);
@@ -73,7 +73,8 @@ HttpReply TestFailedQueue::post(const QByteArray &key, const QByteArray &body, c
     return request(m_port, "POST", "/webhook", body, headers).value_or(HttpReply {});
 }
 
-HttpReply TestFailedQueue::admin(const QByteArray &method, const QByteArray &path, const QByteArray &body, int timeoutMs)
+HttpReply TestFailedQueue::admin(
+    const QByteArray &method, const QByteArray &path, const QByteArray &body, int timeoutMs)
 {
     return request(m_adminPort, method, path, body, {}, timeoutMs).value_or(HttpReply {});
 }
@@ -111,7 +112,8 @@ void TestFailedQueue::failureIsRecordedOnce()
 {
     setOutage("down");
     const QByteArray key = uniqueKey();
-    const HttpReply reply = post(key, "{\"order\":42}", { { "Authorization", "Bearer s3cret" }, { "X-Hub-Signature-256", "sha256=1" } });
+    const HttpReply reply
+        = post(key, "{\"order\":42}", { { "Authorization", "Bearer s3cret" }, { "X-Hub-Signature-256", "sha256=1" } });
     QCOMPARE(reply.status, 500);
     QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->stats().pending, 1, 2000);
 
@@ -126,7 +128,13 @@ void TestFailedQueue::failureIsRecordedOnce()
     const QByteArray headers = QJsonDocument(event.value(QLatin1String("headers")).toArray()).toJson();
     QVERIFY2(!headers.contains("s3cret") && !headers.contains("sha256=1"), headers.constData());
     QVERIFY(headers.contains("\"***\""));
-    QCOMPARE(admin("GET", "/api/status").json().value(QLatin1String("failed_queue")).toObject().value(QLatin1String("pending")).toInt(), 1);
+    QCOMPARE(admin("GET", "/api/status")
+                 .json()
+                 .value(QLatin1String("failed_queue"))
+                 .toObject()
+                 .value(QLatin1String("pending"))
+                 .toInt(),
+        1);
 
     // 429 (back-pressure) and 4xx are the caller's to retry, not queued.
     QCOMPARE(request(m_port, "GET", "/webhook").value_or(HttpReply {}).status, 405);
@@ -209,7 +217,9 @@ void TestFailedQueue::hundredFailuresSurviveRestartsAndReplayOnce()
     QCOMPARE(stats.value(QLatin1String("replayed")).toInt(), 100);
     QCOMPARE(stats.value(QLatin1String("pending")).toInt(), 0);
     // A second "replay all" has nothing left to publish.
-    QCOMPARE(admin("POST", "/api/failed/replay", R"({"all":true})").json().value(QLatin1String("results")).toArray().size(), 0);
+    QCOMPARE(
+        admin("POST", "/api/failed/replay", R"({"all":true})").json().value(QLatin1String("results")).toArray().size(),
+        0);
 }
 
 void TestFailedQueue::boundKeepsAnswering500AndCounts()
@@ -226,7 +236,13 @@ void TestFailedQueue::boundKeepsAnswering500AndCounts()
     const FailedQueueStats stats = m_runtime->failedEvents()->stats();
     QCOMPARE(stats.total, 20);
     QCOMPARE(stats.unrecorded, quint64(180));
-    QCOMPARE(admin("GET", "/api/status").json().value(QLatin1String("failed_queue")).toObject().value(QLatin1String("unrecorded")).toInt(), 180);
+    QCOMPARE(admin("GET", "/api/status")
+                 .json()
+                 .value(QLatin1String("failed_queue"))
+                 .toObject()
+                 .value(QLatin1String("unrecorded"))
+                 .toInt(),
+        180);
     QVERIFY2(residentKiB() - rssBefore < 32 * 1024, "memory grew with unrecorded failures");
 }
 
@@ -238,15 +254,23 @@ void TestFailedQueue::adminValidation_data()
     QTest::addColumn<int>("status");
     QTest::addRow("bad state") << QByteArray("GET") << QByteArray("/api/failed?state=lost") << QByteArray() << 400;
     QTest::addRow("bad limit") << QByteArray("GET") << QByteArray("/api/failed?limit=0") << QByteArray() << 400;
-    QTest::addRow("replay without body") << QByteArray("POST") << QByteArray("/api/failed/replay") << QByteArray() << 400;
-    QTest::addRow("replay empty ids") << QByteArray("POST") << QByteArray("/api/failed/replay") << QByteArray(R"({"ids":[]})") << 400;
-    QTest::addRow("replay ids not numbers") << QByteArray("POST") << QByteArray("/api/failed/replay") << QByteArray(R"({"ids":["a"]})") << 400;
-    QTest::addRow("replay unknown id") << QByteArray("POST") << QByteArray("/api/failed/replay") << QByteArray(R"({"ids":[424242]})") << 200;
-    QTest::addRow("replay wrong method") << QByteArray("GET") << QByteArray("/api/failed/replay") << QByteArray() << 405;
+    QTest::addRow("replay without body") << QByteArray("POST") << QByteArray("/api/failed/replay") << QByteArray()
+                                         << 400;
+    QTest::addRow("replay empty ids") << QByteArray("POST") << QByteArray("/api/failed/replay")
+                                      << QByteArray(R"({"ids":[]})") << 400;
+    QTest::addRow("replay ids not numbers")
+        << QByteArray("POST") << QByteArray("/api/failed/replay") << QByteArray(R"({"ids":["a"]})") << 400;
+    QTest::addRow("replay unknown id") << QByteArray("POST") << QByteArray("/api/failed/replay")
+                                       << QByteArray(R"({"ids":[424242]})") << 200;
+    QTest::addRow("replay wrong method") << QByteArray("GET") << QByteArray("/api/failed/replay") << QByteArray()
+                                         << 405;
     QTest::addRow("discard unknown") << QByteArray("DELETE") << QByteArray("/api/failed/424242") << QByteArray() << 404;
-    QTest::addRow("discard not a number") << QByteArray("DELETE") << QByteArray("/api/failed/abc") << QByteArray() << 404;
-    QTest::addRow("export bad format") << QByteArray("GET") << QByteArray("/api/failed/export?format=xml") << QByteArray() << 400;
-    QTest::addRow("export jsonl") << QByteArray("GET") << QByteArray("/api/failed/export?format=jsonl&state=all") << QByteArray() << 200;
+    QTest::addRow("discard not a number")
+        << QByteArray("DELETE") << QByteArray("/api/failed/abc") << QByteArray() << 404;
+    QTest::addRow("export bad format") << QByteArray("GET") << QByteArray("/api/failed/export?format=xml")
+                                       << QByteArray() << 400;
+    QTest::addRow("export jsonl") << QByteArray("GET") << QByteArray("/api/failed/export?format=jsonl&state=all")
+                                  << QByteArray() << 200;
 }
 
 void TestFailedQueue::adminValidation()

@@ -20,8 +20,7 @@ namespace {
 constexpr int AckTimeoutMs = 1000;
 } // namespace
 
-class TestFaultProxy : public QObject
-{
+class TestFaultProxy : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase();
@@ -52,7 +51,8 @@ private:
 
 HttpReply TestFaultProxy::post(const QByteArray &key, int timeoutMs)
 {
-    return request(m_port, "POST", "/webhook", "{\"k\":1}", { { "X-Event-Id", key } }, timeoutMs).value_or(HttpReply {});
+    return request(m_port, "POST", "/webhook", "{\"k\":1}", { { "X-Event-Id", key } }, timeoutMs)
+        .value_or(HttpReply {});
 }
 
 HttpReply TestFaultProxy::admin(const QByteArray &method, const QByteArray &path, const QByteArray &body)
@@ -190,7 +190,8 @@ void TestFaultProxy::recordsAndStatusShowTheSimulatedOutage()
     QTRY_VERIFY_WITH_TIMEOUT(!busConnected(), 2000);
     const QJsonObject status = admin("GET", "/api/status").json();
     QCOMPARE(status.value(QLatin1String("connectivity")).toString(), QStringLiteral("simulated outage (down)"));
-    QCOMPARE(status.value(QLatin1String("outage")).toObject().value(QLatin1String("mode")).toString(), QStringLiteral("down"));
+    QCOMPARE(status.value(QLatin1String("outage")).toObject().value(QLatin1String("mode")).toString(),
+        QStringLiteral("down"));
     QCOMPARE(post(uniqueKey()).status, 500);
 
     bool labelled = false;
@@ -214,20 +215,37 @@ void TestFaultProxy::admin_data()
     QTest::addColumn<QString>("field"); // a key of the JSON answer
     QTest::addColumn<QByteArray>("allow");
 
-    QTest::addRow("status") << QByteArray("GET") << QByteArray("/api/status") << QByteArray() << 200 << QStringLiteral("counters") << QByteArray();
-    QTest::addRow("status wrong method") << QByteArray("POST") << QByteArray("/api/status") << QByteArray() << 405 << QStringLiteral("error") << QByteArray("GET");
-    QTest::addRow("read outage") << QByteArray("GET") << QByteArray("/api/outage") << QByteArray() << 200 << QStringLiteral("modes") << QByteArray();
-    QTest::addRow("set outage") << QByteArray("PUT") << QByteArray("/api/outage") << QByteArray(R"({"mode":"off"})") << 200 << QStringLiteral("mode") << QByteArray();
-    QTest::addRow("not JSON") << QByteArray("PUT") << QByteArray("/api/outage") << QByteArray("mode=down") << 400 << QStringLiteral("error") << QByteArray();
-    QTest::addRow("JSON array") << QByteArray("PUT") << QByteArray("/api/outage") << QByteArray("[]") << 400 << QStringLiteral("error") << QByteArray();
-    QTest::addRow("unknown mode") << QByteArray("PUT") << QByteArray("/api/outage") << QByteArray(R"({"mode":"meteor"})") << 400 << QStringLiteral("error") << QByteArray();
-    QTest::addRow("mode missing") << QByteArray("PUT") << QByteArray("/api/outage") << QByteArray(R"({"latency_ms":5})") << 400 << QStringLiteral("error") << QByteArray();
-    QTest::addRow("negative latency") << QByteArray("PUT") << QByteArray("/api/outage") << QByteArray(R"({"mode":"latency","latency_ms":-5})") << 400 << QStringLiteral("error") << QByteArray();
-    QTest::addRow("latency as text") << QByteArray("PUT") << QByteArray("/api/outage") << QByteArray(R"({"mode":"latency","latency_ms":"5"})") << 400 << QStringLiteral("error") << QByteArray();
-    QTest::addRow("outage wrong method") << QByteArray("DELETE") << QByteArray("/api/outage") << QByteArray() << 405 << QStringLiteral("error") << QByteArray("GET, PUT");
-    QTest::addRow("nats stop wrong method") << QByteArray("GET") << QByteArray("/api/nats/stop") << QByteArray() << 405 << QStringLiteral("error") << QByteArray("POST");
-    QTest::addRow("unknown path") << QByteArray("GET") << QByteArray("/api/nope") << QByteArray() << 404 << QStringLiteral("error") << QByteArray();
-    QTest::addRow("root") << QByteArray("GET") << QByteArray("/") << QByteArray() << 404 << QStringLiteral("error") << QByteArray();
+    QTest::addRow("status") << QByteArray("GET") << QByteArray("/api/status") << QByteArray() << 200
+                            << QStringLiteral("counters") << QByteArray();
+    QTest::addRow("status wrong method") << QByteArray("POST") << QByteArray("/api/status") << QByteArray() << 405
+                                         << QStringLiteral("error") << QByteArray("GET");
+    QTest::addRow("read outage") << QByteArray("GET") << QByteArray("/api/outage") << QByteArray() << 200
+                                 << QStringLiteral("modes") << QByteArray();
+    QTest::addRow("set outage") << QByteArray("PUT") << QByteArray("/api/outage") << QByteArray(R"({"mode":"off"})")
+                                << 200 << QStringLiteral("mode") << QByteArray();
+    QTest::addRow("not JSON") << QByteArray("PUT") << QByteArray("/api/outage") << QByteArray("mode=down") << 400
+                              << QStringLiteral("error") << QByteArray();
+    QTest::addRow("JSON array") << QByteArray("PUT") << QByteArray("/api/outage") << QByteArray("[]") << 400
+                                << QStringLiteral("error") << QByteArray();
+    QTest::addRow("unknown mode") << QByteArray("PUT") << QByteArray("/api/outage")
+                                  << QByteArray(R"({"mode":"meteor"})") << 400 << QStringLiteral("error")
+                                  << QByteArray();
+    QTest::addRow("mode missing") << QByteArray("PUT") << QByteArray("/api/outage") << QByteArray(R"({"latency_ms":5})")
+                                  << 400 << QStringLiteral("error") << QByteArray();
+    QTest::addRow("negative latency") << QByteArray("PUT") << QByteArray("/api/outage")
+                                      << QByteArray(R"({"mode":"latency","latency_ms":-5})") << 400
+                                      << QStringLiteral("error") << QByteArray();
+    QTest::addRow("latency as text") << QByteArray("PUT") << QByteArray("/api/outage")
+                                     << QByteArray(R"({"mode":"latency","latency_ms":"5"})") << 400
+                                     << QStringLiteral("error") << QByteArray();
+    QTest::addRow("outage wrong method") << QByteArray("DELETE") << QByteArray("/api/outage") << QByteArray() << 405
+                                         << QStringLiteral("error") << QByteArray("GET, PUT");
+    QTest::addRow("nats stop wrong method") << QByteArray("GET") << QByteArray("/api/nats/stop") << QByteArray() << 405
+                                            << QStringLiteral("error") << QByteArray("POST");
+    QTest::addRow("unknown path") << QByteArray("GET") << QByteArray("/api/nope") << QByteArray() << 404
+                                  << QStringLiteral("error") << QByteArray();
+    QTest::addRow("root") << QByteArray("GET") << QByteArray("/") << QByteArray() << 404 << QStringLiteral("error")
+                          << QByteArray();
 }
 
 void TestFaultProxy::admin()
@@ -260,7 +278,8 @@ void TestFaultProxy::embeddedNatsStopAndStartKeepTheStore()
     const HttpReply down = post(uniqueKey());
     QCOMPARE(down.status, 500);
     QCOMPARE(down.json().value(QLatin1String("reason")).toString(), QStringLiteral("disconnected"));
-    QCOMPARE(admin("GET", "/api/status").json().value(QLatin1String("connectivity")).toString(), QStringLiteral("reconnecting"));
+    QCOMPARE(admin("GET", "/api/status").json().value(QLatin1String("connectivity")).toString(),
+        QStringLiteral("reconnecting"));
 
     reply = admin("POST", "/api/nats/start");
     QCOMPARE(reply.status, 200);
@@ -284,7 +303,8 @@ void TestFaultProxy::cyclingModesLosesNothing()
     constexpr qint64 PhaseMs = 250;
     const QList<QByteArray> schedule { R"({"mode":"off"})", R"({"mode":"down"})", R"({"mode":"off"})",
         R"({"mode":"blackhole"})", R"({"mode":"off"})", R"({"mode":"ack-loss"})", R"({"mode":"off"})",
-        R"({"mode":"latency","latency_ms":20,"jitter_ms":10})", R"({"mode":"off"})", R"({"mode":"flap","period_ms":150})" };
+        R"({"mode":"latency","latency_ms":20,"jitter_ms":10})", R"({"mode":"off"})",
+        R"({"mode":"flap","period_ms":150})" };
     const qint64 SendForMs = 2 * PhaseMs * schedule.size(); // every mode twice
 
     struct Client {

@@ -38,8 +38,7 @@ Parsed parseAll(const QList<QByteArray> &pieces, HttpRequestParser::Limits limit
 
 } // namespace
 
-class TestHttpRequestParser : public QObject
-{
+class TestHttpRequestParser : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void requests_data();
@@ -132,8 +131,9 @@ void TestHttpRequestParser::errors_data()
     QTest::addRow("control char in value") << QByteArray("GET / HTTP/1.1\r\nA: b\x01\r\n\r\n") << 400;
     QTest::addRow("negative length") << QByteArray("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n") << 400;
     QTest::addRow("length not a number") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n") << 400;
-    QTest::addRow("conflicting lengths")
-        << QByteArray("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") << 400;
+    QTest::addRow("conflicting lengths") << QByteArray(
+        "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
+                                         << 400;
     QTest::addRow("smuggling: both framings")
         << QByteArray("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n") << 400;
     QTest::addRow("unknown transfer coding") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n") << 501;
@@ -143,7 +143,8 @@ void TestHttpRequestParser::errors_data()
     QTest::addRow("Expect other than 100-continue") << QByteArray("POST / HTTP/1.1\r\nExpect: x\r\n\r\n") << 417;
     QTest::addRow("request line too long") << QByteArray("GET /" + QByteArray(9000, 'a') + " HTTP/1.1\r\n\r\n") << 414;
     QTest::addRow("request line too long, unterminated") << QByteArray("GET /" + QByteArray(9000, 'a')) << 414;
-    QTest::addRow("header line too large") << QByteArray("GET / HTTP/1.1\r\nA: " + QByteArray(70000, 'a') + "\r\n\r\n") << 431;
+    QTest::addRow("header line too large")
+        << QByteArray("GET / HTTP/1.1\r\nA: " + QByteArray(70000, 'a') + "\r\n\r\n") << 431;
     QByteArray many = "GET / HTTP/1.1\r\n";
     for (int i = 0; i < 101; ++i)
         many += "H" + QByteArray::number(i) + ": v\r\n";

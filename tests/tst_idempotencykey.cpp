@@ -3,8 +3,7 @@
 
 #include <QTest>
 
-class TestIdempotencyKey : public QObject
-{
+class TestIdempotencyKey : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void extract_data();
@@ -24,20 +23,20 @@ void TestIdempotencyKey::extract_data()
     const QByteArray json = "{}";
     QTest::addRow("binary cloudevent") << HeaderList { { "ce-source", "/github" }, { "ce-id", "42" } } << json
                                        << QByteArray("/github 42") << QByteArray("cloudevent") << true;
-    QTest::addRow("binary ce names in any case")
-        << HeaderList { { "Ce-Source", "s" }, { "CE-ID", "1" } } << json << QByteArray("s 1") << QByteArray("cloudevent") << true;
+    QTest::addRow("binary ce names in any case") << HeaderList { { "Ce-Source", "s" }, { "CE-ID", "1" } } << json
+                                                 << QByteArray("s 1") << QByteArray("cloudevent") << true;
     QTest::addRow("cloudevent beats Idempotency-Key")
         << HeaderList { { "Idempotency-Key", "k" }, { "ce-source", "s" }, { "ce-id", "1" } } << json
         << QByteArray("s 1") << QByteArray("cloudevent") << true;
-    QTest::addRow("ce-id alone is not a key")
-        << HeaderList { { "ce-id", "1" }, { "X-Request-Id", "r" } } << json << QByteArray("r") << QByteArray("X-Request-Id") << true;
+    QTest::addRow("ce-id alone is not a key") << HeaderList { { "ce-id", "1" }, { "X-Request-Id", "r" } } << json
+                                              << QByteArray("r") << QByteArray("X-Request-Id") << true;
     QTest::addRow("structured cloudevent")
         << HeaderList { { "Content-Type", "application/cloudevents+json; charset=utf-8" } }
         << QByteArray(R"({"specversion":"1.0","source":"urn:x","id":"7","type":"t"})") << QByteArray("urn:x 7")
         << QByteArray("cloudevent") << true;
     QTest::addRow("structured cloudevent that is not JSON")
-        << HeaderList { { "Content-Type", "application/cloudevents+json" } } << QByteArray("{nope")
-        << QByteArray() << QByteArray("cloudevent") << false;
+        << HeaderList { { "Content-Type", "application/cloudevents+json" } } << QByteArray("{nope") << QByteArray()
+        << QByteArray("cloudevent") << false;
     QTest::addRow("Idempotency-Key") << HeaderList { { "idempotency-key", " abc " } } << json << QByteArray("abc")
                                      << QByteArray("Idempotency-Key") << true;
     QTest::addRow("order: Idempotency-Key before X-GitHub-Delivery")
@@ -45,20 +44,18 @@ void TestIdempotencyKey::extract_data()
         << QByteArray("Idempotency-Key") << true;
     QTest::addRow("X-GitHub-Delivery") << HeaderList { { "X-GitHub-Delivery", "72d3162e-cc78-11e3" } } << json
                                        << QByteArray("72d3162e-cc78-11e3") << QByteArray("X-GitHub-Delivery") << true;
-    QTest::addRow("X-Request-Id before X-Event-Id")
-        << HeaderList { { "X-Event-Id", "e" }, { "X-Request-Id", "r" } } << json << QByteArray("r")
-        << QByteArray("X-Request-Id") << true;
+    QTest::addRow("X-Request-Id before X-Event-Id") << HeaderList { { "X-Event-Id", "e" }, { "X-Request-Id", "r" } }
+                                                    << json << QByteArray("r") << QByteArray("X-Request-Id") << true;
     QTest::addRow("X-Event-Id") << HeaderList { { "x-event-id", "e-1" } } << json << QByteArray("e-1")
                                 << QByteArray("X-Event-Id") << true;
-    QTest::addRow("empty header is skipped")
-        << HeaderList { { "Idempotency-Key", "" }, { "X-Event-Id", "e" } } << json << QByteArray("e")
-        << QByteArray("X-Event-Id") << true;
-    QTest::addRow("too long") << HeaderList { { "Idempotency-Key", QByteArray(257, 'a') } } << json << QByteArray(257, 'a')
-                              << QByteArray("Idempotency-Key") << false;
+    QTest::addRow("empty header is skipped") << HeaderList { { "Idempotency-Key", "" }, { "X-Event-Id", "e" } } << json
+                                             << QByteArray("e") << QByteArray("X-Event-Id") << true;
+    QTest::addRow("too long") << HeaderList { { "Idempotency-Key", QByteArray(257, 'a') } } << json
+                              << QByteArray(257, 'a') << QByteArray("Idempotency-Key") << false;
     QTest::addRow("longest allowed") << HeaderList { { "Idempotency-Key", QByteArray(256, 'a') } } << json
                                      << QByteArray(256, 'a') << QByteArray("Idempotency-Key") << true;
-    QTest::addRow("not ASCII") << HeaderList { { "Idempotency-Key", "caf\xc3\xa9" } } << json << QByteArray("caf\xc3\xa9")
-                               << QByteArray("Idempotency-Key") << false;
+    QTest::addRow("not ASCII") << HeaderList { { "Idempotency-Key", "caf\xc3\xa9" } } << json
+                               << QByteArray("caf\xc3\xa9") << QByteArray("Idempotency-Key") << false;
 }
 
 void TestIdempotencyKey::extract()

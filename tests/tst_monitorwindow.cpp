@@ -12,8 +12,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-class TestMonitorWindow : public QObject
-{
+class TestMonitorWindow : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase();

@@ -18,13 +18,14 @@ QByteArray run(Filter::Direction direction, const QByteArray &input, const QList
     QList<qsizetype> points = cuts;
     points.append(input.size());
     for (qsizetype to : points) {
-        filter.process(QByteArrayView(input).sliced(from, to - from), forwarded, [&](const Filter::FrameHeader &header) {
-            if (seen) {
-                Filter::FrameHeader copy = header;
-                seen->append(copy);
-            }
-            return dropSubjects.contains(header.subject.toByteArray());
-        });
+        filter.process(
+            QByteArrayView(input).sliced(from, to - from), forwarded, [&](const Filter::FrameHeader &header) {
+                if (seen) {
+                    Filter::FrameHeader copy = header;
+                    seen->append(copy);
+                }
+                return dropSubjects.contains(header.subject.toByteArray());
+            });
         from = to;
     }
     return forwarded;
@@ -38,8 +39,7 @@ const QByteArray Tricky = "MSG notes 7 25\r\nPING\r\nMSG x 1 2\r\nHMSG y\r\n\r\n
 
 } // namespace
 
-class TestNatsProtocolFilter : public QObject
-{
+class TestNatsProtocolFilter : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void frames_data();
@@ -57,18 +57,23 @@ void TestNatsProtocolFilter::frames_data()
     QTest::addColumn<QList<QByteArray>>("drop");
     QTest::addColumn<QByteArray>("expected");
 
-    const QByteArray stream = Info + "PING\r\n" + "+OK\r\n" + Ack + Other + HAck + "PONG\r\n" + Tricky + "-ERR 'Stale Connection'\r\n";
+    const QByteArray stream
+        = Info + "PING\r\n" + "+OK\r\n" + Ack + Other + HAck + "PONG\r\n" + Tricky + "-ERR 'Stale Connection'\r\n";
     QTest::addRow("nothing dropped") << stream << QList<QByteArray> {} << stream;
     QTest::addRow("MSG ack dropped") << stream << QList<QByteArray> { "_INBOX.abc.1" }
-                                     << QByteArray(Info + "PING\r\n+OK\r\n" + Other + HAck + "PONG\r\n" + Tricky + "-ERR 'Stale Connection'\r\n");
+                                     << QByteArray(Info + "PING\r\n+OK\r\n" + Other + HAck + "PONG\r\n" + Tricky
+                                            + "-ERR 'Stale Connection'\r\n");
     QTest::addRow("HMSG ack dropped") << stream << QList<QByteArray> { "_INBOX.abc.2" }
-                                      << QByteArray(Info + "PING\r\n+OK\r\n" + Ack + Other + "PONG\r\n" + Tricky + "-ERR 'Stale Connection'\r\n");
+                                      << QByteArray(Info + "PING\r\n+OK\r\n" + Ack + Other + "PONG\r\n" + Tricky
+                                             + "-ERR 'Stale Connection'\r\n");
     QTest::addRow("payload containing protocol text is not parsed")
         << Tricky << QList<QByteArray> { "x", "y" } << Tricky;
     QTest::addRow("payload containing protocol text is dropped whole")
         << QByteArray(Tricky + Ack) << QList<QByteArray> { "notes" } << Ack;
-    QTest::addRow("empty payload") << QByteArray("MSG a 1 0\r\n\r\nPING\r\n") << QList<QByteArray> { "a" } << QByteArray("PING\r\n");
-    QTest::addRow("tabs and lowercase") << QByteArray("msg\ta\t1\t3\r\nabc\r\n") << QList<QByteArray> { "a" } << QByteArray();
+    QTest::addRow("empty payload") << QByteArray("MSG a 1 0\r\n\r\nPING\r\n") << QList<QByteArray> { "a" }
+                                   << QByteArray("PING\r\n");
+    QTest::addRow("tabs and lowercase") << QByteArray("msg\ta\t1\t3\r\nabc\r\n") << QList<QByteArray> { "a" }
+                                        << QByteArray();
 }
 
 void TestNatsProtocolFilter::frames()

@@ -23,8 +23,7 @@ RequestRecordBatch batch(int first, int count, int status = 200)
 }
 } // namespace
 
-class TestRequestTableModel : public QObject
-{
+class TestRequestTableModel : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void batchIsOneInsertNewestFirst();

@@ -19,8 +19,7 @@ constexpr int IdleTimeoutMs = 1500;
 
 } // namespace
 
-class TestWebhookServer : public QObject
-{
+class TestWebhookServer : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase();
@@ -64,8 +63,8 @@ GatewayConfig TestWebhookServer::config() const
 
 HttpReply TestWebhookServer::post(const QByteArray &key, const QByteArray &body)
 {
-    const auto reply = request(m_port, "POST", "/webhook", body,
-        { { "Content-Type", "application/json" }, { "X-Event-Id", key } });
+    const auto reply
+        = request(m_port, "POST", "/webhook", body, { { "Content-Type", "application/json" }, { "X-Event-Id", key } });
     return reply.value_or(HttpReply {});
 }
 
@@ -128,7 +127,8 @@ void TestWebhookServer::sameKeyTwiceIsStoredOnce()
     QCOMPARE(second.status, 200);
     QCOMPARE(first.json().value(QLatin1String("duplicate")).toBool(), false);
     QCOMPARE(second.json().value(QLatin1String("duplicate")).toBool(), true);
-    QCOMPARE(second.json().value(QLatin1String("seq")).toInteger(), first.json().value(QLatin1String("seq")).toInteger());
+    QCOMPARE(
+        second.json().value(QLatin1String("seq")).toInteger(), first.json().value(QLatin1String("seq")).toInteger());
     QCOMPARE(reader.messageCount("EVENTS"), before + 1);
 }
 
@@ -175,14 +175,16 @@ void TestWebhookServer::routes_data()
     QTest::addRow("POST health") << QByteArray("POST") << QByteArray("/health") << HeaderList {} << 405
                                  << QByteArray("Allow") << QByteArray("GET, HEAD");
     QTest::addRow("CloudEvents abuse protection")
-        << QByteArray("OPTIONS") << QByteArray("/webhook") << HeaderList { { "WebHook-Request-Origin", "eventemitter.example.com" } }
-        << 200 << QByteArray("WebHook-Allowed-Origin") << QByteArray("eventemitter.example.com");
+        << QByteArray("OPTIONS") << QByteArray("/webhook")
+        << HeaderList { { "WebHook-Request-Origin", "eventemitter.example.com" } } << 200
+        << QByteArray("WebHook-Allowed-Origin") << QByteArray("eventemitter.example.com");
     QTest::addRow("bad idempotency key") << QByteArray("POST") << QByteArray("/webhook")
                                          << HeaderList { { "Idempotency-Key", QByteArray(300, 'k') } } << 400
                                          << QByteArray("Content-Type") << QByteArray("application/json");
     QTest::addRow("malformed structured CloudEvent")
-        << QByteArray("POST") << QByteArray("/webhook") << HeaderList { { "Content-Type", "application/cloudevents+json" } }
-        << 400 << QByteArray("Content-Type") << QByteArray("application/json");
+        << QByteArray("POST") << QByteArray("/webhook")
+        << HeaderList { { "Content-Type", "application/cloudevents+json" } } << 400 << QByteArray("Content-Type")
+        << QByteArray("application/json");
 }
 
 void TestWebhookServer::routes()
@@ -194,7 +196,8 @@ void TestWebhookServer::routes()
     QFETCH(QByteArray, headerName);
     QFETCH(QByteArray, headerValue);
 
-    const auto reply = request(m_port, method, path, method == "POST" ? QByteArray("{not json") : QByteArray(), headers);
+    const auto reply
+        = request(m_port, method, path, method == "POST" ? QByteArray("{not json") : QByteArray(), headers);
     QVERIFY(reply);
     QCOMPARE(reply->status, status);
     QCOMPARE(reply->header(headerName), headerValue);
@@ -211,9 +214,8 @@ void TestWebhookServer::pipelinedRepliesComeInOrder()
     QVERIFY(connection.isConnected());
     const QByteArray key1 = uniqueKey();
     const QByteArray key2 = uniqueKey();
-    connection.send(rawRequest("POST", "/webhook", "{}", { { "X-Event-Id", key1 } })
-        + rawRequest("GET", "/health") + rawRequest("POST", "/webhook", "{}", { { "X-Event-Id", key2 } })
-        + rawRequest("GET", "/nope"));
+    connection.send(rawRequest("POST", "/webhook", "{}", { { "X-Event-Id", key1 } }) + rawRequest("GET", "/health")
+        + rawRequest("POST", "/webhook", "{}", { { "X-Event-Id", key2 } }) + rawRequest("GET", "/nope"));
     const auto r1 = connection.readReply();
     const auto r2 = connection.readReply();
     const auto r3 = connection.readReply();
@@ -234,8 +236,11 @@ void TestWebhookServer::expectContinue()
     HttpClient connection(m_port);
     const QByteArray body(4000, 'x');
     connection.send("POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\nExpect: 100-continue\r\n"
-                    "X-Event-Id: " + uniqueKey() + "\r\n\r\n");
-    QTRY_VERIFY_WITH_TIMEOUT((connection.socket().waitForReadyRead(10), connection.socket().peek(64).startsWith("HTTP/1.1 100 Continue")), 5000);
+                    "X-Event-Id: "
+        + uniqueKey() + "\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (connection.socket().waitForReadyRead(10), connection.socket().peek(64).startsWith("HTTP/1.1 100 Continue")),
+        5000);
     connection.send(body);
     const auto reply = connection.readReply();
     QVERIFY(reply);
@@ -266,8 +271,9 @@ void TestWebhookServer::oversizeBodyIsRefusedWithoutBuffering()
 
     HttpClient connection(m_port);
     QVERIFY(connection.isConnected());
-    connection.send(chunked ? QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
-                            : "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: " + QByteArray::number(Total) + "\r\n\r\n");
+    connection.send(chunked
+            ? QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            : "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: " + QByteArray::number(Total) + "\r\n\r\n");
     const QByteArray piece = chunked ? "100000\r\n" + QByteArray(Chunk, 'z') + "\r\n" : QByteArray(Chunk, 'z');
     QTcpSocket &socket = connection.socket();
     QElapsedTimer clock;

@@ -36,7 +36,8 @@
 namespace {
 QString badgeStyle(const char *background)
 {
-    return QStringLiteral("QLabel { background: %1; color: white; font-weight: bold; padding: 6px 12px; border-radius: 4px; }")
+    return QStringLiteral(
+        "QLabel { background: %1; color: white; font-weight: bold; padding: 6px 12px; border-radius: 4px; }")
         .arg(QLatin1String(background));
 }
 } // namespace
@@ -236,8 +237,7 @@ void MonitorWindow::refresh()
     }
     m_natsDetails->setText(tr("%1 · stream %2%3 · RTT %4 · reconnects %5")
                                .arg(m_runtime->upstreamUrls().join(QLatin1Char(',')),
-                                   m_runtime->config().gateway.stream,
-                                   bus.streamReady ? QString() : tr(" (not ready)"),
+                                   m_runtime->config().gateway.stream, bus.streamReady ? QString() : tr(" (not ready)"),
                                    bus.rttUs < 0 ? tr("–") : tr("%1 ms").arg(bus.rttUs / 1000.0, 0, 'f', 2))
                                .arg(bus.reconnects));
     if (EmbeddedNats *embedded = m_runtime->embeddedNats()) {
@@ -289,8 +289,8 @@ void MonitorWindow::sendOne()
     request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
     if (m_withKeys->isChecked())
         request.setRawHeader("Idempotency-Key", "demo-" + QUuid::createUuid().toByteArray(QUuid::WithoutBraces));
-    QNetworkReply *reply = m_network->post(request,
-        QByteArrayLiteral("{\"source\":\"ackhook monitor\",\"n\":") + QByteArray::number(m_sent) + '}');
+    QNetworkReply *reply = m_network->post(
+        request, QByteArrayLiteral("{\"source\":\"ackhook monitor\",\"n\":") + QByteArray::number(m_sent) + '}');
     connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
     if (m_toSend > 0)
         QTimer::singleShot(20, this, &MonitorWindow::sendOne);

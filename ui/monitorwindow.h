@@ -15,8 +15,7 @@ class QTableView;
 class RequestTableModel;
 class Runtime;
 
-class MonitorWindow : public QMainWindow
-{
+class MonitorWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MonitorWindow(Runtime *runtime, QWidget *parent = nullptr);

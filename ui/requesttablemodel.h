@@ -7,12 +7,22 @@
 
 #include <deque>
 
-class RequestTableModel : public QAbstractTableModel
-{
+class RequestTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { TimeColumn, MethodColumn, PathColumn, StatusColumn, LatencyColumn, SizeColumn, KeyColumn,
-        SeqColumn, DuplicateColumn, ReasonColumn, COLUMN_COUNT };
+    enum Column {
+        TimeColumn,
+        MethodColumn,
+        PathColumn,
+        StatusColumn,
+        LatencyColumn,
+        SizeColumn,
+        KeyColumn,
+        SeqColumn,
+        DuplicateColumn,
+        ReasonColumn,
+        COLUMN_COUNT
+    };
     enum Role { StatusClassRole = Qt::UserRole, RecordRole };
 
     explicit RequestTableModel(int maxRows = 10000, QObject *parent = nullptr);

@@ -25,8 +25,8 @@ QJsonObject HttpReply::json() const
     return QJsonDocument::fromJson(body).object();
 }
 
-QByteArray rawRequest(const QByteArray &method, const QByteArray &path, const QByteArray &body,
-    const HeaderList &headers, bool keepAlive)
+QByteArray rawRequest(
+    const QByteArray &method, const QByteArray &path, const QByteArray &body, const HeaderList &headers, bool keepAlive)
 {
     QByteArray out = method + ' ' + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
     bool framed = false;
@@ -109,8 +109,8 @@ bool HttpClient::waitForClose(int timeoutMs)
     return m_socket->state() == QAbstractSocket::UnconnectedState;
 }
 
-std::optional<HttpReply> request(quint16 port, const QByteArray &method, const QByteArray &path,
-    const QByteArray &body, const HeaderList &headers, int timeoutMs)
+std::optional<HttpReply> request(quint16 port, const QByteArray &method, const QByteArray &path, const QByteArray &body,
+    const HeaderList &headers, int timeoutMs)
 {
     HttpClient connection(port);
     connection.send(rawRequest(method, path, body, headers, false));
@@ -221,15 +221,15 @@ quint16 freePort()
 }
 
 namespace {
-char processState(qint64 pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return 0;
-    const QByteArray line = stat.readAll();
-    const qsizetype end = line.lastIndexOf(')'); // the command name may contain spaces
-    return end > 0 && end + 2 < line.size() ? line.at(end + 2) : 0;
-}
+    char processState(qint64 pid)
+    {
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            return 0;
+        const QByteArray line = stat.readAll();
+        const qsizetype end = line.lastIndexOf(')'); // the command name may contain spaces
+        return end > 0 && end + 2 < line.size() ? line.at(end + 2) : 0;
+    }
 } // namespace
 
 bool processExists(qint64 pid)

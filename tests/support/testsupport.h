@@ -31,8 +31,7 @@ QByteArray rawRequest(const QByteArray &method, const QByteArray &path, const QB
     const HeaderList &headers = {}, bool keepAlive = true);
 
 // One connection to 127.0.0.1:port; reads replies with deadlines (never sleeps).
-class HttpClient
-{
+class HttpClient {
 public:
     explicit HttpClient(quint16 port, int timeoutMs = 5000);
     bool isConnected() const { return m_socket->state() == QAbstractSocket::ConnectedState; }
@@ -63,8 +62,7 @@ struct StoredMessage {
 };
 
 // Reads a JetStream stream over its own cnats connection.
-class StreamReader
-{
+class StreamReader {
 public:
     explicit StreamReader(const QString &url);
     ~StreamReader();
@@ -86,8 +84,8 @@ private:
 
 // An in-process ackhook (embedded nats-server in dataDir, fault proxy, gateway, admin API) on free
 // loopback ports; null with *error set when it does not start.
-std::unique_ptr<Runtime> startRuntime(RuntimeConfig config, const QString &dataDir,
-    std::chrono::milliseconds ackTimeout, QString *error);
+std::unique_ptr<Runtime> startRuntime(
+    RuntimeConfig config, const QString &dataDir, std::chrono::milliseconds ackTimeout, QString *error);
 
 qint64 residentKiB(); // this process' VmRSS
 quint16 freePort();
