@@ -5,6 +5,9 @@
 #include <QDir>
 #include <QStandardPaths>
 
+#include <functional>
+#include <limits>
+
 namespace {
 
 bool parseHostPort(const QString &text, QHostAddress *address, quint16 *port)
@@ -151,38 +154,39 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         result.runtime.outage.mode = *mode;
     }
 
-    qint64 value = 0;
-    if (parser.isSet(ackTimeout)) {
-        if (!parsePositive(parser.value(ackTimeout), &value) || value > 600000)
-            return fail(QStringLiteral("--ack-timeout expects milliseconds between 1 and 600000"));
-        config.ackTimeout = std::chrono::milliseconds(value);
-    }
-    if (parser.isSet(maxInflight)) {
-        if (!parsePositive(parser.value(maxInflight), &value) || value > 1000000)
-            return fail(QStringLiteral("--max-inflight expects a count between 1 and 1000000"));
-        config.maxInFlight = static_cast<int>(value);
-    }
-    if (parser.isSet(maxPayload)) {
-        if (!parsePositive(parser.value(maxPayload), &value) || value > 64 * 1024 * 1024)
-            return fail(QStringLiteral(
-                "--max-payload expects bytes between 1 and 67108864 (NATS' own limit is lower by default: 1 MiB)"));
-        config.maxPayload = value;
-    }
     result.runtime.autoReplay = parser.isSet(autoReplay);
-    if (parser.isSet(failedMaxRecords)) {
-        if (!parsePositive(parser.value(failedMaxRecords), &value) || value > 100000000)
-            return fail(QStringLiteral("--failed-max-records expects a count between 1 and 100000000"));
-        result.runtime.failedQueue.maxRecords = value;
-    }
-    if (parser.isSet(failedMaxBytes)) {
-        if (!parsePositive(parser.value(failedMaxBytes), &value))
-            return fail(QStringLiteral("--failed-max-bytes expects a positive number of bytes"));
-        result.runtime.failedQueue.maxBytes = value;
-    }
-    if (parser.isSet(idleTimeout)) {
-        if (!parsePositive(parser.value(idleTimeout), &value))
-            return fail(QStringLiteral("--idle-timeout expects milliseconds"));
-        config.idleTimeout = std::chrono::milliseconds(value);
+
+    // Numeric flags: each a positive integer up to a bound, with its own message.
+    constexpr qint64 NoBound = std::numeric_limits<qint64>::max();
+    struct Numeric {
+        const QCommandLineOption &option;
+        qint64 max;
+        QString message;
+        std::function<void(qint64)> apply;
+    };
+    const Numeric numerics[] = {
+        { ackTimeout, 600000, QStringLiteral("--ack-timeout expects milliseconds between 1 and 600000"),
+            [&](qint64 v) { config.ackTimeout = std::chrono::milliseconds(v); } },
+        { maxInflight, 1000000, QStringLiteral("--max-inflight expects a count between 1 and 1000000"),
+            [&](qint64 v) { config.maxInFlight = static_cast<int>(v); } },
+        { maxPayload, 64 * 1024 * 1024,
+            QStringLiteral(
+                "--max-payload expects bytes between 1 and 67108864 (NATS' own limit is lower by default: 1 MiB)"),
+            [&](qint64 v) { config.maxPayload = v; } },
+        { failedMaxRecords, 100000000, QStringLiteral("--failed-max-records expects a count between 1 and 100000000"),
+            [&](qint64 v) { result.runtime.failedQueue.maxRecords = v; } },
+        { failedMaxBytes, NoBound, QStringLiteral("--failed-max-bytes expects a positive number of bytes"),
+            [&](qint64 v) { result.runtime.failedQueue.maxBytes = v; } },
+        { idleTimeout, NoBound, QStringLiteral("--idle-timeout expects milliseconds"),
+            [&](qint64 v) { config.idleTimeout = std::chrono::milliseconds(v); } },
+    };
+    for (const Numeric &numeric : numerics) {
+        if (!parser.isSet(numeric.option))
+            continue;
+        qint64 value = 0;
+        if (!parsePositive(parser.value(numeric.option), &value) || value > numeric.max)
+            return fail(numeric.message);
+        numeric.apply(value);
     }
     return result;
 }
