@@ -457,12 +457,23 @@ QList<FailedEvent> FailedEventStore::list(std::optional<FailedEvent::State> stat
 
 QList<FailedEvent> FailedEventStore::events(const QList<qint64> &ids) const
 {
-    QList<FailedEvent> result;
-    for (qint64 id : ids) {
-        if (auto e = event(id))
-            result.append(*e);
-    }
-    return result;
+    // One query (and one trip to the store thread) per chunk of ids, not one per id.
+    constexpr qsizetype Chunk = 500; // SQLite allows 999 bound parameters in older builds
+    return blocking([&](FailedEventDatabase *db) {
+        QList<FailedEvent> result;
+        for (qsizetype first = 0; first < ids.size(); first += Chunk) {
+            const QList<qint64> chunk = ids.mid(first, Chunk);
+            QStringList marks;
+            QVariantList values;
+            for (qint64 id : chunk) {
+                marks.append(QStringLiteral("?"));
+                values.append(id);
+            }
+            result += db->select(QStringLiteral("id IN (%1)").arg(marks.join(QLatin1Char(','))), values,
+                QStringLiteral("id"), static_cast<int>(chunk.size()));
+        }
+        return result;
+    });
 }
 
 std::optional<FailedEvent> FailedEventStore::event(qint64 id) const
