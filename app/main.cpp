@@ -7,6 +7,7 @@
 
 #ifdef ACKHOOK_HAVE_UI
 #include "displaycheck.h"
+#include "eventlooplagprobe.h"
 #include "monitorwindow.h"
 
 #include <QApplication>
@@ -14,6 +15,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QTimer>
 
 #include <cstdio>
 #include <memory>
@@ -63,6 +65,7 @@ int run(int argc, char *argv[])
 #endif
     QCoreApplication &app = *application;
     QCoreApplication::setApplicationName(QStringLiteral("ackhook"));
+    QCoreApplication::setOrganizationName(QStringLiteral("ackhook")); // settings in ~/.config/ackhook/
     QCoreApplication::setApplicationVersion(QStringLiteral(ACKHOOK_VERSION));
 
     // Before anything starts: a signal during start-up is then handled (once the loop runs), not fatal.
@@ -100,6 +103,17 @@ int run(int argc, char *argv[])
 #ifdef ACKHOOK_HAVE_UI
         window = std::make_unique<MonitorWindow>(&runtime);
         window->show();
+        // For bench/gui.sh: GUI event-loop lag on stderr every 5 s.
+        if (qEnvironmentVariableIsSet("ACKHOOK_LAG_REPORT")) {
+            auto *probe = new EventLoopLagProbe(window.get());
+            auto *report = new QTimer(window.get());
+            QObject::connect(report, &QTimer::timeout, probe, [probe] {
+                const EventLoopLagProbe::Figures f = probe->takeFigures();
+                std::fprintf(stderr, "gui-lag samples=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n", f.samples, f.p50Ms,
+                    f.p99Ms, f.maxMs);
+            });
+            report->start(5000);
+        }
         // Closing the window shuts down like a signal does: answer what is in flight, then exit.
         QGuiApplication::setQuitOnLastWindowClosed(false);
         QObject::connect(qApp, &QGuiApplication::lastWindowClosed, &runtime, &Runtime::shutdown);

@@ -16,6 +16,7 @@ struct FailedEvent {
     QByteArray method;
     HeaderList headers; // as received, secrets masked
     QByteArray body; // verbatim
+    qint64 bodyBytes = 0; // size of the whole body (as read from the store; body may be cut)
     QByteArray key; // Nats-Msg-Id: a replay reuses it, so JetStream deduplicates
     bool keyGenerated = false;
     QString reason; // failure reason name of the last attempt

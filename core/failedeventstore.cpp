@@ -1,5 +1,6 @@
 // FailedEventStore: facade (any thread) and FailedEventDatabase (SQLite, store thread).
 #include "failedeventstore.h"
+#include "curlcommand.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -39,18 +40,10 @@ HeaderList headersFromJson(const QByteArray &json)
     return headers;
 }
 
-bool isText(const QByteArray &bytes)
-{
-    if (bytes.contains('\0'))
-        return false;
-    QStringDecoder decoder(QStringDecoder::Utf8);
-    const QString text = decoder(bytes);
-    return !decoder.hasError();
-}
-
+// %1: the body column, whole or cut (the monitor's list must not load megabytes per row).
 const QString Columns = QStringLiteral(
-    "id, received_ms, endpoint, subject, method, headers, body, idem_key, key_generated, reason, detail, "
-    "attempts, last_attempt_ms, state, replay_seq, replay_duplicate");
+    "id, received_ms, endpoint, subject, method, headers, %1, idem_key, key_generated, reason, detail, "
+    "attempts, last_attempt_ms, state, replay_seq, replay_duplicate, length(body)");
 
 FailedEvent fromQuery(const QSqlQuery &q)
 {
@@ -71,6 +64,7 @@ FailedEvent fromQuery(const QSqlQuery &q)
     e.state = FailedEvent::stateFromName(q.value(13).toString()).value_or(FailedEvent::State::Pending);
     e.replaySeq = q.value(14).toULongLong();
     e.replayDuplicate = q.value(15).toBool();
+    e.bodyBytes = q.value(16).toLongLong();
     return e;
 }
 
@@ -100,24 +94,6 @@ QJsonObject toJson(const FailedEvent &e)
         object.insert(QStringLiteral("duplicate"), e.replayDuplicate);
     }
     return object;
-}
-
-QByteArray shellQuote(const QByteArray &text)
-{
-    QByteArray quoted = text;
-    quoted.replace('\'', "'\\''");
-    return '\'' + quoted + '\'';
-}
-
-bool isHopByHop(QByteArrayView name)
-{
-    static const char *const names[] = { "host", "content-length", "transfer-encoding", "connection", "expect",
-        "keep-alive", "te", "trailer", "upgrade" };
-    for (const char *candidate : names) {
-        if (name.compare(QByteArrayView(candidate), Qt::CaseInsensitive) == 0)
-            return true;
-    }
-    return false;
 }
 
 } // namespace
@@ -319,13 +295,16 @@ public:
             m_changedTimer.start(ChangedIntervalMs);
     }
 
-    QList<FailedEvent> select(const QString &where, const QVariantList &values, const QString &order, int limit)
+    QList<FailedEvent> select(
+        const QString &where, const QVariantList &values, const QString &order, int limit, qsizetype maxBodyBytes = -1)
     {
         commit(); // read your own writes
         QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
         q.setForwardOnly(true);
         q.prepare(QStringLiteral("SELECT %1 FROM failed_events %2 ORDER BY %3 LIMIT %4")
-                      .arg(Columns, where.isEmpty() ? QString() : QStringLiteral("WHERE ") + where, order)
+                      .arg(Columns.arg(maxBodyBytes < 0 ? QStringLiteral("body")
+                                                        : QStringLiteral("substr(body, 1, %1)").arg(maxBodyBytes)),
+                          where.isEmpty() ? QString() : QStringLiteral("WHERE ") + where, order)
                       .arg(limit));
         for (const QVariant &value : values)
             q.addBindValue(value);
@@ -446,12 +425,13 @@ void FailedEventStore::record(FailedEvent event)
         Qt::QueuedConnection);
 }
 
-QList<FailedEvent> FailedEventStore::list(std::optional<FailedEvent::State> state, int limit) const
+QList<FailedEvent> FailedEventStore::list(
+    std::optional<FailedEvent::State> state, int limit, qsizetype maxBodyBytes) const
 {
     return blocking([&](FailedEventDatabase *db) {
-        return state ? db->select(
-                   QStringLiteral("state = ?"), { FailedEvent::stateName(*state) }, QStringLiteral("id DESC"), limit)
-                     : db->select({}, {}, QStringLiteral("id DESC"), limit);
+        return state ? db->select(QStringLiteral("state = ?"), { FailedEvent::stateName(*state) },
+                   QStringLiteral("id DESC"), limit, maxBodyBytes)
+                     : db->select({}, {}, QStringLiteral("id DESC"), limit, maxBodyBytes);
     });
 }
 
@@ -543,21 +523,9 @@ QByteArray FailedEventStore::exportCurlScript(const QString &url, std::optional<
         out += "\n# id " + QByteArray::number(e.id) + ", "
             + QDateTime::fromMSecsSinceEpoch(e.receivedMs, Qt::UTC).toString(Qt::ISODateWithMs).toLatin1() + ", "
             + e.reason.toUtf8() + '\n';
-        QByteArray curl = "curl -sS -o /dev/null -w '%{http_code}' -X " + e.method + " \"$URL\"";
-        bool hasKeyHeader = false;
-        for (const auto &[name, value] : e.headers) {
-            if (isSecretHeader(name) || isHopByHop(name) || value == MaskedValue)
-                continue;
-            curl += " -H " + shellQuote(name + ": " + value);
-            hasKeyHeader = hasKeyHeader || value == e.key;
-        }
-        if (!hasKeyHeader && !e.key.contains(' ')) // generated keys: keep deduplication working
-            curl += " -H " + shellQuote("Idempotency-Key: " + e.key);
-        curl += " --data-binary @-";
-        const QByteArray feed = isText(e.body)
-            ? QByteArray("printf '%s' " + shellQuote(e.body))
-            : QByteArray("printf '%s' " + shellQuote(e.body.toBase64()) + " | base64 -d");
-        out += "status=$(" + feed + " | " + curl + ")\n";
+        const QByteArray command = curlCommand(
+            e.method, resendHeaders(e.headers, e.key), e.body, { "\"$URL\"", "-sS -o /dev/null -w '%{http_code}'" });
+        out += "status=$(" + command + ")\n";
         out += "echo \"id " + QByteArray::number(e.id) + ": $status\"\n";
         out += "case $status in 2*) ;; *) failed=$((failed + 1)) ;; esac\n";
     }

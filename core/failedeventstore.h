@@ -46,8 +46,9 @@ public:
     // oldest replayed or discarded records) the event is counted as unrecorded instead.
     void record(FailedEvent event);
 
-    // Blocking reads and changes (SQLite on a local file: milliseconds). Newest first.
-    QList<FailedEvent> list(std::optional<FailedEvent::State> state, int limit) const;
+    // Blocking reads and changes (SQLite on a local file: milliseconds). Newest first. With
+    // maxBodyBytes >= 0 each body is cut to that size (bodyBytes keeps the whole size).
+    QList<FailedEvent> list(std::optional<FailedEvent::State> state, int limit, qsizetype maxBodyBytes = -1) const;
     QList<FailedEvent> events(const QList<qint64> &ids) const;
     std::optional<FailedEvent> event(qint64 id) const;
     QList<qint64> pendingIds(int limit) const; // oldest first: replay order

@@ -472,16 +472,33 @@ void NatsBus::ensureStream()
 
 void NatsBus::measureRtt()
 {
-    if (!m_connection || !isConnected() || m_blockingCalls.activeThreadCount() > 0)
+    if (!m_connection || !m_js || !isConnected() || m_blockingCalls.activeThreadCount() > 0)
         return;
     natsConnection *connection = m_connection;
+    jsCtx *js = m_js;
+    const QByteArray stream = m_options.stream.toUtf8();
     Context *context = m_context;
-    m_blockingCalls.start([connection, context] {
+    m_blockingCalls.start([connection, js, stream, context] {
         int64_t rttNs = 0;
         if (natsConnection_GetRTT(connection, &rttNs) != NATS_OK)
             return;
-        context->post([rttNs](NatsBus *bus) {
-            bus->updateStatus([&](Status &status) { status.rttUs = rttNs / 1000; });
+        // The stream's size for the monitor; a failure here only leaves the figures as they were.
+        jsStreamInfo *info = nullptr;
+        qint64 messages = -1;
+        qint64 bytes = -1;
+        if (js_GetStreamInfo(&info, js, stream.constData(), nullptr, nullptr) == NATS_OK && info) {
+            messages = static_cast<qint64>(info->State.Msgs);
+            bytes = static_cast<qint64>(info->State.Bytes);
+        }
+        jsStreamInfo_Destroy(info);
+        context->post([rttNs, messages, bytes](NatsBus *bus) {
+            bus->updateStatus([&](Status &status) {
+                status.rttUs = rttNs / 1000;
+                if (messages >= 0) {
+                    status.streamMessages = messages;
+                    status.streamBytes = bytes;
+                }
+            });
             Q_EMIT bus->rttMeasured(rttNs / 1000);
         });
     });

@@ -45,6 +45,8 @@ public:
         qint64 rttUs = -1; // -1 until measured
         bool streamReady = false;
         QString streamError;
+        qint64 streamMessages = -1; // -1 until read (every 2 s with the RTT)
+        qint64 streamBytes = -1;
     };
 
     explicit NatsBus(Options options, QObject *parent = nullptr);

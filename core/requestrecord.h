@@ -1,6 +1,8 @@
 // RequestRecord: what the monitor and the headless log know about one answered request.
 #pragma once
 
+#include "outgoingevent.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QMetaType>
@@ -10,6 +12,7 @@ struct RequestRecord {
     qint64 receivedMs = 0; // ms since the epoch, UTC
     QByteArray method;
     QByteArray path;
+    QByteArray target; // path and query, as received
     int status = 0;
     qint64 latencyUs = 0; // from the complete request to the answer being queued on the socket
     qint64 requestBytes = 0; // body size
@@ -20,6 +23,15 @@ struct RequestRecord {
     QString reason; // failure reason name, empty on success
     QString remote;
     QString outage; // simulated outage mode when the request was answered; empty when off
+    HeaderList headers; // as received, secrets masked
+    QByteArray body; // the first MaxBodyBytes of the body (requestBytes is the whole size)
+    // Dispatch timeline, in µs after the request was complete; -1 when the step did not happen.
+    qint64 publishedUs = -1; // handed to the NATS client
+    qint64 resolvedUs = -1; // PubAck, failure or timeout
+
+    // The monitor keeps 10,000 records: bodies are cut for display so the ring stays small.
+    static constexpr qsizetype MaxBodyBytes = 16 * 1024;
+    bool bodyTruncated() const { return body.size() < requestBytes; }
 };
 
 using RequestRecordBatch = QList<RequestRecord>;

@@ -43,6 +43,8 @@ WebhookServer::WebhookServer(Dispatcher *dispatcher, RequestLog *log, Options op
         record.receivedMs = QDateTime::currentMSecsSinceEpoch();
         record.method = partial.method;
         record.path = partial.path;
+        record.target = partial.target;
+        record.headers = maskSecrets(partial.headers);
         record.status = status;
         record.requestBytes = partial.body.size();
         record.reason = message;
@@ -85,10 +87,13 @@ void WebhookServer::answer(
     record.receivedMs = QDateTime::currentMSecsSinceEpoch() - request.received.elapsed();
     record.method = request.method;
     record.path = request.path;
+    record.target = request.target;
     record.status = response.status;
     record.latencyUs = request.received.nsecsElapsed() / 1000;
     record.requestBytes = request.body.size();
     record.remote = request.peer.toString();
+    record.headers = maskSecrets(request.headers);
+    record.body = request.body.left(RequestRecord::MaxBodyBytes); // shares the bytes when not cut
     if (m_options.faultProxy && m_options.faultProxy->mode() != OutageSettings::Mode::Off)
         record.outage = OutageSettings::modeName(m_options.faultProxy->mode());
     m_log->append(std::move(record));
@@ -174,11 +179,13 @@ void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&reques
     RequestRecord record;
     record.key = QString::fromLatin1(key.value);
     record.keyGenerated = key.generated;
+    record.publishedUs = request.received.nsecsElapsed() / 1000;
 
     // The request moves into the completion: it is answered when the dispatch resolves.
     m_dispatcher->dispatch(event,
         [this, request = std::move(request), responder, record = std::move(record), subject = endpoint.subject, key](
             const PublishResult &result) mutable {
+            record.resolvedUs = request.received.nsecsElapsed() / 1000;
             const QJsonValue id = record.key;
             HttpResponse response;
             if (result.acked) {

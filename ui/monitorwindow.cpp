@@ -1,7 +1,14 @@
 // MonitorWindow: widgets wired to the Runtime. The GUI thread only displays: records arrive in
 // batches from the server thread, everything else is read from thread-safe snapshots.
 #include "monitorwindow.h"
+#include "failedqueuepanel.h"
+#include "ratechartview.h"
+#include "ratehistorymodel.h"
+#include "requestdetailview.h"
+#include "requestfilterproxy.h"
 #include "requesttablemodel.h"
+
+#include "curlcommand.h"
 
 #include "embeddednats.h"
 #include "failedeventstore.h"
@@ -12,22 +19,25 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDateTime>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QPushButton>
 #include <QSettings>
 #include <QShortcut>
 #include <QSignalBlocker>
-#include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
+#include <QTime>
 #include <QTimer>
 #include <QToolButton>
 #include <QUuid>
@@ -46,14 +56,17 @@ MonitorWindow::MonitorWindow(Runtime *runtime, QWidget *parent)
     : QMainWindow(parent)
     , m_runtime(runtime)
     , m_model(new RequestTableModel(10000, this))
-    , m_filter(new QSortFilterProxyModel(this))
+    , m_filter(new RequestFilterProxy(this))
+    , m_rates(new RateHistoryModel(RateHistoryModel::DefaultSeconds, this))
     , m_network(new QNetworkAccessManager(this))
 {
     setWindowTitle(tr("ackhook — webhooks acknowledged by NATS JetStream"));
     buildUi();
-    connect(m_runtime->gatewayHost(), &GatewayHost::recordsReady, m_model, &RequestTableModel::appendBatch);
+    connect(m_runtime->gatewayHost(), &GatewayHost::recordsReady, this, &MonitorWindow::appendRecords);
     auto *timer = new QTimer(this);
     connect(timer, &QTimer::timeout, this, &MonitorWindow::refresh);
+    connect(timer, &QTimer::timeout, this,
+        [this] { m_rates->advanceTo(QDateTime::currentMSecsSinceEpoch() / 1000); }); // idle seconds count too
     timer->start(250);
     restoreSettings();
     refresh();
@@ -76,9 +89,7 @@ void MonitorWindow::buildUi()
     m_natsDetails = new QLabel(central);
     m_webhookUrl = new QLabel(central);
     m_webhookUrl->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    const QString url = QStringLiteral("http://%1:%2/webhook")
-                            .arg(m_runtime->config().gateway.listenAddress.toString())
-                            .arg(m_runtime->webhookPort());
+    const QString url = QString::fromLatin1(webhookBase()) + QStringLiteral("/webhook");
     m_webhookUrl->setText(tr("Webhook URL: <b>%1</b>").arg(url));
     auto *copy = new QToolButton(central);
     copy->setText(tr("Copy"));
@@ -104,6 +115,7 @@ void MonitorWindow::buildUi()
     m_latency->setValue(200);
     m_latency->setSuffix(tr(" ms"));
     m_latency->setToolTip(tr("Latency added to each direction (mode latency)"));
+    m_latency->setMaximumWidth(90);
     m_outageSwitch = new QPushButton(tr("Outage OFF"), outageBox);
     m_outageSwitch->setCheckable(true);
     m_outageSwitch->setToolTip(tr("Switch the simulated outage on or off (Ctrl+O)"));
@@ -151,15 +163,40 @@ void MonitorWindow::buildUi()
     auto *sendBox = new QGroupBox(tr("Send test events"), central);
     auto *sendLayout = new QHBoxLayout(sendBox);
     m_sendCount = new QSpinBox(sendBox);
-    m_sendCount->setRange(1, 100000);
+    m_sendCount->setRange(1, 1000000);
     m_sendCount->setValue(1);
-    m_withKeys = new QCheckBox(tr("with idempotency keys"), sendBox);
+    m_sendCount->setPrefix(tr("N = "));
+    m_sendCount->setToolTip(tr("How many test events to send"));
+    m_sendCount->setMaximumWidth(120);
+    m_sendRate = new QSpinBox(sendBox);
+    m_sendRate->setRange(1, 10000);
+    m_sendRate->setValue(20);
+    m_sendRate->setPrefix(tr("at "));
+    m_sendRate->setSuffix(tr(" /s"));
+    m_sendRate->setToolTip(tr("Events per second while a burst is running"));
+    m_sendRate->setMaximumWidth(100);
+    m_withKeys = new QCheckBox(tr("keys"), sendBox);
+    m_withKeys->setToolTip(tr("Send each event with its own Idempotency-Key header (off: ackhook generates one, "
+                              "and the monitor flags the request)"));
     m_withKeys->setChecked(true);
     m_send = new QPushButton(tr("Send"), sendBox);
+    m_send->setToolTip(tr("POST test events to the webhook URL, exactly as a webhook caller would"));
+    m_sendStop = new QPushButton(tr("Stop"), sendBox);
+    m_sendStop->setEnabled(false);
+    m_burstTimer = new QTimer(this);
+    m_burstTimer->setInterval(10);
+    connect(m_burstTimer, &QTimer::timeout, this, &MonitorWindow::sendDue);
     connect(m_send, &QPushButton::clicked, this, &MonitorWindow::sendTestEvents);
+    connect(m_sendStop, &QPushButton::clicked, this, [this] {
+        m_burstTimer->stop();
+        m_burstTotal = m_burstSent;
+        m_sendStop->setEnabled(false);
+    });
     sendLayout->addWidget(m_sendCount);
+    sendLayout->addWidget(m_sendRate);
     sendLayout->addWidget(m_withKeys);
     sendLayout->addWidget(m_send);
+    sendLayout->addWidget(m_sendStop);
     controls->addWidget(sendBox);
 
     auto *failedBox = new QGroupBox(tr("Failed-event queue"), central);
@@ -172,42 +209,82 @@ void MonitorWindow::buildUi()
     controls->addWidget(failedBox);
     layout->addLayout(controls);
 
-    // Live request table with filters.
+    // Live request table with filters, over the detail / failed queue tabs and the rate chart.
+    auto *tableArea = new QWidget(central);
+    auto *tableLayout = new QVBoxLayout(tableArea);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
     auto *filters = new QHBoxLayout;
-    m_statusFilter = new QComboBox(central);
+    m_statusFilter = new QComboBox(tableArea);
     m_statusFilter->addItems({ tr("all"), QStringLiteral("2xx"), QStringLiteral("4xx"), QStringLiteral("5xx") });
-    m_textFilter = new QLineEdit(central);
+    m_textFilter = new QLineEdit(tableArea);
     m_textFilter->setPlaceholderText(tr("filter: key, path, reason…"));
-    filters->addWidget(new QLabel(tr("Status:"), central));
+    m_textFilter->setClearButtonEnabled(true);
+    m_pause = new QCheckBox(tr("Pause"), tableArea);
+    m_pause->setToolTip(tr("Hold the table still; counters, chart and queue keep going"));
+    connect(m_pause, &QCheckBox::toggled, this, &MonitorWindow::setPaused);
+    filters->addWidget(new QLabel(tr("Status:"), tableArea));
     filters->addWidget(m_statusFilter);
     filters->addWidget(m_textFilter, 1);
-    layout->addLayout(filters);
+    filters->addWidget(m_pause);
+    tableLayout->addLayout(filters);
 
     m_filter->setSourceModel(m_model);
-    m_filter->setFilterKeyColumn(-1);
-    m_filter->setFilterCaseSensitivity(Qt::CaseInsensitive);
-    connect(m_textFilter, &QLineEdit::textChanged, m_filter, &QSortFilterProxyModel::setFilterFixedString);
-    connect(m_statusFilter, &QComboBox::currentIndexChanged, this, [this](int index) {
-        m_filter->setFilterRole(index == 0 ? int(Qt::DisplayRole) : int(RequestTableModel::StatusClassRole));
-        m_filter->setFilterKeyColumn(index == 0 ? -1 : int(RequestTableModel::StatusColumn));
-        m_filter->setFilterFixedString(index == 0 ? m_textFilter->text() : m_statusFilter->currentText());
-    });
-    m_table = new QTableView(central);
+    connect(m_textFilter, &QLineEdit::textChanged, m_filter, &RequestFilterProxy::setText);
+    connect(m_statusFilter, &QComboBox::currentIndexChanged, this,
+        [this](int index) { m_filter->setStatusClass(index == 0 ? QString() : m_statusFilter->currentText()); });
+    m_table = new QTableView(tableArea);
+    m_table->setObjectName(QStringLiteral("requests"));
     m_table->setModel(m_filter);
-    m_table->setSortingEnabled(false); // newest first, as they arrive
+    m_table->setSortingEnabled(true);
+    m_table->horizontalHeader()->setSortIndicator(-1, Qt::DescendingOrder); // arrival order: newest first
+    m_filter->sort(-1);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setAlternatingRowColors(true);
     m_table->setColumnWidth(RequestTableModel::KeyColumn, 300);
     m_table->setColumnWidth(RequestTableModel::TimeColumn, 100);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    layout->addWidget(m_table, 1);
+    tableLayout->addWidget(m_table, 1);
+
+    m_detail = new RequestDetailView(central);
+    m_detail->setBaseUrl(webhookBase());
+    connect(m_detail, &RequestDetailView::resendRequested, this, &MonitorWindow::resend);
+    connect(
+        m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
+            const QModelIndex source = m_filter->mapToSource(current);
+            if (source.isValid())
+                m_detail->setRecord(m_model->record(source.row()));
+        });
+    m_failedPanel = new FailedQueuePanel(m_runtime->failedEvents(), m_runtime->replayer(),
+        QString::fromLatin1(webhookBase()) + QStringLiteral("/webhook"), central);
+    connect(m_failedPanel, &FailedQueuePanel::message, this,
+        [this](const QString &text) { statusBar()->showMessage(text, 8000); });
+    m_tabs = new QTabWidget(central);
+    m_tabs->addTab(m_detail, tr("Request detail"));
+    m_tabs->addTab(m_failedPanel, tr("Failed-event queue"));
+    m_chart = new RateChartView(m_rates, central);
+
+    m_bottomSplitter = new QSplitter(Qt::Horizontal, central);
+    m_bottomSplitter->setObjectName(QStringLiteral("bottomSplitter"));
+    m_bottomSplitter->addWidget(m_tabs);
+    m_bottomSplitter->addWidget(m_chart);
+    m_bottomSplitter->setStretchFactor(0, 1);
+    m_bottomSplitter->setStretchFactor(1, 1);
+    m_bottomSplitter->setSizes({ 660, 620 });
+    m_mainSplitter = new QSplitter(Qt::Vertical, central);
+    m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_mainSplitter->addWidget(tableArea);
+    m_mainSplitter->addWidget(m_bottomSplitter);
+    m_mainSplitter->setStretchFactor(0, 3);
+    m_mainSplitter->setStretchFactor(1, 2);
+    layout->addWidget(m_mainSplitter, 1);
 
     setCentralWidget(central);
     m_totals = new QLabel(this);
     statusBar()->addPermanentWidget(m_totals);
-    resize(1200, 700);
+    resize(1280, 860);
 }
 
 QString MonitorWindow::connectivityText() const
@@ -235,10 +312,13 @@ void MonitorWindow::refresh()
         m_badge->setText(tr("NATS %1").arg(NatsBus::stateName(bus.state)));
         m_badge->setStyleSheet(badgeStyle("#c62828"));
     }
-    m_natsDetails->setText(tr("%1 · stream %2%3 · RTT %4 · reconnects %5")
+    const QString streamSize = bus.streamMessages < 0
+        ? QString()
+        : tr(": %1 msgs, %2").arg(bus.streamMessages).arg(QLocale().formattedDataSize(bus.streamBytes));
+    m_natsDetails->setText(tr("%1 · stream %2%3%4 · RTT %5 · reconnects %6")
                                .arg(m_runtime->upstreamUrls().join(QLatin1Char(',')),
                                    m_runtime->config().gateway.stream, bus.streamReady ? QString() : tr(" (not ready)"),
-                                   bus.rttUs < 0 ? tr("–") : tr("%1 ms").arg(bus.rttUs / 1000.0, 0, 'f', 2))
+                                   streamSize, bus.rttUs < 0 ? tr("–") : tr("%1 ms").arg(bus.rttUs / 1000.0, 0, 'f', 2))
                                .arg(bus.reconnects));
     if (EmbeddedNats *embedded = m_runtime->embeddedNats()) {
         m_natsStop->setEnabled(embedded->isRunning());
@@ -250,14 +330,18 @@ void MonitorWindow::refresh()
                                .arg(failed.replayed)
                                .arg(failed.unrecorded ? tr(" · %1 unrecorded").arg(failed.unrecorded) : QString()));
     m_replayAll->setEnabled(failed.pending > 0 && !m_runtime->replayer()->isBusy());
+    m_tabs->setTabText(
+        1, failed.pending ? tr("Failed-event queue (%1 pending)").arg(failed.pending) : tr("Failed-event queue"));
     const RequestCounters c = gateway && gateway->requestLog() ? gateway->requestLog()->counters() : RequestCounters {};
-    m_totals->setText(tr("requests %1 · 2xx %2 · 5xx %3 · 4xx %4 · in flight %5 · up %6 s")
+    m_totals->setText(tr("requests %1 · 2xx %2 · 5xx %3 · 4xx %4 · in flight %5 · up %6")
                           .arg(c.requests)
                           .arg(c.ok)
                           .arg(c.failed)
                           .arg(c.rejected)
                           .arg(gateway ? gateway->inFlight() : 0)
-                          .arg(m_runtime->uptimeMs() / 1000));
+                          .arg(QTime(0, 0)
+                                   .addSecs(static_cast<int>(m_runtime->uptimeMs() / 1000))
+                                   .toString(QStringLiteral("HH:mm:ss"))));
 }
 
 void MonitorWindow::applyOutage()
@@ -272,28 +356,90 @@ void MonitorWindow::applyOutage()
     refresh();
 }
 
-void MonitorWindow::sendTestEvents()
+QByteArray MonitorWindow::webhookBase() const
 {
-    m_toSend += m_sendCount->value();
-    sendOne();
+    QHostAddress address = m_runtime->config().gateway.listenAddress;
+    if (address == QHostAddress::Any || address == QHostAddress::AnyIPv4)
+        address = QHostAddress::LocalHost;
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+        ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+        : address.toString();
+    return QStringLiteral("http://%1:%2").arg(host).arg(m_runtime->webhookPort()).toLatin1();
 }
 
-void MonitorWindow::sendOne()
+void MonitorWindow::appendRecords(const RequestRecordBatch &batch)
 {
-    if (m_toSend <= 0)
+    m_rates->appendBatch(batch);
+    if (!m_pause->isChecked()) {
+        m_model->appendBatch(batch);
         return;
-    --m_toSend;
+    }
+    m_held.append(batch);
+    if (m_held.size() > m_model->maxRows())
+        m_held.remove(0, m_held.size() - m_model->maxRows());
+}
+
+void MonitorWindow::setPaused(bool paused)
+{
+    if (paused)
+        return;
+    RequestRecordBatch held;
+    held.swap(m_held);
+    m_model->appendBatch(held);
+}
+
+void MonitorWindow::sendTestEvents()
+{
+    // A new burst adds to one still running; its rate is the one chosen last.
+    m_burstTotal = m_burstTotal - m_burstSent + m_sendCount->value();
+    m_burstSent = 0;
+    m_burstClock.start();
+    m_sendStop->setEnabled(m_burstTotal > 1);
+    sendDue();
+    if (m_burstSent < m_burstTotal)
+        m_burstTimer->start();
+}
+
+void MonitorWindow::sendDue()
+{
+    // The first event goes at once, then as many as the rate allows by now (no drift, no bursts
+    // beyond what fell due while the event loop was busy).
+    const qint64 due = 1 + m_burstClock.elapsed() * m_sendRate->value() / 1000;
+    while (m_burstSent < m_burstTotal && m_burstSent < due) {
+        postTestEvent();
+        ++m_burstSent;
+    }
+    if (m_burstSent >= m_burstTotal) {
+        m_burstTimer->stop();
+        m_sendStop->setEnabled(false);
+    }
+}
+
+void MonitorWindow::postTestEvent()
+{
     ++m_sent;
     // Through the real HTTP listener, exactly as a webhook caller would.
-    QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/webhook").arg(m_runtime->webhookPort())));
+    QNetworkRequest request(QUrl(QString::fromLatin1(webhookBase()) + QStringLiteral("/webhook")));
     request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
     if (m_withKeys->isChecked())
         request.setRawHeader("Idempotency-Key", "demo-" + QUuid::createUuid().toByteArray(QUuid::WithoutBraces));
     QNetworkReply *reply = m_network->post(
         request, QByteArrayLiteral("{\"source\":\"ackhook monitor\",\"n\":") + QByteArray::number(m_sent) + '}');
     connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
-    if (m_toSend > 0)
-        QTimer::singleShot(20, this, &MonitorWindow::sendOne);
+}
+
+void MonitorWindow::resend(const RequestRecord &record)
+{
+    QNetworkRequest request(QUrl::fromEncoded(webhookBase() + record.target));
+    for (const auto &[name, value] : resendHeaders(record.headers, record.key.toLatin1()))
+        request.setRawHeader(name, value);
+    QNetworkReply *reply = m_network->sendCustomRequest(request, record.method, record.body);
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        statusBar()->showMessage(
+            status ? tr("Resent: answered %1").arg(status) : tr("Resend failed: %1").arg(reply->errorString()), 8000);
+    });
 }
 
 void MonitorWindow::replayAll()
@@ -314,6 +460,14 @@ void MonitorWindow::restoreSettings()
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     m_table->horizontalHeader()->restoreState(settings.value(QStringLiteral("window/columns")).toByteArray());
     m_textFilter->setText(settings.value(QStringLiteral("window/filter")).toString());
+    m_statusFilter->setCurrentIndex(settings.value(QStringLiteral("window/statusFilter"), 0).toInt());
+    m_mainSplitter->restoreState(settings.value(QStringLiteral("window/mainSplitter")).toByteArray());
+    m_bottomSplitter->restoreState(settings.value(QStringLiteral("window/bottomSplitter")).toByteArray());
+    m_failedPanel->view()->horizontalHeader()->restoreState(
+        settings.value(QStringLiteral("window/failedColumns")).toByteArray());
+    m_sendCount->setValue(settings.value(QStringLiteral("send/count"), 1).toInt());
+    m_sendRate->setValue(settings.value(QStringLiteral("send/rate"), 20).toInt());
+    m_withKeys->setChecked(settings.value(QStringLiteral("send/withKeys"), true).toBool());
 }
 
 void MonitorWindow::saveSettings() const
@@ -322,4 +476,11 @@ void MonitorWindow::saveSettings() const
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/columns"), m_table->horizontalHeader()->saveState());
     settings.setValue(QStringLiteral("window/filter"), m_textFilter->text());
+    settings.setValue(QStringLiteral("window/statusFilter"), m_statusFilter->currentIndex());
+    settings.setValue(QStringLiteral("window/mainSplitter"), m_mainSplitter->saveState());
+    settings.setValue(QStringLiteral("window/bottomSplitter"), m_bottomSplitter->saveState());
+    settings.setValue(QStringLiteral("window/failedColumns"), m_failedPanel->view()->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("send/count"), m_sendCount->value());
+    settings.setValue(QStringLiteral("send/rate"), m_sendRate->value());
+    settings.setValue(QStringLiteral("send/withKeys"), m_withKeys->isChecked());
 }

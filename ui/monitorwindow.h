@@ -3,15 +3,26 @@
 
 #include <QMainWindow>
 
+#include "requestrecord.h"
+
+#include <QElapsedTimer>
+
+class FailedQueuePanel;
 class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QNetworkAccessManager;
 class QPushButton;
-class QSortFilterProxyModel;
 class QSpinBox;
+class QSplitter;
 class QTableView;
+class QTabWidget;
+class QTimer;
+class RateChartView;
+class RateHistoryModel;
+class RequestDetailView;
+class RequestFilterProxy;
 class RequestTableModel;
 class Runtime;
 
@@ -25,6 +36,19 @@ public:
     QString connectivityText() const;
     QString failedQueueText() const;
     RequestTableModel *requestModel() const { return m_model; }
+    RequestFilterProxy *requestFilter() const { return m_filter; }
+    QTableView *requestTable() const { return m_table; }
+    RequestDetailView *detailView() const { return m_detail; }
+    RateHistoryModel *rateModel() const { return m_rates; }
+    RateChartView *rateChart() const { return m_chart; }
+    FailedQueuePanel *failedPanel() const { return m_failedPanel; }
+    QSpinBox *sendRate() const { return m_sendRate; }
+    QPushButton *sendStopButton() const { return m_sendStop; }
+    QCheckBox *withKeysBox() const { return m_withKeys; }
+    QCheckBox *pauseBox() const { return m_pause; }
+    QComboBox *statusFilter() const { return m_statusFilter; }
+    QLineEdit *textFilter() const { return m_textFilter; }
+    void resend(const RequestRecord &record); // through the webhook listener, as a caller would
     QPushButton *outageSwitch() const { return m_outageSwitch; }
     QComboBox *outageMode() const { return m_outageMode; }
     QPushButton *sendButton() const { return m_send; }
@@ -35,16 +59,29 @@ private:
     void buildUi();
     void refresh(); // connectivity, totals, failed queue: 4 times a second
     void applyOutage();
+    void appendRecords(const RequestRecordBatch &batch);
+    void setPaused(bool paused);
     void sendTestEvents();
-    void sendOne();
+    void sendDue(); // the burst: as many as are due at the chosen rate
+    void postTestEvent();
+    QByteArray webhookBase() const; // http://host:port of the webhook listener
     void replayAll();
     void restoreSettings();
     void saveSettings() const;
 
     Runtime *m_runtime;
     RequestTableModel *m_model;
-    QSortFilterProxyModel *m_filter;
+    RequestFilterProxy *m_filter;
+    RateHistoryModel *m_rates;
     QNetworkAccessManager *m_network;
+    QSplitter *m_mainSplitter = nullptr;
+    QSplitter *m_bottomSplitter = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    RequestDetailView *m_detail = nullptr;
+    RateChartView *m_chart = nullptr;
+    FailedQueuePanel *m_failedPanel = nullptr;
+    QCheckBox *m_pause = nullptr;
+    RequestRecordBatch m_held; // rows that arrived while paused (bounded like the table)
     QLabel *m_badge = nullptr;
     QLabel *m_natsDetails = nullptr;
     QLabel *m_webhookUrl = nullptr;
@@ -60,8 +97,13 @@ private:
     QPushButton *m_replayAll = nullptr;
     QPushButton *m_send = nullptr;
     QSpinBox *m_sendCount = nullptr;
+    QSpinBox *m_sendRate = nullptr;
     QCheckBox *m_withKeys = nullptr;
+    QPushButton *m_sendStop = nullptr;
     QLabel *m_totals = nullptr;
-    int m_toSend = 0;
-    int m_sent = 0;
+    QTimer *m_burstTimer = nullptr;
+    QElapsedTimer m_burstClock;
+    int m_burstTotal = 0; // of the current burst
+    int m_burstSent = 0;
+    int m_sent = 0; // since start, numbers the test events
 };

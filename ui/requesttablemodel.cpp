@@ -33,6 +33,22 @@ QVariant RequestTableModel::data(const QModelIndex &index, int role) const
     const RequestRecord &r = m_rows[static_cast<size_t>(index.row())];
     if (role == StatusClassRole)
         return statusClass(r.status);
+    if (role == SortRole) { // numbers as numbers
+        switch (index.column()) {
+        case TimeColumn:
+            return r.receivedMs;
+        case StatusColumn:
+            return r.status;
+        case LatencyColumn:
+            return r.latencyUs;
+        case SizeColumn:
+            return r.requestBytes;
+        case SeqColumn:
+            return static_cast<qulonglong>(r.seq);
+        default:
+            return data(index, Qt::DisplayRole);
+        }
+    }
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case TimeColumn:

@@ -23,7 +23,7 @@ public:
         ReasonColumn,
         COLUMN_COUNT
     };
-    enum Role { StatusClassRole = Qt::UserRole, RecordRole };
+    enum Role { StatusClassRole = Qt::UserRole, SortRole };
 
     explicit RequestTableModel(int maxRows = 10000, QObject *parent = nullptr);
 

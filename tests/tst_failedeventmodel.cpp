@@ -1,0 +1,110 @@
+// FailedEventModel under QAbstractItemModelTester: snapshot merges insert, remove and update rows
+// without a reset.
+#include "failedeventmodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+namespace {
+FailedEvent failedEvent(qint64 id, FailedEvent::State state = FailedEvent::State::Pending, int attempts = 1)
+{
+    FailedEvent e;
+    e.id = id;
+    e.receivedMs = 1'700'000'000'000 + id;
+    e.method = "POST";
+    e.endpoint = "/webhook";
+    e.key = "key-" + QByteArray::number(id);
+    e.reason = QStringLiteral("disconnected");
+    e.state = state;
+    e.attempts = attempts;
+    e.bodyBytes = 10;
+    return e;
+}
+
+QList<FailedEvent> events(std::initializer_list<qint64> ids)
+{
+    QList<FailedEvent> list;
+    for (qint64 id : ids)
+        list.append(failedEvent(id));
+    return list;
+}
+
+QList<qint64> ids(const FailedEventModel &model)
+{
+    QList<qint64> result;
+    for (int row = 0; row < model.rowCount(); ++row)
+        result.append(model.index(row, 0).data(FailedEventModel::IdRole).toLongLong());
+    return result;
+}
+} // namespace
+
+class TestFailedEventModel : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void mergeInsertsAndRemovesWithoutReset();
+    void changedRowsAreUpdatedInPlace();
+    void stateHasTextAndColour();
+};
+
+void TestFailedEventModel::mergeInsertsAndRemovesWithoutReset()
+{
+    FailedEventModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+
+    model.setEvents(events({ 5, 4, 3 }));
+    QCOMPARE(ids(model), (QList<qint64> { 5, 4, 3 }));
+    QCOMPARE(inserted.count(), 1);
+
+    model.setEvents(events({ 8, 7, 5, 3, 2 })); // two new on top, 4 gone, an older one below
+    QCOMPARE(ids(model), (QList<qint64> { 8, 7, 5, 3, 2 }));
+    QCOMPARE(removed.count(), 1);
+    QCOMPARE(inserted.count(), 3);
+
+    model.setEvents(events({ 9, 3 }));
+    QCOMPARE(ids(model), (QList<qint64> { 9, 3 }));
+    model.setEvents({});
+    QCOMPARE(model.rowCount(), 0);
+    model.setEvents(events({ 1 }));
+    QCOMPARE(ids(model), (QList<qint64> { 1 }));
+    QCOMPARE(reset.count(), 0);
+}
+
+void TestFailedEventModel::changedRowsAreUpdatedInPlace()
+{
+    FailedEventModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setEvents(events({ 3, 2, 1 }));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QList<FailedEvent> next = events({ 3, 2, 1 });
+    next[1].state = FailedEvent::State::Replayed;
+    next[1].replaySeq = 42;
+    next[1].attempts = 2;
+    model.setEvents(next);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), 1);
+    QCOMPARE(inserted.count(), 0);
+    QCOMPARE(model.index(1, FailedEventModel::AttemptsColumn).data().toInt(), 2);
+    QCOMPARE(model.index(1, FailedEventModel::StateColumn).data().toString(), QStringLiteral("replayed (seq 42)"));
+    model.setEvents(next); // nothing changed: no signal
+    QCOMPARE(changed.count(), 1);
+}
+
+void TestFailedEventModel::stateHasTextAndColour()
+{
+    FailedEventModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setEvents({ failedEvent(2, FailedEvent::State::Discarded), failedEvent(1, FailedEvent::State::Pending) });
+    QCOMPARE(model.index(0, FailedEventModel::StateColumn).data().toString(), QStringLiteral("discarded"));
+    QCOMPARE(model.index(1, FailedEventModel::StateColumn).data().toString(), QStringLiteral("pending"));
+    QVERIFY(model.index(1, FailedEventModel::StateColumn).data(Qt::BackgroundRole).isValid());
+    QCOMPARE(model.index(1, FailedEventModel::ReasonColumn).data().toString(), QStringLiteral("disconnected"));
+    QCOMPARE(model.index(1, FailedEventModel::SizeColumn).data().toString(), QStringLiteral("10 B"));
+}
+
+QTEST_GUILESS_MAIN(TestFailedEventModel)
+#include "tst_failedeventmodel.moc"

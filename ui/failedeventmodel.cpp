@@ -1,0 +1,135 @@
+// FailedEventModel: snapshot merge by id, state in text and colour.
+#include "failedeventmodel.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QDateTime>
+#include <QSet>
+
+FailedEventModel::FailedEventModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{
+}
+
+int FailedEventModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_events.size());
+}
+
+int FailedEventModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : COLUMN_COUNT;
+}
+
+QVariant FailedEventModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const FailedEvent &e = m_events.at(index.row());
+    if (role == IdRole)
+        return e.id;
+    if (role == StateRole)
+        return FailedEvent::stateName(e.state);
+    if (role == Qt::DisplayRole) {
+        switch (index.column()) {
+        case IdColumn:
+            return e.id;
+        case TimeColumn:
+            return QDateTime::fromMSecsSinceEpoch(e.receivedMs).toString(QStringLiteral("HH:mm:ss.zzz"));
+        case EndpointColumn:
+            return QString(QString::fromLatin1(e.method) + QLatin1Char(' ') + QString::fromUtf8(e.endpoint));
+        case ReasonColumn:
+            return e.detail.isEmpty() ? e.reason : QString(e.reason + QStringLiteral(": ") + e.detail);
+        case AttemptsColumn:
+            return e.attempts;
+        case StateColumn:
+            return e.state == FailedEvent::State::Replayed
+                ? tr("replayed (seq %1%2)").arg(e.replaySeq).arg(e.replayDuplicate ? tr(", duplicate") : QString())
+                : FailedEvent::stateName(e.state);
+        case KeyColumn:
+            return e.keyGenerated ? tr("⚠ none (generated %1)").arg(QString::fromLatin1(e.key.left(8)))
+                                  : QString::fromLatin1(e.key);
+        case SizeColumn:
+            return QStringLiteral("%1 B").arg(e.bodyBytes ? e.bodyBytes : e.body.size());
+        }
+        return {};
+    }
+    if (role == Qt::BackgroundRole && index.column() == StateColumn) {
+        switch (e.state) {
+        case FailedEvent::State::Pending:
+            return QBrush(QColor(0xf8, 0xd7, 0xda));
+        case FailedEvent::State::Replayed:
+            return QBrush(QColor(0xd4, 0xed, 0xda));
+        case FailedEvent::State::Discarded:
+            return QBrush(QColor(0xe0, 0xe0, 0xe0));
+        }
+    }
+    if (role == Qt::TextAlignmentRole
+        && (index.column() == IdColumn || index.column() == AttemptsColumn || index.column() == SizeColumn))
+        return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+}
+
+QVariant FailedEventModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    static const char *const titles[COLUMN_COUNT]
+        = { "Id", "Received", "Endpoint", "Reason", "Attempts", "State", "Idempotency key", "Body" };
+    return section >= 0 && section < COLUMN_COUNT ? tr(titles[section]) : QVariant();
+}
+
+namespace {
+bool sameRow(const FailedEvent &a, const FailedEvent &b)
+{
+    return a.state == b.state && a.attempts == b.attempts && a.reason == b.reason && a.detail == b.detail
+        && a.replaySeq == b.replaySeq && a.replayDuplicate == b.replayDuplicate;
+}
+} // namespace
+
+void FailedEventModel::setEvents(const QList<FailedEvent> &events)
+{
+    QSet<qint64> fresh;
+    fresh.reserve(events.size());
+    for (const FailedEvent &e : events)
+        fresh.insert(e.id);
+
+    // 1. Removals, bottom up, one call per contiguous run.
+    for (int row = static_cast<int>(m_events.size()) - 1; row >= 0;) {
+        if (fresh.contains(m_events.at(row).id)) {
+            --row;
+            continue;
+        }
+        int first = row;
+        while (first > 0 && !fresh.contains(m_events.at(first - 1).id))
+            --first;
+        beginRemoveRows({}, first, row);
+        m_events.remove(first, row - first + 1);
+        endRemoveRows();
+        row = first - 1;
+    }
+
+    // 2. Insertions: both lists are id-descending and the old one is now a subsequence of the new.
+    int row = 0;
+    for (qsizetype i = 0; i < events.size();) {
+        if (row < m_events.size() && m_events.at(row).id == events.at(i).id) {
+            if (!sameRow(m_events.at(row), events.at(i))) {
+                m_events[row] = events.at(i);
+                Q_EMIT dataChanged(index(row, 0), index(row, COLUMN_COUNT - 1));
+            }
+            ++row;
+            ++i;
+            continue;
+        }
+        qsizetype end = i;
+        while (end < events.size() && (row >= m_events.size() || events.at(end).id != m_events.at(row).id))
+            ++end;
+        const int count = static_cast<int>(end - i);
+        beginInsertRows({}, row, row + count - 1);
+        for (qsizetype k = i; k < end; ++k)
+            m_events.insert(row + static_cast<int>(k - i), events.at(k));
+        endInsertRows();
+        row += count;
+        i = end;
+    }
+}

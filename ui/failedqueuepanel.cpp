@@ -1,0 +1,207 @@
+// FailedQueuePanel: reads the store at most 3 times a second while it changes; actions go through
+// the Replayer and the store's own API, never SQL.
+#include "failedqueuepanel.h"
+#include "failedeventmodel.h"
+
+#include "failedeventstore.h"
+#include "replayer.h"
+
+#include <QComboBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QMenu>
+#include <QPointer>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace {
+constexpr int ReloadDelayMs = 300;
+} // namespace
+
+FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, QString webhookUrl, QWidget *parent)
+    : QWidget(parent)
+    , m_store(store)
+    , m_replayer(replayer)
+    , m_webhookUrl(std::move(webhookUrl))
+    , m_model(new FailedEventModel(this))
+    , m_view(new QTableView(this))
+    , m_stateFilter(new QComboBox(this))
+    , m_counts(new QLabel(this))
+    , m_replaySelected(new QPushButton(tr("Replay selected"), this))
+    , m_replayAll(new QPushButton(tr("Replay all pending"), this))
+    , m_discard(new QPushButton(tr("Discard selected"), this))
+    , m_export(new QPushButton(tr("Export…"), this))
+{
+    m_stateFilter->addItems(
+        { tr("all"), QStringLiteral("pending"), QStringLiteral("replayed"), QStringLiteral("discarded") });
+    m_view->setObjectName(QStringLiteral("failedEvents"));
+    m_view->setModel(m_model);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->verticalHeader()->hide();
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->setAlternatingRowColors(true);
+    m_view->setColumnWidth(FailedEventModel::ReasonColumn, 260);
+    m_view->setColumnWidth(FailedEventModel::KeyColumn, 260);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+    m_replaySelected->setToolTip(tr("Publish the selected pending events again, with their idempotency keys"));
+    m_discard->setToolTip(tr("Mark the selected pending events as discarded: they will not be replayed"));
+    auto *exportMenu = new QMenu(m_export);
+    exportMenu->addAction(tr("JSON Lines…"), this, [this] { exportWithDialog(ExportFormat::JsonLines); });
+    exportMenu->addAction(tr("curl script…"), this, [this] { exportWithDialog(ExportFormat::CurlScript); });
+    m_export->setMenu(exportMenu);
+
+    connect(m_replaySelected, &QPushButton::clicked, this, &FailedQueuePanel::replaySelected);
+    connect(m_replayAll, &QPushButton::clicked, this, &FailedQueuePanel::replayAll);
+    connect(m_discard, &QPushButton::clicked, this, &FailedQueuePanel::discardSelected);
+    connect(m_stateFilter, &QComboBox::currentIndexChanged, this, &FailedQueuePanel::reload);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &FailedQueuePanel::updateButtons);
+    connect(m_store, &FailedEventStore::changed, this, &FailedQueuePanel::scheduleReload);
+    connect(m_replayer, &Replayer::jobFinished, this, &FailedQueuePanel::scheduleReload);
+
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(new QLabel(tr("Show:"), this));
+    buttons->addWidget(m_stateFilter);
+    buttons->addWidget(m_counts, 1);
+    buttons->addWidget(m_replaySelected);
+    buttons->addWidget(m_replayAll);
+    buttons->addWidget(m_discard);
+    buttons->addWidget(m_export);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(buttons);
+    layout->addWidget(m_view, 1);
+    reload();
+}
+
+std::optional<FailedEvent::State> FailedQueuePanel::filterState() const
+{
+    return m_stateFilter->currentIndex() == 0 ? std::nullopt : FailedEvent::stateFromName(m_stateFilter->currentText());
+}
+
+void FailedQueuePanel::scheduleReload()
+{
+    if (m_reloadScheduled)
+        return;
+    m_reloadScheduled = true;
+    QTimer::singleShot(ReloadDelayMs, this, &FailedQueuePanel::reload);
+}
+
+void FailedQueuePanel::reload()
+{
+    m_reloadScheduled = false;
+    if (!m_store->isOpen())
+        return;
+    m_model->setEvents(m_store->list(filterState(), MaxRows, 0)); // no bodies: the list needs none
+    const FailedQueueStats s = m_store->stats();
+    m_counts->setText(tr("%1 pending · %2 replayed · %3 discarded%4")
+                          .arg(s.pending)
+                          .arg(s.replayed)
+                          .arg(s.discarded)
+                          .arg(s.unrecorded ? tr(" · %1 unrecorded (queue full)").arg(s.unrecorded) : QString()));
+    updateButtons();
+}
+
+QString FailedQueuePanel::countsText() const
+{
+    return m_counts->text();
+}
+
+QList<qint64> FailedQueuePanel::selectedIds() const
+{
+    QList<qint64> ids;
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    for (const QModelIndex &index : rows) {
+        if (m_model->event(index.row()).state == FailedEvent::State::Pending)
+            ids.append(m_model->event(index.row()).id);
+    }
+    std::sort(ids.begin(), ids.end()); // oldest first, as they came
+    return ids;
+}
+
+void FailedQueuePanel::updateButtons()
+{
+    const bool selection = !selectedIds().isEmpty();
+    const bool busy = m_replayer->isBusy();
+    m_replaySelected->setEnabled(selection && !busy);
+    m_discard->setEnabled(selection);
+    m_replayAll->setEnabled(m_store->stats().pending > 0 && !busy);
+}
+
+void FailedQueuePanel::replaySelected()
+{
+    const QList<qint64> ids = selectedIds();
+    if (ids.isEmpty())
+        return;
+    m_replaySelected->setEnabled(false);
+    m_replayAll->setEnabled(false);
+    QPointer<FailedQueuePanel> self(this);
+    m_replayer->replay(ids, [self](const QList<ReplayOutcome> &outcomes) {
+        if (!self)
+            return;
+        int replayed = 0;
+        for (const ReplayOutcome &outcome : outcomes)
+            replayed += outcome.status == ReplayOutcome::Status::Replayed;
+        Q_EMIT self->message(tr("Replayed %1 of %2 selected events").arg(replayed).arg(outcomes.size()));
+        self->reload();
+    });
+}
+
+void FailedQueuePanel::replayAll()
+{
+    m_replaySelected->setEnabled(false);
+    m_replayAll->setEnabled(false);
+    QPointer<FailedQueuePanel> self(this);
+    m_replayer->replayAllPending([self](const QList<ReplayOutcome> &outcomes) {
+        if (!self)
+            return;
+        int replayed = 0;
+        for (const ReplayOutcome &outcome : outcomes)
+            replayed += outcome.status == ReplayOutcome::Status::Replayed;
+        Q_EMIT self->message(tr("Replayed %1 of %2 failed events").arg(replayed).arg(outcomes.size()));
+        self->reload();
+    });
+}
+
+void FailedQueuePanel::discardSelected()
+{
+    int discarded = 0;
+    for (qint64 id : selectedIds())
+        discarded += m_store->discard(id);
+    Q_EMIT message(tr("Discarded %1 events").arg(discarded));
+    reload();
+}
+
+bool FailedQueuePanel::exportTo(const QString &path, ExportFormat format, QString *error) const
+{
+    const QByteArray data = format == ExportFormat::JsonLines ? m_store->exportJsonLines(filterState())
+                                                              : m_store->exportCurlScript(m_webhookUrl, filterState());
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit()) {
+        if (error)
+            *error = tr("cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    if (format == ExportFormat::CurlScript)
+        QFile::setPermissions(path, QFile::permissions(path) | QFile::ExeOwner | QFile::ExeUser);
+    return true;
+}
+
+void FailedQueuePanel::exportWithDialog(ExportFormat format)
+{
+    const bool jsonLines = format == ExportFormat::JsonLines;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export failed events"),
+        jsonLines ? QStringLiteral("failed-events.jsonl") : QStringLiteral("resend-failed-events.sh"),
+        jsonLines ? tr("JSON Lines (*.jsonl)") : tr("Shell script (*.sh)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    Q_EMIT message(exportTo(path, format, &error) ? tr("Exported to %1").arg(path) : error);
+}
