@@ -48,7 +48,12 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->setAlternatingRowColors(true);
-    m_view->setColumnWidth(FailedEventModel::ReasonColumn, 260);
+    m_view->setColumnWidth(FailedEventModel::IdColumn, 50);
+    m_view->setColumnWidth(FailedEventModel::TimeColumn, 100);
+    m_view->setColumnWidth(FailedEventModel::EndpointColumn, 120);
+    m_view->setColumnWidth(FailedEventModel::ReasonColumn, 220);
+    m_view->setColumnWidth(FailedEventModel::AttemptsColumn, 70);
+    m_view->setColumnWidth(FailedEventModel::StateColumn, 150);
     m_view->setColumnWidth(FailedEventModel::KeyColumn, 260);
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_replaySelected->setToolTip(tr("Publish the selected pending events again, with their idempotency keys"));

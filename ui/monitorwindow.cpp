@@ -461,6 +461,7 @@ void MonitorWindow::restoreSettings()
     m_table->horizontalHeader()->restoreState(settings.value(QStringLiteral("window/columns")).toByteArray());
     m_textFilter->setText(settings.value(QStringLiteral("window/filter")).toString());
     m_statusFilter->setCurrentIndex(settings.value(QStringLiteral("window/statusFilter"), 0).toInt());
+    m_tabs->setCurrentIndex(settings.value(QStringLiteral("window/tab"), 0).toInt());
     m_mainSplitter->restoreState(settings.value(QStringLiteral("window/mainSplitter")).toByteArray());
     m_bottomSplitter->restoreState(settings.value(QStringLiteral("window/bottomSplitter")).toByteArray());
     m_failedPanel->view()->horizontalHeader()->restoreState(
@@ -477,6 +478,7 @@ void MonitorWindow::saveSettings() const
     settings.setValue(QStringLiteral("window/columns"), m_table->horizontalHeader()->saveState());
     settings.setValue(QStringLiteral("window/filter"), m_textFilter->text());
     settings.setValue(QStringLiteral("window/statusFilter"), m_statusFilter->currentIndex());
+    settings.setValue(QStringLiteral("window/tab"), m_tabs->currentIndex());
     settings.setValue(QStringLiteral("window/mainSplitter"), m_mainSplitter->saveState());
     settings.setValue(QStringLiteral("window/bottomSplitter"), m_bottomSplitter->saveState());
     settings.setValue(QStringLiteral("window/failedColumns"), m_failedPanel->view()->horizontalHeader()->saveState());
