@@ -3,6 +3,10 @@
 
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QStandardPaths>
 
 #include <functional>
@@ -36,6 +40,53 @@ bool parsePositive(const QString &text, qint64 *value)
 }
 
 } // namespace
+
+std::optional<QStringList> CommandLine::configArguments(const QByteArray &json, QString *error)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+    if (!doc.isObject()) {
+        *error = parseError.error == QJsonParseError::NoError
+            ? QStringLiteral("expected one JSON object")
+            : QStringLiteral("not JSON: %1 at offset %2").arg(parseError.errorString()).arg(parseError.offset);
+        return std::nullopt;
+    }
+    static const QStringList forbidden { QStringLiteral("config"), QStringLiteral("help"), QStringLiteral("version"),
+        QStringLiteral("h"), QStringLiteral("v") };
+    QStringList arguments;
+    const QJsonObject object = doc.object();
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        const QString name = it.key();
+        if (name.isEmpty() || name.startsWith(QLatin1Char('-')) || forbidden.contains(name)) {
+            *error = QStringLiteral("'%1' cannot be set in a config file").arg(name);
+            return std::nullopt;
+        }
+        const QString flag = QStringLiteral("--") + name;
+        const QJsonValue value = it.value();
+        if (value.isBool()) {
+            if (value.toBool())
+                arguments.append(flag);
+        } else if (value.isString()) {
+            arguments += { flag, value.toString() };
+        } else if (value.isDouble() && value.toDouble() == static_cast<double>(value.toInteger())) {
+            arguments += { flag, QString::number(value.toInteger()) };
+        } else if (value.isArray() && name == QLatin1String("nats-url")) {
+            QStringList urls;
+            for (const QJsonValue &url : value.toArray()) {
+                if (!url.isString()) {
+                    *error = QStringLiteral("nats-url: expected a list of strings");
+                    return std::nullopt;
+                }
+                urls.append(url.toString());
+            }
+            arguments += { flag, urls.join(QLatin1Char(',')) };
+        } else {
+            *error = QStringLiteral("'%1': expected a string, an integer, true or false").arg(name);
+            return std::nullopt;
+        }
+    }
+    return arguments;
+}
 
 QString CommandLine::defaultDataDir()
 {
@@ -95,9 +146,22 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("Failed-event queue bound in records (default 100000)."), QStringLiteral("N"));
     const QCommandLineOption failedMaxBytes(QStringLiteral("failed-max-bytes"),
         QStringLiteral("Failed-event queue bound in body bytes (default 268435456)."), QStringLiteral("BYTES"));
-    parser.addOptions(
-        { help, version, headless, listen, natsUrl, natsCreds, stream, dataDir, ackTimeout, maxInflight, maxPayload,
-            idleTimeout, adminListen, adminToken, outage, noFaultProxy, autoReplay, failedMaxRecords, failedMaxBytes });
+    const QCommandLineOption authToken(QStringLiteral("auth-token"),
+        QStringLiteral("Require 'Authorization: Bearer TOKEN' on webhooks (401 otherwise); or ACKHOOK_AUTH_TOKEN."),
+        QStringLiteral("TOKEN"));
+    const QCommandLineOption hmacSecret(QStringLiteral("hmac-secret"),
+        QStringLiteral("Require an HMAC-SHA256 signature of the body (401 otherwise); or ACKHOOK_HMAC_SECRET."),
+        QStringLiteral("SECRET"));
+    const QCommandLineOption signatureHeader(QStringLiteral("signature-header"),
+        QStringLiteral("Header holding sha256=<hex> for --hmac-secret (default X-Hub-Signature-256)."),
+        QStringLiteral("NAME"));
+    const QCommandLineOption configFile(QStringLiteral("config"),
+        QStringLiteral("JSON file of flags, e.g. {\"listen\": \"0.0.0.0:12000\", \"ack-timeout\": 3000}; the "
+                       "command line wins."),
+        QStringLiteral("FILE"));
+    parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, stream, dataDir, ackTimeout, maxInflight,
+        maxPayload, idleTimeout, adminListen, adminToken, outage, noFaultProxy, autoReplay, failedMaxRecords,
+        failedMaxBytes, authToken, hmacSecret, signatureHeader, configFile });
 
     auto fail = [&](const QString &message) {
         result.action = Action::Error;
@@ -107,6 +171,19 @@ CommandLine CommandLine::parse(const QStringList &arguments)
 
     if (!parser.parse(arguments))
         return fail(parser.errorText());
+    if (parser.isSet(configFile)) {
+        // The file's flags go first, so that the same flag on the command line wins (last value).
+        QFile file(parser.value(configFile));
+        if (!file.open(QIODevice::ReadOnly))
+            return fail(QStringLiteral("--config: cannot read %1: %2").arg(file.fileName(), file.errorString()));
+        QString error;
+        const std::optional<QStringList> fromFile = configArguments(file.read(1024 * 1024), &error);
+        if (!fromFile)
+            return fail(QStringLiteral("--config %1: %2").arg(file.fileName(), error));
+        QStringList combined = arguments.mid(0, 1) + *fromFile + arguments.mid(1);
+        if (!parser.parse(combined))
+            return fail(parser.errorText());
+    }
     if (parser.isSet(help)) {
         result.action = Action::Help;
         result.message = parser.helpText();
@@ -155,6 +232,21 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     }
 
     result.runtime.autoReplay = parser.isSet(autoReplay);
+
+    const auto secret = [&parser](const QCommandLineOption &option, const char *variable) {
+        return parser.isSet(option) ? parser.value(option).toUtf8() : qgetenv(variable);
+    };
+    config.auth.bearerToken = secret(authToken, "ACKHOOK_AUTH_TOKEN");
+    config.auth.hmacSecret = secret(hmacSecret, "ACKHOOK_HMAC_SECRET");
+    if (parser.isSet(signatureHeader)) {
+        config.auth.signatureHeader = parser.value(signatureHeader).toLatin1();
+        if (config.auth.signatureHeader.isEmpty() || config.auth.signatureHeader.contains(':')
+            || config.auth.signatureHeader.contains(' '))
+            return fail(QStringLiteral("--signature-header expects a header name"));
+    }
+    if (!config.listenAddress.isLoopback() && !config.auth.isEnabled())
+        qWarning("ackhook: the webhook listener is reachable from other machines without --auth-token or "
+                 "--hmac-secret");
 
     // Numeric flags: each a positive integer up to a bound, with its own message.
     constexpr qint64 NoBound = std::numeric_limits<qint64>::max();

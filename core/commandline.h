@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 struct CommandLine {
     enum class Action { Run, Help, Version, Error };
 
@@ -14,6 +16,11 @@ struct CommandLine {
     bool headless = false;
     RuntimeConfig runtime; // runtime.gateway.natsUrls empty: start the embedded nats-server
 
+    // arguments[0] is the program. --config FILE is read first; flags on the command line win.
+    // Secrets may come from the environment instead of argv (ACKHOOK_AUTH_TOKEN, ACKHOOK_HMAC_SECRET).
     static CommandLine parse(const QStringList &arguments);
+    // A --config file: one JSON object whose keys are long flag names without "--" and whose values
+    // are strings, integers, true (a switch that is on) or false; nats-url may be a list.
+    static std::optional<QStringList> configArguments(const QByteArray &json, QString *error);
     static QString defaultDataDir();
 };

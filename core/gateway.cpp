@@ -55,6 +55,7 @@ bool Gateway::start(QString *error)
     serverOptions.address = m_config.listenAddress;
     serverOptions.port = m_config.listenPort;
     serverOptions.endpoints = m_config.endpoints;
+    serverOptions.auth = m_config.auth;
     serverOptions.http.limits.maxBodyBytes = m_config.maxPayload;
     serverOptions.http.idleTimeout = m_config.idleTimeout;
     serverOptions.http.headerTimeout = m_config.headerTimeout;

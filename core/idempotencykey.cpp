@@ -1,8 +1,7 @@
 // Idempotency key extraction (DESIGN.md section 3).
 #include "idempotencykey.h"
+#include "cloudevent.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QUuid>
 
 namespace {
@@ -28,12 +27,6 @@ IdempotencyKey make(QByteArray value, QByteArray origin)
     return key;
 }
 
-bool isStructuredCloudEvent(const HeaderList &headers)
-{
-    const QByteArray type = headerValue(headers, "content-type").trimmed().toLower();
-    return type.startsWith("application/cloudevents+json");
-}
-
 } // namespace
 
 QByteArray headerValue(const HeaderList &headers, QByteArrayView name)
@@ -55,23 +48,11 @@ IdempotencyKey IdempotencyKey::extract(
 {
     // CloudEvents guarantees source+id unique; a source is a URI-reference and holds no space,
     // so "source id" cannot collide with another pair.
-    if (isStructuredCloudEvent(headers)) {
-        QJsonParseError error;
-        const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
-        if (!doc.isObject())
-            return { {}, "cloudevent", false,
-                QStringLiteral("structured CloudEvent is not a JSON object: %1").arg(error.errorString()) };
-        const QJsonObject event = doc.object();
-        const QString source = event.value(QLatin1String("source")).toString();
-        const QString id = event.value(QLatin1String("id")).toString();
-        if (!source.isEmpty() && !id.isEmpty())
-            return make(source.toUtf8() + ' ' + id.toUtf8(), "cloudevent");
-    } else {
-        const QByteArray source = headerValue(headers, "ce-source").trimmed();
-        const QByteArray id = headerValue(headers, "ce-id").trimmed();
-        if (!source.isEmpty() && !id.isEmpty())
-            return make(source + ' ' + id, "cloudevent");
-    }
+    const CloudEventAttributes event = CloudEventAttributes::read(headers, body);
+    if (!event.isValid())
+        return { {}, "cloudevent", false, event.error };
+    if (event.mode != CloudEventAttributes::Mode::None)
+        return make(event.source + ' ' + event.id, "cloudevent");
 
     for (const QByteArray &name : headerNames) {
         const QByteArray value = headerValue(headers, name).trimmed();

@@ -164,9 +164,24 @@ void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&reques
         return;
     }
 
+    if (m_options.auth.isEnabled()) {
+        const QString denied = m_options.auth.check(request.headers, request.body);
+        if (!denied.isEmpty()) {
+            HttpResponse response = HttpResponse::error(401, denied);
+            if (!m_options.auth.bearerToken.isEmpty())
+                response.headers.append({ QByteArray("WWW-Authenticate"), QByteArray("Bearer") });
+            RequestRecord record;
+            record.reason = QStringLiteral("unauthorized");
+            answer(request, responder, response, std::move(record));
+            return;
+        }
+    }
+
     const IdempotencyKey key = IdempotencyKey::extract(request.headers, request.body, m_options.keyHeaders);
     if (!key.isValid()) {
-        answer(request, responder, HttpResponse::error(400, key.error), {});
+        RequestRecord record;
+        record.reason = key.error;
+        answer(request, responder, HttpResponse::error(400, key.error), std::move(record));
         return;
     }
 

@@ -4,6 +4,7 @@
 #include "httplistener.h"
 #include "publishresult.h"
 #include "requestrecord.h"
+#include "webhookauth.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -26,6 +27,7 @@ public:
         quint16 port = 12000;
         QList<Endpoint> endpoints { { "/webhook", "ackhook.webhook" } };
         QList<QByteArray> keyHeaders = IdempotencyKey::defaultHeaderNames();
+        WebhookAuth auth; // checked on every POST before anything else (401)
         HttpListener::Options http;
         int retryAfterSeconds = 1;
         const FaultProxy *faultProxy = nullptr; // read (thread-safe) to label records with the outage

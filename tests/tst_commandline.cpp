@@ -1,6 +1,8 @@
 // Command line parsing and validation as a data table.
 #include "commandline.h"
 
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 class TestCommandLine : public QObject {
@@ -10,6 +12,10 @@ private Q_SLOTS:
     void valid();
     void invalid_data();
     void invalid();
+    void authFlagsAndEnvironment();
+    void configFile();
+    void configArguments_data();
+    void configArguments();
 };
 
 void TestCommandLine::defaults()
@@ -97,6 +103,10 @@ void TestCommandLine::invalid_data()
                                     << QStringLiteral("--outage");
     QTest::addRow("public admin without token") << QStringList { QStringLiteral("--admin-listen"),
         QStringLiteral("0.0.0.0:9") } << QStringLiteral("--admin-token");
+    QTest::addRow("signature header with colon") << QStringList { QStringLiteral("--signature-header"),
+        QStringLiteral("X-Sig: 1") } << QStringLiteral("--signature-header");
+    QTest::addRow("missing config file") << QStringList { QStringLiteral("--config"), QStringLiteral("/no/such.json") }
+                                         << QStringLiteral("cannot read");
 }
 
 void TestCommandLine::invalid()
@@ -107,6 +117,101 @@ void TestCommandLine::invalid()
     const CommandLine cli = CommandLine::parse(arguments);
     QCOMPARE(cli.action, CommandLine::Action::Error);
     QVERIFY2(cli.message.contains(mentions), qPrintable(cli.message));
+}
+
+void TestCommandLine::authFlagsAndEnvironment()
+{
+    const CommandLine none = CommandLine::parse({ QStringLiteral("ackhook") });
+    QVERIFY(!none.runtime.gateway.auth.isEnabled());
+
+    const CommandLine flags = CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--auth-token"),
+        QStringLiteral("t0k"), QStringLiteral("--hmac-secret"), QStringLiteral("s3"),
+        QStringLiteral("--signature-header"), QStringLiteral("X-Signature") });
+    QCOMPARE(flags.action, CommandLine::Action::Run);
+    QCOMPARE(flags.runtime.gateway.auth.bearerToken, QByteArray("t0k"));
+    QCOMPARE(flags.runtime.gateway.auth.hmacSecret, QByteArray("s3"));
+    QCOMPARE(flags.runtime.gateway.auth.signatureHeader, QByteArray("X-Signature"));
+
+    // Secrets can stay out of argv (and ps): the environment, unless a flag says otherwise.
+    qputenv("ACKHOOK_AUTH_TOKEN", "from-env");
+    qputenv("ACKHOOK_HMAC_SECRET", "env-secret");
+    const CommandLine env = CommandLine::parse({ QStringLiteral("ackhook") });
+    const CommandLine flagWins
+        = CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--auth-token"), QStringLiteral("flag") });
+    qunsetenv("ACKHOOK_AUTH_TOKEN");
+    qunsetenv("ACKHOOK_HMAC_SECRET");
+    QCOMPARE(env.runtime.gateway.auth.bearerToken, QByteArray("from-env"));
+    QCOMPARE(env.runtime.gateway.auth.hmacSecret, QByteArray("env-secret"));
+    QCOMPARE(env.runtime.gateway.auth.signatureHeader, QByteArray("X-Hub-Signature-256"));
+    QCOMPARE(flagWins.runtime.gateway.auth.bearerToken, QByteArray("flag"));
+}
+
+void TestCommandLine::configFile()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("ackhook.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"({"listen": "127.0.0.1:8088", "ack-timeout": 1500, "nats-url": ["nats://a:4222", "nats://b:4222"],
+                  "headless": true, "auto-replay": false, "auth-token": "file-token"})");
+    file.close();
+    const CommandLine cli = CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--config"), path,
+        QStringLiteral("--ack-timeout"), QStringLiteral("700") });
+    QVERIFY2(cli.action == CommandLine::Action::Run, qPrintable(cli.message));
+    QCOMPARE(cli.runtime.gateway.listenPort, quint16(8088));
+    QCOMPARE(cli.runtime.gateway.ackTimeout, std::chrono::milliseconds(700)); // the command line wins
+    QCOMPARE(cli.runtime.gateway.natsUrls,
+        QStringList({ QStringLiteral("nats://a:4222"), QStringLiteral("nats://b:4222") }));
+    QVERIFY(cli.headless);
+    QVERIFY(!cli.runtime.autoReplay);
+    QCOMPARE(cli.runtime.gateway.auth.bearerToken, QByteArray("file-token"));
+
+    // A bad value in the file is reported like the same flag on the command line.
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(R"({"ack-timeout": 0})");
+    file.close();
+    const CommandLine bad = CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--config"), path });
+    QCOMPARE(bad.action, CommandLine::Action::Error);
+    QVERIFY2(bad.message.contains(QStringLiteral("--ack-timeout")), qPrintable(bad.message));
+}
+
+void TestCommandLine::configArguments_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QStringList>("arguments"); // empty with error: rejected
+    QTest::addColumn<QString>("error");
+    QTest::addRow("empty object") << QByteArray("{}") << QStringList {} << QString();
+    QTest::addRow("string and integer") << QByteArray(R"({"stream":"S","max-inflight":9})")
+                                        << QStringList { QStringLiteral("--max-inflight"), QStringLiteral("9"),
+                                               QStringLiteral("--stream"), QStringLiteral("S") }
+                                        << QString();
+    QTest::addRow("not json") << QByteArray("listen=1") << QStringList {} << QStringLiteral("not JSON");
+    QTest::addRow("array") << QByteArray("[]") << QStringList {} << QStringLiteral("one JSON object");
+    QTest::addRow("nested config") << QByteArray(R"({"config":"x"})") << QStringList {}
+                                   << QStringLiteral("cannot be set");
+    QTest::addRow("dash key") << QByteArray(R"({"--listen":"x"})") << QStringList {} << QStringLiteral("cannot be set");
+    QTest::addRow("fraction") << QByteArray(R"({"ack-timeout":1.5})") << QStringList {}
+                              << QStringLiteral("expected a string");
+    QTest::addRow("object value") << QByteArray(R"({"listen":{}})") << QStringList {}
+                                  << QStringLiteral("expected a string");
+    QTest::addRow("url list of numbers") << QByteArray(R"({"nats-url":[1]})") << QStringList {}
+                                         << QStringLiteral("list of strings");
+}
+
+void TestCommandLine::configArguments()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, error);
+    QString message;
+    const std::optional<QStringList> result = CommandLine::configArguments(json, &message);
+    if (error.isEmpty()) {
+        QVERIFY2(result, qPrintable(message));
+        QCOMPARE(*result, arguments);
+    } else {
+        QVERIFY(!result);
+        QVERIFY2(message.contains(error), qPrintable(message));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCommandLine)

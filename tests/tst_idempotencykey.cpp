@@ -21,21 +21,56 @@ void TestIdempotencyKey::extract_data()
     QTest::addColumn<bool>("valid");
 
     const QByteArray json = "{}";
-    QTest::addRow("binary cloudevent") << HeaderList { { "ce-source", "/github" }, { "ce-id", "42" } } << json
+    const HeaderList ce { { "ce-specversion", "1.0" }, { "ce-type", "com.example.push" } };
+    QTest::addRow("binary cloudevent") << ce + HeaderList { { "ce-source", "/github" }, { "ce-id", "42" } } << json
                                        << QByteArray("/github 42") << QByteArray("cloudevent") << true;
-    QTest::addRow("binary ce names in any case") << HeaderList { { "Ce-Source", "s" }, { "CE-ID", "1" } } << json
-                                                 << QByteArray("s 1") << QByteArray("cloudevent") << true;
+    QTest::addRow("binary ce names in any case")
+        << HeaderList { { "Ce-Specversion", "1.0" }, { "CE-TYPE", "t" }, { "Ce-Source", "s" }, { "CE-ID", "1" } }
+        << json << QByteArray("s 1") << QByteArray("cloudevent") << true;
     QTest::addRow("cloudevent beats Idempotency-Key")
-        << HeaderList { { "Idempotency-Key", "k" }, { "ce-source", "s" }, { "ce-id", "1" } } << json
+        << ce + HeaderList { { "Idempotency-Key", "k" }, { "ce-source", "s" }, { "ce-id", "1" } } << json
         << QByteArray("s 1") << QByteArray("cloudevent") << true;
-    QTest::addRow("ce-id alone is not a key") << HeaderList { { "ce-id", "1" }, { "X-Request-Id", "r" } } << json
-                                              << QByteArray("r") << QByteArray("X-Request-Id") << true;
+    // Binary mode: one required ce- header means a CloudEvent, and then all four must be there (400).
+    QTest::addRow("ce-id alone") << HeaderList { { "ce-id", "1" }, { "X-Request-Id", "r" } } << json << QByteArray()
+                                 << QByteArray("cloudevent") << false;
+    QTest::addRow("binary without ce-type")
+        << HeaderList { { "ce-specversion", "1.0" }, { "ce-source", "s" }, { "ce-id", "1" } } << json << QByteArray()
+        << QByteArray("cloudevent") << false;
+    QTest::addRow("binary without ce-specversion")
+        << HeaderList { { "ce-type", "t" }, { "ce-source", "s" }, { "ce-id", "1" } } << json << QByteArray()
+        << QByteArray("cloudevent") << false;
+    QTest::addRow("binary with empty ce-id") << ce + HeaderList { { "ce-source", "s" }, { "ce-id", " " } } << json
+                                             << QByteArray() << QByteArray("cloudevent") << false;
+    QTest::addRow("binary with unknown specversion")
+        << HeaderList { { "ce-specversion", "2.0" }, { "ce-type", "t" }, { "ce-source", "s" }, { "ce-id", "1" } }
+        << json << QByteArray() << QByteArray("cloudevent") << false;
+    QTest::addRow("binary 0.3") << HeaderList { { "ce-specversion", "0.3" }, { "ce-type", "t" }, { "ce-source", "s" },
+        { "ce-id", "1" } } << json
+                                << QByteArray("s 1") << QByteArray("cloudevent") << true;
+    QTest::addRow("other ce- headers alone are no CloudEvent")
+        << HeaderList { { "ce-subject", "x" }, { "X-Request-Id", "r" } } << json << QByteArray("r")
+        << QByteArray("X-Request-Id") << true;
     QTest::addRow("structured cloudevent")
         << HeaderList { { "Content-Type", "application/cloudevents+json; charset=utf-8" } }
         << QByteArray(R"({"specversion":"1.0","source":"urn:x","id":"7","type":"t"})") << QByteArray("urn:x 7")
         << QByteArray("cloudevent") << true;
     QTest::addRow("structured cloudevent that is not JSON")
         << HeaderList { { "Content-Type", "application/cloudevents+json" } } << QByteArray("{nope") << QByteArray()
+        << QByteArray("cloudevent") << false;
+    QTest::addRow("structured cloudevent that is an array")
+        << HeaderList { { "Content-Type", "application/cloudevents+json" } } << QByteArray("[1]") << QByteArray()
+        << QByteArray("cloudevent") << false;
+    QTest::addRow("structured cloudevent without type")
+        << HeaderList { { "Content-Type", "application/cloudevents+json" } }
+        << QByteArray(R"({"specversion":"1.0","source":"urn:x","id":"7"})") << QByteArray() << QByteArray("cloudevent")
+        << false;
+    QTest::addRow("structured cloudevent with a numeric id")
+        << HeaderList { { "Content-Type", "application/cloudevents+json" } }
+        << QByteArray(R"({"specversion":"1.0","source":"urn:x","id":7,"type":"t"})") << QByteArray()
+        << QByteArray("cloudevent") << false;
+    QTest::addRow("structured cloudevent with invalid UTF-8")
+        << HeaderList { { "Content-Type", "application/cloudevents+json" } }
+        << QByteArray("{\"specversion\":\"1.0\",\"source\":\"urn:\xff\",\"id\":\"7\",\"type\":\"t\"}") << QByteArray()
         << QByteArray("cloudevent") << false;
     QTest::addRow("Idempotency-Key") << HeaderList { { "idempotency-key", " abc " } } << json << QByteArray("abc")
                                      << QByteArray("Idempotency-Key") << true;
