@@ -1,4 +1,5 @@
 // The ackhook executable as a user runs it: flags, embedded nats-server, SIGTERM with work in flight.
+#include "ackhookprocess.h"
 #include "embeddednats.h"
 #include "testsupport.h"
 
@@ -19,7 +20,7 @@ using namespace TestSupport;
 namespace {
 QString binary()
 {
-    return qEnvironmentVariable("ACKHOOK_BINARY");
+    return ackhookBinary();
 }
 
 struct Run {
@@ -45,55 +46,6 @@ Run runToEnd(
     run.err = process.readAllStandardError();
     return run;
 }
-
-// Starts ackhook and waits for its "listening" line; the process is killed by PID on destruction.
-class AckhookProcess {
-public:
-    // Every instance gets its own admin port, so that suites can run side by side.
-    explicit AckhookProcess(QStringList arguments)
-    {
-        arguments << QStringLiteral("--admin-listen") << QStringLiteral("127.0.0.1:0");
-        m_process.start(binary(), arguments);
-    }
-    ~AckhookProcess()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.kill();
-            m_process.waitForFinished(5000);
-        }
-    }
-    bool waitUntilListening(int timeoutMs = 20000)
-    {
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < timeoutMs && m_process.state() != QProcess::NotRunning) {
-            collect();
-            if (m_out.contains("listening on"))
-                return true;
-            m_process.waitForReadyRead(100);
-        }
-        collect();
-        return m_out.contains("listening on");
-    }
-    void collect()
-    {
-        m_out += m_process.readAllStandardOutput();
-        m_err += m_process.readAllStandardError();
-    }
-    QProcess &process() { return m_process; }
-    quint16 adminPort() const
-    {
-        const QRegularExpression admin(QStringLiteral("admin http://[^:]+:(\\d+)/"));
-        return static_cast<quint16>(admin.match(QString::fromUtf8(m_out)).captured(1).toUInt());
-    }
-    const QByteArray &out() const { return m_out; }
-    const QByteArray &err() const { return m_err; }
-
-private:
-    QProcess m_process;
-    QByteArray m_out;
-    QByteArray m_err;
-};
 
 } // namespace
 

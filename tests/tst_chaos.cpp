@@ -1,0 +1,410 @@
+// Chaos: concurrent clients with unique ids against the ackhook executable while a schedule kills,
+// stops and restarts the real nats-server and cycles the fault proxy through its outages. Then
+// every message in the stream is read back: each id answered 2xx must be stored (lost = 0), no
+// request may wait longer than the ack timeout + 1 s (hung = 0), every 500 must be in the failed
+// queue. Plus crash consistency: ackhook itself killed -9 during a burst, restarted on its data.
+// Environment: ACKHOOK_CHAOS_SECONDS (default 60), ACKHOOK_CHAOS_CLIENTS (default 16).
+#include "ackhookprocess.h"
+#include "embeddednats.h"
+#include "testsupport.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <csignal>
+#include <functional>
+
+using namespace TestSupport;
+
+namespace {
+
+constexpr int AckTimeoutMs = 1000;
+constexpr qint64 HungAfterMs = AckTimeoutMs + 1000;
+
+int envInt(const char *name, int fallback)
+{
+    bool ok = false;
+    const int value = qEnvironmentVariableIntValue(name, &ok);
+    return ok && value > 0 ? value : fallback;
+}
+
+// One webhook caller: one keep-alive connection, one request at a time, a new unique id each
+// time; a request answered 5xx is retried once later with the same id, as a real caller would.
+struct Outcome {
+    QByteArray id;
+    int status = 0; // 0: no answer
+    qint64 latencyMs = 0;
+};
+
+class ChaosClient : public QObject {
+    Q_OBJECT
+public:
+    ChaosClient(int number, quint16 port, std::function<void(const Outcome &)> done)
+        : m_number(number)
+        , m_port(port)
+        , m_done(std::move(done))
+    {
+        connect(&m_socket, &QTcpSocket::connected, this, &ChaosClient::sendNext);
+        connect(&m_socket, &QTcpSocket::readyRead, this, &ChaosClient::read);
+        connect(&m_socket, &QTcpSocket::disconnected, this, &ChaosClient::lost);
+        connect(&m_socket, &QTcpSocket::errorOccurred, this, [this] {
+            if (m_socket.state() == QAbstractSocket::UnconnectedState)
+                lost();
+        });
+    }
+    ~ChaosClient() override
+    {
+        // The socket is destroyed after the members its slots use: no slot may run from its destructor.
+        QObject::disconnect(&m_socket, nullptr, this, nullptr);
+    }
+    void start()
+    {
+        m_running = true;
+        m_socket.connectToHost(QHostAddress::LocalHost, m_port);
+    }
+    void stop() { m_running = false; } // finishes the request in flight
+    bool idle() const { return m_current.isEmpty(); }
+    qint64 waitingMs() const { return m_current.isEmpty() ? 0 : m_clock.elapsed(); }
+    int connectionsLost() const { return m_lost; }
+
+private:
+    void sendNext()
+    {
+        if (!m_running || !m_current.isEmpty() || m_socket.state() != QAbstractSocket::ConnectedState)
+            return;
+        if (!m_retry.isEmpty()) {
+            m_current = m_retry.takeFirst();
+        } else {
+            m_current = "c" + QByteArray::number(m_number) + "-" + QByteArray::number(++m_counter) + "-"
+                + uniqueKey().left(8);
+        }
+        const QByteArray body = "{\"id\":\"" + m_current + "\"}";
+        m_socket.write(rawRequest(
+            "POST", "/webhook", body, { { "Content-Type", "application/json" }, { "Idempotency-Key", m_current } }));
+        m_clock.start();
+    }
+    void read()
+    {
+        m_buffer += m_socket.readAll();
+        const qsizetype end = m_buffer.indexOf("\r\n\r\n");
+        if (end < 0 || m_current.isEmpty())
+            return;
+        const qsizetype lengthAt = m_buffer.toLower().indexOf("content-length:");
+        if (lengthAt < 0 || lengthAt > end)
+            return;
+        const qsizetype lineEnd = m_buffer.indexOf("\r\n", lengthAt);
+        const qsizetype length = m_buffer.mid(lengthAt + 15, lineEnd - lengthAt - 15).trimmed().toLongLong();
+        if (m_buffer.size() < end + 4 + length)
+            return;
+        Outcome outcome { m_current, m_buffer.mid(9, 3).toInt(), m_clock.elapsed() };
+        m_buffer.remove(0, end + 4 + length);
+        if (outcome.status >= 500 && !m_retried.contains(m_current)) {
+            m_retried.insert(m_current);
+            m_retry.append(m_current);
+        }
+        m_current.clear();
+        m_done(outcome);
+        sendNext();
+    }
+    void lost()
+    {
+        // The connection went away with a request unanswered: the caller never heard back.
+        ++m_lost;
+        if (!m_current.isEmpty()) {
+            m_done(Outcome { m_current, 0, m_clock.elapsed() });
+            m_current.clear();
+        }
+        m_buffer.clear();
+        if (m_running)
+            QTimer::singleShot(50, this, [this] { m_socket.connectToHost(QHostAddress::LocalHost, m_port); });
+    }
+
+    int m_number;
+    quint16 m_port;
+    std::function<void(const Outcome &)> m_done;
+    QTcpSocket m_socket { this };
+    QByteArray m_buffer;
+    QByteArray m_current;
+    QList<QByteArray> m_retry;
+    QSet<QByteArray> m_retried;
+    QElapsedTimer m_clock;
+    bool m_running = false;
+    int m_counter = 0;
+    int m_lost = 0;
+};
+
+struct Figures {
+    qint64 sent = 0, ok = 0, failed = 0, other = 0, unanswered = 0, hung = 0, maxLatencyMs = 0;
+    QHash<QByteArray, int> bestStatus; // per id: 2xx if any answer was 2xx, else the last status
+    QSet<QByteArray> answered5xx;
+
+    void add(const Outcome &o)
+    {
+        ++sent;
+        maxLatencyMs = qMax(maxLatencyMs, o.latencyMs);
+        if (o.latencyMs > HungAfterMs)
+            ++hung;
+        if (o.status == 0)
+            ++unanswered;
+        else if (o.status / 100 == 2)
+            ++ok;
+        else if (o.status >= 500)
+            ++failed;
+        else
+            ++other;
+        if (o.status >= 500)
+            answered5xx.insert(o.id);
+        if (bestStatus.value(o.id) / 100 != 2)
+            bestStatus.insert(o.id, o.status);
+    }
+};
+
+bool putOutage(quint16 adminPort, const QByteArray &json)
+{
+    const std::optional<HttpReply> reply = request(adminPort, "PUT", "/api/outage", json);
+    return reply && reply->status == 200;
+}
+
+QSet<QByteArray> failedQueueKeys(quint16 adminPort)
+{
+    // The whole queue, however long: the JSON Lines export.
+    QSet<QByteArray> keys;
+    const std::optional<HttpReply> all
+        = request(adminPort, "GET", "/api/failed/export?format=jsonl&state=all", {}, {}, 120000);
+    if (!all || all->status != 200)
+        return keys;
+    for (const QByteArray &line : all->body.split('\n')) {
+        if (!line.isEmpty())
+            keys.insert(QJsonDocument::fromJson(line).object().value(QLatin1String("key")).toString().toLatin1());
+    }
+    return keys;
+}
+
+} // namespace
+
+class TestChaos : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void ackedMeansStoredUnderChaos();
+    void crashConsistencyOfAckhookItself();
+};
+
+void TestChaos::ackedMeansStoredUnderChaos()
+{
+    const int seconds = envInt("ACKHOOK_CHAOS_SECONDS", 60);
+    const int clientCount = envInt("ACKHOOK_CHAOS_CLIENTS", 16);
+    QTemporaryDir dir;
+    EmbeddedNats::Options natsOptions;
+    natsOptions.dataDir = dir.filePath(QStringLiteral("nats"));
+    EmbeddedNats nats(natsOptions); // a real nats-server this test owns: killed by PID, restarted on its store
+    QString error;
+    QVERIFY2(nats.start(&error), qPrintable(error));
+
+    const quint16 port = freePort();
+    AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--nats-url"), nats.url(),
+        QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("ackhook")), QStringLiteral("--ack-timeout"),
+        QString::number(AckTimeoutMs), QStringLiteral("--failed-max-records"), QStringLiteral("10000000") });
+    QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+    const quint16 admin = ackhook.adminPort();
+    QTRY_COMPARE_WITH_TIMEOUT(
+        request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } }).value_or(HttpReply {}).status,
+        200, 15000);
+
+    Figures figures;
+    std::vector<std::unique_ptr<ChaosClient>> clients;
+    for (int i = 0; i < clientCount; ++i) {
+        clients.push_back(std::make_unique<ChaosClient>(i, port, [&figures](const Outcome &o) { figures.add(o); }));
+        clients.back()->start();
+    }
+
+    // The schedule: a fault, then normal service, in turn, until the time is up.
+    struct Step {
+        const char *name;
+        std::function<void()> begin;
+        int faultMs;
+        std::function<void()> end;
+    };
+    QStringList log;
+    const auto outage = [admin](const char *json) { return [admin, json] { QVERIFY(putOutage(admin, json)); }; };
+    const std::vector<Step> steps {
+        { "nats-server SIGKILL, restart on its store", [&] { nats.kill(); }, 1500,
+            [&] { QVERIFY2(nats.start(&error), qPrintable(error)); } },
+        { "proxy down", outage(R"({"mode":"down"})"), 2000, outage(R"({"mode":"off"})") },
+        { "nats-server SIGTERM, restart", [&] { ::kill(static_cast<pid_t>(nats.pid()), SIGTERM); }, 1500,
+            [&] {
+                QTRY_VERIFY_WITH_TIMEOUT(!nats.isRunning(), 10000);
+                QVERIFY2(nats.start(&error), qPrintable(error));
+            } },
+        { "proxy blackhole", outage(R"({"mode":"blackhole"})"), 2500, outage(R"({"mode":"off"})") },
+        { "proxy ack-loss", outage(R"({"mode":"ack-loss"})"), 2500, outage(R"({"mode":"off"})") },
+        { "proxy flap", outage(R"({"mode":"flap"})"), 3000, outage(R"({"mode":"off"})") },
+        { "proxy latency 300 ms", outage(R"({"mode":"latency","latency_ms":300})"), 2000, outage(R"({"mode":"off"})") },
+        { "nats-server SIGSTOP (frozen), SIGCONT", [&] { stopProcess(nats.pid()); }, 2000,
+            [&] { continueProcess(nats.pid()); } },
+    };
+    QElapsedTimer clock;
+    clock.start();
+    size_t next = 0;
+    while (clock.elapsed() < qint64(seconds) * 1000) {
+        const Step &step = steps[next++ % steps.size()];
+        log.append(QString::fromLatin1(step.name));
+        step.begin();
+        QTest::qWait(step.faultMs); // the clients keep sending throughout; this is the schedule's clock
+        step.end();
+        QTest::qWait(2000); // normal service between faults
+        // No caller may wait beyond the bound, whatever the fault.
+        for (const auto &client : clients)
+            QVERIFY2(client->waitingMs() <= HungAfterMs + 500, qPrintable(log.last()));
+    }
+    for (auto &client : clients)
+        client->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::all_of(clients.begin(), clients.end(), [](const auto &c) { return c->idle(); }), HungAfterMs + 2000);
+    int connectionsLost = 0;
+    for (const auto &client : clients)
+        connectionsLost += client->connectionsLost();
+    clients.clear();
+
+    // Read back every message in the stream.
+    StreamReader reader(nats.url());
+    QVERIFY(reader.isValid());
+    QHash<QByteArray, int> stored;
+    for (const StoredMessage &message : reader.all("EVENTS"))
+        ++stored[message.header("Nats-Msg-Id")];
+    qint64 lost = 0;
+    qint64 duplicates = 0;
+    qint64 storedAfter500 = 0;
+    QByteArrayList lostIds;
+    for (auto it = figures.bestStatus.cbegin(); it != figures.bestStatus.cend(); ++it) {
+        const int copies = stored.value(it.key());
+        duplicates += qMax(0, copies - 1);
+        if (it.value() / 100 == 2 && copies == 0) {
+            ++lost;
+            lostIds.append(it.key());
+        }
+        if (it.value() / 100 != 2 && copies > 0)
+            ++storedAfter500;
+    }
+    const QSet<QByteArray> queued = failedQueueKeys(admin);
+    qint64 unrecorded = 0;
+    for (const QByteArray &id : std::as_const(figures.answered5xx))
+        unrecorded += !queued.contains(id);
+
+    qInfo("chaos: %d s, %d clients, faults: %s", seconds, clientCount, qPrintable(log.join(QStringLiteral("; "))));
+    qInfo("chaos: sent %lld (ids %lld), 2xx %lld, 5xx %lld, other %lld, unanswered %lld, stored %lld, duplicates "
+          "%lld, stored-after-500 %lld, lost %lld, hung %lld, max latency %lld ms, 5xx not in the failed queue %lld, "
+          "connections lost %d",
+        figures.sent, qint64(figures.bestStatus.size()), figures.ok, figures.failed, figures.other, figures.unanswered,
+        qint64(stored.size()), duplicates, storedAfter500, lost, figures.hung, figures.maxLatencyMs, unrecorded,
+        connectionsLost);
+
+    QVERIFY2(lost == 0, lostIds.mid(0, 10).join(' ').constData());
+    QCOMPARE(figures.hung, 0);
+    QCOMPARE(figures.unanswered, 0);
+    QCOMPARE(figures.other, 0); // no 4xx: nothing here is the caller's fault
+    QCOMPARE(duplicates, 0); // retries with the same id are deduplicated
+    QCOMPARE(unrecorded, 0);
+    QVERIFY(figures.ok > 0 && figures.failed > 0); // the run saw both sides
+
+    // ackhook itself: alive, then a clean exit without sanitizer reports.
+    QCOMPARE(ackhook.process().state(), QProcess::Running);
+    ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
+    QVERIFY(ackhook.process().waitForFinished(15000));
+    QCOMPARE(ackhook.process().exitCode(), 0);
+    const QByteArray reports = ackhook.sanitizerReports();
+    QVERIFY2(reports.isEmpty(), reports.constData());
+}
+
+void TestChaos::crashConsistencyOfAckhookItself()
+{
+    QTemporaryDir dir;
+    const quint16 port = freePort();
+    const QStringList base { QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--data-dir"), dir.path(),
+        QStringLiteral("--ack-timeout"), QString::number(AckTimeoutMs) };
+    Figures figures;
+    QSet<QByteArray> inFlightAtKill;
+    {
+        AckhookProcess ackhook(base); // embedded nats-server: it dies with ackhook and comes back with it
+        QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+        QTRY_COMPARE_WITH_TIMEOUT(request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } })
+                                      .value_or(HttpReply {})
+                                      .status,
+            200, 15000);
+        QVERIFY(putOutage(ackhook.adminPort(), R"({"mode":"flap"})")); // 2xx and 500s mixed
+        std::vector<std::unique_ptr<ChaosClient>> clients;
+        for (int i = 0; i < 16; ++i) {
+            clients.push_back(std::make_unique<ChaosClient>(i, port, [&figures](const Outcome &o) { figures.add(o); }));
+            clients.back()->start();
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(figures.ok >= 300 && figures.failed >= 30, 30000);
+        ::kill(static_cast<pid_t>(ackhook.pid()), SIGKILL); // in the middle of the burst
+        QVERIFY(ackhook.process().waitForFinished(5000));
+        for (auto &client : clients)
+            client->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            std::all_of(clients.begin(), clients.end(), [](const auto &c) { return c->idle(); }), 5000);
+        clients.clear();
+        // Answers read after the kill were sent before it; requests without one were in flight.
+        for (auto it = figures.bestStatus.cbegin(); it != figures.bestStatus.cend(); ++it) {
+            if (it.value() == 0)
+                inFlightAtKill.insert(it.key());
+        }
+    }
+    qInfo("crash: before kill -9, 2xx %lld, 5xx %lld; %lld requests in flight at the kill", figures.ok, figures.failed,
+        qint64(inFlightAtKill.size()));
+
+    // The failed queue's database after the kill: intact.
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("crash"));
+        db.setDatabaseName(dir.filePath(QStringLiteral("failed-events.sqlite")));
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("crash"));
+
+    // Restarted on the same data directory: it answers again, and every id answered 2xx before the
+    // kill is in the stream.
+    AckhookProcess again(base);
+    QVERIFY2(again.waitUntilListening(), again.err().constData());
+    QTRY_COMPARE_WITH_TIMEOUT(
+        request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } }).value_or(HttpReply {}).status,
+        200, 15000);
+    StreamReader reader(again.natsUrl());
+    QVERIFY2(reader.isValid(), qPrintable(again.natsUrl()));
+    QSet<QByteArray> stored;
+    for (const StoredMessage &message : reader.all("EVENTS"))
+        stored.insert(message.header("Nats-Msg-Id"));
+    qint64 lost = 0;
+    for (auto it = figures.bestStatus.cbegin(); it != figures.bestStatus.cend(); ++it)
+        lost += it.value() / 100 == 2 && !stored.contains(it.key());
+    QCOMPARE(lost, 0);
+    // The queue it lists holds only failures: ids answered 500, or in flight when it died.
+    const QSet<QByteArray> queued = failedQueueKeys(again.adminPort());
+    QVERIFY(!queued.isEmpty());
+    for (const QByteArray &key : queued)
+        QVERIFY2(figures.answered5xx.contains(key) || inFlightAtKill.contains(key), key.constData());
+
+    ::kill(static_cast<pid_t>(again.pid()), SIGTERM); // stops its nats-server before the directory goes
+    QVERIFY(again.process().waitForFinished(15000));
+    QCOMPARE(again.process().exitCode(), 0);
+    const QByteArray reports = again.sanitizerReports();
+    QVERIFY2(reports.isEmpty(), reports.constData());
+}
+
+QTEST_GUILESS_MAIN(TestChaos)
+#include "tst_chaos.moc"
