@@ -146,7 +146,7 @@ QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
             return discardFailed(id);
         if (method == Method::Get) {
             bool ok = false;
-            const auto event = m_runtime->failedEvents()->event(id.toLongLong(&ok));
+            const auto event = m_runtime->failedEvents()->find(id.toLongLong(&ok));
             if (!ok || !event)
                 return error(QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no failed event %1").arg(id));
             return json(failedEventToJson(*event));

@@ -456,7 +456,7 @@ QList<FailedEvent> FailedEventStore::events(const QList<qint64> &ids) const
     });
 }
 
-std::optional<FailedEvent> FailedEventStore::event(qint64 id) const
+std::optional<FailedEvent> FailedEventStore::find(qint64 id) const
 {
     const QList<FailedEvent> found = blocking(
         [&](FailedEventDatabase *db) { return db->select(QStringLiteral("id = ?"), { id }, QStringLiteral("id"), 1); });

@@ -50,7 +50,7 @@ public:
     // maxBodyBytes >= 0 each body is cut to that size (bodyBytes keeps the whole size).
     QList<FailedEvent> list(std::optional<FailedEvent::State> state, int limit, qsizetype maxBodyBytes = -1) const;
     QList<FailedEvent> events(const QList<qint64> &ids) const;
-    std::optional<FailedEvent> event(qint64 id) const;
+    std::optional<FailedEvent> find(qint64 id) const;
     QList<qint64> pendingIds(int limit) const; // oldest first: replay order
     bool discard(qint64 id); // false when there is no such pending event
     // Asynchronous: attempts+1 and the outcome; an acked replay becomes "replayed".

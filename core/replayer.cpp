@@ -76,7 +76,7 @@ void Replayer::pump()
         const Task task = m_queue.front();
         m_queue.pop_front();
         Gateway *gateway = m_host ? m_host->gateway() : nullptr;
-        const std::optional<FailedEvent> event = m_store->event(task.id);
+        const std::optional<FailedEvent> event = m_store->find(task.id);
         if (!gateway || !event || event->state != FailedEvent::State::Pending) {
             complete(task,
                 PublishResult::failure(gateway ? FailureReason::PublishError : FailureReason::ShuttingDown,

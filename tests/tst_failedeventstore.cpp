@@ -219,7 +219,7 @@ void TestFailedEventStore::discard()
     QVERIFY(m_store->discard(id));
     QVERIFY(!m_store->discard(id)); // not pending any more
     QVERIFY(!m_store->discard(id + 1000));
-    QCOMPARE(m_store->event(id)->state, FailedEvent::State::Discarded);
+    QCOMPARE(m_store->find(id)->state, FailedEvent::State::Discarded);
     QCOMPARE(m_store->stats().discarded, 1);
     QCOMPARE(m_store->stats().pending, 0);
 }
@@ -231,14 +231,14 @@ void TestFailedEventStore::replayOutcomes()
     const qint64 id = m_store->pendingIds(1).value(0);
     m_store->recordReplay(id, PublishResult::failure(FailureReason::Timeout, QStringLiteral("no PubAck")));
     m_store->flush();
-    std::optional<FailedEvent> e = m_store->event(id);
+    std::optional<FailedEvent> e = m_store->find(id);
     QCOMPARE(e->state, FailedEvent::State::Pending);
     QCOMPARE(e->attempts, 2);
     QCOMPARE(e->reason, QStringLiteral("timeout"));
 
     m_store->recordReplay(id, PublishResult::ack(QStringLiteral("EVENTS"), 77, true));
     m_store->flush();
-    e = m_store->event(id);
+    e = m_store->find(id);
     QCOMPARE(e->state, FailedEvent::State::Replayed);
     QCOMPARE(e->attempts, 3);
     QCOMPARE(e->replaySeq, quint64(77));

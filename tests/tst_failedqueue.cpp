@@ -154,8 +154,8 @@ void TestFailedQueue::replayAfterNatsReturns()
     HttpReply reply = admin("POST", "/api/failed/replay", "{\"ids\":[" + QByteArray::number(id) + "]}");
     QCOMPARE(reply.status, 200);
     QCOMPARE(reply.json().value(QLatin1String("failed")).toInt(), 1);
-    QCOMPARE(m_runtime->failedEvents()->event(id)->state, FailedEvent::State::Pending);
-    QCOMPARE(m_runtime->failedEvents()->event(id)->attempts, 2);
+    QCOMPARE(m_runtime->failedEvents()->find(id)->state, FailedEvent::State::Pending);
+    QCOMPARE(m_runtime->failedEvents()->find(id)->attempts, 2);
 
     setOutage("off");
     reply = admin("POST", "/api/failed/replay", "{\"ids\":[" + QByteArray::number(id) + "]}");
@@ -164,7 +164,7 @@ void TestFailedQueue::replayAfterNatsReturns()
     QCOMPARE(result.value(QLatin1String("status")).toString(), QStringLiteral("replayed"));
     QVERIFY(result.value(QLatin1String("seq")).toInteger() > 0);
     QCOMPARE(result.value(QLatin1String("duplicate")).toBool(), false);
-    const auto stored = m_runtime->failedEvents()->event(id);
+    const auto stored = m_runtime->failedEvents()->find(id);
     QCOMPARE(stored->state, FailedEvent::State::Replayed);
     QCOMPARE(qint64(stored->replaySeq), result.value(QLatin1String("seq")).toInteger());
     QCOMPARE(countStored(key), 1);

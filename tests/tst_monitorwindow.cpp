@@ -188,21 +188,21 @@ void TestMonitorWindow::failedQueuePanelActions()
         view->model()->index(0, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     QVERIFY(panel->discardButton()->isEnabled());
     QTest::mouseClick(panel->discardButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->event(discardId)->state, FailedEvent::State::Discarded, 2000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->find(discardId)->state, FailedEvent::State::Discarded, 2000);
 
     view->selectionModel()->select(
         view->model()->index(1, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     QCOMPARE(panel->selectedIds(), QList<qint64> { replayId });
     QTRY_VERIFY_WITH_TIMEOUT(panel->replaySelectedButton()->isEnabled(), 2000);
     QTest::mouseClick(panel->replaySelectedButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->event(replayId)->state, FailedEvent::State::Replayed, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->find(replayId)->state, FailedEvent::State::Replayed, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(panel->model()
                                  ->index(1, FailedEventModel::StateColumn)
                                  .data()
                                  .toString()
                                  .startsWith(QStringLiteral("replayed (seq ")),
         3000);
-    QCOMPARE(m_runtime->failedEvents()->event(replayId)->attempts, 2);
+    QCOMPARE(m_runtime->failedEvents()->find(replayId)->attempts, 2);
     QTRY_VERIFY_WITH_TIMEOUT(panel->countsText().contains(QStringLiteral("1 discarded")), 3000);
 
     // Export: the filter applies; JSON Lines has one line per event, the curl script is runnable text.
