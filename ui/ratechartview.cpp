@@ -8,6 +8,8 @@
 #include <QTimer>
 #include <QValueAxis>
 
+#include <memory>
+
 RateChartView::RateChartView(RateHistoryModel *model, QWidget *parent)
     : QChartView(parent)
     , m_model(model)
@@ -51,6 +53,8 @@ RateChartView::RateChartView(RateHistoryModel *model, QWidget *parent)
         series->attachAxis(m_series.size() < 3 ? m_rate : m_latency);
         m_series.append(series);
     }
+    // QChartView starts with a chart of its own and only releases it to setChart(): delete it.
+    std::unique_ptr<QChart> initial(this->chart());
     setChart(chart);
     setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(180);
