@@ -3,7 +3,8 @@
 // every message in the stream is read back: each id answered 2xx must be stored (lost = 0), no
 // request may wait longer than the ack timeout + 1 s (hung = 0), every 500 must be in the failed
 // queue. Plus crash consistency: ackhook itself killed -9 during a burst, restarted on its data.
-// Environment: ACKHOOK_CHAOS_SECONDS (default 60), ACKHOOK_CHAOS_CLIENTS (default 16).
+// Environment: ACKHOOK_CHAOS_SECONDS (default 60), ACKHOOK_CHAOS_CLIENTS (default 16); runs longer than
+// about 4 minutes need QTEST_FUNCTION_TIMEOUT (ms) above QtTest's 5-minute watchdog.
 #include "ackhookprocess.h"
 #include "embeddednats.h"
 #include "testsupport.h"
