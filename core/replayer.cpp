@@ -1,8 +1,16 @@
 // Replayer: load → queue → dispatch on the server thread → outcome back here → store.
 #include "replayer.h"
+
 #include "dispatcher.h"
 #include "failedeventstore.h"
 #include "gateway.h"
+#include <algorithm>
+
+int ReplayOutcome::replayedCount(const QList<ReplayOutcome> &outcomes)
+{
+    return static_cast<int>(std::count_if(outcomes.begin(), outcomes.end(),
+        [](const ReplayOutcome &outcome) { return outcome.status == Status::Replayed; }));
+}
 
 QString ReplayOutcome::statusName(Status status)
 {

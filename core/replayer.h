@@ -21,6 +21,7 @@ struct ReplayOutcome {
     Status status = Status::Failed;
     PublishResult result;
     static QString statusName(Status status);
+    static int replayedCount(const QList<ReplayOutcome> &outcomes);
 };
 
 class Replayer : public QObject {

@@ -81,13 +81,7 @@ HttpReply TestFailedQueue::admin(
 
 void TestFailedQueue::setOutage(const char *mode)
 {
-    OutageSettings settings;
-    settings.mode = *OutageSettings::modeFromName(QString::fromLatin1(mode));
-    m_runtime->faultProxy()->setSettings(settings);
-    if (settings.mode == OutageSettings::Mode::Down)
-        QTRY_VERIFY_WITH_TIMEOUT(!m_runtime->gateway()->bus()->isConnected(), 3000);
-    else
-        QTRY_VERIFY_WITH_TIMEOUT(m_runtime->gateway()->bus()->isConnected(), 5000);
+    QVERIFY(setOutageAndWait(m_runtime.get(), *OutageSettings::modeFromName(QString::fromLatin1(mode))));
 }
 
 QSet<QByteArray> TestFailedQueue::storedKeys()

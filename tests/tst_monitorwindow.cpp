@@ -66,16 +66,6 @@ private:
             n += m_window->requestModel()->record(row).key.startsWith(prefix);
         return n;
     }
-    void setOutage(OutageSettings::Mode mode)
-    {
-        OutageSettings settings;
-        settings.mode = mode;
-        m_runtime->faultProxy()->setSettings(settings);
-        if (mode == OutageSettings::Mode::Down)
-            QTRY_VERIFY_WITH_TIMEOUT(!m_runtime->gateway()->bus()->isConnected(), 3000);
-        else
-            QTRY_VERIFY_WITH_TIMEOUT(m_runtime->gateway()->bus()->isConnected(), 5000);
-    }
     quint64 requestsCounted() const { return m_runtime->gateway()->requestLog()->counters().requests; }
 
     QTemporaryDir m_dir;
@@ -166,7 +156,7 @@ void TestMonitorWindow::failedQueuePanelActions()
     FailedQueuePanel *panel = m_window->failedPanel();
     QAbstractItemModelTester tester(panel->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     const qint64 pendingBefore = m_runtime->failedEvents()->stats().pending;
-    setOutage(OutageSettings::Mode::Down);
+    QVERIFY(TestSupport::setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Down));
     m_window->sendCount()->setValue(3);
     m_window->sendRate()->setValue(1000);
     QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
@@ -179,7 +169,7 @@ void TestMonitorWindow::failedQueuePanelActions()
     QCOMPARE(panel->model()->index(0, FailedEventModel::ReasonColumn).data().toString().section(QLatin1Char(':'), 0, 0),
         QStringLiteral("disconnected"));
     QCOMPARE(panel->model()->event(0).attempts, 1);
-    setOutage(OutageSettings::Mode::Off);
+    QVERIFY(TestSupport::setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Off));
 
     QTableView *view = panel->view();
     const qint64 discardId = panel->model()->event(0).id;

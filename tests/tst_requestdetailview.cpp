@@ -34,7 +34,6 @@ private Q_SLOTS:
 private:
     // Sends through the real listener and returns the record the monitor received for it.
     RequestRecord sendAndRecord(const QByteArray &body, const HeaderList &headers, int expectedStatus);
-    void setOutage(OutageSettings::Mode mode);
     QByteArray baseUrl() const { return "http://127.0.0.1:" + QByteArray::number(m_runtime->webhookPort()); }
 
     QTemporaryDir m_dir;
@@ -77,17 +76,6 @@ RequestRecord TestRequestDetailView::sendAndRecord(
     if (!QTest::qWaitFor([&] { return find() != nullptr; }, 5000)) // the batch arrives within ~100 ms
         return {};
     return *find();
-}
-
-void TestRequestDetailView::setOutage(OutageSettings::Mode mode)
-{
-    OutageSettings settings;
-    settings.mode = mode;
-    m_runtime->faultProxy()->setSettings(settings);
-    if (mode == OutageSettings::Mode::Down)
-        QTRY_VERIFY_WITH_TIMEOUT(!m_runtime->gateway()->bus()->isConnected(), 3000);
-    else
-        QTRY_VERIFY_WITH_TIMEOUT(m_runtime->gateway()->bus()->isConnected(), 5000);
 }
 
 void TestRequestDetailView::secretsMaskedAndJsonPretty()
@@ -135,14 +123,14 @@ void TestRequestDetailView::curlCommandResendsTheSameEvent()
 {
     QFETCH(QByteArray, body);
     // The event fails (so it is not stored), then the copied command sends it again.
-    setOutage(OutageSettings::Mode::Down);
+    QVERIFY(setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Down));
     const QByteArray key = uniqueKey();
     const RequestRecord record = sendAndRecord(body,
         { { "Content-Type", "application/octet-stream" }, { "Idempotency-Key", key }, { "Authorization", "Bearer x" } },
         500);
     QCOMPARE(record.status, 500);
     QVERIFY(RequestDetailView::timeline(record).contains(QStringLiteral("→ failed (disconnected)")));
-    setOutage(OutageSettings::Mode::Off);
+    QVERIFY(setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Off));
 
     RequestDetailView view;
     view.setBaseUrl(baseUrl());

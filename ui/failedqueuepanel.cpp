@@ -140,39 +140,29 @@ void FailedQueuePanel::updateButtons()
     m_replayAll->setEnabled(m_store->stats().pending > 0 && !busy);
 }
 
+Replayer::Done FailedQueuePanel::reportWhenDone(const QString &what)
+{
+    m_replaySelected->setEnabled(false);
+    m_replayAll->setEnabled(false);
+    return [self = QPointer<FailedQueuePanel>(this), what](const QList<ReplayOutcome> &outcomes) {
+        if (!self)
+            return;
+        Q_EMIT self->message(
+            tr("Replayed %1 of %2 %3").arg(ReplayOutcome::replayedCount(outcomes)).arg(outcomes.size()).arg(what));
+        self->reload();
+    };
+}
+
 void FailedQueuePanel::replaySelected()
 {
     const QList<qint64> ids = selectedIds();
-    if (ids.isEmpty())
-        return;
-    m_replaySelected->setEnabled(false);
-    m_replayAll->setEnabled(false);
-    QPointer<FailedQueuePanel> self(this);
-    m_replayer->replay(ids, [self](const QList<ReplayOutcome> &outcomes) {
-        if (!self)
-            return;
-        int replayed = 0;
-        for (const ReplayOutcome &outcome : outcomes)
-            replayed += outcome.status == ReplayOutcome::Status::Replayed;
-        Q_EMIT self->message(tr("Replayed %1 of %2 selected events").arg(replayed).arg(outcomes.size()));
-        self->reload();
-    });
+    if (!ids.isEmpty())
+        m_replayer->replay(ids, reportWhenDone(tr("selected events")));
 }
 
 void FailedQueuePanel::replayAll()
 {
-    m_replaySelected->setEnabled(false);
-    m_replayAll->setEnabled(false);
-    QPointer<FailedQueuePanel> self(this);
-    m_replayer->replayAllPending([self](const QList<ReplayOutcome> &outcomes) {
-        if (!self)
-            return;
-        int replayed = 0;
-        for (const ReplayOutcome &outcome : outcomes)
-            replayed += outcome.status == ReplayOutcome::Status::Replayed;
-        Q_EMIT self->message(tr("Replayed %1 of %2 failed events").arg(replayed).arg(outcomes.size()));
-        self->reload();
-    });
+    m_replayer->replayAllPending(reportWhenDone(tr("failed events")));
 }
 
 void FailedQueuePanel::discardSelected()

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "failedevent.h"
+#include "replayer.h"
 
 #include <QWidget>
 
@@ -13,7 +14,6 @@ class QComboBox;
 class QLabel;
 class QPushButton;
 class QTableView;
-class Replayer;
 
 class FailedQueuePanel : public QWidget {
     Q_OBJECT
@@ -43,6 +43,7 @@ Q_SIGNALS:
 
 private:
     void scheduleReload();
+    Replayer::Done reportWhenDone(const QString &what); // buttons off until then; a message after
     void updateButtons();
     void exportWithDialog(ExportFormat format);
     std::optional<FailedEvent::State> filterState() const;

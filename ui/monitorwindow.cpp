@@ -445,13 +445,7 @@ void MonitorWindow::resend(const RequestRecord &record)
 void MonitorWindow::replayAll()
 {
     m_replayAll->setEnabled(false);
-    m_runtime->replayer()->replayAllPending([this](const QList<ReplayOutcome> &outcomes) {
-        int replayed = 0;
-        for (const ReplayOutcome &outcome : outcomes)
-            replayed += outcome.status == ReplayOutcome::Status::Replayed;
-        statusBar()->showMessage(tr("Replayed %1 of %2 failed events").arg(replayed).arg(outcomes.size()), 8000);
-        refresh();
-    });
+    m_failedPanel->replayAll(); // reports in the status bar through the panel's message
 }
 
 void MonitorWindow::restoreSettings()

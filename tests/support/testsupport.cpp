@@ -1,11 +1,16 @@
 // Test support implementation.
 #include "testsupport.h"
 
+#include "faultproxy.h"
+#include "gateway.h"
+#include "natsbus.h"
+
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QTcpServer>
+#include <QTest>
 #include <QThread>
 #include <QUuid>
 
@@ -194,6 +199,15 @@ std::unique_ptr<Runtime> startRuntime(
     if (!runtime->start(error))
         return nullptr;
     return runtime;
+}
+
+bool setOutageAndWait(Runtime *runtime, OutageSettings::Mode mode, int timeoutMs)
+{
+    OutageSettings settings;
+    settings.mode = mode;
+    runtime->faultProxy()->setSettings(settings);
+    const bool wantConnected = mode == OutageSettings::Mode::Off;
+    return QTest::qWaitFor([&] { return runtime->gateway()->bus()->isConnected() == wantConnected; }, timeoutMs);
 }
 
 qint64 residentKiB()

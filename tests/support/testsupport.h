@@ -87,6 +87,10 @@ private:
 std::unique_ptr<Runtime> startRuntime(
     RuntimeConfig config, const QString &dataDir, std::chrono::milliseconds ackTimeout, QString *error);
 
+// Switches the runtime's simulated outage and waits (up to timeoutMs) until its NATS connection
+// shows it: down for Down, connected for Off. False when it did not in time.
+bool setOutageAndWait(Runtime *runtime, OutageSettings::Mode mode, int timeoutMs = 5000);
+
 qint64 residentKiB(); // this process' VmRSS
 quint16 freePort();
 QByteArray uniqueKey(); // a fresh UUID: unique idempotency keys for tests
