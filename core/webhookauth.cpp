@@ -76,3 +76,11 @@ QString WebhookAuth::check(const HeaderList &headers, const QByteArray &body) co
     }
     return {};
 }
+
+void WebhookAuth::authorize(HeaderList &headers, const QByteArray &body) const
+{
+    if (!bearerToken.isEmpty())
+        headers.append({ QByteArray("Authorization"), "Bearer " + bearerToken });
+    if (!hmacSecret.isEmpty())
+        headers.append({ signatureHeader, sign(hmacSecret, body) });
+}

@@ -22,4 +22,6 @@ struct WebhookAuth {
     // "Bearer <token>" (scheme in any case) → the token; nullopt when malformed.
     static std::optional<QByteArray> parseBearer(QByteArrayView value);
     static QByteArray sign(const QByteArray &secret, const QByteArray &body); // "sha256=<hex>"
+    // For ackhook's own requests (the monitor's test events and resends): the headers that pass check().
+    void authorize(HeaderList &headers, const QByteArray &body) const;
 };

@@ -48,6 +48,7 @@ private Q_SLOTS:
     void filtersCombineStatusAndText();
     void rateChartShowsAnswers();
     void layoutIsKeptBetweenRuns();
+    void testEventsCarryCredentialsWhenRequired();
 
 private:
     bool hasRowWithStatus(int status) const
@@ -322,6 +323,34 @@ void TestMonitorWindow::layoutIsKeptBetweenRuns()
     QCOMPARE(m_window->findChild<QSplitter *>(QStringLiteral("mainSplitter"))->sizes(), sizes);
     QCOMPARE(m_window->statusFilter()->currentText(), QStringLiteral("4xx"));
     QCOMPARE(m_window->textFilter()->text(), QStringLiteral("order"));
+}
+
+void TestMonitorWindow::testEventsCarryCredentialsWhenRequired()
+{
+    // A listener that requires a token and a signature: the window's own events and resends pass.
+    QTemporaryDir dir;
+    RuntimeConfig config;
+    config.gateway.auth.bearerToken = "window-token";
+    config.gateway.auth.hmacSecret = "window-secret";
+    QString error;
+    std::unique_ptr<Runtime> runtime
+        = TestSupport::startRuntime(config, dir.path(), std::chrono::milliseconds(1000), &error);
+    QVERIFY2(runtime, qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(runtime->gateway()->bus()->isStreamReady(), 10000);
+    MonitorWindow window(runtime.get());
+    window.sendCount()->setValue(1);
+    QTest::mouseClick(window.sendButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(window.requestModel()->rowCount(), 1, 5000);
+    QCOMPARE(window.requestModel()->record(0).status, 200);
+    window.resend(window.requestModel()->record(0));
+    QTRY_COMPARE_WITH_TIMEOUT(window.requestModel()->rowCount(), 2, 5000);
+    QCOMPARE(window.requestModel()->record(0).status, 200);
+    QVERIFY(window.requestModel()->record(0).duplicate);
+    // A caller without them is refused, so the check is really on.
+    QCOMPARE(TestSupport::request(runtime->webhookPort(), "POST", "/webhook", "{}")
+                 .value_or(TestSupport::HttpReply {})
+                 .status,
+        401);
 }
 
 QTEST_MAIN(TestMonitorWindow)

@@ -418,28 +418,39 @@ void MonitorWindow::sendDue()
 void MonitorWindow::postTestEvent()
 {
     ++m_sent;
-    // Through the real HTTP listener, exactly as a webhook caller would.
-    QNetworkRequest request(QUrl(QString::fromLatin1(webhookBase()) + QStringLiteral("/webhook")));
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+    // Through the real HTTP listener, exactly as a webhook caller would (with the caller's
+    // credentials when the listener requires them).
+    const QByteArray body = "{\"source\":\"ackhook monitor\",\"n\":" + QByteArray::number(m_sent) + '}';
+    HeaderList headers { { "Content-Type", "application/json" } };
     if (m_withKeys->isChecked())
-        request.setRawHeader("Idempotency-Key", "demo-" + QUuid::createUuid().toByteArray(QUuid::WithoutBraces));
-    QNetworkReply *reply = m_network->post(
-        request, QByteArrayLiteral("{\"source\":\"ackhook monitor\",\"n\":") + QByteArray::number(m_sent) + '}');
-    connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
+        headers.append({ "Idempotency-Key", "demo-" + QUuid::createUuid().toByteArray(QUuid::WithoutBraces) });
+    send("POST", "/webhook", headers, body, nullptr);
+}
+
+void MonitorWindow::send(const QByteArray &method, const QByteArray &target, HeaderList headers, const QByteArray &body,
+    const std::function<void(QNetworkReply *)> &done)
+{
+    m_runtime->config().gateway.auth.authorize(headers, body);
+    QNetworkRequest request(QUrl::fromEncoded(webhookBase() + target));
+    for (const auto &[name, value] : headers)
+        request.setRawHeader(name, value);
+    QNetworkReply *reply = m_network->sendCustomRequest(request, method, body);
+    connect(reply, &QNetworkReply::finished, this, [reply, done] {
+        reply->deleteLater();
+        if (done)
+            done(reply);
+    });
 }
 
 void MonitorWindow::resend(const RequestRecord &record)
 {
-    QNetworkRequest request(QUrl::fromEncoded(webhookBase() + record.target));
-    for (const auto &[name, value] : resendHeaders(record.headers, record.key.toLatin1()))
-        request.setRawHeader(name, value);
-    QNetworkReply *reply = m_network->sendCustomRequest(request, record.method, record.body);
-    connect(reply, &QNetworkReply::finished, this, [this, reply] {
-        reply->deleteLater();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        statusBar()->showMessage(
-            status ? tr("Resent: answered %1").arg(status) : tr("Resend failed: %1").arg(reply->errorString()), 8000);
-    });
+    send(record.method, record.target, resendHeaders(record.headers, record.key.toLatin1()), record.body,
+        [this](QNetworkReply *reply) {
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            statusBar()->showMessage(
+                status ? tr("Resent: answered %1").arg(status) : tr("Resend failed: %1").arg(reply->errorString()),
+                8000);
+        });
 }
 
 void MonitorWindow::replayAll()

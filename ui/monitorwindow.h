@@ -7,12 +7,15 @@
 
 #include <QElapsedTimer>
 
+#include <functional>
+
 class FailedQueuePanel;
 class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QNetworkAccessManager;
+class QNetworkReply;
 class QPushButton;
 class QSpinBox;
 class QSplitter;
@@ -64,6 +67,9 @@ private:
     void sendTestEvents();
     void sendDue(); // the burst: as many as are due at the chosen rate
     void postTestEvent();
+    // One request to the webhook listener, with the listener's own credentials when it requires them.
+    void send(const QByteArray &method, const QByteArray &target, HeaderList headers, const QByteArray &body,
+        const std::function<void(QNetworkReply *)> &done);
     QByteArray webhookBase() const; // http://host:port of the webhook listener
     void replayAll();
     void restoreSettings();
