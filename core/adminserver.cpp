@@ -116,6 +116,11 @@ QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
             return methodNotAllowed("GET");
         return json(status());
     }
+    if (path == QLatin1String("/metrics")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        return QHttpServerResponse("text/plain; version=0.0.4; charset=utf-8", metrics());
+    }
     if (path == QLatin1String("/api/outage")) {
         if (method == Method::Get)
             return json(outage());
@@ -349,6 +354,48 @@ QHttpServerResponse AdminServer::natsControl(bool start)
     EmbeddedNats *nats = m_runtime->embeddedNats();
     return json({ { QStringLiteral("running"), nats->isRunning() }, { QStringLiteral("pid"), nats->pid() },
         { QStringLiteral("url"), nats->url() } });
+}
+
+QByteArray AdminServer::metrics() const
+{
+    // Prometheus text exposition: counters end in _total, one HELP and TYPE per family.
+    Gateway *gateway = m_runtime->gateway();
+    const NatsBus::Status bus = gateway && gateway->bus() ? gateway->bus()->status() : NatsBus::Status {};
+    const RequestCounters c = gateway && gateway->requestLog() ? gateway->requestLog()->counters() : RequestCounters {};
+    const FailedQueueStats failed = m_runtime->failedEvents()->stats();
+    const OutageSettings::Mode mode = m_runtime->faultProxy()->mode();
+    QByteArray out;
+    const auto family = [&out](const char *name, const char *type, const char *help) {
+        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n';
+    };
+    const auto sample
+        = [&out](const QByteArray &name, qint64 value) { out += name + ' ' + QByteArray::number(value) + '\n'; };
+    family("ackhook_requests_total", "counter", "Webhook requests answered, by status class.");
+    sample("ackhook_requests_total{class=\"2xx\"}", static_cast<qint64>(c.ok));
+    sample("ackhook_requests_total{class=\"4xx\"}", static_cast<qint64>(c.rejected));
+    sample("ackhook_requests_total{class=\"5xx\"}", static_cast<qint64>(c.failed));
+    family("ackhook_overloaded_total", "counter", "Requests answered 429 because too many dispatches were in flight.");
+    sample("ackhook_overloaded_total", static_cast<qint64>(c.overloaded));
+    family("ackhook_in_flight", "gauge", "Dispatches waiting for their PubAck.");
+    sample("ackhook_in_flight", gateway ? gateway->inFlight() : 0);
+    family("ackhook_nats_connected", "gauge", "1 when the NATS connection is up.");
+    sample("ackhook_nats_connected", bus.state == NatsBus::State::Connected ? 1 : 0);
+    family("ackhook_nats_reconnects_total", "counter", "NATS reconnections since start.");
+    sample("ackhook_nats_reconnects_total", static_cast<qint64>(bus.reconnects));
+    family("ackhook_nats_rtt_seconds", "gauge", "Last measured NATS round-trip time.");
+    out += "ackhook_nats_rtt_seconds " + QByteArray::number(bus.rttUs < 0 ? 0.0 : bus.rttUs / 1e6, 'g', 6) + '\n';
+    family("ackhook_failed_events", "gauge", "Failed-event queue records, by state.");
+    sample("ackhook_failed_events{state=\"pending\"}", failed.pending);
+    sample("ackhook_failed_events{state=\"replayed\"}", failed.replayed);
+    sample("ackhook_failed_events{state=\"discarded\"}", failed.discarded);
+    family("ackhook_failed_events_unrecorded_total", "counter", "Failures answered 500 but not stored (queue full).");
+    sample("ackhook_failed_events_unrecorded_total", static_cast<qint64>(failed.unrecorded));
+    family("ackhook_simulated_outage", "gauge", "1 for the simulated outage mode in force.");
+    for (const QString &name : OutageSettings::modeNames())
+        sample("ackhook_simulated_outage{mode=\"" + name.toLatin1() + "\"}", OutageSettings::modeName(mode) == name);
+    family("ackhook_uptime_seconds", "gauge", "Seconds since ackhook started.");
+    sample("ackhook_uptime_seconds", m_runtime->uptimeMs() / 1000);
+    return out;
 }
 
 QJsonObject AdminServer::status() const

@@ -18,6 +18,7 @@ public:
     quint16 port() const { return m_port; }
 
     QJsonObject status() const;
+    QByteArray metrics() const; // GET /metrics
     QJsonObject outage() const;
 
 private:

@@ -194,6 +194,19 @@ void TestFaultProxy::recordsAndStatusShowTheSimulatedOutage()
         QStringLiteral("down"));
     QCOMPARE(post(uniqueKey()).status, 500);
 
+    // The same on /metrics, in Prometheus' text format.
+    const HttpReply metrics = admin("GET", "/metrics");
+    QCOMPARE(metrics.status, 200);
+    QVERIFY(metrics.header("Content-Type").startsWith("text/plain; version=0.0.4"));
+    QVERIFY2(metrics.body.contains("\nackhook_simulated_outage{mode=\"down\"} 1\n"), metrics.body.constData());
+    QVERIFY(metrics.body.contains("\nackhook_simulated_outage{mode=\"off\"} 0\n"));
+    QVERIFY(metrics.body.contains("\nackhook_nats_connected 0\n"));
+    QVERIFY(metrics.body.contains("# TYPE ackhook_requests_total counter\n"));
+    QVERIFY(metrics.body.contains("\nackhook_failed_events{state=\"pending\"} "));
+    const qsizetype at = metrics.body.indexOf("ackhook_requests_total{class=\"5xx\"} ");
+    QVERIFY(at >= 0);
+    QVERIFY(metrics.body.mid(at + 37, metrics.body.indexOf('\n', at) - at - 37).toLongLong() >= 1);
+
     bool labelled = false;
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
@@ -219,6 +232,8 @@ void TestFaultProxy::admin_data()
                             << QStringLiteral("counters") << QByteArray();
     QTest::addRow("status wrong method") << QByteArray("POST") << QByteArray("/api/status") << QByteArray() << 405
                                          << QStringLiteral("error") << QByteArray("GET");
+    QTest::addRow("metrics wrong method") << QByteArray("POST") << QByteArray("/metrics") << QByteArray() << 405
+                                          << QStringLiteral("error") << QByteArray("GET");
     QTest::addRow("read outage") << QByteArray("GET") << QByteArray("/api/outage") << QByteArray() << 200
                                  << QStringLiteral("modes") << QByteArray();
     QTest::addRow("set outage") << QByteArray("PUT") << QByteArray("/api/outage") << QByteArray(R"({"mode":"off"})")
