@@ -6,6 +6,7 @@
 #   bench/gui.sh [seconds per run, default 30] [runs per mode, default 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 if [ -z "${DISPLAY:-}" ]; then
     command -v xvfb-run >/dev/null || { echo "xvfb-run missing: apt-get install xvfb xauth" >&2; exit 2; }
     exec xvfb-run -a -s "-screen 0 1280x900x24" "$0" "$@"
@@ -18,7 +19,6 @@ ACKHOOK=build/release/app/ackhook
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 2; }
 NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 work=$(mktemp -d)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -46,13 +46,12 @@ start_ackhook() { # mode: headless | window
     echo "ackhook ($mode) never answered 200:" >&2; cat "$work/$mode.err" >&2; exit 1
 }
 rss_mib() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 start_ackhook headless
 start_ackhook window
 sleep 2 # the window is up and painted
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB"
+machine_line
 echo "ackhook $("$ACKHOOK" --version | cut -d' ' -f2), wrk -c$CONNS, $DURATION s per run, $RUNS runs per mode, alternating; window under Xvfb"
 printf '%-9s %-4s %10s %9s %11s %11s %10s %10s\n' mode run req/s non2xx lag-p50 lag-p99 rss-start rss-end
 declare -A rates

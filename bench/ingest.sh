@@ -6,6 +6,7 @@
 # Environment: CONNS="5 64" (concurrencies), ACKHOOK_FLAGS="" (extra ackhook flags, e.g. --no-fault-proxy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 DURATION=${1:-10}
 RUNS=${2:-3}
 read -r -a CONCURRENCY <<<"${CONNS:-5 64}"
@@ -15,7 +16,6 @@ ACKHOOK=build/release/app/ackhook
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 2; }
 NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 work=$(mktemp -d)
 nats_port=$(free_port); monitor_port=$(free_port); http_port=$(free_port)
 pids=()
@@ -39,10 +39,9 @@ for _ in $(seq 1 100); do
 done
 [ -n "$ready" ] || { echo "ackhook never answered 200; its log:" >&2; cat "$work/ackhook.log" >&2; exit 1; }
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB"
+machine_line
 echo "ackhook $("$ACKHOOK" --version | cut -d' ' -f2) ${EXTRA_FLAGS[*]}, nats-server $("$NATS_SERVER" --version | cut -d' ' -f2), wrk $DURATION s per run, $RUNS runs"
 printf '%-6s %-4s %10s %9s %9s %9s %10s %10s\n' conns run req/s p50 p99 non2xx 200s stored
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f", v}'; }
 
 for conns in "${CONCURRENCY[@]}"; do

@@ -4,9 +4,9 @@
 #   bench/proxy.sh [seconds per run, default 10] [runs each, default 5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 DURATION=${1:-10}
 RUNS=${2:-5}
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 declare -A rate p50 p99
 for run in $(seq 1 "$RUNS"); do
     for variant in proxy direct; do

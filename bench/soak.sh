@@ -7,13 +7,13 @@
 #   bench/soak.sh [total requests, default 1000000] [connections, default 64]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 TOTAL=${1:-1000000}
 CONNS=${2:-64}
 ACKHOOK=build/release/app/ackhook
 [ -x "$ACKHOOK" ] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 2; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 work=$(mktemp -d)
 http=$(free_port); admin=$(free_port)
 "$ACKHOOK" --headless --listen "127.0.0.1:$http" --admin-listen "127.0.0.1:$admin" --data-dir "$work/data" \
@@ -31,7 +31,7 @@ sample() { # rss MiB, fds, threads
 }
 failed_queue() { curl -sf "http://127.0.0.1:$admin/api/status" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("failed_queue",{}).get("pending","?"))' 2>/dev/null || echo "?"; }
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB"
+machine_line
 echo "ackhook $("$ACKHOOK" --version | cut -d' ' -f2) --headless, embedded nats-server, wrk -c$CONNS in 10-s segments, target $TOTAL requests"
 printf '%-4s %-10s %10s %9s %9s %8s %5s %7s %8s\n' seg outage requests 'non2xx' 'req/s' 'rss-MiB' fds threads pending
 read -r rss fds threads <<<"$(sample)"
