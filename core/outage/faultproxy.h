@@ -1,5 +1,5 @@
 // FaultProxy: a TCP proxy between NatsBus and nats-server that simulates outages the real client
-// library lives through (DESIGN.md section 5). Runs in its own thread; this facade is thread-safe.
+// library lives through (docs/DESIGN.md §5). Runs in its own thread; this facade is thread-safe.
 #pragma once
 
 #include "outage/outagesettings.h"
