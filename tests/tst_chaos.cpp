@@ -239,6 +239,7 @@ void TestChaos::ackedMeansStoredUnderChaos()
         std::function<void()> end;
     };
     QStringList log;
+    std::unique_ptr<FrozenProcess> frozen; // SIGCONT however the test ends, before nats is stopped
     const auto outage = [admin](const char *json) { return [admin, json] { QVERIFY(putOutage(admin, json)); }; };
     const std::vector<Step> steps {
         { "nats-server SIGKILL, restart on its store", [&] { nats.kill(); }, 1500,
@@ -253,8 +254,8 @@ void TestChaos::ackedMeansStoredUnderChaos()
         { "proxy ack-loss", outage(R"({"mode":"ack-loss"})"), 2500, outage(R"({"mode":"off"})") },
         { "proxy flap", outage(R"({"mode":"flap"})"), 3000, outage(R"({"mode":"off"})") },
         { "proxy latency 300 ms", outage(R"({"mode":"latency","latency_ms":300})"), 2000, outage(R"({"mode":"off"})") },
-        { "nats-server SIGSTOP (frozen), SIGCONT", [&] { stopProcess(nats.pid()); }, 2000,
-            [&] { continueProcess(nats.pid()); } },
+        { "nats-server SIGSTOP (frozen), SIGCONT", [&] { frozen = std::make_unique<FrozenProcess>(nats.pid()); },
+            2000, [&] { frozen.reset(); } },
     };
     QElapsedTimer clock;
     clock.start();
