@@ -174,14 +174,20 @@ void TestFaultProxy::ackLossStoresButAnswers500ThenDuplicate()
 void TestFaultProxy::flapAlternates()
 {
     setOutage(R"({"mode":"flap","period_ms":300})");
-    QSet<int> statuses;
-    QElapsedTimer clock;
-    clock.start();
-    while (clock.elapsed() < 5000 && !(statuses.contains(200) && statuses.contains(500))) {
-        const HttpReply reply = post(uniqueKey(), AckTimeoutMs + 2000);
-        statuses.insert(reply.status);
-        QVERIFY(reply.status == 200 || reply.status == 500);
-        QTRY_VERIFY_WITH_TIMEOUT(true, 20); // let the flap move on between requests
+    // Follow the link through the flap: while it is down a request gets 500, while it is up 200;
+    // then wait for the flap to turn it the other way. Two full turns, each far within the bound.
+    QList<int> statuses;
+    for (int turn = 0; turn < 4; ++turn) {
+        const bool up = turn % 2 == 0;
+        QTRY_VERIFY_WITH_TIMEOUT(busConnected() == up, 10000);
+        HttpReply reply = post(uniqueKey(), AckTimeoutMs + 10000);
+        // The flap may turn between the check and the request: then the link is already the other way.
+        if (reply.status != (up ? 200 : 500)) {
+            QTRY_VERIFY_WITH_TIMEOUT(busConnected() == up, 10000);
+            reply = post(uniqueKey(), AckTimeoutMs + 10000);
+        }
+        QVERIFY2(reply.status == 200 || reply.status == 500, reply.body.constData());
+        statuses.append(reply.status);
     }
     QVERIFY2(statuses.contains(200) && statuses.contains(500), "a flap shows both 200 and 500");
 }
@@ -206,9 +212,12 @@ void TestFaultProxy::recordsAndStatusShowTheSimulatedOutage()
     QVERIFY(metrics.body.contains("\nackhook_nats_connected 0\n"));
     QVERIFY(metrics.body.contains("# TYPE ackhook_requests_total counter\n"));
     QVERIFY(metrics.body.contains("\nackhook_failed_events{state=\"pending\"} "));
-    const qsizetype at = metrics.body.indexOf("ackhook_requests_total{class=\"5xx\"} ");
+    const QByteArray fiveHundreds = "ackhook_requests_total{class=\"5xx\"} ";
+    const qsizetype at = metrics.body.indexOf(fiveHundreds);
     QVERIFY(at >= 0);
-    QVERIFY(metrics.body.mid(at + 37, metrics.body.indexOf('\n', at) - at - 37).toLongLong() >= 1);
+    const qsizetype valueAt = at + fiveHundreds.size(); // (was at + 37: the first digit was cut off)
+    QVERIFY2(metrics.body.mid(valueAt, metrics.body.indexOf('\n', at) - valueAt).toLongLong() >= 1,
+        metrics.body.constData());
 
     bool labelled = false;
     QTRY_VERIFY_WITH_TIMEOUT(

@@ -36,7 +36,7 @@ private Q_SLOTS:
     void invalidUtf8JsonIsStoredVerbatim();
     void slowlorisOneByteASecond();
     void manySlowConnectionsDoNotStarveOthers();
-    void idleConnectionsBeyondTheLimit();
+    void hundredIdleConnectionsAreClosed();
     void pipelinedBurstOf100();
     void clientsGoneBeforeTheirDeferredReply();
     void garbageFromTheNatsSide();
@@ -272,16 +272,19 @@ void TestHostileInput::manySlowConnectionsDoNotStarveOthers()
     verifyStillServing();
 }
 
-void TestHostileInput::idleConnectionsBeyondTheLimit()
+void TestHostileInput::hundredIdleConnectionsAreClosed()
 {
+    QElapsedTimer clock; // started before the first connection: none can be idle longer than this
+    clock.start();
     std::vector<std::unique_ptr<HttpClient>> idle;
     for (int i = 0; i < 100; ++i)
         idle.push_back(std::make_unique<HttpClient>(m_port));
-    QElapsedTimer clock;
-    clock.start();
+    // ackhook has no connection limit: the bound on idle connections is the idle timeout.
     for (auto &client : idle)
-        QVERIFY(client->waitForClose(IdleTimeoutMs + 3000)); // closed without a word
+        QVERIFY(client->waitForClose(IdleTimeoutMs + 10000)); // closed without a word
     QVERIFY(clock.elapsed() >= IdleTimeoutMs - 100);
+    for (auto &client : idle)
+        QVERIFY(client->socket().readAll().isEmpty());
     verifyStillServing();
 }
 
@@ -370,16 +373,24 @@ void TestHostileInput::garbageFromTheNatsSide()
         const int before = connections;
         QTRY_VERIFY_WITH_TIMEOUT(connections > before, 10000); // cnats keeps trying, and meets junk each time
         for (int i = 0; i < 5; ++i) {
-            QElapsedTimer clock;
-            clock.start();
             const std::optional<HttpReply> reply = request(runtime->webhookPort(), "POST", "/webhook", "{}",
-                { { "Idempotency-Key", uniqueKey() } }, AckTimeoutMs + 3000);
+                { { "Idempotency-Key", uniqueKey() } }, AckTimeoutMs + 10000); // a hang bound
             QVERIFY(reply);
             QCOMPARE(reply->status, 500); // never a 200: nothing acknowledged it
-            QVERIFY(clock.elapsed() <= AckTimeoutMs + 1000);
+            const QString reason = reply->json().value(QLatin1String("reason")).toString();
+            QVERIFY2(reason == QLatin1String("disconnected") || reason == QLatin1String("timeout"), qPrintable(reason));
         }
     }
-    runtime.reset(); // and it shuts down cleanly
+    // And it shuts down cleanly: stopped() comes, and its listener is gone.
+    const quint16 port = runtime->webhookPort();
+    bool stopped = false;
+    connect(runtime.get(), &Runtime::stopped, this, [&stopped] { stopped = true; });
+    runtime->shutdownAndWait();
+    QVERIFY(stopped);
+    runtime.reset();
+    QTcpSocket probe;
+    probe.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(!probe.waitForConnected(2000));
     verifyStillServing();
 }
 
