@@ -76,6 +76,7 @@ private Q_SLOTS:
     void headlessOnEmbeddedNats();
     void sigtermAnswersEveryRequestInFlight();
     void shutdownBeforeAnyRequest();
+    void secondSignalExitsWithoutAnswering();
     void natsStartingAfterAckhook();
     void killedDuringFailuresLosesOnlyTheLastCommitWindow();
     void embeddedNatsDiesWithAckhook();
@@ -261,6 +262,55 @@ void TestAckhook::shutdownBeforeAnyRequest()
     ackhook.collect();
     QCOMPARE(ackhook.process().exitStatus(), QProcess::NormalExit);
     QVERIFY2(ackhook.process().exitCode() == 0, ackhook.err().constData());
+}
+
+void TestAckhook::secondSignalExitsWithoutAnswering()
+{
+    QTemporaryDir natsDir;
+    EmbeddedNats::Options options;
+    options.dataDir = natsDir.path();
+    EmbeddedNats nats(options);
+    QString error;
+    QVERIFY2(nats.start(&error), qPrintable(error));
+    constexpr int AckTimeoutMs = 30000; // the first signal alone would wait this long for the answer
+    QTemporaryDir dataDir;
+    const quint16 port = freePort();
+    AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--data-dir"), dataDir.path(),
+        QStringLiteral("--nats-url"), nats.url(), QStringLiteral("--ack-timeout"), QString::number(AckTimeoutMs) });
+    QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+    QTRY_COMPARE_WITH_TIMEOUT(request(port, "POST", "/webhook", "{}").value_or(HttpReply {}).status, 200, 10000);
+
+    FrozenProcess frozen(nats.pid()); // the next request waits for a PubAck that does not come
+    HttpClient caller(port);
+    caller.send(rawRequest("POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } }));
+    const quint16 admin = ackhook.adminPort();
+    QTRY_COMPARE_WITH_TIMEOUT(request(admin, "GET", "/api/status")
+                                  .value_or(HttpReply {})
+                                  .json()
+                                  .value(QLatin1String("counters"))
+                                  .toObject()
+                                  .value(QLatin1String("in_flight"))
+                                  .toInt(),
+        1, 10000);
+
+    const auto pid = static_cast<pid_t>(ackhook.pid());
+    ::kill(pid, SIGTERM);
+    QTRY_VERIFY_WITH_TIMEOUT((ackhook.collect(), ackhook.err().contains("answering 1 requests in flight")), 10000);
+    QElapsedTimer clock;
+    clock.start();
+    ::kill(pid, SIGTERM);
+    QVERIFY(ackhook.process().waitForFinished(AckTimeoutMs / 2)); // long before the answer was due
+    const qint64 exitMs = clock.elapsed();
+    ackhook.collect();
+    QVERIFY2(ackhook.err().contains("second signal"), ackhook.err().constData());
+    QCOMPARE(ackhook.process().exitStatus(), QProcess::NormalExit);
+    QCOMPARE(ackhook.process().exitCode(), 128 + SIGTERM);
+    // The caller in flight gets no answer: its connection just closes.
+    QVERIFY(!caller.readReply(5000));
+    QVERIFY(!caller.isConnected());
+    qInfo("second SIGTERM: ackhook exited %lld ms later, status %d, the caller in flight got no answer", exitMs,
+        ackhook.process().exitCode());
 }
 
 void TestAckhook::natsStartingAfterAckhook()
