@@ -109,8 +109,12 @@ int image_extract(const struct image* img, const char* target, const char* patte
         return -1;
     }
     struct stat st;
-    if (stat(target, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        runtime_error("cannot extract to %s: %s", target, errno ? strerror(errno) : "not a directory");
+    if (stat(target, &st) != 0) {
+        runtime_error("cannot extract to %s: %s", target, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        runtime_error("cannot extract to %s: not a directory", target);
         return -1;
     }
     sqfs fs;
