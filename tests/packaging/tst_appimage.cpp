@@ -18,13 +18,16 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-QString appImagePath() { return QString::fromLocal8Bit(qgetenv("ACKHOOK_APPIMAGE")); }
+QString appImagePath()
+{
+    return QString::fromLocal8Bit(qgetenv("ACKHOOK_APPIMAGE"));
+}
 
-QStringList listFiles(const QString& path)
+QStringList listFiles(const QString &path)
 {
     QStringList files;
-    char** list = appimage_list_files(path.toLocal8Bit().constData());
-    for (char** entry = list; entry && *entry; ++entry)
+    char **list = appimage_list_files(path.toLocal8Bit().constData());
+    for (char **entry = list; entry && *entry; ++entry)
         files << QString::fromLocal8Bit(*entry);
     appimage_string_list_free(list);
     return files;
@@ -42,7 +45,10 @@ class tst_AppImage : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase() { QVERIFY2(QFileInfo(appImagePath()).isExecutable(), "ACKHOOK_APPIMAGE must name the AppImage"); }
+    void initTestCase()
+    {
+        QVERIFY2(QFileInfo(appImagePath()).isExecutable(), "ACKHOOK_APPIMAGE must name the AppImage");
+    }
 
     void isType2WithTheRuntimesOffset()
     {
@@ -51,13 +57,14 @@ private slots:
         QProcess runtime;
         runtime.start(appImagePath(), { u"--appimage-offset"_s });
         QVERIFY(runtime.waitForFinished(10000));
-        QCOMPARE(runtime.readAllStandardOutput().trimmed().toLongLong(), qlonglong(appimage_get_payload_offset(path.constData())));
+        QCOMPARE(runtime.readAllStandardOutput().trimmed().toLongLong(),
+            qlonglong(appimage_get_payload_offset(path.constData())));
     }
 
     void listsTheAppDir()
     {
         const QStringList files = listFiles(appImagePath());
-        for (const char* expected :
+        for (const char *expected :
             { "AppRun", ".DirIcon", "org.ackhook.ackhook.desktop", "ackhook.png", "ackhook.svg", "usr/bin/ackhook",
                 "usr/bin/nats-server", "usr/bin/qt.conf", "usr/lib/libQt6Core.so.6", "usr/lib/libQt6Widgets.so.6",
                 "usr/plugins/platforms/libqxcb.so", "usr/plugins/platforms/libqoffscreen.so",
@@ -87,7 +94,7 @@ private slots:
 
     void readsTheDesktopEntry()
     {
-        char* buffer = nullptr;
+        char *buffer = nullptr;
         unsigned long size = 0;
         QVERIFY(appimage_read_file_into_buffer_following_symlinks(
             appImagePath().toLocal8Bit().constData(), "org.ackhook.ackhook.desktop", &buffer, &size));
@@ -102,7 +109,7 @@ private slots:
 
     void dirIconIsAPng()
     {
-        char* buffer = nullptr;
+        char *buffer = nullptr;
         unsigned long size = 0;
         QVERIFY(appimage_read_file_into_buffer_following_symlinks(
             appImagePath().toLocal8Bit().constData(), ".DirIcon", &buffer, &size));
@@ -152,7 +159,8 @@ private slots:
         QVERIFY(ackhook.waitForFinished(20000));
         QCOMPARE(ackhook.exitStatus(), QProcess::NormalExit);
         QVERIFY2(ackhook.exitCode() == 0, ackhook.readAll().constData());
-        QTRY_VERIFY_WITH_TIMEOUT(QDir(tmp.path()).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            QDir(tmp.path()).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), 10000);
     }
 };
 

@@ -14,16 +14,19 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-QString probePath() { return QString::fromLocal8Bit(qgetenv("ACKHOOK_PROBE_APPIMAGE")); }
+QString probePath()
+{
+    return QString::fromLocal8Bit(qgetenv("ACKHOOK_PROBE_APPIMAGE"));
+}
 
 // Where the SquashFS image starts, computed here from the ELF header independently of the runtime.
-qint64 elfEnd(const QString& path)
+qint64 elfEnd(const QString &path)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return -1;
     Elf64_Ehdr header;
-    if (file.read(reinterpret_cast<char*>(&header), sizeof header) != sizeof header)
+    if (file.read(reinterpret_cast<char *>(&header), sizeof header) != sizeof header)
         return -1;
     return qint64(header.e_shoff + quint64(header.e_shnum) * header.e_shentsize);
 }
@@ -39,13 +42,13 @@ QString fuseUnusableReason()
     return {};
 }
 
-QStringList mountsUnder(const QString& directory)
+QStringList mountsUnder(const QString &directory)
 {
     QFile mounts(u"/proc/self/mounts"_s);
     QStringList found;
     if (!mounts.open(QIODevice::ReadOnly))
         return found;
-    for (const QByteArray& line : mounts.readAll().split('\n')) {
+    for (const QByteArray &line : mounts.readAll().split('\n')) {
         const QList<QByteArray> fields = line.split(' ');
         if (fields.size() > 1 && fields[1].startsWith(directory.toLocal8Bit()))
             found << QString::fromLocal8Bit(fields[1]);
@@ -60,14 +63,14 @@ struct ProbeRun {
     QProcess process;
     QString out() const { return work.filePath(u"probe"_s); }
 
-    explicit ProbeRun(const QString& appimage = probePath(), const QStringList& arguments = {},
-        const QStringList& environment = {})
+    explicit ProbeRun(
+        const QString &appimage = probePath(), const QStringList &arguments = {}, const QStringList &environment = {})
     {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(u"TMPDIR"_s, tmp.path());
         env.insert(u"PROBE_OUT"_s, out());
         env.remove(u"APPIMAGE_EXTRACT_AND_RUN"_s);
-        for (const QString& assignment : environment)
+        for (const QString &assignment : environment)
             env.insert(assignment.section(u'=', 0, 0), assignment.section(u'=', 1));
         process.setProcessEnvironment(env);
         process.setWorkingDirectory(work.path());
@@ -76,10 +79,10 @@ struct ProbeRun {
     bool finish(int ms = 20000) { return process.waitForFinished(ms); }
     QStringList errorLines() const
     {
-        return QString::fromLocal8Bit(const_cast<QProcess&>(process).readAllStandardError())
+        return QString::fromLocal8Bit(const_cast<QProcess &>(process).readAllStandardError())
             .split(u'\n', Qt::SkipEmptyParts);
     }
-    QString file(const QString& suffix) const
+    QString file(const QString &suffix) const
     {
         QFile f(out() + suffix);
         return f.open(QIODevice::ReadOnly) ? QString::fromLocal8Bit(f.readAll()) : QString();
@@ -90,18 +93,21 @@ struct ProbeRun {
         list.removeLast(); // after the last NUL
         return list;
     }
-    QString env(const QString& name) const
+    QString env(const QString &name) const
     {
-        for (const QString& line : file(u".env"_s).split(u'\n'))
+        for (const QString &line : file(u".env"_s).split(u'\n'))
             if (line.startsWith(name + u'='))
                 return line.mid(name.size() + 1);
         return {};
     }
-    bool tmpIsEmpty() const { return QDir(tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).isEmpty(); }
+    bool tmpIsEmpty() const
+    {
+        return QDir(tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).isEmpty();
+    }
 };
 
 // A copy of the probe with bytes changed, in its own directory.
-QString damagedCopy(const QTemporaryDir& dir, const std::function<void(QByteArray&)>& damage)
+QString damagedCopy(const QTemporaryDir &dir, const std::function<void(QByteArray &)> &damage)
 {
     QFile source(probePath());
     if (!source.open(QIODevice::ReadOnly))
@@ -172,8 +178,8 @@ private slots:
                               << QStringList { u"usr/share/probe/a.txt"_s, u"usr/share/probe/sub/b.txt"_s,
                                      u"usr/share/probe/link.txt"_s }
                               << QStringList { u"AppRun"_s, u"usr/share/probe/file with spaces"_s };
-        QTest::addRow("one file") << QStringList { u"--appimage-extract"_s, u"AppRun"_s }
-                                  << QStringList { u"AppRun"_s } << QStringList { u"usr"_s };
+        QTest::addRow("one file") << QStringList { u"--appimage-extract"_s, u"AppRun"_s } << QStringList { u"AppRun"_s }
+                                  << QStringList { u"usr"_s };
         QTest::addRow("no match") << QStringList { u"--appimage-extract"_s, u"nothing*"_s } << QStringList {}
                                   << QStringList { u"AppRun"_s, u"usr"_s };
     }
@@ -187,9 +193,10 @@ private slots:
         QVERIFY(run.finish());
         QCOMPARE(run.process.exitCode(), 0);
         const QDir root(run.work.filePath(u"squashfs-root"_s));
-        for (const QString& path : expected)
-            QVERIFY2(QFileInfo::exists(root.filePath(path)) || QFileInfo(root.filePath(path)).isSymLink(), qPrintable(path));
-        for (const QString& path : absent)
+        for (const QString &path : expected)
+            QVERIFY2(
+                QFileInfo::exists(root.filePath(path)) || QFileInfo(root.filePath(path)).isSymLink(), qPrintable(path));
+        for (const QString &path : absent)
             QVERIFY2(!QFileInfo::exists(root.filePath(path)), qPrintable(path));
         if (expected.contains(u"AppRun"_s))
             QVERIFY(QFileInfo(root.filePath(u"AppRun"_s)).isExecutable());
@@ -207,11 +214,11 @@ private slots:
         QTest::addColumn<Mode>("mode");
         QTest::addColumn<QStringList>("arguments");
         QTest::addColumn<int>("exitCode");
-        const QStringList awkward = { u"a b"_s, u""_s, u"\"double\""_s, u"'single'"_s, u"back\\slash"_s,
-            u"$HOME"_s, u"--appimage-extract"_s, u"*"_s, u"tab\there"_s, u"new\nline"_s, u""_s };
-        for (const auto& [name, mode] : { std::pair { "fuse", Mode::Fuse },
-                 std::pair { "extract-and-run option", Mode::ExtractAndRunOption },
-                 std::pair { "APPIMAGE_EXTRACT_AND_RUN=1", Mode::ExtractAndRunEnvironment } }) {
+        const QStringList awkward = { u"a b"_s, u""_s, u"\"double\""_s, u"'single'"_s, u"back\\slash"_s, u"$HOME"_s,
+            u"--appimage-extract"_s, u"*"_s, u"tab\there"_s, u"new\nline"_s, u""_s };
+        for (const auto &[name, mode] :
+            { std::pair { "fuse", Mode::Fuse }, std::pair { "extract-and-run option", Mode::ExtractAndRunOption },
+                std::pair { "APPIMAGE_EXTRACT_AND_RUN=1", Mode::ExtractAndRunEnvironment } }) {
             QTest::addRow("%s, none, exit 0", name) << mode << QStringList {} << 0;
             QTest::addRow("%s, awkward, exit 3", name) << mode << awkward << 3;
             QTest::addRow("%s, one empty, exit 255", name) << mode << QStringList { u""_s } << 255;
@@ -251,7 +258,7 @@ private slots:
     {
         QTest::addColumn<Mode>("mode");
         QTest::addColumn<int>("signal");
-        for (const auto& [name, mode] :
+        for (const auto &[name, mode] :
             { std::pair { "fuse", Mode::Fuse }, std::pair { "extract-and-run", Mode::ExtractAndRunOption } }) {
             QTest::addRow("%s, SIGTERM reaches the app", name) << mode << SIGTERM;
             QTest::addRow("%s, app killed", name) << mode << SIGKILL;
@@ -309,17 +316,17 @@ private slots:
         QTest::addColumn<QString>("damage");
         QTest::addColumn<QStringList>("arguments");
         QTest::addColumn<QString>("message");
-        const QList<QStringList> modes = { {}, { u"--appimage-extract"_s }, { u"--appimage-extract-and-run"_s },
-            { u"--appimage-mount"_s } };
-        for (const QStringList& arguments : modes) {
+        const QList<QStringList> modes
+            = { {}, { u"--appimage-extract"_s }, { u"--appimage-extract-and-run"_s }, { u"--appimage-mount"_s } };
+        for (const QStringList &arguments : modes) {
             const QByteArray name = arguments.isEmpty() ? QByteArray("run") : arguments.first().toLatin1();
             QTest::addRow("truncated image, %s", name.constData()) << u"truncate"_s << arguments << u"truncated"_s;
             QTest::addRow("no image, %s", name.constData()) << u"runtime-only"_s << arguments << u"no SquashFS image"_s;
             QTest::addRow("corrupted magic, %s", name.constData()) << u"magic"_s << arguments << u"no SquashFS image"_s;
             QTest::addRow("corrupted tables, %s", name.constData()) << u"tables"_s << arguments << u"corrupted"_s;
         }
-        QTest::addRow("unknown runtime option") << u"none"_s << QStringList { u"--appimage-frobnicate"_s }
-                                                << u"unknown runtime option"_s;
+        QTest::addRow("unknown runtime option")
+            << u"none"_s << QStringList { u"--appimage-frobnicate"_s } << u"unknown runtime option"_s;
     }
 
     // One clear line on stderr, a non-zero exit within the timeout, nothing left behind.
@@ -330,7 +337,7 @@ private slots:
         QFETCH(QString, message);
         QTemporaryDir dir;
         const qint64 offset = elfEnd(probePath());
-        const QString path = damagedCopy(dir, [&](QByteArray& bytes) {
+        const QString path = damagedCopy(dir, [&](QByteArray &bytes) {
             const qint64 image = bytes.size() - offset;
             if (damage == u"truncate")
                 bytes.truncate(offset + image / 2);
@@ -360,8 +367,8 @@ private slots:
         QTest::addColumn<QString>("message");
         QTest::addRow("squashfs-root is a file") << QStringList { u"--appimage-extract"_s } << u"squashfs-root"_s
                                                  << u"cannot extract to squashfs-root: not a directory"_s;
-        QTest::addRow("squashfs-root/usr is a file") << QStringList { u"--appimage-extract"_s }
-                                                     << u"squashfs-root/usr"_s << u"cannot write squashfs-root/usr"_s;
+        QTest::addRow("squashfs-root/usr is a file")
+            << QStringList { u"--appimage-extract"_s } << u"squashfs-root/usr"_s << u"cannot write squashfs-root/usr"_s;
         QTest::addRow("TMPDIR is a file") << QStringList { u"--appimage-extract-and-run"_s } << u"TMPDIR"_s
                                           << u"cannot create a directory to extract to"_s;
     }
@@ -383,13 +390,14 @@ private slots:
         QProcess shell;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(u"PROBE_OUT"_s, obstacles.filePath(u"probe"_s));
-        for (const QString& assignment : environment)
+        for (const QString &assignment : environment)
             env.insert(assignment.section(u'=', 0, 0), assignment.section(u'=', 1));
         shell.setProcessEnvironment(env);
         shell.setWorkingDirectory(obstacles.path());
         QString prepare;
         if (obstacle.startsWith(u"squashfs-root"_s))
-            prepare = obstacle == u"squashfs-root"_s ? u"touch squashfs-root; "_s : u"mkdir squashfs-root; touch squashfs-root/usr; "_s;
+            prepare = obstacle == u"squashfs-root"_s ? u"touch squashfs-root; "_s
+                                                     : u"mkdir squashfs-root; touch squashfs-root/usr; "_s;
         shell.start(u"sh"_s, QStringList { u"-c"_s, prepare + u"exec \"$0\" \"$@\""_s, probePath() } + arguments);
         QVERIFY2(shell.waitForFinished(10000), "the runtime hung");
         QVERIFY(shell.exitCode() != 0);
@@ -425,7 +433,8 @@ private slots:
                 + QString::fromLocal8Bit(probe.readAllStandardError()).trimmed()));
 
         ProbeRun run(unshare,
-            namespaces + QStringList { u"sh"_s, u"-c"_s, u"mount -t tmpfs none /dev && exec \"$0\" \"$@\""_s, probePath() }
+            namespaces
+                + QStringList { u"sh"_s, u"-c"_s, u"mount -t tmpfs none /dev && exec \"$0\" \"$@\""_s, probePath() }
                 + arguments);
         QVERIFY2(run.finish(10000), "the runtime hung");
         QCOMPARE(run.process.exitCode(), exitCode);

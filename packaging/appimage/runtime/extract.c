@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 /* True when path or one of the directories above it matches pattern. */
-static int matches(const char* pattern, const char* path)
+static int matches(const char *pattern, const char *path)
 {
     char prefix[PATH_MAX];
     size_t length = strlen(path);
@@ -32,9 +32,9 @@ static int matches(const char* pattern, const char* path)
 }
 
 /* Creates the directories above path (which lies below an existing target directory). */
-static int make_parents(char* path, size_t target_length)
+static int make_parents(char *path, size_t target_length)
 {
-    for (char* slash = path + target_length + 1; (slash = strchr(slash, '/')) != NULL; ++slash) {
+    for (char *slash = path + target_length + 1; (slash = strchr(slash, '/')) != NULL; ++slash) {
         *slash = '\0';
         int failed = mkdir(path, 0755) != 0 && errno != EEXIST;
         int saved = errno;
@@ -47,7 +47,7 @@ static int make_parents(char* path, size_t target_length)
     return 0;
 }
 
-static int write_all(int fd, const char* data, size_t size)
+static int write_all(int fd, const char *data, size_t size)
 {
     while (size > 0) {
         ssize_t n = write(fd, data, size);
@@ -63,7 +63,7 @@ static int write_all(int fd, const char* data, size_t size)
 }
 
 /* 0, -1 for an error of the target (errno set), -2 for an error reading the image. */
-static int extract_file(sqfs* fs, sqfs_inode* inode, const char* dest)
+static int extract_file(sqfs *fs, sqfs_inode *inode, const char *dest)
 {
     static char buffer[128 * 1024];
     if (unlink(dest) != 0 && errno != ENOENT)
@@ -91,7 +91,7 @@ static int extract_file(sqfs* fs, sqfs_inode* inode, const char* dest)
     return 0;
 }
 
-static int extract_symlink(sqfs* fs, sqfs_inode* inode, const char* dest)
+static int extract_symlink(sqfs *fs, sqfs_inode *inode, const char *dest)
 {
     char target[PATH_MAX];
     size_t size = sizeof target;
@@ -102,7 +102,7 @@ static int extract_symlink(sqfs* fs, sqfs_inode* inode, const char* dest)
     return symlink(target, dest);
 }
 
-int image_extract(const struct image* img, const char* target, const char* pattern, int verbose)
+int image_extract(const struct image *img, const char *target, const char *pattern, int verbose)
 {
     if (mkdir(target, 0755) != 0 && errno != EEXIST) {
         runtime_error("cannot create %s: %s", target, strerror(errno));

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-int fuse_serve(const struct image* img, const char* mountpoint, int keepalive_fd, int ready_fd)
+int fuse_serve(const struct image *img, const char *mountpoint, int keepalive_fd, int ready_fd)
 {
-    sqfs_ll* ll = sqfs_ll_open(img->path, (size_t)img->offset);
+    sqfs_ll *ll = sqfs_ll_open(img->path, (size_t)img->offset);
     if (!ll) {
         runtime_error("cannot read the SquashFS image in %s (corrupted?)", img->path);
         rmdir(mountpoint);
@@ -34,9 +34,9 @@ int fuse_serve(const struct image* img, const char* mountpoint, int keepalive_fd
     ops.forget = sqfs_ll_op_forget;
     ops.statfs = stfs_ll_op_statfs;
 
-    char* argv[] = { "appimage-runtime", "-o", "ro,nodev,nosuid,fsname=appimage,subtype=squashfuse", NULL };
+    char *argv[] = { "appimage-runtime", "-o", "ro,nodev,nosuid,fsname=appimage,subtype=squashfuse", NULL };
     struct fuse_args args = FUSE_ARGS_INIT(3, argv);
-    struct fuse_session* se = fuse_session_new(&args, &ops, sizeof ops, ll);
+    struct fuse_session *se = fuse_session_new(&args, &ops, sizeof ops, ll);
     if (!se || fuse_session_mount(se, mountpoint) != 0) {
         runtime_error("cannot mount the image with FUSE at %s", mountpoint);
         if (se)

@@ -11,13 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int read_at(int fd, void* buf, size_t size, off_t offset)
+static int read_at(int fd, void *buf, size_t size, off_t offset)
 {
     ssize_t n = pread(fd, buf, size, offset);
     return n == (ssize_t)size ? 0 : -1;
 }
 
-int image_locate(const char* path, struct image* img)
+int image_locate(const char *path, struct image *img)
 {
     memset(img, 0, sizeof *img);
     if (strlen(path) >= sizeof img->path) {
@@ -70,7 +70,7 @@ int image_locate(const char* path, struct image* img)
     return 0;
 }
 
-int image_check(const struct image* img)
+int image_check(const struct image *img)
 {
     sqfs fs;
     if (sqfs_open_image(&fs, img->path, (size_t)img->offset) != SQFS_OK) {

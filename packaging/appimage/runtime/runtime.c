@@ -20,9 +20,9 @@
 /* Update information (none): a section the AppImage specification reserves for it. */
 __attribute__((section(".upd_info"), used)) static char update_information[1024];
 
-static const char* program_name = "appimage";
+static const char *program_name = "appimage";
 
-void runtime_error(const char* format, ...)
+void runtime_error(const char *format, ...)
 {
     va_list args;
     va_start(args, format);
@@ -47,13 +47,13 @@ static void print_help(void)
         program_name);
 }
 
-static const char* temp_root(void)
+static const char *temp_root(void)
 {
-    const char* tmp = getenv("TMPDIR");
+    const char *tmp = getenv("TMPDIR");
     return tmp && *tmp ? tmp : "/tmp";
 }
 
-static int remove_entry(const char* path, const struct stat* st, int flag, struct FTW* ftw)
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;
     (void)flag;
@@ -67,7 +67,7 @@ static int remove_entry(const char* path, const struct stat* st, int flag, struc
    whose write end this process keeps, without close-on-exec, through the exec of AppRun: the
    application and everything it starts hold it, and when the last of them exits, the helper
    reads end of file. Returns the write end, or -1. */
-static int start_helper(int (*work)(void*, int, int), void* context, int* ready_read)
+static int start_helper(int (*work)(void *, int, int), void *context, int *ready_read)
 {
     int keepalive[2], ready[2];
     if (pipe2(keepalive, O_CLOEXEC) != 0 || pipe2(ready, O_CLOEXEC) != 0) {
@@ -93,8 +93,7 @@ static int start_helper(int (*work)(void*, int, int), void* context, int* ready_
         }
         _exit(work(context, keepalive[0], ready[1]));
     }
-    while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {
-    }
+    while (waitpid(child, NULL, 0) < 0 && errno == EINTR) { }
     close(keepalive[0]);
     close(ready[1]);
     if (ready_read)
@@ -105,42 +104,40 @@ static int start_helper(int (*work)(void*, int, int), void* context, int* ready_
 }
 
 struct cleanup_context {
-    const char* directory;
+    const char *directory;
 };
 
-static int remove_when_done(void* context, int keepalive_fd, int ready_fd)
+static int remove_when_done(void *context, int keepalive_fd, int ready_fd)
 {
-    const struct cleanup_context* cleanup = context;
+    const struct cleanup_context *cleanup = context;
     close(ready_fd);
     prctl(PR_SET_NAME, "appimage-clean");
     char byte;
-    while (read(keepalive_fd, &byte, 1) < 0 && errno == EINTR) {
-    }
+    while (read(keepalive_fd, &byte, 1) < 0 && errno == EINTR) { }
     nftw(cleanup->directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
     return 0;
 }
 
 struct mount_context {
-    const struct image* img;
-    const char* mountpoint;
+    const struct image *img;
+    const char *mountpoint;
 };
 
-static int serve_mount(void* context, int keepalive_fd, int ready_fd)
+static int serve_mount(void *context, int keepalive_fd, int ready_fd)
 {
-    const struct mount_context* mount = context;
+    const struct mount_context *mount = context;
     prctl(PR_SET_NAME, "appimage-fuse");
     return fuse_serve(mount->img, mount->mountpoint, keepalive_fd, ready_fd);
 }
 
 /* Mounts the image at a new directory; returns the keepalive write end, or -1 after saying why. */
-static int mount_image(const struct image* img, char* mountpoint, size_t size)
+static int mount_image(const struct image *img, char *mountpoint, size_t size)
 {
     if (access("/dev/fuse", R_OK | W_OK) != 0) {
         runtime_error("FUSE is unavailable: /dev/fuse: %s", strerror(errno));
         return -1;
     }
-    if ((size_t)snprintf(mountpoint, size, "%s/.mount_appimage_XXXXXX", temp_root()) >= size
-        || !mkdtemp(mountpoint)) {
+    if ((size_t)snprintf(mountpoint, size, "%s/.mount_appimage_XXXXXX", temp_root()) >= size || !mkdtemp(mountpoint)) {
         runtime_error("cannot create a mount point in %s: %s", temp_root(), strerror(errno));
         return -1;
     }
@@ -153,8 +150,7 @@ static int mount_image(const struct image* img, char* mountpoint, size_t size)
     }
     char ready = 0;
     ssize_t n;
-    while ((n = read(ready_fd, &ready, 1)) < 0 && errno == EINTR) {
-    }
+    while ((n = read(ready_fd, &ready, 1)) < 0 && errno == EINTR) { }
     close(ready_fd);
     if (n != 1) {
         /* The helper said why on stderr and removed the mount point. */
@@ -167,8 +163,8 @@ static int mount_image(const struct image* img, char* mountpoint, size_t size)
 /* Exports what the AppImage specification promises to AppRun and replaces this process with it.
    The application keeps this process's id, so signals sent to the AppImage reach it directly and
    its exit status is the AppImage's. */
-static void run_apprun(const struct image* img, const char* appdir, int keepalive, int argc, char** argv,
-    const char* argv0)
+static void run_apprun(
+    const struct image *img, const char *appdir, int keepalive, int argc, char **argv, const char *argv0)
 {
     (void)argc;
     char cwd[PATH_MAX];
@@ -181,13 +177,13 @@ static void run_apprun(const struct image* img, const char* appdir, int keepaliv
 
     char apprun[PATH_MAX];
     snprintf(apprun, sizeof apprun, "%s/AppRun", appdir);
-    argv[0] = (char*)argv0;
+    argv[0] = (char *)argv0;
     execv(apprun, argv);
     runtime_error("cannot run %s: %s", apprun, strerror(errno));
     exit(127);
 }
 
-static int extract_and_run(const struct image* img, int argc, char** argv, const char* argv0)
+static int extract_and_run(const struct image *img, int argc, char **argv, const char *argv0)
 {
     char directory[PATH_MAX];
     if ((size_t)snprintf(directory, sizeof directory, "%s/appimage_extracted_XXXXXX", temp_root()) >= sizeof directory
@@ -208,7 +204,7 @@ static int extract_and_run(const struct image* img, int argc, char** argv, const
     return 127;
 }
 
-static int mount_and_wait(const struct image* img)
+static int mount_and_wait(const struct image *img)
 {
     char mountpoint[PATH_MAX];
     int keepalive = mount_image(img, mountpoint, sizeof mountpoint);
@@ -228,9 +224,9 @@ static int mount_and_wait(const struct image* img)
     return 0;
 }
 
-int main(int argc, char** argv)
+int main(int argc, char **argv)
 {
-    const char* argv0 = argc > 0 ? argv[0] : "appimage";
+    const char *argv0 = argc > 0 ? argv[0] : "appimage";
     char self[PATH_MAX];
     ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
     if (length <= 0) {
@@ -242,7 +238,7 @@ int main(int argc, char** argv)
     strcpy(name, self);
     program_name = strdup(basename(name));
 
-    const char* option = argc > 1 && strncmp(argv[1], "--appimage-", 11) == 0 ? argv[1] : NULL;
+    const char *option = argc > 1 && strncmp(argv[1], "--appimage-", 11) == 0 ? argv[1] : NULL;
     if (option && strcmp(option, "--appimage-help") == 0) {
         print_help();
         return 0;
@@ -278,7 +274,7 @@ int main(int argc, char** argv)
 
     if (option) /* --appimage-extract-and-run: the application gets the arguments after it */
         return extract_and_run(&img, argc - 1, argv + 1, argv0);
-    const char* extract = getenv("APPIMAGE_EXTRACT_AND_RUN");
+    const char *extract = getenv("APPIMAGE_EXTRACT_AND_RUN");
     if (extract && strcmp(extract, "1") == 0)
         return extract_and_run(&img, argc, argv, argv0);
 
