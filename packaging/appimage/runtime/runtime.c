@@ -91,6 +91,12 @@ static int start_helper(int (*work)(void *, int, int), void *context, int *ready
             sigaction(ignored[i], &ignore, NULL);
         if (chdir("/") != 0) { /* nothing depends on the working directory */
         }
+        /* Keep stderr for errors, but hold no pipe a caller waits on for end of file. */
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) {
+            dup2(null, STDIN_FILENO);
+            dup2(null, STDOUT_FILENO);
+        }
         _exit(work(context, keepalive[0], ready[1]));
     }
     while (waitpid(child, NULL, 0) < 0 && errno == EINTR) { }
