@@ -156,12 +156,12 @@ private slots:
         QFile file(probePath());
         QVERIFY(file.open(QIODevice::ReadOnly));
         Elf64_Ehdr header;
-        QCOMPARE(file.read(reinterpret_cast<char*>(&header), sizeof header), qint64(sizeof header));
+        QCOMPARE(file.read(reinterpret_cast<char *>(&header), sizeof header), qint64(sizeof header));
         QCOMPARE(header.e_type, ET_EXEC);
         for (int i = 0; i < header.e_phnum; ++i) {
             Elf64_Phdr program;
             QVERIFY(file.seek(qint64(header.e_phoff) + i * header.e_phentsize));
-            QCOMPARE(file.read(reinterpret_cast<char*>(&program), sizeof program), qint64(sizeof program));
+            QCOMPARE(file.read(reinterpret_cast<char *>(&program), sizeof program), qint64(sizeof program));
             QVERIFY2(program.p_type != PT_INTERP, "the runtime is dynamically linked");
             QVERIFY2(program.p_type != PT_DYNAMIC, "the runtime is dynamically linked");
         }
