@@ -91,11 +91,18 @@ static int start_helper(int (*work)(void *, int, int), void *context, int *ready
             sigaction(ignored[i], &ignore, NULL);
         if (chdir("/") != 0) { /* nothing depends on the working directory */
         }
-        /* Keep stderr for errors, but hold no pipe a caller waits on for end of file. */
+        /* Keep stderr for errors, but hold no other descriptor the caller gave us, nor a pipe
+           it waits on for end of file. */
+        int low = keepalive[0] < ready[1] ? keepalive[0] : ready[1];
+        int high = keepalive[0] < ready[1] ? ready[1] : keepalive[0];
+        close_range(3, (unsigned)low - 1, 0);
+        close_range((unsigned)low + 1, (unsigned)high - 1, 0);
+        close_range((unsigned)high + 1, ~0U, 0);
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null >= 0) {
             dup2(null, STDIN_FILENO);
             dup2(null, STDOUT_FILENO);
+            close(null);
         }
         _exit(work(context, keepalive[0], ready[1]));
     }
@@ -232,6 +239,10 @@ static int mount_and_wait(const struct image *img)
 
 int main(int argc, char **argv)
 {
+    /* Descriptors 0-2 open, so that no pipe of ours takes their place. */
+    for (int fd = 0; fd < 3; ++fd)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+            return 1;
     const char *argv0 = argc > 0 ? argv[0] : "appimage";
     char self[PATH_MAX];
     ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
