@@ -33,6 +33,24 @@ QStringList listFiles(const QString &path)
     return files;
 }
 
+// The executables of the children of pid (from /proc).
+QStringList childExecutables(qint64 pid)
+{
+    QStringList executables;
+    const QStringList entries = QDir(u"/proc"_s).entryList(QDir::Dirs);
+    for (const QString &entry : entries) {
+        QFile stat(u"/proc/"_s + entry + u"/stat"_s);
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        // pid (comm) state ppid ...: comm may hold spaces, so split after its closing parenthesis.
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields[1].toLongLong() == pid)
+            executables << QFile::symLinkTarget(u"/proc/"_s + entry + u"/exe"_s);
+    }
+    return executables;
+}
+
 quint16 freePort()
 {
     QTcpServer server;
@@ -153,8 +171,13 @@ private slots:
             30000);
         QVERIFY2(body.contains("\"seq\":1"), body.constData());
 
-        QFile log(data.filePath(u"nats-server.log"_s));
-        QVERIFY2(log.exists(), "the embedded nats-server did not start");
+        // The nats-server ackhook started is the AppImage's, from the mount (or extraction) in TMPDIR.
+        const QStringList children = childExecutables(ackhook.processId());
+        QVERIFY2(std::any_of(children.cbegin(), children.cend(),
+                     [&](const QString &exe) {
+                         return exe.startsWith(tmp.path() + u'/') && exe.endsWith(u"/usr/bin/nats-server"_s);
+                     }),
+            qPrintable(children.join(u", "_s)));
         ackhook.terminate();
         QVERIFY(ackhook.waitForFinished(20000));
         QCOMPARE(ackhook.exitStatus(), QProcess::NormalExit);
