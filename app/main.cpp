@@ -89,6 +89,8 @@ int run(int argc, char *argv[])
 #ifdef ACKHOOK_HAVE_UI
     std::unique_ptr<QCoreApplication> application
         = cli.headless ? std::make_unique<QCoreApplication>(argc, argv) : std::make_unique<QApplication>(argc, argv);
+    // Wayland compositors and task bars match the window to packaging/'s desktop entry and icon.
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.ackhook.ackhook"));
 #else
     auto application = std::make_unique<QCoreApplication>(argc, argv);
 #endif
