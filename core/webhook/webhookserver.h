@@ -11,6 +11,7 @@
 #include <QObject>
 
 class Dispatcher;
+class NatsBus;
 class FailedEventStore;
 class FaultProxy;
 class RequestLog;
@@ -20,6 +21,8 @@ class RequestLog;
 struct ServerLinks {
     const FaultProxy *faultProxy = nullptr; // read to label records with the simulated outage
     FailedEventStore *failedEvents = nullptr; // record() never blocks
+    const NatsBus *bus = nullptr; // status() for GET /ready (the Gateway sets it)
+    QString stream; // named in /ready's reasons
 };
 
 struct Endpoint {
@@ -52,6 +55,8 @@ public:
 
 private:
     void handle(HttpRequest &&request, const HttpResponder &responder);
+    // GET /health and /ready: answered, never counted or shown as webhook traffic.
+    bool answerProbe(const HttpRequest &request, const HttpResponder &responder);
     void handleWebhook(const Endpoint &endpoint, HttpRequest &&request, const HttpResponder &responder);
     void answer(
         const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response, RequestRecord record);
