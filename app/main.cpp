@@ -19,6 +19,7 @@
 #include <QProcess>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
 #include <memory>
 
@@ -152,6 +153,15 @@ int run(int argc, char *argv[])
 
     int signalsSeen = 0;
     QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, &app, [&](int signalNumber) {
+        if (signalNumber == SIGHUP) {
+            // A daemon's SIGHUP means "reopen logs / reload": ackhook logs to stderr (the journal
+            // under systemd) and reads its configuration at start, so there is nothing to redo.
+            // Above all it must not stop: a closed terminal or a log rotation would drop webhooks.
+            std::fputs("ackhook: SIGHUP: nothing to reopen or reload (logs go to stderr, the configuration is "
+                       "read at start); still running\n",
+                stderr);
+            return;
+        }
         if (++signalsSeen > 1) {
             std::fputs("ackhook: second signal, exiting without waiting\n", stderr);
             std::_Exit(128 + signalNumber);
