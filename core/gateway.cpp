@@ -1,7 +1,7 @@
 // Gateway and GatewayHost: wiring and life cycle of the dispatch core.
 #include "gateway.h"
-#include "dispatcher.h"
-#include "webhookserver.h"
+#include "webhook/dispatcher.h"
+#include "webhook/webhookserver.h"
 
 #include <QEventLoop>
 #include <QLoggingCategory>

@@ -2,8 +2,8 @@
 #pragma once
 
 #include "gatewayconfig.h"
-#include "natsbus.h"
-#include "requestlog.h"
+#include "nats/natsbus.h"
+#include "webhook/requestlog.h"
 
 #include <QObject>
 #include <QThread>

@@ -1,7 +1,7 @@
 // GatewayConfig: every setting of the dispatch core, filled from the command line.
 #pragma once
 
-#include "webhookserver.h"
+#include "webhook/webhookserver.h"
 
 #include <QHostAddress>
 #include <QStringList>

@@ -1,8 +1,8 @@
 // Runtime: start order upstream → proxy → gateway → admin; shutdown in reverse once drained.
 #include "runtime.h"
-#include "adminserver.h"
-#include "embeddednats.h"
-#include "replayer.h"
+#include "admin/adminserver.h"
+#include "nats/embeddednats.h"
+#include "store/replayer.h"
 
 #include <QDir>
 

@@ -3,8 +3,8 @@
 // Lives on the main thread; the window and the headless mode both drive it.
 #pragma once
 
-#include "failedeventstore.h"
-#include "faultproxy.h"
+#include "store/failedeventstore.h"
+#include "outage/faultproxy.h"
 #include "gateway.h"
 
 #include <QHostAddress>

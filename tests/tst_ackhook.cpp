@@ -1,6 +1,6 @@
 // The ackhook executable as a user runs it: flags, embedded nats-server, SIGTERM with work in flight.
 #include "ackhookprocess.h"
-#include "embeddednats.h"
+#include "nats/embeddednats.h"
 #include "testsupport.h"
 
 #include <QHash>

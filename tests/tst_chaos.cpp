@@ -6,7 +6,7 @@
 // Environment: ACKHOOK_CHAOS_SECONDS (default 60), ACKHOOK_CHAOS_CLIENTS (default 16); runs longer than
 // about 4 minutes need QTEST_FUNCTION_TIMEOUT (ms) above QtTest's 5-minute watchdog.
 #include "ackhookprocess.h"
-#include "embeddednats.h"
+#include "nats/embeddednats.h"
 #include "testsupport.h"
 
 #include <QElapsedTimer>

@@ -1,6 +1,6 @@
 // FailedEventStore on a real SQLite file: recording, masking, bounds, reopen, discard, export.
-#include "failedeventstore.h"
-#include "httplistener.h"
+#include "store/failedeventstore.h"
+#include "http/httplistener.h"
 #include "testsupport.h"
 
 #include <QDateTime>

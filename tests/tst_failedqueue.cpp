@@ -1,7 +1,7 @@
 // The failed-event queue end to end: Runtime with a real nats-server, failures through the fault
 // proxy, the admin API for listing, replaying and discarding, and restarts on the same data dir.
-#include "embeddednats.h"
-#include "failedeventstore.h"
+#include "nats/embeddednats.h"
+#include "store/failedeventstore.h"
 #include "runtime.h"
 #include "testsupport.h"
 

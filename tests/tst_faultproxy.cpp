@@ -1,7 +1,7 @@
 // Simulated outages end to end: Runtime (embedded nats-server, FaultProxy, gateway, admin API)
 // in this process, switched through the real admin API, observed as a webhook client.
-#include "adminserver.h"
-#include "embeddednats.h"
+#include "admin/adminserver.h"
+#include "nats/embeddednats.h"
 #include "runtime.h"
 #include "testsupport.h"
 

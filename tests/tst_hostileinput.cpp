@@ -1,14 +1,14 @@
 // Hostile input against the real webhook listener (in-process Runtime: embedded nats-server, fault
 // proxy, bearer token and HMAC signature required). Each case has its expected answer, and after
 // each the server must still store a valid event. Run under the asan preset in CI.
-#include "embeddednats.h"
-#include "failedeventstore.h"
-#include "faultproxy.h"
+#include "nats/embeddednats.h"
+#include "store/failedeventstore.h"
+#include "outage/faultproxy.h"
 #include "gateway.h"
-#include "natsbus.h"
+#include "nats/natsbus.h"
 #include "runtime.h"
 #include "testsupport.h"
-#include "webhookauth.h"
+#include "webhook/webhookauth.h"
 
 #include <QElapsedTimer>
 #include <QTcpServer>

@@ -1,5 +1,5 @@
 // HttpRequestParser: framing, limits and malformed input, fed whole and split at every byte.
-#include "httprequestparser.h"
+#include "http/httprequestparser.h"
 
 #include <QTest>
 

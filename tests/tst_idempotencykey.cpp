@@ -1,5 +1,5 @@
 // Idempotency key extraction (DESIGN.md section 3) as a data table.
-#include "idempotencykey.h"
+#include "webhook/idempotencykey.h"
 
 #include <QTest>
 

@@ -12,11 +12,11 @@
 #include "runtime.h"
 #include "testsupport.h"
 
-#include "failedeventstore.h"
-#include "faultproxy.h"
+#include "store/failedeventstore.h"
+#include "outage/faultproxy.h"
 #include "gateway.h"
-#include "natsbus.h"
-#include "requestlog.h"
+#include "nats/natsbus.h"
+#include "webhook/requestlog.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>

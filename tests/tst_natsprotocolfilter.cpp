@@ -1,5 +1,5 @@
 // NatsProtocolFilter: frames followed across arbitrary splits, dropped whole, forwarded byte-exact.
-#include "natsprotocolfilter.h"
+#include "nats/natsprotocolfilter.h"
 
 #include <QTest>
 

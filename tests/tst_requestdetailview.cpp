@@ -2,10 +2,10 @@
 // dispatch timeline, and "copy as curl" run with sh against the real ackhook.
 #include "requestdetailview.h"
 
-#include "embeddednats.h"
-#include "faultproxy.h"
+#include "nats/embeddednats.h"
+#include "outage/faultproxy.h"
 #include "gateway.h"
-#include "natsbus.h"
+#include "nats/natsbus.h"
 #include "runtime.h"
 #include "testsupport.h"
 

@@ -1,5 +1,5 @@
 // WebhookAuth as data tables: bearer tokens, HMAC-SHA256 signatures and their header parsing.
-#include "webhookauth.h"
+#include "webhook/webhookauth.h"
 
 #include <QTest>
 

@@ -1,5 +1,5 @@
 // WebhookServer end to end: real nats-server, real HTTP over loopback, the Gateway in its thread.
-#include "embeddednats.h"
+#include "nats/embeddednats.h"
 #include "gateway.h"
 #include "testsupport.h"
 

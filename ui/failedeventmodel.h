@@ -1,7 +1,7 @@
 // FailedEventModel: the persisted failed-event queue as the monitor shows it, newest first.
 #pragma once
 
-#include "failedevent.h"
+#include "store/failedevent.h"
 
 #include <QAbstractTableModel>
 

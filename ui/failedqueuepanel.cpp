@@ -3,8 +3,8 @@
 #include "failedqueuepanel.h"
 #include "failedeventmodel.h"
 
-#include "failedeventstore.h"
-#include "replayer.h"
+#include "store/failedeventstore.h"
+#include "store/replayer.h"
 
 #include <QComboBox>
 #include <QFile>

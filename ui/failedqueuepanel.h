@@ -1,8 +1,8 @@
 // FailedQueuePanel: the failed-event queue — each event with reason and attempts; replay, discard, export.
 #pragma once
 
-#include "failedevent.h"
-#include "replayer.h"
+#include "store/failedevent.h"
+#include "store/replayer.h"
 
 #include <QWidget>
 

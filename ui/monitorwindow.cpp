@@ -8,11 +8,11 @@
 #include "requestfilterproxy.h"
 #include "requesttablemodel.h"
 
-#include "curlcommand.h"
+#include "http/curlcommand.h"
 
-#include "embeddednats.h"
-#include "failedeventstore.h"
-#include "replayer.h"
+#include "nats/embeddednats.h"
+#include "store/failedeventstore.h"
+#include "store/replayer.h"
 #include "runtime.h"
 
 #include <QApplication>

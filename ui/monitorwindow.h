@@ -3,7 +3,7 @@
 
 #include <QMainWindow>
 
-#include "requestrecord.h"
+#include "webhook/requestrecord.h"
 
 #include <QElapsedTimer>
 

@@ -1,7 +1,7 @@
 // RateHistoryModel: answers per second by status class, and latency p50/p99, over the last 2 minutes.
 #pragma once
 
-#include "requestrecord.h"
+#include "webhook/requestrecord.h"
 
 #include <QAbstractTableModel>
 

@@ -1,7 +1,7 @@
 // RequestDetailView: the selected row of the live table, readable; resend and curl from its record.
 #include "requestdetailview.h"
 
-#include "curlcommand.h"
+#include "http/curlcommand.h"
 
 #include <QApplication>
 #include <QClipboard>

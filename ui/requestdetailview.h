@@ -1,7 +1,7 @@
 // RequestDetailView: one request in full — masked headers, readable body, dispatch timeline, curl.
 #pragma once
 
-#include "requestrecord.h"
+#include "webhook/requestrecord.h"
 
 #include <QWidget>
 

@@ -1,7 +1,7 @@
 // RequestTableModel: the live request list — newest first, bounded, filled in batches.
 #pragma once
 
-#include "requestrecord.h"
+#include "webhook/requestrecord.h"
 
 #include <QAbstractTableModel>
 

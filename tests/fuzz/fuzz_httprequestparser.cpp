@@ -2,7 +2,7 @@
 // Invariants: bodies never exceed the limit; an error always carries a 4xx/5xx status; the parser
 // never consumes bytes it was not given.
 #include "fuzzinput.h"
-#include "httprequestparser.h"
+#include "http/httprequestparser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,9 +1,9 @@
 // Fuzz target: CloudEvents attribute reading and idempotency-key extraction from headers and body.
 // Invariants: a valid key is 1..256 printable ASCII bytes (or a generated UUID); a CloudEvent key
 // is "source id" of a valid event; an invalid one always says why.
-#include "cloudevent.h"
+#include "webhook/cloudevent.h"
 #include "fuzzinput.h"
-#include "idempotencykey.h"
+#include "webhook/idempotencykey.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -2,7 +2,7 @@
 // Invariants: with nothing dropped the output is the input byte for byte; with frames dropped the
 // output is never longer than the input; held-back bytes stay within one control line.
 #include "fuzzinput.h"
-#include "natsprotocolfilter.h"
+#include "nats/natsprotocolfilter.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

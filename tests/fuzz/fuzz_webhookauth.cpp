@@ -2,7 +2,7 @@
 // signature is 32 bytes; the signature ackhook computes for a body is always accepted, and a
 // different body with the same signature never is.
 #include "fuzzinput.h"
-#include "webhookauth.h"
+#include "webhook/webhookauth.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

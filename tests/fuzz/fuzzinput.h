@@ -1,7 +1,7 @@
 // FuzzInput: turns a fuzzer's bytes into the values a target needs (splits, headers, bodies).
 #pragma once
 
-#include "outgoingevent.h"
+#include "nats/outgoingevent.h"
 
 #include <QByteArray>
 #include <QList>

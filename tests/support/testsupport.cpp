@@ -1,9 +1,9 @@
 // Test support implementation.
 #include "testsupport.h"
 
-#include "faultproxy.h"
+#include "outage/faultproxy.h"
 #include "gateway.h"
-#include "natsbus.h"
+#include "nats/natsbus.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>

@@ -1,7 +1,7 @@
 // Test support: a blocking raw HTTP client, a JetStream reader, process and memory probes.
 #pragma once
 
-#include "idempotencykey.h"
+#include "webhook/idempotencykey.h"
 
 #include <QByteArray>
 #include <QJsonObject>

@@ -1,0 +1,31 @@
+// HeadlessReporter: one log line per request and a periodic stats line, for --headless.
+#pragma once
+
+#include "webhook/requestrecord.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+
+#include <cstdio>
+#include <functional>
+
+class Gateway;
+
+class HeadlessReporter : public QObject {
+    Q_OBJECT
+public:
+    // gateway: read through thread-safe accessors only (counters, in flight).
+    HeadlessReporter(const Gateway *gateway, FILE *out, int statsIntervalMs = 5000, QObject *parent = nullptr);
+
+    static QByteArray formatRecord(const RequestRecord &record);
+    void writeRecords(const RequestRecordBatch &batch);
+    void writeStats();
+
+private:
+    const Gateway *m_gateway;
+    FILE *m_out;
+    QTimer m_statsTimer { this }; // a child: moves with its owner to another thread
+    QElapsedTimer m_uptime;
+    quint64 m_lastRequests = 0;
+};

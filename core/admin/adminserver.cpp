@@ -1,0 +1,446 @@
+// AdminServer: JSON status, outage switch and embedded nats-server control.
+//
+// QHttpServer 6.4 answers a wrong method with 404 and has no deferred-reply safety: every route
+// here matches all methods and checks them itself (405 with Allow), and every answer is computed
+// synchronously.
+#include "admin/adminserver.h"
+#include "webhook/dispatcher.h"
+#include "nats/embeddednats.h"
+#include "store/failedeventstore.h"
+#include "store/replayer.h"
+#include "runtime.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QPointer>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QUrlQuery>
+
+namespace {
+
+QHttpServerResponse json(
+    const QJsonObject &object, QHttpServerResponse::StatusCode status = QHttpServerResponse::StatusCode::Ok)
+{
+    return QHttpServerResponse(object, status);
+}
+
+QHttpServerResponse error(QHttpServerResponse::StatusCode status, const QString &message)
+{
+    return json(QJsonObject { { QStringLiteral("error"), message } }, status);
+}
+
+QHttpServerResponse methodNotAllowed(const QByteArray &allow)
+{
+    QHttpServerResponse response = error(QHttpServerResponse::StatusCode::MethodNotAllowed,
+        QStringLiteral("method not allowed; use ") + QString::fromLatin1(allow));
+    response.setHeader("Allow", allow);
+    return response;
+}
+
+QByteArray requestHeader(const QHttpServerRequest &request, QByteArrayView name)
+{
+    for (const auto &[key, value] : request.headers()) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+} // namespace
+
+AdminServer::AdminServer(Runtime *runtime, QObject *parent)
+    : QObject(parent)
+    , m_runtime(runtime)
+{
+    // One catch-all route; dispatching by path here keeps 404/405 under our control.
+    m_server.route(QStringLiteral("/<arg>"),
+        [this](const QUrl &, const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            handle(request, std::move(responder));
+        });
+    m_server.setMissingHandler([](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+        const QString message = QStringLiteral("no admin endpoint at ") + request.url().path();
+        responder.write(QJsonDocument(QJsonObject { { QStringLiteral("error"), message } }),
+            QHttpServerResponder::StatusCode::NotFound);
+    });
+}
+
+bool AdminServer::listen(const QHostAddress &address, quint16 port, const QString &token, QString *error)
+{
+    if (!address.isLoopback() && token.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("the admin API on a non-loopback address (%1) requires --admin-token")
+                         .arg(address.toString());
+        return false;
+    }
+    m_token = token;
+    m_port = m_server.listen(address, port);
+    if (m_port == 0) {
+        if (error)
+            *error = QStringLiteral("cannot listen for the admin API on %1:%2").arg(address.toString()).arg(port);
+        return false;
+    }
+    return true;
+}
+
+bool AdminServer::authorized(const QHttpServerRequest &request) const
+{
+    if (m_token.isEmpty())
+        return true;
+    return requestHeader(request, "authorization") == "Bearer " + m_token.toUtf8();
+}
+
+void AdminServer::handle(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+{
+    // The one answer that waits (for PubAcks): replay. Everything else is answered right away.
+    if (authorized(request) && request.url().path() == QLatin1String("/api/failed/replay")
+        && request.method() == Method::Post) {
+        replayFailed(request, std::move(responder));
+        return;
+    }
+    handleNow(request).write(std::move(responder));
+}
+
+QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
+{
+    if (!authorized(request)) {
+        QHttpServerResponse response = error(QHttpServerResponse::StatusCode::Unauthorized,
+            QStringLiteral("missing or wrong admin token (Authorization: Bearer TOKEN)"));
+        response.setHeader("WWW-Authenticate", "Bearer");
+        return response;
+    }
+    const QString path = request.url().path();
+    const Method method = request.method();
+    if (path == QLatin1String("/api/status")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        return json(status());
+    }
+    if (path == QLatin1String("/metrics")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        return QHttpServerResponse("text/plain; version=0.0.4; charset=utf-8", metrics());
+    }
+    if (path == QLatin1String("/api/outage")) {
+        if (method == Method::Get)
+            return json(outage());
+        if (method == Method::Put || method == Method::Post)
+            return putOutage(request);
+        return methodNotAllowed("GET, PUT");
+    }
+    if (path == QLatin1String("/api/nats/stop") || path == QLatin1String("/api/nats/start")) {
+        if (method != Method::Post)
+            return methodNotAllowed("POST");
+        return natsControl(path.endsWith(QLatin1String("start")));
+    }
+    if (path == QLatin1String("/api/failed")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        return listFailed(request);
+    }
+    if (path == QLatin1String("/api/failed/export")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        return exportFailed(request);
+    }
+    if (path == QLatin1String("/api/failed/replay"))
+        return methodNotAllowed("POST");
+    if (path.startsWith(QLatin1String("/api/failed/"))) {
+        const QString id = path.mid(int(qstrlen("/api/failed/")));
+        if (method == Method::Delete)
+            return discardFailed(id);
+        if (method == Method::Get) {
+            bool ok = false;
+            const auto event = m_runtime->failedEvents()->find(id.toLongLong(&ok));
+            if (!ok || !event)
+                return error(QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no failed event %1").arg(id));
+            return json(failedEventToJson(*event));
+        }
+        return methodNotAllowed("GET, DELETE");
+    }
+    if (path == QLatin1String("/health")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        return QHttpServerResponse("text/plain", "OK\n");
+    }
+    return error(QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no admin endpoint at ") + path);
+}
+
+QJsonObject AdminServer::outage() const
+{
+    const OutageSettings settings = m_runtime->faultProxy()->settings();
+    return { { QStringLiteral("mode"), OutageSettings::modeName(settings.mode) },
+        { QStringLiteral("latency_ms"), settings.latencyMs }, { QStringLiteral("jitter_ms"), settings.jitterMs },
+        { QStringLiteral("period_ms"), settings.flapPeriodMs },
+        { QStringLiteral("modes"), QJsonArray::fromStringList(OutageSettings::modeNames()) },
+        { QStringLiteral("dropped_acks"), static_cast<qint64>(m_runtime->faultProxy()->droppedAcks()) } };
+}
+
+QHttpServerResponse AdminServer::putOutage(const QHttpServerRequest &request)
+{
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(request.body(), &parseError);
+    if (!document.isObject())
+        return error(QHttpServerResponse::StatusCode::BadRequest,
+            QStringLiteral("expected a JSON object such as {\"mode\":\"down\"}: %1").arg(parseError.errorString()));
+    if (!m_runtime->config().faultProxyEnabled)
+        return error(QHttpServerResponse::StatusCode::Conflict,
+            QStringLiteral("ackhook runs with --no-fault-proxy: outages cannot be simulated"));
+    const QJsonObject body = document.object();
+    OutageSettings settings = m_runtime->faultProxy()->settings();
+    if (body.contains(QLatin1String("mode"))) {
+        const auto mode = OutageSettings::modeFromName(body.value(QLatin1String("mode")).toString());
+        if (!mode)
+            return error(QHttpServerResponse::StatusCode::BadRequest,
+                QStringLiteral("unknown mode '%1'; one of: %2")
+                    .arg(body.value(QLatin1String("mode")).toVariant().toString(),
+                        OutageSettings::modeNames().join(QStringLiteral(", "))));
+        settings.mode = *mode;
+    } else {
+        return error(QHttpServerResponse::StatusCode::BadRequest, QStringLiteral("\"mode\" is required"));
+    }
+    struct Field {
+        const char *name;
+        int *value;
+        int min, max;
+    };
+    for (const Field &field :
+        { Field { "latency_ms", &settings.latencyMs, 0, 60000 }, Field { "jitter_ms", &settings.jitterMs, 0, 60000 },
+            Field { "period_ms", &settings.flapPeriodMs, 50, 3600000 } }) {
+        const QJsonValue value = body.value(QLatin1String(field.name));
+        if (value.isUndefined())
+            continue;
+        const double number = value.toDouble(-1);
+        if (!value.isDouble() || number < field.min || number > field.max || number != static_cast<int>(number))
+            return error(QHttpServerResponse::StatusCode::BadRequest,
+                QStringLiteral("%1 must be an integer from %2 to %3")
+                    .arg(QLatin1String(field.name))
+                    .arg(field.min)
+                    .arg(field.max));
+        *field.value = static_cast<int>(number);
+    }
+    m_runtime->faultProxy()->setSettings(settings);
+    return json(outage());
+}
+
+QJsonObject AdminServer::failedQueueStats() const
+{
+    const FailedQueueStats s = m_runtime->failedEvents()->stats();
+    return { { QStringLiteral("total"), s.total }, { QStringLiteral("pending"), s.pending },
+        { QStringLiteral("replayed"), s.replayed }, { QStringLiteral("discarded"), s.discarded },
+        { QStringLiteral("bytes"), s.bytes }, { QStringLiteral("unrecorded"), static_cast<qint64>(s.unrecorded) },
+        { QStringLiteral("max_records"), s.maxRecords }, { QStringLiteral("max_bytes"), s.maxBytes } };
+}
+
+QHttpServerResponse AdminServer::listFailed(const QHttpServerRequest &request)
+{
+    const QUrlQuery query(request.url());
+    std::optional<FailedEvent::State> state;
+    if (query.hasQueryItem(QStringLiteral("state"))) {
+        state = FailedEvent::stateFromName(query.queryItemValue(QStringLiteral("state")));
+        if (!state)
+            return error(QHttpServerResponse::StatusCode::BadRequest,
+                QStringLiteral("state must be pending, replayed or discarded"));
+    }
+    int limit = 100;
+    if (query.hasQueryItem(QStringLiteral("limit"))) {
+        bool ok = false;
+        limit = query.queryItemValue(QStringLiteral("limit")).toInt(&ok);
+        if (!ok || limit < 1 || limit > 10000)
+            return error(QHttpServerResponse::StatusCode::BadRequest, QStringLiteral("limit must be from 1 to 10000"));
+    }
+    QJsonArray events;
+    for (const FailedEvent &event : m_runtime->failedEvents()->list(state, limit))
+        events.append(failedEventToJson(event));
+    return json({ { QStringLiteral("events"), events }, { QStringLiteral("stats"), failedQueueStats() } });
+}
+
+QHttpServerResponse AdminServer::exportFailed(const QHttpServerRequest &request)
+{
+    const QUrlQuery query(request.url());
+    std::optional<FailedEvent::State> state = FailedEvent::State::Pending;
+    if (query.hasQueryItem(QStringLiteral("state"))) {
+        const QString value = query.queryItemValue(QStringLiteral("state"));
+        state = value == QLatin1String("all") ? std::nullopt : FailedEvent::stateFromName(value);
+        if (!state && value != QLatin1String("all"))
+            return error(QHttpServerResponse::StatusCode::BadRequest,
+                QStringLiteral("state must be pending, replayed, discarded or all"));
+    }
+    const QString format = query.queryItemValue(QStringLiteral("format"));
+    if (format.isEmpty() || format == QLatin1String("jsonl"))
+        return QHttpServerResponse("application/x-ndjson", m_runtime->failedEvents()->exportJsonLines(state));
+    if (format == QLatin1String("curl")) {
+        const QString url = query.hasQueryItem(QStringLiteral("url"))
+            ? query.queryItemValue(QStringLiteral("url"), QUrl::FullyDecoded)
+            : QStringLiteral("http://%1:%2/webhook")
+                  .arg(m_runtime->config().gateway.listenAddress.toString())
+                  .arg(m_runtime->webhookPort());
+        return QHttpServerResponse("text/x-shellscript", m_runtime->failedEvents()->exportCurlScript(url, state));
+    }
+    return error(QHttpServerResponse::StatusCode::BadRequest, QStringLiteral("format must be jsonl or curl"));
+}
+
+QHttpServerResponse AdminServer::discardFailed(const QString &idText)
+{
+    bool ok = false;
+    const qint64 id = idText.toLongLong(&ok);
+    if (!ok || !m_runtime->failedEvents()->discard(id))
+        return error(
+            QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no pending failed event %1").arg(idText));
+    return json({ { QStringLiteral("id"), id }, { QStringLiteral("state"), QStringLiteral("discarded") },
+        { QStringLiteral("stats"), failedQueueStats() } });
+}
+
+void AdminServer::replayFailed(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+{
+    const QJsonDocument document = QJsonDocument::fromJson(request.body());
+    const QJsonObject body = document.object();
+    QList<qint64> ids;
+    bool all = body.value(QLatin1String("all")).toBool(false);
+    bool valid = document.isObject() && (all || body.value(QLatin1String("ids")).isArray());
+    for (const QJsonValue &value : body.value(QLatin1String("ids")).toArray()) {
+        const double number = value.toDouble(-1);
+        valid = valid && value.isDouble() && number >= 1 && number == static_cast<double>(static_cast<qint64>(number));
+        ids.append(static_cast<qint64>(number));
+    }
+    if (!valid || (!all && (ids.isEmpty() || ids.size() > 10000))) {
+        error(QHttpServerResponse::StatusCode::BadRequest,
+            QStringLiteral("expected {\"ids\":[1,2,…]} (1 to 10000 ids) or {\"all\":true}"))
+            .write(std::move(responder));
+        return;
+    }
+    // Deferred answer. Qt 6.4 crashes writing to a responder whose client has gone: keep a guard
+    // on the socket, taken before the responder moves, and write only while it lives.
+    QPointer<QTcpSocket> socket(responder.socket());
+    auto pending = std::make_shared<QHttpServerResponder>(std::move(responder));
+    auto done = [this, socket, pending](const QList<ReplayOutcome> &outcomes) {
+        QJsonArray results;
+        int replayed = 0;
+        int failed = 0;
+        for (const ReplayOutcome &outcome : outcomes) {
+            QJsonObject result { { QStringLiteral("id"), outcome.id },
+                { QStringLiteral("status"), ReplayOutcome::statusName(outcome.status) } };
+            if (outcome.status == ReplayOutcome::Status::Replayed) {
+                ++replayed;
+                result.insert(QStringLiteral("seq"), static_cast<qint64>(outcome.result.seq));
+                result.insert(QStringLiteral("duplicate"), outcome.result.duplicate);
+            } else if (outcome.status == ReplayOutcome::Status::Failed) {
+                ++failed;
+                result.insert(QStringLiteral("reason"), failureReasonName(outcome.result.reason));
+                result.insert(QStringLiteral("error"), outcome.result.detail);
+            }
+            results.append(result);
+        }
+        if (!socket)
+            return; // the client left; the outcomes are recorded in the store all the same
+        json({ { QStringLiteral("results"), results }, { QStringLiteral("replayed"), replayed },
+                 { QStringLiteral("failed"), failed }, { QStringLiteral("stats"), failedQueueStats() } })
+            .write(std::move(*pending));
+    };
+    if (all)
+        m_runtime->replayer()->replayAllPending(done);
+    else
+        m_runtime->replayer()->replay(ids, done);
+}
+
+QHttpServerResponse AdminServer::natsControl(bool start)
+{
+    QString message;
+    const bool ok = start ? m_runtime->startEmbeddedNats(&message) : m_runtime->stopEmbeddedNats(&message);
+    if (!ok)
+        return error(m_runtime->isEmbedded() ? QHttpServerResponse::StatusCode::InternalServerError
+                                             : QHttpServerResponse::StatusCode::Conflict,
+            message);
+    EmbeddedNats *nats = m_runtime->embeddedNats();
+    return json({ { QStringLiteral("running"), nats->isRunning() }, { QStringLiteral("pid"), nats->pid() },
+        { QStringLiteral("url"), nats->url() } });
+}
+
+QByteArray AdminServer::metrics() const
+{
+    // Prometheus text exposition: counters end in _total, one HELP and TYPE per family.
+    Gateway *gateway = m_runtime->gateway();
+    const NatsBus::Status bus = gateway && gateway->bus() ? gateway->bus()->status() : NatsBus::Status {};
+    const RequestCounters c = gateway && gateway->requestLog() ? gateway->requestLog()->counters() : RequestCounters {};
+    const FailedQueueStats failed = m_runtime->failedEvents()->stats();
+    const OutageSettings::Mode mode = m_runtime->faultProxy()->mode();
+    QByteArray out;
+    const auto family = [&out](const char *name, const char *type, const char *help) {
+        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n';
+    };
+    const auto sample
+        = [&out](const QByteArray &name, qint64 value) { out += name + ' ' + QByteArray::number(value) + '\n'; };
+    family("ackhook_requests_total", "counter", "Webhook requests answered, by status class.");
+    sample("ackhook_requests_total{class=\"2xx\"}", static_cast<qint64>(c.ok));
+    sample("ackhook_requests_total{class=\"4xx\"}", static_cast<qint64>(c.rejected));
+    sample("ackhook_requests_total{class=\"5xx\"}", static_cast<qint64>(c.failed));
+    family("ackhook_overloaded_total", "counter", "Requests answered 429 because too many dispatches were in flight.");
+    sample("ackhook_overloaded_total", static_cast<qint64>(c.overloaded));
+    family("ackhook_in_flight", "gauge", "Dispatches waiting for their PubAck.");
+    sample("ackhook_in_flight", gateway ? gateway->inFlight() : 0);
+    family("ackhook_nats_connected", "gauge", "1 when the NATS connection is up.");
+    sample("ackhook_nats_connected", bus.state == NatsBus::State::Connected ? 1 : 0);
+    family("ackhook_nats_reconnects_total", "counter", "NATS reconnections since start.");
+    sample("ackhook_nats_reconnects_total", static_cast<qint64>(bus.reconnects));
+    family("ackhook_nats_rtt_seconds", "gauge", "Last measured NATS round-trip time.");
+    out += "ackhook_nats_rtt_seconds " + QByteArray::number(bus.rttUs < 0 ? 0.0 : bus.rttUs / 1e6, 'g', 6) + '\n';
+    family("ackhook_failed_events", "gauge", "Failed-event queue records, by state.");
+    sample("ackhook_failed_events{state=\"pending\"}", failed.pending);
+    sample("ackhook_failed_events{state=\"replayed\"}", failed.replayed);
+    sample("ackhook_failed_events{state=\"discarded\"}", failed.discarded);
+    family("ackhook_failed_events_unrecorded_total", "counter", "Failures answered 500 but not stored (queue full).");
+    sample("ackhook_failed_events_unrecorded_total", static_cast<qint64>(failed.unrecorded));
+    family("ackhook_simulated_outage", "gauge", "1 for the simulated outage mode in force.");
+    for (const QString &name : OutageSettings::modeNames())
+        sample("ackhook_simulated_outage{mode=\"" + name.toLatin1() + "\"}", OutageSettings::modeName(mode) == name);
+    family("ackhook_uptime_seconds", "gauge", "Seconds since ackhook started.");
+    sample("ackhook_uptime_seconds", m_runtime->uptimeMs() / 1000);
+    return out;
+}
+
+QJsonObject AdminServer::status() const
+{
+    Gateway *gateway = m_runtime->gateway();
+    const NatsBus::Status bus = gateway && gateway->bus() ? gateway->bus()->status() : NatsBus::Status {};
+    const RequestCounters counters
+        = gateway && gateway->requestLog() ? gateway->requestLog()->counters() : RequestCounters {};
+    const OutageSettings outage = m_runtime->faultProxy()->settings();
+    const bool simulated = outage.mode != OutageSettings::Mode::Off;
+
+    QJsonObject nats { { QStringLiteral("state"), NatsBus::stateName(bus.state) },
+        { QStringLiteral("upstream"), QJsonArray::fromStringList(m_runtime->upstreamUrls()) },
+        { QStringLiteral("via_proxy"),
+            m_runtime->config().faultProxyEnabled ? QJsonValue(m_runtime->faultProxy()->url()) : QJsonValue() },
+        { QStringLiteral("rtt_us"), bus.rttUs }, { QStringLiteral("reconnects"), static_cast<qint64>(bus.reconnects) },
+        { QStringLiteral("stream"), m_runtime->config().gateway.stream },
+        { QStringLiteral("stream_ready"), bus.streamReady } };
+    if (!bus.streamError.isEmpty())
+        nats.insert(QStringLiteral("stream_error"), bus.streamError);
+    if (EmbeddedNats *embedded = m_runtime->embeddedNats())
+        nats.insert(QStringLiteral("embedded"),
+            QJsonObject { { QStringLiteral("running"), embedded->isRunning() },
+                { QStringLiteral("pid"), embedded->pid() }, { QStringLiteral("url"), embedded->url() },
+                { QStringLiteral("store"), embedded->storeDir() } });
+
+    QJsonObject outageJson = this->outage();
+    outageJson.remove(QStringLiteral("modes"));
+    return { { QStringLiteral("version"), QStringLiteral(ACKHOOK_VERSION) },
+        { QStringLiteral("uptime_ms"), m_runtime->uptimeMs() },
+        // What the monitor shows: a simulated outage is labelled as such, distinct from a real one.
+        { QStringLiteral("connectivity"),
+            simulated ? QStringLiteral("simulated outage (%1)").arg(OutageSettings::modeName(outage.mode))
+                      : NatsBus::stateName(bus.state) },
+        { QStringLiteral("nats"), nats }, { QStringLiteral("outage"), outageJson },
+        { QStringLiteral("failed_queue"), failedQueueStats() },
+        { QStringLiteral("webhook"),
+            QStringLiteral("http://%1:%2/webhook")
+                .arg(m_runtime->config().gateway.listenAddress.toString())
+                .arg(m_runtime->webhookPort()) },
+        { QStringLiteral("counters"),
+            QJsonObject { { QStringLiteral("requests"), static_cast<qint64>(counters.requests) },
+                { QStringLiteral("ok"), static_cast<qint64>(counters.ok) },
+                { QStringLiteral("failed"), static_cast<qint64>(counters.failed) },
+                { QStringLiteral("rejected"), static_cast<qint64>(counters.rejected) },
+                { QStringLiteral("overloaded"), static_cast<qint64>(counters.overloaded) },
+                { QStringLiteral("in_flight"), gateway ? gateway->inFlight() : 0 } } } };
+}

@@ -1,0 +1,505 @@
+// NatsBus: cnats connection life cycle, JetStream stream set-up, async publish and ack delivery.
+//
+// Threading: cnats invokes callbacks on its own threads. They never touch a QObject: they copy
+// values into the Context under its mutex and post one drain call to the owning thread.
+#include "nats/natsbus.h"
+#include "nats/natsstatus.h"
+
+#include <QLoggingCategory>
+#include <QPointer>
+
+#include <nats/nats.h>
+
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+Q_LOGGING_CATEGORY(lcNats, "ackhook.nats")
+
+struct NatsBus::Context {
+    std::mutex mutex;
+    NatsBus *owner = nullptr; // null once the bus is destroyed
+    std::unordered_map<const natsMsg *, quint64> pending; // message in cnats' hands -> dispatch token
+    std::vector<std::pair<quint64, PublishResult>> reports;
+    bool drainScheduled = false;
+    std::atomic<bool> connected { false };
+
+    // Runs fn(owner) on the owner's thread, if the owner still exists. Caller must not hold mutex.
+    template <typename F> void post(F fn)
+    {
+        std::lock_guard lock(mutex);
+        if (owner)
+            QMetaObject::invokeMethod(
+                owner, [o = owner, fn] { fn(o); }, Qt::QueuedConnection);
+    }
+
+    static void ackHandler(jsCtx *, natsMsg *msg, jsPubAck *ack, jsPubAckErr *error, void *closure)
+    {
+        auto *self = static_cast<Context *>(closure);
+        PublishResult result = ack
+            ? PublishResult::ack(QString::fromUtf8(ack->Stream), ack->Sequence, ack->Duplicate)
+            : publishFailure(error ? error->Err : NATS_ERR, error ? error->ErrCode : static_cast<jsErrCode>(0),
+                error ? error->ErrText : nullptr);
+        std::lock_guard lock(self->mutex);
+        // Erase before the message is destroyed: its address may be reused by the next publish.
+        const auto it = self->pending.find(msg);
+        if (it != self->pending.end()) {
+            self->reports.emplace_back(it->second, std::move(result));
+            self->pending.erase(it);
+            if (!self->drainScheduled && self->owner) {
+                self->drainScheduled = true;
+                QMetaObject::invokeMethod(self->owner, &NatsBus::deliverReports, Qt::QueuedConnection);
+            }
+        }
+        natsMsg_Destroy(msg);
+    }
+};
+
+NatsBus::NatsBus(Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+{
+    auto context = std::make_unique<Context>();
+    context->owner = this;
+    m_context = context.get();
+    {
+        // Contexts are few (one per bus) and must outlive any cnats callback: freed at exit.
+        static std::mutex contextsMutex;
+        static std::vector<std::unique_ptr<Context>> contexts;
+        std::lock_guard lock(contextsMutex);
+        contexts.push_back(std::move(context));
+    }
+    m_blockingCalls.setMaxThreadCount(1);
+    m_restartTimer.setSingleShot(true);
+    connect(&m_restartTimer, &QTimer::timeout, this, [this] {
+        QString error;
+        if (!start(&error)) {
+            qCWarning(lcNats).noquote() << "cannot restart the NATS connection:" << error;
+            m_restartTimer.start(1000);
+        }
+    });
+    m_rttTimer.setInterval(std::chrono::seconds(2));
+    connect(&m_rttTimer, &QTimer::timeout, this, &NatsBus::measureRtt);
+}
+
+NatsBus::~NatsBus()
+{
+    close();
+    std::lock_guard lock(m_context->mutex);
+    m_context->owner = nullptr;
+}
+
+QString NatsBus::stateName(State state)
+{
+    switch (state) {
+    case State::Disconnected:
+        return QStringLiteral("disconnected");
+    case State::Connecting:
+        return QStringLiteral("connecting");
+    case State::Connected:
+        return QStringLiteral("connected");
+    case State::Reconnecting:
+        return QStringLiteral("reconnecting");
+    case State::Closed:
+        return QStringLiteral("closed");
+    }
+    return {};
+}
+
+bool NatsBus::isConnected() const
+{
+    return m_context->connected.load(std::memory_order_acquire);
+}
+
+int NatsBus::pendingPublishes() const
+{
+    std::lock_guard lock(m_context->mutex);
+    return static_cast<int>(m_context->pending.size());
+}
+
+void NatsBus::onConnected(natsConnection *, void *closure)
+{
+    auto *context = static_cast<Context *>(closure);
+    context->connected.store(true, std::memory_order_release);
+    context->post([](NatsBus *bus) { bus->handleConnectionUp(); });
+}
+
+void NatsBus::onReconnected(natsConnection *, void *closure)
+{
+    auto *context = static_cast<Context *>(closure);
+    context->connected.store(true, std::memory_order_release);
+    context->post([](NatsBus *bus) {
+        bus->updateStatus([](Status &status) { ++status.reconnects; });
+        bus->handleConnectionUp();
+    });
+}
+
+void NatsBus::onDisconnected(natsConnection *, void *closure)
+{
+    auto *context = static_cast<Context *>(closure);
+    // Set here, not on the owner thread, so that publishes fail fast from this instant on.
+    context->connected.store(false, std::memory_order_release);
+    context->post([](NatsBus *bus) { bus->handleConnectionLost(); });
+}
+
+void NatsBus::onClosed(natsConnection *, void *closure)
+{
+    auto *context = static_cast<Context *>(closure);
+    context->connected.store(false, std::memory_order_release);
+    context->post([](NatsBus *bus) { bus->handleClosedByClient(); });
+}
+
+bool NatsBus::start(QString *error)
+{
+    if (m_connection)
+        return true;
+    m_closed = false;
+    auto fail = [&](natsStatus status, const QString &what) {
+        if (error)
+            *error = what + QStringLiteral(": ") + natsErrorText(status, nats_GetLastError(nullptr));
+        natsOptions_Destroy(m_natsOptions);
+        m_natsOptions = nullptr;
+        return false;
+    };
+
+    natsStatus s = natsOptions_Create(&m_natsOptions);
+    if (s != NATS_OK)
+        return fail(s, QStringLiteral("cannot create NATS options"));
+
+    std::vector<QByteArray> urls;
+    for (const QString &url : std::as_const(m_options.urls))
+        urls.push_back(url.toUtf8());
+    std::vector<const char *> urlPointers;
+    for (const QByteArray &url : urls)
+        urlPointers.push_back(url.constData());
+    const QByteArray name = m_options.name.toUtf8();
+
+    s = natsOptions_SetServers(m_natsOptions, urlPointers.data(), static_cast<int>(urlPointers.size()));
+    if (s == NATS_OK)
+        s = natsOptions_SetName(m_natsOptions, name.constData());
+    if (s == NATS_OK)
+        s = natsOptions_SetTimeout(m_natsOptions, m_options.connectTimeout.count());
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxReconnect(m_natsOptions, -1); // forever
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectWait(m_natsOptions, m_options.reconnectWait.count());
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectJitter(m_natsOptions, 50, 50);
+    if (s == NATS_OK)
+        s = natsOptions_SetPingInterval(m_natsOptions, m_options.pingInterval.count());
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxPingsOut(m_natsOptions, m_options.maxPingsOut);
+    if (s == NATS_OK) // without it cnats delays each publish by up to 1 ms to batch writes
+        s = natsOptions_SetSendAsap(m_natsOptions, true);
+    if (s == NATS_OK)
+        s = natsOptions_SetRetryOnFailedConnect(m_natsOptions, true, &NatsBus::onConnected, m_context);
+    if (s == NATS_OK)
+        s = natsOptions_SetDisconnectedCB(m_natsOptions, &NatsBus::onDisconnected, m_context);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectedCB(m_natsOptions, &NatsBus::onReconnected, m_context);
+    if (s == NATS_OK)
+        s = natsOptions_SetClosedCB(m_natsOptions, &NatsBus::onClosed, m_context);
+    if (s == NATS_OK && m_options.ignoreDiscoveredServers)
+        s = natsOptions_SetIgnoreDiscoveredServers(m_natsOptions, true);
+    if (s == NATS_OK && !m_options.credentialsFile.isEmpty()) {
+        const QByteArray creds = m_options.credentialsFile.toUtf8();
+        s = natsOptions_SetUserCredentialsFromFiles(m_natsOptions, creds.constData(), nullptr);
+    }
+    if (s != NATS_OK)
+        return fail(s, QStringLiteral("invalid NATS options"));
+
+    if (!m_restarting)
+        setState(State::Connecting);
+    s = natsConnection_Connect(&m_connection, m_natsOptions);
+    if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
+        m_connection = nullptr;
+        setState(State::Disconnected);
+        return fail(s, QStringLiteral("cannot connect to NATS"));
+    }
+
+    jsOptions jsOpts;
+    jsOptions_Init(&jsOpts);
+    jsOpts.Wait = 5000;
+    jsOpts.PublishAsync.AckHandler = &Context::ackHandler;
+    jsOpts.PublishAsync.AckHandlerClosure = m_context;
+    jsOpts.PublishAsync.MaxPending = 0; // > 0 can block the publisher for StallWait: we bound in-flight ourselves
+    s = natsConnection_JetStream(&m_js, m_connection, &jsOpts);
+    if (s != NATS_OK) {
+        natsConnection_Destroy(m_connection);
+        m_connection = nullptr;
+        setState(State::Disconnected);
+        return fail(s, QStringLiteral("cannot create the JetStream context"));
+    }
+
+    if (natsConnection_Status(m_connection) == NATS_CONN_STATUS_CONNECTED) {
+        m_context->connected.store(true, std::memory_order_release);
+        handleConnectionUp();
+    } else if (!m_restarting) {
+        qCInfo(lcNats).noquote() << "NATS not reachable yet at" << m_options.urls.join(QLatin1Char(','))
+                                 << "- retrying in the background";
+    }
+    return true;
+}
+
+void NatsBus::close()
+{
+    m_closed = true;
+    m_restartTimer.stop();
+    if (!m_connection) {
+        setState(State::Closed);
+        return;
+    }
+    teardown();
+    setState(State::Closed);
+}
+
+void NatsBus::handleClosedByClient()
+{
+    if (m_closed || !m_connection)
+        return; // our own close(): nothing to repair
+    // cnats gave up on its own, although it was told to reconnect forever: 3.4.1 does so when, in
+    // the initial-connect retry, a server accepts the TCP connection and closes it before INFO
+    // (a proxy whose upstream is down, a server starting up). Start a fresh connection.
+    if (!m_restarting)
+        qCWarning(lcNats).noquote()
+            << "the NATS client closed the connection by itself; starting new ones until one connects";
+    m_restarting = true;
+    teardown();
+    setState(State::Reconnecting);
+    m_restartTimer.start(std::max<qint64>(m_options.reconnectWait.count(), 250));
+}
+
+void NatsBus::teardown()
+{
+    m_rttTimer.stop();
+    m_context->connected.store(false, std::memory_order_release);
+    natsConnection_Close(m_connection);
+    m_blockingCalls.waitForDone();
+    // cnats 3.4.1 leaves pending async publishes unresolved on close: collect and fail them.
+    failPending(FailureReason::Disconnected, QStringLiteral("NATS connection closed"));
+    jsCtx_Destroy(m_js);
+    m_js = nullptr;
+    natsConnection_Destroy(m_connection);
+    m_connection = nullptr;
+    natsOptions_Destroy(m_natsOptions);
+    m_natsOptions = nullptr;
+    deliverReports();
+    updateStatus([](Status &status) { status.streamReady = false; });
+}
+
+NatsBus::Status NatsBus::status() const
+{
+    QMutexLocker lock(&m_statusMutex);
+    return m_status;
+}
+
+void NatsBus::updateStatus(const std::function<void(Status &)> &change)
+{
+    QMutexLocker lock(&m_statusMutex);
+    change(m_status);
+}
+
+void NatsBus::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    QString url;
+    updateStatus([&](Status &status) {
+        status.state = state;
+        url = status.connectedUrl;
+    });
+    qCInfo(lcNats).noquote() << "NATS" << stateName(state) << url;
+    Q_EMIT stateChanged(state);
+}
+
+void NatsBus::handleConnectionUp()
+{
+    if (!m_connection || !isConnected())
+        return;
+    m_restarting = false;
+    char url[256] = {};
+    if (natsConnection_GetConnectedUrl(m_connection, url, sizeof url) == NATS_OK)
+        updateStatus([&](Status &status) { status.connectedUrl = QString::fromUtf8(url); });
+    setState(State::Connected);
+    ensureStream();
+    measureRtt();
+    m_rttTimer.start();
+}
+
+void NatsBus::handleConnectionLost()
+{
+    if (!m_connection)
+        return;
+    m_rttTimer.stop();
+    // Acks of publishes sent on the lost connection will not come: answer them now.
+    failPending(FailureReason::Disconnected, QStringLiteral("NATS connection lost before the PubAck"));
+    if (!isConnected())
+        setState(State::Reconnecting);
+}
+
+void NatsBus::deliverReports()
+{
+    std::vector<std::pair<quint64, PublishResult>> reports;
+    {
+        std::lock_guard lock(m_context->mutex);
+        reports.swap(m_context->reports);
+        m_context->drainScheduled = false;
+    }
+    for (const auto &[token, result] : reports)
+        report(token, result);
+}
+
+void NatsBus::failPending(FailureReason reason, const QString &detail)
+{
+    // cnats 3.4.1 creates its pending map at the first async publish and dereferences it here
+    // unchecked: asking before any publish crashes.
+    if (!m_js || !m_publishedOnce)
+        return;
+    natsMsgList list {};
+    if (js_PublishAsyncGetPendingList(&list, m_js) != NATS_OK)
+        return; // NATS_NOT_FOUND: nothing pending
+    std::vector<quint64> tokens;
+    {
+        std::lock_guard lock(m_context->mutex);
+        for (int i = 0; i < list.Count; ++i) {
+            const auto it = m_context->pending.find(list.Msgs[i]);
+            if (it != m_context->pending.end()) {
+                tokens.push_back(it->second);
+                m_context->pending.erase(it);
+            }
+        }
+    }
+    natsMsgList_Destroy(&list);
+    const PublishResult failure = PublishResult::failure(reason, detail);
+    for (quint64 token : tokens)
+        report(token, failure);
+}
+
+std::optional<PublishResult> NatsBus::publishAsync(
+    quint64 token, const OutgoingEvent &event, std::chrono::milliseconds maxWait)
+{
+    if (!m_js || !isConnected())
+        return PublishResult::failure(FailureReason::Disconnected, QStringLiteral("not connected to NATS"));
+
+    natsMsg *msg = nullptr;
+    natsStatus s = natsMsg_Create(
+        &msg, event.subject.constData(), nullptr, event.body.constData(), static_cast<int>(event.body.size()));
+    for (qsizetype i = 0; s == NATS_OK && i < event.headers.size(); ++i)
+        s = natsMsgHeader_Add(msg, event.headers[i].first.constData(), event.headers[i].second.constData());
+    if (s != NATS_OK) {
+        natsMsg_Destroy(msg);
+        return publishFailure(s, static_cast<jsErrCode>(0), nats_GetLastError(nullptr));
+    }
+
+    jsPubOptions options;
+    jsPubOptions_Init(&options);
+    options.MaxWait = std::max<qint64>(1, maxWait.count()); // cnats 3.4.1: no MaxWait, no timeout at all
+    options.MsgId = event.msgId.constData();
+    options.ExpectStream = nullptr;
+
+    {
+        std::lock_guard lock(m_context->mutex);
+        m_context->pending.emplace(msg, token); // before publishing: the ack may beat the return
+    }
+    natsMsg *handedOver = msg;
+    m_publishedOnce = true;
+    s = js_PublishMsgAsync(m_js, &handedOver, &options);
+    if (s != NATS_OK) {
+        bool stillOurs = false;
+        {
+            std::lock_guard lock(m_context->mutex);
+            stillOurs = m_context->pending.erase(msg) > 0;
+        }
+        natsMsg_Destroy(handedOver); // no-op when cnats took ownership
+        if (stillOurs)
+            return publishFailure(s, static_cast<jsErrCode>(0), nats_GetLastError(nullptr));
+        return std::nullopt; // cnats already reported it through the ack handler
+    }
+    return std::nullopt;
+}
+
+void NatsBus::ensureStream()
+{
+    if (!m_js)
+        return;
+    QPointer<NatsBus> self(this);
+    jsCtx *js = m_js;
+    const QByteArray stream = m_options.stream.toUtf8();
+    QList<QByteArray> subjects;
+    for (const QString &subject : std::as_const(m_options.subjects))
+        subjects.append(subject.toUtf8());
+    const qint64 duplicateWindowNs = std::chrono::nanoseconds(m_options.duplicateWindow).count();
+    Context *context = m_context;
+
+    m_blockingCalls.start([=] {
+        jsErrCode errorCode = static_cast<jsErrCode>(0);
+        jsStreamInfo *info = nullptr;
+        natsStatus s = js_GetStreamInfo(&info, js, stream.constData(), nullptr, &errorCode);
+        bool created = false;
+        if (s == NATS_NOT_FOUND) {
+            std::vector<const char *> subjectPointers;
+            for (const QByteArray &subject : subjects)
+                subjectPointers.push_back(subject.constData());
+            jsStreamConfig config;
+            jsStreamConfig_Init(&config);
+            config.Name = stream.constData();
+            config.Subjects = subjectPointers.data();
+            config.SubjectsLen = static_cast<int>(subjectPointers.size());
+            config.Storage = js_FileStorage;
+            config.Duplicates = duplicateWindowNs;
+            s = js_AddStream(&info, js, &config, nullptr, &errorCode);
+            created = s == NATS_OK;
+        }
+        jsStreamInfo_Destroy(info);
+        const QString message = s == NATS_OK ? QString() : natsErrorText(s, nats_GetLastError(nullptr));
+        context->post([s, created, message, stream](NatsBus *bus) {
+            bus->updateStatus([&](Status &status) {
+                status.streamReady = s == NATS_OK;
+                status.streamError = message;
+            });
+            if (s == NATS_OK) {
+                qCInfo(lcNats).noquote() << "JetStream stream" << stream << (created ? "created" : "found");
+                Q_EMIT bus->streamReady(QString::fromUtf8(stream));
+            } else {
+                qCWarning(lcNats).noquote() << "JetStream stream" << stream << "not available:" << message;
+                Q_EMIT bus->streamFailed(message);
+            }
+        });
+    });
+}
+
+void NatsBus::measureRtt()
+{
+    if (!m_connection || !m_js || !isConnected() || m_blockingCalls.activeThreadCount() > 0)
+        return;
+    natsConnection *connection = m_connection;
+    jsCtx *js = m_js;
+    const QByteArray stream = m_options.stream.toUtf8();
+    Context *context = m_context;
+    m_blockingCalls.start([connection, js, stream, context] {
+        int64_t rttNs = 0;
+        if (natsConnection_GetRTT(connection, &rttNs) != NATS_OK)
+            return;
+        // The stream's size for the monitor; a failure here only leaves the figures as they were.
+        jsStreamInfo *info = nullptr;
+        qint64 messages = -1;
+        qint64 bytes = -1;
+        if (js_GetStreamInfo(&info, js, stream.constData(), nullptr, nullptr) == NATS_OK && info) {
+            messages = static_cast<qint64>(info->State.Msgs);
+            bytes = static_cast<qint64>(info->State.Bytes);
+        }
+        jsStreamInfo_Destroy(info);
+        context->post([rttNs, messages, bytes](NatsBus *bus) {
+            bus->updateStatus([&](Status &status) {
+                status.rttUs = rttNs / 1000;
+                if (messages >= 0) {
+                    status.streamMessages = messages;
+                    status.streamBytes = bytes;
+                }
+            });
+            Q_EMIT bus->rttMeasured(rttNs / 1000);
+        });
+    });
+}

@@ -1,0 +1,110 @@
+// NatsBus: the one cnats connection and JetStream context; publishes asynchronously and reports acks.
+#pragma once
+
+#include "nats/eventpublisher.h"
+
+#include <QMutex>
+#include <QObject>
+#include <QStringList>
+#include <QThreadPool>
+#include <QTimer>
+
+#include <chrono>
+#include <memory>
+
+struct __natsConnection;
+struct __natsOptions;
+struct __jsCtx;
+
+class NatsBus : public QObject, public EventPublisher {
+    Q_OBJECT
+public:
+    enum class State { Disconnected, Connecting, Connected, Reconnecting, Closed };
+    Q_ENUM(State)
+
+    struct Options {
+        QStringList urls;
+        QString stream = QStringLiteral("EVENTS");
+        QStringList subjects { QStringLiteral("ackhook.>") };
+        std::chrono::milliseconds connectTimeout { 2000 };
+        std::chrono::milliseconds reconnectWait { 250 };
+        // A silent broker is declared stale after about pingInterval * (maxPingsOut + 1).
+        std::chrono::milliseconds pingInterval { 2000 };
+        int maxPingsOut = 2;
+        std::chrono::seconds duplicateWindow { 120 };
+        QString credentialsFile;
+        QString name = QStringLiteral("ackhook");
+        // Through the fault proxy the client must not learn (and bypass it for) the cluster's URLs.
+        bool ignoreDiscoveredServers = false;
+    };
+
+    struct Status {
+        State state = State::Disconnected;
+        QString connectedUrl;
+        quint64 reconnects = 0;
+        qint64 rttUs = -1; // -1 until measured
+        bool streamReady = false;
+        QString streamError;
+        qint64 streamMessages = -1; // -1 until read (every 2 s with the RTT)
+        qint64 streamBytes = -1;
+    };
+
+    explicit NatsBus(Options options, QObject *parent = nullptr);
+    ~NatsBus() override;
+
+    // Starts connecting (in the background if the server is not there yet). False on a setup error.
+    bool start(QString *error);
+    // Closes the connection; every publish still pending is reported as failed.
+    void close();
+
+    State state() const { return m_state; }
+    static QString stateName(State state);
+    Status status() const; // safe from any thread
+    bool isConnected() const override;
+    std::optional<PublishResult> publishAsync(
+        quint64 token, const OutgoingEvent &event, std::chrono::milliseconds maxWait) override;
+
+    const Options &options() const { return m_options; }
+    bool isStreamReady() const { return status().streamReady; } // safe from any thread
+    int pendingPublishes() const;
+
+Q_SIGNALS:
+    void stateChanged(NatsBus::State state);
+    void streamReady(const QString &stream);
+    void streamFailed(const QString &message);
+    void rttMeasured(qint64 rttUs);
+
+private:
+    struct Context;
+    static void onConnected(__natsConnection *nc, void *closure);
+    static void onDisconnected(__natsConnection *nc, void *closure);
+    static void onReconnected(__natsConnection *nc, void *closure);
+    static void onClosed(__natsConnection *nc, void *closure);
+
+    void setState(State state);
+    void handleConnectionUp();
+    void handleConnectionLost();
+    void handleClosedByClient();
+    void teardown(); // close and destroy the cnats objects; pending publishes are failed
+    void deliverReports();
+    void failPending(FailureReason reason, const QString &detail);
+    void ensureStream();
+    void measureRtt();
+
+    Options m_options;
+    Context *m_context; // lives until process exit: cnats gives no "last callback" guarantee
+    __natsOptions *m_natsOptions = nullptr;
+    __natsConnection *m_connection = nullptr;
+    __jsCtx *m_js = nullptr;
+    void updateStatus(const std::function<void(Status &)> &change);
+
+    State m_state = State::Disconnected;
+    mutable QMutex m_statusMutex;
+    Status m_status; // mirror for other threads
+    bool m_publishedOnce = false;
+    QThreadPool m_blockingCalls; // JetStream API requests and RTT pings block: never on this thread
+    QTimer m_rttTimer { this }; // a child: moves with its owner to another thread
+    QTimer m_restartTimer { this };
+    bool m_closed = false; // close() was called: no automatic restart
+    bool m_restarting = false; // replacing connections cnats closed: log once, not every attempt
+};

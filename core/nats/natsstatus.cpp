@@ -1,0 +1,38 @@
+// Mapping of natsStatus to FailureReason.
+#include "nats/natsstatus.h"
+
+FailureReason failureReasonFor(natsStatus status, jsErrCode errorCode)
+{
+    switch (status) {
+    case NATS_TIMEOUT:
+        return FailureReason::Timeout;
+    case NATS_NO_RESPONDERS:
+        return FailureReason::NoResponders;
+    case NATS_CONNECTION_CLOSED:
+    case NATS_CONNECTION_DISCONNECTED:
+    case NATS_NOT_YET_CONNECTED:
+    case NATS_STALE_CONNECTION:
+    case NATS_IO_ERROR:
+    case NATS_NO_SERVER:
+        return FailureReason::Disconnected;
+    default:
+        break;
+    }
+    // A JetStream API error (stream full, message too large, ...) is the server saying no.
+    if (errorCode != 0 || status == NATS_ERR)
+        return FailureReason::Nack;
+    return FailureReason::PublishError;
+}
+
+QString natsErrorText(natsStatus status, const char *detail)
+{
+    QString text = QString::fromUtf8(natsStatus_GetText(status));
+    if (detail && *detail)
+        text += QStringLiteral(": ") + QString::fromUtf8(detail);
+    return text;
+}
+
+PublishResult publishFailure(natsStatus status, jsErrCode errorCode, const char *detail)
+{
+    return PublishResult::failure(failureReasonFor(status, errorCode), natsErrorText(status, detail));
+}

@@ -1,0 +1,86 @@
+// FailedEventStore: the persisted failed-event queue (DESIGN.md section 6) — SQLite in WAL mode,
+// on its own thread; this facade is thread-safe and record() never blocks its caller.
+#pragma once
+
+#include "store/failedevent.h"
+#include "nats/publishresult.h"
+
+#include <QJsonObject>
+#include <QMutex>
+#include <QObject>
+#include <QThread>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+
+class FailedEventDatabase;
+
+struct FailedQueueStats {
+    qint64 total = 0;
+    qint64 pending = 0;
+    qint64 replayed = 0;
+    qint64 discarded = 0;
+    qint64 bytes = 0; // bodies stored
+    quint64 unrecorded = 0; // failures answered 500 but not stored (queue full)
+    qint64 maxRecords = 0;
+    qint64 maxBytes = 0;
+};
+
+class FailedEventStore : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        QString path; // the SQLite file, e.g. <data-dir>/failed-events.sqlite
+        qint64 maxRecords = 100000;
+        qint64 maxBytes = 256LL * 1024 * 1024;
+    };
+
+    explicit FailedEventStore(QObject *parent = nullptr);
+    ~FailedEventStore() override;
+
+    bool open(const Options &options, QString *error); // blocking: schema, integrity of counts
+    void close(); // commits what is queued, then closes
+
+    // Any thread, never blocks. Committed in batches; when the queue is full (after dropping the
+    // oldest replayed or discarded records) the event is counted as unrecorded instead.
+    void record(FailedEvent event);
+
+    // Blocking reads and changes (SQLite on a local file: milliseconds). Newest first. With
+    // maxBodyBytes >= 0 each body is cut to that size (bodyBytes keeps the whole size).
+    QList<FailedEvent> list(std::optional<FailedEvent::State> state, int limit, qsizetype maxBodyBytes = -1) const;
+    QList<FailedEvent> events(const QList<qint64> &ids) const;
+    std::optional<FailedEvent> find(qint64 id) const;
+    QList<qint64> pendingIds(int limit) const; // oldest first: replay order
+    bool discard(qint64 id); // false when there is no such pending event
+    // Asynchronous: attempts+1 and the outcome; an acked replay becomes "replayed".
+    void recordReplay(qint64 id, const PublishResult &result);
+    void flush() const; // blocks until everything queued so far is committed
+
+    QByteArray exportJsonLines(std::optional<FailedEvent::State> state) const;
+    // A shell script resending each event to url with its original headers (secrets left out).
+    QByteArray exportCurlScript(const QString &url, std::optional<FailedEvent::State> state) const;
+
+    FailedQueueStats stats() const; // any thread
+    QString path() const { return m_options.path; }
+    bool isOpen() const { return m_database != nullptr; }
+
+Q_SIGNALS:
+    void changed(const FailedQueueStats &stats); // after committed changes, at most every 100 ms
+
+private:
+    friend class FailedEventDatabase;
+    template <typename F> auto blocking(F f) const;
+
+    Options m_options;
+    QThread m_thread;
+    std::unique_ptr<FailedEventDatabase> m_database;
+    mutable QMutex m_statsMutex;
+    FailedQueueStats m_stats;
+    std::atomic<qint64> m_queuedBytes { 0 }; // recorded but not yet committed
+};
+
+// The JSON form used by the admin API and the JSON Lines export (body as text, or body_base64).
+QJsonObject failedEventToJson(const FailedEvent &event);
+
+Q_DECLARE_METATYPE(FailedQueueStats)

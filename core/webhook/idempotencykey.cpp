@@ -1,0 +1,64 @@
+// Idempotency key extraction (DESIGN.md section 3).
+#include "webhook/idempotencykey.h"
+#include "webhook/cloudevent.h"
+
+#include <QUuid>
+
+namespace {
+
+QString checkKey(const QByteArray &key, const QByteArray &origin)
+{
+    if (key.size() > IdempotencyKey::MaxLength)
+        return QStringLiteral("idempotency key from %1 is longer than %2 bytes")
+            .arg(QString::fromLatin1(origin))
+            .arg(IdempotencyKey::MaxLength);
+    for (char c : key) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u > 0x7e)
+            return QStringLiteral("idempotency key from %1 must be printable ASCII").arg(QString::fromLatin1(origin));
+    }
+    return {};
+}
+
+IdempotencyKey make(QByteArray value, QByteArray origin)
+{
+    value = value.trimmed();
+    IdempotencyKey key { value, origin, false, checkKey(value, origin) };
+    return key;
+}
+
+} // namespace
+
+QByteArray headerValue(const HeaderList &headers, QByteArrayView name)
+{
+    for (const auto &[key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+QList<QByteArray> IdempotencyKey::defaultHeaderNames()
+{
+    return { "Idempotency-Key", "X-GitHub-Delivery", "X-Request-Id", "X-Event-Id" };
+}
+
+IdempotencyKey IdempotencyKey::extract(
+    const HeaderList &headers, const QByteArray &body, const QList<QByteArray> &headerNames)
+{
+    // CloudEvents guarantees source+id unique; a source is a URI-reference and holds no space,
+    // so "source id" cannot collide with another pair.
+    const CloudEventAttributes event = CloudEventAttributes::read(headers, body);
+    if (!event.isValid())
+        return { {}, "cloudevent", false, event.error };
+    if (event.mode != CloudEventAttributes::Mode::None)
+        return make(event.source + ' ' + event.id, "cloudevent");
+
+    for (const QByteArray &name : headerNames) {
+        const QByteArray value = headerValue(headers, name).trimmed();
+        if (!value.isEmpty())
+            return make(value, name);
+    }
+
+    return { QUuid::createUuid().toByteArray(QUuid::WithoutBraces), "generated", true, {} };
+}

@@ -1,0 +1,44 @@
+// RequestLog: batching of records and exact counters.
+#include "webhook/requestlog.h"
+
+RequestLog::RequestLog(QObject *parent)
+    : QObject(parent)
+{
+    m_flushTimer.setInterval(DefaultFlushIntervalMs);
+    connect(&m_flushTimer, &QTimer::timeout, this, &RequestLog::flush);
+    m_flushTimer.start();
+}
+
+void RequestLog::append(RequestRecord record)
+{
+    m_requests.fetch_add(1, std::memory_order_relaxed);
+    if (record.status >= 200 && record.status < 300)
+        m_ok.fetch_add(1, std::memory_order_relaxed);
+    else if (record.status >= 500)
+        m_failed.fetch_add(1, std::memory_order_relaxed);
+    else if (record.status >= 400)
+        m_rejected.fetch_add(1, std::memory_order_relaxed);
+    if (record.status == 429)
+        m_overloaded.fetch_add(1, std::memory_order_relaxed);
+
+    if (m_batch.size() >= MaxBatch) {
+        m_dropped.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    m_batch.append(std::move(record));
+}
+
+void RequestLog::flush()
+{
+    if (m_batch.isEmpty())
+        return;
+    RequestRecordBatch batch;
+    batch.swap(m_batch);
+    Q_EMIT recordsReady(batch);
+}
+
+RequestCounters RequestLog::counters() const
+{
+    return { m_requests.load(), m_ok.load(), m_failed.load(), m_rejected.load(), m_overloaded.load(),
+        m_dropped.load() };
+}

@@ -1,0 +1,58 @@
+// WebhookServer: the webhook routes (endpoints, /health) on an HttpListener, wired to the Dispatcher.
+#pragma once
+
+#include "http/httplistener.h"
+#include "nats/publishresult.h"
+#include "webhook/requestrecord.h"
+#include "webhook/webhookauth.h"
+
+#include <QHostAddress>
+#include <QObject>
+
+class Dispatcher;
+class FailedEventStore;
+class FaultProxy;
+class RequestLog;
+
+struct Endpoint {
+    QByteArray path; // e.g. "/webhook"
+    QByteArray subject; // e.g. "ackhook.webhook"
+};
+
+class WebhookServer : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        QHostAddress address = QHostAddress::LocalHost;
+        quint16 port = 12000;
+        QList<Endpoint> endpoints { { "/webhook", "ackhook.webhook" } };
+        QList<QByteArray> keyHeaders = IdempotencyKey::defaultHeaderNames();
+        WebhookAuth auth; // checked on every POST before anything else (401)
+        HttpListener::Options http;
+        int retryAfterSeconds = 1;
+        const FaultProxy *faultProxy = nullptr; // read (thread-safe) to label records with the outage
+        FailedEventStore *failedEvents = nullptr; // record() is thread-safe and never blocks
+    };
+
+    WebhookServer(Dispatcher *dispatcher, RequestLog *log, Options options, QObject *parent = nullptr);
+
+    bool listen(QString *error);
+    quint16 port() const;
+    QHostAddress address() const;
+    const Options &options() const { return m_options; }
+    // Stop accepting connections and close every connection that has no answer pending.
+    void stopListening();
+
+private:
+    void handle(HttpRequest &&request, const HttpResponder &responder);
+    void handleWebhook(const Endpoint &endpoint, HttpRequest &&request, const HttpResponder &responder);
+    void answer(
+        const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response, RequestRecord record);
+    void recordFailure(
+        const HttpRequest &request, const QByteArray &subject, const IdempotencyKey &key, const PublishResult &result);
+
+    Dispatcher *m_dispatcher;
+    RequestLog *m_log;
+    Options m_options;
+    HttpListener *m_listener;
+};
