@@ -4,7 +4,8 @@
 # a noisy machine, absolute numbers drift. Not a test: it asserts nothing, it prints.
 #   bench/targets.sh [seconds per wrk run, default 10] [rounds, default 3]
 # Environment: TOTAL=1000000 (requests of the RSS run; 0 skips it), GUI=1 (0 skips the window run),
-#   PNG=docs/benchmarks-targets.png (chart of the medians; empty: none), RESULTS=FILE (keep the raw table).
+#   PNG=docs/benchmarks-targets.png (chart of the medians; empty: none), RESULTS=FILE (keep the raw table),
+#   REFERENCE=path/to/an/older/ackhook (adds it as variant "reference" to the c5 and c64 rotation: before/after).
 #
 # Variants, all behind one nats-server (JetStream, file storage), 1 KiB bodies, unique X-Event-Id:
 #   ackhook   release build, --headless, through its fault proxy in mode off (the default)
@@ -62,7 +63,7 @@ declare -A port pid admin
 start_ackhook() { # variant nats-url extra-flags...
     local variant=$1 url=$2; shift 2
     port[$variant]=$(free_port); admin[$variant]=$(free_port)
-    "$ACKHOOK" --headless --listen "127.0.0.1:${port[$variant]}" --nats-url "$url" \
+    "${BIN:-$ACKHOOK}" --headless --listen "127.0.0.1:${port[$variant]}" --nats-url "$url" \
         --data-dir "$work/data-$variant" --max-inflight 65536 --admin-listen "127.0.0.1:${admin[$variant]}" "$@" \
         >"$work/$variant.log" 2>&1 &
     pid[$variant]=$!
@@ -74,6 +75,11 @@ start_ackhook ackhook "nats://127.0.0.1:$nats_port"
 wait_http "http://127.0.0.1:${port[ackhook]}/webhook" -d '{}' -H 'X-Event-Id: warmup' ||
     { echo "ackhook never answered 200; its log:" >&2; cat "$work/ackhook.log" >&2; exit 1; }
 start_ackhook direct "nats://127.0.0.1:$nats_port" --no-fault-proxy
+reference=()
+if [ -n "${REFERENCE:-}" ]; then
+    BIN=$REFERENCE start_ackhook reference "nats://127.0.0.1:$nats_port"
+    reference=(reference)
+fi
 # No NATS behind it: the switch must not need one (port 9 is discard, nothing listens there).
 ACKHOOK_BENCH_NO_NATS=1 start_ackhook ceiling nats://127.0.0.1:9 --no-fault-proxy
 ceiling_answer=$(curl -s -d '{}' -H 'X-Event-Id: probe' "http://127.0.0.1:${port[ceiling]}/webhook" || true)
@@ -119,15 +125,15 @@ run_wrk() { # variant conns round
 }
 for round in $(seq 1 "$ROUNDS"); do
     # Alternate the order from round to round, so no variant always runs right after the same one.
-    if [ $((round % 2)) -eq 1 ]; then order5=(ackhook baseline); order64=(ceiling ackhook direct baseline)
-    else order5=(baseline ackhook); order64=(baseline direct ackhook ceiling); fi
+    if [ $((round % 2)) -eq 1 ]; then order5=(ackhook baseline "${reference[@]}"); order64=(ceiling ackhook direct baseline "${reference[@]}")
+    else order5=("${reference[@]}" baseline ackhook); order64=("${reference[@]}" baseline direct ackhook ceiling); fi
     for v in "${order5[@]}"; do run_wrk "$v" 5 "$round"; done
     for v in "${order64[@]}"; do run_wrk "$v" 64 "$round"; done
 done
 med() { # variant conns column(4=req/s 5=p50 6=p99 8=cpu)
     awk -v v="$1" -v c="$2" -v k="$3" '$1==v && $2==c {print $k}' "$raw" | median
 }
-for v in ackhook direct ceiling baseline; do kill "${pid[$v]}" 2>/dev/null || true; done
+for v in ackhook direct ceiling baseline "${reference[@]}"; do kill "${pid[$v]}" 2>/dev/null || true; done
 
 # ---- NATS really down: time to 500, then time to the first 200 once nats-server is back --------
 outage_port=$(free_port)
@@ -220,7 +226,7 @@ fi
 gui_rate="skipped (GUI=0)"; gui_lag="skipped"
 if [ "$GUI" = 1 ]; then
     echo
-    gui_out=$(bench/gui.sh "$DURATION" "$ROUNDS" 2>&1 | tee /dev/stderr)
+    gui_out=$(bench/gui.sh "$DURATION" "$ROUNDS" 2>&1 | grep -v '^[[:space:]]*$' | tee /dev/stderr)
     gui_rate=$(sed -n 's/^median req\/s: //p' <<<"$gui_out")
     gui_lag=$(sed -n 's/^GUI lag: //p' <<<"$gui_out")
     gui_ratio=$(sed -n 's/.*(\([0-9.]*\) % of headless).*/\1/p' <<<"$gui_out")
@@ -242,6 +248,12 @@ echo "medians of $ROUNDS interleaved runs (req/s; p99 in ms; CPU = user+sys of t
 printf '  ackhook   c5 %6s  c64 %6s  p99(c64) %7s  cpu/req c5 %6s us  c64 %6s us\n' "$a5" "$a64" "$ap99" "$acpu5" "$acpu"
 printf '  baseline  c5 %6s  c64 %6s  p99(c64) %7s  cpu/req c5 %6s us  c64 %6s us\n' "$b5" "$b64" "$bp99" "$bcpu5" "$bcpu"
 printf '  direct        c64 %6s    ceiling c64 %6s (%s)\n' "$d64" "$c64" "$ceiling_kind"
+if [ -n "${REFERENCE:-}" ]; then
+    printf '  reference c5 %6s  c64 %6s  p99(c64) %7s  cpu/req c5 %6s us  c64 %6s us   (%s)\n' "$(med reference 5 4)" \
+        "$(med reference 64 4)" "$(med reference 64 6)" "$(med reference 5 8)" "$(med reference 64 8)" "$REFERENCE"
+    printf '  ackhook / reference: req/s c5 %s, c64 %s; cpu/req c5 %s, c64 %s\n' "$(ratio "$a5" "$(med reference 5 4)")" \
+        "$(ratio "$a64" "$(med reference 64 4)")" "$(ratio "$acpu5" "$(med reference 5 8)")" "$(ratio "$acpu" "$(med reference 64 8)")"
+fi
 echo
 printf '%-58s %-9s %-16s %s\n' figure target measured verdict
 line() { printf '%-58s %-9s %-16s %s\n' "$1" "$2 $3" "$4" "$(verdict "$4" "$2" "$3")"; }
@@ -270,6 +282,7 @@ if [ -n "$PNG" ] && command -v gnuplot >/dev/null; then
 "baseline c64" $b64
 "ceiling c64" $c64
 EOF
+    [ -z "${REFERENCE:-}" ] || printf '"reference c5" %s\n"reference c64" %s\n' "$(med reference 5 4)" "$(med reference 64 4)" >>"$work/chart.dat"
     gnuplot <<EOF
 set terminal pngcairo size 900,420 font "DejaVu Sans,10"
 set output "$PNG"
