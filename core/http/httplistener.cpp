@@ -6,6 +6,7 @@
 #include <QLoggingCategory>
 #include <QTcpSocket>
 
+#include <algorithm>
 #include <sys/socket.h>
 
 namespace {
@@ -157,9 +158,17 @@ void HttpConnection::processInput()
             m_requestStartedMs = nowMs();
 
         if (status == HttpRequestParser::Status::NeedMore) {
-            if (m_socket->bytesAvailable() <= 0)
+            // Read what is there into the buffer's own storage: the parser copies bodies out and
+            // trims the front, so the allocation is reused from request to request.
+            const qint64 available = std::min(m_socket->bytesAvailable(), ReadChunk);
+            if (available <= 0)
                 break;
-            m_buffer += m_socket->read(ReadChunk);
+            const qsizetype old = m_buffer.size();
+            m_buffer.resize(old + available);
+            const qint64 got = m_socket->read(m_buffer.data() + old, available);
+            m_buffer.resize(old + std::max<qint64>(got, 0));
+            if (got <= 0)
+                break;
             continue;
         }
         if (status == HttpRequestParser::Status::HeadersComplete) {
