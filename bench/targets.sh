@@ -6,6 +6,7 @@
 # Environment: TOTAL=1000000 (requests of the RSS run; 0 skips it), GUI=1 (0 skips the window run),
 #   PNG=docs/benchmarks-targets.png (chart of the medians; empty: none), RESULTS=FILE (keep the raw table),
 #   REFERENCE=path/to/an/older/ackhook (adds it as variant "reference" to the c5 and c64 rotation: before/after).
+#   ACKHOOK_BIN=path (the ackhook to measure; default build/release/app/ackhook).
 #
 # Variants, all behind one nats-server (JetStream, file storage), 1 KiB bodies, unique X-Event-Id:
 #   ackhook   release build, --headless, through its fault proxy in mode off (the default)
@@ -21,7 +22,7 @@ ROUNDS=${2:-3}
 TOTAL=${TOTAL:-1000000}
 GUI=${GUI:-1}
 PNG=${PNG-docs/benchmarks-targets.png}
-ACKHOOK=build/release/app/ackhook
+ACKHOOK=${ACKHOOK_BIN:-build/release/app/ackhook}
 BASELINE=build/release/bench/syncgateway
 [ -x "$ACKHOOK" ] || { echo "build first: ./dev bench-targets (or cmake --preset release && cmake --build --preset release)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 2; }
@@ -98,20 +99,21 @@ wait_http "http://127.0.0.1:${port[baseline]}/webhook" -d '{}' -H 'X-Event-Id: w
     { echo "baseline never answered 200:" >&2; cat "$work/baseline.log" >&2; exit 1; }
 
 machine_line
-echo "kernel $(uname -r); ackhook $("$ACKHOOK" --version | cut -d' ' -f2) at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'); nats-server $("$NATS_SERVER" --version | cut -d' ' -f2); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "kernel $(uname -r); ackhook $("$ACKHOOK" --version | cut -d' ' -f2) ${ACKHOOK_BIN:-at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty')}; nats-server $("$NATS_SERVER" --version | cut -d' ' -f2); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk -t2, $DURATION s per run, $ROUNDS rounds, variants interleaved; ceiling: $ceiling_kind"
 echo
-printf '%-9s %-5s %-5s %9s %9s %9s %8s %9s %9s %9s\n' variant conns round req/s p50-ms p99-ms non2xx cpu-us/req 200s stored
+printf '%-9s %-5s %-5s %9s %9s %9s %8s %10s %10s %9s %9s\n' variant conns round req/s p50-ms p99-ms non2xx cpu-us/req nats-us/req 200s stored
 run_wrk() { # variant conns round
     local variant=$1 conns=$2 round=$3 url script=(-s bench/ingest.lua)
     url="http://127.0.0.1:${port[$variant]}/webhook"
     if [ "$variant" = ceiling ]; then url=$ceiling_url; script=("${ceiling_script[@]}"); fi
     local before_cpu before_msgs out
-    before_cpu=$(cpu_ticks "${pid[$variant]}")
+    before_cpu=$(cpu_ticks "${pid[$variant]}"); local before_nats; before_nats=$(cpu_ticks "$nats_pid")
     before_msgs=$(stream_messages)
     out=$(ACKHOOK_BENCH_RUN="$variant-c$conns-r$round-$$" wrk -t2 -c"$conns" -d"${DURATION}s" --latency \
         "${script[@]}" "$url")
     local cpu=$(( $(cpu_ticks "${pid[$variant]}") - before_cpu )) stored=$(( $(stream_messages) - before_msgs ))
+    local nats_cpu=$(( $(cpu_ticks "$nats_pid") - before_nats ))
     local total non2xx rate p50 p99
     total=$(awk '/requests in/ {print $1}' <<<"$out")
     non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out"); non2xx=${non2xx:-0}
@@ -119,14 +121,15 @@ run_wrk() { # variant conns round
     p50=$(awk '$1=="50%" {print $2}' <<<"$out" | to_ms)
     p99=$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms)
     local per=$(awk -v c="$cpu" -v n="$((total - non2xx))" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", n ? c*1e6/hz/n : 0}')
+    local nats_per=$(awk -v c="$nats_cpu" -v n="$((total - non2xx))" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", n ? c*1e6/hz/n : 0}')
     [ "$variant" = ceiling ] && stored="-"
-    printf '%-9s %-5s %-5s %9s %9s %9s %8s %9s %9s %9s\n' "$variant" "$conns" "$round" "$rate" "$p50" "$p99" \
-        "$non2xx" "$per" "$((total - non2xx))" "$stored" | tee -a "$raw"
+    printf '%-9s %-5s %-5s %9s %9s %9s %8s %10s %10s %9s %9s\n' "$variant" "$conns" "$round" "$rate" "$p50" "$p99" \
+        "$non2xx" "$per" "$nats_per" "$((total - non2xx))" "$stored" | tee -a "$raw"
 }
 for round in $(seq 1 "$ROUNDS"); do
     # Alternate the order from round to round, so no variant always runs right after the same one.
-    if [ $((round % 2)) -eq 1 ]; then order5=(ackhook baseline "${reference[@]}"); order64=(ceiling ackhook direct baseline "${reference[@]}")
-    else order5=("${reference[@]}" baseline ackhook); order64=("${reference[@]}" baseline direct ackhook ceiling); fi
+    if [ $((round % 2)) -eq 1 ]; then order5=(ackhook direct baseline "${reference[@]}"); order64=(ceiling ackhook direct baseline "${reference[@]}")
+    else order5=("${reference[@]}" baseline direct ackhook); order64=("${reference[@]}" baseline direct ackhook ceiling); fi
     for v in "${order5[@]}"; do run_wrk "$v" 5 "$round"; done
     for v in "${order64[@]}"; do run_wrk "$v" 64 "$round"; done
 done
@@ -239,6 +242,7 @@ verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {ok = (op == ">=") ? v >= 
 a64=$(med ackhook 64 4); a5=$(med ackhook 5 4); b64=$(med baseline 64 4); b5=$(med baseline 5 4)
 c64=$(med ceiling 64 4); d64=$(med direct 64 4)
 acpu=$(med ackhook 64 8); bcpu=$(med baseline 64 8); acpu5=$(med ackhook 5 8); bcpu5=$(med baseline 5 8)
+ncpu=$(med ackhook 64 9); nbcpu=$(med baseline 64 9)
 ap99=$(med ackhook 64 6); bp99=$(med baseline 64 6)
 p99_500=$(printf '%s\n' "${p99s5[@]}" | median); p99_500b=$(printf '%s\n' "${p99s64[@]}" | median)
 back=$(printf '%s\n' "${backs[@]}" | median)
@@ -247,7 +251,10 @@ echo
 echo "medians of $ROUNDS interleaved runs (req/s; p99 in ms; CPU = user+sys of the gateway process per 200):"
 printf '  ackhook   c5 %6s  c64 %6s  p99(c64) %7s  cpu/req c5 %6s us  c64 %6s us\n' "$a5" "$a64" "$ap99" "$acpu5" "$acpu"
 printf '  baseline  c5 %6s  c64 %6s  p99(c64) %7s  cpu/req c5 %6s us  c64 %6s us\n' "$b5" "$b64" "$bp99" "$bcpu5" "$bcpu"
-printf '  direct        c64 %6s    ceiling c64 %6s (%s)\n' "$d64" "$c64" "$ceiling_kind"
+printf '  direct    c5 %6s  c64 %6s  p99(c64) %7s  cpu/req c5 %6s us  c64 %6s us   (--no-fault-proxy)\n' "$(med direct 5 4)" "$d64" \
+    "$(med direct 64 6)" "$(med direct 5 8)" "$(med direct 64 8)"
+printf '  ceiling       c64 %6s  p99(c64) %7s  cpu/req c64 %6s us   (%s)\n' "$c64" "$(med ceiling 64 6)" "$(med ceiling 64 8)" "$ceiling_kind"
+printf '  nats-server CPU per acked request at c64: behind ackhook %s us, behind the baseline %s us\n' "$ncpu" "$nbcpu"
 if [ -n "${REFERENCE:-}" ]; then
     printf '  reference c5 %6s  c64 %6s  p99(c64) %7s  cpu/req c5 %6s us  c64 %6s us   (%s)\n' "$(med reference 5 4)" \
         "$(med reference 64 4)" "$(med reference 64 6)" "$(med reference 5 8)" "$(med reference 64 8)" "$REFERENCE"
@@ -277,6 +284,7 @@ if [ -n "$PNG" ] && command -v gnuplot >/dev/null; then
     cat >"$work/chart.dat" <<EOF
 "ackhook c5" $a5
 "baseline c5" $b5
+"direct c5" $(med direct 5 4)
 "ackhook c64" $a64
 "direct c64" $d64
 "baseline c64" $b64
