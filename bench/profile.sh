@@ -44,15 +44,15 @@ wait "$wrk_pid"
 grep -E 'Requests/sec' "$work/wrk.out"
 echo
 echo "## CPU by thread (% of ackhook's samples; cnats' threads inherit the name of the thread that made them)"
-perf report -i "$work/perf.data" --no-children --sort pid --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -12 || true
+perf report -i "$work/perf.data" --no-children --sort pid --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -12 || true
 echo
 echo "## by system call and hot path (inclusive: time under these entry points, all threads)"
-perf report -i "$work/perf.data" --children --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' |
+perf report -i "$work/perf.data" --children --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9.]+%' |
     grep -E '__x64_sys_|malloc|free$|cfree|deliverReports|processInput|handleWebhook|publishAsync|ackHandler|writeNow|onReadable|writeRecords|RequestLog|QJson|_natsDeliverMsgs|_readLoop|natsSock_' | head -40 || true
 echo
 echo "## kernel vs user"
-perf report -i "$work/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -12 || true
+perf report -i "$work/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -12 || true
 echo
 echo "## top symbols, self time"
-perf report -i "$work/perf.data" --no-children --sort comm,sym --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -40 || true
+perf report -i "$work/perf.data" --no-children --sort comm,sym --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -40 || true
 [ -z "${KEEP:-}" ] || { mkdir -p "$KEEP"; cp "$work/perf.data" "$KEEP/"; echo "perf.data kept in $KEEP"; }

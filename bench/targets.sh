@@ -229,7 +229,10 @@ fi
 gui_rate="skipped (GUI=0)"; gui_lag="skipped"
 if [ "$GUI" = 1 ]; then
     echo
-    gui_out=$(bench/gui.sh "$DURATION" "$ROUNDS" 2>&1 | grep -v '^[[:space:]]*$' | tee /dev/stderr)
+    # (Not tee /dev/stderr: when stdout and stderr are one file, reopening it truncates what is above.)
+    bench/gui.sh "$DURATION" "$ROUNDS" 2>&1 | grep -v '^[[:space:]]*$' >"$work/gui.out" || true
+    cat "$work/gui.out"
+    gui_out=$(cat "$work/gui.out")
     gui_rate=$(sed -n 's/^median req\/s: //p' <<<"$gui_out")
     gui_lag=$(sed -n 's/^GUI lag: //p' <<<"$gui_out")
     gui_ratio=$(sed -n 's/.*(\([0-9.]*\) % of headless).*/\1/p' <<<"$gui_out")
@@ -283,8 +286,8 @@ echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "$PNG" ] && command -v gnuplot >/dev/null; then
     cat >"$work/chart.dat" <<EOF
 "ackhook c5" $a5
-"baseline c5" $b5
 "direct c5" $(med direct 5 4)
+"baseline c5" $b5
 "ackhook c64" $a64
 "direct c64" $d64
 "baseline c64" $b64
@@ -292,9 +295,9 @@ if [ -n "$PNG" ] && command -v gnuplot >/dev/null; then
 EOF
     [ -z "${REFERENCE:-}" ] || printf '"reference c5" %s\n"reference c64" %s\n' "$(med reference 5 4)" "$(med reference 64 4)" >>"$work/chart.dat"
     gnuplot <<EOF
-set terminal pngcairo size 900,420 font "DejaVu Sans,10"
+set terminal pngcairo size 1100,440 font "DejaVu Sans,10"
 set output "$PNG"
-set title "acked req/s, medians of $ROUNDS interleaved runs ($(git rev-parse --short HEAD 2>/dev/null), $(date -u +%F))"
+set title "req/s (200s stored in JetStream; ceiling: 200 without NATS), medians of $ROUNDS interleaved runs ($(git rev-parse --short HEAD 2>/dev/null), $(date -u +%F))"
 set style fill solid 0.8 border -1
 set boxwidth 0.6
 set yrange [0:*]
