@@ -1,4 +1,4 @@
-// AdminServer: the admin and monitoring API (DESIGN.md section 8) on QHttpServer, main thread.
+// AdminServer: the admin and monitoring API (docs/DESIGN.md §8) on QHttpServer, main thread.
 #pragma once
 
 #include <QHostAddress>
@@ -13,13 +13,10 @@ class AdminServer : public QObject {
 public:
     explicit AdminServer(Runtime *runtime, QObject *parent = nullptr);
 
-    // A non-loopback address requires a token (DESIGN.md section 8).
+    // A non-loopback address requires a token (docs/DESIGN.md §8).
     bool listen(const QHostAddress &address, quint16 port, const QString &token, QString *error);
     quint16 port() const { return m_port; }
 
-    QJsonObject status() const;
-    QByteArray metrics() const; // GET /metrics
-    QJsonObject outage() const;
 
 private:
     using Method = QHttpServerRequest::Method;
@@ -29,7 +26,7 @@ private:
     QHttpServerResponse exportFailed(const QHttpServerRequest &request);
     QHttpServerResponse discardFailed(const QString &idText);
     void replayFailed(const QHttpServerRequest &request, QHttpServerResponder &&responder);
-    QJsonObject failedQueueStats() const;
+    QJsonObject outageJson() const;
     QHttpServerResponse putOutage(const QHttpServerRequest &request);
     QHttpServerResponse natsControl(bool start);
     bool authorized(const QHttpServerRequest &request) const;

@@ -1,4 +1,4 @@
-// Idempotency key extraction (DESIGN.md section 3).
+// Idempotency key extraction (docs/DESIGN.md §3).
 #include "webhook/idempotencykey.h"
 #include "webhook/cloudevent.h"
 
@@ -28,15 +28,6 @@ IdempotencyKey make(QByteArray value, QByteArray origin)
 }
 
 } // namespace
-
-QByteArray headerValue(const HeaderList &headers, QByteArrayView name)
-{
-    for (const auto &[key, value] : headers) {
-        if (key.compare(name, Qt::CaseInsensitive) == 0)
-            return value;
-    }
-    return {};
-}
 
 QList<QByteArray> IdempotencyKey::defaultHeaderNames()
 {

@@ -1,7 +1,7 @@
 // IdempotencyKey: picks the key that becomes Nats-Msg-Id from a webhook's headers or CloudEvent.
 #pragma once
 
-#include "nats/outgoingevent.h"
+#include "http/headers.h"
 
 #include <QByteArray>
 #include <QList>
@@ -17,13 +17,10 @@ struct IdempotencyKey {
 
     static constexpr qsizetype MaxLength = 256;
 
-    // The header names tried after the CloudEvent source+id, in order (DESIGN.md section 3).
+    // The header names tried after the CloudEvent source+id, in order (docs/DESIGN.md §3).
     static QList<QByteArray> defaultHeaderNames();
 
     // headers: as received (names in any case). body is read only for structured CloudEvents.
     static IdempotencyKey extract(
         const HeaderList &headers, const QByteArray &body, const QList<QByteArray> &headerNames = defaultHeaderNames());
 };
-
-// Case-insensitive lookup of the first header with that name; null QByteArray when absent.
-QByteArray headerValue(const HeaderList &headers, QByteArrayView name);

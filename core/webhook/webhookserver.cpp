@@ -1,4 +1,4 @@
-// WebhookServer: status codes of DESIGN.md section 2 for the webhook listener.
+// WebhookServer: status codes of docs/DESIGN.md §2 for the webhook listener.
 #include "webhook/webhookserver.h"
 #include "webhook/dispatcher.h"
 #include "store/failedeventstore.h"
@@ -29,11 +29,13 @@ int statusFor(FailureReason reason)
 
 } // namespace
 
-WebhookServer::WebhookServer(Dispatcher *dispatcher, RequestLog *log, Options options, QObject *parent)
+WebhookServer::WebhookServer(
+    Dispatcher *dispatcher, RequestLog *log, Options options, ServerLinks links, QObject *parent)
     : QObject(parent)
     , m_dispatcher(dispatcher)
     , m_log(log)
     , m_options(std::move(options))
+    , m_links(links)
     , m_listener(new HttpListener(m_options.http, this))
 {
     m_listener->setRequestHandler(
@@ -94,8 +96,8 @@ void WebhookServer::answer(
     record.remote = request.peer.toString();
     record.headers = maskSecrets(request.headers);
     record.body = request.body.left(RequestRecord::MaxBodyBytes); // shares the bytes when not cut
-    if (m_options.faultProxy && m_options.faultProxy->mode() != OutageSettings::Mode::Off)
-        record.outage = OutageSettings::modeName(m_options.faultProxy->mode());
+    if (m_links.faultProxy && m_links.faultProxy->mode() != OutageSettings::Mode::Off)
+        record.outage = OutageSettings::modeName(m_links.faultProxy->mode());
     m_log->append(std::move(record));
 }
 
@@ -115,7 +117,7 @@ void WebhookServer::recordFailure(
     event.reason = failureReasonName(result.reason);
     event.detail = result.detail;
     event.lastAttemptMs = now;
-    m_options.failedEvents->record(std::move(event));
+    m_links.failedEvents->record(std::move(event));
 }
 
 void WebhookServer::handle(HttpRequest &&request, const HttpResponder &responder)
@@ -217,7 +219,7 @@ void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&reques
                     QJsonObject { { QStringLiteral("reason"), reason }, { QStringLiteral("id"), id } });
                 response.headers.append({ "Retry-After", QByteArray::number(m_options.retryAfterSeconds) });
                 record.reason = reason;
-                if (response.status == 500 && m_options.failedEvents)
+                if (response.status == 500 && m_links.failedEvents)
                     recordFailure(request, subject, key, result);
             }
             answer(request, responder, response, std::move(record));
