@@ -3,7 +3,8 @@
 # alternating between them, medians and ratios of req/s and CPU per answered request.
 # Not a test: it asserts nothing.
 #   bench/ab.sh OLD_BINARY NEW_BINARY [seconds per run, default 10] [rounds, default 5]
-# Environment: MODE=acked (default) or ceiling (ACKHOOK_BENCH_NO_NATS=1, no NATS at all),
+# Environment: MODE=acked (default), ceiling (ACKHOOK_BENCH_NO_NATS=1, no NATS at all) or down (no
+#   NATS reachable: every webhook is a 500 "disconnected" recorded in the failed-event queue),
 #   CONNS=64, LUA=bench/ingest.lua (bench/pipeline.lua: 8 pipelined requests per write).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,8 @@ env=()
 flags=()
 if [ "$MODE" = ceiling ]; then
     env=(ACKHOOK_BENCH_NO_NATS=1); flags=(--no-fault-proxy)
+elif [ "$MODE" = down ]; then
+    flags=(--no-fault-proxy)
 else
     nats_port=$(free_port)
     "$NATS_SERVER" -a 127.0.0.1 -p "$nats_port" -js -sd "$work/js" >"$work/nats.log" 2>&1 &
@@ -40,7 +43,8 @@ for v in old new; do
         --max-inflight 65536 --admin-listen 127.0.0.1:0 "${flags[@]}" >"$work/$v.log" 2>&1 &
     pid[$v]=$!; pids+=($!)
     for _ in $(seq 1 100); do
-        curl -sf -o /dev/null -d '{}' -H "X-Event-Id: warmup-$v" "http://127.0.0.1:${port[$v]}/webhook" && break
+        if [ "$MODE" = down ]; then curl -s -o /dev/null "http://127.0.0.1:${port[$v]}/health" && break
+        else curl -sf -o /dev/null -d '{}' -H "X-Event-Id: warmup-$v" "http://127.0.0.1:${port[$v]}/webhook" && break; fi
         sleep 0.1
     done
 done
@@ -58,7 +62,8 @@ for round in $(seq 1 "$ROUNDS"); do
         non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out"); non2xx=${non2xx:-0}
         rate=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
         p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-        per=$(awk -v c="$cpu" -v n="$((total - non2xx))" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", n ? c*1e6/hz/n : 0}')
+        answered=$((total - non2xx)); [ "$MODE" = down ] && answered=$total # there, every answer is a 500
+        per=$(awk -v c="$cpu" -v n="$answered" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", n ? c*1e6/hz/n : 0}')
         printf '%-4s %-5s %9s %9s %8s %10s\n' "$v" "$round" "$rate" "$p99" "$non2xx" "$per" | tee -a "$work/raw"
     done
 done

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <vector>
 
 class FailedEventDatabase;
 
@@ -78,6 +79,9 @@ private:
     mutable QMutex m_statsMutex;
     FailedQueueStats m_stats;
     std::atomic<qint64> m_queuedBytes { 0 }; // recorded but not yet committed
+    QMutex m_inboxMutex;
+    std::vector<FailedEvent> m_inbox; // recorded, not yet handed to the store thread
+    bool m_inboxPosted = false; // a hand-off is queued to the store thread
 };
 
 // The JSON form used by the admin API and the JSON Lines export (body as text, or body_base64).
