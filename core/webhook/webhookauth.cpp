@@ -1,21 +1,11 @@
 // Bearer token and HMAC-SHA256 signature checks for the webhook listener.
 #include "webhook/webhookauth.h"
 #include "webhook/idempotencykey.h"
+#include "webhook/signaturescheme.h"
 
 #include <QMessageAuthenticationCode>
 
 namespace {
-// Constant time for equal sizes: the time does not tell how many leading bytes matched.
-bool equalConstantTime(QByteArrayView a, QByteArrayView b)
-{
-    if (a.size() != b.size())
-        return false;
-    unsigned char difference = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        difference |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return difference == 0;
-}
-
 bool isHexDigit(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
