@@ -37,7 +37,14 @@ int run(int argc, char *argv[])
     case CommandLine::Action::Version:
         std::fputs(qPrintable(cli.message + QLatin1Char('\n')), stdout);
         return 0;
+    case CommandLine::Action::CheckConfig:
+        std::fputs(qPrintable(cli.message + QLatin1Char('\n')), stdout);
+        return 0;
     case CommandLine::Action::Error:
+        if (arguments.contains(QLatin1String("--check-config"))) {
+            std::fprintf(stderr, "ackhook: %s\n", qPrintable(cli.message));
+            return 1;
+        }
         std::fprintf(stderr, "ackhook: %s\nTry 'ackhook --help'.\n", qPrintable(cli.message));
         return 2;
     case CommandLine::Action::Run:
@@ -83,10 +90,16 @@ int run(int argc, char *argv[])
         return 1;
     }
     const GatewayConfig &gateway = cli.runtime.gateway;
-    std::printf("ackhook %s listening on http://%s:%u/webhook, NATS %s%s, stream %s, admin http://%s:%u/api/status\n",
+    std::printf("ackhook %s listening on http://%s:%u%s, NATS %s%s, stream %s, admin http://%s:%u/api/status\n",
         ACKHOOK_VERSION, qPrintable(gateway.listenAddress.toString()), runtime.webhookPort(),
+        gateway.endpoints.isEmpty() ? "" : gateway.endpoints.constFirst().path.constData(),
         qPrintable(runtime.upstreamUrls().join(QLatin1Char(','))), runtime.isEmbedded() ? " (embedded)" : "",
         qPrintable(gateway.stream), qPrintable(cli.runtime.adminAddress.toString()), runtime.adminPort());
+    for (const Endpoint &endpoint : gateway.endpoints) {
+        std::printf("endpoint %s: %s %s -> %s (source %s, auth %s)\n", endpoint.displayName().constData(),
+            endpoint.methods.join(',').constData(), endpoint.path.constData(), endpoint.subject.constData(),
+            endpoint.source.constData(), qPrintable(SignatureScheme::kindName(endpoint.auth.kind)));
+    }
     if (runtime.faultProxy()->mode() != OutageSettings::Mode::Off)
         std::printf("simulated outage: %s\n", qPrintable(OutageSettings::modeName(runtime.faultProxy()->mode())));
     std::fflush(stdout);

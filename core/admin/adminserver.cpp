@@ -5,6 +5,7 @@
 // synchronously.
 #include "admin/adminserver.h"
 #include "webhook/dispatcher.h"
+#include "webhook/endpointcounters.h"
 #include "nats/embeddednats.h"
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
@@ -115,6 +116,13 @@ QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
         if (method != Method::Get)
             return methodNotAllowed("GET");
         return json(status());
+    }
+    if (path == QLatin1String("/api/endpoints")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        const Gateway *gateway = m_runtime->gateway();
+        const EndpointCounters *counters = gateway ? gateway->endpointCounters() : nullptr;
+        return json(QJsonObject { { QStringLiteral("endpoints"), counters ? counters->toJson() : QJsonArray() } });
     }
     if (path == QLatin1String("/metrics")) {
         if (method != Method::Get)

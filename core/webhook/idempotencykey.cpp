@@ -38,6 +38,11 @@ QByteArray headerValue(const HeaderList &headers, QByteArrayView name)
     return {};
 }
 
+IdempotencyKey IdempotencyKey::fromValue(QByteArray value, QByteArray origin)
+{
+    return make(std::move(value), std::move(origin));
+}
+
 QList<QByteArray> IdempotencyKey::defaultHeaderNames()
 {
     return { "Idempotency-Key", "X-GitHub-Delivery", "X-Request-Id", "X-Event-Id" };

@@ -3,6 +3,8 @@
 
 #include "http/httplistener.h"
 #include "nats/publishresult.h"
+#include "webhook/endpoint.h"
+#include "webhook/endpointcounters.h"
 #include "webhook/requestrecord.h"
 #include "webhook/webhookauth.h"
 
@@ -13,11 +15,6 @@ class Dispatcher;
 class FailedEventStore;
 class FaultProxy;
 class RequestLog;
-
-struct Endpoint {
-    QByteArray path; // e.g. "/webhook"
-    QByteArray subject; // e.g. "ackhook.webhook"
-};
 
 class WebhookServer : public QObject {
     Q_OBJECT
@@ -40,12 +37,16 @@ public:
     quint16 port() const;
     QHostAddress address() const;
     const Options &options() const { return m_options; }
+    const EndpointCounters &endpointCounters() const { return m_endpointCounters; } // safe from any thread
     // Stop accepting connections and close every connection that has no answer pending.
     void stopListening();
 
 private:
     void handle(HttpRequest &&request, const HttpResponder &responder);
-    void handleWebhook(const Endpoint &endpoint, HttpRequest &&request, const HttpResponder &responder);
+    void handleWebhook(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
+    void handleBatch(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
+    void answerEndpoint(qsizetype index, const HttpRequest &request, const HttpResponder &responder,
+        const HttpResponse &response, RequestRecord record);
     void answer(
         const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response, RequestRecord record);
     void recordFailure(
@@ -55,4 +56,5 @@ private:
     RequestLog *m_log;
     Options m_options;
     HttpListener *m_listener;
+    EndpointCounters m_endpointCounters;
 };
