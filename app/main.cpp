@@ -90,11 +90,11 @@ int run(int argc, char *argv[])
         return 1;
     }
     const GatewayConfig &gateway = cli.runtime.gateway;
-    std::printf("ackhook %s listening on http://%s:%u%s, NATS %s%s, stream %s, admin http://%s:%u/api/status\n",
-        ACKHOOK_VERSION, qPrintable(gateway.listenAddress.toString()), runtime.webhookPort(),
+    std::printf("ackhook %s listening on %s%s, NATS %s%s, stream %s, admin %s/api/status\n", ACKHOOK_VERSION,
+        qPrintable(runtime.webhookBaseUrl()),
         gateway.endpoints.isEmpty() ? "" : gateway.endpoints.constFirst().path.constData(),
         qPrintable(runtime.upstreamUrls().join(QLatin1Char(','))), runtime.isEmbedded() ? " (embedded)" : "",
-        qPrintable(gateway.stream), qPrintable(cli.runtime.adminAddress.toString()), runtime.adminPort());
+        qPrintable(gateway.stream), qPrintable(httpBaseUrl(cli.runtime.adminAddress, runtime.adminPort())));
     for (const Endpoint &endpoint : gateway.endpoints) {
         std::printf("endpoint %s: %s %s -> %s (source %s, auth %s)\n", endpoint.displayName().constData(),
             endpoint.methods.join(',').constData(), endpoint.path.constData(), endpoint.subject.constData(),

@@ -189,7 +189,7 @@ void TestSignatureScheme::verify_data()
                                   << QStringLiteral("wrong bearer token");
     QTest::addRow("bearer basic") << QByteArray("bearer") << QByteArray("tok")
                                   << HeaderList { { "Authorization", "Basic dG9rOg==" } } << QByteArray() << Now
-                                  << QStringLiteral("malformed Authorization");
+                                  << QStringLiteral("wrong bearer token");
     QTest::addRow("bearer missing") << QByteArray("bearer") << QByteArray("tok") << HeaderList {} << QByteArray()
                                     << Now << QStringLiteral("missing");
     QTest::addRow("none") << QByteArray("none") << QByteArray() << HeaderList {} << QByteArray() << Now << QString();

@@ -1,7 +1,7 @@
 // CloudEventBatch: the events of an application/cloudevents-batch+json body (CloudEvents JSON format, batch mode).
 #pragma once
 
-#include "nats/outgoingevent.h"
+#include "http/headers.h"
 
 #include <QByteArray>
 #include <QJsonObject>

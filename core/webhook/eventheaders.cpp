@@ -1,8 +1,7 @@
 // EventHeaders: what a consumer receives on NATS besides the body (README "What is published").
 #include "webhook/eventheaders.h"
-#include "store/failedevent.h"
+#include "http/headers.h"
 #include "webhook/endpoint.h"
-#include "webhook/idempotencykey.h"
 
 #include <QDateTime>
 

@@ -2,7 +2,7 @@
 // request headers (never a credential) and ackhook's own Ackhook-* metadata.
 #pragma once
 
-#include "nats/outgoingevent.h"
+#include "http/headers.h"
 
 #include <QByteArray>
 #include <QHostAddress>

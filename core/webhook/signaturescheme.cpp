@@ -1,6 +1,7 @@
 // Verification and signing of the webhook signature schemes; the 401 reasons name headers, never secrets.
 #include "webhook/signaturescheme.h"
-#include "webhook/idempotencykey.h"
+#include "http/bearerauth.h"
+#include "http/headers.h"
 
 #include <QMessageAuthenticationCode>
 
@@ -51,16 +52,6 @@ QString checkTimestamp(qint64 timestamp, qint64 now, std::chrono::seconds tolera
 }
 
 } // namespace
-
-bool equalConstantTime(QByteArrayView a, QByteArrayView b)
-{
-    if (a.size() != b.size())
-        return false;
-    unsigned char difference = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        difference |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return difference == 0;
-}
 
 QByteArray SignatureScheme::hmacSha256(const QByteArray &secret, const QByteArray &message)
 {
@@ -183,17 +174,8 @@ QString SignatureScheme::verify(const HeaderList &headers, const QByteArray &bod
     switch (kind) {
     case Kind::None:
         return {};
-    case Kind::Bearer: {
-        const QByteArray authorization = headerValue(headers, "authorization");
-        if (authorization.isNull())
-            return QStringLiteral("missing 'Authorization: Bearer <token>'");
-        const QByteArrayView value = QByteArrayView(authorization).trimmed();
-        if (!startsWithCaseInsensitive(value, "Bearer ") || value.sliced(7).trimmed().isEmpty())
-            return QStringLiteral("malformed Authorization: expected 'Bearer <token>'");
-        if (!equalConstantTime(value.sliced(7).trimmed(), secret))
-            return QStringLiteral("wrong bearer token");
-        return {};
-    }
+    case Kind::Bearer:
+        return checkBearer(headers, secret);
     case Kind::Token: {
         const QByteArray token = headerValue(headers, header);
         if (token.isNull())

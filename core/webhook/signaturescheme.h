@@ -2,7 +2,7 @@
 // signatures of GitHub, Bitbucket, Slack, Stripe or a generic header) — verify and sign.
 #pragma once
 
-#include "nats/outgoingevent.h"
+#include "http/headers.h"
 
 #include <QByteArray>
 #include <QList>
@@ -56,6 +56,3 @@ struct SignatureScheme {
     static std::optional<qint64> parseTimestamp(QByteArrayView value);
     static QByteArray hmacSha256(const QByteArray &secret, const QByteArray &message);
 };
-
-// Constant time for equal sizes: the time does not tell how many leading bytes matched.
-bool equalConstantTime(QByteArrayView a, QByteArrayView b);

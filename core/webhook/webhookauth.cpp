@@ -1,7 +1,6 @@
 // Bearer token and HMAC-SHA256 signature checks for the webhook listener.
 #include "webhook/webhookauth.h"
-#include "webhook/idempotencykey.h"
-#include "webhook/signaturescheme.h"
+#include "http/bearerauth.h"
 
 #include <QMessageAuthenticationCode>
 
@@ -26,17 +25,6 @@ std::optional<QByteArray> WebhookAuth::parseSignature(QByteArrayView value)
     return QByteArray::fromHex(value.toByteArray());
 }
 
-std::optional<QByteArray> WebhookAuth::parseBearer(QByteArrayView value)
-{
-    value = value.trimmed();
-    if (value.size() < 8 || QByteArrayView(value.data(), 7).compare("Bearer ", Qt::CaseInsensitive) != 0)
-        return std::nullopt;
-    const QByteArrayView token = value.sliced(7).trimmed();
-    if (token.isEmpty())
-        return std::nullopt;
-    return token.toByteArray();
-}
-
 QByteArray WebhookAuth::sign(const QByteArray &secret, const QByteArray &body)
 {
     return "sha256=" + QMessageAuthenticationCode::hash(body, secret, QCryptographicHash::Sha256).toHex();
@@ -45,12 +33,8 @@ QByteArray WebhookAuth::sign(const QByteArray &secret, const QByteArray &body)
 QString WebhookAuth::check(const HeaderList &headers, const QByteArray &body) const
 {
     if (!bearerToken.isEmpty()) {
-        const QByteArray authorization = headerValue(headers, "authorization");
-        if (authorization.isNull())
-            return QStringLiteral("missing 'Authorization: Bearer <token>'");
-        const std::optional<QByteArray> token = parseBearer(authorization);
-        if (!token || !equalConstantTime(*token, bearerToken))
-            return QStringLiteral("wrong bearer token");
+        if (QString reason = checkBearer(headers, bearerToken); !reason.isEmpty())
+            return reason;
     }
     if (!hmacSecret.isEmpty()) {
         const QByteArray header = headerValue(headers, signatureHeader);

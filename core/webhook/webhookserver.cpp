@@ -52,11 +52,13 @@ QJsonDocument jsonObjectBody(const HttpRequest &request)
 
 } // namespace
 
-WebhookServer::WebhookServer(Dispatcher *dispatcher, RequestLog *log, Options options, QObject *parent)
+WebhookServer::WebhookServer(
+    Dispatcher *dispatcher, RequestLog *log, Options options, ServerLinks links, QObject *parent)
     : QObject(parent)
     , m_dispatcher(dispatcher)
     , m_log(log)
     , m_options(std::move(options))
+    , m_links(links)
     , m_listener(new HttpListener(listenerOptions(m_options), this))
     , m_endpointCounters(m_options.endpoints)
 {
@@ -118,8 +120,8 @@ void WebhookServer::answer(
     record.remote = request.peer.toString();
     record.headers = maskSecrets(request.headers);
     record.body = request.body.left(RequestRecord::MaxBodyBytes); // shares the bytes when not cut
-    if (m_options.faultProxy && m_options.faultProxy->mode() != OutageSettings::Mode::Off)
-        record.outage = OutageSettings::modeName(m_options.faultProxy->mode());
+    if (m_links.faultProxy && m_links.faultProxy->mode() != OutageSettings::Mode::Off)
+        record.outage = OutageSettings::modeName(m_links.faultProxy->mode());
     m_log->append(std::move(record));
 }
 
@@ -139,7 +141,7 @@ void WebhookServer::recordFailure(
     event.reason = failureReasonName(result.reason);
     event.detail = result.detail;
     event.lastAttemptMs = now;
-    m_options.failedEvents->record(std::move(event));
+    m_links.failedEvents->record(std::move(event));
 }
 
 void WebhookServer::handle(HttpRequest &&request, const HttpResponder &responder)
@@ -282,7 +284,7 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
                     QJsonObject { { QStringLiteral("reason"), reason }, { QStringLiteral("id"), id } });
                 response.headers.append({ "Retry-After", QByteArray::number(m_options.retryAfterSeconds) });
                 record.reason = reason;
-                if (response.status == 500 && m_options.failedEvents)
+                if (response.status == 500 && m_links.failedEvents)
                     recordFailure(request, subject, key, result);
             }
             answerEndpoint(index, request, responder, response, std::move(record));
@@ -355,7 +357,7 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
                 // A 500 wins over a 429 / 503: the caller must retry, and may retry it all (the keys dedup).
                 const int failure = statusFor(result.reason);
                 status = status == 200 ? failure : std::max(status, failure);
-                if (failure == 500 && m_options.failedEvents) {
+                if (failure == 500 && m_links.failedEvents) {
                     HttpRequest single = request;
                     single.body = pending->events.at(i).json;
                     IdempotencyKey key;
