@@ -267,6 +267,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     if (parser.isSet(listen) && !parseHostPort(parser.value(listen), &config.listenAddress, &config.listenPort))
         return fail(QStringLiteral("--listen expects HOST:PORT, got '%1'").arg(parser.value(listen)));
     if (parser.isSet(natsUrl)) {
+        config.natsUrls.clear(); // the flag replaces the file's URLs
         for (const QString &url : parser.value(natsUrl).split(QLatin1Char(','), Qt::SkipEmptyParts))
             config.natsUrls.append(url.trimmed());
         if (config.natsUrls.isEmpty())

@@ -1,4 +1,4 @@
-// Endpoints from one TOML file, end to end: GitHub, Stripe, Slack and CloudEvents side by side on a
+// Endpoints from one TOML file, end to end: GitHub, Stripe, Slack, CloudEvents, GitLab and Bitbucket side by side on a
 // real Runtime (embedded nats-server, fault proxy, HTTP on loopback), each with samples the test signs
 // itself; what a consumer reads from the stream; Slack's challenge; batches; per-endpoint counters.
 #include "commandline.h"
@@ -21,11 +21,13 @@ constexpr int AckTimeoutMs = 2000;
 const QByteArray GithubSecret = "It's a Secret to Everybody";
 const QByteArray StripeSecret = "whsec_tst_endpoints";
 const QByteArray SlackSecret = "8f742231b10e8888abcd99yyyzzz85a5";
+const QByteArray GitlabToken = "glpat-tst-endpoints";
+const QByteArray BitbucketSecret = "bitbucket tst secret";
 
 const QByteArray Config = R"(# tst_endpoints: four senders side by side
 [stream]
 name = "EVENTS"
-subjects = ["github.>", "stripe.>", "slack.>", "events.>"]
+subjects = ["github.>", "stripe.>", "slack.>", "events.>", "gitlab.>", "bitbucket.>"]
 
 [[endpoint]]
 path = "/github"
@@ -50,6 +52,18 @@ subject = "slack.{event}"
 name = "cloudevents"
 path = "/events"
 subject = "events.{event}"
+
+[[endpoint]]
+path = "/gitlab"
+source = "gitlab"
+secret_env = "TST_ENDPOINTS_GITLAB_TOKEN"
+subject = "gitlab.{event}"
+
+[[endpoint]]
+path = "/bitbucket"
+source = "bitbucket"
+secret_env = "TST_ENDPOINTS_BITBUCKET_SECRET"
+subject = "bitbucket.{event}"
 )";
 
 QByteArray hmacHex(const QByteArray &secret, const QByteArray &message)
@@ -122,12 +136,14 @@ void TestEndpoints::initTestCase()
     QVERIFY(write("github.secret", GithubSecret + '\n'));
     QVERIFY(write("slack.secret", SlackSecret));
     qputenv("TST_ENDPOINTS_STRIPE_SECRET", StripeSecret);
+    qputenv("TST_ENDPOINTS_GITLAB_TOKEN", GitlabToken);
+    qputenv("TST_ENDPOINTS_BITBUCKET_SECRET", BitbucketSecret);
     qunsetenv("NATS_URL");
 
     const CommandLine cli = CommandLine::parse(
         { QStringLiteral("ackhook"), QStringLiteral("--config"), m_dir.filePath(QStringLiteral("ackhook.toml")) });
     QVERIFY2(cli.action == CommandLine::Action::Run, qPrintable(cli.message));
-    QCOMPARE(cli.runtime.gateway.endpoints.size(), 4);
+    QCOMPARE(cli.runtime.gateway.endpoints.size(), 6);
 
     QString error;
     m_runtime = startRuntime(cli.runtime, m_dir.filePath(QStringLiteral("data")), std::chrono::milliseconds(AckTimeoutMs), &error);
@@ -208,6 +224,27 @@ void TestEndpoints::signedSamples_data()
                                        << QByteArray("slack.app_mention") << slackId << QByteArray("app_mention");
     QTest::addRow("slack replayed") << QByteArray("/slack") << slack(mention, now() - 3600) << mention << 401
                                     << QByteArray() << QByteArray() << QByteArray();
+
+    const QByteArray mr = R"({"object_kind":"push","ref":"refs/heads/main"})";
+    const QByteArray gitlabUuid = QByteArray(uniqueKey());
+    QTest::addRow("gitlab push")
+        << QByteArray("/gitlab")
+        << HeaderList { { "X-Gitlab-Event", "Push Hook" }, { "X-Gitlab-Event-UUID", gitlabUuid },
+               { "X-Gitlab-Token", GitlabToken } }
+        << mr << 200 << QByteArray("gitlab.push_hook") << gitlabUuid << QByteArray("Push Hook");
+    QTest::addRow("gitlab wrong token")
+        << QByteArray("/gitlab")
+        << HeaderList { { "X-Gitlab-Event", "Push Hook" }, { "X-Gitlab-Token", GitlabToken + "x" } } << mr << 401
+        << QByteArray() << QByteArray() << QByteArray();
+    const QByteArray bitbucketUuid = uniqueKey();
+    QTest::addRow("bitbucket repo:push")
+        << QByteArray("/bitbucket")
+        << HeaderList { { "X-Event-Key", "repo:push" }, { "X-Request-UUID", bitbucketUuid },
+               { "X-Hub-Signature", "sha256=" + hmacHex(BitbucketSecret, mr) } }
+        << mr << 200 << QByteArray("bitbucket.repo:push") << bitbucketUuid << QByteArray("repo:push");
+    QTest::addRow("bitbucket unsigned") << QByteArray("/bitbucket")
+                                        << HeaderList { { "X-Event-Key", "repo:push" } } << mr << 401 << QByteArray()
+                                        << QByteArray() << QByteArray();
 
     const QByteArray ceId = uniqueKey();
     QTest::addRow("cloudevent binary")
@@ -444,10 +481,10 @@ void TestEndpoints::checkConfig_data()
     QTest::addColumn<QByteArray>("text");
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QString>("output");
-    QTest::addRow("valid") << Config << 0 << QStringLiteral("OK, 4 endpoint(s)");
-    QTest::addRow("unknown key") << Config + "typo = 1\n" << 1 << QStringLiteral(":29: endpoint[4].typo: unknown key");
+    QTest::addRow("valid") << Config << 0 << QStringLiteral("OK, 6 endpoint(s)");
+    QTest::addRow("unknown key") << Config + "typo = 1\n" << 1 << QStringLiteral(":41: endpoint[6].typo: unknown key");
     QTest::addRow("duplicate path") << Config + "\n[[endpoint]]\npath = \"/github\"\nsubject = \"events.x\"\n" << 1
-                                    << QStringLiteral(":31: endpoint[5].path: '/github' is already endpoint[1]'s path");
+                                    << QStringLiteral(":43: endpoint[7].path: '/github' is already endpoint[1]'s path");
 }
 
 void TestEndpoints::checkConfig()
