@@ -38,6 +38,7 @@ public:
     // For tests and screenshots: what the user sees and presses.
     QString connectivityText() const;
     QString failedQueueText() const;
+    QString totalsText() const; // the status bar's counters
     RequestTableModel *requestModel() const { return m_model; }
     RequestFilterProxy *requestFilter() const { return m_filter; }
     QTableView *requestTable() const { return m_table; }
