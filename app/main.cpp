@@ -67,7 +67,14 @@ int run(int argc, char *argv[])
             qPrintable(cli.message + QLatin1Char('\n') + componentVersions(cli.runtime.natsServerExecutable)), stdout);
         return 0;
     }
+    case CommandLine::Action::CheckConfig:
+        std::fputs(qPrintable(cli.message + QLatin1Char('\n')), stdout);
+        return 0;
     case CommandLine::Action::Error:
+        if (arguments.contains(QLatin1String("--check-config"))) {
+            std::fprintf(stderr, "ackhook: %s\n", qPrintable(cli.message));
+            return 1;
+        }
         std::fprintf(stderr, "ackhook: %s\nTry 'ackhook --help'.\n", qPrintable(cli.message));
         return 2;
     case CommandLine::Action::Run:
@@ -114,10 +121,17 @@ int run(int argc, char *argv[])
         std::fprintf(stderr, "ackhook: %s\n", qPrintable(error));
         return 1;
     }
-    std::printf("ackhook %s listening on %s/webhook, NATS %s%s, stream %s, admin %s/api/status\n", ACKHOOK_VERSION,
-        qPrintable(runtime.webhookBaseUrl()), qPrintable(runtime.upstreamUrls().join(QLatin1Char(','))),
-        runtime.isEmbedded() ? " (embedded)" : "", qPrintable(cli.runtime.gateway.stream),
-        qPrintable(httpBaseUrl(cli.runtime.adminAddress, runtime.adminPort())));
+    const GatewayConfig &gateway = cli.runtime.gateway;
+    std::printf("ackhook %s listening on %s%s, NATS %s%s, stream %s, admin %s/api/status\n", ACKHOOK_VERSION,
+        qPrintable(runtime.webhookBaseUrl()),
+        gateway.endpoints.isEmpty() ? "" : gateway.endpoints.constFirst().path.constData(),
+        qPrintable(runtime.upstreamUrls().join(QLatin1Char(','))), runtime.isEmbedded() ? " (embedded)" : "",
+        qPrintable(gateway.stream), qPrintable(httpBaseUrl(cli.runtime.adminAddress, runtime.adminPort())));
+    for (const Endpoint &endpoint : gateway.endpoints) {
+        std::printf("endpoint %s: %s %s -> %s (source %s, auth %s)\n", endpoint.displayName().constData(),
+            endpoint.methods.join(',').constData(), endpoint.path.constData(), endpoint.subject.constData(),
+            endpoint.source.constData(), qPrintable(SignatureScheme::kindName(endpoint.auth.kind)));
+    }
     if (runtime.faultProxy()->mode() != OutageSettings::Mode::Off)
         std::printf("simulated outage: %s\n", qPrintable(OutageSettings::modeName(runtime.faultProxy()->mode())));
     std::fflush(stdout);

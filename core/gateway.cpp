@@ -75,6 +75,11 @@ quint16 Gateway::port() const
     return m_server ? m_server->port() : 0;
 }
 
+const EndpointCounters *Gateway::endpointCounters() const
+{
+    return m_server ? &m_server->endpointCounters() : nullptr;
+}
+
 int Gateway::inFlight() const
 {
     return m_dispatcher ? m_dispatcher->inFlight() : 0;

@@ -11,6 +11,7 @@
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
 #include "webhook/dispatcher.h"
+#include "webhook/endpointcounters.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -108,6 +109,13 @@ QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
         if (method != Method::Get)
             return methodNotAllowed("GET");
         return json(statusToJson(m_runtime->status()));
+    }
+    if (path == QLatin1String("/api/endpoints")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        const Gateway *gateway = m_runtime->gateway();
+        const EndpointCounters *counters = gateway ? gateway->endpointCounters() : nullptr;
+        return json(QJsonObject { { QStringLiteral("endpoints"), counters ? counters->toJson() : QJsonArray() } });
     }
     if (path == QLatin1String("/metrics")) {
         if (method != Method::Get)

@@ -3,6 +3,8 @@
 
 #include "http/httplistener.h"
 #include "nats/publishresult.h"
+#include "webhook/endpoint.h"
+#include "webhook/endpointcounters.h"
 #include "webhook/idempotencykey.h"
 #include "webhook/requestrecord.h"
 #include "webhook/webhookauth.h"
@@ -25,11 +27,6 @@ struct ServerLinks {
     QString stream; // named in /ready's reasons
 };
 
-struct Endpoint {
-    QByteArray path; // e.g. "/webhook"
-    QByteArray subject; // e.g. "ackhook.webhook"
-};
-
 class WebhookServer : public QObject {
     Q_OBJECT
 public:
@@ -50,6 +47,7 @@ public:
     quint16 port() const;
     QHostAddress address() const;
     const Options &options() const { return m_options; }
+    const EndpointCounters &endpointCounters() const { return m_endpointCounters; } // safe from any thread
     // Stop accepting connections and close every connection that has no answer pending.
     void stopListening();
 
@@ -57,7 +55,10 @@ private:
     void handle(HttpRequest &&request, const HttpResponder &responder);
     // GET /health and /ready: answered, never counted or shown as webhook traffic.
     bool answerProbe(const HttpRequest &request, const HttpResponder &responder);
-    void handleWebhook(const Endpoint &endpoint, HttpRequest &&request, const HttpResponder &responder);
+    void handleWebhook(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
+    void handleBatch(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
+    void answerEndpoint(qsizetype index, const HttpRequest &request, const HttpResponder &responder,
+        const HttpResponse &response, RequestRecord record);
     void answer(
         const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response, RequestRecord record);
     void recordFailure(
@@ -68,4 +69,5 @@ private:
     Options m_options;
     ServerLinks m_links;
     HttpListener *m_listener;
+    EndpointCounters m_endpointCounters;
 };
