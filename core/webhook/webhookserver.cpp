@@ -1,8 +1,8 @@
 // WebhookServer: status codes of DESIGN.md section 2 for the webhook listener.
 #include "webhook/webhookserver.h"
-#include "webhook/dispatcher.h"
-#include "store/failedeventstore.h"
 #include "outage/faultproxy.h"
+#include "store/failedeventstore.h"
+#include "webhook/dispatcher.h"
 #include "webhook/requestlog.h"
 
 #include <QDateTime>
@@ -27,6 +27,21 @@ int statusFor(FailureReason reason)
     }
 }
 
+// What the monitor shows of a request before its answer: no status, no headers or body yet.
+RequestRecord waitingRecord(const HttpRequest &request, const RequestRecord &dispatched)
+{
+    RequestRecord waiting;
+    waiting.requestId = dispatched.requestId;
+    waiting.receivedMs = QDateTime::currentMSecsSinceEpoch() - request.received.elapsed();
+    waiting.method = request.method;
+    waiting.path = request.path;
+    waiting.target = request.target;
+    waiting.requestBytes = request.body.size();
+    waiting.key = dispatched.key;
+    waiting.keyGenerated = dispatched.keyGenerated;
+    waiting.publishedUs = dispatched.publishedUs;
+    return waiting;
+}
 } // namespace
 
 WebhookServer::WebhookServer(Dispatcher *dispatcher, RequestLog *log, Options options, QObject *parent)
@@ -195,6 +210,8 @@ void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&reques
     record.key = QString::fromLatin1(key.value);
     record.keyGenerated = key.generated;
     record.publishedUs = request.received.nsecsElapsed() / 1000;
+    record.requestId = ++m_lastRequestId;
+    m_log->appendWaiting(waitingRecord(request, record));
 
     // The request moves into the completion: it is answered when the dispatch resolves.
     m_dispatcher->dispatch(event,

@@ -55,4 +55,5 @@ private:
     RequestLog *m_log;
     Options m_options;
     HttpListener *m_listener;
+    quint64 m_lastRequestId = 0;
 };
