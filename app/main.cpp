@@ -82,11 +82,10 @@ int run(int argc, char *argv[])
         std::fprintf(stderr, "ackhook: %s\n", qPrintable(error));
         return 1;
     }
-    const GatewayConfig &gateway = cli.runtime.gateway;
-    std::printf("ackhook %s listening on http://%s:%u/webhook, NATS %s%s, stream %s, admin http://%s:%u/api/status\n",
-        ACKHOOK_VERSION, qPrintable(gateway.listenAddress.toString()), runtime.webhookPort(),
-        qPrintable(runtime.upstreamUrls().join(QLatin1Char(','))), runtime.isEmbedded() ? " (embedded)" : "",
-        qPrintable(gateway.stream), qPrintable(cli.runtime.adminAddress.toString()), runtime.adminPort());
+    std::printf("ackhook %s listening on %s/webhook, NATS %s%s, stream %s, admin %s/api/status\n", ACKHOOK_VERSION,
+        qPrintable(runtime.webhookBaseUrl()), qPrintable(runtime.upstreamUrls().join(QLatin1Char(','))),
+        runtime.isEmbedded() ? " (embedded)" : "", qPrintable(cli.runtime.gateway.stream),
+        qPrintable(httpBaseUrl(cli.runtime.adminAddress, runtime.adminPort())));
     if (runtime.faultProxy()->mode() != OutageSettings::Mode::Off)
         std::printf("simulated outage: %s\n", qPrintable(OutageSettings::modeName(runtime.faultProxy()->mode())));
     std::fflush(stdout);

@@ -8,9 +8,10 @@
 
 Q_LOGGING_CATEGORY(lcGateway, "ackhook.gateway")
 
-Gateway::Gateway(GatewayConfig config, QObject *parent)
+Gateway::Gateway(GatewayConfig config, ServerLinks links, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
+    , m_links(links)
 {
 }
 
@@ -59,9 +60,7 @@ bool Gateway::start(QString *error)
     serverOptions.http.limits.maxBodyBytes = m_config.maxPayload;
     serverOptions.http.idleTimeout = m_config.idleTimeout;
     serverOptions.http.headerTimeout = m_config.headerTimeout;
-    serverOptions.faultProxy = m_config.faultProxy;
-    serverOptions.failedEvents = m_config.failedEvents;
-    m_server = std::make_unique<WebhookServer>(m_dispatcher.get(), m_log.get(), serverOptions);
+    m_server = std::make_unique<WebhookServer>(m_dispatcher.get(), m_log.get(), serverOptions, m_links);
 
     if (!m_bus->start(error))
         return false;
@@ -99,9 +98,9 @@ void Gateway::finishShutdown()
 
 // ---- GatewayHost -----------------------------------------------------------------------------
 
-GatewayHost::GatewayHost(GatewayConfig config, QObject *parent)
+GatewayHost::GatewayHost(GatewayConfig config, ServerLinks links, QObject *parent)
     : QObject(parent)
-    , m_gateway(std::make_unique<Gateway>(std::move(config)))
+    , m_gateway(std::make_unique<Gateway>(std::move(config), links))
 {
     m_thread.setObjectName(QStringLiteral("ackhook-server"));
     m_gateway->moveToThread(&m_thread);

@@ -16,7 +16,7 @@ class WebhookServer;
 class Gateway : public QObject {
     Q_OBJECT
 public:
-    explicit Gateway(GatewayConfig config, QObject *parent = nullptr);
+    explicit Gateway(GatewayConfig config, ServerLinks links = {}, QObject *parent = nullptr);
     ~Gateway() override;
 
     // Call on the gateway's own thread.
@@ -40,6 +40,7 @@ private:
     void finishShutdown();
 
     GatewayConfig m_config;
+    ServerLinks m_links;
     // unique_ptr rather than QObject children: teardown order matters (the server's pending
     // answers reference the dispatcher, whose completions reference the server), so it is explicit.
     std::unique_ptr<RequestLog> m_log;
@@ -53,7 +54,7 @@ private:
 class GatewayHost : public QObject {
     Q_OBJECT
 public:
-    explicit GatewayHost(GatewayConfig config, QObject *parent = nullptr);
+    explicit GatewayHost(GatewayConfig config, ServerLinks links = {}, QObject *parent = nullptr);
     ~GatewayHost() override; // shuts down and waits if still running
 
     // Blocks until the gateway listens (true) or failed to start (false, *error set).

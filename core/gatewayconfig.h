@@ -25,6 +25,4 @@ struct GatewayConfig {
     QList<Endpoint> endpoints { { "/webhook", "ackhook.webhook" } };
     WebhookAuth auth; // optional bearer token / HMAC signature on every endpoint
     bool ignoreDiscoveredServers = false; // set when NATS is reached through the fault proxy
-    const FaultProxy *faultProxy = nullptr; // outage label of request records (thread-safe reads)
-    FailedEventStore *failedEvents = nullptr; // every 500 for a dispatch failure is recorded here
 };

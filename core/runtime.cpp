@@ -74,7 +74,6 @@ bool Runtime::start(QString *error)
         // NatsBus connects through the proxy; credentials still go end to end.
         gatewayConfig.natsUrls = { m_proxy->url() };
         gatewayConfig.ignoreDiscoveredServers = true;
-        gatewayConfig.faultProxy = m_proxy.get();
     } else if (m_config.outage.mode != OutageSettings::Mode::Off) {
         return fail(QStringLiteral("--outage needs the fault proxy (drop --no-fault-proxy)"));
     }
@@ -84,9 +83,9 @@ bool Runtime::start(QString *error)
     m_store = std::make_unique<FailedEventStore>();
     if (!m_store->open(storeOptions, &message))
         return fail(message);
-    gatewayConfig.failedEvents = m_store.get();
 
-    m_host = std::make_unique<GatewayHost>(gatewayConfig);
+    const ServerLinks links { m_config.faultProxyEnabled ? m_proxy.get() : nullptr, m_store.get() };
+    m_host = std::make_unique<GatewayHost>(gatewayConfig, links);
     if (!m_host->start(&message))
         return fail(message);
     connect(m_host.get(), &GatewayHost::stopped, this, &Runtime::finishShutdown, Qt::QueuedConnection);
@@ -119,6 +118,39 @@ quint16 Runtime::adminPort() const
 qint64 Runtime::uptimeMs() const
 {
     return m_uptime.isValid() ? m_uptime.elapsed() : 0;
+}
+
+QString Runtime::webhookBaseUrl() const
+{
+    return httpBaseUrl(m_config.gateway.listenAddress, webhookPort());
+}
+
+StatusSnapshot Runtime::status() const
+{
+    StatusSnapshot s;
+    s.version = QStringLiteral(ACKHOOK_VERSION);
+    s.uptimeMs = uptimeMs();
+    const Gateway *gateway = this->gateway();
+    if (gateway && gateway->bus())
+        s.nats = gateway->bus()->status();
+    if (gateway && gateway->requestLog())
+        s.counters = gateway->requestLog()->counters();
+    s.inFlight = gateway ? gateway->inFlight() : 0;
+    s.upstreamUrls = m_upstreamUrls;
+    s.stream = m_config.gateway.stream;
+    if (m_embedded)
+        s.embedded = { true, m_embedded->isRunning(), m_embedded->pid(), m_embedded->url(), m_embedded->storeDir() };
+    if (m_proxy) {
+        s.outage = m_proxy->settings();
+        s.droppedAcks = m_proxy->droppedAcks();
+        if (m_config.faultProxyEnabled)
+            s.proxyUrl = m_proxy->url();
+    }
+    if (m_store)
+        s.failedQueue = m_store->stats();
+    s.replayBusy = m_replayer && m_replayer->isBusy();
+    s.webhookBaseUrl = webhookBaseUrl();
+    return s;
 }
 
 bool Runtime::stopEmbeddedNats(QString *error)

@@ -6,6 +6,7 @@
 #include "store/failedeventstore.h"
 #include "outage/faultproxy.h"
 #include "gateway.h"
+#include "status.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -55,6 +56,10 @@ public:
     quint16 webhookPort() const { return m_host ? m_host->port() : 0; }
     quint16 adminPort() const;
     qint64 uptimeMs() const;
+    // http://host:port of the webhook listener (the base of every endpoint's URL).
+    QString webhookBaseUrl() const;
+    // Everything the window, /api/status and /metrics show, read now. Main thread.
+    StatusSnapshot status() const;
 
     // Really stops / starts the embedded nats-server (same port, same store). False with *error
     // when ackhook runs against an external NATS.

@@ -514,11 +514,10 @@ QString MonitorWindow::failedQueueText() const
 
 void MonitorWindow::refresh()
 {
-    Gateway *gateway = m_runtime->gateway();
-    const NatsBus::Status bus = gateway && gateway->bus() ? gateway->bus()->status() : NatsBus::Status {};
-    const OutageSettings::Mode mode = m_runtime->faultProxy()->mode();
-    if (mode != OutageSettings::Mode::Off) {
-        m_badge->setText(tr("SIMULATED OUTAGE: %1").arg(OutageSettings::modeName(mode)));
+    const StatusSnapshot s = m_runtime->status();
+    const NatsBus::Status &bus = s.nats;
+    if (s.simulatedOutage()) {
+        m_badge->setText(tr("SIMULATED OUTAGE: %1").arg(OutageSettings::modeName(s.outage.mode)));
         m_badge->setStyleSheet(badgeStyle("#c77700"));
     } else if (bus.state == NatsBus::State::Connected) {
         m_badge->setText(tr("NATS connected"));
@@ -531,32 +530,30 @@ void MonitorWindow::refresh()
         ? QString()
         : tr(": %1 msgs, %2").arg(bus.streamMessages).arg(QLocale().formattedDataSize(bus.streamBytes));
     m_natsDetails->setText(tr("%1 · stream %2%3%4 · RTT %5 · reconnects %6")
-                               .arg(m_runtime->upstreamUrls().join(QLatin1Char(',')),
-                                   m_runtime->config().gateway.stream, bus.streamReady ? QString() : tr(" (not ready)"),
-                                   streamSize, bus.rttUs < 0 ? tr("–") : tr("%1 ms").arg(bus.rttUs / 1000.0, 0, 'f', 2))
+                               .arg(s.upstreamUrls.join(QLatin1Char(',')), s.stream,
+                                   bus.streamReady ? QString() : tr(" (not ready)"), streamSize,
+                                   bus.rttUs < 0 ? tr("–") : tr("%1 ms").arg(bus.rttUs / 1000.0, 0, 'f', 2))
                                .arg(bus.reconnects));
-    if (EmbeddedNats *embedded = m_runtime->embeddedNats()) {
-        m_natsStop->setEnabled(embedded->isRunning());
-        m_natsStart->setEnabled(!embedded->isRunning());
+    if (s.embedded.present) {
+        m_natsStop->setEnabled(s.embedded.running);
+        m_natsStart->setEnabled(!s.embedded.running);
     }
-    const FailedQueueStats failed = m_runtime->failedEvents()->stats();
+    const FailedQueueStats &failed = s.failedQueue;
     m_failedLabel->setText(tr("%1 pending · %2 replayed%3")
                                .arg(failed.pending)
                                .arg(failed.replayed)
                                .arg(failed.unrecorded ? tr(" · %1 unrecorded").arg(failed.unrecorded) : QString()));
-    m_replayAll->setEnabled(failed.pending > 0 && !m_runtime->replayer()->isBusy());
+    m_replayAll->setEnabled(failed.pending > 0 && !s.replayBusy);
     m_tabs->setTabText(
         1, failed.pending ? tr("Failed-event queue (%1 pending)").arg(failed.pending) : tr("Failed-event queue"));
-    const RequestCounters c = gateway && gateway->requestLog() ? gateway->requestLog()->counters() : RequestCounters {};
+    const RequestCounters &c = s.counters;
     m_totals->setText(tr("requests %1 · 2xx %2 · 5xx %3 · 4xx %4 · in flight %5 · up %6")
                           .arg(c.requests)
                           .arg(c.ok)
                           .arg(c.failed)
                           .arg(c.rejected)
-                          .arg(gateway ? gateway->inFlight() : 0)
-                          .arg(QTime(0, 0)
-                                   .addSecs(static_cast<int>(m_runtime->uptimeMs() / 1000))
-                                   .toString(QStringLiteral("HH:mm:ss"))));
+                          .arg(s.inFlight)
+                          .arg(QTime(0, 0).addSecs(static_cast<int>(s.uptimeMs / 1000)).toString(QStringLiteral("HH:mm:ss"))));
 }
 
 void MonitorWindow::startOutage(OutageSettings::Mode mode)
@@ -732,13 +729,7 @@ void MonitorWindow::explainFirstFailure()
 
 QByteArray MonitorWindow::webhookBase() const
 {
-    QHostAddress address = m_runtime->config().gateway.listenAddress;
-    if (address == QHostAddress::Any || address == QHostAddress::AnyIPv4)
-        address = QHostAddress::LocalHost;
-    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
-        ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
-        : address.toString();
-    return QStringLiteral("http://%1:%2").arg(host).arg(m_runtime->webhookPort()).toLatin1();
+    return m_runtime->webhookBaseUrl().toLatin1();
 }
 
 void MonitorWindow::appendWaiting(const RequestRecordBatch &batch)

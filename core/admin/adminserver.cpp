@@ -4,6 +4,8 @@
 // here matches all methods and checks them itself (405 with Allow), and every answer is computed
 // synchronously.
 #include "admin/adminserver.h"
+#include "admin/statusformat.h"
+#include "http/bearerauth.h"
 #include "webhook/dispatcher.h"
 #include "nats/embeddednats.h"
 #include "store/failedeventstore.h"
@@ -36,15 +38,6 @@ QHttpServerResponse methodNotAllowed(const QByteArray &allow)
         QStringLiteral("method not allowed; use ") + QString::fromLatin1(allow));
     response.setHeader("Allow", allow);
     return response;
-}
-
-QByteArray requestHeader(const QHttpServerRequest &request, QByteArrayView name)
-{
-    for (const auto &[key, value] : request.headers()) {
-        if (key.compare(name, Qt::CaseInsensitive) == 0)
-            return value;
-    }
-    return {};
 }
 
 } // namespace
@@ -87,7 +80,7 @@ bool AdminServer::authorized(const QHttpServerRequest &request) const
 {
     if (m_token.isEmpty())
         return true;
-    return requestHeader(request, "authorization") == "Bearer " + m_token.toUtf8();
+    return checkBearer(request.headers(), m_token.toUtf8()).isEmpty();
 }
 
 void AdminServer::handle(const QHttpServerRequest &request, QHttpServerResponder &&responder)
@@ -114,16 +107,16 @@ QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
     if (path == QLatin1String("/api/status")) {
         if (method != Method::Get)
             return methodNotAllowed("GET");
-        return json(status());
+        return json(statusToJson(m_runtime->status()));
     }
     if (path == QLatin1String("/metrics")) {
         if (method != Method::Get)
             return methodNotAllowed("GET");
-        return QHttpServerResponse("text/plain; version=0.0.4; charset=utf-8", metrics());
+        return QHttpServerResponse("text/plain; version=0.0.4; charset=utf-8", statusToPrometheus(m_runtime->status()));
     }
     if (path == QLatin1String("/api/outage")) {
         if (method == Method::Get)
-            return json(outage());
+            return json(outageJson());
         if (method == Method::Put || method == Method::Post)
             return putOutage(request);
         return methodNotAllowed("GET, PUT");
@@ -164,16 +157,6 @@ QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
         return QHttpServerResponse("text/plain", "OK\n");
     }
     return error(QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no admin endpoint at ") + path);
-}
-
-QJsonObject AdminServer::outage() const
-{
-    const OutageSettings settings = m_runtime->faultProxy()->settings();
-    return { { QStringLiteral("mode"), OutageSettings::modeName(settings.mode) },
-        { QStringLiteral("latency_ms"), settings.latencyMs }, { QStringLiteral("jitter_ms"), settings.jitterMs },
-        { QStringLiteral("period_ms"), settings.flapPeriodMs },
-        { QStringLiteral("modes"), QJsonArray::fromStringList(OutageSettings::modeNames()) },
-        { QStringLiteral("dropped_acks"), static_cast<qint64>(m_runtime->faultProxy()->droppedAcks()) } };
 }
 
 QHttpServerResponse AdminServer::putOutage(const QHttpServerRequest &request)
@@ -220,16 +203,7 @@ QHttpServerResponse AdminServer::putOutage(const QHttpServerRequest &request)
         *field.value = static_cast<int>(number);
     }
     m_runtime->faultProxy()->setSettings(settings);
-    return json(outage());
-}
-
-QJsonObject AdminServer::failedQueueStats() const
-{
-    const FailedQueueStats s = m_runtime->failedEvents()->stats();
-    return { { QStringLiteral("total"), s.total }, { QStringLiteral("pending"), s.pending },
-        { QStringLiteral("replayed"), s.replayed }, { QStringLiteral("discarded"), s.discarded },
-        { QStringLiteral("bytes"), s.bytes }, { QStringLiteral("unrecorded"), static_cast<qint64>(s.unrecorded) },
-        { QStringLiteral("max_records"), s.maxRecords }, { QStringLiteral("max_bytes"), s.maxBytes } };
+    return json(outageJson());
 }
 
 QHttpServerResponse AdminServer::listFailed(const QHttpServerRequest &request)
@@ -252,7 +226,7 @@ QHttpServerResponse AdminServer::listFailed(const QHttpServerRequest &request)
     QJsonArray events;
     for (const FailedEvent &event : m_runtime->failedEvents()->list(state, limit))
         events.append(failedEventToJson(event));
-    return json({ { QStringLiteral("events"), events }, { QStringLiteral("stats"), failedQueueStats() } });
+    return json({ { QStringLiteral("events"), events }, { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } });
 }
 
 QHttpServerResponse AdminServer::exportFailed(const QHttpServerRequest &request)
@@ -272,9 +246,7 @@ QHttpServerResponse AdminServer::exportFailed(const QHttpServerRequest &request)
     if (format == QLatin1String("curl")) {
         const QString url = query.hasQueryItem(QStringLiteral("url"))
             ? query.queryItemValue(QStringLiteral("url"), QUrl::FullyDecoded)
-            : QStringLiteral("http://%1:%2/webhook")
-                  .arg(m_runtime->config().gateway.listenAddress.toString())
-                  .arg(m_runtime->webhookPort());
+            : m_runtime->webhookBaseUrl() + QStringLiteral("/webhook");
         return QHttpServerResponse("text/x-shellscript", m_runtime->failedEvents()->exportCurlScript(url, state));
     }
     return error(QHttpServerResponse::StatusCode::BadRequest, QStringLiteral("format must be jsonl or curl"));
@@ -288,7 +260,7 @@ QHttpServerResponse AdminServer::discardFailed(const QString &idText)
         return error(
             QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no pending failed event %1").arg(idText));
     return json({ { QStringLiteral("id"), id }, { QStringLiteral("state"), QStringLiteral("discarded") },
-        { QStringLiteral("stats"), failedQueueStats() } });
+        { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } });
 }
 
 void AdminServer::replayFailed(const QHttpServerRequest &request, QHttpServerResponder &&responder)
@@ -334,7 +306,7 @@ void AdminServer::replayFailed(const QHttpServerRequest &request, QHttpServerRes
         if (!socket)
             return; // the client left; the outcomes are recorded in the store all the same
         json({ { QStringLiteral("results"), results }, { QStringLiteral("replayed"), replayed },
-                 { QStringLiteral("failed"), failed }, { QStringLiteral("stats"), failedQueueStats() } })
+                 { QStringLiteral("failed"), failed }, { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } })
             .write(std::move(*pending));
     };
     if (all)
@@ -356,91 +328,7 @@ QHttpServerResponse AdminServer::natsControl(bool start)
         { QStringLiteral("url"), nats->url() } });
 }
 
-QByteArray AdminServer::metrics() const
+QJsonObject AdminServer::outageJson() const
 {
-    // Prometheus text exposition: counters end in _total, one HELP and TYPE per family.
-    Gateway *gateway = m_runtime->gateway();
-    const NatsBus::Status bus = gateway && gateway->bus() ? gateway->bus()->status() : NatsBus::Status {};
-    const RequestCounters c = gateway && gateway->requestLog() ? gateway->requestLog()->counters() : RequestCounters {};
-    const FailedQueueStats failed = m_runtime->failedEvents()->stats();
-    const OutageSettings::Mode mode = m_runtime->faultProxy()->mode();
-    QByteArray out;
-    const auto family = [&out](const char *name, const char *type, const char *help) {
-        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n';
-    };
-    const auto sample
-        = [&out](const QByteArray &name, qint64 value) { out += name + ' ' + QByteArray::number(value) + '\n'; };
-    family("ackhook_requests_total", "counter", "Webhook requests answered, by status class.");
-    sample("ackhook_requests_total{class=\"2xx\"}", static_cast<qint64>(c.ok));
-    sample("ackhook_requests_total{class=\"4xx\"}", static_cast<qint64>(c.rejected));
-    sample("ackhook_requests_total{class=\"5xx\"}", static_cast<qint64>(c.failed));
-    family("ackhook_overloaded_total", "counter", "Requests answered 429 because too many dispatches were in flight.");
-    sample("ackhook_overloaded_total", static_cast<qint64>(c.overloaded));
-    family("ackhook_in_flight", "gauge", "Dispatches waiting for their PubAck.");
-    sample("ackhook_in_flight", gateway ? gateway->inFlight() : 0);
-    family("ackhook_nats_connected", "gauge", "1 when the NATS connection is up.");
-    sample("ackhook_nats_connected", bus.state == NatsBus::State::Connected ? 1 : 0);
-    family("ackhook_nats_reconnects_total", "counter", "NATS reconnections since start.");
-    sample("ackhook_nats_reconnects_total", static_cast<qint64>(bus.reconnects));
-    family("ackhook_nats_rtt_seconds", "gauge", "Last measured NATS round-trip time.");
-    out += "ackhook_nats_rtt_seconds " + QByteArray::number(bus.rttUs < 0 ? 0.0 : bus.rttUs / 1e6, 'g', 6) + '\n';
-    family("ackhook_failed_events", "gauge", "Failed-event queue records, by state.");
-    sample("ackhook_failed_events{state=\"pending\"}", failed.pending);
-    sample("ackhook_failed_events{state=\"replayed\"}", failed.replayed);
-    sample("ackhook_failed_events{state=\"discarded\"}", failed.discarded);
-    family("ackhook_failed_events_unrecorded_total", "counter", "Failures answered 500 but not stored (queue full).");
-    sample("ackhook_failed_events_unrecorded_total", static_cast<qint64>(failed.unrecorded));
-    family("ackhook_simulated_outage", "gauge", "1 for the simulated outage mode in force.");
-    for (const QString &name : OutageSettings::modeNames())
-        sample("ackhook_simulated_outage{mode=\"" + name.toLatin1() + "\"}", OutageSettings::modeName(mode) == name);
-    family("ackhook_uptime_seconds", "gauge", "Seconds since ackhook started.");
-    sample("ackhook_uptime_seconds", m_runtime->uptimeMs() / 1000);
-    return out;
-}
-
-QJsonObject AdminServer::status() const
-{
-    Gateway *gateway = m_runtime->gateway();
-    const NatsBus::Status bus = gateway && gateway->bus() ? gateway->bus()->status() : NatsBus::Status {};
-    const RequestCounters counters
-        = gateway && gateway->requestLog() ? gateway->requestLog()->counters() : RequestCounters {};
-    const OutageSettings outage = m_runtime->faultProxy()->settings();
-    const bool simulated = outage.mode != OutageSettings::Mode::Off;
-
-    QJsonObject nats { { QStringLiteral("state"), NatsBus::stateName(bus.state) },
-        { QStringLiteral("upstream"), QJsonArray::fromStringList(m_runtime->upstreamUrls()) },
-        { QStringLiteral("via_proxy"),
-            m_runtime->config().faultProxyEnabled ? QJsonValue(m_runtime->faultProxy()->url()) : QJsonValue() },
-        { QStringLiteral("rtt_us"), bus.rttUs }, { QStringLiteral("reconnects"), static_cast<qint64>(bus.reconnects) },
-        { QStringLiteral("stream"), m_runtime->config().gateway.stream },
-        { QStringLiteral("stream_ready"), bus.streamReady } };
-    if (!bus.streamError.isEmpty())
-        nats.insert(QStringLiteral("stream_error"), bus.streamError);
-    if (EmbeddedNats *embedded = m_runtime->embeddedNats())
-        nats.insert(QStringLiteral("embedded"),
-            QJsonObject { { QStringLiteral("running"), embedded->isRunning() },
-                { QStringLiteral("pid"), embedded->pid() }, { QStringLiteral("url"), embedded->url() },
-                { QStringLiteral("store"), embedded->storeDir() } });
-
-    QJsonObject outageJson = this->outage();
-    outageJson.remove(QStringLiteral("modes"));
-    return { { QStringLiteral("version"), QStringLiteral(ACKHOOK_VERSION) },
-        { QStringLiteral("uptime_ms"), m_runtime->uptimeMs() },
-        // What the monitor shows: a simulated outage is labelled as such, distinct from a real one.
-        { QStringLiteral("connectivity"),
-            simulated ? QStringLiteral("simulated outage (%1)").arg(OutageSettings::modeName(outage.mode))
-                      : NatsBus::stateName(bus.state) },
-        { QStringLiteral("nats"), nats }, { QStringLiteral("outage"), outageJson },
-        { QStringLiteral("failed_queue"), failedQueueStats() },
-        { QStringLiteral("webhook"),
-            QStringLiteral("http://%1:%2/webhook")
-                .arg(m_runtime->config().gateway.listenAddress.toString())
-                .arg(m_runtime->webhookPort()) },
-        { QStringLiteral("counters"),
-            QJsonObject { { QStringLiteral("requests"), static_cast<qint64>(counters.requests) },
-                { QStringLiteral("ok"), static_cast<qint64>(counters.ok) },
-                { QStringLiteral("failed"), static_cast<qint64>(counters.failed) },
-                { QStringLiteral("rejected"), static_cast<qint64>(counters.rejected) },
-                { QStringLiteral("overloaded"), static_cast<qint64>(counters.overloaded) },
-                { QStringLiteral("in_flight"), gateway ? gateway->inFlight() : 0 } } } };
+    return outageToJson(m_runtime->faultProxy()->settings(), m_runtime->faultProxy()->droppedAcks());
 }

@@ -17,9 +17,6 @@ public:
     bool listen(const QHostAddress &address, quint16 port, const QString &token, QString *error);
     quint16 port() const { return m_port; }
 
-    QJsonObject status() const;
-    QByteArray metrics() const; // GET /metrics
-    QJsonObject outage() const;
 
 private:
     using Method = QHttpServerRequest::Method;
@@ -29,7 +26,7 @@ private:
     QHttpServerResponse exportFailed(const QHttpServerRequest &request);
     QHttpServerResponse discardFailed(const QString &idText);
     void replayFailed(const QHttpServerRequest &request, QHttpServerResponder &&responder);
-    QJsonObject failedQueueStats() const;
+    QJsonObject outageJson() const;
     QHttpServerResponse putOutage(const QHttpServerRequest &request);
     QHttpServerResponse natsControl(bool start);
     bool authorized(const QHttpServerRequest &request) const;

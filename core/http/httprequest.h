@@ -1,8 +1,7 @@
 // HttpRequest and HttpResponse: the values that travel between the HTTP listener and its handlers.
 #pragma once
 
-#include "webhook/idempotencykey.h"
-#include "nats/outgoingevent.h"
+#include "http/headers.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>

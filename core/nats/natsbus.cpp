@@ -3,6 +3,7 @@
 // Threading: cnats invokes callbacks on its own threads. They never touch a QObject: they copy
 // values into the Context under its mutex and post one drain call to the owning thread.
 #include "nats/natsbus.h"
+#include "enumnames.h"
 #include "nats/natsstatus.h"
 
 #include <QLoggingCategory>
@@ -92,19 +93,10 @@ NatsBus::~NatsBus()
 
 QString NatsBus::stateName(State state)
 {
-    switch (state) {
-    case State::Disconnected:
-        return QStringLiteral("disconnected");
-    case State::Connecting:
-        return QStringLiteral("connecting");
-    case State::Connected:
-        return QStringLiteral("connected");
-    case State::Reconnecting:
-        return QStringLiteral("reconnecting");
-    case State::Closed:
-        return QStringLiteral("closed");
-    }
-    return {};
+    static constexpr EnumName<State> names[] = { { State::Disconnected, "disconnected" },
+        { State::Connecting, "connecting" }, { State::Connected, "connected" },
+        { State::Reconnecting, "reconnecting" }, { State::Closed, "closed" } };
+    return enumName(names, state);
 }
 
 bool NatsBus::isConnected() const

@@ -1,11 +1,9 @@
 // OutgoingEvent: one webhook turned into the NATS message that will be published.
 #pragma once
 
-#include <QByteArray>
-#include <QList>
-#include <QPair>
+#include "http/headers.h"
 
-using HeaderList = QList<QPair<QByteArray, QByteArray>>;
+#include <QByteArray>
 
 struct OutgoingEvent {
     QByteArray subject;

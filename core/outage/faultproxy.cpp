@@ -1,5 +1,6 @@
 // FaultProxy: facade, the worker on the proxy thread, and one ProxyPipe per proxied connection.
 #include "outage/faultproxy.h"
+#include "enumnames.h"
 #include "nats/natsprotocolfilter.h"
 
 #include <QDateTime>
@@ -39,38 +40,26 @@ qint64 nowMs()
 
 // ---- OutageSettings --------------------------------------------------------------------------
 
+namespace {
+constexpr EnumName<OutageSettings::Mode> ModeNames[] = { { OutageSettings::Mode::Off, "off" },
+    { OutageSettings::Mode::Down, "down" }, { OutageSettings::Mode::Blackhole, "blackhole" },
+    { OutageSettings::Mode::Latency, "latency" }, { OutageSettings::Mode::AckLoss, "ack-loss" },
+    { OutageSettings::Mode::Flap, "flap" } };
+} // namespace
+
 QString OutageSettings::modeName(Mode mode)
 {
-    switch (mode) {
-    case Mode::Off:
-        return QStringLiteral("off");
-    case Mode::Down:
-        return QStringLiteral("down");
-    case Mode::Blackhole:
-        return QStringLiteral("blackhole");
-    case Mode::Latency:
-        return QStringLiteral("latency");
-    case Mode::AckLoss:
-        return QStringLiteral("ack-loss");
-    case Mode::Flap:
-        return QStringLiteral("flap");
-    }
-    return {};
+    return enumName(ModeNames, mode);
 }
 
 std::optional<OutageSettings::Mode> OutageSettings::modeFromName(QStringView name)
 {
-    for (Mode mode : { Mode::Off, Mode::Down, Mode::Blackhole, Mode::Latency, Mode::AckLoss, Mode::Flap }) {
-        if (name.compare(modeName(mode), Qt::CaseInsensitive) == 0)
-            return mode;
-    }
-    return std::nullopt;
+    return enumFromName(ModeNames, name);
 }
 
 QStringList OutageSettings::modeNames()
 {
-    return { QStringLiteral("off"), QStringLiteral("down"), QStringLiteral("blackhole"), QStringLiteral("latency"),
-        QStringLiteral("ack-loss"), QStringLiteral("flap") };
+    return enumNames(ModeNames);
 }
 
 // ---- ProxyPipe -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // FailedEvent: one webhook ackhook answered 500 for, as kept in the failed-event queue.
 #pragma once
 
+#include "http/headers.h"
 #include "nats/outgoingevent.h"
 
 #include <QMetaType>
@@ -32,13 +33,5 @@ struct FailedEvent {
     // The NATS message a replay publishes: same subject, key, body and published headers.
     OutgoingEvent toOutgoingEvent() const;
 };
-
-// Secret headers are stored and shown as this value.
-inline constexpr char MaskedValue[] = "***";
-// Authorization, cookies, signatures, API keys, tokens, secrets: never stored or shown in clear.
-bool isSecretHeader(QByteArrayView name);
-HeaderList maskSecrets(const HeaderList &headers);
-// What ackhook publishes of a webhook's headers: Content-Type and the CloudEvents ce-* attributes.
-HeaderList publishedHeaders(const HeaderList &headers);
 
 Q_DECLARE_METATYPE(FailedEvent)

@@ -1,5 +1,6 @@
 // Replayer: load → queue → dispatch on the server thread → outcome back here → store.
 #include "store/replayer.h"
+#include "enumnames.h"
 
 #include "webhook/dispatcher.h"
 #include "store/failedeventstore.h"
@@ -14,19 +15,10 @@ int ReplayOutcome::replayedCount(const QList<ReplayOutcome> &outcomes)
 
 QString ReplayOutcome::statusName(Status status)
 {
-    switch (status) {
-    case Status::Replayed:
-        return QStringLiteral("replayed");
-    case Status::Failed:
-        return QStringLiteral("failed");
-    case Status::NotFound:
-        return QStringLiteral("not_found");
-    case Status::NotPending:
-        return QStringLiteral("not_pending");
-    case Status::InProgress:
-        return QStringLiteral("in_progress");
-    }
-    return {};
+    static constexpr EnumName<Status> names[] = { { Status::Replayed, "replayed" }, { Status::Failed, "failed" },
+        { Status::NotFound, "not_found" }, { Status::NotPending, "not_pending" },
+        { Status::InProgress, "in_progress" } };
+    return enumName(names, status);
 }
 
 Replayer::Replayer(FailedEventStore *store, GatewayHost *host, int maxInFlight, QObject *parent)

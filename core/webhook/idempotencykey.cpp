@@ -29,15 +29,6 @@ IdempotencyKey make(QByteArray value, QByteArray origin)
 
 } // namespace
 
-QByteArray headerValue(const HeaderList &headers, QByteArrayView name)
-{
-    for (const auto &[key, value] : headers) {
-        if (key.compare(name, Qt::CaseInsensitive) == 0)
-            return value;
-    }
-    return {};
-}
-
 QList<QByteArray> IdempotencyKey::defaultHeaderNames()
 {
     return { "Idempotency-Key", "X-GitHub-Delivery", "X-Request-Id", "X-Event-Id" };

@@ -1,7 +1,7 @@
 // IdempotencyKey: picks the key that becomes Nats-Msg-Id from a webhook's headers or CloudEvent.
 #pragma once
 
-#include "nats/outgoingevent.h"
+#include "http/headers.h"
 
 #include <QByteArray>
 #include <QList>
@@ -24,6 +24,3 @@ struct IdempotencyKey {
     static IdempotencyKey extract(
         const HeaderList &headers, const QByteArray &body, const QList<QByteArray> &headerNames = defaultHeaderNames());
 };
-
-// Case-insensitive lookup of the first header with that name; null QByteArray when absent.
-QByteArray headerValue(const HeaderList &headers, QByteArrayView name);

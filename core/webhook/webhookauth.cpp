@@ -1,21 +1,10 @@
 // Bearer token and HMAC-SHA256 signature checks for the webhook listener.
 #include "webhook/webhookauth.h"
-#include "webhook/idempotencykey.h"
+#include "http/bearerauth.h"
 
 #include <QMessageAuthenticationCode>
 
 namespace {
-// Constant time for equal sizes: the time does not tell how many leading bytes matched.
-bool equalConstantTime(QByteArrayView a, QByteArrayView b)
-{
-    if (a.size() != b.size())
-        return false;
-    unsigned char difference = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        difference |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return difference == 0;
-}
-
 bool isHexDigit(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -36,17 +25,6 @@ std::optional<QByteArray> WebhookAuth::parseSignature(QByteArrayView value)
     return QByteArray::fromHex(value.toByteArray());
 }
 
-std::optional<QByteArray> WebhookAuth::parseBearer(QByteArrayView value)
-{
-    value = value.trimmed();
-    if (value.size() < 8 || QByteArrayView(value.data(), 7).compare("Bearer ", Qt::CaseInsensitive) != 0)
-        return std::nullopt;
-    const QByteArrayView token = value.sliced(7).trimmed();
-    if (token.isEmpty())
-        return std::nullopt;
-    return token.toByteArray();
-}
-
 QByteArray WebhookAuth::sign(const QByteArray &secret, const QByteArray &body)
 {
     return "sha256=" + QMessageAuthenticationCode::hash(body, secret, QCryptographicHash::Sha256).toHex();
@@ -55,12 +33,8 @@ QByteArray WebhookAuth::sign(const QByteArray &secret, const QByteArray &body)
 QString WebhookAuth::check(const HeaderList &headers, const QByteArray &body) const
 {
     if (!bearerToken.isEmpty()) {
-        const QByteArray authorization = headerValue(headers, "authorization");
-        if (authorization.isNull())
-            return QStringLiteral("missing 'Authorization: Bearer <token>'");
-        const std::optional<QByteArray> token = parseBearer(authorization);
-        if (!token || !equalConstantTime(*token, bearerToken))
-            return QStringLiteral("wrong bearer token");
+        if (QString reason = checkBearer(headers, bearerToken); !reason.isEmpty())
+            return reason;
     }
     if (!hmacSecret.isEmpty()) {
         const QByteArray header = headerValue(headers, signatureHeader);

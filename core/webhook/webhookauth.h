@@ -1,7 +1,7 @@
 // WebhookAuth: optional caller authentication — a bearer token and/or an HMAC-SHA256 body signature.
 #pragma once
 
-#include "nats/outgoingevent.h"
+#include "http/headers.h"
 
 #include <QByteArray>
 #include <QString>
@@ -19,8 +19,6 @@ struct WebhookAuth {
 
     // "sha256=<64 hex digits>" or the 64 hex digits alone → the 32 bytes; nullopt when malformed.
     static std::optional<QByteArray> parseSignature(QByteArrayView value);
-    // "Bearer <token>" (scheme in any case) → the token; nullopt when malformed.
-    static std::optional<QByteArray> parseBearer(QByteArrayView value);
     static QByteArray sign(const QByteArray &secret, const QByteArray &body); // "sha256=<hex>"
     // For ackhook's own requests (the monitor's test events and resends): the headers that pass check().
     void authorize(HeaderList &headers, const QByteArray &body) const;

@@ -44,11 +44,13 @@ RequestRecord waitingRecord(const HttpRequest &request, const RequestRecord &dis
 }
 } // namespace
 
-WebhookServer::WebhookServer(Dispatcher *dispatcher, RequestLog *log, Options options, QObject *parent)
+WebhookServer::WebhookServer(
+    Dispatcher *dispatcher, RequestLog *log, Options options, ServerLinks links, QObject *parent)
     : QObject(parent)
     , m_dispatcher(dispatcher)
     , m_log(log)
     , m_options(std::move(options))
+    , m_links(links)
     , m_listener(new HttpListener(m_options.http, this))
 {
     m_listener->setRequestHandler(
@@ -109,8 +111,8 @@ void WebhookServer::answer(
     record.remote = request.peer.toString();
     record.headers = maskSecrets(request.headers);
     record.body = request.body.left(RequestRecord::MaxBodyBytes); // shares the bytes when not cut
-    if (m_options.faultProxy && m_options.faultProxy->mode() != OutageSettings::Mode::Off)
-        record.outage = OutageSettings::modeName(m_options.faultProxy->mode());
+    if (m_links.faultProxy && m_links.faultProxy->mode() != OutageSettings::Mode::Off)
+        record.outage = OutageSettings::modeName(m_links.faultProxy->mode());
     m_log->append(std::move(record));
 }
 
@@ -130,7 +132,7 @@ void WebhookServer::recordFailure(
     event.reason = failureReasonName(result.reason);
     event.detail = result.detail;
     event.lastAttemptMs = now;
-    m_options.failedEvents->record(std::move(event));
+    m_links.failedEvents->record(std::move(event));
 }
 
 void WebhookServer::handle(HttpRequest &&request, const HttpResponder &responder)
@@ -234,7 +236,7 @@ void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&reques
                     QJsonObject { { QStringLiteral("reason"), reason }, { QStringLiteral("id"), id } });
                 response.headers.append({ "Retry-After", QByteArray::number(m_options.retryAfterSeconds) });
                 record.reason = reason;
-                if (response.status == 500 && m_options.failedEvents)
+                if (response.status == 500 && m_links.failedEvents)
                     recordFailure(request, subject, key, result);
             }
             answer(request, responder, response, std::move(record));

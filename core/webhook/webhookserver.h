@@ -3,6 +3,7 @@
 
 #include "http/httplistener.h"
 #include "nats/publishresult.h"
+#include "webhook/idempotencykey.h"
 #include "webhook/requestrecord.h"
 #include "webhook/webhookauth.h"
 
@@ -13,6 +14,13 @@ class Dispatcher;
 class FailedEventStore;
 class FaultProxy;
 class RequestLog;
+
+// The Runtime's parts a WebhookServer reports to, from its own thread: wiring, not configuration.
+// Both are thread-safe and outlive the server; either may be null (tests).
+struct ServerLinks {
+    const FaultProxy *faultProxy = nullptr; // read to label records with the simulated outage
+    FailedEventStore *failedEvents = nullptr; // record() never blocks
+};
 
 struct Endpoint {
     QByteArray path; // e.g. "/webhook"
@@ -30,11 +38,10 @@ public:
         WebhookAuth auth; // checked on every POST before anything else (401)
         HttpListener::Options http;
         int retryAfterSeconds = 1;
-        const FaultProxy *faultProxy = nullptr; // read (thread-safe) to label records with the outage
-        FailedEventStore *failedEvents = nullptr; // record() is thread-safe and never blocks
     };
 
-    WebhookServer(Dispatcher *dispatcher, RequestLog *log, Options options, QObject *parent = nullptr);
+    WebhookServer(
+        Dispatcher *dispatcher, RequestLog *log, Options options, ServerLinks links = {}, QObject *parent = nullptr);
 
     bool listen(QString *error);
     quint16 port() const;
@@ -54,6 +61,7 @@ private:
     Dispatcher *m_dispatcher;
     RequestLog *m_log;
     Options m_options;
+    ServerLinks m_links;
     HttpListener *m_listener;
     quint64 m_lastRequestId = 0;
 };

@@ -2,6 +2,7 @@
 // signature is 32 bytes; the signature ackhook computes for a body is always accepted, and a
 // different body with the same signature never is.
 #include "fuzzinput.h"
+#include "http/bearerauth.h"
 #include "webhook/webhookauth.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -12,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (const auto &[name, value] : headers) {
         if (const std::optional<QByteArray> signature = WebhookAuth::parseSignature(value))
             FUZZ_ASSERT(signature->size() == 32);
-        if (const std::optional<QByteArray> token = WebhookAuth::parseBearer(value))
+        if (const std::optional<QByteArray> token = parseBearer(value))
             FUZZ_ASSERT(!token->isEmpty());
     }
     WebhookAuth auth;

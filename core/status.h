@@ -1,0 +1,49 @@
+// StatusSnapshot: everything the window's header, /api/status and /metrics show, read at one moment
+// by Runtime::status(). The three readers format this one value and reach through no pointers, so
+// they cannot disagree.
+#pragma once
+
+#include "nats/natsbus.h"
+#include "outage/faultproxy.h"
+#include "store/failedeventstore.h"
+#include "webhook/requestlog.h"
+
+#include <QHostAddress>
+#include <QString>
+#include <QStringList>
+
+struct EmbeddedNatsStatus {
+    bool present = false; // false: ackhook runs against an external NATS
+    bool running = false;
+    qint64 pid = 0;
+    QString url;
+    QString storeDir;
+};
+
+struct StatusSnapshot {
+    QString version;
+    qint64 uptimeMs = 0;
+
+    NatsBus::Status nats;
+    QStringList upstreamUrls; // the NATS ackhook really talks to (embedded or --nats-url)
+    QString proxyUrl; // the fault proxy NatsBus connects through; empty when it is disabled
+    QString stream;
+    EmbeddedNatsStatus embedded;
+
+    OutageSettings outage;
+    quint64 droppedAcks = 0; // PubAcks the ack-loss mode swallowed
+
+    RequestCounters counters;
+    int inFlight = 0;
+    FailedQueueStats failedQueue;
+    bool replayBusy = false;
+
+    QString webhookBaseUrl; // http://host:port of the webhook listener (loopback for a wildcard bind)
+
+    bool simulatedOutage() const { return outage.mode != OutageSettings::Mode::Off; }
+    // "simulated outage (down)" while one is on, else the NATS connection state's name.
+    QString connectivity() const;
+};
+
+// http://host:port for a listener bound to address: IPv6 in brackets, a wildcard bind as loopback.
+QString httpBaseUrl(const QHostAddress &address, quint16 port);
