@@ -37,7 +37,6 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QScreen>
 #include <QSettings>
 #include <QShortcut>
@@ -56,6 +55,8 @@
 #include <algorithm>
 
 namespace {
+constexpr qint64 ReconnectGraceMs = 15000; // after an outage ends, reconnecting is expected this long
+
 QString badgeStyle(const char *background)
 {
     return QStringLiteral(
@@ -79,7 +80,7 @@ MonitorWindow::MonitorWindow(Runtime *runtime, QWidget *parent)
     connect(m_runtime->gatewayHost(), &GatewayHost::waitingReady, this, &MonitorWindow::appendWaiting);
     connect(m_runtime->gatewayHost(), &GatewayHost::recordsReady, this, &MonitorWindow::appendRecords);
     auto *timer = new QTimer(this);
-    connect(timer, &QTimer::timeout, this, &MonitorWindow::refreshAll);
+    connect(timer, &QTimer::timeout, this, &MonitorWindow::refresh);
     connect(timer, &QTimer::timeout, this, [this] {
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         m_rates->advanceTo(now / 1000); // idle seconds count too
@@ -98,7 +99,7 @@ MonitorWindow::MonitorWindow(Runtime *runtime, QWidget *parent)
     restoreSettings();
     showOutageSettings(m_runtime->faultProxy()->settings());
     reloadQueueLinks();
-    refreshAll();
+    refresh();
 }
 
 MonitorWindow::~MonitorWindow()
@@ -118,10 +119,8 @@ void MonitorWindow::buildUi()
     auto *header = new QHBoxLayout;
     m_badge = new QLabel(central);
     m_badge->setObjectName(QStringLiteral("connectivityBadge"));
-    m_natsDetails = new QLabel(central); // written by refresh(), shown through m_natsDetailsShown
-    m_natsDetails->hide();
-    m_natsDetailsShown = new ElidedLabel(central);
-    m_natsDetailsShown->setObjectName(QStringLiteral("natsDetails"));
+    m_natsDetails = new ElidedLabel(central);
+    m_natsDetails->setObjectName(QStringLiteral("natsDetails"));
     m_natsStop = new QPushButton(tr("Stop nats-server"), central);
     m_natsStop->setToolTip(tr("Really stop the embedded nats-server process (not a simulation)"));
     m_natsStart = new QPushButton(tr("Start nats-server"), central);
@@ -148,7 +147,7 @@ void MonitorWindow::buildUi()
     copy->setToolTip(tr("Copy the webhook URL"));
     connect(copy, &QToolButton::clicked, this, [url] { QApplication::clipboard()->setText(url); });
     header->addWidget(m_badge);
-    header->addWidget(m_natsDetailsShown, 1);
+    header->addWidget(m_natsDetails, 1);
     header->addWidget(m_natsStop);
     header->addWidget(m_natsStart);
     header->addSpacing(8);
@@ -516,12 +515,18 @@ void MonitorWindow::refresh()
 {
     const StatusSnapshot s = m_runtime->status();
     const NatsBus::Status &bus = s.nats;
+    // Just after a simulated outage ends the client reconnects: expected, so said calmly, not in red.
+    const bool justAfterOutage
+        = m_outageEndedMs && QDateTime::currentMSecsSinceEpoch() - m_outageEndedMs < ReconnectGraceMs;
     if (s.simulatedOutage()) {
         m_badge->setText(tr("SIMULATED OUTAGE: %1").arg(OutageSettings::modeName(s.outage.mode)));
         m_badge->setStyleSheet(badgeStyle("#c77700"));
     } else if (bus.state == NatsBus::State::Connected) {
         m_badge->setText(tr("NATS connected"));
         m_badge->setStyleSheet(badgeStyle("#2e7d32"));
+    } else if (justAfterOutage) {
+        m_badge->setText(tr("NATS reconnecting after the outage"));
+        m_badge->setStyleSheet(badgeStyle("#1565c0"));
     } else {
         m_badge->setText(tr("NATS %1").arg(NatsBus::stateName(bus.state)));
         m_badge->setStyleSheet(badgeStyle("#c62828"));
@@ -529,11 +534,14 @@ void MonitorWindow::refresh()
     const QString streamSize = bus.streamMessages < 0
         ? QString()
         : tr(": %1 msgs, %2").arg(bus.streamMessages).arg(QLocale().formattedDataSize(bus.streamBytes));
-    m_natsDetails->setText(tr("%1 · stream %2%3%4 · RTT %5 · reconnects %6")
-                               .arg(s.upstreamUrls.join(QLatin1Char(',')), s.stream,
-                                   bus.streamReady ? QString() : tr(" (not ready)"), streamSize,
-                                   bus.rttUs < 0 ? tr("–") : tr("%1 ms").arg(bus.rttUs / 1000.0, 0, 'f', 2))
-                               .arg(bus.reconnects));
+    // The last RTT measured is not the current one once the connection is gone.
+    const QString rtt = bus.state != NatsBus::State::Connected ? tr("– (not connected)")
+        : bus.rttUs < 0                                        ? tr("–")
+                                                               : tr("%1 ms").arg(bus.rttUs / 1000.0, 0, 'f', 2);
+    m_natsDetails->setFullText(tr("%1 · stream %2%3%4 · RTT %5 · reconnects %6")
+                                   .arg(s.upstreamUrls.join(QLatin1Char(',')), s.stream,
+                                       bus.streamReady ? QString() : tr(" (not ready)"), streamSize, rtt)
+                                   .arg(bus.reconnects));
     if (s.embedded.present) {
         m_natsStop->setEnabled(s.embedded.running);
         m_natsStart->setEnabled(!s.embedded.running);
@@ -547,13 +555,32 @@ void MonitorWindow::refresh()
     m_tabs->setTabText(
         1, failed.pending ? tr("Failed-event queue (%1 pending)").arg(failed.pending) : tr("Failed-event queue"));
     const RequestCounters &c = s.counters;
-    m_totals->setText(tr("requests %1 · 2xx %2 · 5xx %3 · 4xx %4 · in flight %5 · up %6")
-                          .arg(c.requests)
-                          .arg(c.ok)
-                          .arg(c.failed)
-                          .arg(c.rejected)
-                          .arg(s.inFlight)
-                          .arg(QTime(0, 0).addSecs(static_cast<int>(s.uptimeMs / 1000)).toString(QStringLiteral("HH:mm:ss"))));
+    m_totals->setText(
+        tr("requests %1 · 2xx %2 · 5xx %3 · 4xx %4 · in flight %5 · up %6")
+            .arg(c.requests)
+            .arg(c.ok)
+            .arg(c.failed)
+            .arg(c.rejected)
+            .arg(s.inFlight)
+            .arg(QTime(0, 0).addSecs(static_cast<int>(s.uptimeMs / 1000)).toString(QStringLiteral("HH:mm:ss"))));
+
+    const StreamAudit::Figures audit = m_audit->figures();
+    QString readBack = tr("%1 of %2 read back").arg(audit.checked + audit.missing).arg(c.ok);
+    if (audit.skipped)
+        readBack += tr(", %1 skipped").arg(audit.skipped);
+    if (!audit.error.isEmpty())
+        readBack += QStringLiteral(", ") + audit.error;
+    m_outcomes->setFullText(
+        tr("answered 200: %1 · answered 500: %2 · recovered: %3 · still failed: %4 · answered 200 but not in the "
+           "stream: %5 (%6)")
+            .arg(c.ok)
+            .arg(c.failed)
+            .arg(failed.replayed)
+            .arg(failed.pending + static_cast<qint64>(failed.unrecorded))
+            .arg(audit.missing)
+            .arg(readBack));
+    m_outcomes->setStyleSheet(
+        audit.missing ? QStringLiteral("QLabel { color: #b71c1c; font-weight: bold; }") : QString());
 }
 
 void MonitorWindow::startOutage(OutageSettings::Mode mode)
@@ -569,7 +596,7 @@ void MonitorWindow::startOutage(OutageSettings::Mode mode)
     else
         m_blackholeEnd->stop();
     showOutageSettings(m_runtime->faultProxy()->settings());
-    refreshAll();
+    refresh();
 }
 
 void MonitorWindow::endOutage()
@@ -579,7 +606,7 @@ void MonitorWindow::endOutage()
     m_blackholeEnd->stop();
     m_runtime->faultProxy()->setSettings(settings);
     showOutageSettings(m_runtime->faultProxy()->settings());
-    refreshAll();
+    refresh();
 }
 
 void MonitorWindow::showOutageSettings(const OutageSettings &settings)
@@ -610,52 +637,9 @@ void MonitorWindow::showOutageSettings(const OutageSettings &settings)
                           : tr("ackhook — webhooks acknowledged by NATS JetStream"));
 }
 
-void MonitorWindow::refreshAll()
-{
-    refresh();
-    Gateway *gateway = m_runtime->gateway();
-    const NatsBus::Status bus = gateway && gateway->bus() ? gateway->bus()->status() : NatsBus::Status {};
-    QString details = m_natsDetails->text();
-    if (bus.state != NatsBus::State::Connected) // the last RTT measured is not the current one
-        details.replace(QRegularExpression(QStringLiteral("RTT [^·]*")), tr("RTT – (not connected) "));
-    m_natsDetailsShown->setFullText(details);
-    // Just after a simulated outage ends the client reconnects: say so calmly, not in red.
-    const qint64 sinceEnd = QDateTime::currentMSecsSinceEpoch() - m_outageEndedMs;
-    if (m_runtime->faultProxy()->mode() == OutageSettings::Mode::Off && bus.state != NatsBus::State::Connected
-        && m_outageEndedMs && sinceEnd < 15000) {
-        m_badge->setText(tr("NATS reconnecting after the outage"));
-        m_badge->setStyleSheet(badgeStyle("#1565c0"));
-    }
-    refreshOutcomes();
-}
-
 QString MonitorWindow::outcomesText() const
 {
     return m_outcomes->fullText();
-}
-
-void MonitorWindow::refreshOutcomes()
-{
-    Gateway *gateway = m_runtime->gateway();
-    const RequestCounters c = gateway && gateway->requestLog() ? gateway->requestLog()->counters() : RequestCounters {};
-    const FailedQueueStats failed = m_runtime->failedEvents()->stats();
-    const StreamAudit::Figures audit = m_audit->figures();
-    QString readBack = tr("%1 of %2 read back").arg(audit.checked + audit.missing).arg(c.ok);
-    if (audit.skipped)
-        readBack += tr(", %1 skipped").arg(audit.skipped);
-    if (!audit.error.isEmpty())
-        readBack += QStringLiteral(", ") + audit.error;
-    m_outcomes->setFullText(
-        tr("answered 200: %1 · answered 500: %2 · recovered: %3 · still failed: %4 · answered 200 but not in the "
-           "stream: %5 (%6)")
-            .arg(c.ok)
-            .arg(c.failed)
-            .arg(failed.replayed)
-            .arg(failed.pending + static_cast<qint64>(failed.unrecorded))
-            .arg(audit.missing)
-            .arg(readBack));
-    m_outcomes->setStyleSheet(
-        audit.missing ? QStringLiteral("QLabel { color: #b71c1c; font-weight: bold; }") : QString());
 }
 
 void MonitorWindow::reloadQueueLinks()

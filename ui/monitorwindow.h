@@ -75,12 +75,10 @@ public:
 
 private:
     void buildUi();
-    void refresh(); // connectivity, totals, failed queue: 4 times a second
+    void refresh(); // connectivity, totals, outcomes, failed queue: 4 times a second, from one StatusSnapshot
     void startOutage(OutageSettings::Mode mode);
     void endOutage();
     void showOutageSettings(const OutageSettings &settings); // from any source: window, admin API, CLI
-    void refreshAll(); // refresh() and what the window derives from it
-    void refreshOutcomes();
     void reloadQueueLinks(); // which failed rows were replayed, from the failed-event queue
     void showQueueEntryFor(const QModelIndex &proxyIndex);
     void showRequestWithKey(const QString &key);
@@ -115,7 +113,7 @@ private:
     QCheckBox *m_pause = nullptr;
     RequestRecordBatch m_held; // rows that arrived while paused (bounded like the table)
     QLabel *m_badge = nullptr;
-    QLabel *m_natsDetails = nullptr;
+    ElidedLabel *m_natsDetails = nullptr;
     QLabel *m_webhookUrl = nullptr;
     QTableView *m_table = nullptr;
     QComboBox *m_statusFilter = nullptr;
@@ -129,7 +127,6 @@ private:
     QSpinBox *m_blackholeSeconds = nullptr;
     QTimer *m_blackholeEnd = nullptr;
     qint64 m_outageEndedMs = 0; // when the last simulated outage ended: reconnecting is expected
-    ElidedLabel *m_natsDetailsShown = nullptr; // m_natsDetails (set by refresh()) as it fits
     ElidedLabel *m_outcomes = nullptr;
     QFrame *m_explanation = nullptr;
     QTimer *m_linksReload = nullptr;
