@@ -170,9 +170,6 @@ void MonitorWindow::buildUi()
     m_replayAll->setToolTip(tr("Publish every pending failed event again, with its own idempotency key (Ctrl+R)"));
     connect(m_replayAll, &QPushButton::clicked, this, &MonitorWindow::replayAll);
     outcomes->addWidget(m_outcomes, 1);
-    outcomes->addWidget(new QLabel(tr("Failed queue:"), central));
-    outcomes->addWidget(m_failedLabel);
-    outcomes->addWidget(m_replayAll);
     layout->addLayout(outcomes);
 
     // Controls: the simulated outage (one action per mode, settings where they apply), test events.
@@ -313,6 +310,14 @@ void MonitorWindow::buildUi()
     sendLayout->addWidget(m_sendRate, 1, 1);
     sendLayout->addWidget(m_withKeys, 1, 2);
     controls->addWidget(sendBox);
+
+    auto *failedBox = new QGroupBox(tr("Failed-event queue"), central);
+    auto *failedLayout = new QVBoxLayout(failedBox);
+    failedLayout->setContentsMargins(6, 2, 6, 4);
+    failedLayout->setSpacing(2);
+    failedLayout->addWidget(m_replayAll);
+    failedLayout->addWidget(m_failedLabel);
+    controls->addWidget(failedBox);
     controls->addStretch(1);
     layout->addLayout(controls);
 

@@ -42,7 +42,7 @@ RateChartView::RateChartView(RateHistoryModel *model, QWidget *parent)
     m_outage = new QAreaSeries(m_outageUpper);
     m_outage->setName(tr("simulated outage"));
     m_outage->setColor(QColor(0xc7, 0x77, 0x00, 60));
-    m_outage->setBorderColor(Qt::transparent);
+    m_outage->setPen(Qt::NoPen);
     chart->addSeries(m_outage);
     m_outage->attachAxis(m_time);
     m_outage->attachAxis(m_rate);
@@ -59,9 +59,9 @@ RateChartView::RateChartView(RateHistoryModel *model, QWidget *parent)
         auto *area = new QAreaSeries(upper, lower);
         area->setName(tr(band.name));
         QColor fill = band.color;
-        fill.setAlpha(170);
+        fill.setAlpha(200);
         area->setColor(fill);
-        area->setBorderColor(band.color);
+        area->setPen(Qt::NoPen); // an outline would trace the band below it where this one is empty
         chart->addSeries(area);
         area->attachAxis(m_time);
         area->attachAxis(m_rate);
@@ -198,15 +198,18 @@ void RateChartView::redraw()
     }
     for (int which = 0; which < 2; ++which)
         m_latencies.at(which)->replace(latency[which]);
-    // Latency: whole milliseconds once above 5 ms, tenths below, so the labels always differ.
-    const Scale ms = maxLatency > 5 ? niceScale(maxLatency) : Scale { std::ceil(qMax(0.5, maxLatency) * 2) / 2, 0 };
+    // Latency: whole milliseconds once above 5 ms, else steps of 0.2, 0.5 or 1 ms, so the labels
+    // are round and distinct.
     if (maxLatency > 5) {
+        const Scale ms = niceScale(maxLatency);
         m_latency->setRange(0, ms.max);
         m_latency->setTickCount(ms.ticks);
         m_latency->setLabelFormat(QStringLiteral("%d"));
     } else {
-        m_latency->setRange(0, ms.max);
-        m_latency->setTickCount(static_cast<int>(ms.max * 2) + 1 > 6 ? 6 : static_cast<int>(ms.max * 2) + 1);
+        const double step = maxLatency <= 1 ? 0.2 : maxLatency <= 2.5 ? 0.5 : 1;
+        const int intervals = qMax(1, static_cast<int>(std::ceil(maxLatency / step - 1e-9)));
+        m_latency->setRange(0, step * intervals);
+        m_latency->setTickCount(intervals + 1);
         m_latency->setLabelFormat(QStringLiteral("%.1f"));
     }
 }
