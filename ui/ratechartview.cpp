@@ -9,6 +9,7 @@
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QPen>
+#include <QResizeEvent>
 #include <QScatterSeries>
 #include <QTimer>
 #include <QValueAxis>
@@ -24,7 +25,8 @@ RateChartView::RateChartView(RateHistoryModel *model, QWidget *parent)
     , m_latency(new QValueAxis(this))
 {
     auto *chart = new QChart;
-    chart->setTitle(tr("Answers per second (stacked) and latency, last %1 s").arg(RateHistoryModel::DefaultSeconds));
+    m_title = tr("Answers per second (stacked) and latency, last %1 s").arg(RateHistoryModel::DefaultSeconds);
+    chart->setTitle(m_title);
     chart->legend()->setAlignment(Qt::AlignBottom);
     chart->setMargins(QMargins(4, 4, 4, 4));
     m_time->setRange(-RateHistoryModel::DefaultSeconds, 0);
@@ -33,6 +35,8 @@ RateChartView::RateChartView(RateHistoryModel *model, QWidget *parent)
     m_rate->setTitleText(tr("answers / s"));
     m_rate->setLabelFormat(QStringLiteral("%d"));
     m_latency->setTitleText(tr("latency ms"));
+    for (QValueAxis *axis : { m_time, m_rate, m_latency })
+        axis->setTruncateLabels(false); // short numbers: "…" in their place says nothing
     chart->addAxis(m_time, Qt::AlignBottom);
     chart->addAxis(m_rate, Qt::AlignLeft);
     chart->addAxis(m_latency, Qt::AlignRight);
@@ -107,6 +111,25 @@ RateChartView::RateChartView(RateHistoryModel *model, QWidget *parent)
             redraw();
     });
     timer->start(500);
+}
+
+void RateChartView::resizeEvent(QResizeEvent *event)
+{
+    setCompact(height() < 300);
+    QChartView::resizeEvent(event);
+}
+
+void RateChartView::setCompact(bool compact)
+{
+    if (compact == m_compact)
+        return;
+    m_compact = compact;
+    chart()->setTitle(compact ? QString() : m_title);
+    m_rate->setTitleVisible(!compact);
+    m_latency->setTitleVisible(!compact);
+    QFont font = chart()->legend()->font();
+    font.setPointSizeF(QFont().pointSizeF() * (compact ? 0.85 : 1.0));
+    chart()->legend()->setFont(font);
 }
 
 QXYSeries *RateChartView::series(int column) const

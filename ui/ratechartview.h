@@ -30,8 +30,12 @@ public:
     };
     static Scale niceScale(double largest);
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
     void redraw();
+    void setCompact(bool compact); // small: no title, no axis titles, so the plot keeps its height
 
     RateHistoryModel *m_model;
     QList<QAreaSeries *> m_bands; // 2xx, 4xx, 5xx
@@ -44,4 +48,6 @@ private:
     QValueAxis *m_rate;
     QValueAxis *m_latency;
     bool m_dirty = false;
+    bool m_compact = false;
+    QString m_title;
 };
