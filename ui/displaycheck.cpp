@@ -6,9 +6,23 @@
 #include <QLibrary>
 #include <QtGlobal>
 
+#include <cstdlib>
 #include <optional>
 
 namespace {
+// The probe's connection stays open until the process exits: an X server with no client left
+// resets (Xvfb does by default), and Qt connecting during that reset fails and aborts.
+using Disconnect = void (*)(void *);
+void *g_probeConnection = nullptr;
+Disconnect g_disconnect = nullptr;
+
+void closeProbe()
+{
+    if (g_probeConnection && g_disconnect)
+        g_disconnect(g_probeConnection);
+    g_probeConnection = nullptr;
+}
+
 // libxcb, loaded at run time: the Qt xcb plugin needs it anyway, and ackhook need not link it.
 // Returns true when the X display answers, false when it does not, nullopt when libxcb is missing.
 std::optional<bool> xDisplayAnswers(const QByteArray &display)
@@ -18,7 +32,6 @@ std::optional<bool> xDisplayAnswers(const QByteArray &display)
         return std::nullopt;
     using Connect = void *(*)(const char *, int *);
     using HasError = int (*)(void *);
-    using Disconnect = void (*)(void *);
     const auto connect = reinterpret_cast<Connect>(xcb.resolve("xcb_connect"));
     const auto hasError = reinterpret_cast<HasError>(xcb.resolve("xcb_connection_has_error"));
     const auto disconnect = reinterpret_cast<Disconnect>(xcb.resolve("xcb_disconnect"));
@@ -26,8 +39,14 @@ std::optional<bool> xDisplayAnswers(const QByteArray &display)
         return std::nullopt;
     void *connection = connect(display.constData(), nullptr);
     const bool ok = connection && hasError(connection) == 0;
-    if (connection)
-        disconnect(connection); // also frees a connection in error
+    if (!ok || g_probeConnection) {
+        if (connection)
+            disconnect(connection); // also frees a connection in error
+        return ok;
+    }
+    g_probeConnection = connection;
+    g_disconnect = disconnect;
+    std::atexit(closeProbe);
     return ok;
 }
 
