@@ -115,7 +115,7 @@ RateChartView::RateChartView(RateHistoryModel *model, QWidget *parent)
 
 void RateChartView::resizeEvent(QResizeEvent *event)
 {
-    setCompact(height() < 300);
+    setCompact(height() < 200);
     QChartView::resizeEvent(event);
 }
 

@@ -35,7 +35,7 @@ protected:
 
 private:
     void redraw();
-    void setCompact(bool compact); // small: no title, no axis titles, so the plot keeps its height
+    void setCompact(bool compact); // below 200 px: no title, no axis titles, so the plot keeps its height
 
     RateHistoryModel *m_model;
     QList<QAreaSeries *> m_bands; // 2xx, 4xx, 5xx
