@@ -1,4 +1,4 @@
-// CommandLine: the stable ackhook flags (DESIGN.md section 8) parsed into a GatewayConfig.
+// CommandLine: the stable ackhook flags (docs/DESIGN.md §8) parsed into a GatewayConfig.
 #pragma once
 
 #include "runtime.h"

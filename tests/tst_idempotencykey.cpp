@@ -1,4 +1,4 @@
-// Idempotency key extraction (DESIGN.md section 3) as a data table.
+// Idempotency key extraction (docs/DESIGN.md §3) as a data table.
 #include "webhook/idempotencykey.h"
 
 #include <QTest>

@@ -516,6 +516,11 @@ QString MonitorWindow::failedQueueText() const
     return m_failedLabel->text();
 }
 
+QString MonitorWindow::totalsText() const
+{
+    return m_totals->text();
+}
+
 void MonitorWindow::refresh()
 {
     const StatusSnapshot s = m_runtime->status();

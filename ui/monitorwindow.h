@@ -3,7 +3,7 @@
 
 #include <QMainWindow>
 
-#include "outage/faultproxy.h"
+#include "outage/outagesettings.h"
 #include "webhook/requestrecord.h"
 
 #include <QElapsedTimer>
@@ -45,6 +45,7 @@ public:
     // For tests and screenshots: what the user sees and presses.
     QString connectivityText() const;
     QString failedQueueText() const;
+    QString totalsText() const; // the status bar's counters
     RequestTableModel *requestModel() const { return m_model; }
     RequestFilterProxy *requestFilter() const { return m_filter; }
     QTableView *requestTable() const { return m_table; }

@@ -1,4 +1,4 @@
-// AdminServer: the admin and monitoring API (DESIGN.md section 8) on QHttpServer, main thread.
+// AdminServer: the admin and monitoring API (docs/DESIGN.md §8) on QHttpServer, main thread.
 #pragma once
 
 #include <QHostAddress>
@@ -13,7 +13,7 @@ class AdminServer : public QObject {
 public:
     explicit AdminServer(Runtime *runtime, QObject *parent = nullptr);
 
-    // A non-loopback address requires a token (DESIGN.md section 8).
+    // A non-loopback address requires a token (docs/DESIGN.md §8).
     bool listen(const QHostAddress &address, quint16 port, const QString &token, QString *error);
     quint16 port() const { return m_port; }
 

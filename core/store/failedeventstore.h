@@ -1,4 +1,4 @@
-// FailedEventStore: the persisted failed-event queue (DESIGN.md section 6) — SQLite in WAL mode,
+// FailedEventStore: the persisted failed-event queue (docs/DESIGN.md §6) — SQLite in WAL mode,
 // on its own thread; this facade is thread-safe and record() never blocks its caller.
 #pragma once
 

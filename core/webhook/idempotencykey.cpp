@@ -1,4 +1,4 @@
-// Idempotency key extraction (DESIGN.md section 3).
+// Idempotency key extraction (docs/DESIGN.md §3).
 #include "webhook/idempotencykey.h"
 #include "webhook/cloudevent.h"
 

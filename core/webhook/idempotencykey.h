@@ -17,7 +17,7 @@ struct IdempotencyKey {
 
     static constexpr qsizetype MaxLength = 256;
 
-    // The header names tried after the CloudEvent source+id, in order (DESIGN.md section 3).
+    // The header names tried after the CloudEvent source+id, in order (docs/DESIGN.md §3).
     static QList<QByteArray> defaultHeaderNames();
 
     // headers: as received (names in any case). body is read only for structured CloudEvents.

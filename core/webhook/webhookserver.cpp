@@ -1,4 +1,4 @@
-// WebhookServer: status codes of DESIGN.md section 2 for the webhook listener.
+// WebhookServer: status codes of docs/DESIGN.md §2 for the webhook listener.
 #include "webhook/webhookserver.h"
 #include "outage/faultproxy.h"
 #include "store/failedeventstore.h"

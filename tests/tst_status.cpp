@@ -1,0 +1,139 @@
+// One status value: the window's header, /api/status and /metrics read the same StatusSnapshot,
+// so after known traffic (3 × 200, 2 × 500 in a simulated outage, 1 × 405) all three show the
+// same numbers, and those numbers are the traffic's.
+#include "monitorwindow.h"
+#include "runtime.h"
+#include "testsupport.h"
+
+#include "gateway.h"
+#include "nats/natsbus.h"
+#include "webhook/requestlog.h"
+
+#include <QApplication>
+#include <QJsonArray>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace TestSupport;
+
+class TestStatus : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void threeReadersShowOneSnapshot();
+    void webhookUrlIsConnectable_data();
+    void webhookUrlIsConnectable();
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<Runtime> m_runtime;
+};
+
+void TestStatus::initTestCase()
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("ackhook-tests"));
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
+    QString error;
+    m_runtime = startRuntime({}, m_dir.path(), std::chrono::milliseconds(1000), &error);
+    QVERIFY2(m_runtime, qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(m_runtime->gateway()->bus()->isStreamReady(), 10000);
+}
+
+void TestStatus::cleanupTestCase()
+{
+    m_runtime.reset();
+}
+
+// "name{labels} value" lines of a Prometheus exposition.
+static qint64 metric(const QByteArray &exposition, const QByteArray &series)
+{
+    for (const QByteArray &line : exposition.split('\n')) {
+        if (line.startsWith(QByteArray(series + ' ')))
+            return line.mid(series.size() + 1).toLongLong();
+    }
+    return -1;
+}
+
+void TestStatus::threeReadersShowOneSnapshot()
+{
+    const quint16 port = m_runtime->webhookPort();
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } })->status, 200);
+    QVERIFY(setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Down));
+    for (int i = 0; i < 2; ++i)
+        QCOMPARE(request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } })->status, 500);
+    QCOMPARE(request(port, "GET", "/webhook")->status, 405);
+
+    MonitorWindow window(m_runtime.get());
+    window.show();
+    // The window refreshes on its own timer: wait for it to show the traffic, then read the others.
+    QTRY_VERIFY_WITH_TIMEOUT(window.totalsText().startsWith(QLatin1String("requests 6 ")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.failedQueueText().startsWith(QLatin1String("2 pending")), 5000);
+
+    const auto statusReply = request(m_runtime->adminPort(), "GET", "/api/status");
+    QVERIFY(statusReply && statusReply->status == 200);
+    const QJsonObject status = statusReply->json();
+    const auto metricsReply = request(m_runtime->adminPort(), "GET", "/metrics");
+    QVERIFY(metricsReply && metricsReply->status == 200);
+    const QByteArray metrics = metricsReply->body;
+
+    static const QRegularExpression totals(
+        QStringLiteral("^requests (\\d+) · 2xx (\\d+) · 5xx (\\d+) · 4xx (\\d+) · in flight (\\d+)"));
+    const QRegularExpressionMatch shown = totals.match(window.totalsText());
+    QVERIFY2(shown.hasMatch(), qPrintable(window.totalsText()));
+    const QJsonObject counters = status.value(QLatin1String("counters")).toObject();
+    const struct {
+        const char *what;
+        qint64 expected, window, api, metric;
+    } rows[] = {
+        { "2xx", 3, shown.captured(2).toLongLong(), counters.value(QLatin1String("ok")).toInteger(),
+            metric(metrics, "ackhook_requests_total{class=\"2xx\"}") },
+        { "5xx", 2, shown.captured(3).toLongLong(), counters.value(QLatin1String("failed")).toInteger(),
+            metric(metrics, "ackhook_requests_total{class=\"5xx\"}") },
+        { "4xx", 1, shown.captured(4).toLongLong(), counters.value(QLatin1String("rejected")).toInteger(),
+            metric(metrics, "ackhook_requests_total{class=\"4xx\"}") },
+        { "in flight", 0, shown.captured(5).toLongLong(), counters.value(QLatin1String("in_flight")).toInteger(),
+            metric(metrics, "ackhook_in_flight") },
+        { "pending", 2, window.failedQueueText().section(QLatin1Char(' '), 0, 0).toLongLong(),
+            status.value(QLatin1String("failed_queue")).toObject().value(QLatin1String("pending")).toInteger(),
+            metric(metrics, "ackhook_failed_events{state=\"pending\"}") },
+    };
+    for (const auto &row : rows) {
+        const QByteArray context = QByteArray(row.what) + ": window " + QByteArray::number(row.window) + ", api "
+            + QByteArray::number(row.api) + ", metrics " + QByteArray::number(row.metric);
+        QVERIFY2(row.window == row.expected && row.api == row.expected && row.metric == row.expected,
+            context.constData());
+    }
+    QCOMPARE(counters.value(QLatin1String("requests")).toInteger(), 6);
+
+    // Connectivity: the same simulated outage everywhere.
+    QCOMPARE(window.connectivityText(), QStringLiteral("SIMULATED OUTAGE: down"));
+    QCOMPARE(status.value(QLatin1String("connectivity")).toString(), QStringLiteral("simulated outage (down)"));
+    QCOMPARE(metric(metrics, "ackhook_simulated_outage{mode=\"down\"}"), 1);
+    QCOMPARE(metric(metrics, "ackhook_nats_connected"), 0);
+    QVERIFY(setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Off));
+}
+
+void TestStatus::webhookUrlIsConnectable_data()
+{
+    QTest::addColumn<QString>("address");
+    QTest::addColumn<QString>("url");
+    QTest::addRow("loopback") << QStringLiteral("127.0.0.1") << QStringLiteral("http://127.0.0.1:8080");
+    QTest::addRow("any IPv4") << QStringLiteral("0.0.0.0") << QStringLiteral("http://127.0.0.1:8080");
+    QTest::addRow("IPv6 loopback") << QStringLiteral("::1") << QStringLiteral("http://[::1]:8080");
+    QTest::addRow("any IPv6") << QStringLiteral("::") << QStringLiteral("http://[::1]:8080");
+    QTest::addRow("host") << QStringLiteral("192.0.2.7") << QStringLiteral("http://192.0.2.7:8080");
+}
+
+void TestStatus::webhookUrlIsConnectable()
+{
+    QFETCH(QString, address);
+    QFETCH(QString, url);
+    QCOMPARE(httpBaseUrl(QHostAddress(address), 8080), url);
+}
+
+QTEST_MAIN(TestStatus)
+#include "tst_status.moc"
