@@ -62,6 +62,8 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     m_view->setColumnWidth(FailedEventModel::AttemptsColumn, widthOf(tr("Attempts")));
     m_view->setColumnWidth(FailedEventModel::StateColumn, widthOf(tr("replayed (seq 00000, duplicate)")));
     m_view->setColumnWidth(FailedEventModel::KeyColumn, widthOf(QStringLiteral("demo-00000000-0000-0000")));
+    // What became of an event first, why it failed after: in a narrow panel the state stays in view.
+    m_view->horizontalHeader()->moveSection(FailedEventModel::StateColumn, FailedEventModel::ReasonColumn);
     m_notice->setObjectName(QStringLiteral("replayNotice"));
     m_notice->setWordWrap(true);
     m_notice->setStyleSheet(QStringLiteral("QLabel { color: #b71c1c; }"));

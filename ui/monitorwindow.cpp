@@ -632,7 +632,8 @@ void MonitorWindow::showOutageSettings(const OutageSettings &settings)
         m_lastOutageMode = settings.mode;
     m_endOutage->setEnabled(active);
     m_simulate->setText(
-        active ? tr("Outage: %1 ▾").arg(OutageSettings::modeName(settings.mode)) : tr("Simulate outage…"));
+        active ? tr("Outage: %1").arg(OutageSettings::modeName(settings.mode)) : tr("Simulate outage…"));
+    m_simulate->setMinimumWidth(m_simulate->sizeHint().width()); // its menu arrow never covers the text
     {
         const QSignalBlocker blockLatency(m_latency);
         const QSignalBlocker blockFlap(m_flapPeriod);
