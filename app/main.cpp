@@ -2,6 +2,7 @@
 // thread, admin API) driven headless; signals shut it down gracefully.
 #include "commandline.h"
 #include "headlessreporter.h"
+#include "nats/embeddednats.h"
 #include "runtime.h"
 #include "unixsignalwatcher.h"
 
@@ -15,6 +16,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QProcess>
 #include <QTimer>
 
 #include <cstdio>
@@ -23,6 +25,28 @@
 #include <nats/nats.h>
 
 namespace {
+
+// The versions a bug report needs: Qt (built against and running), cnats, and the nats-server the
+// embedded mode would start (bundled in the AppImage, else from PATH).
+QString componentVersions(const QString &preferredNatsServer)
+{
+    QString natsServer = QStringLiteral("not found");
+    QString ignored;
+    if (const QString executable = EmbeddedNats::findExecutable(preferredNatsServer, &ignored); !executable.isEmpty()) {
+        QProcess process;
+        process.start(executable, { QStringLiteral("--version") });
+        if (process.waitForFinished(5000) && process.exitStatus() == QProcess::NormalExit)
+            natsServer = QString::fromLocal8Bit(process.readAllStandardOutput())
+                             .trimmed()
+                             .remove(QStringLiteral("nats-server: "))
+                + QStringLiteral(" (") + executable + QLatin1Char(')');
+        else
+            natsServer = QStringLiteral("unreadable (") + executable + QLatin1Char(')');
+    }
+    return QStringLiteral("Qt %1 (built with %2)\ncnats %3\nnats-server: %4\n")
+        .arg(QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR), QString::fromLatin1(nats_GetVersion()),
+            natsServer);
+}
 
 int run(int argc, char *argv[])
 {
@@ -34,9 +58,14 @@ int run(int argc, char *argv[])
     CommandLine cli = CommandLine::parse(arguments);
     switch (cli.action) {
     case CommandLine::Action::Help:
-    case CommandLine::Action::Version:
         std::fputs(qPrintable(cli.message + QLatin1Char('\n')), stdout);
         return 0;
+    case CommandLine::Action::Version: {
+        const QCoreApplication app(argc, argv); // findExecutable looks next to this program
+        std::fputs(
+            qPrintable(cli.message + QLatin1Char('\n') + componentVersions(cli.runtime.natsServerExecutable)), stdout);
+        return 0;
+    }
     case CommandLine::Action::Error:
         std::fprintf(stderr, "ackhook: %s\nTry 'ackhook --help'.\n", qPrintable(cli.message));
         return 2;
@@ -60,6 +89,8 @@ int run(int argc, char *argv[])
 #ifdef ACKHOOK_HAVE_UI
     std::unique_ptr<QCoreApplication> application
         = cli.headless ? std::make_unique<QCoreApplication>(argc, argv) : std::make_unique<QApplication>(argc, argv);
+    // Wayland compositors and task bars match the window to packaging/'s desktop entry and icon.
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.ackhook.ackhook"));
 #else
     auto application = std::make_unique<QCoreApplication>(argc, argv);
 #endif

@@ -8,14 +8,12 @@
 
 #include <optional>
 
-template <typename E>
-struct EnumName {
+template <typename E> struct EnumName {
     E value;
     const char *name;
 };
 
-template <typename E, std::size_t N>
-QString enumName(const EnumName<E> (&table)[N], E value, QString unknown = {})
+template <typename E, std::size_t N> QString enumName(const EnumName<E> (&table)[N], E value, QString unknown = {})
 {
     for (const EnumName<E> &entry : table) {
         if (entry.value == value)
@@ -24,8 +22,7 @@ QString enumName(const EnumName<E> (&table)[N], E value, QString unknown = {})
     return unknown;
 }
 
-template <typename E, std::size_t N>
-std::optional<E> enumFromName(const EnumName<E> (&table)[N], QStringView name)
+template <typename E, std::size_t N> std::optional<E> enumFromName(const EnumName<E> (&table)[N], QStringView name)
 {
     for (const EnumName<E> &entry : table) {
         if (name.compare(QLatin1String(entry.name), Qt::CaseInsensitive) == 0)
@@ -34,8 +31,7 @@ std::optional<E> enumFromName(const EnumName<E> (&table)[N], QStringView name)
     return std::nullopt;
 }
 
-template <typename E, std::size_t N>
-QStringList enumNames(const EnumName<E> (&table)[N])
+template <typename E, std::size_t N> QStringList enumNames(const EnumName<E> (&table)[N])
 {
     QStringList names;
     for (const EnumName<E> &entry : table)

@@ -127,7 +127,7 @@ void TestDispatcher::lateReportAfterTimeoutIsIgnored()
 void TestDispatcher::secondReportIsIgnored()
 {
     ScriptedPublisher publisher;
-    Dispatcher dispatcher(&publisher, { std::chrono::milliseconds(5000), 16 });
+    Dispatcher dispatcher(&publisher, { std::chrono::milliseconds(30), 16 });
     Outcomes outcomes;
     dispatcher.dispatch(makeEvent("a"), outcomes.recorder());
     publisher.deliver(publisher.tokens[0], PublishResult::ack(QStringLiteral("EVENTS"), 3, false));
@@ -135,9 +135,14 @@ void TestDispatcher::secondReportIsIgnored()
     QCOMPARE(outcomes.results.size(), 1);
     QVERIFY(outcomes.results[0].acked);
     QCOMPARE(dispatcher.lateReports(), quint64(1));
-    // And the deadline of a resolved dispatch fires nothing.
-    QTest::qWait(0);
-    QCOMPARE(outcomes.results.size(), 1);
+    // And the deadline of a resolved dispatch fires nothing. "b", dispatched later with the same
+    // ack timeout, is never reported: once its timeout arrives, a's deadline has passed too.
+    dispatcher.dispatch(makeEvent("b"), outcomes.recorder());
+    QTRY_COMPARE_WITH_TIMEOUT(outcomes.results.size(), 2, 5000);
+    QCOMPARE(outcomes.results[1].reason, FailureReason::Timeout);
+    QVERIFY(outcomes.results[0].acked);
+    QCOMPARE(dispatcher.lateReports(), quint64(1));
+    QCOMPARE(dispatcher.inFlight(), 0);
 }
 
 void TestDispatcher::fastFailsWhileDisconnected()
@@ -163,9 +168,14 @@ void TestDispatcher::immediatePublishFailure()
     QCOMPARE(outcomes.results.size(), 1);
     QCOMPARE(outcomes.results[0].reason, FailureReason::PublishError);
     QCOMPARE(dispatcher.inFlight(), 0);
-    // Its deadline must not produce a second completion.
-    QTest::qWait(80);
-    QCOMPARE(outcomes.results.size(), 1);
+    // Its deadline must not produce a second completion: "b", dispatched later and never reported,
+    // times out after a's deadline has passed.
+    publisher.immediate.reset();
+    dispatcher.dispatch(makeEvent("b"), outcomes.recorder());
+    QTRY_COMPARE_WITH_TIMEOUT(outcomes.results.size(), 2, 5000);
+    QCOMPARE(outcomes.results[1].reason, FailureReason::Timeout);
+    QCOMPARE(outcomes.results[0].reason, FailureReason::PublishError);
+    QCOMPARE(dispatcher.inFlight(), 0);
 }
 
 void TestDispatcher::inFlightBound()

@@ -95,20 +95,22 @@ void TestFaultProxy::modes_data()
     QTest::addColumn<QByteArray>("outage");
     QTest::addColumn<int>("status");
     QTest::addColumn<QString>("reason");
-    QTest::addColumn<int>("minMs");
-    QTest::addColumn<int>("maxMs");
+    QTest::addColumn<int>("minMs"); // causal: the answer cannot come sooner
 
-    QTest::addRow("off") << QByteArray(R"({"mode":"off"})") << 200 << QString() << 0 << 1000;
-    // Once the bus saw the drop, failure is immediate.
-    QTest::addRow("down") << QByteArray(R"({"mode":"down"})") << 500 << QStringLiteral("disconnected") << 0 << 50;
+    // No upper bound per mode: "at once" shows in the reason (disconnected, not timeout); the only
+    // wall-clock limit is the hang bound below, which a working build on a busy machine never nears.
+    QTest::addRow("off") << QByteArray(R"({"mode":"off"})") << 200 << QString() << 0;
+    QTest::addRow("down") << QByteArray(R"({"mode":"down"})") << 500 << QStringLiteral("disconnected") << 0;
     QTest::addRow("blackhole") << QByteArray(R"({"mode":"blackhole"})") << 500 << QStringLiteral("timeout")
-                               << AckTimeoutMs << AckTimeoutMs + 1000;
-    QTest::addRow("latency 100 ms") << QByteArray(R"({"mode":"latency","latency_ms":100})") << 200 << QString() << 100
-                                    << 1000;
+                               << AckTimeoutMs;
+    // The proxy delays each direction: request and PubAck each wait latency_ms (less jitter, less
+    // a millisecond of rounding each way).
+    QTest::addRow("latency 100 ms") << QByteArray(R"({"mode":"latency","latency_ms":100})") << 200 << QString()
+                                    << 198;
     QTest::addRow("latency with jitter") << QByteArray(R"({"mode":"latency","latency_ms":60,"jitter_ms":30})") << 200
-                                         << QString() << 30 << 1000;
+                                         << QString() << 55;
     QTest::addRow("ack-loss") << QByteArray(R"({"mode":"ack-loss"})") << 500 << QStringLiteral("timeout")
-                              << AckTimeoutMs << AckTimeoutMs + 1000;
+                              << AckTimeoutMs;
 }
 
 void TestFaultProxy::modes()
@@ -117,7 +119,7 @@ void TestFaultProxy::modes()
     QFETCH(int, status);
     QFETCH(QString, reason);
     QFETCH(int, minMs);
-    QFETCH(int, maxMs);
+    constexpr int HangMs = AckTimeoutMs + 10000;
 
     setOutage(outage);
     if (outage.contains("down"))
@@ -125,20 +127,21 @@ void TestFaultProxy::modes()
 
     QElapsedTimer clock;
     clock.start();
-    const HttpReply reply = post(uniqueKey());
+    const HttpReply reply = post(uniqueKey(), HangMs);
     const qint64 elapsed = clock.elapsed();
+    QVERIFY2(reply.status != 0, "no answer within the hang bound");
     QCOMPARE(reply.status, status);
     QCOMPARE(reply.json().value(QLatin1String("reason")).toString(), reason);
-    QVERIFY2(elapsed >= minMs && elapsed <= maxMs,
-        qPrintable(QStringLiteral("answered after %1 ms, expected %2..%3").arg(elapsed).arg(minMs).arg(maxMs)));
+    QVERIFY2(elapsed >= minMs, qPrintable(QStringLiteral("answered after %1 ms, before %2 ms").arg(elapsed).arg(minMs)));
+    qInfo("answered %d after %lld ms", reply.status, elapsed);
 
-    // Back to off: 200 again within 2 s.
+    // Back to off: 200 again (the README's "within ~300 ms" is this line's measured figure).
     setOutage(R"({"mode":"off"})");
     QElapsedTimer recovery;
     recovery.start();
     int lastStatus = 0;
-    while (recovery.elapsed() < 2000 && (lastStatus = post(uniqueKey(), 2000).status) != 200) {
-        QTRY_VERIFY_WITH_TIMEOUT(busConnected(), qMax<qint64>(1, 2000 - recovery.elapsed()));
+    while (recovery.elapsed() < HangMs && (lastStatus = post(uniqueKey(), HangMs).status) != 200) {
+        QTRY_VERIFY_WITH_TIMEOUT(busConnected(), qMax<qint64>(1, HangMs - recovery.elapsed()));
     }
     QCOMPARE(lastStatus, 200);
     qInfo("200 again %lld ms after switching back to off", recovery.elapsed());
@@ -171,14 +174,20 @@ void TestFaultProxy::ackLossStoresButAnswers500ThenDuplicate()
 void TestFaultProxy::flapAlternates()
 {
     setOutage(R"({"mode":"flap","period_ms":300})");
-    QSet<int> statuses;
-    QElapsedTimer clock;
-    clock.start();
-    while (clock.elapsed() < 5000 && !(statuses.contains(200) && statuses.contains(500))) {
-        const HttpReply reply = post(uniqueKey(), AckTimeoutMs + 2000);
-        statuses.insert(reply.status);
-        QVERIFY(reply.status == 200 || reply.status == 500);
-        QTRY_VERIFY_WITH_TIMEOUT(true, 20); // let the flap move on between requests
+    // Follow the link through the flap: while it is down a request gets 500, while it is up 200;
+    // then wait for the flap to turn it the other way. Two full turns, each far within the bound.
+    QList<int> statuses;
+    for (int turn = 0; turn < 4; ++turn) {
+        const bool up = turn % 2 == 0;
+        QTRY_VERIFY_WITH_TIMEOUT(busConnected() == up, 10000);
+        HttpReply reply = post(uniqueKey(), AckTimeoutMs + 10000);
+        // The flap may turn between the check and the request: then the link is already the other way.
+        if (reply.status != (up ? 200 : 500)) {
+            QTRY_VERIFY_WITH_TIMEOUT(busConnected() == up, 10000);
+            reply = post(uniqueKey(), AckTimeoutMs + 10000);
+        }
+        QVERIFY2(reply.status == 200 || reply.status == 500, reply.body.constData());
+        statuses.append(reply.status);
     }
     QVERIFY2(statuses.contains(200) && statuses.contains(500), "a flap shows both 200 and 500");
 }
@@ -203,9 +212,12 @@ void TestFaultProxy::recordsAndStatusShowTheSimulatedOutage()
     QVERIFY(metrics.body.contains("\nackhook_nats_connected 0\n"));
     QVERIFY(metrics.body.contains("# TYPE ackhook_requests_total counter\n"));
     QVERIFY(metrics.body.contains("\nackhook_failed_events{state=\"pending\"} "));
-    const qsizetype at = metrics.body.indexOf("ackhook_requests_total{class=\"5xx\"} ");
+    const QByteArray fiveHundreds = "ackhook_requests_total{class=\"5xx\"} ";
+    const qsizetype at = metrics.body.indexOf(fiveHundreds);
     QVERIFY(at >= 0);
-    QVERIFY(metrics.body.mid(at + 37, metrics.body.indexOf('\n', at) - at - 37).toLongLong() >= 1);
+    const qsizetype valueAt = at + fiveHundreds.size(); // (was at + 37: the first digit was cut off)
+    QVERIFY2(metrics.body.mid(valueAt, metrics.body.indexOf('\n', at) - valueAt).toLongLong() >= 1,
+        metrics.body.constData());
 
     bool labelled = false;
     QTRY_VERIFY_WITH_TIMEOUT(
@@ -320,7 +332,7 @@ void TestFaultProxy::cyclingModesLosesNothing()
         R"({"mode":"blackhole"})", R"({"mode":"off"})", R"({"mode":"ack-loss"})", R"({"mode":"off"})",
         R"({"mode":"latency","latency_ms":20,"jitter_ms":10})", R"({"mode":"off"})",
         R"({"mode":"flap","period_ms":150})" };
-    const qint64 SendForMs = 2 * PhaseMs * schedule.size(); // every mode twice
+    const int Phases = 2 * int(schedule.size()); // every mode twice
 
     struct Client {
         std::unique_ptr<HttpClient> connection;
@@ -334,20 +346,27 @@ void TestFaultProxy::cyclingModesLosesNothing()
     qint64 slowestMs = 0;
     QElapsedTimer clock;
     clock.start();
-    int phase = -1;
+    // Phases follow each other every PhaseMs; on a machine too busy to keep the pace a phase starts
+    // late, never is skipped. The only wall-clock limit is the hang bound once sending stopped.
+    int applied = 0;
+    qint64 nextPhaseAtMs = 0;
     QSet<int> phasesSeen;
     int busy = 0;
-    while ((clock.elapsed() < SendForMs && sent < MaxRequests) || busy > 0) {
-        const int wantedPhase = static_cast<int>(clock.elapsed() / PhaseMs) % schedule.size();
-        if (clock.elapsed() < SendForMs && wantedPhase != phase) {
-            phase = wantedPhase;
+    const auto sending = [&] { return (applied < Phases || clock.elapsed() < nextPhaseAtMs) && sent < MaxRequests; };
+    QDeadlineTimer finishBy(QDeadlineTimer::Forever);
+    while (sending() || busy > 0) {
+        if (applied < Phases && clock.elapsed() >= nextPhaseAtMs) {
+            const int phase = applied++ % int(schedule.size());
             setOutage(schedule.at(phase));
             phasesSeen.insert(phase);
+            nextPhaseAtMs = clock.elapsed() + PhaseMs;
         }
-        QVERIFY2(clock.elapsed() < SendForMs + 4 * AckTimeoutMs + 5000, "requests did not finish");
+        if (!sending() && finishBy.isForever())
+            finishBy.setRemainingTime(AckTimeoutMs + 10000);
+        QVERIFY2(!finishBy.hasExpired(), "requests did not finish");
         for (Client &client : clients) {
             if (client.key.isEmpty()) {
-                if (clock.elapsed() >= SendForMs || sent >= MaxRequests)
+                if (!sending())
                     continue;
                 if (!client.connection || !client.connection->isConnected())
                     client.connection = std::make_unique<HttpClient>(m_port);

@@ -36,7 +36,7 @@ private Q_SLOTS:
     void invalidUtf8JsonIsStoredVerbatim();
     void slowlorisOneByteASecond();
     void manySlowConnectionsDoNotStarveOthers();
-    void idleConnectionsBeyondTheLimit();
+    void hundredIdleConnectionsAreClosed();
     void pipelinedBurstOf100();
     void clientsGoneBeforeTheirDeferredReply();
     void garbageFromTheNatsSide();
@@ -242,15 +242,17 @@ void TestHostileInput::slowlorisOneByteASecond()
     clock.start();
     const QByteArray head = "POST /webhook HTTP/1.1\r\nHost: slow\r\n";
     std::optional<HttpReply> reply;
-    for (qsizetype i = 0; i < head.size() && !reply; ++i) {
-        client.send(head.mid(i, 1));
+    qsizetype sent = 0;
+    for (; sent < head.size() && !reply; ++sent) {
+        client.send(head.mid(sent, 1));
         reply = client.readReply(1000); // one byte a second, unless the server answers first
     }
     QVERIFY(reply);
     QCOMPARE(reply->status, 408);
-    QVERIFY(clock.elapsed() >= HeaderTimeoutMs);
-    QVERIFY(clock.elapsed() < HeaderTimeoutMs + 2500);
-    QVERIFY(client.waitForClose(3000));
+    QVERIFY(clock.elapsed() >= HeaderTimeoutMs); // the deadline runs from the first byte
+    // The order that matters: the 408 came while the head was still incomplete.
+    QVERIFY2(sent < head.size(), "408 only after the whole head: dribbling extended the deadline");
+    QVERIFY(client.waitForClose(10000));
     verifyStillServing();
 }
 
@@ -270,16 +272,19 @@ void TestHostileInput::manySlowConnectionsDoNotStarveOthers()
     verifyStillServing();
 }
 
-void TestHostileInput::idleConnectionsBeyondTheLimit()
+void TestHostileInput::hundredIdleConnectionsAreClosed()
 {
+    QElapsedTimer clock; // started before the first connection: none can be idle longer than this
+    clock.start();
     std::vector<std::unique_ptr<HttpClient>> idle;
     for (int i = 0; i < 100; ++i)
         idle.push_back(std::make_unique<HttpClient>(m_port));
-    QElapsedTimer clock;
-    clock.start();
+    // ackhook has no connection limit: the bound on idle connections is the idle timeout.
     for (auto &client : idle)
-        QVERIFY(client->waitForClose(IdleTimeoutMs + 3000)); // closed without a word
+        QVERIFY(client->waitForClose(IdleTimeoutMs + 10000)); // closed without a word
     QVERIFY(clock.elapsed() >= IdleTimeoutMs - 100);
+    for (auto &client : idle)
+        QVERIFY(client->socket().readAll().isEmpty());
     verifyStillServing();
 }
 
@@ -368,16 +373,24 @@ void TestHostileInput::garbageFromTheNatsSide()
         const int before = connections;
         QTRY_VERIFY_WITH_TIMEOUT(connections > before, 10000); // cnats keeps trying, and meets junk each time
         for (int i = 0; i < 5; ++i) {
-            QElapsedTimer clock;
-            clock.start();
             const std::optional<HttpReply> reply = request(runtime->webhookPort(), "POST", "/webhook", "{}",
-                { { "Idempotency-Key", uniqueKey() } }, AckTimeoutMs + 3000);
+                { { "Idempotency-Key", uniqueKey() } }, AckTimeoutMs + 10000); // a hang bound
             QVERIFY(reply);
             QCOMPARE(reply->status, 500); // never a 200: nothing acknowledged it
-            QVERIFY(clock.elapsed() <= AckTimeoutMs + 1000);
+            const QString reason = reply->json().value(QLatin1String("reason")).toString();
+            QVERIFY2(reason == QLatin1String("disconnected") || reason == QLatin1String("timeout"), qPrintable(reason));
         }
     }
-    runtime.reset(); // and it shuts down cleanly
+    // And it shuts down cleanly: stopped() comes, and its listener is gone.
+    const quint16 port = runtime->webhookPort();
+    bool stopped = false;
+    connect(runtime.get(), &Runtime::stopped, this, [&stopped] { stopped = true; });
+    runtime->shutdownAndWait();
+    QVERIFY(stopped);
+    runtime.reset();
+    QTcpSocket probe;
+    probe.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(!probe.waitForConnected(2000));
     verifyStillServing();
 }
 

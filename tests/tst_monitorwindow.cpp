@@ -326,7 +326,9 @@ void TestMonitorWindow::burstAtARate()
     QTest::mouseClick(m_window->sendStopButton(), Qt::LeftButton);
     QVERIFY(!m_window->sendStopButton()->isEnabled());
     QTRY_COMPARE_WITH_TIMEOUT(requestsCounted(), before + 21, 5000);
-    QTest::qWait(300); // three periods of the 10 /s rate: nothing more arrives
+    // Nothing more arrives: three periods of the 10 /s rate. (A wait for an absence can only pass
+    // wrongly on a stalled machine, never fail wrongly.)
+    QTest::qWait(300);
     QCOMPARE(requestsCounted(), before + 21);
     m_window->sendCount()->setValue(1);
 }
@@ -335,12 +337,18 @@ void TestMonitorWindow::pauseHoldsRowsButCountersRun()
 {
     const int rows = m_window->requestModel()->rowCount();
     const quint64 before = requestsCounted();
+    // The window takes each batch of records in a slot connected before this one, on the same
+    // thread: once this one has seen the four records, the window has had them too.
+    int delivered = 0;
+    const QMetaObject::Connection seen = connect(m_runtime->gatewayHost(), &GatewayHost::recordsReady, this,
+        [&delivered](const RequestRecordBatch &batch) { delivered += int(batch.size()); });
     m_window->pauseBox()->setChecked(true);
     m_window->sendCount()->setValue(4);
     m_window->sendRate()->setValue(1000);
     QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(requestsCounted(), before + 4, 5000);
-    QTest::qWait(300); // three flushes of the request log: rows would have arrived by now
+    QTRY_VERIFY_WITH_TIMEOUT(delivered >= 4, 5000);
+    disconnect(seen);
     QCOMPARE(m_window->requestModel()->rowCount(), rows);
     m_window->pauseBox()->setChecked(false);
     QCOMPARE(m_window->requestModel()->rowCount(), rows + 4);

@@ -104,8 +104,8 @@ void TestStatus::threeReadersShowOneSnapshot()
     for (const auto &row : rows) {
         const QByteArray context = QByteArray(row.what) + ": window " + QByteArray::number(row.window) + ", api "
             + QByteArray::number(row.api) + ", metrics " + QByteArray::number(row.metric);
-        QVERIFY2(row.window == row.expected && row.api == row.expected && row.metric == row.expected,
-            context.constData());
+        QVERIFY2(
+            row.window == row.expected && row.api == row.expected && row.metric == row.expected, context.constData());
     }
     QCOMPARE(counters.value(QLatin1String("requests")).toInteger(), 6);
 

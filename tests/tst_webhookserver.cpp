@@ -304,17 +304,19 @@ void TestWebhookServer::slowHeadersGet408()
     HttpClient connection(m_port);
     QElapsedTimer clock;
     clock.start();
-    connection.send("POST /webhook HTTP/1.1\r\n");
-    // Dribbling bytes does not extend the deadline, which runs from the first byte of the request.
-    for (const char *piece : { "Ho", "st", ": ", "x\r", "\nX" }) {
-        QVERIFY(!connection.readReply(150)); // no answer yet: still within the header timeout
-        connection.send(piece);
-    }
-    const auto reply = connection.readReply(HeaderTimeoutMs + 3000);
-    QVERIFY(reply);
+    connection.send("POST /webhook HTTP/1.1\r\nX-Slow: ");
+    // Dribbling bytes does not extend the deadline, which runs from the first byte of the request:
+    // a byte every 100 ms (far more often than the timeout) for up to 100 bytes, and the 408 must
+    // come before the head is complete. A deadline that restarted with each byte never fires here.
+    std::optional<HttpReply> reply;
+    int dribbled = 0;
+    for (; dribbled < 100 && !(reply = connection.readReply(100)); ++dribbled)
+        connection.send("x");
+    QVERIFY2(reply, "no 408 while the head was dribbled in");
     QCOMPARE(reply->status, 408);
-    QVERIFY(clock.elapsed() >= HeaderTimeoutMs);
-    QVERIFY(connection.waitForClose(3000));
+    QVERIFY(clock.elapsed() >= HeaderTimeoutMs); // the deadline runs from the first byte, not earlier
+    qInfo("408 after %lld ms and %d dribbled bytes", clock.elapsed(), dribbled);
+    QVERIFY(connection.waitForClose(10000));
 }
 
 void TestWebhookServer::idleConnectionIsClosed()
@@ -333,8 +335,7 @@ void TestWebhookServer::idleConnectionIsClosed()
 void TestWebhookServer::clientGoneBeforeDeferredReply()
 {
     // A frozen broker keeps the dispatches waiting; their clients leave before the answer.
-    const qint64 natsPid = m_nats->pid();
-    stopProcess(natsPid);
+    FrozenProcess frozen(m_nats->pid()); // resumed however this test ends
     std::vector<std::unique_ptr<HttpClient>> clients;
     for (int i = 0; i < 10; ++i) {
         clients.push_back(std::make_unique<HttpClient>(m_port));
@@ -346,7 +347,7 @@ void TestWebhookServer::clientGoneBeforeDeferredReply()
     clients.clear();
     // Their answers are due after the ack timeout: the server must survive writing to nobody.
     QTRY_COMPARE_WITH_TIMEOUT(m_host->gateway()->inFlight(), 0, AckTimeoutMs + 2000);
-    continueProcess(natsPid);
+    frozen.resume();
 
     QTRY_COMPARE_WITH_TIMEOUT(post(uniqueKey()).status, 200, 5000);
 }
@@ -360,21 +361,19 @@ void TestWebhookServer::inFlightBoundAnswers429()
     QVERIFY2(host.start(&error), qPrintable(error));
     QTRY_VERIFY_WITH_TIMEOUT(host.gateway()->bus()->isStreamReady(), 5000);
 
-    const qint64 natsPid = m_nats->pid();
-    stopProcess(natsPid);
+    FrozenProcess frozen(m_nats->pid()); // resumed however this test ends
     std::vector<std::unique_ptr<HttpClient>> clients;
     for (int i = 0; i < 6; ++i) {
         clients.push_back(std::make_unique<HttpClient>(host.port()));
         clients.back()->send(rawRequest("POST", "/webhook", "{}", { { "X-Event-Id", uniqueKey() } }));
     }
-    QElapsedTimer clock;
-    clock.start();
     QMap<int, int> statuses;
-    QList<qint64> overloadedAfterMs;
+    QList<int> order; // statuses in the order they were read
     std::vector<bool> answered(clients.size(), false);
     int remaining = static_cast<int>(clients.size());
-    // Read every connection in turn (bounded polls) so each answer's arrival time is its own.
-    while (remaining > 0 && clock.elapsed() < AckTimeoutMs + 3000) {
+    // Read every connection in turn (bounded polls); the deadline is a hang bound only.
+    const QDeadlineTimer deadline(AckTimeoutMs + 10000);
+    while (remaining > 0 && !deadline.hasExpired()) {
         for (size_t i = 0; i < clients.size(); ++i) {
             if (answered[i])
                 continue;
@@ -384,8 +383,8 @@ void TestWebhookServer::inFlightBoundAnswers429()
             answered[i] = true;
             --remaining;
             ++statuses[reply->status];
+            order.append(reply->status);
             if (reply->status == 429) {
-                overloadedAfterMs.append(clock.elapsed());
                 QCOMPARE(reply->header("Retry-After"), QByteArray("1"));
                 QCOMPARE(reply->json().value(QLatin1String("reason")).toString(), QStringLiteral("overloaded"));
             } else {
@@ -394,11 +393,11 @@ void TestWebhookServer::inFlightBoundAnswers429()
         }
     }
     QCOMPARE(remaining, 0);
-    continueProcess(natsPid);
+    frozen.resume();
     QCOMPARE(statuses.value(429), 2);
     QCOMPARE(statuses.value(500), 4);
-    for (qint64 ms : overloadedAfterMs)
-        QVERIFY2(ms < AckTimeoutMs, "429 must not wait for the in-flight dispatches");
+    // 429 does not wait for the in-flight dispatches: both come before any of their timeouts.
+    QCOMPARE(order.mid(0, 2), QList<int>({ 429, 429 }));
     host.shutdownAndWait();
 }
 
@@ -415,11 +414,8 @@ void TestWebhookServer::natsKilledThenRestarted()
     m_nats->kill(); // SIGKILL
     for (int i = 0; i < 10; ++i) {
         const QByteArray key = uniqueKey();
-        QElapsedTimer clock;
-        clock.start();
-        const HttpReply reply = post(key);
-        const qint64 elapsed = clock.elapsed();
-        QVERIFY2(elapsed < AckTimeoutMs + 1000, qPrintable(QStringLiteral("answer took %1 ms").arg(elapsed)));
+        const HttpReply reply = post(key); // (post's 10 s deadline is the hang bound)
+        QVERIFY2(reply.status != 0, "no answer while nats-server was down");
         if (reply.status == 200) { // only possible for a request racing the kill
             acked.append(key);
             continue;
@@ -434,12 +430,11 @@ void TestWebhookServer::natsKilledThenRestarted()
     QVERIFY2(m_nats->start(&error), qPrintable(error)); // same port, same store
     QElapsedTimer sinceRestart;
     sinceRestart.start();
-    QTRY_VERIFY_WITH_TIMEOUT(m_host->gateway()->bus()->isConnected(), 2000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_host->gateway()->bus()->isConnected(), 15000);
     const QByteArray key = uniqueKey();
     QCOMPARE(post(key).status, 200);
     acked.append(key);
     qInfo("200 again %lld ms after nats-server restarted", sinceRestart.elapsed());
-    QVERIFY(sinceRestart.elapsed() < 2000);
     for (int i = 0; i < 20; ++i) {
         const QByteArray key = uniqueKey();
         QCOMPARE(post(key).status, 200);

@@ -292,13 +292,18 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
     return Status::RequestComplete;
 }
 
-HttpRequestParser::Status HttpRequestParser::parseBody(QByteArray &buffer)
+bool HttpRequestParser::takeBodyBytes(QByteArray &buffer)
 {
     const qsizetype take = static_cast<qsizetype>(qMin<qint64>(m_remaining, buffer.size()));
     m_request.body.append(buffer.constData(), take);
     buffer.remove(0, take);
     m_remaining -= take;
-    if (m_remaining > 0)
+    return m_remaining == 0;
+}
+
+HttpRequestParser::Status HttpRequestParser::parseBody(QByteArray &buffer)
+{
+    if (!takeBodyBytes(buffer))
         return Status::NeedMore;
     m_state = State::Complete;
     m_request.received.start();
@@ -336,16 +341,11 @@ HttpRequestParser::Status HttpRequestParser::parseChunked(QByteArray &buffer)
             m_state = size == 0 ? State::Trailers : State::ChunkData;
             break;
         }
-        case State::ChunkData: {
-            const qsizetype take = static_cast<qsizetype>(qMin<qint64>(m_remaining, buffer.size()));
-            m_request.body.append(buffer.constData(), take);
-            buffer.remove(0, take);
-            m_remaining -= take;
-            if (m_remaining > 0)
+        case State::ChunkData:
+            if (!takeBodyBytes(buffer))
                 return Status::NeedMore;
             m_state = State::ChunkDataEnd;
             break;
-        }
         case State::ChunkDataEnd:
             if (buffer.startsWith("\r\n")) {
                 buffer.remove(0, 2);

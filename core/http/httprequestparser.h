@@ -45,6 +45,8 @@ private:
     Status parseHead(QByteArray &buffer);
     bool parseRequestLine(QByteArrayView line);
     Status finishHead();
+    // Moves up to the remaining body bytes from buffer into the request; true once none remain.
+    bool takeBodyBytes(QByteArray &buffer);
     Status parseBody(QByteArray &buffer);
     Status parseChunked(QByteArray &buffer);
     // A line (without its CRLF or LF) from the front of buffer; nullopt when no full line yet.

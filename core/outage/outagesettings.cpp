@@ -3,10 +3,10 @@
 #include "enumnames.h"
 
 namespace {
-constexpr EnumName<OutageSettings::Mode> ModeNames[] = { { OutageSettings::Mode::Off, "off" },
-    { OutageSettings::Mode::Down, "down" }, { OutageSettings::Mode::Blackhole, "blackhole" },
-    { OutageSettings::Mode::Latency, "latency" }, { OutageSettings::Mode::AckLoss, "ack-loss" },
-    { OutageSettings::Mode::Flap, "flap" } };
+constexpr EnumName<OutageSettings::Mode> ModeNames[]
+    = { { OutageSettings::Mode::Off, "off" }, { OutageSettings::Mode::Down, "down" },
+          { OutageSettings::Mode::Blackhole, "blackhole" }, { OutageSettings::Mode::Latency, "latency" },
+          { OutageSettings::Mode::AckLoss, "ack-loss" }, { OutageSettings::Mode::Flap, "flap" } };
 } // namespace
 
 QString OutageSettings::modeName(Mode mode)

@@ -27,6 +27,13 @@ struct FailedQueueStats {
     qint64 maxBytes = 0;
 };
 
+// What the facade and the store thread share: the stats and the bytes recorded but not committed.
+struct FailedQueueState {
+    mutable QMutex mutex; // guards stats
+    FailedQueueStats stats;
+    std::atomic<qint64> queuedBytes { 0 };
+};
+
 class FailedEventStore : public QObject {
     Q_OBJECT
 public:
@@ -69,15 +76,12 @@ Q_SIGNALS:
     void changed(const FailedQueueStats &stats); // after committed changes, at most every 100 ms
 
 private:
-    friend class FailedEventDatabase;
     template <typename F> auto blocking(F f) const;
 
     Options m_options;
     QThread m_thread;
     std::unique_ptr<FailedEventDatabase> m_database;
-    mutable QMutex m_statsMutex;
-    FailedQueueStats m_stats;
-    std::atomic<qint64> m_queuedBytes { 0 }; // recorded but not yet committed
+    FailedQueueState m_state;
 };
 
 // The JSON form used by the admin API and the JSON Lines export (body as text, or body_base64).

@@ -188,6 +188,24 @@ QList<StoredMessage> StreamReader::all(const QByteArray &stream)
     return messages;
 }
 
+bool StreamReader::addStream(const QByteArray &stream, const QByteArray &subject, qint32 maxMsgSize)
+{
+    if (!m_js)
+        return false;
+    const char *subjects[] = { subject.constData() };
+    jsStreamConfig config;
+    jsStreamConfig_Init(&config);
+    config.Name = stream.constData();
+    config.Subjects = subjects;
+    config.SubjectsLen = 1;
+    config.Storage = js_FileStorage;
+    config.MaxMsgSize = maxMsgSize;
+    jsStreamInfo *info = nullptr;
+    const natsStatus status = js_AddStream(&info, m_js, &config, nullptr, nullptr);
+    jsStreamInfo_Destroy(info);
+    return status == NATS_OK;
+}
+
 std::unique_ptr<Runtime> startRuntime(
     RuntimeConfig config, const QString &dataDir, std::chrono::milliseconds ackTimeout, QString *error)
 {

@@ -76,6 +76,9 @@ public:
     quint64 lastSeq(const QByteArray &stream) { return state(stream).lastSeq; }
     std::optional<StoredMessage> message(const QByteArray &stream, quint64 seq);
     QList<StoredMessage> all(const QByteArray &stream);
+    // Creates a file stream on one subject whose messages may be at most maxMsgSize bytes: a larger
+    // publish is refused by JetStream itself (a real nack). True when it exists afterwards.
+    bool addStream(const QByteArray &stream, const QByteArray &subject, qint32 maxMsgSize);
 
 private:
     __natsConnection *m_connection = nullptr;
@@ -97,5 +100,29 @@ QByteArray uniqueKey(); // a fresh UUID: unique idempotency keys for tests
 bool processExists(qint64 pid); // alive: zombies do not count
 void stopProcess(qint64 pid); // SIGSTOP, returns once the process is stopped
 void continueProcess(qint64 pid); // SIGCONT
+
+// A process frozen with SIGSTOP for as long as this lives: the destructor sends SIGCONT, so a check
+// that fails while it is frozen cannot leave it frozen for the rest of the suite (or forever).
+class FrozenProcess {
+public:
+    explicit FrozenProcess(qint64 pid)
+        : m_pid(pid > 0 ? pid : 0) // never 0: kill(0, ...) would signal the whole process group
+    {
+        if (m_pid > 0)
+            stopProcess(m_pid);
+    }
+    ~FrozenProcess() { resume(); }
+    FrozenProcess(const FrozenProcess &) = delete;
+    FrozenProcess &operator=(const FrozenProcess &) = delete;
+    void resume()
+    {
+        if (m_pid > 0)
+            continueProcess(m_pid);
+        m_pid = 0;
+    }
+
+private:
+    qint64 m_pid;
+};
 
 } // namespace TestSupport

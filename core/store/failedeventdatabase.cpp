@@ -1,0 +1,294 @@
+// FailedEventDatabase: schema, batched commits, bounds and queries of the failed-event queue.
+#include "store/failedeventdatabase.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+Q_DECLARE_LOGGING_CATEGORY(lcStore)
+
+namespace {
+
+constexpr int CommitDelayMs = 10; // failures arriving together share one transaction
+constexpr int ChangedIntervalMs = 100;
+
+QByteArray headersToJson(const HeaderList &headers)
+{
+    QJsonArray array;
+    for (const auto &[name, value] : headers) // Latin-1 keeps any byte value as it was
+        array.append(QJsonArray { QString::fromLatin1(name), QString::fromLatin1(value) });
+    return QJsonDocument(array).toJson(QJsonDocument::Compact);
+}
+
+HeaderList headersFromJson(const QByteArray &json)
+{
+    HeaderList headers;
+    for (const QJsonValue &pair : QJsonDocument::fromJson(json).array())
+        headers.append({ pair[0].toString().toLatin1(), pair[1].toString().toLatin1() });
+    return headers;
+}
+
+// %1: the body column, whole or cut (the monitor's list must not load megabytes per row).
+const QString Columns = QStringLiteral(
+    "id, received_ms, endpoint, subject, method, headers, %1, idem_key, key_generated, reason, detail, "
+    "attempts, last_attempt_ms, state, replay_seq, replay_duplicate, length(body)");
+
+FailedEvent fromQuery(const QSqlQuery &q)
+{
+    FailedEvent e;
+    e.id = q.value(0).toLongLong();
+    e.receivedMs = q.value(1).toLongLong();
+    e.endpoint = q.value(2).toString().toUtf8();
+    e.subject = q.value(3).toString().toUtf8();
+    e.method = q.value(4).toString().toUtf8();
+    e.headers = headersFromJson(q.value(5).toByteArray());
+    e.body = q.value(6).toByteArray();
+    e.key = q.value(7).toString().toLatin1();
+    e.keyGenerated = q.value(8).toBool();
+    e.reason = q.value(9).toString();
+    e.detail = q.value(10).toString();
+    e.attempts = q.value(11).toInt();
+    e.lastAttemptMs = q.value(12).toLongLong();
+    e.state = FailedEvent::stateFromName(q.value(13).toString()).value_or(FailedEvent::State::Pending);
+    e.replaySeq = q.value(14).toULongLong();
+    e.replayDuplicate = q.value(15).toBool();
+    e.bodyBytes = q.value(16).toLongLong();
+    return e;
+}
+
+} // namespace
+
+FailedEventDatabase::FailedEventDatabase(FailedQueueState *state, std::function<void()> changed)
+    : m_state(state)
+    , m_changed(std::move(changed))
+    , m_connectionName(QStringLiteral("ackhook-failed-%1").arg(reinterpret_cast<quintptr>(this)))
+{
+    m_commitTimer.setSingleShot(true);
+    connect(&m_commitTimer, &QTimer::timeout, this, &FailedEventDatabase::commit);
+    m_changedTimer.setSingleShot(true);
+    connect(&m_changedTimer, &QTimer::timeout, this, [this] { m_changed(); });
+}
+
+FailedEventDatabase::~FailedEventDatabase()
+{
+    close();
+}
+
+bool FailedEventDatabase::open(const FailedEventStore::Options &options, QString *error)
+{
+    m_options = options;
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    db.setDatabaseName(options.path);
+    if (!db.open()) {
+        *error = QStringLiteral("cannot open the failed-event queue %1: %2").arg(options.path, db.lastError().text());
+        return false;
+    }
+    QSqlQuery q(db);
+    // WAL: readers never block the writer; NORMAL: a crash of ackhook loses no committed
+    // transaction (only a power loss may lose the last ones).
+    const QStringList setup { QStringLiteral("PRAGMA journal_mode=WAL"), QStringLiteral("PRAGMA synchronous=NORMAL"),
+        QStringLiteral("PRAGMA busy_timeout=5000"),
+        QStringLiteral("CREATE TABLE IF NOT EXISTS failed_events ("
+                       "id INTEGER PRIMARY KEY AUTOINCREMENT, received_ms INTEGER NOT NULL, endpoint TEXT NOT NULL,"
+                       " subject TEXT NOT NULL, method TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL,"
+                       " idem_key TEXT NOT NULL, key_generated INTEGER NOT NULL, reason TEXT NOT NULL,"
+                       " detail TEXT NOT NULL, attempts INTEGER NOT NULL, last_attempt_ms INTEGER NOT NULL,"
+                       " state TEXT NOT NULL, replay_seq INTEGER, replay_duplicate INTEGER)"),
+        QStringLiteral("CREATE INDEX IF NOT EXISTS failed_events_state ON failed_events(state, id)") };
+    for (const QString &statement : setup) {
+        if (!q.exec(statement)) {
+            *error = QStringLiteral("failed-event queue %1: %2").arg(options.path, q.lastError().text());
+            return false;
+        }
+    }
+    recount();
+    return true;
+}
+
+void FailedEventDatabase::close()
+{
+    if (!QSqlDatabase::contains(m_connectionName))
+        return;
+    commit();
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+void FailedEventDatabase::enqueue(FailedEvent event)
+{
+    m_queue.push_back(std::move(event));
+    if (!m_commitTimer.isActive())
+        m_commitTimer.start(CommitDelayMs);
+}
+
+void FailedEventDatabase::commit()
+{
+    m_commitTimer.stop();
+    if (m_queue.empty() && m_replays.empty())
+        return;
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    db.transaction();
+    QSqlQuery insert(db);
+    insert.prepare(QStringLiteral("INSERT INTO failed_events (received_ms, endpoint, subject, method, headers, body,"
+                                  " idem_key, key_generated, reason, detail, attempts, last_attempt_ms, state)"
+                                  " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'pending')"));
+    quint64 unrecorded = 0;
+    for (const FailedEvent &e : m_queue) {
+        m_state->queuedBytes.fetch_sub(e.body.size());
+        if (!makeRoom(db, e.body.size())) {
+            ++unrecorded;
+            continue;
+        }
+        insert.addBindValue(e.receivedMs);
+        insert.addBindValue(QString::fromUtf8(e.endpoint));
+        insert.addBindValue(QString::fromUtf8(e.subject));
+        insert.addBindValue(QString::fromLatin1(e.method));
+        insert.addBindValue(QString::fromUtf8(headersToJson(e.headers)));
+        insert.addBindValue(e.body.isNull() ? QByteArray("") : e.body);
+        insert.addBindValue(QString::fromLatin1(e.key));
+        insert.addBindValue(e.keyGenerated ? 1 : 0);
+        insert.addBindValue(e.reason);
+        insert.addBindValue(e.detail);
+        insert.addBindValue(e.attempts);
+        insert.addBindValue(e.lastAttemptMs);
+        if (!insert.exec()) {
+            qCWarning(lcStore).noquote() << "cannot record a failed event:" << insert.lastError().text();
+            ++unrecorded;
+            continue;
+        }
+        m_total += 1;
+        m_pending += 1;
+        m_bytes += e.body.size();
+    }
+    m_queue.clear();
+
+    QSqlQuery update(db);
+    // A successful replay keeps the reason of the last failure, for the record.
+    update.prepare(QStringLiteral("UPDATE failed_events SET attempts = attempts + 1, last_attempt_ms = ?,"
+                                  " reason = COALESCE(?, reason), detail = COALESCE(?, detail), state = ?,"
+                                  " replay_seq = ?, replay_duplicate = ? WHERE id = ? AND state = 'pending'"));
+    for (const auto &[id, result] : m_replays) {
+        update.addBindValue(QDateTime::currentMSecsSinceEpoch());
+        update.addBindValue(result.acked ? QVariant() : QVariant(failureReasonName(result.reason)));
+        update.addBindValue(result.acked ? QVariant() : QVariant(result.detail));
+        update.addBindValue(result.acked ? QStringLiteral("replayed") : QStringLiteral("pending"));
+        update.addBindValue(result.acked ? QVariant(static_cast<qint64>(result.seq)) : QVariant());
+        update.addBindValue(result.acked ? QVariant(result.duplicate ? 1 : 0) : QVariant());
+        update.addBindValue(id);
+        if (!update.exec())
+            qCWarning(lcStore).noquote() << "cannot record a replay:" << update.lastError().text();
+        else if (update.numRowsAffected() > 0 && result.acked) {
+            --m_pending;
+            ++m_replayed;
+        }
+    }
+    m_replays.clear();
+    if (!db.commit())
+        qCWarning(lcStore).noquote() << "failed-event queue commit failed:" << db.lastError().text();
+    publishStats(unrecorded);
+}
+
+bool FailedEventDatabase::makeRoom(QSqlDatabase &db, qint64 bytes)
+{
+    if (bytes > m_options.maxBytes)
+        return false;
+    auto fits = [&] { return m_total < m_options.maxRecords && m_bytes + bytes <= m_options.maxBytes; };
+    if (fits())
+        return true;
+    if (m_total - m_pending == 0)
+        return false;
+    QSqlQuery q(db);
+    q.exec(QStringLiteral("DELETE FROM failed_events WHERE id IN (SELECT id FROM failed_events"
+                          " WHERE state != 'pending' ORDER BY id LIMIT 1000)"));
+    recount();
+    return fits();
+}
+
+void FailedEventDatabase::recount()
+{
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.exec(QStringLiteral("SELECT state, COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM failed_events GROUP BY state"));
+    m_total = m_pending = m_replayed = m_discarded = m_bytes = 0;
+    while (q.next()) {
+        const qint64 count = q.value(1).toLongLong();
+        m_total += count;
+        m_bytes += q.value(2).toLongLong();
+        const QString state = q.value(0).toString();
+        if (state == QLatin1String("pending"))
+            m_pending = count;
+        else if (state == QLatin1String("replayed"))
+            m_replayed = count;
+        else
+            m_discarded += count;
+    }
+    publishStats(0);
+}
+
+void FailedEventDatabase::publishStats(quint64 unrecorded)
+{
+    {
+        QMutexLocker lock(&m_state->mutex);
+        FailedQueueStats &s = m_state->stats;
+        s.total = m_total;
+        s.pending = m_pending;
+        s.replayed = m_replayed;
+        s.discarded = m_discarded;
+        s.bytes = m_bytes;
+        s.unrecorded += unrecorded;
+        s.maxRecords = m_options.maxRecords;
+        s.maxBytes = m_options.maxBytes;
+    }
+    if (!m_changedTimer.isActive())
+        m_changedTimer.start(ChangedIntervalMs);
+}
+
+QList<FailedEvent> FailedEventDatabase::select(
+    const QString &where, const QVariantList &values, const QString &order, int limit, qsizetype maxBodyBytes)
+{
+    commit(); // read your own writes
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT %1 FROM failed_events %2 ORDER BY %3 LIMIT %4")
+                  .arg(Columns.arg(maxBodyBytes < 0 ? QStringLiteral("body")
+                                                    : QStringLiteral("substr(body, 1, %1)").arg(maxBodyBytes)),
+                      where.isEmpty() ? QString() : QStringLiteral("WHERE ") + where, order)
+                  .arg(limit));
+    for (const QVariant &value : values)
+        q.addBindValue(value);
+    QList<FailedEvent> events;
+    if (!q.exec()) {
+        qCWarning(lcStore).noquote() << "failed-event query:" << q.lastError().text();
+        return events;
+    }
+    while (q.next())
+        events.append(fromQuery(q));
+    return events;
+}
+
+bool FailedEventDatabase::discard(qint64 id)
+{
+    commit();
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("UPDATE failed_events SET state = 'discarded' WHERE id = ? AND state = 'pending'"));
+    q.addBindValue(id);
+    if (!q.exec() || q.numRowsAffected() == 0)
+        return false;
+    --m_pending;
+    ++m_discarded;
+    publishStats(0);
+    return true;
+}
+
+void FailedEventDatabase::addReplay(qint64 id, const PublishResult &result)
+{
+    m_replays.emplace_back(id, result);
+    if (!m_commitTimer.isActive())
+        m_commitTimer.start(CommitDelayMs);
+}
