@@ -93,7 +93,9 @@ bool Runtime::start(QString *error)
     if (!m_store->open(storeOptions, &message))
         return fail(message);
 
-    const ServerLinks links { m_config.faultProxyEnabled ? m_proxy.get() : nullptr, m_store.get() };
+    ServerLinks links;
+    links.faultProxy = m_config.faultProxyEnabled ? m_proxy.get() : nullptr;
+    links.failedEvents = m_store.get();
     m_host = std::make_unique<GatewayHost>(gatewayConfig, links);
     if (!m_host->start(&message))
         return fail(message);
