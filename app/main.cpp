@@ -2,6 +2,7 @@
 // thread, admin API) driven headless; signals shut it down gracefully.
 #include "commandline.h"
 #include "headlessreporter.h"
+#include "nats/embeddednats.h"
 #include "runtime.h"
 #include "unixsignalwatcher.h"
 
@@ -15,14 +16,38 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QProcess>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
 #include <memory>
 
 #include <nats/nats.h>
 
 namespace {
+
+// The versions a bug report needs: Qt (built against and running), cnats, and the nats-server the
+// embedded mode would start (bundled in the AppImage, else from PATH).
+QString componentVersions(const QString &preferredNatsServer)
+{
+    QString natsServer = QStringLiteral("not found");
+    QString ignored;
+    if (const QString executable = EmbeddedNats::findExecutable(preferredNatsServer, &ignored); !executable.isEmpty()) {
+        QProcess process;
+        process.start(executable, { QStringLiteral("--version") });
+        if (process.waitForFinished(5000) && process.exitStatus() == QProcess::NormalExit)
+            natsServer = QString::fromLocal8Bit(process.readAllStandardOutput())
+                             .trimmed()
+                             .remove(QStringLiteral("nats-server: "))
+                + QStringLiteral(" (") + executable + QLatin1Char(')');
+        else
+            natsServer = QStringLiteral("unreadable (") + executable + QLatin1Char(')');
+    }
+    return QStringLiteral("Qt %1 (built with %2)\ncnats %3\nnats-server: %4\n")
+        .arg(QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR), QString::fromLatin1(nats_GetVersion()),
+            natsServer);
+}
 
 int run(int argc, char *argv[])
 {
@@ -34,12 +59,17 @@ int run(int argc, char *argv[])
     CommandLine cli = CommandLine::parse(arguments);
     switch (cli.action) {
     case CommandLine::Action::Help:
-    case CommandLine::Action::Version:
         std::fputs(qPrintable(cli.message + QLatin1Char('\n')), stdout);
         return 0;
     case CommandLine::Action::CheckConfig:
         std::fputs(qPrintable(cli.message + QLatin1Char('\n')), stdout);
         return 0;
+    case CommandLine::Action::Version: {
+        const QCoreApplication app(argc, argv); // findExecutable looks next to this program
+        std::fputs(
+            qPrintable(cli.message + QLatin1Char('\n') + componentVersions(cli.runtime.natsServerExecutable)), stdout);
+        return 0;
+    }
     case CommandLine::Action::Error:
         if (arguments.contains(QLatin1String("--check-config"))) {
             std::fprintf(stderr, "ackhook: %s\n", qPrintable(cli.message));
@@ -67,6 +97,8 @@ int run(int argc, char *argv[])
 #ifdef ACKHOOK_HAVE_UI
     std::unique_ptr<QCoreApplication> application
         = cli.headless ? std::make_unique<QCoreApplication>(argc, argv) : std::make_unique<QApplication>(argc, argv);
+    // Wayland compositors and task bars match the window to packaging/'s desktop entry and icon.
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.ackhook.ackhook"));
 #else
     auto application = std::make_unique<QCoreApplication>(argc, argv);
 #endif
@@ -135,6 +167,15 @@ int run(int argc, char *argv[])
 
     int signalsSeen = 0;
     QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, &app, [&](int signalNumber) {
+        if (signalNumber == SIGHUP) {
+            // A daemon's SIGHUP means "reopen logs / reload": ackhook logs to stderr (the journal
+            // under systemd) and reads its configuration at start, so there is nothing to redo.
+            // Above all it must not stop: a closed terminal or a log rotation would drop webhooks.
+            std::fputs("ackhook: SIGHUP: nothing to reopen or reload (logs go to stderr, the configuration is "
+                       "read at start); still running\n",
+                stderr);
+            return;
+        }
         if (++signalsSeen > 1) {
             std::fputs("ackhook: second signal, exiting without waiting\n", stderr);
             std::_Exit(128 + signalNumber);

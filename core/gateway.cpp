@@ -60,7 +60,10 @@ bool Gateway::start(QString *error)
     serverOptions.http.limits.maxBodyBytes = m_config.maxPayload;
     serverOptions.http.idleTimeout = m_config.idleTimeout;
     serverOptions.http.headerTimeout = m_config.headerTimeout;
-    m_server = std::make_unique<WebhookServer>(m_dispatcher.get(), m_log.get(), serverOptions, m_links);
+    ServerLinks links = m_links;
+    links.bus = m_bus.get();
+    links.stream = m_config.stream;
+    m_server = std::make_unique<WebhookServer>(m_dispatcher.get(), m_log.get(), serverOptions, links);
 
     if (!m_bus->start(error))
         return false;

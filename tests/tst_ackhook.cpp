@@ -51,7 +51,7 @@ Run runToEnd(
 
 namespace {
 // The failed-event store commits a batch 10 ms after its first failure (CommitDelayMs in
-// failedeventstore.cpp); a kill -9 can lose what is not committed yet. The margin on top is for
+// failedeventdatabase.cpp); a kill -9 can lose what is not committed yet. The margin on top is for
 // the commit itself and for the store thread waiting for a core: on 2 cores shared with a build,
 // or under ASan, a thread that is ready can wait tens of milliseconds. Measured losses stay far
 // below it (the test prints the oldest); a store that did not commit on its timer misses it by far.

@@ -5,6 +5,7 @@
 #include "store/failedeventstore.h"
 #include "outage/faultproxy.h"
 #include "gateway.h"
+#include "http/httplistener.h"
 #include "nats/natsbus.h"
 #include "runtime.h"
 #include "testsupport.h"
@@ -37,6 +38,7 @@ private Q_SLOTS:
     void slowlorisOneByteASecond();
     void manySlowConnectionsDoNotStarveOthers();
     void hundredIdleConnectionsAreClosed();
+    void connectionsBeyondTheLimitGet503();
     void pipelinedBurstOf100();
     void clientsGoneBeforeTheirDeferredReply();
     void garbageFromTheNatsSide();
@@ -279,13 +281,56 @@ void TestHostileInput::hundredIdleConnectionsAreClosed()
     std::vector<std::unique_ptr<HttpClient>> idle;
     for (int i = 0; i < 100; ++i)
         idle.push_back(std::make_unique<HttpClient>(m_port));
-    // ackhook has no connection limit: the bound on idle connections is the idle timeout.
+    // Far below the connection limit (4096, connectionsBeyondTheLimitGet503): the idle timeout
+    // is what bounds idle connections.
     for (auto &client : idle)
         QVERIFY(client->waitForClose(IdleTimeoutMs + 10000)); // closed without a word
     QVERIFY(clock.elapsed() >= IdleTimeoutMs - 100);
     for (auto &client : idle)
         QVERIFY(client->socket().readAll().isEmpty());
     verifyStillServing();
+}
+
+void TestHostileInput::connectionsBeyondTheLimitGet503()
+{
+    // The listener's limit (4096 by default, HttpListener::Options::maxConnections), made small here:
+    // a connection beyond it gets 503 and is closed; one that leaves makes room for the next.
+    HttpListener::Options options;
+    options.maxConnections = 3;
+    HttpListener listener(options);
+    int handled = 0;
+    listener.setRequestHandler([&handled](HttpRequest &&, const HttpResponder &responder) {
+        ++handled;
+        responder.respond(HttpResponse::text(200, "OK\n"));
+    });
+    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+    const quint16 port = listener.serverPort();
+    std::vector<std::unique_ptr<HttpClient>> held;
+    for (int i = 0; i < options.maxConnections; ++i) {
+        held.push_back(std::make_unique<HttpClient>(port));
+        held.back()->send(rawRequest("GET", "/"));
+        const std::optional<HttpReply> reply = held.back()->readReply(10000);
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 200);
+    }
+    QCOMPARE(listener.connectionCount(), options.maxConnections);
+
+    HttpClient beyond(port);
+    beyond.send(rawRequest("GET", "/"));
+    const std::optional<HttpReply> refused = beyond.readReply(10000);
+    QVERIFY(refused);
+    QCOMPARE(refused->status, 503);
+    QVERIFY2(refused->body.contains("too many connections"), refused->body.constData());
+    QVERIFY(beyond.waitForClose(10000));
+    QCOMPARE(handled, options.maxConnections); // its request never reached the handler
+
+    held.front()->abort();
+    QTRY_COMPARE_WITH_TIMEOUT(listener.connectionCount(), options.maxConnections - 1, 10000);
+    HttpClient next(port);
+    next.send(rawRequest("GET", "/"));
+    const std::optional<HttpReply> served = next.readReply(10000);
+    QVERIFY(served);
+    QCOMPARE(served->status, 200);
 }
 
 void TestHostileInput::pipelinedBurstOf100()

@@ -1,8 +1,10 @@
 // WebhookServer: status codes of docs/DESIGN.md §2 for the webhook listener.
 #include "webhook/webhookserver.h"
-#include "webhook/dispatcher.h"
-#include "store/failedeventstore.h"
+#include "nats/natsbus.h"
 #include "outage/faultproxy.h"
+#include "store/failedeventstore.h"
+#include "webhook/dispatcher.h"
+#include "webhook/readiness.h"
 #include "webhook/cloudeventbatch.h"
 #include "webhook/eventheaders.h"
 #include "webhook/requestlog.h"
@@ -146,16 +148,8 @@ void WebhookServer::recordFailure(
 
 void WebhookServer::handle(HttpRequest &&request, const HttpResponder &responder)
 {
-    if (request.path == "/health") {
-        if (request.method == "GET" || request.method == "HEAD") {
-            answer(request, responder, HttpResponse::text(200, "OK\n"), {});
-        } else {
-            HttpResponse response = HttpResponse::error(405, QStringLiteral("use GET on /health"));
-            response.headers.append({ "Allow", AllowHealth });
-            answer(request, responder, response, {});
-        }
+    if (answerProbe(request, responder))
         return;
-    }
     for (qsizetype i = 0; i < m_options.endpoints.size(); ++i) {
         if (m_options.endpoints.at(i).path == request.path) {
             handleWebhook(i, std::move(request), responder);
@@ -164,6 +158,36 @@ void WebhookServer::handle(HttpRequest &&request, const HttpResponder &responder
     }
     answer(request, responder,
         HttpResponse::error(404, QStringLiteral("no webhook endpoint at %1").arg(QString::fromUtf8(request.path))), {});
+}
+
+bool WebhookServer::answerProbe(const HttpRequest &request, const HttpResponder &responder)
+{
+    const bool health = request.path == "/health";
+    if (!health && request.path != "/ready")
+        return false;
+    if (request.method != "GET" && request.method != "HEAD") {
+        HttpResponse response
+            = HttpResponse::error(405, QStringLiteral("use GET on %1").arg(QString::fromLatin1(request.path)));
+        response.headers.append({ "Allow", AllowHealth });
+        responder.respond(response);
+        return true;
+    }
+    if (health) {
+        responder.respond(HttpResponse::text(200, "OK\n"));
+        return true;
+    }
+    const NatsBus::Status nats = m_links.bus ? m_links.bus->status() : NatsBus::Status {};
+    const OutageSettings::Mode outage = m_links.faultProxy ? m_links.faultProxy->mode() : OutageSettings::Mode::Off;
+    const QStringList problems = readinessProblems(nats, m_links.stream, outage);
+    if (problems.isEmpty()) {
+        responder.respond(HttpResponse::text(200, "ready\n"));
+        return true;
+    }
+    HttpResponse response
+        = HttpResponse::text(503, "not ready: " + problems.join(QStringLiteral("; ")).toUtf8() + '\n');
+    response.headers.append({ "Retry-After", QByteArray::number(m_options.retryAfterSeconds) });
+    responder.respond(response);
+    return true;
 }
 
 void WebhookServer::answerEndpoint(qsizetype index, const HttpRequest &request, const HttpResponder &responder,

@@ -13,6 +13,7 @@
 #include <QObject>
 
 class Dispatcher;
+class NatsBus;
 class FailedEventStore;
 class FaultProxy;
 class RequestLog;
@@ -22,6 +23,8 @@ class RequestLog;
 struct ServerLinks {
     const FaultProxy *faultProxy = nullptr; // read to label records with the simulated outage
     FailedEventStore *failedEvents = nullptr; // record() never blocks
+    const NatsBus *bus = nullptr; // status() for GET /ready (the Gateway sets it)
+    QString stream; // named in /ready's reasons
 };
 
 class WebhookServer : public QObject {
@@ -50,6 +53,8 @@ public:
 
 private:
     void handle(HttpRequest &&request, const HttpResponder &responder);
+    // GET /health and /ready: answered, never counted or shown as webhook traffic.
+    bool answerProbe(const HttpRequest &request, const HttpResponder &responder);
     void handleWebhook(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
     void handleBatch(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
     void answerEndpoint(qsizetype index, const HttpRequest &request, const HttpResponder &responder,
