@@ -61,15 +61,15 @@ int run(int argc, char *argv[])
     case CommandLine::Action::Help:
         std::fputs(qPrintable(cli.message + QLatin1Char('\n')), stdout);
         return 0;
-    case CommandLine::Action::CheckConfig:
-        std::fputs(qPrintable(cli.message + QLatin1Char('\n')), stdout);
-        return 0;
     case CommandLine::Action::Version: {
         const QCoreApplication app(argc, argv); // findExecutable looks next to this program
         std::fputs(
             qPrintable(cli.message + QLatin1Char('\n') + componentVersions(cli.runtime.natsServerExecutable)), stdout);
         return 0;
     }
+    case CommandLine::Action::CheckConfig:
+        std::fputs(qPrintable(cli.message + QLatin1Char('\n')), stdout);
+        return 0;
     case CommandLine::Action::Error:
         if (arguments.contains(QLatin1String("--check-config"))) {
             std::fprintf(stderr, "ackhook: %s\n", qPrintable(cli.message));

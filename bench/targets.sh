@@ -99,7 +99,7 @@ wait_http "http://127.0.0.1:${port[baseline]}/webhook" -d '{}' -H 'X-Event-Id: w
     { echo "baseline never answered 200:" >&2; cat "$work/baseline.log" >&2; exit 1; }
 
 machine_line
-echo "kernel $(uname -r); ackhook $("$ACKHOOK" --version | cut -d' ' -f2) ${ACKHOOK_BIN:-at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty')}; nats-server $("$NATS_SERVER" --version | cut -d' ' -f2); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "kernel $(uname -r); ackhook $("$ACKHOOK" --version | head -1 | cut -d' ' -f2) ${ACKHOOK_BIN:-at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty')}; nats-server $("$NATS_SERVER" --version | head -1 | cut -d' ' -f2); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk -t2, $DURATION s per run, $ROUNDS rounds, variants interleaved; ceiling: $ceiling_kind"
 echo
 printf '%-9s %-5s %-5s %9s %9s %9s %8s %10s %10s %9s %9s\n' variant conns round req/s p50-ms p99-ms non2xx cpu-us/req nats-us/req 200s stored

@@ -137,6 +137,7 @@ bool GatewayHost::start(QString *error)
         return false;
     }
     m_port = gateway->port();
+    connect(gateway->requestLog(), &RequestLog::waitingReady, this, &GatewayHost::waitingReady);
     connect(gateway->requestLog(), &RequestLog::recordsReady, this, &GatewayHost::recordsReady);
     connect(gateway->bus(), &NatsBus::stateChanged, this, &GatewayHost::natsStateChanged);
     connect(gateway, &Gateway::stopped, this, &GatewayHost::onGatewayStopped);

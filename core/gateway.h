@@ -74,6 +74,7 @@ public:
 Q_SIGNALS:
     void stopped();
     void recordsReady(const RequestRecordBatch &batch);
+    void waitingReady(const RequestRecordBatch &batch); // requests waiting for their PubAck
     void natsStateChanged(NatsBus::State state);
 
 private:

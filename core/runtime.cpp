@@ -121,6 +121,10 @@ bool Runtime::start(QString *error)
 
 bool Runtime::lockDataDir(QString *error)
 {
+    if (!QDir().mkpath(m_config.dataDir)) {
+        *error = QStringLiteral("cannot create the data directory %1").arg(QDir::toNativeSeparators(m_config.dataDir));
+        return false;
+    }
     const QString path = QDir(m_config.dataDir).filePath(QStringLiteral("ackhook.lock"));
     m_dataDirLock = std::make_unique<QLockFile>(path);
     // Stale only when its process is gone (a kill -9 leaves the file): never by age, because a

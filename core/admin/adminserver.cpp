@@ -6,12 +6,12 @@
 #include "admin/adminserver.h"
 #include "admin/statusformat.h"
 #include "http/bearerauth.h"
-#include "webhook/endpointcounters.h"
 #include "nats/embeddednats.h"
 #include "runtime.h"
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
 #include "webhook/dispatcher.h"
+#include "webhook/endpointcounters.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -3,10 +3,10 @@
 #include "nats/natsbus.h"
 #include "outage/faultproxy.h"
 #include "store/failedeventstore.h"
-#include "webhook/dispatcher.h"
-#include "webhook/readiness.h"
 #include "webhook/cloudeventbatch.h"
+#include "webhook/dispatcher.h"
 #include "webhook/eventheaders.h"
+#include "webhook/readiness.h"
 #include "webhook/requestlog.h"
 
 #include <QDateTime>
@@ -50,6 +50,22 @@ QJsonDocument jsonObjectBody(const HttpRequest &request)
     if (!body.startsWith('{'))
         return {};
     return QJsonDocument::fromJson(request.body);
+}
+
+// What the monitor shows of a request before its answer: no status, no headers or body yet.
+RequestRecord waitingRecord(const HttpRequest &request, const RequestRecord &dispatched)
+{
+    RequestRecord waiting;
+    waiting.requestId = dispatched.requestId;
+    waiting.receivedMs = QDateTime::currentMSecsSinceEpoch() - request.received.elapsed();
+    waiting.method = request.method;
+    waiting.path = request.path;
+    waiting.target = request.target;
+    waiting.requestBytes = request.body.size();
+    waiting.key = dispatched.key;
+    waiting.keyGenerated = dispatched.keyGenerated;
+    waiting.publishedUs = dispatched.publishedUs;
+    return waiting;
 }
 
 } // namespace
@@ -286,6 +302,8 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
     record.key = QString::fromLatin1(key.value);
     record.keyGenerated = key.generated;
     record.publishedUs = request.received.nsecsElapsed() / 1000;
+    record.requestId = ++m_lastRequestId;
+    m_log->appendWaiting(waitingRecord(request, record));
 
     // The request moves into the completion: it is answered when the dispatch resolves.
     m_dispatcher->dispatch(event,

@@ -70,4 +70,5 @@ private:
     ServerLinks m_links;
     HttpListener *m_listener;
     EndpointCounters m_endpointCounters;
+    quint64 m_lastRequestId = 0;
 };
