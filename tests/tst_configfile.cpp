@@ -239,6 +239,9 @@ void TestConfigFile::errors_data()
         << QStringLiteral("7: endpoint[2].name: 'x' is already endpoint[1]'s name");
     QTest::addRow("subject with space") << QByteArray("[[endpoint]]\npath = \"/a\"\nsubject = \"a b\"\n")
                                         << QStringLiteral("3: endpoint[1].subject: 'a b' contains a space");
+    QTest::addRow("subject with a newline: one line of output")
+        << QByteArray("[[endpoint]]\npath = \"/a\"\nsubject = \"a\\nb\"\n")
+        << QStringLiteral("3: endpoint[1].subject: 'a\\nb' contains a space or control character");
     QTest::addRow("subject with *") << QByteArray("[[endpoint]]\npath = \"/a\"\nsubject = \"a.*\"\n")
                                     << QStringLiteral("3: endpoint[1].subject: 'a.*' contains a wildcard");
     QTest::addRow("subject with >") << QByteArray("[[endpoint]]\npath = \"/a\"\nsubject = \"a.>\"\n")
@@ -303,6 +306,8 @@ void TestConfigFile::errors()
     QVERIFY2(error.startsWith(m_path + QLatin1Char(':') + expected),
         qPrintable(QStringLiteral("got: %1\nwanted: %2:%3").arg(error, m_path, expected)));
     QVERIFY(!error.contains(QStringLiteral("It's a Secret")));
+    QVERIFY2(!error.contains(QLatin1Char('\n')) || error.count(QLatin1Char('\n')) + 1 == error.count(m_path + QLatin1Char(':')),
+        qPrintable(error)); // one line per problem
     QVERIFY(!error.contains(QStringLiteral("whsec_from_env")));
 }
 

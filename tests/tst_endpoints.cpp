@@ -5,6 +5,7 @@
 #include "testsupport.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QMessageAuthenticationCode>
@@ -146,6 +147,7 @@ void TestEndpoints::initTestCase()
     QCOMPARE(cli.runtime.gateway.endpoints.size(), 6);
 
     QString error;
+    QVERIFY(QDir(m_dir.path()).mkpath(QStringLiteral("data")));
     m_runtime = startRuntime(cli.runtime, m_dir.filePath(QStringLiteral("data")), std::chrono::milliseconds(AckTimeoutMs), &error);
     QVERIFY2(m_runtime, qPrintable(error));
     m_port = m_runtime->webhookPort();

@@ -438,7 +438,24 @@ public:
     void problem(int line, const QString &field, const QString &message)
     {
         if (m_problems.size() < MaxProblems)
-            m_problems.append({ line, QStringLiteral("%1:%2: %3: %4").arg(m_file).arg(line).arg(field, message) });
+            m_problems.append(
+                { line, printable(QStringLiteral("%1:%2: %3: %4").arg(m_file).arg(line).arg(field, message)) });
+    }
+    // Messages quote values from the file: a "\n" in a TOML string must not start a new line of output.
+    static QString printable(const QString &text)
+    {
+        QString result;
+        for (const QChar c : text) {
+            if (c == QLatin1Char('\n'))
+                result += QStringLiteral("\\n");
+            else if (c == QLatin1Char('\t'))
+                result += QStringLiteral("\\t");
+            else if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+                result += QStringLiteral("\\x%1").arg(c.unicode(), 2, 16, QLatin1Char('0'));
+            else
+                result += c;
+        }
+        return result;
     }
     void problem(const toml::source_region &where, const QString &field, const QString &message)
     {
@@ -736,10 +753,10 @@ std::optional<ConfigFile> ConfigFile::parse(
     try {
         root = toml::parse(std::string_view(text.data(), static_cast<size_t>(text.size())), path.toStdString());
     } catch (const toml::parse_error &failure) {
-        *error = QStringLiteral("%1:%2: not valid TOML: %3")
-                     .arg(path)
-                     .arg(failure.source().begin.line)
-                     .arg(fromStd(failure.description()));
+        *error = Reader::printable(QStringLiteral("%1:%2: not valid TOML: %3")
+                                       .arg(path)
+                                       .arg(failure.source().begin.line)
+                                       .arg(fromStd(failure.description())));
         return std::nullopt;
     }
 
