@@ -1,5 +1,6 @@
 // Parsing and validation of the command line; no side effects, so it is tested as a table.
 #include "commandline.h"
+#include "config/configfile.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -9,6 +10,7 @@
 #include <QJsonObject>
 #include <QStandardPaths>
 
+#include <algorithm>
 #include <functional>
 #include <limits>
 
@@ -16,20 +18,57 @@ namespace {
 
 bool parseHostPort(const QString &text, QHostAddress *address, quint16 *port)
 {
-    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
-    if (colon <= 0)
+    const std::optional<HostPort> parsed = HostPort::parse(text);
+    if (!parsed)
         return false;
-    QString host = text.left(colon);
-    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-        host = host.mid(1, host.size() - 2);
-    if (host == QLatin1String("localhost"))
-        host = QStringLiteral("127.0.0.1");
-    bool ok = false;
-    const uint value = text.mid(colon + 1).toUInt(&ok);
-    if (!ok || value > 65535 || !address->setAddress(host))
-        return false;
-    *port = static_cast<quint16>(value);
+    *address = parsed->address;
+    *port = parsed->port;
     return true;
+}
+
+// The file's values go into the result first; flags and the environment are applied on top.
+void applyConfigFile(const ConfigFile &file, CommandLine &result)
+{
+    RuntimeConfig &runtime = result.runtime;
+    GatewayConfig &gateway = runtime.gateway;
+    const ConfigFile::Server &server = file.server;
+    if (server.listen) {
+        gateway.listenAddress = server.listen->address;
+        gateway.listenPort = server.listen->port;
+    }
+    if (server.adminListen) {
+        runtime.adminAddress = server.adminListen->address;
+        runtime.adminPort = server.adminListen->port;
+    }
+    if (server.dataDir)
+        runtime.dataDir = *server.dataDir;
+    if (server.ackTimeout)
+        gateway.ackTimeout = *server.ackTimeout;
+    if (server.idleTimeout)
+        gateway.idleTimeout = *server.idleTimeout;
+    if (server.maxInFlight)
+        gateway.maxInFlight = static_cast<int>(*server.maxInFlight);
+    if (server.maxBody)
+        gateway.maxPayload = *server.maxBody;
+    if (server.headless)
+        result.headless = *server.headless;
+    if (server.autoReplay)
+        runtime.autoReplay = *server.autoReplay;
+    if (server.faultProxy)
+        runtime.faultProxyEnabled = *server.faultProxy;
+    if (server.failedMaxRecords)
+        runtime.failedQueue.maxRecords = *server.failedMaxRecords;
+    if (server.failedMaxBytes)
+        runtime.failedQueue.maxBytes = *server.failedMaxBytes;
+    if (!file.nats.urls.isEmpty())
+        gateway.natsUrls = file.nats.urls;
+    if (file.nats.credentialsFile)
+        gateway.natsCredentialsFile = *file.nats.credentialsFile;
+    if (file.stream.name)
+        gateway.stream = *file.stream.name;
+    gateway.streamSubjects = file.streamSubjects();
+    if (!file.endpoints.isEmpty())
+        gateway.endpoints = file.endpoints;
 }
 
 bool parsePositive(const QString &text, qint64 *value)
@@ -156,12 +195,15 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("Header holding sha256=<hex> for --hmac-secret (default X-Hub-Signature-256)."),
         QStringLiteral("NAME"));
     const QCommandLineOption configFile(QStringLiteral("config"),
-        QStringLiteral("JSON file of flags, e.g. {\"listen\": \"0.0.0.0:12000\", \"ack-timeout\": 3000}; the "
-                       "command line wins."),
+        QStringLiteral("TOML configuration file ([server], [nats], [stream], [[endpoint]]; see "
+                       "docs/ackhook.sample.toml); NATS_URL and the command line win. A file ending in .json "
+                       "holds flags as before."),
         QStringLiteral("FILE"));
+    const QCommandLineOption checkConfig(QStringLiteral("check-config"),
+        QStringLiteral("Validate a TOML configuration file and exit (0: valid, 1: not)."), QStringLiteral("FILE"));
     parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, stream, dataDir, ackTimeout, maxInflight,
         maxPayload, idleTimeout, adminListen, adminToken, outage, noFaultProxy, autoReplay, failedMaxRecords,
-        failedMaxBytes, authToken, hmacSecret, signatureHeader, configFile });
+        failedMaxBytes, authToken, hmacSecret, signatureHeader, configFile, checkConfig });
 
     auto fail = [&](const QString &message) {
         result.action = Action::Error;
@@ -171,7 +213,20 @@ CommandLine CommandLine::parse(const QStringList &arguments)
 
     if (!parser.parse(arguments))
         return fail(parser.errorText());
-    if (parser.isSet(configFile)) {
+    if (parser.isSet(checkConfig)) {
+        QString error;
+        const std::optional<ConfigFile> file = ConfigFile::load(parser.value(checkConfig), &error);
+        result.action = file ? Action::CheckConfig : Action::Error;
+        result.message = file ? file->describe() : error;
+        return result;
+    }
+    std::optional<ConfigFile> tomlFile;
+    if (parser.isSet(configFile) && !parser.value(configFile).endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
+        QString error;
+        tomlFile = ConfigFile::load(parser.value(configFile), &error);
+        if (!tomlFile)
+            return fail(error);
+    } else if (parser.isSet(configFile)) {
         // The file's flags go first, so that the same flag on the command line wins (last value).
         QFile file(parser.value(configFile));
         if (!file.open(QIODevice::ReadOnly))
@@ -197,17 +252,29 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     if (!parser.positionalArguments().isEmpty())
         return fail(QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first()));
 
-    result.headless = parser.isSet(headless);
+    result.runtime.dataDir = defaultDataDir();
+    if (tomlFile)
+        applyConfigFile(*tomlFile, result);
+    if (parser.isSet(headless))
+        result.headless = true;
     GatewayConfig &config = result.runtime.gateway;
+    // NATS_URL (the NATS tools' variable) overrides the file; --nats-url overrides both.
+    if (!parser.isSet(natsUrl) && qEnvironmentVariableIsSet("NATS_URL") && !qEnvironmentVariable("NATS_URL").isEmpty()) {
+        config.natsUrls.clear();
+        for (const QString &url : qEnvironmentVariable("NATS_URL").split(QLatin1Char(','), Qt::SkipEmptyParts))
+            config.natsUrls.append(url.trimmed());
+    }
     if (parser.isSet(listen) && !parseHostPort(parser.value(listen), &config.listenAddress, &config.listenPort))
         return fail(QStringLiteral("--listen expects HOST:PORT, got '%1'").arg(parser.value(listen)));
     if (parser.isSet(natsUrl)) {
+        config.natsUrls.clear(); // the flag replaces the file's URLs
         for (const QString &url : parser.value(natsUrl).split(QLatin1Char(','), Qt::SkipEmptyParts))
             config.natsUrls.append(url.trimmed());
         if (config.natsUrls.isEmpty())
             return fail(QStringLiteral("--nats-url is empty"));
     }
-    config.natsCredentialsFile = parser.value(natsCreds);
+    if (parser.isSet(natsCreds))
+        config.natsCredentialsFile = parser.value(natsCreds);
     if (parser.isSet(stream)) {
         config.stream = parser.value(stream);
         if (config.stream.isEmpty() || config.stream.contains(QLatin1Char('.'))
@@ -215,14 +282,17 @@ CommandLine CommandLine::parse(const QStringList &arguments)
             || config.stream.contains(QLatin1Char('>')))
             return fail(QStringLiteral("--stream must be a name without '.', '*', '>' or spaces"));
     }
-    result.runtime.dataDir = parser.isSet(dataDir) ? parser.value(dataDir) : defaultDataDir();
+    if (parser.isSet(dataDir))
+        result.runtime.dataDir = parser.value(dataDir);
     if (parser.isSet(adminListen)
         && !parseHostPort(parser.value(adminListen), &result.runtime.adminAddress, &result.runtime.adminPort))
         return fail(QStringLiteral("--admin-listen expects HOST:PORT, got '%1'").arg(parser.value(adminListen)));
-    result.runtime.adminToken = parser.value(adminToken);
+    if (parser.isSet(adminToken))
+        result.runtime.adminToken = parser.value(adminToken);
     if (!result.runtime.adminAddress.isLoopback() && result.runtime.adminToken.isEmpty())
         return fail(QStringLiteral("--admin-listen on a non-loopback address requires --admin-token"));
-    result.runtime.faultProxyEnabled = !parser.isSet(noFaultProxy);
+    if (parser.isSet(noFaultProxy))
+        result.runtime.faultProxyEnabled = false;
     if (parser.isSet(outage)) {
         const auto mode = OutageSettings::modeFromName(parser.value(outage));
         if (!mode)
@@ -231,7 +301,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         result.runtime.outage.mode = *mode;
     }
 
-    result.runtime.autoReplay = parser.isSet(autoReplay);
+    if (parser.isSet(autoReplay))
+        result.runtime.autoReplay = true;
 
     const auto secret = [&parser](const QCommandLineOption &option, const char *variable) {
         return parser.isSet(option) ? parser.value(option).toUtf8() : qgetenv(variable);
@@ -244,7 +315,9 @@ CommandLine CommandLine::parse(const QStringList &arguments)
             || config.auth.signatureHeader.contains(' '))
             return fail(QStringLiteral("--signature-header expects a header name"));
     }
-    if (!config.listenAddress.isLoopback() && !config.auth.isEnabled())
+    const bool everyEndpointAuthenticated = std::all_of(config.endpoints.cbegin(), config.endpoints.cend(),
+        [](const Endpoint &endpoint) { return endpoint.auth.kind != SignatureScheme::Kind::None; });
+    if (!config.listenAddress.isLoopback() && !config.auth.isEnabled() && !everyEndpointAuthenticated)
         qWarning("ackhook: the webhook listener is reachable from other machines without --auth-token or "
                  "--hmac-secret");
 

@@ -4,12 +4,15 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 HeadlessReporter::HeadlessReporter(const Gateway *gateway, FILE *out, int statsIntervalMs, QObject *parent)
     : QObject(parent)
     , m_gateway(gateway)
     , m_out(out)
 {
     m_uptime.start();
+    m_lineClock.start();
     m_statsTimer.setInterval(statsIntervalMs);
     connect(&m_statsTimer, &QTimer::timeout, this, &HeadlessReporter::writeStats);
     m_statsTimer.start();
@@ -37,10 +40,24 @@ QByteArray HeadlessReporter::formatRecord(const RequestRecord &record)
 
 void HeadlessReporter::writeRecords(const RequestRecordBatch &batch)
 {
+    m_lineBudget = std::min<double>(
+        MaxLinesPerSecond, m_lineBudget + m_lineClock.restart() * (MaxLinesPerSecond / 1000.0));
+    const qsizetype lines = std::min<qsizetype>(batch.size(), static_cast<qsizetype>(m_lineBudget));
+    m_lineBudget -= static_cast<double>(lines);
     QByteArray text;
-    text.reserve(batch.size() * 96);
-    for (const RequestRecord &record : batch)
-        text += formatRecord(record);
+    text.reserve((lines + 1) * 96);
+    for (qsizetype i = 0; i < lines; ++i)
+        text += formatRecord(batch[i]);
+    if (lines < batch.size()) {
+        quint64 ok = 0, rejected = 0, failed = 0;
+        for (qsizetype i = lines; i < batch.size(); ++i) {
+            const int status = batch[i].status;
+            (status >= 500 ? failed : status >= 400 ? rejected : ok) += 1;
+        }
+        text += "... " + QByteArray::number(batch.size() - lines) + " more requests not logged (2xx="
+            + QByteArray::number(ok) + " 4xx=" + QByteArray::number(rejected) + " 5xx=" + QByteArray::number(failed)
+            + "; at most " + QByteArray::number(MaxLinesPerSecond) + " lines/s)\n";
+    }
     std::fwrite(text.constData(), 1, static_cast<size_t>(text.size()), m_out);
     std::fflush(m_out);
 }

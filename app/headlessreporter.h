@@ -1,4 +1,4 @@
-// HeadlessReporter: one log line per request and a periodic stats line, for --headless.
+// HeadlessReporter: a log line per request (rate-limited) and a periodic stats line, for --headless.
 #pragma once
 
 #include "webhook/requestrecord.h"
@@ -18,6 +18,10 @@ public:
     // gateway: read through thread-safe accessors only (counters, in flight).
     HeadlessReporter(const Gateway *gateway, FILE *out, int statsIntervalMs = 5000, QObject *parent = nullptr);
 
+    // Request lines per second, at most; past it a batch ends with one line counting what it left out
+    // (the stats line keeps the exact totals). A terminal cannot show thousands of lines a second anyway.
+    static constexpr int MaxLinesPerSecond = 200;
+
     static QByteArray formatRecord(const RequestRecord &record);
     void writeRecords(const RequestRecordBatch &batch);
     void writeStats();
@@ -28,4 +32,6 @@ private:
     QTimer m_statsTimer { this }; // a child: moves with its owner to another thread
     QElapsedTimer m_uptime;
     quint64 m_lastRequests = 0;
+    QElapsedTimer m_lineClock; // refills the line budget
+    double m_lineBudget = MaxLinesPerSecond;
 };

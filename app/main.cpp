@@ -19,6 +19,7 @@
 #include <QProcess>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
 #include <memory>
 
@@ -66,7 +67,14 @@ int run(int argc, char *argv[])
             qPrintable(cli.message + QLatin1Char('\n') + componentVersions(cli.runtime.natsServerExecutable)), stdout);
         return 0;
     }
+    case CommandLine::Action::CheckConfig:
+        std::fputs(qPrintable(cli.message + QLatin1Char('\n')), stdout);
+        return 0;
     case CommandLine::Action::Error:
+        if (arguments.contains(QLatin1String("--check-config"))) {
+            std::fprintf(stderr, "ackhook: %s\n", qPrintable(cli.message));
+            return 1;
+        }
         std::fprintf(stderr, "ackhook: %s\nTry 'ackhook --help'.\n", qPrintable(cli.message));
         return 2;
     case CommandLine::Action::Run:
@@ -113,10 +121,17 @@ int run(int argc, char *argv[])
         std::fprintf(stderr, "ackhook: %s\n", qPrintable(error));
         return 1;
     }
-    std::printf("ackhook %s listening on %s/webhook, NATS %s%s, stream %s, admin %s/api/status\n", ACKHOOK_VERSION,
-        qPrintable(runtime.webhookBaseUrl()), qPrintable(runtime.upstreamUrls().join(QLatin1Char(','))),
-        runtime.isEmbedded() ? " (embedded)" : "", qPrintable(cli.runtime.gateway.stream),
-        qPrintable(httpBaseUrl(cli.runtime.adminAddress, runtime.adminPort())));
+    const GatewayConfig &gateway = cli.runtime.gateway;
+    std::printf("ackhook %s listening on %s%s, NATS %s%s, stream %s, admin %s/api/status\n", ACKHOOK_VERSION,
+        qPrintable(runtime.webhookBaseUrl()),
+        gateway.endpoints.isEmpty() ? "" : gateway.endpoints.constFirst().path.constData(),
+        qPrintable(runtime.upstreamUrls().join(QLatin1Char(','))), runtime.isEmbedded() ? " (embedded)" : "",
+        qPrintable(gateway.stream), qPrintable(httpBaseUrl(cli.runtime.adminAddress, runtime.adminPort())));
+    for (const Endpoint &endpoint : gateway.endpoints) {
+        std::printf("endpoint %s: %s %s -> %s (source %s, auth %s)\n", endpoint.displayName().constData(),
+            endpoint.methods.join(',').constData(), endpoint.path.constData(), endpoint.subject.constData(),
+            endpoint.source.constData(), qPrintable(SignatureScheme::kindName(endpoint.auth.kind)));
+    }
     if (runtime.faultProxy()->mode() != OutageSettings::Mode::Off)
         std::printf("simulated outage: %s\n", qPrintable(OutageSettings::modeName(runtime.faultProxy()->mode())));
     std::fflush(stdout);
@@ -152,6 +167,15 @@ int run(int argc, char *argv[])
 
     int signalsSeen = 0;
     QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, &app, [&](int signalNumber) {
+        if (signalNumber == SIGHUP) {
+            // A daemon's SIGHUP means "reopen logs / reload": ackhook logs to stderr (the journal
+            // under systemd) and reads its configuration at start, so there is nothing to redo.
+            // Above all it must not stop: a closed terminal or a log rotation would drop webhooks.
+            std::fputs("ackhook: SIGHUP: nothing to reopen or reload (logs go to stderr, the configuration is "
+                       "read at start); still running\n",
+                stderr);
+            return;
+        }
         if (++signalsSeen > 1) {
             std::fputs("ackhook: second signal, exiting without waiting\n", stderr);
             std::_Exit(128 + signalNumber);

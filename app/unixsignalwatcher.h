@@ -1,4 +1,4 @@
-// UnixSignalWatcher: turns SIGINT/SIGTERM into a Qt signal on the thread that created it.
+// UnixSignalWatcher: turns SIGINT, SIGTERM and SIGHUP into a Qt signal on the thread that created it.
 #pragma once
 
 #include <QObject>
@@ -8,7 +8,7 @@ class QSocketNotifier;
 class UnixSignalWatcher : public QObject {
     Q_OBJECT
 public:
-    // Installs handlers for SIGINT and SIGTERM. One instance per process.
+    // Installs handlers for SIGINT, SIGTERM and SIGHUP. One instance per process.
     explicit UnixSignalWatcher(QObject *parent = nullptr);
     ~UnixSignalWatcher() override;
 

@@ -52,7 +52,7 @@ start_ackhook window
 sleep 2 # the window is up and painted
 
 machine_line
-echo "ackhook $("$ACKHOOK" --version | cut -d' ' -f2), wrk -c$CONNS, $DURATION s per run, $RUNS runs per mode, alternating; window under Xvfb"
+echo "ackhook $("$ACKHOOK" --version | head -1 | cut -d' ' -f2), wrk -c$CONNS, $DURATION s per run, $RUNS runs per mode, alternating; window under Xvfb"
 printf '%-9s %-4s %10s %9s %11s %11s %10s %10s\n' mode run req/s non2xx lag-p50 lag-p99 rss-start rss-end
 declare -A rates
 lag50s=(); lag99s=()

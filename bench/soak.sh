@@ -32,7 +32,7 @@ sample() { # rss MiB, fds, threads
 failed_queue() { curl -sf "http://127.0.0.1:$admin/api/status" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("failed_queue",{}).get("pending","?"))' 2>/dev/null || echo "?"; }
 
 machine_line
-echo "ackhook $("$ACKHOOK" --version | cut -d' ' -f2) --headless, embedded nats-server, wrk -c$CONNS in 10-s segments, target $TOTAL requests"
+echo "ackhook $("$ACKHOOK" --version | head -1 | cut -d' ' -f2) --headless, embedded nats-server, wrk -c$CONNS in 10-s segments, target $TOTAL requests"
 printf '%-4s %-10s %10s %9s %9s %8s %5s %7s %8s\n' seg outage requests 'non2xx' 'req/s' 'rss-MiB' fds threads pending
 read -r rss fds threads <<<"$(sample)"
 printf '%-4s %-10s %10s %9s %9s %8s %5s %7s %8s\n' 0 - 0 0 - "$rss" "$fds" "$threads" "$(failed_queue)"

@@ -60,7 +60,10 @@ bool Gateway::start(QString *error)
     serverOptions.http.limits.maxBodyBytes = m_config.maxPayload;
     serverOptions.http.idleTimeout = m_config.idleTimeout;
     serverOptions.http.headerTimeout = m_config.headerTimeout;
-    m_server = std::make_unique<WebhookServer>(m_dispatcher.get(), m_log.get(), serverOptions, m_links);
+    ServerLinks links = m_links;
+    links.bus = m_bus.get();
+    links.stream = m_config.stream;
+    m_server = std::make_unique<WebhookServer>(m_dispatcher.get(), m_log.get(), serverOptions, links);
 
     if (!m_bus->start(error))
         return false;
@@ -70,6 +73,11 @@ bool Gateway::start(QString *error)
 quint16 Gateway::port() const
 {
     return m_server ? m_server->port() : 0;
+}
+
+const EndpointCounters *Gateway::endpointCounters() const
+{
+    return m_server ? &m_server->endpointCounters() : nullptr;
 }
 
 int Gateway::inFlight() const
@@ -129,6 +137,7 @@ bool GatewayHost::start(QString *error)
         return false;
     }
     m_port = gateway->port();
+    connect(gateway->requestLog(), &RequestLog::waitingReady, this, &GatewayHost::waitingReady);
     connect(gateway->requestLog(), &RequestLog::recordsReady, this, &GatewayHost::recordsReady);
     connect(gateway->bus(), &NatsBus::stateChanged, this, &GatewayHost::natsStateChanged);
     connect(gateway, &Gateway::stopped, this, &GatewayHost::onGatewayStopped);

@@ -11,6 +11,7 @@
 #include <memory>
 
 class Dispatcher;
+class EndpointCounters;
 class WebhookServer;
 
 class Gateway : public QObject {
@@ -32,6 +33,7 @@ public:
     Dispatcher *dispatcher() const { return m_dispatcher.get(); }
     RequestLog *requestLog() const { return m_log.get(); }
     int inFlight() const; // safe from any thread
+    const EndpointCounters *endpointCounters() const; // safe from any thread while the gateway runs
 
 Q_SIGNALS:
     void stopped();
@@ -72,6 +74,7 @@ public:
 Q_SIGNALS:
     void stopped();
     void recordsReady(const RequestRecordBatch &batch);
+    void waitingReady(const RequestRecordBatch &batch); // requests waiting for their PubAck
     void natsStateChanged(NatsBus::State state);
 
 private:

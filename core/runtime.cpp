@@ -36,8 +36,17 @@ bool Runtime::start(QString *error)
         m_store.reset();
         m_proxy.reset();
         m_embedded.reset();
+        m_dataDirLock.reset();
         return false;
     };
+
+    // One ackhook per data directory: two would start two nats-servers on one JetStream store (both
+    // handing out seq 1, losing events already answered 200) and share one failed-event queue.
+    if (!m_config.dataDir.isEmpty()) {
+        QString message;
+        if (!lockDataDir(&message))
+            return fail(message);
+    }
 
     m_upstreamUrls = m_config.gateway.natsUrls;
     if (m_upstreamUrls.isEmpty()) {
@@ -84,7 +93,9 @@ bool Runtime::start(QString *error)
     if (!m_store->open(storeOptions, &message))
         return fail(message);
 
-    const ServerLinks links { m_config.faultProxyEnabled ? m_proxy.get() : nullptr, m_store.get() };
+    ServerLinks links;
+    links.faultProxy = m_config.faultProxyEnabled ? m_proxy.get() : nullptr;
+    links.failedEvents = m_store.get();
     m_host = std::make_unique<GatewayHost>(gatewayConfig, links);
     if (!m_host->start(&message))
         return fail(message);
@@ -108,6 +119,35 @@ bool Runtime::start(QString *error)
             return fail(message);
     }
     return true;
+}
+
+bool Runtime::lockDataDir(QString *error)
+{
+    if (!QDir().mkpath(m_config.dataDir)) {
+        *error = QStringLiteral("cannot create the data directory %1").arg(QDir::toNativeSeparators(m_config.dataDir));
+        return false;
+    }
+    const QString path = QDir(m_config.dataDir).filePath(QStringLiteral("ackhook.lock"));
+    m_dataDirLock = std::make_unique<QLockFile>(path);
+    // Stale only when its process is gone (a kill -9 leaves the file): never by age, because a
+    // gateway holds its lock for months.
+    m_dataDirLock->setStaleLockTime(0);
+    if (m_dataDirLock->tryLock(0))
+        return true;
+    qint64 pid = 0;
+    QString host;
+    QString application;
+    if (m_dataDirLock->error() == QLockFile::LockFailedError && m_dataDirLock->getLockInfo(&pid, &host, &application))
+        *error = QStringLiteral("the data directory %1 is in use by another ackhook (PID %2 on %3); stop it, or give "
+                                "this one its own directory with --data-dir")
+                     .arg(QDir::toNativeSeparators(m_config.dataDir))
+                     .arg(pid)
+                     .arg(host);
+    else
+        *error = QStringLiteral("cannot lock the data directory %1 (%2)")
+                     .arg(QDir::toNativeSeparators(m_config.dataDir), QDir::toNativeSeparators(path));
+    m_dataDirLock.reset();
+    return false;
 }
 
 quint16 Runtime::adminPort() const
@@ -207,6 +247,7 @@ void Runtime::finishShutdown()
     if (m_embedded)
         m_embedded->stop();
     m_embedded.reset();
+    m_dataDirLock.reset(); // last: the store and the nats-server are closed
     Q_EMIT stopped();
 }
 

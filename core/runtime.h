@@ -3,12 +3,13 @@
 // Lives on the main thread; the window and the headless mode both drive it.
 #pragma once
 
-#include "store/failedeventstore.h"
-#include "outage/faultproxy.h"
 #include "gateway.h"
+#include "outage/faultproxy.h"
 #include "status.h"
+#include "store/failedeventstore.h"
 
 #include <QHostAddress>
+#include <QLockFile>
 #include <QObject>
 
 #include <memory>
@@ -72,8 +73,10 @@ Q_SIGNALS:
 
 private:
     void finishShutdown();
+    bool lockDataDir(QString *error);
 
     RuntimeConfig m_config;
+    std::unique_ptr<QLockFile> m_dataDirLock; // held from start() until the Runtime is destroyed
     QStringList m_upstreamUrls;
     std::unique_ptr<EmbeddedNats> m_embedded;
     std::unique_ptr<FaultProxy> m_proxy;

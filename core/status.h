@@ -6,6 +6,7 @@
 #include "nats/natsbus.h"
 #include "outage/faultproxy.h"
 #include "store/failedeventstore.h"
+#include "webhook/readiness.h"
 #include "webhook/requestlog.h"
 
 #include <QHostAddress>
@@ -43,6 +44,8 @@ struct StatusSnapshot {
     bool simulatedOutage() const { return outage.mode != OutageSettings::Mode::Off; }
     // "simulated outage (down)" while one is on, else the NATS connection state's name.
     QString connectivity() const;
+    // Empty when ready to take webhooks; else why not (GET /ready answers 503 with these).
+    QStringList notReady() const { return readinessProblems(nats, stream, outage.mode); }
 };
 
 // http://host:port for a listener bound to address: IPv6 in brackets, a wildcard bind as loopback.

@@ -124,7 +124,8 @@ void TestAckhook::helpListsEveryFlag()
         QStringLiteral("--admin-token"), QStringLiteral("--outage"), QStringLiteral("--no-fault-proxy"),
         QStringLiteral("--auto-replay"), QStringLiteral("--failed-max-records"), QStringLiteral("--failed-max-bytes"),
         QStringLiteral("--auth-token"), QStringLiteral("--hmac-secret"), QStringLiteral("--signature-header"),
-        QStringLiteral("--config"), QStringLiteral("--help"), QStringLiteral("--version") };
+        QStringLiteral("--config"), QStringLiteral("--check-config"), QStringLiteral("--help"),
+        QStringLiteral("--version") };
     const Run run = runToEnd({ QStringLiteral("--help") });
     QCOMPARE(run.exitCode, 0);
     const QString help = QString::fromUtf8(run.out);

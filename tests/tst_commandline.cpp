@@ -14,6 +14,7 @@ private Q_SLOTS:
     void invalid();
     void authFlagsAndEnvironment();
     void configFile();
+    void tomlConfigFileAndOverrides();
     void configArguments_data();
     void configArguments();
 };
@@ -212,6 +213,76 @@ void TestCommandLine::configArguments()
         QVERIFY(!result);
         QVERIFY2(message.contains(error), qPrintable(message));
     }
+}
+
+void TestCommandLine::tomlConfigFileAndOverrides()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("ackhook.toml"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"([server]
+listen = "127.0.0.1:13000"
+ack_timeout = "3s"
+data_dir = "data"
+[nats]
+url = "nats://file:4222"
+[stream]
+name = "HOOKS"
+[[endpoint]]
+path = "/hooks"
+subject = "hooks.{event}"
+event_header = "X-Event"
+)");
+    file.close();
+    const QString program = QStringLiteral("ackhook");
+    qunsetenv("NATS_URL");
+
+    CommandLine fromFile = CommandLine::parse({ program, QStringLiteral("--config"), path });
+    QVERIFY2(fromFile.action == CommandLine::Action::Run, qPrintable(fromFile.message));
+    const GatewayConfig &config = fromFile.runtime.gateway;
+    QCOMPARE(config.listenPort, 13000);
+    QCOMPARE(config.ackTimeout.count(), 3000);
+    QCOMPARE(config.natsUrls, QStringList { QStringLiteral("nats://file:4222") });
+    QCOMPARE(config.stream, QStringLiteral("HOOKS"));
+    QCOMPARE(config.streamSubjects, QStringList { QStringLiteral("hooks.>") });
+    QCOMPARE(config.endpoints.size(), 1);
+    QCOMPARE(config.endpoints.first().path, QByteArray("/hooks"));
+    QCOMPARE(fromFile.runtime.dataDir, dir.filePath(QStringLiteral("data")));
+
+    // NATS_URL wins over the file, flags win over both.
+    qputenv("NATS_URL", "nats://env:4222");
+    CommandLine fromEnv = CommandLine::parse({ program, QStringLiteral("--config"), path });
+    QCOMPARE(fromEnv.runtime.gateway.natsUrls, QStringList { QStringLiteral("nats://env:4222") });
+    CommandLine fromFlags = CommandLine::parse({ program, QStringLiteral("--config"), path, QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:14000"), QStringLiteral("--nats-url"), QStringLiteral("nats://flag:4222"),
+        QStringLiteral("--ack-timeout"), QStringLiteral("1500"), QStringLiteral("--data-dir"), QStringLiteral("/tmp/x") });
+    qunsetenv("NATS_URL");
+    QVERIFY2(fromFlags.action == CommandLine::Action::Run, qPrintable(fromFlags.message));
+    QCOMPARE(fromFlags.runtime.gateway.listenPort, 14000);
+    QCOMPARE(fromFlags.runtime.gateway.natsUrls, QStringList { QStringLiteral("nats://flag:4222") });
+    QCOMPARE(fromFlags.runtime.gateway.ackTimeout.count(), 1500);
+    QCOMPARE(fromFlags.runtime.dataDir, QStringLiteral("/tmp/x"));
+    QCOMPARE(fromFlags.runtime.gateway.endpoints.size(), 1); // the file's endpoints stay
+
+    // A broken file refuses to start with its line; --check-config says the same.
+    QVERIFY(file.open(QIODevice::Append));
+    file.write("typo = 1\n");
+    file.close();
+    const CommandLine broken = CommandLine::parse({ program, QStringLiteral("--config"), path });
+    QCOMPARE(broken.action, CommandLine::Action::Error);
+    QVERIFY2(broken.message.startsWith(path + QStringLiteral(":13: endpoint[1].typo: unknown key")),
+        qPrintable(broken.message));
+    const CommandLine check = CommandLine::parse({ program, QStringLiteral("--check-config"), path });
+    QCOMPARE(check.action, CommandLine::Action::Error);
+    QCOMPARE(check.message, broken.message);
+
+    // Without a file: the single /webhook endpoint of before.
+    const CommandLine none = CommandLine::parse({ program });
+    QCOMPARE(none.runtime.gateway.endpoints.size(), 1);
+    QCOMPARE(none.runtime.gateway.endpoints.first().subject, QByteArray("ackhook.webhook"));
+    QCOMPARE(none.runtime.gateway.streamSubjects, QStringList { QStringLiteral("ackhook.>") });
 }
 
 QTEST_GUILESS_MAIN(TestCommandLine)

@@ -55,6 +55,7 @@ private Q_SLOTS:
     void immediatePublishFailure();
     void inFlightBound();
     void shutdownRefusesAndDrains();
+    void benchNoNatsAnswersWithoutPublishing();
 };
 
 void TestDispatcher::resolvesOnReport_data()
@@ -214,6 +215,25 @@ void TestDispatcher::shutdownRefusesAndDrains()
     QCOMPARE(outcomes.results.size(), 2);
     QVERIFY(outcomes.results[1].acked);
     QCOMPARE(drained.count(), 1);
+}
+
+void TestDispatcher::benchNoNatsAnswersWithoutPublishing()
+{
+    // The benchmark's HTTP ceiling: acked at once, nothing reaches the publisher, even disconnected.
+    qputenv("ACKHOOK_BENCH_NO_NATS", "1");
+    ScriptedPublisher publisher;
+    publisher.connected = false;
+    Dispatcher dispatcher(&publisher, { std::chrono::milliseconds(5000), 16 });
+    qunsetenv("ACKHOOK_BENCH_NO_NATS");
+    Outcomes outcomes;
+    dispatcher.dispatch(makeEvent("a"), outcomes.recorder());
+    dispatcher.dispatch(makeEvent("b"), outcomes.recorder());
+    QCOMPARE(outcomes.results.size(), 2);
+    QVERIFY(outcomes.results[0].acked);
+    QCOMPARE(outcomes.results[0].stream, QStringLiteral("bench-no-nats"));
+    QCOMPARE(outcomes.results[1].seq, quint64(2));
+    QVERIFY(publisher.tokens.isEmpty());
+    QCOMPARE(dispatcher.inFlight(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestDispatcher)

@@ -1,6 +1,7 @@
 // The monitor window end to end, offscreen: real Runtime, events sent with the window's own
 // button through the HTTP listener, the outage switch, the failed queue and replay, the detail
 // view, the chart, pause, filters and the settings kept between runs.
+#include "elidedlabel.h"
 #include "failedeventmodel.h"
 #include "failedqueuepanel.h"
 #include "monitorwindow.h"
@@ -12,25 +13,34 @@
 #include "runtime.h"
 #include "testsupport.h"
 
-#include "store/failedeventstore.h"
-#include "outage/faultproxy.h"
 #include "gateway.h"
 #include "nats/natsbus.h"
+#include "nats/streamaudit.h"
+#include "outage/faultproxy.h"
+#include "store/failedeventstore.h"
 #include "webhook/requestlog.h"
 
 #include <QAbstractItemModelTester>
+#include <QAbstractSpinBox>
+#include <QAction>
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
 #include <QFileInfo>
 #include <QItemSelectionModel>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabBar>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -47,6 +57,12 @@ private Q_SLOTS:
     void pauseHoldsRowsButCountersRun();
     void filtersCombineStatusAndText();
     void rateChartShowsAnswers();
+    void waitingRowsShowBeforeTheAnswer();
+    void replayDuringAnOutageSaysWhy();
+    void countersMatchTheAdminApi();
+    void nothingClippedOnSmallScreens_data();
+    void nothingClippedOnSmallScreens();
+    void helpListsTheShortcuts();
     void layoutIsKeptBetweenRuns();
     void testEventsCarryCredentialsWhenRequired();
 
@@ -103,22 +119,79 @@ void TestMonitorWindow::greenOutageAndRecovery()
     QVERIFY(!hasRowWithStatus(500));
 
     // Outage on: answers turn 500, the badge says so, the failed queue fills.
-    m_window->outageMode()->setCurrentText(QStringLiteral("down"));
-    QTest::mouseClick(m_window->outageSwitch(), Qt::LeftButton);
-    QVERIFY(m_window->outageSwitch()->isChecked());
+    // Outage on (one action per mode): answers turn 500, the badge and the title say so, the queue fills.
+    QVERIFY(!m_window->endOutageButton()->isEnabled());
+    QVERIFY(!m_window->explanationPanel()->isVisible());
+    m_window->outageAction(OutageSettings::Mode::Down)->trigger();
+    QVERIFY(m_window->outageAction(OutageSettings::Mode::Down)->isChecked());
+    QVERIFY(m_window->endOutageButton()->isEnabled());
+    QVERIFY(m_window->windowTitle().contains(QStringLiteral("SIMULATED OUTAGE: down")));
+    QVERIFY(!m_window->latencySetting()->isEnabled()); // settings only where they apply
+    QVERIFY(!m_window->flapPeriodSetting()->isEnabled());
     QTRY_COMPARE_WITH_TIMEOUT(m_window->connectivityText(), QStringLiteral("SIMULATED OUTAGE: down"), 2000);
     QTRY_VERIFY_WITH_TIMEOUT(!m_runtime->gateway()->bus()->isConnected(), 3000);
     QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(hasRowWithStatus(500), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->failedQueueText().startsWith(QLatin1String("3 pending")), 5000);
+    // The first 500 explains itself; its failed rows say where they are kept.
+    QVERIFY(m_window->explanationPanel()->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->requestModel()
+                                 ->index(0, RequestTableModel::StatusColumn)
+                                 .data()
+                                 .toString()
+                                 .startsWith(QStringLiteral("500 failed · queued #")),
+        3000);
+    QVERIFY(m_window->outcomesText().contains(QStringLiteral("answered 500: 3")));
+    QVERIFY(m_window->outcomesText().contains(QStringLiteral("still failed: 3")));
+    auto *gotIt = m_window->explanationPanel()->findChild<QPushButton *>(QStringLiteral("dismissWhy500"));
+    QVERIFY(gotIt);
+    QTest::mouseClick(gotIt, Qt::LeftButton);
+    QVERIFY(!m_window->explanationPanel()->isVisible());
 
-    // Off again, replay all: the queue drains and the badge is green.
-    QTest::keyClick(m_window.get(), Qt::Key_O, Qt::ControlModifier); // the keyboard shortcut
-    QVERIFY(!m_window->outageSwitch()->isChecked());
+    // Off again (the keyboard shortcut), replay all: the queue drains, the badge is green, and the
+    // failed rows turn "recovered" with the stream sequence their replay got.
+    QTest::keyClick(m_window.get(), Qt::Key_O, Qt::ControlModifier);
+    QVERIFY(!m_window->endOutageButton()->isEnabled());
+    QVERIFY(!m_window->windowTitle().contains(QStringLiteral("OUTAGE")));
     QTRY_COMPARE_WITH_TIMEOUT(m_window->connectivityText(), QStringLiteral("NATS connected"), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->replayAllButton()->isEnabled(), 3000);
     QTest::mouseClick(m_window->replayAllButton(), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->failedQueueText().startsWith(QStringLiteral("0 pending · 3 replayed")), 10000);
+    RequestTableModel *model = m_window->requestModel();
+    QTRY_VERIFY_WITH_TIMEOUT(model->index(0, RequestTableModel::StatusColumn)
+                                 .data()
+                                 .toString()
+                                 .startsWith(QStringLiteral("500 → recovered (stream seq ")),
+        3000);
+    for (int row = 0; row < 3; ++row) {
+        const std::optional<RequestTableModel::QueueLink> link = model->queueLink(row);
+        QVERIFY(link);
+        QCOMPARE(link->state, FailedEvent::State::Replayed);
+        const std::optional<FailedEvent> event = m_runtime->failedEvents()->find(link->failedId);
+        QVERIFY(event);
+        QCOMPARE(QString::fromLatin1(event->key), model->record(row).key); // the row and its queue entry
+        QCOMPARE(link->replaySeq, event->replaySeq);
+        QVERIFY(model->index(row, RequestTableModel::StatusColumn)
+                    .data()
+                    .toString()
+                    .endsWith(QStringLiteral("seq %1)").arg(event->replaySeq)));
+    }
+    QVERIFY(m_window->outcomesText().contains(QStringLiteral("recovered: 3")));
+    QVERIFY(m_window->outcomesText().contains(QStringLiteral("still failed: 0")));
+
+    // The link both ways: double-click the row, the queue shows its entry; double-click the entry,
+    // the table selects its request.
+    QTableView *table = m_window->requestTable();
+    Q_EMIT table->doubleClicked(table->model()->index(1, RequestTableModel::StatusColumn));
+    FailedQueuePanel *panel = m_window->failedPanel();
+    QTRY_VERIFY_WITH_TIMEOUT(panel->isVisible(), 2000);
+    const QModelIndexList selected = panel->view()->selectionModel()->selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(panel->model()->event(selected.first().row()).id, model->queueLink(1)->failedId);
+    table->clearSelection();
+    Q_EMIT panel->view()->doubleClicked(selected.first());
+    QCOMPARE(table->currentIndex().row(), 1);
+    QVERIFY(m_window->detailView()->timelineText().contains(QStringLiteral("replayed: stored as stream seq")));
 }
 
 void TestMonitorWindow::detailFollowsSelectionAndResends()
@@ -128,8 +201,8 @@ void TestMonitorWindow::detailFollowsSelectionAndResends()
     const int before = m_window->requestModel()->rowCount();
     QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->requestModel()->rowCount(), before + 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->requestModel()->record(0).status, 200, 5000); // waiting until then
     const RequestRecord sent = m_window->requestModel()->record(0);
-    QCOMPARE(sent.status, 200);
 
     // Selecting the row shows it in the detail view.
     QTableView *table = m_window->requestTable();
@@ -145,6 +218,7 @@ void TestMonitorWindow::detailFollowsSelectionAndResends()
     QVERIFY(detail->resendButton()->isEnabled());
     QTest::mouseClick(detail->resendButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->requestModel()->rowCount(), before + 2, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->requestModel()->record(0).status, 200, 5000);
     const RequestRecord resent = m_window->requestModel()->record(0);
     QCOMPARE(resent.key, sent.key);
     QCOMPARE(resent.status, 200);
@@ -178,7 +252,19 @@ void TestMonitorWindow::failedQueuePanelActions()
     view->selectionModel()->select(
         view->model()->index(0, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     QVERIFY(panel->discardButton()->isEnabled());
+    // Discarding asks first: cancelled, nothing changes; confirmed, the event goes.
+    int asked = 0;
+    panel->confirmDiscard = [&asked](int count) {
+        ++asked;
+        return count == 1 && asked == 1 ? FailedQueuePanel::DiscardChoice::Cancel
+                                        : FailedQueuePanel::DiscardChoice::Discard;
+    };
     QTest::mouseClick(panel->discardButton(), Qt::LeftButton);
+    QCOMPARE(asked, 1);
+    QCOMPARE(m_runtime->failedEvents()->find(discardId)->state, FailedEvent::State::Pending);
+    QTest::mouseClick(panel->discardButton(), Qt::LeftButton);
+    QCOMPARE(asked, 2);
+    panel->confirmDiscard = nullptr;
     QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->find(discardId)->state, FailedEvent::State::Discarded, 2000);
 
     view->selectionModel()->select(
@@ -316,6 +402,154 @@ void TestMonitorWindow::rateChartShowsAnswers()
     QTRY_VERIFY_WITH_TIMEOUT(m_window->rateChart()->series(RateHistoryModel::P99Column)->count() > 0, 2000);
 }
 
+void TestMonitorWindow::waitingRowsShowBeforeTheAnswer()
+{
+    // A blackhole holds the PubAck back for the ack timeout (1 s here): the row is there at once,
+    // "waiting for PubAck", and the same row turns 500 when the timeout answers it.
+    RequestTableModel *model = m_window->requestModel();
+    QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m_window->outageAction(OutageSettings::Mode::Blackhole)->trigger();
+    QVERIFY(m_window->blackholeSecondsSetting()->isEnabled());
+    QVERIFY(!m_window->latencySetting()->isEnabled());
+    const int before = model->rowCount();
+    m_window->sendCount()->setValue(1);
+    QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), before + 1, 3000);
+    QVERIFY2(model->record(0).isWaiting(),
+        qPrintable(QStringLiteral("%1 %2").arg(model->record(0).status).arg(model->record(0).reason)));
+    QVERIFY(model->index(0, RequestTableModel::StatusColumn)
+                .data()
+                .toString()
+                .startsWith(QStringLiteral("waiting for PubAck")));
+    const quint64 id = model->record(0).requestId;
+    QSignalSpy inserted(model, &QAbstractItemModel::rowsInserted);
+    QTRY_COMPARE_WITH_TIMEOUT(model->record(0).status, 500, 5000);
+    QCOMPARE(model->rowCount(), before + 1); // answered in place, not a second row
+    QCOMPARE(model->record(0).requestId, id);
+    QCOMPARE(model->record(0).reason, QStringLiteral("timeout"));
+    QCOMPARE(inserted.count(), 0);
+    QCOMPARE(model->waitingCount(), 0);
+    QTest::mouseClick(m_window->endOutageButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->connectivityText(), QStringLiteral("NATS connected"), 5000);
+}
+
+void TestMonitorWindow::replayDuringAnOutageSaysWhy()
+{
+    FailedQueuePanel *panel = m_window->failedPanel();
+    QVERIFY(TestSupport::setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Down));
+    const qint64 pendingBefore = m_runtime->failedEvents()->stats().pending;
+    m_window->sendCount()->setValue(2);
+    m_window->sendRate()->setValue(1000);
+    QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->stats().pending, pendingBefore + 2, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->replayAllButton()->isEnabled(), 3000);
+    QTest::mouseClick(panel->replayAllButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(!panel->noticeText().isEmpty(), 5000);
+    QVERIFY2(panel->noticeText().contains(QStringLiteral("not confirmed by NATS")), qPrintable(panel->noticeText()));
+    QVERIFY(panel->noticeText().contains(QStringLiteral("simulated outage \"down\" is still on")));
+    QVERIFY(panel->noticeText().contains(QStringLiteral("stay pending")));
+    QCOMPARE(m_runtime->failedEvents()->stats().pending, pendingBefore + 2); // kept, not dropped
+    QVERIFY(TestSupport::setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Off));
+    QTRY_VERIFY_WITH_TIMEOUT(panel->replayAllButton()->isEnabled(), 3000);
+    QTest::mouseClick(panel->replayAllButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->stats().pending, 0, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->noticeText().isEmpty(), 3000);
+}
+
+void TestMonitorWindow::countersMatchTheAdminApi()
+{
+    // The header's figures are the ones /api/status reports (the header refreshes 4 times a second).
+    const std::optional<TestSupport::HttpReply> reply
+        = TestSupport::request(m_runtime->adminPort(), "GET", "/api/status", {});
+    QVERIFY(reply);
+    const QJsonObject status = QJsonDocument::fromJson(reply->body).object();
+    const QJsonObject counters = status.value(QStringLiteral("counters")).toObject();
+    const QJsonObject queue = status.value(QStringLiteral("failed_queue")).toObject();
+    const auto figure = [this](const QString &name) {
+        const QRegularExpression re(QRegularExpression::escape(name) + QStringLiteral(": (\\d+)"));
+        return re.match(m_window->outcomesText()).captured(1).toLongLong();
+    };
+    QTRY_COMPARE(figure(QStringLiteral("answered 200")), counters.value(QStringLiteral("ok")).toInteger());
+    QTRY_COMPARE(figure(QStringLiteral("answered 500")), counters.value(QStringLiteral("failed")).toInteger());
+    QTRY_COMPARE(figure(QStringLiteral("recovered")), queue.value(QStringLiteral("replayed")).toInteger());
+    QTRY_COMPARE(figure(QStringLiteral("still failed")),
+        queue.value(QStringLiteral("pending")).toInteger() + queue.value(QStringLiteral("unrecorded")).toInteger());
+    // Every 200 so far read back from the stream, and each holds its event.
+    QTRY_COMPARE(m_window->streamAudit()->figures().checked, quint64(counters.value(QStringLiteral("ok")).toInteger()));
+    QCOMPARE(figure(QStringLiteral("answered 200 but not in the stream")), 0);
+}
+
+void TestMonitorWindow::nothingClippedOnSmallScreens_data()
+{
+    QTest::addColumn<QSize>("size");
+    QTest::addRow("laptop 1366x768") << QSize(1366, 768 - 60); // minus a panel and a title bar
+    QTest::addRow("small 1024x640") << QSize(1024, 640);
+}
+
+void TestMonitorWindow::nothingClippedOnSmallScreens()
+{
+    QFETCH(QSize, size);
+    const QSize original = m_window->size();
+    m_window->explanationPanel()->show(); // the tallest state of the window
+    m_window->outageAction(OutageSettings::Mode::Blackhole)->trigger(); // the longest texts
+    m_window->resize(size);
+    QTRY_COMPARE(m_window->size(), size); // the layout's minimum fits
+    QTRY_COMPARE(m_window->connectivityText(), QStringLiteral("SIMULATED OUTAGE: blackhole")); // refreshed
+    QStringList clipped;
+    const QList<QWidget *> widgets = m_window->findChildren<QWidget *>();
+    for (QWidget *w : widgets) {
+        if (!w->isVisible() || w->window() != m_window.get())
+            continue;
+        const QString name = QStringLiteral("%1 \"%2\" %3 < %4");
+        if (auto *elided = qobject_cast<ElidedLabel *>(w)) { // cut, but readable whole in its tooltip
+            if (elided->isElided() && !elided->toolTip().contains(elided->fullText()))
+                clipped.append(name.arg(QLatin1String("ElidedLabel"), elided->fullText()).arg(0).arg(0));
+            continue;
+        }
+        if (auto *label = qobject_cast<QLabel *>(w)) {
+            if (label->wordWrap() || label->text().isEmpty())
+                continue;
+            const int needed = label->textFormat() == Qt::PlainText || !Qt::mightBeRichText(label->text())
+                ? label->fontMetrics().horizontalAdvance(label->text())
+                : label->sizeHint().width() - 2 * label->margin();
+            if (needed > label->contentsRect().width())
+                clipped.append(
+                    name.arg(QLatin1String("QLabel"), label->text()).arg(label->contentsRect().width()).arg(needed));
+            continue;
+        }
+        if (auto *button = qobject_cast<QAbstractButton *>(w)) {
+            if (button->text().isEmpty() || qobject_cast<QTabBar *>(button->parentWidget()))
+                continue;
+            const int needed = button->fontMetrics().horizontalAdvance(button->text().remove(QLatin1Char('&')));
+            if (needed > button->width() || button->sizeHint().width() > button->width())
+                clipped.append(name.arg(QLatin1String("button"), button->text()).arg(button->width()).arg(needed));
+            continue;
+        }
+        if (qobject_cast<QAbstractSpinBox *>(w) || qobject_cast<QComboBox *>(w)) {
+            if (w->sizeHint().width() > w->width())
+                clipped.append(name.arg(QLatin1String(w->metaObject()->className()), w->objectName())
+                                   .arg(w->width())
+                                   .arg(w->sizeHint().width()));
+        }
+    }
+    m_window->outageAction(OutageSettings::Mode::Blackhole)->setChecked(false);
+    m_window->endOutageButton()->click();
+    m_window->explanationPanel()->hide();
+    m_window->resize(original);
+    QVERIFY2(clipped.isEmpty(), qPrintable(clipped.join(QLatin1Char('\n'))));
+}
+
+void TestMonitorWindow::helpListsTheShortcuts()
+{
+    const QString text = m_window->shortcutsText();
+    for (const char *expected : { "Ctrl+O", "Ctrl+T", "Ctrl+R", "Ctrl+P", "Ctrl+F" })
+        QVERIFY2(text.contains(QLatin1String(expected)), expected);
+    const quint64 before = requestsCounted();
+    m_window->sendCount()->setValue(1);
+    QTest::keyClick(m_window.get(), Qt::Key_T, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(requestsCounted(), before + 1, 5000);
+}
+
 void TestMonitorWindow::layoutIsKeptBetweenRuns()
 {
     auto *splitter = m_window->findChild<QSplitter *>(QStringLiteral("mainSplitter"));
@@ -349,10 +583,10 @@ void TestMonitorWindow::testEventsCarryCredentialsWhenRequired()
     window.sendCount()->setValue(1);
     QTest::mouseClick(window.sendButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(window.requestModel()->rowCount(), 1, 5000);
-    QCOMPARE(window.requestModel()->record(0).status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(window.requestModel()->record(0).status, 200, 5000);
     window.resend(window.requestModel()->record(0));
     QTRY_COMPARE_WITH_TIMEOUT(window.requestModel()->rowCount(), 2, 5000);
-    QCOMPARE(window.requestModel()->record(0).status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(window.requestModel()->record(0).status, 200, 5000);
     QVERIFY(window.requestModel()->record(0).duplicate);
     // A caller without them is refused, so the check is really on.
     QCOMPARE(TestSupport::request(runtime->webhookPort(), "POST", "/webhook", "{}")

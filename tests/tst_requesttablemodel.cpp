@@ -2,6 +2,7 @@
 #include "requesttablemodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QBrush>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -32,6 +33,10 @@ private Q_SLOTS:
     void statusHasTextAndColour_data();
     void statusHasTextAndColour();
     void generatedKeyIsFlagged();
+    void waitingRowIsAnsweredInPlace();
+    void failedRowFollowsItsQueueEntry();
+    void reasonOnlyForFailures();
+    void everyTextHasATooltip();
 };
 
 void TestRequestTableModel::batchIsOneInsertNewestFirst()
@@ -107,6 +112,119 @@ void TestRequestTableModel::generatedKeyIsFlagged()
     const QModelIndex key = model.index(0, RequestTableModel::KeyColumn);
     QVERIFY(key.data().toString().contains(QLatin1String("none")));
     QVERIFY(!key.data(Qt::ToolTipRole).toString().isEmpty());
+}
+
+void TestRequestTableModel::waitingRowIsAnsweredInPlace()
+{
+    RequestTableModel model(100);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    RequestRecordBatch waiting = batch(0, 3, 0); // status 0: handed to NATS, no answer yet
+    for (int i = 0; i < 3; ++i)
+        waiting[i].requestId = static_cast<quint64>(i + 1);
+    model.appendBatch(waiting);
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.waitingCount(), 3);
+    QVERIFY(model.index(2, RequestTableModel::StatusColumn)
+                .data()
+                .toString()
+                .startsWith(QStringLiteral("waiting for PubAck")));
+    QCOMPARE(model.index(2, RequestTableModel::StatusColumn).data(RequestTableModel::StatusClassRole).toString(),
+        QStringLiteral("waiting"));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.tick(waiting[0].receivedMs + 1500); // the live timer
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(
+        model.index(2, RequestTableModel::StatusColumn).data().toString(), QStringLiteral("waiting for PubAck 1.5 s"));
+
+    // Answers to the first (now the oldest, row 2) and a new request in one batch: one change, one insert.
+    model.appendBatch(batch(5, 1)); // a newer row on top moves the waiting rows down
+    RequestRecordBatch answers = batch(0, 1, 500);
+    answers[0].requestId = 1;
+    answers.append(batch(9, 1).first());
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    changed.clear();
+    model.appendBatch(answers);
+    QCOMPARE(model.rowCount(), 5);
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(model.record(4).requestId, quint64(1));
+    QCOMPARE(model.record(4).status, 500);
+    QCOMPARE(model.waitingCount(), 2);
+
+    // Waiting rows pushed out by the bound are forgotten; their answer is a new row, as any answer.
+    RequestTableModel small(2);
+    QAbstractItemModelTester smallTester(&small, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    small.appendBatch(waiting.mid(0, 1));
+    small.appendBatch(batch(10, 2));
+    QCOMPARE(small.waitingCount(), 0);
+    small.appendBatch(answers.mid(0, 1));
+    QCOMPARE(small.rowCount(), 2);
+    QCOMPARE(small.record(0).key, QStringLiteral("k0"));
+    QCOMPARE(small.record(0).status, 500);
+    QCOMPARE(small.record(1).key, QStringLiteral("k11"));
+}
+
+void TestRequestTableModel::failedRowFollowsItsQueueEntry()
+{
+    RequestTableModel model(100);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.appendBatch(batch(0, 2, 500)); // k0, k1
+    model.appendBatch(batch(2, 1, 200)); // k2
+    const QModelIndex k0 = model.index(2, RequestTableModel::StatusColumn);
+    QCOMPARE(k0.data().toString(), QStringLiteral("500 failed"));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QHash<QString, RequestTableModel::QueueLink> links;
+    links.insert(QStringLiteral("k0"), { 7, FailedEvent::State::Pending, 0 });
+    links.insert(QStringLiteral("k1"), { 8, FailedEvent::State::Discarded, 0 });
+    links.insert(QStringLiteral("k2"), { 9, FailedEvent::State::Replayed, 3 }); // a 200 is never "recovered"
+    model.setQueueLinks(links);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(k0.data().toString(), QStringLiteral("500 failed · queued #7"));
+    QCOMPARE(model.index(1, RequestTableModel::StatusColumn).data().toString(), QStringLiteral("500 → discarded (#8)"));
+    QCOMPARE(model.index(0, RequestTableModel::StatusColumn).data().toString(), QStringLiteral("200 OK"));
+    QVERIFY(!model.queueLink(0));
+    const QBrush failedBrush = k0.data(Qt::BackgroundRole).value<QBrush>();
+
+    links[QStringLiteral("k0")] = { 7, FailedEvent::State::Replayed, 42 };
+    model.setQueueLinks(links);
+    QCOMPARE(k0.data().toString(), QStringLiteral("500 → recovered (stream seq 42)"));
+    QVERIFY(k0.data(Qt::BackgroundRole).value<QBrush>() != failedBrush); // green, not red
+    QVERIFY(k0.data(Qt::ToolTipRole).toString().contains(QStringLiteral("stream sequence 42")));
+    QCOMPARE(model.queueLink(2)->failedId, qint64(7));
+    QCOMPARE(model.newestRowWithKey(QStringLiteral("k0")), 2);
+    QCOMPARE(model.newestRowWithKey(QStringLiteral("nope")), -1);
+    changed.clear();
+    model.setQueueLinks(links); // unchanged: no repaint
+    QCOMPARE(changed.count(), 0);
+}
+
+void TestRequestTableModel::reasonOnlyForFailures()
+{
+    RequestTableModel model;
+    RequestRecordBatch records = batch(0, 2, 200);
+    records[0].outage = QStringLiteral("flap"); // answered 200 while the flap was in its "up" phase
+    records[1].status = 500;
+    records[1].reason = QStringLiteral("disconnected");
+    records[1].outage = QStringLiteral("flap");
+    model.appendBatch(records);
+    QCOMPARE(model.index(1, RequestTableModel::ReasonColumn).data().toString(), QString());
+    QCOMPARE(model.index(0, RequestTableModel::ReasonColumn).data().toString(),
+        QStringLiteral("disconnected (simulated flap)"));
+}
+
+void TestRequestTableModel::everyTextHasATooltip()
+{
+    RequestTableModel model;
+    RequestRecordBatch records = batch(0, 1, 500);
+    records[0].reason = QStringLiteral("timeout");
+    records[0].duplicate = true;
+    model.appendBatch(records);
+    for (int column = 0; column < RequestTableModel::COLUMN_COUNT; ++column) {
+        const QModelIndex index = model.index(0, column);
+        if (!index.data().toString().isEmpty())
+            QVERIFY2(index.data(Qt::ToolTipRole).toString().contains(index.data().toString()),
+                qPrintable(QString::number(column)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRequestTableModel)

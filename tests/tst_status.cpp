@@ -24,6 +24,7 @@ private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
     void threeReadersShowOneSnapshot();
+    void readyFollowsNatsAndOutage();
     void webhookUrlIsConnectable_data();
     void webhookUrlIsConnectable();
 
@@ -115,6 +116,39 @@ void TestStatus::threeReadersShowOneSnapshot()
     QCOMPARE(metric(metrics, "ackhook_simulated_outage{mode=\"down\"}"), 1);
     QCOMPARE(metric(metrics, "ackhook_nats_connected"), 0);
     QVERIFY(setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Off));
+}
+
+void TestStatus::readyFollowsNatsAndOutage()
+{
+    const quint16 ports[] = { m_runtime->webhookPort(), m_runtime->adminPort() };
+    const quint64 requestsBefore = m_runtime->status().counters.requests;
+    for (quint16 port : ports) {
+        QTRY_COMPARE_WITH_TIMEOUT(request(port, "GET", "/ready")->status, 200, 10000);
+        QCOMPARE(request(port, "GET", "/ready")->body, QByteArray("ready\n"));
+    }
+
+    QVERIFY(setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Down));
+    for (quint16 port : ports) {
+        const auto ready = request(port, "GET", "/ready");
+        QVERIFY(ready);
+        QCOMPARE(ready->status, 503);
+        QVERIFY2(ready->body.contains("simulated outage (down)"), ready->body.constData());
+        QVERIFY2(ready->body.contains("NATS "), ready->body.constData()); // the connection is down too
+        QVERIFY(!ready->header("Retry-After").isEmpty());
+        QCOMPARE(request(port, "GET", "/health")->status, 200); // alive all the same
+        QCOMPARE(request(port, "POST", "/ready")->status, 405);
+    }
+    const QJsonObject status = request(m_runtime->adminPort(), "GET", "/api/status")->json();
+    QCOMPARE(status.value(QLatin1String("ready")).toBool(true), false);
+    QVERIFY(status.value(QLatin1String("not_ready"))
+                .toArray()
+                .contains(QJsonValue(QStringLiteral("simulated outage (down)"))));
+
+    QVERIFY(setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Off));
+    for (quint16 port : ports)
+        QTRY_COMPARE_WITH_TIMEOUT(request(port, "GET", "/ready")->status, 200, 10000);
+    // Probes are not webhook traffic: no request was counted by any of them.
+    QCOMPARE(m_runtime->status().counters.requests, requestsBefore);
 }
 
 void TestStatus::webhookUrlIsConnectable_data()

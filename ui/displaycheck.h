@@ -4,6 +4,7 @@
 #include <QString>
 
 namespace DisplayCheck {
-// True when a Qt GUI platform is usable (X11/Wayland display, or QT_QPA_PLATFORM set explicitly).
+// True when a Qt GUI platform is usable: an X display that answers, a Wayland socket that exists,
+// or a non-X QT_QPA_PLATFORM set explicitly. Else false and *why says what is missing.
 bool canShowWindow(QString *why);
 } // namespace DisplayCheck

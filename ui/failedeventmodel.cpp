@@ -54,6 +54,15 @@ QVariant FailedEventModel::data(const QModelIndex &index, int role) const
         }
         return {};
     }
+    if (role == Qt::ToolTipRole) { // every cell can be read whole, however narrow its column
+        if (index.column() == StateColumn && e.state == FailedEvent::State::Replayed)
+            return tr("Replayed with its original idempotency key and stored as stream sequence %1%2. "
+                      "Double-click to show the request it came from.")
+                .arg(e.replaySeq)
+                .arg(e.replayDuplicate ? tr(" (JetStream already had it: the key was a duplicate)") : QString());
+        const QString text = data(index, Qt::DisplayRole).toString();
+        return text.isEmpty() ? QVariant() : QVariant(text);
+    }
     if (role == Qt::BackgroundRole && index.column() == StateColumn) {
         switch (e.state) {
         case FailedEvent::State::Pending:

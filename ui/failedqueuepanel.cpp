@@ -1,6 +1,7 @@
 // FailedQueuePanel: reads the store at most 3 times a second while it changes; actions go through
 // the Replayer and the store's own API, never SQL.
 #include "failedqueuepanel.h"
+#include "elidedlabel.h"
 #include "failedeventmodel.h"
 
 #include "store/failedeventstore.h"
@@ -14,6 +15,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QMenu>
+#include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
 #include <QSaveFile>
@@ -33,7 +35,8 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     , m_model(new FailedEventModel(this))
     , m_view(new QTableView(this))
     , m_stateFilter(new QComboBox(this))
-    , m_counts(new QLabel(this))
+    , m_counts(new ElidedLabel(this))
+    , m_notice(new QLabel(this))
     , m_replaySelected(new QPushButton(tr("Replay selected"), this))
     , m_replayAll(new QPushButton(tr("Replay all pending"), this))
     , m_discard(new QPushButton(tr("Discard selected"), this))
@@ -48,16 +51,32 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->setAlternatingRowColors(true);
-    m_view->setColumnWidth(FailedEventModel::IdColumn, 50);
-    m_view->setColumnWidth(FailedEventModel::TimeColumn, 100);
-    m_view->setColumnWidth(FailedEventModel::EndpointColumn, 120);
-    m_view->setColumnWidth(FailedEventModel::ReasonColumn, 220);
-    m_view->setColumnWidth(FailedEventModel::AttemptsColumn, 70);
-    m_view->setColumnWidth(FailedEventModel::StateColumn, 150);
-    m_view->setColumnWidth(FailedEventModel::KeyColumn, 260);
+    m_view->setWordWrap(false); // keys are cut in the middle, never broken at hyphens; tooltips show all
+    m_view->setTextElideMode(Qt::ElideMiddle);
+    const QFontMetrics metrics = m_view->fontMetrics();
+    const auto widthOf = [&metrics](const QString &sample) { return metrics.horizontalAdvance(sample) + 16; };
+    m_view->setColumnWidth(FailedEventModel::IdColumn, widthOf(QStringLiteral("00000")));
+    m_view->setColumnWidth(FailedEventModel::TimeColumn, widthOf(QStringLiteral("00:00:00.000")));
+    m_view->setColumnWidth(FailedEventModel::EndpointColumn, widthOf(QStringLiteral("POST /webhook")));
+    m_view->setColumnWidth(FailedEventModel::ReasonColumn, widthOf(QStringLiteral("disconnected: not connected")));
+    m_view->setColumnWidth(FailedEventModel::AttemptsColumn, widthOf(tr("Attempts")));
+    m_view->setColumnWidth(FailedEventModel::StateColumn, widthOf(tr("replayed (seq 00000, duplicate)")));
+    m_view->setColumnWidth(FailedEventModel::KeyColumn, widthOf(QStringLiteral("demo-00000000-0000-0000")));
+    // What became of an event first, why it failed after: in a narrow panel the state stays in view.
+    m_view->horizontalHeader()->moveSection(FailedEventModel::StateColumn, FailedEventModel::ReasonColumn);
+    m_notice->setObjectName(QStringLiteral("replayNotice"));
+    m_notice->setWordWrap(true);
+    m_notice->setStyleSheet(QStringLiteral("QLabel { color: #b71c1c; }"));
+    m_notice->hide();
+    connect(m_view, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
+        if (index.isValid())
+            Q_EMIT requestWanted(QString::fromLatin1(m_model->event(index.row()).key));
+    });
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_replaySelected->setToolTip(tr("Publish the selected pending events again, with their idempotency keys"));
-    m_discard->setToolTip(tr("Mark the selected pending events as discarded: they will not be replayed"));
+    m_discard->setToolTip(tr("Mark the selected pending events as discarded: they will not be replayed (asks first)"));
+    m_replayAll->setToolTip(tr("Publish every pending event again, with its idempotency key"));
+    m_export->setToolTip(tr("Save the listed events as JSON Lines or as a curl script that resends them"));
     auto *exportMenu = new QMenu(m_export);
     exportMenu->addAction(tr("JSON Lines…"), this, [this] { exportWithDialog(ExportFormat::JsonLines); });
     exportMenu->addAction(tr("curl script…"), this, [this] { exportWithDialog(ExportFormat::CurlScript); });
@@ -82,6 +101,7 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(buttons);
+    layout->addWidget(m_notice);
     layout->addWidget(m_view, 1);
     reload();
 }
@@ -106,17 +126,17 @@ void FailedQueuePanel::reload()
         return;
     m_model->setEvents(m_store->list(filterState(), MaxRows, 0)); // no bodies: the list needs none
     const FailedQueueStats s = m_store->stats();
-    m_counts->setText(tr("%1 pending · %2 replayed · %3 discarded%4")
-                          .arg(s.pending)
-                          .arg(s.replayed)
-                          .arg(s.discarded)
-                          .arg(s.unrecorded ? tr(" · %1 unrecorded (queue full)").arg(s.unrecorded) : QString()));
+    m_counts->setFullText(tr("%1 pending · %2 replayed · %3 discarded%4")
+                              .arg(s.pending)
+                              .arg(s.replayed)
+                              .arg(s.discarded)
+                              .arg(s.unrecorded ? tr(" · %1 unrecorded (queue full)").arg(s.unrecorded) : QString()));
     updateButtons();
 }
 
 QString FailedQueuePanel::countsText() const
 {
-    return m_counts->text();
+    return m_counts->fullText();
 }
 
 QList<qint64> FailedQueuePanel::selectedIds() const
@@ -144,13 +164,66 @@ Replayer::Done FailedQueuePanel::reportWhenDone(const QString &what)
 {
     m_replaySelected->setEnabled(false);
     m_replayAll->setEnabled(false);
+    m_notice->hide();
     return [self = QPointer<FailedQueuePanel>(this), what](const QList<ReplayOutcome> &outcomes) {
         if (!self)
             return;
-        Q_EMIT self->message(
-            tr("Replayed %1 of %2 %3").arg(ReplayOutcome::replayedCount(outcomes)).arg(outcomes.size()).arg(what));
+        const int replayed = ReplayOutcome::replayedCount(outcomes);
+        QString reason;
+        int failed = 0;
+        for (const ReplayOutcome &outcome : outcomes) {
+            if (outcome.status != ReplayOutcome::Status::Failed)
+                continue;
+            ++failed;
+            if (reason.isEmpty())
+                reason = outcome.result.detail.isEmpty() ? failureReasonName(outcome.result.reason)
+                                                         : outcome.result.detail;
+        }
+        if (failed == 0) {
+            Q_EMIT self->message(tr("Replayed %1 of %2 %3").arg(replayed).arg(outcomes.size()).arg(what));
+        } else {
+            // Said where the user looks, not only in the status bar: why, and that nothing was dropped.
+            const QString outage = self->m_outageDescription ? self->m_outageDescription() : QString();
+            const QString text
+                = tr("Replay: %1 of %2 not confirmed by NATS (%3)%4. They stay pending in the queue: "
+                     "replay them again once NATS is back.")
+                      .arg(failed)
+                      .arg(outcomes.size())
+                      .arg(reason,
+                          outage.isEmpty() ? QString() : tr(" — the simulated outage \"%1\" is still on").arg(outage));
+            self->m_notice->setText(text);
+            self->m_notice->show();
+            Q_EMIT self->message(text);
+        }
         self->reload();
     };
+}
+
+QString FailedQueuePanel::noticeText() const
+{
+    return m_notice->isHidden() ? QString() : m_notice->text();
+}
+
+bool FailedQueuePanel::selectEvent(qint64 id)
+{
+    const auto rowOf = [this, id] {
+        for (int row = 0; row < m_model->rowCount(); ++row) {
+            if (m_model->event(row).id == id)
+                return row;
+        }
+        return -1;
+    };
+    int row = rowOf();
+    if (row < 0 && m_stateFilter->currentIndex() != 0) {
+        m_stateFilter->setCurrentIndex(0); // reloads
+        row = rowOf();
+    }
+    if (row < 0)
+        return false;
+    m_view->selectRow(row);
+    m_view->scrollTo(m_model->index(row, 0));
+    m_view->setFocus();
+    return true;
 }
 
 void FailedQueuePanel::replaySelected()
@@ -167,8 +240,34 @@ void FailedQueuePanel::replayAll()
 
 void FailedQueuePanel::discardSelected()
 {
+    const QList<qint64> ids = selectedIds();
+    if (ids.isEmpty())
+        return;
+    DiscardChoice choice = DiscardChoice::Cancel;
+    if (confirmDiscard) {
+        choice = confirmDiscard(static_cast<int>(ids.size()));
+    } else {
+        QMessageBox box(QMessageBox::Warning, tr("Discard failed events"),
+            tr("Discard %n pending event(s)? They will never be replayed, and this cannot be undone.", nullptr,
+                static_cast<int>(ids.size())),
+            QMessageBox::NoButton, this);
+        QPushButton *discard = box.addButton(tr("Discard"), QMessageBox::DestructiveRole);
+        QPushButton *exportFirst = box.addButton(tr("Export first…"), QMessageBox::ActionRole);
+        box.addButton(QMessageBox::Cancel);
+        box.setDefaultButton(QMessageBox::Cancel);
+        box.exec();
+        choice = box.clickedButton() == discard  ? DiscardChoice::Discard
+            : box.clickedButton() == exportFirst ? DiscardChoice::ExportFirst
+                                                 : DiscardChoice::Cancel;
+    }
+    if (choice == DiscardChoice::Cancel)
+        return;
+    if (choice == DiscardChoice::ExportFirst) {
+        exportWithDialog(ExportFormat::JsonLines); // the user discards afterwards, knowing they have a copy
+        return;
+    }
     int discarded = 0;
-    for (qint64 id : selectedIds())
+    for (qint64 id : ids)
         discarded += m_store->discard(id);
     Q_EMIT message(tr("Discarded %1 events").arg(discarded));
     reload();

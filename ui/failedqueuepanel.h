@@ -6,8 +6,10 @@
 
 #include <QWidget>
 
+#include <functional>
 #include <optional>
 
+class ElidedLabel;
 class FailedEventModel;
 class FailedEventStore;
 class QComboBox;
@@ -27,7 +29,15 @@ public:
     QList<qint64> selectedIds() const;
     void replaySelected();
     void replayAll();
+    // Asks first (discarding cannot be undone; export is offered); the answer comes from
+    // confirmDiscard when set (tests), else from a dialog.
     void discardSelected();
+    enum class DiscardChoice { Discard, ExportFirst, Cancel };
+    std::function<DiscardChoice(int count)> confirmDiscard;
+    // The simulated outage now on ("" when none), to say why a replay failed.
+    void setOutageDescription(std::function<QString()> describe) { m_outageDescription = std::move(describe); }
+    bool selectEvent(qint64 id); // shows all states when the filter hides it; false when not listed
+    QString noticeText() const;
     bool exportTo(const QString &path, ExportFormat format, QString *error = nullptr) const;
 
     FailedEventModel *model() const { return m_model; }
@@ -40,6 +50,7 @@ public:
 
 Q_SIGNALS:
     void message(const QString &text); // outcome of an action, for the status bar
+    void requestWanted(const QString &key); // double-clicked: show the request this event came from
 
 private:
     void scheduleReload();
@@ -54,7 +65,9 @@ private:
     FailedEventModel *m_model;
     QTableView *m_view;
     QComboBox *m_stateFilter;
-    QLabel *m_counts;
+    ElidedLabel *m_counts;
+    QLabel *m_notice; // why the last replay failed, until the next one
+    std::function<QString()> m_outageDescription;
     QPushButton *m_replaySelected;
     QPushButton *m_replayAll;
     QPushButton *m_discard;

@@ -1,6 +1,7 @@
 // MonitorWindow: widgets wired to the Runtime. The GUI thread only displays: records arrive in
 // batches from the server thread, everything else is read from thread-safe snapshots.
 #include "monitorwindow.h"
+#include "elidedlabel.h"
 #include "failedqueuepanel.h"
 #include "ratechartview.h"
 #include "ratehistorymodel.h"
@@ -11,24 +12,32 @@
 #include "http/curlcommand.h"
 
 #include "nats/embeddednats.h"
+#include "nats/streamaudit.h"
+#include "runtime.h"
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
-#include "runtime.h"
 
+#include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
 #include <QDateTime>
+#include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QShortcut>
 #include <QSignalBlocker>
@@ -43,7 +52,11 @@
 #include <QUuid>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace {
+constexpr qint64 ReconnectGraceMs = 15000; // after an outage ends, reconnecting is expected this long
+
 QString badgeStyle(const char *background)
 {
     return QStringLiteral(
@@ -61,14 +74,31 @@ MonitorWindow::MonitorWindow(Runtime *runtime, QWidget *parent)
     , m_network(new QNetworkAccessManager(this))
 {
     setWindowTitle(tr("ackhook — webhooks acknowledged by NATS JetStream"));
+    m_audit = new StreamAudit(m_runtime->upstreamUrls(), m_runtime->config().gateway.stream, this);
     buildUi();
+    buildMenus();
+    connect(m_runtime->gatewayHost(), &GatewayHost::waitingReady, this, &MonitorWindow::appendWaiting);
     connect(m_runtime->gatewayHost(), &GatewayHost::recordsReady, this, &MonitorWindow::appendRecords);
     auto *timer = new QTimer(this);
     connect(timer, &QTimer::timeout, this, &MonitorWindow::refresh);
-    connect(timer, &QTimer::timeout, this,
-        [this] { m_rates->advanceTo(QDateTime::currentMSecsSinceEpoch() / 1000); }); // idle seconds count too
+    connect(timer, &QTimer::timeout, this, [this] {
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        m_rates->advanceTo(now / 1000); // idle seconds count too
+        if (m_runtime->faultProxy()->mode() != OutageSettings::Mode::Off)
+            m_rates->markOutage(now / 1000);
+        m_model->tick(now);
+    });
     timer->start(250);
+    // The failed queue decides which failed rows are recovered: read it shortly after it changes.
+    m_linksReload = new QTimer(this);
+    m_linksReload->setSingleShot(true);
+    m_linksReload->setInterval(200);
+    connect(m_linksReload, &QTimer::timeout, this, &MonitorWindow::reloadQueueLinks);
+    connect(m_runtime->failedEvents(), &FailedEventStore::changed, m_linksReload, qOverload<>(&QTimer::start));
+    connect(m_runtime->replayer(), &Replayer::jobFinished, m_linksReload, qOverload<>(&QTimer::start));
     restoreSettings();
+    showOutageSettings(m_runtime->faultProxy()->settings());
+    reloadQueueLinks();
     refresh();
 }
 
@@ -81,107 +111,189 @@ void MonitorWindow::buildUi()
 {
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(8, 6, 8, 4);
+    layout->setSpacing(4);
 
-    // Connectivity header.
+    // Connectivity header: the badge, NATS as it is (cut with a tooltip when narrow), the real
+    // nats-server's switches, the webhook URL.
     auto *header = new QHBoxLayout;
     m_badge = new QLabel(central);
     m_badge->setObjectName(QStringLiteral("connectivityBadge"));
-    m_natsDetails = new QLabel(central);
+    m_natsDetails = new ElidedLabel(central);
+    m_natsDetails->setObjectName(QStringLiteral("natsDetails"));
+    m_natsStop = new QPushButton(tr("Stop nats-server"), central);
+    m_natsStop->setToolTip(tr("Really stop the embedded nats-server process (not a simulation)"));
+    m_natsStart = new QPushButton(tr("Start nats-server"), central);
+    m_natsStart->setToolTip(tr("Start the embedded nats-server again, same port and store"));
+    connect(m_natsStop, &QPushButton::clicked, this, [this] {
+        QString error;
+        if (!m_runtime->stopEmbeddedNats(&error))
+            statusBar()->showMessage(error, 8000);
+    });
+    connect(m_natsStart, &QPushButton::clicked, this, [this] {
+        QString error;
+        if (!m_runtime->startEmbeddedNats(&error))
+            statusBar()->showMessage(error, 8000);
+    });
+    m_natsStop->setVisible(m_runtime->isEmbedded());
+    m_natsStart->setVisible(m_runtime->isEmbedded());
     m_webhookUrl = new QLabel(central);
     m_webhookUrl->setTextInteractionFlags(Qt::TextSelectableByMouse);
     const QString url = QString::fromLatin1(webhookBase()) + QStringLiteral("/webhook");
     m_webhookUrl->setText(tr("Webhook URL: <b>%1</b>").arg(url));
+    m_webhookUrl->setToolTip(tr("Where callers POST their webhooks"));
     auto *copy = new QToolButton(central);
     copy->setText(tr("Copy"));
     copy->setToolTip(tr("Copy the webhook URL"));
     connect(copy, &QToolButton::clicked, this, [url] { QApplication::clipboard()->setText(url); });
     header->addWidget(m_badge);
     header->addWidget(m_natsDetails, 1);
+    header->addWidget(m_natsStop);
+    header->addWidget(m_natsStart);
+    header->addSpacing(8);
     header->addWidget(m_webhookUrl);
     header->addWidget(copy);
     layout->addLayout(header);
 
-    // Controls: outage, embedded server, test events, failed queue.
+    // What happened to every answer, and whether anything is missing from the stream.
+    auto *outcomes = new QHBoxLayout;
+    m_outcomes = new ElidedLabel(central);
+    m_outcomes->setObjectName(QStringLiteral("outcomes"));
+    m_outcomes->setExplanation(
+        tr("answered 200: JetStream confirmed (PubAck). answered 500: not confirmed, the sender retries.\n"
+           "recovered: failed events replayed from the queue into the stream. still failed: pending in the queue.\n"
+           "answered 200 but not in the stream: 200 answers whose stream sequence was read back and did not "
+           "hold their event (0 means nothing was lost)."));
+    m_failedLabel = new QLabel(central);
+    m_failedLabel->setToolTip(tr("The failed-event queue: every 500 is kept here until it is replayed"));
+    m_replayAll = new QPushButton(tr("Replay all pending"), central);
+    m_replayAll->setToolTip(tr("Publish every pending failed event again, with its own idempotency key (Ctrl+R)"));
+    connect(m_replayAll, &QPushButton::clicked, this, &MonitorWindow::replayAll);
+    outcomes->addWidget(m_outcomes, 1);
+    layout->addLayout(outcomes);
+
+    // Controls: the simulated outage (one action per mode, settings where they apply), test events.
     auto *controls = new QHBoxLayout;
+    // Two rows each (actions, then their settings), so that the row fits a 1024-pixel screen.
     auto *outageBox = new QGroupBox(tr("Simulated outage"), central);
-    auto *outageLayout = new QHBoxLayout(outageBox);
-    m_outageMode = new QComboBox(outageBox);
-    for (const QString &mode : OutageSettings::modeNames()) {
-        if (mode != QLatin1String("off"))
-            m_outageMode->addItem(mode);
+    auto *outageLayout = new QGridLayout(outageBox);
+    outageLayout->setContentsMargins(6, 2, 6, 4);
+    outageLayout->setVerticalSpacing(2);
+    m_simulate = new QToolButton(outageBox);
+    m_simulate->setText(tr("Simulate outage…"));
+    m_simulate->setToolTip(tr("Pick how NATS should fail; ackhook then answers 500 instead of 200 (Ctrl+O)"));
+    m_simulate->setPopupMode(QToolButton::InstantPopup);
+    m_simulate->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    auto *modes = new QMenu(m_simulate);
+    auto *modeGroup = new QActionGroup(this);
+    struct ModeAction {
+        OutageSettings::Mode mode;
+        const char *label;
+        const char *explanation;
+    };
+    const ModeAction modeActions[] = {
+        { OutageSettings::Mode::Down, "Down: NATS unreachable", "Connections refused: 500 at once (disconnected)" },
+        { OutageSettings::Mode::Blackhole, "Blackhole: NATS silent",
+            "Connections stay open, nothing gets through: 500 after the ack timeout" },
+        { OutageSettings::Mode::Latency, "Latency: NATS slow", "Each direction is delayed: slower 200s" },
+        { OutageSettings::Mode::AckLoss, "Ack loss: PubAcks dropped",
+            "Events are stored but their PubAcks are lost: 500, and a retry answers duplicate" },
+        { OutageSettings::Mode::Flap, "Flap: down and up again", "Down for a period, then up for a period, again" },
+    };
+    for (const ModeAction &m : modeActions) {
+        QAction *action = modes->addAction(tr(m.label));
+        action->setCheckable(true);
+        action->setToolTip(tr(m.explanation));
+        action->setStatusTip(tr(m.explanation));
+        modeGroup->addAction(action);
+        m_outageActions.insert(m.mode, action);
+        connect(action, &QAction::triggered, this, [this, mode = m.mode] { startOutage(mode); });
     }
+    modes->setToolTipsVisible(true);
+    m_simulate->setMenu(modes);
+    m_endOutage = new QPushButton(tr("End outage"), outageBox);
+    m_endOutage->setToolTip(tr("NATS works normally again (Ctrl+O)"));
+    connect(m_endOutage, &QPushButton::clicked, this, &MonitorWindow::endOutage);
     m_latency = new QSpinBox(outageBox);
     m_latency->setRange(0, 60000);
     m_latency->setValue(200);
+    m_latency->setPrefix(tr("latency "));
     m_latency->setSuffix(tr(" ms"));
-    m_latency->setToolTip(tr("Latency added to each direction (mode latency)"));
-    m_latency->setMaximumWidth(90);
-    m_outageSwitch = new QPushButton(tr("Outage OFF"), outageBox);
-    m_outageSwitch->setCheckable(true);
-    m_outageSwitch->setToolTip(tr("Switch the simulated outage on or off (Ctrl+O)"));
-    connect(m_outageSwitch, &QPushButton::toggled, this, &MonitorWindow::applyOutage);
-    connect(m_outageMode, &QComboBox::currentTextChanged, this, [this] {
-        if (m_outageSwitch->isChecked())
-            applyOutage();
+    m_latency->setToolTip(tr("Delay added to each direction (while the latency outage runs)"));
+    m_flapPeriod = new QSpinBox(outageBox);
+    m_flapPeriod->setRange(200, 600000);
+    m_flapPeriod->setSingleStep(500);
+    m_flapPeriod->setValue(2000);
+    m_flapPeriod->setPrefix(tr("period "));
+    m_flapPeriod->setSuffix(tr(" ms"));
+    m_flapPeriod->setToolTip(tr("Down for this long, then up for this long (while the flap outage runs)"));
+    m_blackholeSeconds = new QSpinBox(outageBox);
+    m_blackholeSeconds->setRange(0, 3600);
+    m_blackholeSeconds->setValue(0);
+    m_blackholeSeconds->setPrefix(tr("for "));
+    m_blackholeSeconds->setSuffix(tr(" s"));
+    m_blackholeSeconds->setSpecialValueText(tr("until ended"));
+    m_blackholeSeconds->setToolTip(tr("The blackhole ends by itself after this long (0: until you end it)"));
+    m_blackholeEnd = new QTimer(this);
+    m_blackholeEnd->setSingleShot(true);
+    connect(m_blackholeEnd, &QTimer::timeout, this, [this] {
+        if (m_runtime->faultProxy()->mode() == OutageSettings::Mode::Blackhole)
+            endOutage();
+    });
+    const auto applyLive = [this] { // a setting of the running mode applies at once
+        OutageSettings settings = m_runtime->faultProxy()->settings();
+        if (settings.mode == OutageSettings::Mode::Off)
+            return;
+        settings.latencyMs = m_latency->value();
+        settings.flapPeriodMs = m_flapPeriod->value();
+        if (settings != m_runtime->faultProxy()->settings())
+            m_runtime->faultProxy()->setSettings(settings);
+    };
+    connect(m_latency, &QSpinBox::valueChanged, this, applyLive);
+    connect(m_flapPeriod, &QSpinBox::valueChanged, this, applyLive);
+    connect(m_blackholeSeconds, &QSpinBox::valueChanged, this, [this](int seconds) {
+        if (m_runtime->faultProxy()->mode() != OutageSettings::Mode::Blackhole)
+            return;
+        if (seconds > 0)
+            m_blackholeEnd->start(seconds * 1000);
+        else
+            m_blackholeEnd->stop();
     });
     // Outages switched elsewhere (admin API, --outage) show here too, without being re-applied.
-    connect(m_runtime->faultProxy(), &FaultProxy::settingsChanged, this, [this](const OutageSettings &settings) {
-        const QSignalBlocker blockSwitch(m_outageSwitch);
-        const QSignalBlocker blockMode(m_outageMode);
-        m_outageSwitch->setChecked(settings.mode != OutageSettings::Mode::Off);
-        m_outageSwitch->setText(m_outageSwitch->isChecked() ? tr("Outage ON") : tr("Outage OFF"));
-        if (settings.mode != OutageSettings::Mode::Off)
-            m_outageMode->setCurrentText(OutageSettings::modeName(settings.mode));
-        m_latency->setValue(settings.latencyMs);
-    });
-    auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_O), this);
-    connect(shortcut, &QShortcut::activated, m_outageSwitch, &QPushButton::toggle);
-    outageLayout->addWidget(m_outageMode);
-    outageLayout->addWidget(m_latency);
-    outageLayout->addWidget(m_outageSwitch);
+    connect(m_runtime->faultProxy(), &FaultProxy::settingsChanged, this, &MonitorWindow::showOutageSettings);
+    auto *outageActions = new QHBoxLayout;
+    outageActions->addWidget(m_simulate);
+    outageActions->addWidget(m_endOutage);
+    outageActions->addStretch(1);
+    outageLayout->addLayout(outageActions, 0, 0, 1, 3);
+    outageLayout->addWidget(m_latency, 1, 0);
+    outageLayout->addWidget(m_flapPeriod, 1, 1);
+    outageLayout->addWidget(m_blackholeSeconds, 1, 2);
     controls->addWidget(outageBox);
 
-    auto *natsBox = new QGroupBox(tr("Embedded nats-server"), central);
-    auto *natsLayout = new QHBoxLayout(natsBox);
-    m_natsStop = new QPushButton(tr("Stop"), natsBox);
-    m_natsStart = new QPushButton(tr("Start"), natsBox);
-    connect(m_natsStop, &QPushButton::clicked, this, [this] {
-        QString error;
-        if (!m_runtime->stopEmbeddedNats(&error))
-            statusBar()->showMessage(error, 5000);
-    });
-    connect(m_natsStart, &QPushButton::clicked, this, [this] {
-        QString error;
-        if (!m_runtime->startEmbeddedNats(&error))
-            statusBar()->showMessage(error, 5000);
-    });
-    natsLayout->addWidget(m_natsStop);
-    natsLayout->addWidget(m_natsStart);
-    natsBox->setEnabled(m_runtime->isEmbedded());
-    controls->addWidget(natsBox);
-
     auto *sendBox = new QGroupBox(tr("Send test events"), central);
-    auto *sendLayout = new QHBoxLayout(sendBox);
+    auto *sendLayout = new QGridLayout(sendBox);
+    sendLayout->setContentsMargins(6, 2, 6, 4);
+    sendLayout->setVerticalSpacing(2);
     m_sendCount = new QSpinBox(sendBox);
     m_sendCount->setRange(1, 1000000);
     m_sendCount->setValue(1);
     m_sendCount->setPrefix(tr("N = "));
     m_sendCount->setToolTip(tr("How many test events to send"));
-    m_sendCount->setMaximumWidth(120);
     m_sendRate = new QSpinBox(sendBox);
     m_sendRate->setRange(1, 10000);
     m_sendRate->setValue(20);
     m_sendRate->setPrefix(tr("at "));
     m_sendRate->setSuffix(tr(" /s"));
     m_sendRate->setToolTip(tr("Events per second while a burst is running"));
-    m_sendRate->setMaximumWidth(100);
     m_withKeys = new QCheckBox(tr("keys"), sendBox);
     m_withKeys->setToolTip(tr("Send each event with its own Idempotency-Key header (off: ackhook generates one, "
                               "and the monitor flags the request)"));
     m_withKeys->setChecked(true);
     m_send = new QPushButton(tr("Send"), sendBox);
-    m_send->setToolTip(tr("POST test events to the webhook URL, exactly as a webhook caller would"));
+    m_send->setToolTip(tr("POST test events to the webhook URL, exactly as a webhook caller would (Ctrl+T)"));
     m_sendStop = new QPushButton(tr("Stop"), sendBox);
+    m_sendStop->setToolTip(tr("Stop the burst"));
     m_sendStop->setEnabled(false);
     m_burstTimer = new QTimer(this);
     m_burstTimer->setInterval(10);
@@ -192,22 +304,46 @@ void MonitorWindow::buildUi()
         m_burstTotal = m_burstSent;
         m_sendStop->setEnabled(false);
     });
-    sendLayout->addWidget(m_sendCount);
-    sendLayout->addWidget(m_sendRate);
-    sendLayout->addWidget(m_withKeys);
-    sendLayout->addWidget(m_send);
-    sendLayout->addWidget(m_sendStop);
+    sendLayout->addWidget(m_send, 0, 0);
+    sendLayout->addWidget(m_sendStop, 0, 1);
+    sendLayout->addWidget(m_sendCount, 1, 0);
+    sendLayout->addWidget(m_sendRate, 1, 1);
+    sendLayout->addWidget(m_withKeys, 1, 2);
     controls->addWidget(sendBox);
 
     auto *failedBox = new QGroupBox(tr("Failed-event queue"), central);
-    auto *failedLayout = new QHBoxLayout(failedBox);
-    m_failedLabel = new QLabel(failedBox);
-    m_replayAll = new QPushButton(tr("Replay all"), failedBox);
-    connect(m_replayAll, &QPushButton::clicked, this, &MonitorWindow::replayAll);
-    failedLayout->addWidget(m_failedLabel);
+    auto *failedLayout = new QVBoxLayout(failedBox);
+    failedLayout->setContentsMargins(6, 2, 6, 4);
+    failedLayout->setSpacing(2);
     failedLayout->addWidget(m_replayAll);
+    failedLayout->addWidget(m_failedLabel);
     controls->addWidget(failedBox);
+    controls->addStretch(1);
     layout->addLayout(controls);
+
+    // The first 500 explains itself once (Help shows it again).
+    m_explanation = new QFrame(central);
+    m_explanation->setObjectName(QStringLiteral("why500"));
+    m_explanation->setFrameShape(QFrame::StyledPanel);
+    m_explanation->setStyleSheet(QStringLiteral("#why500 { background: #fff4d6; border: 1px solid #e0b84c; }"));
+    auto *explanationLayout = new QHBoxLayout(m_explanation);
+    explanationLayout->setContentsMargins(8, 4, 8, 4);
+    auto *why = new QLabel(
+        tr("<b>Why 500?</b> NATS JetStream did not confirm the event (no PubAck), so ackhook answered 500 rather "
+           "than a 200 it cannot stand behind. The sender will retry, and ackhook keeps the event in the failed-event "
+           "queue: replay it once NATS is back. Nothing is lost."),
+        m_explanation);
+    why->setWordWrap(true);
+    auto *gotIt = new QPushButton(tr("Got it"), m_explanation);
+    gotIt->setObjectName(QStringLiteral("dismissWhy500"));
+    connect(gotIt, &QPushButton::clicked, this, [this] {
+        m_explanation->hide();
+        QSettings().setValue(QStringLiteral("help/why500Dismissed"), true);
+    });
+    explanationLayout->addWidget(why, 1);
+    explanationLayout->addWidget(gotIt);
+    m_explanation->hide();
+    layout->addWidget(m_explanation);
 
     // Live request table with filters, over the detail / failed queue tabs and the rate chart.
     auto *tableArea = new QWidget(central);
@@ -216,11 +352,12 @@ void MonitorWindow::buildUi()
     auto *filters = new QHBoxLayout;
     m_statusFilter = new QComboBox(tableArea);
     m_statusFilter->addItems({ tr("all"), QStringLiteral("2xx"), QStringLiteral("4xx"), QStringLiteral("5xx") });
+    m_statusFilter->setToolTip(tr("Show only answers of one status class"));
     m_textFilter = new QLineEdit(tableArea);
-    m_textFilter->setPlaceholderText(tr("filter: key, path, reason…"));
+    m_textFilter->setPlaceholderText(tr("filter: key, path, reason… (Ctrl+F)"));
     m_textFilter->setClearButtonEnabled(true);
     m_pause = new QCheckBox(tr("Pause"), tableArea);
-    m_pause->setToolTip(tr("Hold the table still; counters, chart and queue keep going"));
+    m_pause->setToolTip(tr("Hold the table still; counters, chart and queue keep going (Ctrl+P)"));
     connect(m_pause, &QCheckBox::toggled, this, &MonitorWindow::setPaused);
     filters->addWidget(new QLabel(tr("Status:"), tableArea));
     filters->addWidget(m_statusFilter);
@@ -243,9 +380,21 @@ void MonitorWindow::buildUi()
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setAlternatingRowColors(true);
-    m_table->setColumnWidth(RequestTableModel::KeyColumn, 300);
-    m_table->setColumnWidth(RequestTableModel::TimeColumn, 100);
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->setWordWrap(false); // a key is never broken at its hyphens: it is cut, with a tooltip
+    m_table->setTextElideMode(Qt::ElideMiddle);
+    const QFontMetrics metrics = m_table->fontMetrics();
+    const auto widthOf = [&metrics](const QString &sample) { return metrics.horizontalAdvance(sample) + 16; };
+    m_table->setColumnWidth(RequestTableModel::TimeColumn, widthOf(QStringLiteral("00:00:00.000")));
+    m_table->setColumnWidth(RequestTableModel::MethodColumn, widthOf(QStringLiteral("Method")));
+    m_table->setColumnWidth(RequestTableModel::PathColumn, widthOf(QStringLiteral("/webhook")));
+    m_table->setColumnWidth(RequestTableModel::StatusColumn, widthOf(tr("500 → recovered (stream seq 00000)")));
+    m_table->setColumnWidth(RequestTableModel::LatencyColumn, widthOf(QStringLiteral("0000.0 ms")));
+    m_table->setColumnWidth(RequestTableModel::SizeColumn, widthOf(QStringLiteral("00000 B")));
+    m_table->setColumnWidth(RequestTableModel::KeyColumn, widthOf(QStringLiteral("demo-00000000-0000-0000")));
+    m_table->setColumnWidth(RequestTableModel::SeqColumn, widthOf(QStringLiteral("00000")));
+    m_table->setColumnWidth(RequestTableModel::DuplicateColumn, widthOf(QStringLiteral("duplicate")));
+    m_table->verticalHeader()->setDefaultSectionSize(metrics.height() + 6);
+    m_table->setToolTip(QString());
     tableLayout->addWidget(m_table, 1);
 
     m_detail = new RequestDetailView(central);
@@ -255,12 +404,18 @@ void MonitorWindow::buildUi()
         m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
             const QModelIndex source = m_filter->mapToSource(current);
             if (source.isValid())
-                m_detail->setRecord(m_model->record(source.row()));
+                showDetailFor(source.row());
         });
+    connect(m_table, &QTableView::doubleClicked, this, &MonitorWindow::showQueueEntryFor);
     m_failedPanel = new FailedQueuePanel(m_runtime->failedEvents(), m_runtime->replayer(),
         QString::fromLatin1(webhookBase()) + QStringLiteral("/webhook"), central);
     connect(m_failedPanel, &FailedQueuePanel::message, this,
-        [this](const QString &text) { statusBar()->showMessage(text, 8000); });
+        [this](const QString &text) { statusBar()->showMessage(text, 15000); });
+    connect(m_failedPanel, &FailedQueuePanel::requestWanted, this, &MonitorWindow::showRequestWithKey);
+    m_failedPanel->setOutageDescription([this] {
+        const OutageSettings::Mode mode = m_runtime->faultProxy()->mode();
+        return mode == OutageSettings::Mode::Off ? QString() : OutageSettings::modeName(mode);
+    });
     m_tabs = new QTabWidget(central);
     m_tabs->addTab(m_detail, tr("Request detail"));
     m_tabs->addTab(m_failedPanel, tr("Failed-event queue"));
@@ -273,18 +428,82 @@ void MonitorWindow::buildUi()
     m_bottomSplitter->setStretchFactor(0, 1);
     m_bottomSplitter->setStretchFactor(1, 1);
     m_bottomSplitter->setSizes({ 660, 620 });
+    m_bottomSplitter->setChildrenCollapsible(false);
     m_mainSplitter = new QSplitter(Qt::Vertical, central);
     m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
     m_mainSplitter->addWidget(tableArea);
     m_mainSplitter->addWidget(m_bottomSplitter);
     m_mainSplitter->setStretchFactor(0, 3);
     m_mainSplitter->setStretchFactor(1, 2);
+    m_mainSplitter->setChildrenCollapsible(false);
     layout->addWidget(m_mainSplitter, 1);
 
     setCentralWidget(central);
     m_totals = new QLabel(this);
     statusBar()->addPermanentWidget(m_totals);
-    resize(1280, 860);
+    // The first window fits the screen it opens on (a 1366×768 laptop included); later runs
+    // restore the size the user left.
+    QSize size(1280, 800);
+    if (const QScreen *screen = QGuiApplication::primaryScreen()) {
+        const QRect available = screen->availableGeometry();
+        size = size.boundedTo(available.size() - QSize(16, 48));
+    }
+    resize(size);
+}
+
+void MonitorWindow::buildMenus()
+{
+    QMenu *actions = menuBar()->addMenu(tr("&Actions"));
+    QAction *send = actions->addAction(tr("Send test events"), this, &MonitorWindow::sendTestEvents);
+    send->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    QAction *toggleOutage = actions->addAction(tr("Simulate outage / end it"), this, [this] {
+        if (m_runtime->faultProxy()->mode() == OutageSettings::Mode::Off)
+            startOutage(m_lastOutageMode);
+        else
+            endOutage();
+    });
+    toggleOutage->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
+    QAction *replay = actions->addAction(tr("Replay all pending"), this, [this] {
+        if (m_replayAll->isEnabled())
+            replayAll();
+    });
+    replay->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    QAction *pause = actions->addAction(tr("Pause the table"), m_pause, &QCheckBox::toggle);
+    pause->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    QAction *find = actions->addAction(tr("Filter requests"), this, [this] {
+        m_textFilter->setFocus();
+        m_textFilter->selectAll();
+    });
+    find->setShortcut(QKeySequence::Find);
+    QAction *detailTab = actions->addAction(tr("Show request detail"), this, [this] { m_tabs->setCurrentIndex(0); });
+    detailTab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
+    QAction *queueTab = actions->addAction(tr("Show failed-event queue"), this, [this] { m_tabs->setCurrentIndex(1); });
+    queueTab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+    actions->addSeparator();
+    QAction *quit = actions->addAction(tr("Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *shortcuts = help->addAction(tr("Keyboard shortcuts"), this,
+        [this] { QMessageBox::information(this, tr("Keyboard shortcuts"), shortcutsText()); });
+    shortcuts->setShortcut(QKeySequence::HelpContents);
+    help->addAction(tr("Why does ackhook answer 500?"), this, [this] { m_explanation->show(); });
+}
+
+QString MonitorWindow::shortcutsText() const
+{
+    QStringList lines;
+    for (QAction *action : menuBar()->actions()) {
+        if (!action->menu())
+            continue;
+        for (QAction *item : action->menu()->actions()) {
+            if (!item->shortcut().isEmpty())
+                lines.append(QStringLiteral("%1\t%2").arg(
+                    item->shortcut().toString(QKeySequence::NativeText), item->text().remove(QLatin1Char('&'))));
+        }
+    }
+    lines.append(tr("Double-click\ta failed request ⇄ its failed-event queue entry"));
+    return lines.join(QLatin1Char('\n'));
 }
 
 QString MonitorWindow::connectivityText() const
@@ -306,12 +525,18 @@ void MonitorWindow::refresh()
 {
     const StatusSnapshot s = m_runtime->status();
     const NatsBus::Status &bus = s.nats;
+    // Just after a simulated outage ends the client reconnects: expected, so said calmly, not in red.
+    const bool justAfterOutage
+        = m_outageEndedMs && QDateTime::currentMSecsSinceEpoch() - m_outageEndedMs < ReconnectGraceMs;
     if (s.simulatedOutage()) {
         m_badge->setText(tr("SIMULATED OUTAGE: %1").arg(OutageSettings::modeName(s.outage.mode)));
         m_badge->setStyleSheet(badgeStyle("#c77700"));
     } else if (bus.state == NatsBus::State::Connected) {
         m_badge->setText(tr("NATS connected"));
         m_badge->setStyleSheet(badgeStyle("#2e7d32"));
+    } else if (justAfterOutage) {
+        m_badge->setText(tr("NATS reconnecting after the outage"));
+        m_badge->setStyleSheet(badgeStyle("#1565c0"));
     } else {
         m_badge->setText(tr("NATS %1").arg(NatsBus::stateName(bus.state)));
         m_badge->setStyleSheet(badgeStyle("#c62828"));
@@ -319,11 +544,14 @@ void MonitorWindow::refresh()
     const QString streamSize = bus.streamMessages < 0
         ? QString()
         : tr(": %1 msgs, %2").arg(bus.streamMessages).arg(QLocale().formattedDataSize(bus.streamBytes));
-    m_natsDetails->setText(tr("%1 · stream %2%3%4 · RTT %5 · reconnects %6")
-                               .arg(s.upstreamUrls.join(QLatin1Char(',')), s.stream,
-                                   bus.streamReady ? QString() : tr(" (not ready)"), streamSize,
-                                   bus.rttUs < 0 ? tr("–") : tr("%1 ms").arg(bus.rttUs / 1000.0, 0, 'f', 2))
-                               .arg(bus.reconnects));
+    // The last RTT measured is not the current one once the connection is gone.
+    const QString rtt = bus.state != NatsBus::State::Connected ? tr("– (not connected)")
+        : bus.rttUs < 0                                        ? tr("–")
+                                                               : tr("%1 ms").arg(bus.rttUs / 1000.0, 0, 'f', 2);
+    m_natsDetails->setFullText(tr("%1 · stream %2%3%4 · RTT %5 · reconnects %6")
+                                   .arg(s.upstreamUrls.join(QLatin1Char(',')), s.stream,
+                                       bus.streamReady ? QString() : tr(" (not ready)"), streamSize, rtt)
+                                   .arg(bus.reconnects));
     if (s.embedded.present) {
         m_natsStop->setEnabled(s.embedded.running);
         m_natsStart->setEnabled(!s.embedded.running);
@@ -337,25 +565,161 @@ void MonitorWindow::refresh()
     m_tabs->setTabText(
         1, failed.pending ? tr("Failed-event queue (%1 pending)").arg(failed.pending) : tr("Failed-event queue"));
     const RequestCounters &c = s.counters;
-    m_totals->setText(tr("requests %1 · 2xx %2 · 5xx %3 · 4xx %4 · in flight %5 · up %6")
-                          .arg(c.requests)
-                          .arg(c.ok)
-                          .arg(c.failed)
-                          .arg(c.rejected)
-                          .arg(s.inFlight)
-                          .arg(QTime(0, 0).addSecs(static_cast<int>(s.uptimeMs / 1000)).toString(QStringLiteral("HH:mm:ss"))));
+    m_totals->setText(
+        tr("requests %1 · 2xx %2 · 5xx %3 · 4xx %4 · in flight %5 · up %6")
+            .arg(c.requests)
+            .arg(c.ok)
+            .arg(c.failed)
+            .arg(c.rejected)
+            .arg(s.inFlight)
+            .arg(QTime(0, 0).addSecs(static_cast<int>(s.uptimeMs / 1000)).toString(QStringLiteral("HH:mm:ss"))));
+
+    const StreamAudit::Figures audit = m_audit->figures();
+    QString readBack = tr("%1 of %2 read back").arg(audit.checked + audit.missing).arg(c.ok);
+    if (audit.skipped)
+        readBack += tr(", %1 skipped").arg(audit.skipped);
+    if (!audit.error.isEmpty())
+        readBack += QStringLiteral(", ") + audit.error;
+    m_outcomes->setFullText(
+        tr("answered 200: %1 · answered 500: %2 · recovered: %3 · still failed: %4 · answered 200 but not in the "
+           "stream: %5 (%6)")
+            .arg(c.ok)
+            .arg(c.failed)
+            .arg(failed.replayed)
+            .arg(failed.pending + static_cast<qint64>(failed.unrecorded))
+            .arg(audit.missing)
+            .arg(readBack));
+    m_outcomes->setStyleSheet(
+        audit.missing ? QStringLiteral("QLabel { color: #b71c1c; font-weight: bold; }") : QString());
 }
 
-void MonitorWindow::applyOutage()
+void MonitorWindow::startOutage(OutageSettings::Mode mode)
 {
     OutageSettings settings = m_runtime->faultProxy()->settings();
-    settings.mode = m_outageSwitch->isChecked()
-        ? OutageSettings::modeFromName(m_outageMode->currentText()).value_or(OutageSettings::Mode::Down)
-        : OutageSettings::Mode::Off;
+    settings.mode = mode;
     settings.latencyMs = m_latency->value();
+    settings.flapPeriodMs = m_flapPeriod->value();
+    m_lastOutageMode = mode;
     m_runtime->faultProxy()->setSettings(settings);
-    m_outageSwitch->setText(m_outageSwitch->isChecked() ? tr("Outage ON") : tr("Outage OFF"));
+    if (mode == OutageSettings::Mode::Blackhole && m_blackholeSeconds->value() > 0)
+        m_blackholeEnd->start(m_blackholeSeconds->value() * 1000);
+    else
+        m_blackholeEnd->stop();
+    showOutageSettings(m_runtime->faultProxy()->settings());
     refresh();
+}
+
+void MonitorWindow::endOutage()
+{
+    OutageSettings settings = m_runtime->faultProxy()->settings();
+    settings.mode = OutageSettings::Mode::Off;
+    m_blackholeEnd->stop();
+    m_runtime->faultProxy()->setSettings(settings);
+    showOutageSettings(m_runtime->faultProxy()->settings());
+    refresh();
+}
+
+void MonitorWindow::showOutageSettings(const OutageSettings &settings)
+{
+    const bool active = settings.mode != OutageSettings::Mode::Off;
+    if (!active && m_endOutage->isEnabled())
+        m_outageEndedMs = QDateTime::currentMSecsSinceEpoch(); // reconnecting for a moment is expected
+    for (auto it = m_outageActions.cbegin(); it != m_outageActions.cend(); ++it) {
+        const QSignalBlocker block(it.value());
+        it.value()->setChecked(it.key() == settings.mode);
+    }
+    if (active)
+        m_lastOutageMode = settings.mode;
+    m_endOutage->setEnabled(active);
+    m_simulate->setText(
+        active ? tr("Outage: %1").arg(OutageSettings::modeName(settings.mode)) : tr("Simulate outage…"));
+    m_simulate->setMinimumWidth(m_simulate->sizeHint().width()); // its menu arrow never covers the text
+    {
+        const QSignalBlocker blockLatency(m_latency);
+        const QSignalBlocker blockFlap(m_flapPeriod);
+        m_latency->setValue(settings.latencyMs);
+        m_flapPeriod->setValue(settings.flapPeriodMs);
+    }
+    // A setting is only editable while the mode it belongs to runs.
+    m_latency->setEnabled(settings.mode == OutageSettings::Mode::Latency);
+    m_flapPeriod->setEnabled(settings.mode == OutageSettings::Mode::Flap);
+    m_blackholeSeconds->setEnabled(settings.mode == OutageSettings::Mode::Blackhole);
+    setWindowTitle(active ? tr("ackhook — SIMULATED OUTAGE: %1").arg(OutageSettings::modeName(settings.mode))
+                          : tr("ackhook — webhooks acknowledged by NATS JetStream"));
+}
+
+QString MonitorWindow::outcomesText() const
+{
+    return m_outcomes->fullText();
+}
+
+void MonitorWindow::reloadQueueLinks()
+{
+    if (!m_runtime->failedEvents()->isOpen())
+        return;
+    QHash<QString, RequestTableModel::QueueLink> links;
+    const QList<FailedEvent> events = m_runtime->failedEvents()->list(std::nullopt, FailedQueuePanel::MaxRows, 0);
+    for (const FailedEvent &event : events) { // newest first: a replayed entry wins over an older one
+        const QString key = QString::fromLatin1(event.key);
+        const auto existing = links.constFind(key);
+        if (existing != links.constEnd() && existing->state == FailedEvent::State::Replayed)
+            continue;
+        links.insert(key, { event.id, event.state, event.replaySeq });
+    }
+    m_model->setQueueLinks(std::move(links));
+    const QModelIndex current = m_filter->mapToSource(m_table->currentIndex());
+    if (current.isValid())
+        showDetailFor(current.row());
+}
+
+void MonitorWindow::showDetailFor(int sourceRow)
+{
+    m_detail->setRecord(m_model->record(sourceRow));
+    QString note;
+    if (const std::optional<RequestTableModel::QueueLink> link = m_model->queueLink(sourceRow)) {
+        note = link->state == FailedEvent::State::Replayed
+            ? tr("→ kept as failed event #%1 → replayed: stored as stream seq %2")
+                  .arg(link->failedId)
+                  .arg(link->replaySeq)
+            : tr("→ kept as failed event #%1 (%2)").arg(link->failedId).arg(FailedEvent::stateName(link->state));
+    }
+    m_detail->setQueueNote(note);
+}
+
+void MonitorWindow::showQueueEntryFor(const QModelIndex &proxyIndex)
+{
+    const QModelIndex source = m_filter->mapToSource(proxyIndex);
+    if (!source.isValid())
+        return;
+    if (const std::optional<RequestTableModel::QueueLink> link = m_model->queueLink(source.row())) {
+        m_tabs->setCurrentWidget(m_failedPanel);
+        m_failedPanel->selectEvent(link->failedId);
+    }
+}
+
+void MonitorWindow::showRequestWithKey(const QString &key)
+{
+    int row = m_model->newestRowWithKey(key);
+    if (row < 0) {
+        statusBar()->showMessage(tr("The request of that event is no longer in the table"), 8000);
+        return;
+    }
+    QModelIndex index = m_filter->mapFromSource(m_model->index(row, RequestTableModel::StatusColumn));
+    if (!index.isValid()) { // filtered out: show everything again
+        m_statusFilter->setCurrentIndex(0);
+        m_textFilter->clear();
+        index = m_filter->mapFromSource(m_model->index(row, RequestTableModel::StatusColumn));
+    }
+    m_table->setCurrentIndex(index);
+    m_table->scrollTo(index);
+    m_table->setFocus();
+}
+
+void MonitorWindow::explainFirstFailure()
+{
+    if (m_explanation->isVisible() || QSettings().value(QStringLiteral("help/why500Dismissed"), false).toBool())
+        return;
+    m_explanation->show();
 }
 
 QByteArray MonitorWindow::webhookBase() const
@@ -363,9 +727,23 @@ QByteArray MonitorWindow::webhookBase() const
     return m_runtime->webhookBaseUrl().toLatin1();
 }
 
+void MonitorWindow::appendWaiting(const RequestRecordBatch &batch)
+{
+    if (!m_pause->isChecked()) // while paused, the answer arrives later as a row of its own
+        m_model->appendBatch(batch);
+}
+
 void MonitorWindow::appendRecords(const RequestRecordBatch &batch)
 {
     m_rates->appendBatch(batch);
+    if (std::any_of(batch.cbegin(), batch.cend(), [](const RequestRecord &r) { return r.status >= 500; }))
+        explainFirstFailure();
+    QList<StreamAudit::Entry> answered;
+    for (const RequestRecord &r : batch) {
+        if (r.status / 100 == 2 && r.seq)
+            answered.append({ r.seq, r.key.toLatin1() });
+    }
+    m_audit->check(answered);
     if (!m_pause->isChecked()) {
         m_model->appendBatch(batch);
         return;

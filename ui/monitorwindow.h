@@ -3,13 +3,19 @@
 
 #include <QMainWindow>
 
+#include "outage/outagesettings.h"
 #include "webhook/requestrecord.h"
 
 #include <QElapsedTimer>
+#include <QMap>
 
 #include <functional>
 
+class ElidedLabel;
 class FailedQueuePanel;
+class QAction;
+class QFrame;
+class QToolButton;
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -28,6 +34,7 @@ class RequestDetailView;
 class RequestFilterProxy;
 class RequestTableModel;
 class Runtime;
+class StreamAudit;
 
 class MonitorWindow : public QMainWindow {
     Q_OBJECT
@@ -53,16 +60,33 @@ public:
     QComboBox *statusFilter() const { return m_statusFilter; }
     QLineEdit *textFilter() const { return m_textFilter; }
     void resend(const RequestRecord &record); // through the webhook listener, as a caller would
-    QPushButton *outageSwitch() const { return m_outageSwitch; }
-    QComboBox *outageMode() const { return m_outageMode; }
+    // One action per simulated-outage mode ("Simulate outage" menu), and the button that ends it.
+    QAction *outageAction(OutageSettings::Mode mode) const { return m_outageActions.value(mode); }
+    QPushButton *endOutageButton() const { return m_endOutage; }
+    QSpinBox *latencySetting() const { return m_latency; }
+    QSpinBox *flapPeriodSetting() const { return m_flapPeriod; }
+    QSpinBox *blackholeSecondsSetting() const { return m_blackholeSeconds; }
+    QString outcomesText() const; // answered 200 / 500, recovered, still failed, not in the stream
+    StreamAudit *streamAudit() const { return m_audit; }
+    QFrame *explanationPanel() const { return m_explanation; }
+    QString shortcutsText() const; // what Help > Keyboard shortcuts lists
     QPushButton *sendButton() const { return m_send; }
     QSpinBox *sendCount() const { return m_sendCount; }
     QPushButton *replayAllButton() const { return m_replayAll; }
 
 private:
     void buildUi();
-    void refresh(); // connectivity, totals, failed queue: 4 times a second
-    void applyOutage();
+    void refresh(); // connectivity, totals, outcomes, failed queue: 4 times a second, from one StatusSnapshot
+    void startOutage(OutageSettings::Mode mode);
+    void endOutage();
+    void showOutageSettings(const OutageSettings &settings); // from any source: window, admin API, CLI
+    void reloadQueueLinks(); // which failed rows were replayed, from the failed-event queue
+    void showQueueEntryFor(const QModelIndex &proxyIndex);
+    void showRequestWithKey(const QString &key);
+    void appendWaiting(const RequestRecordBatch &batch);
+    void explainFirstFailure();
+    void showDetailFor(int sourceRow);
+    void buildMenus();
     void appendRecords(const RequestRecordBatch &batch);
     void setPaused(bool paused);
     void sendTestEvents();
@@ -90,14 +114,24 @@ private:
     QCheckBox *m_pause = nullptr;
     RequestRecordBatch m_held; // rows that arrived while paused (bounded like the table)
     QLabel *m_badge = nullptr;
-    QLabel *m_natsDetails = nullptr;
+    ElidedLabel *m_natsDetails = nullptr;
     QLabel *m_webhookUrl = nullptr;
     QTableView *m_table = nullptr;
     QComboBox *m_statusFilter = nullptr;
     QLineEdit *m_textFilter = nullptr;
-    QPushButton *m_outageSwitch = nullptr;
-    QComboBox *m_outageMode = nullptr;
+    QToolButton *m_simulate = nullptr;
+    QPushButton *m_endOutage = nullptr;
+    QMap<OutageSettings::Mode, QAction *> m_outageActions;
+    OutageSettings::Mode m_lastOutageMode = OutageSettings::Mode::Down; // what Ctrl+O starts
     QSpinBox *m_latency = nullptr;
+    QSpinBox *m_flapPeriod = nullptr;
+    QSpinBox *m_blackholeSeconds = nullptr;
+    QTimer *m_blackholeEnd = nullptr;
+    qint64 m_outageEndedMs = 0; // when the last simulated outage ended: reconnecting is expected
+    ElidedLabel *m_outcomes = nullptr;
+    QFrame *m_explanation = nullptr;
+    QTimer *m_linksReload = nullptr;
+    StreamAudit *m_audit = nullptr; // reads every 200 back from the stream
     QPushButton *m_natsStop = nullptr;
     QPushButton *m_natsStart = nullptr;
     QLabel *m_failedLabel = nullptr;

@@ -58,6 +58,8 @@ QVariant RateHistoryModel::data(const QModelIndex &index, int role) const
         computePercentiles(current);
         return index.column() == P50Column ? current.p50Ms : current.p99Ms;
     }
+    case OutageColumn:
+        return s.outage;
     }
     return {};
 }
@@ -66,7 +68,8 @@ QVariant RateHistoryModel::headerData(int section, Qt::Orientation orientation, 
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char *const titles[COLUMN_COUNT] = { "Second", "2xx/s", "4xx/s", "5xx/s", "p50 ms", "p99 ms" };
+    static const char *const titles[COLUMN_COUNT]
+        = { "Second", "2xx/s", "4xx/s", "5xx/s", "p50 ms", "p99 ms", "Outage" };
     return section >= 0 && section < COLUMN_COUNT ? tr(titles[section]) : QVariant();
 }
 
@@ -130,6 +133,17 @@ void RateHistoryModel::advanceTo(qint64 nowSecond)
     }
     if (firstChanged >= 0)
         Q_EMIT dataChanged(index(firstChanged, P50Column), index(lastChanged, P99Column));
+}
+
+void RateHistoryModel::markOutage(qint64 nowSecond)
+{
+    advanceTo(nowSecond);
+    Second &last = m_seconds.back();
+    if (last.second != nowSecond || last.outage)
+        return;
+    last.outage = true;
+    const int row = rowCount() - 1;
+    Q_EMIT dataChanged(index(row, OutageColumn), index(row, OutageColumn));
 }
 
 void RateHistoryModel::appendBatch(const RequestRecordBatch &batch)

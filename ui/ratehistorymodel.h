@@ -1,4 +1,5 @@
-// RateHistoryModel: answers per second by status class, and latency p50/p99, over the last 2 minutes.
+// RateHistoryModel: answers per second by status class, latency p50/p99 and whether a simulated
+// outage was on, over the last 2 minutes: one row per second, zeros for seconds without answers.
 #pragma once
 
 #include "webhook/requestrecord.h"
@@ -11,7 +12,16 @@
 class RateHistoryModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { SecondColumn, OkColumn, RejectedColumn, FailedColumn, P50Column, P99Column, COLUMN_COUNT };
+    enum Column {
+        SecondColumn,
+        OkColumn,
+        RejectedColumn,
+        FailedColumn,
+        P50Column,
+        P99Column,
+        OutageColumn,
+        COLUMN_COUNT
+    };
     static constexpr int DefaultSeconds = 120;
 
     explicit RateHistoryModel(int seconds = DefaultSeconds, QObject *parent = nullptr);
@@ -26,6 +36,8 @@ public:
     // Moves the window so that its last row is nowSecond (seconds since the epoch): rows are
     // appended at the end and dropped at the front, one insert and one remove per call.
     void advanceTo(qint64 nowSecond);
+    // Marks the second nowSecond (advancing to it) as one with a simulated outage, for shading.
+    void markOutage(qint64 nowSecond);
 
     struct Second {
         qint64 second = 0;
@@ -33,6 +45,7 @@ public:
         std::vector<qint32> latenciesUs; // until the second is finished, then only the percentiles
         double p50Ms = -1, p99Ms = -1;
         bool finished = false;
+        bool outage = false;
     };
     const Second &at(int row) const { return m_seconds.at(static_cast<size_t>(row)); }
     qint64 lastSecond() const { return m_seconds.empty() ? 0 : m_seconds.back().second; }

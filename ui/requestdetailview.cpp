@@ -30,6 +30,7 @@ RequestDetailView::RequestDetailView(QWidget *parent)
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_summary->setWordWrap(true);
     m_timeline->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_timeline->setWordWrap(true); // a long timeline wraps between steps instead of widening the window
     m_headers->setColumnCount(2);
     m_headers->setHeaderLabels({ tr("Header"), tr("Value") });
     m_headers->setRootIsDecorated(false);
@@ -172,9 +173,17 @@ QString RequestDetailView::readableBody(const QByteArray &body)
     return dump;
 }
 
+void RequestDetailView::setQueueNote(const QString &note)
+{
+    if (m_hasRecord)
+        m_timeline->setText(note.isEmpty() ? timeline(m_record) : timeline(m_record) + QLatin1Char(' ') + note);
+}
+
 QString RequestDetailView::timeline(const RequestRecord &record)
 {
     const auto ms = [](qint64 us) { return QStringLiteral("%1 ms").arg(us / 1000.0, 0, 'f', 2); };
+    if (record.isWaiting())
+        return tr("received 0 ms → published %1 → waiting for PubAck…").arg(ms(record.publishedUs));
     QString text = tr("received 0 ms");
     if (record.publishedUs >= 0)
         text += tr(" → published %1").arg(ms(record.publishedUs));

@@ -18,6 +18,8 @@ public:
     // Where "copy as curl" and "resend" send the request: the webhook listener's http://host:port.
     void setBaseUrl(const QByteArray &baseUrl) { m_baseUrl = baseUrl; }
     void setRecord(const RequestRecord &record);
+    // What became of it afterwards (failed-event queue, replay), appended to the timeline.
+    void setQueueNote(const QString &note);
     void clear();
     bool hasRecord() const { return m_hasRecord; }
     const RequestRecord &record() const { return m_record; }

@@ -6,11 +6,12 @@
 #include "admin/adminserver.h"
 #include "admin/statusformat.h"
 #include "http/bearerauth.h"
-#include "webhook/dispatcher.h"
 #include "nats/embeddednats.h"
+#include "runtime.h"
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
-#include "runtime.h"
+#include "webhook/dispatcher.h"
+#include "webhook/endpointcounters.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -109,6 +110,13 @@ QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
             return methodNotAllowed("GET");
         return json(statusToJson(m_runtime->status()));
     }
+    if (path == QLatin1String("/api/endpoints")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        const Gateway *gateway = m_runtime->gateway();
+        const EndpointCounters *counters = gateway ? gateway->endpointCounters() : nullptr;
+        return json(QJsonObject { { QStringLiteral("endpoints"), counters ? counters->toJson() : QJsonArray() } });
+    }
     if (path == QLatin1String("/metrics")) {
         if (method != Method::Get)
             return methodNotAllowed("GET");
@@ -150,6 +158,17 @@ QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
             return json(failedEventToJson(*event));
         }
         return methodNotAllowed("GET, DELETE");
+    }
+    if (path == QLatin1String("/ready")) {
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        const QStringList problems = m_runtime->status().notReady();
+        if (problems.isEmpty())
+            return QHttpServerResponse("text/plain", "ready\n");
+        QHttpServerResponse response("text/plain", "not ready: " + problems.join(QStringLiteral("; ")).toUtf8() + '\n',
+            QHttpServerResponse::StatusCode::ServiceUnavailable);
+        response.setHeader("Retry-After", "1");
+        return response;
     }
     if (path == QLatin1String("/health")) {
         if (method != Method::Get)
@@ -226,7 +245,8 @@ QHttpServerResponse AdminServer::listFailed(const QHttpServerRequest &request)
     QJsonArray events;
     for (const FailedEvent &event : m_runtime->failedEvents()->list(state, limit))
         events.append(failedEventToJson(event));
-    return json({ { QStringLiteral("events"), events }, { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } });
+    return json({ { QStringLiteral("events"), events },
+        { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } });
 }
 
 QHttpServerResponse AdminServer::exportFailed(const QHttpServerRequest &request)
@@ -306,7 +326,8 @@ void AdminServer::replayFailed(const QHttpServerRequest &request, QHttpServerRes
         if (!socket)
             return; // the client left; the outcomes are recorded in the store all the same
         json({ { QStringLiteral("results"), results }, { QStringLiteral("replayed"), replayed },
-                 { QStringLiteral("failed"), failed }, { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } })
+                 { QStringLiteral("failed"), failed },
+                 { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } })
             .write(std::move(*pending));
     };
     if (all)

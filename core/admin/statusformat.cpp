@@ -40,7 +40,10 @@ QJsonObject statusToJson(const StatusSnapshot &s)
     QJsonObject outage = outageToJson(s.outage, s.droppedAcks);
     outage.remove(QStringLiteral("modes"));
     const RequestCounters &c = s.counters;
+    const QStringList notReady = s.notReady();
     return { { QStringLiteral("version"), s.version }, { QStringLiteral("uptime_ms"), s.uptimeMs },
+        { QStringLiteral("ready"), notReady.isEmpty() },
+        { QStringLiteral("not_ready"), QJsonArray::fromStringList(notReady) },
         // What the monitor shows: a simulated outage is labelled as such, distinct from a real one.
         { QStringLiteral("connectivity"), s.connectivity() }, { QStringLiteral("nats"), nats },
         { QStringLiteral("outage"), outage }, { QStringLiteral("failed_queue"), failedQueueToJson(s.failedQueue) },
@@ -89,6 +92,8 @@ QByteArray statusToPrometheus(const StatusSnapshot &s)
     for (const QString &name : OutageSettings::modeNames())
         sample("ackhook_simulated_outage{mode=\"" + name.toLatin1() + "\"}",
             OutageSettings::modeName(s.outage.mode) == name);
+    family("ackhook_ready", "gauge", "1 when ackhook can store webhooks (GET /ready answers 200).");
+    sample("ackhook_ready", s.notReady().isEmpty() ? 1 : 0);
     family("ackhook_uptime_seconds", "gauge", "Seconds since ackhook started.");
     sample("ackhook_uptime_seconds", s.uptimeMs / 1000);
     return out;

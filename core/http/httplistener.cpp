@@ -6,6 +6,7 @@
 #include <QLoggingCategory>
 #include <QTcpSocket>
 
+#include <algorithm>
 #include <sys/socket.h>
 
 namespace {
@@ -157,14 +158,24 @@ void HttpConnection::processInput()
             m_requestStartedMs = nowMs();
 
         if (status == HttpRequestParser::Status::NeedMore) {
-            if (m_socket->bytesAvailable() <= 0)
+            // Read what is there into the buffer's own storage: the parser copies bodies out and
+            // trims the front, so the allocation is reused from request to request.
+            const qint64 available = std::min(m_socket->bytesAvailable(), ReadChunk);
+            if (available <= 0)
                 break;
-            m_buffer += m_socket->read(ReadChunk);
+            const qsizetype old = m_buffer.size();
+            m_buffer.resize(old + available);
+            const qint64 got = m_socket->read(m_buffer.data() + old, available);
+            m_buffer.resize(old + std::max<qint64>(got, 0));
+            if (got <= 0)
+                break;
             continue;
         }
         if (status == HttpRequestParser::Status::HeadersComplete) {
-            if (m_parser.current().expectContinue && m_buffer.isEmpty())
+            if (m_parser.current().expectContinue && m_buffer.isEmpty()) {
+                writeReadyAnswers(); // answers to earlier requests go first
                 m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+            }
             continue;
         }
         if (status == HttpRequestParser::Status::Error) {
@@ -189,6 +200,9 @@ void HttpConnection::processInput()
             responder.respond(HttpResponse::error(503, QStringLiteral("no handler")));
     }
     m_processing = false;
+    // Answers given while parsing (errors, fast failures, pipelined requests) leave in one write.
+    if (!m_slots.empty() && m_slots.front().ready)
+        flushResponses();
 }
 
 void HttpConnection::rejectRequest(int status, const QString &message)
@@ -225,12 +239,14 @@ void HttpConnection::respond(quint64 slotId, const HttpResponse &response)
     flushResponses();
 }
 
-void HttpConnection::flushResponses()
+bool HttpConnection::writeReadyAnswers()
 {
+    // The answers that are ready in order go out together: one send(2) for a pipelined burst.
+    QByteArray out; // a single answer is shared, not copied
     bool closing = false;
     while (!m_slots.empty() && m_slots.front().ready) {
         Slot &slot = m_slots.front();
-        writeNow(m_socket, slot.bytes);
+        out += slot.bytes;
         closing = slot.close;
         m_slots.pop_front();
         if (closing) {
@@ -238,6 +254,16 @@ void HttpConnection::flushResponses()
             break;
         }
     }
+    if (!out.isEmpty())
+        writeNow(m_socket, out);
+    return closing;
+}
+
+void HttpConnection::flushResponses()
+{
+    if (m_processing)
+        return; // processInput flushes once when it is done
+    const bool closing = writeReadyAnswers();
     if (closing || (m_noMoreRequests && m_slots.empty())) {
         startClosing();
         return;

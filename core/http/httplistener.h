@@ -101,6 +101,7 @@ private:
     void rejectRequest(int status, const QString &message);
     void respond(quint64 slot, const HttpResponse &response);
     void flushResponses();
+    bool writeReadyAnswers(); // true when the last one written closes the connection
     void startClosing();
     void onBytesWritten();
 

@@ -121,9 +121,25 @@ void FailedEventStore::record(FailedEvent event)
     }
     m_state.queuedBytes.fetch_add(event.body.size());
     event.headers = maskSecrets(event.headers);
+    // One wake-up of the store thread per batch, not per failure: during an outage every webhook
+    // is a failure, and a post per event cost the answering thread a cross-thread wake-up each.
+    QMutexLocker lock(&m_inboxMutex);
+    m_inbox.push_back(std::move(event));
+    if (m_inboxPosted)
+        return;
+    m_inboxPosted = true;
     QMetaObject::invokeMethod(
         m_database.get(),
-        [db = m_database.get(), event = std::move(event)]() mutable { db->enqueue(std::move(event)); },
+        [this, db = m_database.get()] {
+            std::vector<FailedEvent> events;
+            {
+                QMutexLocker lock(&m_inboxMutex);
+                events.swap(m_inbox);
+                m_inboxPosted = false;
+            }
+            for (FailedEvent &event : events)
+                db->enqueue(std::move(event));
+        },
         Qt::QueuedConnection);
 }
 

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <vector>
 
 class FailedEventDatabase;
 
@@ -82,6 +83,9 @@ private:
     QThread m_thread;
     std::unique_ptr<FailedEventDatabase> m_database;
     FailedQueueState m_state;
+    QMutex m_inboxMutex;
+    std::vector<FailedEvent> m_inbox; // recorded, not yet handed to the store thread
+    bool m_inboxPosted = false; // a hand-off is queued to the store thread
 };
 
 // The JSON form used by the admin API and the JSON Lines export (body as text, or body_base64).

@@ -14,6 +14,11 @@ Dispatcher::Dispatcher(EventPublisher *publisher, Options options, QObject *pare
     m_deadlineTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_deadlineTimer, &QTimer::timeout, this, &Dispatcher::onDeadline);
     m_publisher->setReportSink([this](quint64 token, const PublishResult &result) { onReport(token, result); });
+    // Benchmark-only: bench/targets.sh measures the HTTP ceiling (everything but NATS) with it.
+    m_benchNoNats = qEnvironmentVariableIsSet("ACKHOOK_BENCH_NO_NATS");
+    if (m_benchNoNats)
+        qCWarning(lcDispatch) << "ACKHOOK_BENCH_NO_NATS is set: answering 200 WITHOUT publishing anything"
+                                 " (a benchmark switch, never for production)";
 }
 
 void Dispatcher::dispatch(const OutgoingEvent &event, Completion done)
@@ -25,6 +30,10 @@ void Dispatcher::dispatch(const OutgoingEvent &event, Completion done)
     if (inFlight() >= m_options.maxInFlight) {
         done(PublishResult::failure(FailureReason::Overloaded,
             QStringLiteral("%1 events already waiting for their PubAck").arg(m_options.maxInFlight)));
+        return;
+    }
+    if (m_benchNoNats) {
+        done(PublishResult::ack(QStringLiteral("bench-no-nats"), ++m_benchSeq, false));
         return;
     }
     if (!m_publisher->isConnected()) {

@@ -58,5 +58,7 @@ private:
     quint64 m_nextToken = 1;
     quint64 m_lateReports = 0;
     bool m_accepting = true;
+    bool m_benchNoNats = false; // ACKHOOK_BENCH_NO_NATS: the benchmark's HTTP ceiling, nothing is published
+    quint64 m_benchSeq = 0;
     std::atomic<int> m_inFlight { 0 };
 };

@@ -29,6 +29,11 @@ IdempotencyKey make(QByteArray value, QByteArray origin)
 
 } // namespace
 
+IdempotencyKey IdempotencyKey::fromValue(QByteArray value, QByteArray origin)
+{
+    return make(std::move(value), std::move(origin));
+}
+
 QList<QByteArray> IdempotencyKey::defaultHeaderNames()
 {
     return { "Idempotency-Key", "X-GitHub-Delivery", "X-Request-Id", "X-Event-Id" };

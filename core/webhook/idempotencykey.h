@@ -20,6 +20,9 @@ struct IdempotencyKey {
     // The header names tried after the CloudEvent source+id, in order (docs/DESIGN.md §3).
     static QList<QByteArray> defaultHeaderNames();
 
+    // A key taken from elsewhere (a JSON body field): checked like a header's.
+    static IdempotencyKey fromValue(QByteArray value, QByteArray origin);
+
     // headers: as received (names in any case). body is read only for structured CloudEvents.
     static IdempotencyKey extract(
         const HeaderList &headers, const QByteArray &body, const QList<QByteArray> &headerNames = defaultHeaderNames());

@@ -28,8 +28,19 @@ void RequestLog::append(RequestRecord record)
     m_batch.append(std::move(record));
 }
 
+void RequestLog::appendWaiting(RequestRecord record)
+{
+    if (m_waiting.size() < MaxBatch) // dropped beyond: the answered record still arrives
+        m_waiting.append(std::move(record));
+}
+
 void RequestLog::flush()
 {
+    if (!m_waiting.isEmpty()) {
+        RequestRecordBatch waiting;
+        waiting.swap(m_waiting);
+        Q_EMIT waitingReady(waiting);
+    }
     if (m_batch.isEmpty())
         return;
     RequestRecordBatch batch;

@@ -26,15 +26,20 @@ public:
     explicit RequestLog(QObject *parent = nullptr);
 
     void append(RequestRecord record);
+    // A request handed to NATS and not answered yet (status 0): for the monitor only, not counted.
+    void appendWaiting(RequestRecord record);
     void flush();
     // Safe from any thread.
     RequestCounters counters() const;
 
 Q_SIGNALS:
     void recordsReady(const RequestRecordBatch &batch);
+    // Emitted before recordsReady in the same flush, so a waiting row always precedes its answer.
+    void waitingReady(const RequestRecordBatch &batch);
 
 private:
     RequestRecordBatch m_batch;
+    RequestRecordBatch m_waiting;
     QTimer m_flushTimer { this }; // a child: moves with its owner to another thread
     std::atomic<quint64> m_requests { 0 }, m_ok { 0 }, m_failed { 0 }, m_rejected { 0 }, m_overloaded { 0 },
         m_dropped { 0 };

@@ -9,6 +9,9 @@
 #include <QString>
 
 struct RequestRecord {
+    // Numbers the webhook requests of one run (0: not a dispatched webhook). A request waiting for
+    // its PubAck is reported first with status 0, then again, answered, with the same id.
+    quint64 requestId = 0;
     qint64 receivedMs = 0; // ms since the epoch, UTC
     QByteArray method;
     QByteArray path;
@@ -32,6 +35,7 @@ struct RequestRecord {
     // The monitor keeps 10,000 records: bodies are cut for display so the ring stays small.
     static constexpr qsizetype MaxBodyBytes = 16 * 1024;
     bool bodyTruncated() const { return body.size() < requestBytes; }
+    bool isWaiting() const { return status == 0 && requestId != 0; }
 };
 
 using RequestRecordBatch = QList<RequestRecord>;

@@ -1,16 +1,23 @@
 // WebhookServer: status codes of docs/DESIGN.md §2 for the webhook listener.
 #include "webhook/webhookserver.h"
-#include "webhook/dispatcher.h"
-#include "store/failedeventstore.h"
+#include "nats/natsbus.h"
 #include "outage/faultproxy.h"
+#include "store/failedeventstore.h"
+#include "webhook/cloudeventbatch.h"
+#include "webhook/dispatcher.h"
+#include "webhook/eventheaders.h"
+#include "webhook/readiness.h"
 #include "webhook/requestlog.h"
 
 #include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
+
+#include <memory>
 
 namespace {
 
-const QByteArray AllowWebhook = "OPTIONS, POST";
 const QByteArray AllowHealth = "GET, HEAD";
 
 int statusFor(FailureReason reason)
@@ -27,6 +34,40 @@ int statusFor(FailureReason reason)
     }
 }
 
+// The listener refuses bodies over the largest endpoint limit from the headers; an endpoint with a
+// lower limit refuses the rest once the body is read (bounded by the listener's limit).
+HttpListener::Options listenerOptions(const WebhookServer::Options &options)
+{
+    HttpListener::Options http = options.http;
+    for (const Endpoint &endpoint : options.endpoints)
+        http.limits.maxBodyBytes = std::max(http.limits.maxBodyBytes, endpoint.maxBodyBytes);
+    return http;
+}
+
+QJsonDocument jsonObjectBody(const HttpRequest &request)
+{
+    const QByteArrayView body = QByteArrayView(request.body).trimmed();
+    if (!body.startsWith('{'))
+        return {};
+    return QJsonDocument::fromJson(request.body);
+}
+
+// What the monitor shows of a request before its answer: no status, no headers or body yet.
+RequestRecord waitingRecord(const HttpRequest &request, const RequestRecord &dispatched)
+{
+    RequestRecord waiting;
+    waiting.requestId = dispatched.requestId;
+    waiting.receivedMs = QDateTime::currentMSecsSinceEpoch() - request.received.elapsed();
+    waiting.method = request.method;
+    waiting.path = request.path;
+    waiting.target = request.target;
+    waiting.requestBytes = request.body.size();
+    waiting.key = dispatched.key;
+    waiting.keyGenerated = dispatched.keyGenerated;
+    waiting.publishedUs = dispatched.publishedUs;
+    return waiting;
+}
+
 } // namespace
 
 WebhookServer::WebhookServer(
@@ -36,7 +77,8 @@ WebhookServer::WebhookServer(
     , m_log(log)
     , m_options(std::move(options))
     , m_links(links)
-    , m_listener(new HttpListener(m_options.http, this))
+    , m_listener(new HttpListener(listenerOptions(m_options), this))
+    , m_endpointCounters(m_options.endpoints)
 {
     m_listener->setRequestHandler(
         [this](HttpRequest &&request, const HttpResponder &responder) { handle(std::move(request), responder); });
@@ -122,19 +164,11 @@ void WebhookServer::recordFailure(
 
 void WebhookServer::handle(HttpRequest &&request, const HttpResponder &responder)
 {
-    if (request.path == "/health") {
-        if (request.method == "GET" || request.method == "HEAD") {
-            answer(request, responder, HttpResponse::text(200, "OK\n"), {});
-        } else {
-            HttpResponse response = HttpResponse::error(405, QStringLiteral("use GET on /health"));
-            response.headers.append({ "Allow", AllowHealth });
-            answer(request, responder, response, {});
-        }
+    if (answerProbe(request, responder))
         return;
-    }
-    for (const Endpoint &endpoint : std::as_const(m_options.endpoints)) {
-        if (endpoint.path == request.path) {
-            handleWebhook(endpoint, std::move(request), responder);
+    for (qsizetype i = 0; i < m_options.endpoints.size(); ++i) {
+        if (m_options.endpoints.at(i).path == request.path) {
+            handleWebhook(i, std::move(request), responder);
             return;
         }
     }
@@ -142,14 +176,52 @@ void WebhookServer::handle(HttpRequest &&request, const HttpResponder &responder
         HttpResponse::error(404, QStringLiteral("no webhook endpoint at %1").arg(QString::fromUtf8(request.path))), {});
 }
 
-void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&request, const HttpResponder &responder)
+bool WebhookServer::answerProbe(const HttpRequest &request, const HttpResponder &responder)
 {
+    const bool health = request.path == "/health";
+    if (!health && request.path != "/ready")
+        return false;
+    if (request.method != "GET" && request.method != "HEAD") {
+        HttpResponse response
+            = HttpResponse::error(405, QStringLiteral("use GET on %1").arg(QString::fromLatin1(request.path)));
+        response.headers.append({ "Allow", AllowHealth });
+        responder.respond(response);
+        return true;
+    }
+    if (health) {
+        responder.respond(HttpResponse::text(200, "OK\n"));
+        return true;
+    }
+    const NatsBus::Status nats = m_links.bus ? m_links.bus->status() : NatsBus::Status {};
+    const OutageSettings::Mode outage = m_links.faultProxy ? m_links.faultProxy->mode() : OutageSettings::Mode::Off;
+    const QStringList problems = readinessProblems(nats, m_links.stream, outage);
+    if (problems.isEmpty()) {
+        responder.respond(HttpResponse::text(200, "ready\n"));
+        return true;
+    }
+    HttpResponse response
+        = HttpResponse::text(503, "not ready: " + problems.join(QStringLiteral("; ")).toUtf8() + '\n');
+    response.headers.append({ "Retry-After", QByteArray::number(m_options.retryAfterSeconds) });
+    responder.respond(response);
+    return true;
+}
+
+void WebhookServer::answerEndpoint(qsizetype index, const HttpRequest &request, const HttpResponder &responder,
+    const HttpResponse &response, RequestRecord record)
+{
+    m_endpointCounters.count(index, response.status);
+    answer(request, responder, response, std::move(record));
+}
+
+void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const HttpResponder &responder)
+{
+    const Endpoint &endpoint = m_options.endpoints.at(index);
     if (request.method == "OPTIONS") {
         // CloudEvents HTTP webhook abuse protection (validation handshake).
         HttpResponse response;
         response.status = 200;
         QByteArray origin = request.header("webhook-request-origin");
-        response.headers.append({ "Allow", AllowWebhook });
+        response.headers.append({ "Allow", endpoint.allowHeader() });
         if (!origin.isEmpty()) {
             response.headers.append({ "WebHook-Allowed-Origin", origin });
             response.headers.append({ QByteArray("WebHook-Allowed-Rate"), QByteArray("*") });
@@ -157,51 +229,86 @@ void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&reques
         answer(request, responder, response, {});
         return;
     }
-    if (request.method != "POST") {
+    if (!endpoint.methods.contains(request.method)) {
         HttpResponse response = HttpResponse::error(405,
-            QStringLiteral("%1 accepts POST, not %2")
-                .arg(QString::fromUtf8(endpoint.path), QString::fromLatin1(request.method)));
-        response.headers.append({ "Allow", AllowWebhook });
-        answer(request, responder, response, {});
+            QStringLiteral("%1 accepts %2, not %3")
+                .arg(QString::fromUtf8(endpoint.path), QString::fromLatin1(endpoint.methods.join(", ")),
+                    QString::fromLatin1(request.method)));
+        response.headers.append({ "Allow", endpoint.allowHeader() });
+        answerEndpoint(index, request, responder, response, {});
+        return;
+    }
+    const qint64 maxBody = endpoint.maxBodyBytes > 0 ? endpoint.maxBodyBytes : m_options.http.limits.maxBodyBytes;
+    if (request.body.size() > maxBody) {
+        HttpResponse response = HttpResponse::error(413,
+            QStringLiteral("body of %1 bytes is over the limit of %2 bytes for %3")
+                .arg(request.body.size())
+                .arg(maxBody)
+                .arg(QString::fromUtf8(endpoint.path)));
+        response.closeConnection = true;
+        answerEndpoint(index, request, responder, response, {});
         return;
     }
 
-    if (m_options.auth.isEnabled()) {
-        const QString denied = m_options.auth.check(request.headers, request.body);
-        if (!denied.isEmpty()) {
-            HttpResponse response = HttpResponse::error(401, denied);
-            if (!m_options.auth.bearerToken.isEmpty())
-                response.headers.append({ QByteArray("WWW-Authenticate"), QByteArray("Bearer") });
-            RequestRecord record;
-            record.reason = QStringLiteral("unauthorized");
-            answer(request, responder, response, std::move(record));
-            return;
-        }
+    // Authentication before anything else is read from the request: a forged one costs nothing more.
+    QString denied = m_options.auth.isEnabled() ? m_options.auth.check(request.headers, request.body) : QString();
+    if (denied.isEmpty())
+        denied = endpoint.auth.verify(request.headers, request.body, QDateTime::currentSecsSinceEpoch());
+    if (!denied.isEmpty()) {
+        HttpResponse response = HttpResponse::error(401, denied);
+        if (!m_options.auth.bearerToken.isEmpty() || endpoint.auth.kind == SignatureScheme::Kind::Bearer)
+            response.headers.append({ QByteArray("WWW-Authenticate"), QByteArray("Bearer") });
+        RequestRecord record;
+        record.reason = QStringLiteral("unauthorized");
+        answerEndpoint(index, request, responder, response, std::move(record));
+        return;
     }
 
-    const IdempotencyKey key = IdempotencyKey::extract(request.headers, request.body, m_options.keyHeaders);
+    if (CloudEventBatch::isBatch(request.headers)) {
+        handleBatch(index, std::move(request), responder);
+        return;
+    }
+
+    const QJsonDocument json = jsonObjectBody(request);
+    if (endpoint.auth.kind == SignatureScheme::Kind::Slack && json.isObject()
+        && json.object().value(QLatin1String("type")).toString() == QLatin1String("url_verification")) {
+        // Slack's URL verification: answer the challenge (the request was signed and is fresh); not an event.
+        const QJsonValue challenge = json.object().value(QLatin1String("challenge"));
+        HttpResponse response = challenge.isString()
+            ? HttpResponse::text(200, challenge.toString().toUtf8())
+            : HttpResponse::error(400, QStringLiteral("url_verification without a challenge string"));
+        answerEndpoint(index, request, responder, response, {});
+        return;
+    }
+
+    const IdempotencyKey key = endpoint.key(request.headers, request.body, json);
     if (!key.isValid()) {
         RequestRecord record;
         record.reason = key.error;
-        answer(request, responder, HttpResponse::error(400, key.error), std::move(record));
+        answerEndpoint(index, request, responder, HttpResponse::error(400, key.error), std::move(record));
         return;
     }
 
+    const QByteArray eventType = endpoint.eventType(request.headers, json);
+    const qint64 receivedMs = QDateTime::currentMSecsSinceEpoch() - request.received.elapsed();
     OutgoingEvent event;
-    event.subject = endpoint.subject;
+    event.subject = endpoint.subjectFor(eventType);
     event.msgId = key.value;
     event.body = request.body;
-    event.headers = publishedHeaders(request.headers);
+    event.headers = EventHeaders::build(
+        endpoint, { request.headers, request.target, request.peer, receivedMs, eventType });
 
     RequestRecord record;
     record.key = QString::fromLatin1(key.value);
     record.keyGenerated = key.generated;
     record.publishedUs = request.received.nsecsElapsed() / 1000;
+    record.requestId = ++m_lastRequestId;
+    m_log->appendWaiting(waitingRecord(request, record));
 
     // The request moves into the completion: it is answered when the dispatch resolves.
     m_dispatcher->dispatch(event,
-        [this, request = std::move(request), responder, record = std::move(record), subject = endpoint.subject, key](
-            const PublishResult &result) mutable {
+        [this, index, request = std::move(request), responder, record = std::move(record), subject = event.subject,
+            key](const PublishResult &result) mutable {
             record.resolvedUs = request.received.nsecsElapsed() / 1000;
             const QJsonValue id = record.key;
             HttpResponse response;
@@ -222,6 +329,113 @@ void WebhookServer::handleWebhook(const Endpoint &endpoint, HttpRequest &&reques
                 if (response.status == 500 && m_links.failedEvents)
                     recordFailure(request, subject, key, result);
             }
-            answer(request, responder, response, std::move(record));
+            answerEndpoint(index, request, responder, response, std::move(record));
         });
+}
+
+void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const HttpResponder &responder)
+{
+    const Endpoint &endpoint = m_options.endpoints.at(index);
+    CloudEventBatch batch = CloudEventBatch::parse(request.body);
+    if (!batch.error.isEmpty()) {
+        RequestRecord record;
+        record.reason = batch.error;
+        answerEndpoint(index, request, responder, HttpResponse::error(400, batch.error), std::move(record));
+        return;
+    }
+
+    // Each event is its own structured-mode message; the answer waits for every outcome.
+    struct Pending {
+        HttpRequest request;
+        HttpResponder responder;
+        QList<std::optional<PublishResult>> results;
+        QList<CloudEventBatch::Event> events;
+        QList<QByteArray> subjects;
+        qsizetype outstanding = 0;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->responder = responder;
+    pending->results.resize(batch.events.size());
+    pending->outstanding = batch.events.size();
+    const qint64 receivedMs = QDateTime::currentMSecsSinceEpoch() - request.received.elapsed();
+    HeaderList eventRequestHeaders;
+    for (const auto &header : std::as_const(request.headers)) {
+        if (header.first.compare("content-type", Qt::CaseInsensitive) != 0)
+            eventRequestHeaders.append(header);
+    }
+    eventRequestHeaders.append({ QByteArray("Content-Type"), QByteArray("application/cloudevents+json") });
+
+    QList<OutgoingEvent> outgoing;
+    for (const CloudEventBatch::Event &batchEvent : std::as_const(batch.events)) {
+        OutgoingEvent event;
+        event.subject = endpoint.subjectFor(batchEvent.type);
+        event.msgId = batchEvent.key;
+        event.body = batchEvent.json;
+        event.headers = EventHeaders::build(
+            endpoint, { eventRequestHeaders, request.target, request.peer, receivedMs, batchEvent.type });
+        outgoing.append(std::move(event));
+        pending->subjects.append(outgoing.constLast().subject);
+    }
+    pending->events = std::move(batch.events);
+    pending->request = std::move(request);
+    pending->request.headers = eventRequestHeaders; // what a failed event is recorded with
+
+    const auto finish = [this, index, pending] {
+        HttpRequest &request = pending->request;
+        QJsonArray results;
+        int status = 200;
+        qsizetype acked = 0;
+        for (qsizetype i = 0; i < pending->results.size(); ++i) {
+            const PublishResult &result = *pending->results.at(i);
+            QJsonObject item { { QStringLiteral("id"), QString::fromLatin1(pending->events.at(i).key) } };
+            if (result.acked) {
+                ++acked;
+                item.insert(QStringLiteral("seq"), static_cast<qint64>(result.seq));
+                item.insert(QStringLiteral("duplicate"), result.duplicate);
+                item.insert(QStringLiteral("stream"), result.stream);
+            } else {
+                item.insert(QStringLiteral("reason"), failureReasonName(result.reason));
+                item.insert(QStringLiteral("error"), result.detail);
+                // A 500 wins over a 429 / 503: the caller must retry, and may retry it all (the keys dedup).
+                const int failure = statusFor(result.reason);
+                status = status == 200 ? failure : std::max(status, failure);
+                if (failure == 500 && m_links.failedEvents) {
+                    HttpRequest single = request;
+                    single.body = pending->events.at(i).json;
+                    IdempotencyKey key;
+                    key.value = pending->events.at(i).key;
+                    key.origin = "cloudevent";
+                    recordFailure(single, pending->subjects.at(i), key, result);
+                }
+            }
+            results.append(item);
+        }
+        RequestRecord record;
+        record.resolvedUs = request.received.nsecsElapsed() / 1000;
+        record.key = QStringLiteral("batch of %1").arg(pending->results.size());
+        HttpResponse response;
+        const QJsonObject summary { { QStringLiteral("events"), results },
+            { QStringLiteral("acked"), static_cast<qint64>(acked) },
+            { QStringLiteral("total"), static_cast<qint64>(pending->results.size()) } };
+        if (status == 200) {
+            response = HttpResponse::json(200, summary);
+        } else {
+            response = HttpResponse::error(status,
+                QStringLiteral("%1 of %2 events not confirmed by NATS JetStream")
+                    .arg(pending->results.size() - acked)
+                    .arg(pending->results.size()),
+                summary);
+            response.headers.append({ "Retry-After", QByteArray::number(m_options.retryAfterSeconds) });
+            record.reason = QStringLiteral("batch");
+        }
+        answerEndpoint(index, request, pending->responder, response, std::move(record));
+    };
+
+    for (qsizetype i = 0; i < outgoing.size(); ++i) {
+        m_dispatcher->dispatch(outgoing.at(i), [pending, i, finish](const PublishResult &result) {
+            pending->results[i] = result;
+            if (--pending->outstanding == 0)
+                finish();
+        });
+    }
 }

@@ -3,6 +3,8 @@
 
 #include "http/httplistener.h"
 #include "nats/publishresult.h"
+#include "webhook/endpoint.h"
+#include "webhook/endpointcounters.h"
 #include "webhook/idempotencykey.h"
 #include "webhook/requestrecord.h"
 #include "webhook/webhookauth.h"
@@ -11,6 +13,7 @@
 #include <QObject>
 
 class Dispatcher;
+class NatsBus;
 class FailedEventStore;
 class FaultProxy;
 class RequestLog;
@@ -20,11 +23,8 @@ class RequestLog;
 struct ServerLinks {
     const FaultProxy *faultProxy = nullptr; // read to label records with the simulated outage
     FailedEventStore *failedEvents = nullptr; // record() never blocks
-};
-
-struct Endpoint {
-    QByteArray path; // e.g. "/webhook"
-    QByteArray subject; // e.g. "ackhook.webhook"
+    const NatsBus *bus = nullptr; // status() for GET /ready (the Gateway sets it)
+    QString stream; // named in /ready's reasons
 };
 
 class WebhookServer : public QObject {
@@ -47,12 +47,18 @@ public:
     quint16 port() const;
     QHostAddress address() const;
     const Options &options() const { return m_options; }
+    const EndpointCounters &endpointCounters() const { return m_endpointCounters; } // safe from any thread
     // Stop accepting connections and close every connection that has no answer pending.
     void stopListening();
 
 private:
     void handle(HttpRequest &&request, const HttpResponder &responder);
-    void handleWebhook(const Endpoint &endpoint, HttpRequest &&request, const HttpResponder &responder);
+    // GET /health and /ready: answered, never counted or shown as webhook traffic.
+    bool answerProbe(const HttpRequest &request, const HttpResponder &responder);
+    void handleWebhook(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
+    void handleBatch(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
+    void answerEndpoint(qsizetype index, const HttpRequest &request, const HttpResponder &responder,
+        const HttpResponse &response, RequestRecord record);
     void answer(
         const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response, RequestRecord record);
     void recordFailure(
@@ -63,4 +69,6 @@ private:
     Options m_options;
     ServerLinks m_links;
     HttpListener *m_listener;
+    EndpointCounters m_endpointCounters;
+    quint64 m_lastRequestId = 0;
 };

@@ -1,0 +1,868 @@
+// ConfigFile: TOML (toml++) → values, with a key table per section and "FILE:LINE: field: problem" errors.
+#include "config/configfile.h"
+#include "webhook/sourcepreset.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QHash>
+#include <QRegularExpression>
+#include <QSet>
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace {
+
+constexpr qsizetype MaxProblems = 20;
+constexpr qint64 MaxFileBytes = 1024 * 1024;
+
+template <typename T>
+struct Read {
+    std::optional<T> value;
+    QString error;
+    static Read fail(QString message) { return { std::nullopt, std::move(message) }; }
+};
+
+QString typeName(const toml::node &node)
+{
+    switch (node.type()) {
+    case toml::node_type::string:
+        return QStringLiteral("a string");
+    case toml::node_type::integer:
+        return QStringLiteral("an integer");
+    case toml::node_type::floating_point:
+        return QStringLiteral("a floating-point number");
+    case toml::node_type::boolean:
+        return QStringLiteral("a boolean");
+    case toml::node_type::table:
+        return QStringLiteral("a table");
+    case toml::node_type::array:
+        return QStringLiteral("an array");
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+        return QStringLiteral("a date/time");
+    case toml::node_type::none:
+        break;
+    }
+    return QStringLiteral("nothing");
+}
+
+QString expected(const toml::node &node, const QString &what)
+{
+    return QStringLiteral("expected %1, got %2").arg(what, typeName(node));
+}
+
+QString fromStd(std::string_view text)
+{
+    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
+}
+
+Read<QString> readString(const toml::node &node)
+{
+    if (const auto *value = node.as_string())
+        return { fromStd(value->get()), {} };
+    return Read<QString>::fail(expected(node, QStringLiteral("a string")));
+}
+
+Read<QString> readNonEmpty(const toml::node &node)
+{
+    Read<QString> text = readString(node);
+    if (text.value && text.value->trimmed().isEmpty())
+        return Read<QString>::fail(QStringLiteral("must not be empty"));
+    return text;
+}
+
+Read<bool> readBool(const toml::node &node)
+{
+    if (const auto *value = node.as_boolean())
+        return { value->get(), {} };
+    return Read<bool>::fail(expected(node, QStringLiteral("true or false")));
+}
+
+Read<qint64> readInteger(const toml::node &node, qint64 min, qint64 max)
+{
+    const auto *value = node.as_integer();
+    if (!value)
+        return Read<qint64>::fail(expected(node, QStringLiteral("an integer")));
+    const qint64 number = value->get();
+    if (number < min || number > max)
+        return Read<qint64>::fail(QStringLiteral("%1 is out of range (%2 to %3)").arg(number).arg(min).arg(max));
+    return { number, {} };
+}
+
+// A number with a unit suffix: "500ms", "5s", "1MiB". An integer alone is in the base unit.
+Read<qint64> readWithUnit(const toml::node &node, const QList<QPair<QString, qint64>> &units, const QString &what,
+    qint64 min, qint64 max)
+{
+    if (node.is_integer())
+        return readInteger(node, min, max);
+    if (!node.is_string())
+        return Read<qint64>::fail(expected(node, what));
+    const QString text = fromStd(node.as_string()->get()).trimmed();
+    static const QRegularExpression pattern(QStringLiteral("^([0-9]{1,12})\\s*([A-Za-z]+)$"));
+    const QRegularExpressionMatch match = pattern.match(text);
+    if (match.hasMatch()) {
+        for (const auto &[unit, factor] : units) {
+            if (match.captured(2) == unit) {
+                const qint64 number = match.captured(1).toLongLong();
+                if (number > max / factor || number * factor < min)
+                    return Read<qint64>::fail(QStringLiteral("'%1' is out of range").arg(text));
+                return { number * factor, {} };
+            }
+        }
+    }
+    QStringList names;
+    for (const auto &unit : units)
+        names.append(unit.first);
+    return Read<qint64>::fail(
+        QStringLiteral("'%1' is not %2 (a number with one of: %3)").arg(text, what, names.join(QStringLiteral(", "))));
+}
+
+Read<std::chrono::milliseconds> readDuration(const toml::node &node, qint64 maxMs)
+{
+    static const QList<QPair<QString, qint64>> units { { QStringLiteral("ms"), 1 }, { QStringLiteral("s"), 1000 },
+        { QStringLiteral("m"), 60000 }, { QStringLiteral("h"), 3600000 } };
+    const Read<qint64> ms = readWithUnit(node, units, QStringLiteral("a duration like \"5s\" or \"500ms\""), 1, maxMs);
+    if (!ms.value)
+        return Read<std::chrono::milliseconds>::fail(ms.error);
+    return { std::chrono::milliseconds(*ms.value), {} };
+}
+
+Read<qint64> readSize(const toml::node &node, qint64 max)
+{
+    static const QList<QPair<QString, qint64>> units { { QStringLiteral("B"), 1 }, { QStringLiteral("KiB"), 1024 },
+        { QStringLiteral("MiB"), 1024 * 1024 }, { QStringLiteral("GiB"), 1024LL * 1024 * 1024 },
+        { QStringLiteral("KB"), 1000 }, { QStringLiteral("MB"), 1000 * 1000 },
+        { QStringLiteral("GB"), 1000LL * 1000 * 1000 } };
+    return readWithUnit(node, units, QStringLiteral("a size like \"1MiB\""), 1, max);
+}
+
+// An array of strings; allowSingle: a lone string counts as a list of one.
+Read<QStringList> readStringList(const toml::node &node, bool allowSingle = false)
+{
+    if (allowSingle && node.is_string())
+        return { QStringList { fromStd(node.as_string()->get()) }, {} };
+    const auto *array = node.as_array();
+    if (!array)
+        return Read<QStringList>::fail(
+            expected(node, allowSingle ? QStringLiteral("a string or an array of strings") : QStringLiteral("an array of strings")));
+    QStringList list;
+    for (const toml::node &item : *array) {
+        if (!item.is_string())
+            return Read<QStringList>::fail(QStringLiteral("item %1: %2")
+                                              .arg(list.size() + 1)
+                                              .arg(expected(item, QStringLiteral("a string"))));
+        list.append(fromStd(item.as_string()->get()));
+    }
+    return { list, {} };
+}
+
+bool isHeaderName(const QString &name)
+{
+    static const QRegularExpression token(QStringLiteral("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"));
+    return token.match(name).hasMatch();
+}
+
+Read<QList<QByteArray>> readHeaderNames(const toml::node &node)
+{
+    const Read<QStringList> list = readStringList(node);
+    if (!list.value)
+        return Read<QList<QByteArray>>::fail(list.error);
+    QList<QByteArray> names;
+    for (const QString &name : *list.value) {
+        if (!isHeaderName(name))
+            return Read<QList<QByteArray>>::fail(QStringLiteral("'%1' is not a header name").arg(name));
+        names.append(name.toLatin1());
+    }
+    return { names, {} };
+}
+
+Read<QByteArray> readHeaderName(const toml::node &node)
+{
+    const Read<QString> text = readString(node);
+    if (!text.value)
+        return Read<QByteArray>::fail(text.error);
+    if (!isHeaderName(*text.value))
+        return Read<QByteArray>::fail(QStringLiteral("'%1' is not a header name").arg(*text.value));
+    return { text.value->toLatin1(), {} };
+}
+
+template <typename T, typename U>
+QString assign(std::optional<T> &target, Read<U> read)
+{
+    if (read.value)
+        target = std::move(*read.value);
+    return read.error;
+}
+
+template <typename T, typename U>
+QString assignPlain(T &target, Read<U> read)
+{
+    if (read.value)
+        target = std::move(*read.value);
+    return read.error;
+}
+
+QString checkStreamName(const QString &name)
+{
+    if (name.isEmpty() || name.contains(QLatin1Char('.')) || name.contains(QLatin1Char(' '))
+        || name.contains(QLatin1Char('*')) || name.contains(QLatin1Char('>')))
+        return QStringLiteral("'%1' must be a name without '.', '*', '>' or spaces").arg(name);
+    return {};
+}
+
+QString checkStreamSubject(const QString &subject)
+{
+    const QStringList tokens = subject.split(QLatin1Char('.'));
+    for (qsizetype i = 0; i < tokens.size(); ++i) {
+        const QString &token = tokens.at(i);
+        if (token.isEmpty())
+            return QStringLiteral("'%1' has an empty token").arg(subject);
+        if (token.contains(QLatin1Char(' ')) || token.contains(QLatin1Char('\t')))
+            return QStringLiteral("'%1' contains a space").arg(subject);
+        if (token == QLatin1String(">") && i != tokens.size() - 1)
+            return QStringLiteral("'%1': '>' must be the last token").arg(subject);
+        if (token.size() > 1 && (token.contains(QLatin1Char('*')) || token.contains(QLatin1Char('>'))))
+            return QStringLiteral("'%1': wildcards must be whole tokens").arg(subject);
+    }
+    return {};
+}
+
+// What a section's rows read into; Endpoint rows read into a draft first (the preset may come later).
+struct EndpointDraft {
+    QHash<QString, int> lines; // key → line, for errors about combinations
+    std::optional<QString> name, path, source, secretFile, secretEnv, subject, eventHeader, signaturePrefix,
+        signatureEncoding, dispatch;
+    std::optional<QByteArray> signatureHeader;
+    std::optional<QStringList> methods;
+    std::optional<qint64> maxBody;
+    std::optional<QList<QByteArray>> keyHeaders, keepHeaders;
+    std::optional<std::chrono::milliseconds> tolerance;
+};
+
+template <typename Section>
+struct KeyRow {
+    const char *name;
+    std::function<QString(const toml::node &node, Section &section)> read; // the error, empty when fine
+};
+
+const QList<KeyRow<ConfigFile::Server>> &serverKeys()
+{
+    using S = ConfigFile::Server;
+    const auto hostPort = [](const toml::node &node) {
+        const Read<QString> text = readString(node);
+        if (!text.value)
+            return Read<HostPort>::fail(text.error);
+        const auto parsed = HostPort::parse(*text.value);
+        if (!parsed)
+            return Read<HostPort>::fail(QStringLiteral("expected \"HOST:PORT\", got '%1'").arg(*text.value));
+        return Read<HostPort> { *parsed, {} };
+    };
+    static const QList<KeyRow<S>> rows {
+        { "listen", [=](const toml::node &n, S &s) { return assign(s.listen, hostPort(n)); } },
+        { "admin_listen", [=](const toml::node &n, S &s) { return assign(s.adminListen, hostPort(n)); } },
+        { "data_dir", [](const toml::node &n, S &s) { return assign(s.dataDir, readNonEmpty(n)); } },
+        { "ack_timeout", [](const toml::node &n, S &s) { return assign(s.ackTimeout, readDuration(n, 600000)); } },
+        { "idle_timeout",
+            [](const toml::node &n, S &s) { return assign(s.idleTimeout, readDuration(n, 24 * 3600000LL)); } },
+        { "max_inflight", [](const toml::node &n, S &s) { return assign(s.maxInFlight, readInteger(n, 1, 1000000)); } },
+        { "max_body", [](const toml::node &n, S &s) { return assign(s.maxBody, readSize(n, 64 * 1024 * 1024)); } },
+        { "headless", [](const toml::node &n, S &s) { return assign(s.headless, readBool(n)); } },
+        { "auto_replay", [](const toml::node &n, S &s) { return assign(s.autoReplay, readBool(n)); } },
+        { "fault_proxy", [](const toml::node &n, S &s) { return assign(s.faultProxy, readBool(n)); } },
+        { "failed_max_records",
+            [](const toml::node &n, S &s) { return assign(s.failedMaxRecords, readInteger(n, 1, 100000000)); } },
+        { "failed_max_bytes",
+            [](const toml::node &n, S &s) {
+                return assign(s.failedMaxBytes, readSize(n, std::numeric_limits<qint64>::max()));
+            } },
+    };
+    return rows;
+}
+
+const QList<KeyRow<ConfigFile::Nats>> &natsKeys()
+{
+    using S = ConfigFile::Nats;
+    static const QList<KeyRow<S>> rows {
+        { "url",
+            [](const toml::node &n, S &s) {
+                Read<QStringList> urls = readStringList(n, true);
+                if (urls.value) {
+                    for (const QString &url : *urls.value) {
+                        if (!url.contains(QLatin1String("://")) && !url.contains(QLatin1Char(':')))
+                            return QStringLiteral("'%1' is not a NATS URL (nats://HOST:PORT)").arg(url);
+                    }
+                    if (urls.value->isEmpty())
+                        return QStringLiteral("must name at least one URL");
+                }
+                return assignPlain(s.urls, std::move(urls));
+            } },
+        { "credentials_file",
+            [](const toml::node &n, S &s) { return assign(s.credentialsFile, readNonEmpty(n)); } },
+    };
+    return rows;
+}
+
+const QList<KeyRow<ConfigFile::Stream>> &streamKeys()
+{
+    using S = ConfigFile::Stream;
+    static const QList<KeyRow<S>> rows {
+        { "name",
+            [](const toml::node &n, S &s) {
+                const Read<QString> name = readString(n);
+                if (name.value) {
+                    if (const QString problem = checkStreamName(*name.value); !problem.isEmpty())
+                        return problem;
+                }
+                return assign(s.name, name);
+            } },
+        { "subjects",
+            [](const toml::node &n, S &s) {
+                const Read<QStringList> subjects = readStringList(n);
+                if (subjects.value) {
+                    if (subjects.value->isEmpty())
+                        return QStringLiteral("must name at least one subject");
+                    for (const QString &subject : *subjects.value) {
+                        if (const QString problem = checkStreamSubject(subject); !problem.isEmpty())
+                            return problem;
+                    }
+                }
+                return assignPlain(s.subjects, subjects);
+            } },
+    };
+    return rows;
+}
+
+const QList<KeyRow<EndpointDraft>> &endpointKeys()
+{
+    using S = EndpointDraft;
+    static const QList<KeyRow<S>> rows {
+        { "name",
+            [](const toml::node &n, S &s) {
+                const Read<QString> name = readNonEmpty(n);
+                static const QRegularExpression allowed(QStringLiteral("^[A-Za-z0-9_-]{1,64}$"));
+                if (name.value && !allowed.match(*name.value).hasMatch())
+                    return QStringLiteral("'%1' must be 1 to 64 of A-Z a-z 0-9 _ -").arg(*name.value);
+                return assign(s.name, name);
+            } },
+        { "path",
+            [](const toml::node &n, S &s) {
+                const Read<QString> path = readString(n);
+                static const QRegularExpression allowed(QStringLiteral("^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$"));
+                if (path.value && !allowed.match(*path.value).hasMatch())
+                    return QStringLiteral("'%1' must start with '/' and hold no query, spaces or '#'").arg(*path.value);
+                if (path.value && (*path.value == QLatin1String("/health") || *path.value == QLatin1String("/ready")))
+                    return QStringLiteral("'%1' is ackhook's own").arg(*path.value);
+                return assign(s.path, path);
+            } },
+        { "methods",
+            [](const toml::node &n, S &s) {
+                const Read<QStringList> methods = readStringList(n);
+                if (methods.value) {
+                    if (methods.value->isEmpty())
+                        return QStringLiteral("must name at least one method");
+                    for (const QString &method : *methods.value) {
+                        if (method != QLatin1String("POST") && method != QLatin1String("PUT")
+                            && method != QLatin1String("PATCH"))
+                            return QStringLiteral("'%1' is not one of POST, PUT, PATCH").arg(method);
+                    }
+                }
+                return assign(s.methods, methods);
+            } },
+        { "source",
+            [](const toml::node &n, S &s) {
+                const Read<QString> source = readString(n);
+                if (source.value && !SourcePreset::find(source.value->toLatin1()))
+                    return QStringLiteral("unknown source '%1' (one of: %2)")
+                        .arg(*source.value, SourcePreset::names().join(QStringLiteral(", ")));
+                return assign(s.source, source);
+            } },
+        { "secret_file", [](const toml::node &n, S &s) { return assign(s.secretFile, readNonEmpty(n)); } },
+        { "secret_env", [](const toml::node &n, S &s) { return assign(s.secretEnv, readNonEmpty(n)); } },
+        { "subject",
+            [](const toml::node &n, S &s) {
+                const Read<QString> subject = readString(n);
+                if (subject.value) {
+                    if (const QString problem = ConfigFile::checkSubjectTemplate(subject.value->toUtf8());
+                        !problem.isEmpty())
+                        return problem;
+                }
+                return assign(s.subject, subject);
+            } },
+        { "max_body", [](const toml::node &n, S &s) { return assign(s.maxBody, readSize(n, 64 * 1024 * 1024)); } },
+        { "idempotency_headers", [](const toml::node &n, S &s) { return assign(s.keyHeaders, readHeaderNames(n)); } },
+        { "keep_headers", [](const toml::node &n, S &s) { return assign(s.keepHeaders, readHeaderNames(n)); } },
+        { "event_header",
+            [](const toml::node &n, S &s) {
+                const Read<QByteArray> name = readHeaderName(n);
+                if (name.value)
+                    s.eventHeader = QString::fromLatin1(*name.value);
+                return name.error;
+            } },
+        { "signature_header",
+            [](const toml::node &n, S &s) { return assign(s.signatureHeader, readHeaderName(n)); } },
+        { "signature_prefix", [](const toml::node &n, S &s) { return assign(s.signaturePrefix, readString(n)); } },
+        { "signature_encoding",
+            [](const toml::node &n, S &s) {
+                const Read<QString> encoding = readString(n);
+                if (encoding.value && *encoding.value != QLatin1String("hex")
+                    && *encoding.value != QLatin1String("base64"))
+                    return QStringLiteral("'%1' is not hex or base64").arg(*encoding.value);
+                return assign(s.signatureEncoding, encoding);
+            } },
+        { "tolerance", [](const toml::node &n, S &s) { return assign(s.tolerance, readDuration(n, 24 * 3600000LL)); } },
+        { "dispatch",
+            [](const toml::node &n, S &s) {
+                const Read<QString> policy = readString(n);
+                if (policy.value && *policy.value != QLatin1String("ack"))
+                    return QStringLiteral("'%1': only \"ack\" (answer after the PubAck) is implemented").arg(*policy.value);
+                return assign(s.dispatch, policy);
+            } },
+    };
+    return rows;
+}
+
+class Reader {
+public:
+    Reader(QString file, QString baseDir, const ConfigFile::Environment &environment)
+        : m_file(std::move(file))
+        , m_baseDir(std::move(baseDir))
+        , m_environment(environment)
+    {
+    }
+
+    void problem(int line, const QString &field, const QString &message)
+    {
+        if (m_problems.size() < MaxProblems)
+            m_problems.append({ line, QStringLiteral("%1:%2: %3: %4").arg(m_file).arg(line).arg(field, message) });
+    }
+    void problem(const toml::source_region &where, const QString &field, const QString &message)
+    {
+        problem(static_cast<int>(where.begin.line), field, message);
+    }
+    bool ok() const { return m_problems.isEmpty(); }
+    // In file order (toml++ iterates a table's keys sorted by name).
+    QString errors() const
+    {
+        QList<QPair<int, QString>> sorted = m_problems;
+        std::stable_sort(sorted.begin(), sorted.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+        QStringList lines;
+        for (const auto &problem : std::as_const(sorted))
+            lines.append(problem.second);
+        return lines.join(QLatin1Char('\n'));
+    }
+
+    template <typename Section>
+    void readSection(const toml::table &table, const QString &prefix, const QList<KeyRow<Section>> &rows,
+        Section &section, QHash<QString, int> *lines = nullptr)
+    {
+        for (auto &&[key, node] : table) {
+            const QString name = fromStd(key.str());
+            const QString field = prefix + name;
+            const KeyRow<Section> *row = nullptr;
+            for (const KeyRow<Section> &candidate : rows) {
+                if (name == QLatin1String(candidate.name))
+                    row = &candidate;
+            }
+            if (!row) {
+                QStringList known;
+                for (const KeyRow<Section> &candidate : rows)
+                    known.append(QLatin1String(candidate.name));
+                problem(key.source(), field, QStringLiteral("unknown key (known: %1)").arg(known.join(QStringLiteral(", "))));
+                continue;
+            }
+            if (lines)
+                lines->insert(name, static_cast<int>(node.source().begin.line));
+            const QString error = row->read(node, section);
+            if (!error.isEmpty())
+                problem(node.source(), field, error);
+        }
+    }
+
+    QString resolvePath(const QString &path) const { return QDir(m_baseDir).absoluteFilePath(path); }
+
+    std::optional<QByteArray> secret(const EndpointDraft &draft, const QString &prefix, bool required)
+    {
+        if (draft.secretFile && draft.secretEnv) {
+            problem(draft.lines.value(QStringLiteral("secret_env")), prefix + QStringLiteral("secret_env"),
+                QStringLiteral("give secret_file or secret_env, not both"));
+            return std::nullopt;
+        }
+        if (!required) {
+            if (draft.secretFile || draft.secretEnv)
+                problem(draft.lines.value(draft.secretFile ? QStringLiteral("secret_file") : QStringLiteral("secret_env")),
+                    prefix + (draft.secretFile ? QStringLiteral("secret_file") : QStringLiteral("secret_env")),
+                    QStringLiteral("source \"none\" takes no secret"));
+            return QByteArray();
+        }
+        if (draft.secretFile) {
+            const QString field = prefix + QStringLiteral("secret_file");
+            const int line = draft.lines.value(QStringLiteral("secret_file"));
+            QFile file(resolvePath(*draft.secretFile));
+            if (QFileInfo(file.fileName()).exists() && !QFileInfo(file.fileName()).isFile()) {
+                // A FIFO or device would block or never end.
+                problem(line, field, QStringLiteral("%1 is not a regular file").arg(file.fileName()));
+                return std::nullopt;
+            }
+            if (!file.open(QIODevice::ReadOnly)) {
+                problem(line, field, QStringLiteral("cannot read %1: %2").arg(file.fileName(), file.errorString()));
+                return std::nullopt;
+            }
+            const QByteArray secret = file.read(64 * 1024).trimmed(); // a trailing newline is not part of it
+            if (secret.isEmpty()) {
+                problem(line, field, QStringLiteral("%1 is empty").arg(file.fileName()));
+                return std::nullopt;
+            }
+            return secret;
+        }
+        if (draft.secretEnv) {
+            const QString field = prefix + QStringLiteral("secret_env");
+            const int line = draft.lines.value(QStringLiteral("secret_env"));
+            const std::optional<QByteArray> value = m_environment(*draft.secretEnv);
+            if (!value || value->trimmed().isEmpty()) {
+                problem(line, field, QStringLiteral("environment variable %1 is not set or empty").arg(*draft.secretEnv));
+                return std::nullopt;
+            }
+            return value->trimmed();
+        }
+        return std::nullopt; // the caller reports the missing secret with the source's line
+    }
+
+private:
+    QString m_file;
+    QString m_baseDir;
+    const ConfigFile::Environment &m_environment;
+    QList<QPair<int, QString>> m_problems;
+};
+
+std::optional<Endpoint> buildEndpoint(Reader &reader, const EndpointDraft &draft, const QString &prefix, int line)
+{
+    // A key that is present but was refused has its own message already.
+    bool ok = true;
+    if (!draft.path && !draft.lines.contains(QStringLiteral("path"))) {
+        reader.problem(line, prefix + QStringLiteral("path"), QStringLiteral("missing (e.g. path = \"/github\")"));
+        ok = false;
+    }
+    if (!draft.subject && !draft.lines.contains(QStringLiteral("subject"))) {
+        reader.problem(line, prefix + QStringLiteral("subject"),
+            QStringLiteral("missing (e.g. subject = \"github.{event}\")"));
+        ok = false;
+    }
+    const QString sourceName = draft.source.value_or(QStringLiteral("none"));
+    const std::optional<SourcePreset> preset = SourcePreset::find(sourceName.toLatin1());
+    if (!ok || !preset || !draft.path || !draft.subject)
+        return std::nullopt;
+    Endpoint endpoint = Endpoint::fromPreset(*preset, draft.path->toUtf8(), draft.subject->toUtf8());
+    if (draft.name)
+        endpoint.name = draft.name->toUtf8();
+    if (draft.methods) {
+        endpoint.methods.clear();
+        for (const QString &method : *draft.methods)
+            endpoint.methods.append(method.toLatin1());
+    }
+    if (draft.maxBody)
+        endpoint.maxBodyBytes = *draft.maxBody;
+    if (draft.keyHeaders)
+        endpoint.keyHeaders = *draft.keyHeaders;
+    if (draft.keepHeaders)
+        endpoint.keptHeaders = *draft.keepHeaders;
+    if (draft.eventHeader)
+        endpoint.eventHeader = draft.eventHeader->toLatin1();
+    // Signature details belong to the generic HMAC scheme; the presets fix theirs.
+    const bool generic = endpoint.auth.kind == SignatureScheme::Kind::Hmac && sourceName == QLatin1String("hmac");
+    const auto onlyGeneric = [&](bool present, const char *key) {
+        if (present && !generic) {
+            reader.problem(draft.lines.value(QLatin1String(key)), prefix + QLatin1String(key),
+                QStringLiteral("only for source = \"hmac\" (source \"%1\" fixes its signature)").arg(sourceName));
+            ok = false;
+        }
+    };
+    onlyGeneric(draft.signatureHeader.has_value(), "signature_header");
+    onlyGeneric(draft.signaturePrefix.has_value(), "signature_prefix");
+    onlyGeneric(draft.signatureEncoding.has_value(), "signature_encoding");
+    if (generic) {
+        if (draft.signatureHeader)
+            endpoint.auth.header = *draft.signatureHeader;
+        if (draft.signatureEncoding == QLatin1String("base64")) {
+            endpoint.auth.encoding = SignatureScheme::Encoding::Base64;
+            endpoint.auth.prefix.clear();
+        }
+        if (draft.signaturePrefix)
+            endpoint.auth.prefix = draft.signaturePrefix->toLatin1();
+    }
+    if (draft.tolerance) {
+        if (endpoint.auth.kind != SignatureScheme::Kind::Slack && endpoint.auth.kind != SignatureScheme::Kind::Stripe) {
+            reader.problem(draft.lines.value(QStringLiteral("tolerance")), prefix + QStringLiteral("tolerance"),
+                QStringLiteral("only for sources with a signed timestamp (slack, stripe)"));
+            ok = false;
+        } else {
+            endpoint.auth.tolerance = std::chrono::duration_cast<std::chrono::seconds>(*draft.tolerance);
+        }
+    }
+    const std::optional<QByteArray> secret = reader.secret(draft, prefix, endpoint.auth.requiresSecret());
+    if (!secret) {
+        if (!draft.secretFile && !draft.secretEnv)
+            reader.problem(draft.lines.value(QStringLiteral("source"), line), prefix + QStringLiteral("source"),
+                QStringLiteral("source \"%1\" needs secret_file or secret_env").arg(sourceName));
+        return std::nullopt;
+    }
+    endpoint.auth.secret = *secret;
+    if (!ok)
+        return std::nullopt;
+    return endpoint;
+}
+
+QStringList derivedSubjects(const QList<Endpoint> &endpoints)
+{
+    QStringList subjects;
+    for (const Endpoint &endpoint : endpoints) {
+        const QList<QByteArray> tokens = endpoint.subject.split('.');
+        QStringList kept;
+        bool wildcard = false;
+        for (const QByteArray &token : tokens) {
+            if (token.contains("{event}")) {
+                wildcard = true;
+                break;
+            }
+            kept.append(QString::fromUtf8(token));
+        }
+        QString subject = kept.join(QLatin1Char('.'));
+        if (wildcard)
+            subject += kept.isEmpty() ? QStringLiteral(">") : QStringLiteral(".>");
+        if (!subjects.contains(subject))
+            subjects.append(subject);
+    }
+    // JetStream refuses a stream whose own subjects overlap: drop the ones another covers.
+    QStringList result;
+    for (const QString &subject : std::as_const(subjects)) {
+        bool covered = false;
+        for (const QString &other : std::as_const(subjects)) {
+            if (other != subject && ConfigFile::covers(other.toUtf8(), subject.toUtf8()))
+                covered = true;
+        }
+        if (!covered)
+            result.append(subject);
+    }
+    return result;
+}
+
+} // namespace
+
+QString ConfigFile::checkSubjectTemplate(QByteArrayView subject)
+{
+    if (subject.isEmpty())
+        return QStringLiteral("must not be empty");
+    if (subject.size() > 255)
+        return QStringLiteral("longer than 255 bytes");
+    QByteArray rest = subject.toByteArray();
+    rest.replace("{event}", "x");
+    if (rest.contains('{') || rest.contains('}'))
+        return QStringLiteral("'%1': the only placeholder is {event}").arg(QString::fromUtf8(subject));
+    for (char c : rest) {
+        if (c == ' ' || c == '\t' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            return QStringLiteral("'%1' contains a space or control character").arg(QString::fromUtf8(subject));
+        if (c == '*' || c == '>')
+            return QStringLiteral("'%1' contains a wildcard (* or >): a published subject must be concrete")
+                .arg(QString::fromUtf8(subject));
+    }
+    for (const QByteArray &token : rest.split('.')) {
+        if (token.isEmpty())
+            return QStringLiteral("'%1' has an empty token (leading, trailing or double '.')")
+                .arg(QString::fromUtf8(subject));
+    }
+    return {};
+}
+
+bool ConfigFile::covers(QByteArrayView streamSubject, QByteArrayView subjectTemplate)
+{
+    const QList<QByteArray> pattern = streamSubject.toByteArray().split('.');
+    const QList<QByteArray> subject = subjectTemplate.toByteArray().split('.');
+    for (qsizetype i = 0; i < pattern.size(); ++i) {
+        if (pattern.at(i) == ">")
+            return i < subject.size();
+        if (i >= subject.size())
+            return false;
+        // An event type may hold dots (Stripe's "payment_intent.succeeded"): only '>' covers it.
+        if (subject.at(i).contains("{event}"))
+            return false;
+        if (pattern.at(i) != "*" && pattern.at(i) != subject.at(i))
+            return false;
+    }
+    return pattern.size() == subject.size();
+}
+
+QStringList ConfigFile::streamSubjects() const
+{
+    if (!stream.subjects.isEmpty())
+        return stream.subjects;
+    if (endpoints.isEmpty())
+        return { QStringLiteral("ackhook.>") };
+    return derivedSubjects(endpoints);
+}
+
+ConfigFile::Environment ConfigFile::processEnvironment()
+{
+    return [](const QString &name) -> std::optional<QByteArray> {
+        const QByteArray variable = name.toLocal8Bit();
+        if (!qEnvironmentVariableIsSet(variable.constData()))
+            return std::nullopt;
+        return qgetenv(variable.constData());
+    };
+}
+
+std::optional<ConfigFile> ConfigFile::load(const QString &path, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("%1: cannot read: %2").arg(path, file.errorString());
+        return std::nullopt;
+    }
+    const QByteArray text = file.read(MaxFileBytes + 1);
+    if (text.size() > MaxFileBytes) {
+        *error = QStringLiteral("%1: larger than %2 bytes").arg(path).arg(MaxFileBytes);
+        return std::nullopt;
+    }
+    return parse(text, path, error);
+}
+
+std::optional<ConfigFile> ConfigFile::parse(
+    QByteArrayView text, const QString &path, QString *error, const Environment &environment)
+{
+    toml::table root;
+    try {
+        root = toml::parse(std::string_view(text.data(), static_cast<size_t>(text.size())), path.toStdString());
+    } catch (const toml::parse_error &failure) {
+        *error = QStringLiteral("%1:%2: not valid TOML: %3")
+                     .arg(path)
+                     .arg(failure.source().begin.line)
+                     .arg(fromStd(failure.description()));
+        return std::nullopt;
+    }
+
+    ConfigFile config;
+    config.path = path;
+    Reader reader(path, QFileInfo(path).absolutePath(), environment);
+    QList<QPair<EndpointDraft, int>> drafts;
+    for (auto &&[key, node] : root) {
+        const QString name = fromStd(key.str());
+        const toml::node &value = node; // lambdas cannot capture structured bindings before clang 16
+        const auto table = [&](const char *kind) -> const toml::table * {
+            if (const toml::table *t = value.as_table())
+                return t;
+            reader.problem(value.source(), name, expected(value, QLatin1String(kind)));
+            return nullptr;
+        };
+        if (name == QLatin1String("server")) {
+            if (const toml::table *t = table("a table ([server])"))
+                reader.readSection(*t, QStringLiteral("server."), serverKeys(), config.server);
+        } else if (name == QLatin1String("nats")) {
+            if (const toml::table *t = table("a table ([nats])"))
+                reader.readSection(*t, QStringLiteral("nats."), natsKeys(), config.nats);
+        } else if (name == QLatin1String("stream")) {
+            if (const toml::table *t = table("a table ([stream])"))
+                reader.readSection(*t, QStringLiteral("stream."), streamKeys(), config.stream);
+        } else if (name == QLatin1String("endpoint")) {
+            const toml::array *array = node.as_array();
+            if (!array) {
+                reader.problem(node.source(), name, expected(node, QStringLiteral("tables ([[endpoint]])")));
+                continue;
+            }
+            for (const toml::node &item : *array) {
+                const QString prefix = QStringLiteral("endpoint[%1].").arg(drafts.size() + 1);
+                const toml::table *t = item.as_table();
+                if (!t) {
+                    reader.problem(item.source(), prefix.chopped(1), expected(item, QStringLiteral("a table")));
+                    continue;
+                }
+                EndpointDraft draft;
+                reader.readSection(*t, prefix, endpointKeys(), draft, &draft.lines);
+                drafts.append({ draft, static_cast<int>(t->source().begin.line) });
+            }
+        } else {
+            reader.problem(key.source(), name, QStringLiteral("unknown table or key (known: server, nats, stream, endpoint)"));
+        }
+    }
+
+    QHash<QByteArray, int> paths;
+    QHash<QByteArray, int> names;
+    for (qsizetype i = 0; i < drafts.size(); ++i) {
+        const auto &[draft, line] = drafts.at(i);
+        const QString prefix = QStringLiteral("endpoint[%1].").arg(i + 1);
+        const std::optional<Endpoint> endpoint = buildEndpoint(reader, draft, prefix, line);
+        if (!endpoint)
+            continue;
+        const int pathLine = draft.lines.value(QStringLiteral("path"), line);
+        if (paths.contains(endpoint->path)) {
+            reader.problem(pathLine, prefix + QStringLiteral("path"),
+                QStringLiteral("'%1' is already endpoint[%2]'s path")
+                    .arg(QString::fromUtf8(endpoint->path))
+                    .arg(paths.value(endpoint->path)));
+            continue;
+        }
+        if (names.contains(endpoint->displayName())) {
+            reader.problem(draft.lines.value(QStringLiteral("name"), pathLine), prefix + QStringLiteral("name"),
+                QStringLiteral("'%1' is already endpoint[%2]'s name")
+                    .arg(QString::fromUtf8(endpoint->displayName()))
+                    .arg(names.value(endpoint->displayName())));
+            continue;
+        }
+        paths.insert(endpoint->path, static_cast<int>(i + 1));
+        names.insert(endpoint->displayName(), static_cast<int>(i + 1));
+        config.endpoints.append(*endpoint);
+    }
+
+    // Every endpoint's subjects must land in the stream, or each publish fails with no_responders.
+    if (!config.stream.subjects.isEmpty()) {
+        for (qsizetype i = 0; i < config.endpoints.size(); ++i) {
+            const Endpoint &endpoint = config.endpoints.at(i);
+            bool covered = false;
+            for (const QString &subject : std::as_const(config.stream.subjects))
+                covered |= covers(subject.toUtf8(), endpoint.subject);
+            if (!covered)
+                reader.problem(drafts.at(i).first.lines.value(QStringLiteral("subject"), drafts.at(i).second),
+                    QStringLiteral("endpoint[%1].subject").arg(i + 1),
+                    QStringLiteral("'%1' is not covered by stream.subjects [%2] (an {event} part needs a '>')")
+                        .arg(QString::fromUtf8(endpoint.subject), config.stream.subjects.join(QStringLiteral(", "))));
+        }
+    } else {
+        for (qsizetype i = 0; i < config.endpoints.size(); ++i) {
+            if (config.endpoints.at(i).subject.startsWith("{event}"))
+                reader.problem(drafts.at(i).first.lines.value(QStringLiteral("subject"), drafts.at(i).second),
+                    QStringLiteral("endpoint[%1].subject").arg(i + 1),
+                    QStringLiteral("a subject starting with {event} needs explicit stream.subjects"));
+        }
+    }
+
+    if (config.nats.credentialsFile)
+        config.nats.credentialsFile = reader.resolvePath(*config.nats.credentialsFile);
+    if (config.server.dataDir)
+        config.server.dataDir = reader.resolvePath(*config.server.dataDir);
+
+    if (!reader.ok()) {
+        *error = reader.errors();
+        return std::nullopt;
+    }
+    return config;
+}
+
+QString ConfigFile::describe() const
+{
+    QStringList lines;
+    lines.append(QStringLiteral("%1: OK, %2 endpoint(s), stream %3 (subjects %4)")
+                     .arg(path)
+                     .arg(endpoints.isEmpty() ? 1 : endpoints.size())
+                     .arg(stream.name.value_or(QStringLiteral("EVENTS")), streamSubjects().join(QStringLiteral(", "))));
+    for (const Endpoint &endpoint : endpoints) {
+        lines.append(QStringLiteral("  %1 %2 → %3 (source %4, auth %5)")
+                         .arg(QString::fromLatin1(endpoint.methods.join(',')), QString::fromUtf8(endpoint.path),
+                             QString::fromUtf8(endpoint.subject), QString::fromLatin1(endpoint.source),
+                             SignatureScheme::kindName(endpoint.auth.kind)));
+    }
+    if (endpoints.isEmpty())
+        lines.append(QStringLiteral("  POST /webhook → ackhook.webhook (the default endpoint)"));
+    return lines.join(QLatin1Char('\n'));
+}

@@ -1,0 +1,31 @@
+// EventHeaders: the NATS headers of a published webhook — Content-Type, ce-*, the endpoint's kept
+// request headers (never a credential) and ackhook's own Ackhook-* metadata.
+#pragma once
+
+#include "http/headers.h"
+
+#include <QByteArray>
+#include <QHostAddress>
+
+struct Endpoint;
+
+struct EventHeaders {
+    static constexpr char EndpointHeader[] = "Ackhook-Endpoint"; // the endpoint's name
+    static constexpr char SourceHeader[] = "Ackhook-Source"; // its preset: github, stripe, …
+    static constexpr char EventHeader[] = "Ackhook-Event"; // the event type, when known
+    static constexpr char QueryHeader[] = "Ackhook-Query"; // the raw query string, when there was one
+    static constexpr char RemoteAddrHeader[] = "Ackhook-Remote-Addr"; // the caller's address
+    static constexpr char ReceivedHeader[] = "Ackhook-Received"; // UTC, ISO 8601 with milliseconds
+
+    struct Request {
+        const HeaderList &headers;
+        QByteArrayView target; // path and query as received
+        QHostAddress peer;
+        qint64 receivedMs = 0;
+        QByteArrayView eventType;
+    };
+    static HeaderList build(const Endpoint &endpoint, const Request &request);
+    // A kept header is published unless it may carry a credential: Authorization, cookies, any
+    // header isSecretHeader() names, and the endpoint's own signature/token headers.
+    static bool mayPublish(const Endpoint &endpoint, QByteArrayView name);
+};

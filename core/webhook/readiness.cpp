@@ -1,0 +1,16 @@
+// Readiness: the reasons ackhook cannot store a webhook right now.
+#include "webhook/readiness.h"
+
+QStringList readinessProblems(const NatsBus::Status &nats, const QString &stream, OutageSettings::Mode outage)
+{
+    QStringList problems;
+    if (nats.state != NatsBus::State::Connected)
+        problems.append(QStringLiteral("NATS %1").arg(NatsBus::stateName(nats.state)));
+    else if (!nats.streamReady)
+        problems.append(nats.streamError.isEmpty()
+                ? QStringLiteral("stream %1 not ready").arg(stream)
+                : QStringLiteral("stream %1 not ready: %2").arg(stream, nats.streamError));
+    if (outage != OutageSettings::Mode::Off)
+        problems.append(QStringLiteral("simulated outage (%1)").arg(OutageSettings::modeName(outage)));
+    return problems;
+}

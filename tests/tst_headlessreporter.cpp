@@ -1,0 +1,76 @@
+// HeadlessReporter: request lines are written a batch at a time and at most MaxLinesPerSecond of
+// them; what is left out is counted on one line, by status class.
+#include "headlessreporter.h"
+
+#include <QTest>
+
+#include <cstdio>
+
+class TestHeadlessReporter : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void smallBatchIsLoggedWhole();
+    void burstIsCutAndCounted();
+};
+
+namespace {
+
+RequestRecordBatch makeBatch(int count, int status)
+{
+    RequestRecordBatch batch;
+    for (int i = 0; i < count; ++i) {
+        RequestRecord record;
+        record.receivedMs = 1700000000000;
+        record.method = "POST";
+        record.path = "/webhook";
+        record.status = status;
+        record.key = QStringLiteral("k%1").arg(i);
+        batch.append(record);
+    }
+    return batch;
+}
+
+QByteArrayList written(FILE *file)
+{
+    std::fflush(file);
+    std::rewind(file);
+    QByteArray text;
+    char chunk[4096];
+    for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, file)) > 0;)
+        text.append(chunk, static_cast<qsizetype>(n));
+    QByteArrayList lines = text.split('\n');
+    lines.removeAll(QByteArray());
+    return lines;
+}
+
+} // namespace
+
+void TestHeadlessReporter::smallBatchIsLoggedWhole()
+{
+    FILE *file = std::tmpfile();
+    QVERIFY(file);
+    HeadlessReporter reporter(nullptr, file, 3600 * 1000); // the stats timer never fires here
+    reporter.writeRecords(makeBatch(3, 200));
+    const QByteArrayList lines = written(file);
+    QCOMPARE(lines.size(), 3);
+    QVERIFY2(lines[2].contains(" 200 POST /webhook ") && lines[2].contains("key=k2"), lines[2].constData());
+    std::fclose(file);
+}
+
+void TestHeadlessReporter::burstIsCutAndCounted()
+{
+    FILE *file = std::tmpfile();
+    QVERIFY(file);
+    HeadlessReporter reporter(nullptr, file, 3600 * 1000);
+    RequestRecordBatch batch = makeBatch(HeadlessReporter::MaxLinesPerSecond + 500, 200);
+    batch.append(makeBatch(7, 500));
+    batch.append(makeBatch(3, 429));
+    reporter.writeRecords(batch);
+    const QByteArrayList lines = written(file);
+    QCOMPARE(lines.size(), HeadlessReporter::MaxLinesPerSecond + 1);
+    QVERIFY2(lines.last().startsWith("... 510 more requests not logged (2xx=500 4xx=3 5xx=7;"), lines.last().constData());
+    std::fclose(file);
+}
+
+QTEST_GUILESS_MAIN(TestHeadlessReporter)
+#include "tst_headlessreporter.moc"
