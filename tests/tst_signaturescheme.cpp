@@ -3,6 +3,7 @@
 #include "webhook/signaturescheme.h"
 #include "webhook/sourcepreset.h"
 
+#include <QProcess>
 #include <QTest>
 
 Q_DECLARE_METATYPE(SignatureScheme)
@@ -36,6 +37,8 @@ private Q_SLOTS:
     void stripeParser_data();
     void stripeParser();
     void presets();
+    void signatureMadeByOpenssl_data();
+    void signatureMadeByOpenssl();
 };
 
 void TestSignatureScheme::verify_data()
@@ -308,6 +311,59 @@ void TestSignatureScheme::presets()
                 QVERIFY(kept.compare(credential, Qt::CaseInsensitive) != 0);
         }
     }
+}
+
+// Each HMAC scheme once with a signature made outside ackhook: openssl dgst -sha256 -hmac over the
+// message the sender's documentation names (the body; "v0:<ts>:<body>" for Slack; "<ts>.<body>"
+// for Stripe). A body with every byte value, so no text encoding is assumed.
+void TestSignatureScheme::signatureMadeByOpenssl_data()
+{
+    QTest::addColumn<QByteArray>("preset");
+    QTest::addRow("github") << QByteArray("github");
+    QTest::addRow("bitbucket") << QByteArray("bitbucket");
+    QTest::addRow("hmac (generic)") << QByteArray("hmac");
+    QTest::addRow("slack") << QByteArray("slack");
+    QTest::addRow("stripe") << QByteArray("stripe");
+}
+
+void TestSignatureScheme::signatureMadeByOpenssl()
+{
+    QFETCH(QByteArray, preset);
+    QByteArray body = "{\"bytes\":\"";
+    for (int i = 0; i < 256; ++i)
+        body += char(i);
+    body += "\"}";
+    const QByteArray secret = "whsec_ independent & tool";
+    const QByteArray ts = QByteArray::number(Now);
+    const QByteArray message = preset == "slack" ? "v0:" + ts + ':' + body : preset == "stripe" ? ts + '.' + body : body;
+
+    QProcess openssl;
+    openssl.start(QStringLiteral("openssl"),
+        { QStringLiteral("dgst"), QStringLiteral("-sha256"), QStringLiteral("-hmac"), QString::fromLatin1(secret) });
+    QVERIFY2(openssl.waitForStarted(10000), "openssl is not installed (./dev test installs it)");
+    openssl.write(message);
+    openssl.closeWriteChannel();
+    QVERIFY(openssl.waitForFinished(30000));
+    QCOMPARE(openssl.exitCode(), 0);
+    const QByteArray out = openssl.readAllStandardOutput().trimmed();
+    const QByteArray hex = out.mid(out.lastIndexOf("= ") + 2); // "SHA2-256(stdin)= <hex>" or "(stdin)= <hex>"
+    QCOMPARE(hex.size(), 64);
+
+    HeaderList headers;
+    if (preset == "github")
+        headers = { { "X-Hub-Signature-256", "sha256=" + hex } };
+    else if (preset == "bitbucket")
+        headers = { { "X-Hub-Signature", "sha256=" + hex } };
+    else if (preset == "hmac")
+        headers = { { "X-Signature-256", "sha256=" + hex } };
+    else if (preset == "slack")
+        headers = { { "X-Slack-Request-Timestamp", ts }, { "X-Slack-Signature", "v0=" + hex } };
+    else
+        headers = { { "Stripe-Signature", "t=" + ts + ",v1=" + hex } };
+    const SignatureScheme scheme = presetScheme(preset, secret);
+    const QString denied = scheme.verify(headers, body, Now);
+    QVERIFY2(denied.isEmpty(), qPrintable(denied));
+    QVERIFY(!scheme.verify(headers, body + ' ', Now).isEmpty()); // and only for this body
 }
 
 QTEST_GUILESS_MAIN(TestSignatureScheme)
