@@ -653,6 +653,19 @@ void TestFailedQueue::serverMaxPayloadCountsHeaders()
     QCOMPARE(oneOver->status, 413);
     QCOMPARE(oneOver->json().value(QLatin1String("limit")).toInteger(), limit);
 
+    // A CloudEvents batch with one event NATS cannot take is refused whole: its small event is not
+    // published either.
+    const qsizetype storedBefore = reader.all("EVENTS").size();
+    const QByteArray small = R"({"specversion":"1.0","id":")" + uniqueKey() + R"(","source":"/b","type":"t","data":"s"})";
+    const QByteArray large = R"({"specversion":"1.0","id":")" + uniqueKey() + R"(","source":"/b","type":"t","data":")"
+        + QByteArray(MaxPayload, 'x') + R"("})";
+    const auto batch = request(m_port, "POST", "/webhook", "[" + small + "," + large + "]",
+        { { "Content-Type", "application/cloudevents-batch+json" } });
+    QVERIFY2(batch, "no answer");
+    QCOMPARE(batch->status, 413);
+    QCOMPARE(batch->json().value(QLatin1String("reason")).toString(), QStringLiteral("too_large"));
+    QCOMPARE(reader.all("EVENTS").size(), storedBefore);
+
     waitUntilNothingInFlight();
     const FailedQueueStats after = m_runtime->failedEvents()->stats();
     QCOMPARE(after.total, before.total); // a 413 is a refusal, not a dispatch failure: nothing queued
