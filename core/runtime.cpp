@@ -1,6 +1,7 @@
 // Runtime: start order upstream → proxy → gateway → admin; shutdown in reverse once drained.
 #include "runtime.h"
 #include "admin/adminserver.h"
+#include "http/httprequestparser.h"
 #include "nats/embeddednats.h"
 #include "store/replayer.h"
 
@@ -53,6 +54,14 @@ bool Runtime::start(QString *error)
         EmbeddedNats::Options options;
         options.dataDir = m_config.dataDir;
         options.executable = m_config.natsServerExecutable;
+        // Room for the largest body any endpoint accepts plus ackhook's NATS headers: a body at
+        // exactly --max-payload is stored, not refused by the server it runs itself (issue #13).
+        qint64 maxBody = m_config.gateway.maxPayload;
+        for (const Endpoint &endpoint : std::as_const(m_config.gateway.endpoints))
+            maxBody = std::max(maxBody, endpoint.maxBodyBytes);
+        const HttpRequestParser::Limits httpLimits;
+        options.maxPayload = EmbeddedNats::maxPayloadFor(
+            maxBody, httpLimits.maxRequestLine + httpLimits.maxHeaderBytes);
         m_embedded = std::make_unique<EmbeddedNats>(options);
         QString message;
         if (!m_embedded->start(&message))

@@ -6,6 +6,7 @@
 #include "testsupport.h"
 
 #include <QJsonArray>
+#include <QFile>
 #include <QJsonDocument>
 #include <QSet>
 #include <QTemporaryDir>
@@ -31,6 +32,7 @@ private Q_SLOTS:
     void onlyDispatchFailuresAreQueued();
     void payloadLimitBoundary_data();
     void payloadLimitBoundary();
+    void serverMaxPayloadCountsHeaders();
 
 private:
     bool startsItsOwnRuntime() const;
@@ -61,7 +63,8 @@ void TestFailedQueue::init()
 bool TestFailedQueue::startsItsOwnRuntime() const
 {
     const QByteArray name = QTest::currentTestFunction();
-    return name == "onlyDispatchFailuresAreQueued" || name == "payloadLimitBoundary";
+    return name == "onlyDispatchFailuresAreQueued" || name == "payloadLimitBoundary"
+        || name == "serverMaxPayloadCountsHeaders";
 }
 
 bool TestFailedQueue::isQueued(const QByteArray &key) const
@@ -507,26 +510,25 @@ void TestFailedQueue::onlyDispatchFailuresAreQueued()
 // The body limit at its edge: --max-payload − 1, exactly, + 1, with small headers and with 4 KiB of
 // headers that are published (ce-* attributes). The right answer is 200 and stored when NATS can
 // take the message, else 413 before anything is published, and never a queued record that no
-// replay can ever deliver. With the default (1 MiB, NATS' own max_payload) ackhook today accepts
-// bodies NATS must refuse once ackhook's headers are added: 500, queued, every replay fails.
+// replay can ever deliver. The embedded nats-server gets a max_payload with room for the body limit
+// plus ackhook's NATS headers (issue #13), so a body at exactly --max-payload is stored.
 void TestFailedQueue::payloadLimitBoundary_data()
 {
     QTest::addColumn<qint64>("limit"); // --max-payload
     QTest::addColumn<qint64>("size"); // body bytes
     QTest::addColumn<bool>("largeHeaders");
     QTest::addColumn<int>("status"); // the right answer
-    QTest::addColumn<bool>("needsSizeFix"); // today's answer is wrong: issue #13
 
     constexpr qint64 Small = 64 * 1024; // well under NATS' max_payload
-    constexpr qint64 Default = 1024 * 1024; // ackhook's default, equal to nats-server's max_payload
+    constexpr qint64 Default = 1024 * 1024; // ackhook's default, nats-server's default max_payload
     for (const bool large : { false, true }) {
         const char *headers = large ? "4 KiB published headers" : "small headers";
-        QTest::addRow("64 KiB limit - 1, %s", headers) << Small << Small - 1 << large << 200 << false;
-        QTest::addRow("64 KiB limit, %s", headers) << Small << Small << large << 200 << false;
-        QTest::addRow("64 KiB limit + 1, %s", headers) << Small << Small + 1 << large << 413 << false;
-        QTest::addRow("1 MiB limit - 1, %s", headers) << Default << Default - 1 << large << 413 << true;
-        QTest::addRow("1 MiB limit, %s", headers) << Default << Default << large << 413 << true;
-        QTest::addRow("1 MiB limit + 1, %s", headers) << Default << Default + 1 << large << 413 << false;
+        QTest::addRow("64 KiB limit - 1, %s", headers) << Small << Small - 1 << large << 200;
+        QTest::addRow("64 KiB limit, %s", headers) << Small << Small << large << 200;
+        QTest::addRow("64 KiB limit + 1, %s", headers) << Small << Small + 1 << large << 413;
+        QTest::addRow("1 MiB limit - 1, %s", headers) << Default << Default - 1 << large << 200;
+        QTest::addRow("1 MiB limit, %s", headers) << Default << Default << large << 200;
+        QTest::addRow("1 MiB limit + 1, %s", headers) << Default << Default + 1 << large << 413;
     }
 }
 
@@ -536,7 +538,6 @@ void TestFailedQueue::payloadLimitBoundary()
     QFETCH(qint64, size);
     QFETCH(bool, largeHeaders);
     QFETCH(int, status);
-    QFETCH(bool, needsSizeFix);
 
     RuntimeConfig config;
     config.gateway.maxPayload = limit;
@@ -568,11 +569,7 @@ void TestFailedQueue::payloadLimitBoundary()
         reply->json().value(QLatin1String("reason")).toString().toUtf8().constData());
 
     QVERIFY2(reply->status != 200 || status == 200, "200 for a body NATS cannot take"); // never a false 200
-    if (needsSizeFix)
-        QEXPECT_FAIL("", "#13 size limit: today 500 publish_error, queued as pending", Continue);
     QCOMPARE(reply->status, status);
-    if (needsSizeFix)
-        QEXPECT_FAIL("", "#13 size limit: today queued, and no replay can deliver it", Continue);
     QCOMPARE(after.total, before.total); // no record either way: stored, or refused up front
     if (status == 200) {
         StreamReader reader(m_runtime->embeddedNats()->url());
@@ -586,6 +583,94 @@ void TestFailedQueue::payloadLimitBoundary()
         QCOMPARE(reply->header("Connection"), QByteArray("close"));
         QVERIFY(connection.waitForClose(5000));
     }
+}
+
+// An external nats-server with a max_payload (4096) far under --max-payload (64 KiB): the limit that
+// tells the truth is max_payload minus the NATS headers ackhook publishes for the event. A body
+// exactly at it is stored; one byte more is 413 naming the limit, never published, never queued.
+void TestFailedQueue::serverMaxPayloadCountsHeaders()
+{
+    constexpr qint64 MaxPayload = 4096;
+    QTemporaryDir natsDir;
+    QVERIFY(natsDir.isValid());
+    EmbeddedNats::Options natsOptions;
+    natsOptions.dataDir = natsDir.path();
+    natsOptions.maxPayload = MaxPayload; // written to a config file: nats-server has no flag for it
+    EmbeddedNats nats(natsOptions);
+    QString error;
+    QVERIFY2(nats.start(&error), qPrintable(error));
+    QVERIFY(QFile::exists(nats.configFile()));
+
+    RuntimeConfig config;
+    config.gateway.natsUrls = { nats.url() };
+    config.gateway.maxPayload = 64 * 1024;
+    startRuntime(config);
+    QTRY_COMPARE_WITH_TIMEOUT(m_runtime->gateway()->bus()->maxPayload(), MaxPayload, 5000);
+    QCOMPARE(m_runtime->gateway()->bus()->status().maxPayload, MaxPayload);
+    QCOMPARE(post(uniqueKey()).status, 200);
+    m_runtime->failedEvents()->flush();
+    const FailedQueueStats before = m_runtime->failedEvents()->stats();
+
+    // Same header lengths for every request (keys of one length): the limit is the same for each.
+    const auto send = [&](qint64 size) {
+        HttpClient connection(m_port);
+        QByteArray body(size, 'b');
+        connection.send(rawRequest("POST", "/webhook", body,
+            { { "Content-Type", "application/octet-stream" }, { "Idempotency-Key", uniqueKey() } }));
+        auto reply = connection.readReply(20000);
+        if (reply && reply->status == 413)
+            (void)connection.waitForClose(5000);
+        return reply;
+    };
+
+    // Under --max-payload, over max_payload with the headers: 413 with the limit in the body.
+    const auto refused = send(MaxPayload);
+    QVERIFY2(refused, "no answer");
+    QCOMPARE(refused->status, 413);
+    const QJsonObject answer = refused->json();
+    QCOMPARE(answer.value(QLatin1String("reason")).toString(), QStringLiteral("too_large"));
+    QCOMPARE(answer.value(QLatin1String("max_payload")).toInteger(), MaxPayload);
+    const qint64 headerBytes = answer.value(QLatin1String("header_bytes")).toInteger();
+    QVERIFY2(headerBytes > 100, qPrintable(QString::number(headerBytes))); // Nats-Msg-Id and ackhook's own
+    const qint64 limit = answer.value(QLatin1String("limit")).toInteger();
+    QCOMPARE(limit, MaxPayload - headerBytes);
+    const QString message = answer.value(QLatin1String("error")).toString();
+    QVERIFY2(message.contains(QLatin1String("max_payload of 4096 bytes")), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("plus %1 bytes of NATS headers").arg(headerBytes)), qPrintable(message));
+    QCOMPARE(refused->header("Connection"), QByteArray("close"));
+
+    // Exactly at the limit: the header bytes are counted as cnats encodes them, not one byte too few.
+    const auto fits = send(limit);
+    QVERIFY2(fits, "no answer");
+    QCOMPARE(fits->status, 200);
+    StreamReader reader(nats.url());
+    const auto stored = reader.message("EVENTS", fits->json().value(QLatin1String("seq")).toInteger());
+    QVERIFY(stored);
+    QCOMPARE(stored->data.size(), limit);
+
+    const auto oneOver = send(limit + 1);
+    QVERIFY2(oneOver, "no answer");
+    QCOMPARE(oneOver->status, 413);
+    QCOMPARE(oneOver->json().value(QLatin1String("limit")).toInteger(), limit);
+
+    // A CloudEvents batch with one event NATS cannot take is refused whole: its small event is not
+    // published either.
+    const qsizetype storedBefore = reader.all("EVENTS").size();
+    const QByteArray small = R"({"specversion":"1.0","id":")" + uniqueKey() + R"(","source":"/b","type":"t","data":"s"})";
+    const QByteArray large = R"({"specversion":"1.0","id":")" + uniqueKey() + R"(","source":"/b","type":"t","data":")"
+        + QByteArray(MaxPayload, 'x') + R"("})";
+    const auto batch = request(m_port, "POST", "/webhook", "[" + small + "," + large + "]",
+        { { "Content-Type", "application/cloudevents-batch+json" } });
+    QVERIFY2(batch, "no answer");
+    QCOMPARE(batch->status, 413);
+    QCOMPARE(batch->json().value(QLatin1String("reason")).toString(), QStringLiteral("too_large"));
+    QCOMPARE(reader.all("EVENTS").size(), storedBefore);
+
+    waitUntilNothingInFlight();
+    const FailedQueueStats after = m_runtime->failedEvents()->stats();
+    QCOMPARE(after.total, before.total); // a 413 is a refusal, not a dispatch failure: nothing queued
+    QCOMPARE(after.pending, before.pending);
+    stopRuntime(); // before the nats-server it publishes to
 }
 
 QTEST_GUILESS_MAIN(TestFailedQueue)

@@ -11,6 +11,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 
+#include <algorithm>
 #include <csignal>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -96,6 +97,19 @@ QString EmbeddedNats::logFile() const
     return QDir(m_options.dataDir).filePath(QStringLiteral("nats-server.log"));
 }
 
+QString EmbeddedNats::configFile() const
+{
+    return QDir(m_options.dataDir).filePath(QStringLiteral("nats-server.conf"));
+}
+
+qint64 EmbeddedNats::maxPayloadFor(qint64 maxBodyBytes, qint64 maxRequestHeadBytes)
+{
+    constexpr qint64 DefaultMaxPayload = 1024 * 1024;
+    constexpr qint64 OwnHeaders = 16 * 1024; // Nats-Msg-Id, ackhook's request and CloudEvents headers
+    const qint64 wanted = maxBodyBytes + maxRequestHeadBytes + OwnHeaders;
+    return std::clamp(wanted, DefaultMaxPayload, MaxPayloadCeiling);
+}
+
 QString EmbeddedNats::logTail() const
 {
     QFile file(logFile());
@@ -119,14 +133,30 @@ bool EmbeddedNats::start(QString *error)
         return false;
     }
 
+    QStringList configArguments;
+    if (m_options.maxPayload > 0) {
+        // nats-server 2.9 has no flag for max_payload: a config file, the flags still override it.
+        QFile config(configFile());
+        const QByteArray text = "# written by ackhook at each start of its embedded nats-server\nmax_payload: "
+            + QByteArray::number(std::min(m_options.maxPayload, MaxPayloadCeiling)) + '\n';
+        if (!config.open(QIODevice::WriteOnly | QIODevice::Truncate) || config.write(text) != text.size()) {
+            if (error)
+                *error = QStringLiteral("cannot write %1: %2").arg(configFile(), config.errorString());
+            return false;
+        }
+        configArguments = { QStringLiteral("--config"), configFile() };
+    }
+
     const bool portChosenByUs = m_options.port == 0;
     for (int attempt = 0; attempt < 3; ++attempt) {
         if (m_port == 0)
             m_port = pickFreeLoopbackPort();
         m_process = new QProcess(this);
         m_process->setProgram(executable);
-        m_process->setArguments({ QStringLiteral("--addr"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
-            QString::number(m_port), QStringLiteral("--jetstream"), QStringLiteral("--store_dir"), storeDir() });
+        m_process->setArguments(QStringList { QStringLiteral("--addr"), QStringLiteral("127.0.0.1"),
+                                    QStringLiteral("--port"), QString::number(m_port), QStringLiteral("--jetstream"),
+                                    QStringLiteral("--store_dir"), storeDir() }
+            + configArguments);
         m_process->setProcessChannelMode(QProcess::MergedChannels);
         m_process->setStandardOutputFile(logFile(), QIODevice::Append);
         m_process->setChildProcessModifier([] {

@@ -15,7 +15,16 @@ public:
         quint16 port = 0; // 0: a free loopback port, kept across restarts
         std::chrono::milliseconds startTimeout { 15000 };
         std::chrono::milliseconds stopGrace { 5000 };
+        // The server's max_payload (NATS headers + body of one message); 0: nats-server's default
+        // (1 MiB). Written to <dataDir>/nats-server.conf; nats-server refuses more than 64 MiB.
+        qint64 maxPayload = 0;
     };
+
+    static constexpr qint64 MaxPayloadCeiling = 64 * 1024 * 1024;
+    // The max_payload for a body limit: the body plus room for the NATS headers ackhook publishes
+    // (at most the HTTP request head it accepts, plus its own headers), never under nats-server's
+    // default and never over its ceiling.
+    static qint64 maxPayloadFor(qint64 maxBodyBytes, qint64 maxRequestHeadBytes);
 
     explicit EmbeddedNats(Options options, QObject *parent = nullptr);
     ~EmbeddedNats() override;
@@ -33,6 +42,7 @@ public:
     QString url() const;
     QString storeDir() const;
     QString logFile() const;
+    QString configFile() const;
 
     static QString findExecutable(const QString &preferred, QString *error);
 

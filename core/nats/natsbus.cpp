@@ -314,6 +314,12 @@ void NatsBus::handleConnectionUp()
     char url[256] = {};
     if (natsConnection_GetConnectedUrl(m_connection, url, sizeof url) == NATS_OK)
         updateStatus([&](Status &status) { status.connectedUrl = QString::fromUtf8(url); });
+    // Each server of a cluster may have its own max_payload: read it again on every (re)connect.
+    const qint64 maxPayload = natsConnection_GetMaxPayload(m_connection);
+    if (maxPayload > 0) {
+        m_maxPayload.store(maxPayload, std::memory_order_relaxed);
+        updateStatus([&](Status &status) { status.maxPayload = maxPayload; });
+    }
     setState(State::Connected);
     ensureStream();
     measureRtt();

@@ -9,6 +9,7 @@
 #include <QThreadPool>
 #include <QTimer>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -47,6 +48,7 @@ public:
         QString streamError;
         qint64 streamMessages = -1; // -1 until read (every 2 s with the RTT)
         qint64 streamBytes = -1;
+        qint64 maxPayload = -1; // the server's max_payload (headers + body), -1 until connected
     };
 
     explicit NatsBus(Options options, QObject *parent = nullptr);
@@ -67,6 +69,9 @@ public:
     const Options &options() const { return m_options; }
     bool isStreamReady() const { return status().streamReady; } // safe from any thread
     int pendingPublishes() const;
+    // The connected server's max_payload: the NATS headers plus the body of one message. -1 until
+    // the first connection; the last known value while disconnected. Safe from any thread.
+    qint64 maxPayload() const { return m_maxPayload.load(std::memory_order_relaxed); }
 
 Q_SIGNALS:
     void stateChanged(NatsBus::State state);
@@ -101,6 +106,7 @@ private:
     State m_state = State::Disconnected;
     mutable QMutex m_statusMutex;
     Status m_status; // mirror for other threads
+    std::atomic<qint64> m_maxPayload { -1 }; // read on every webhook: no mutex
     bool m_publishedOnce = false;
     QThreadPool m_blockingCalls; // JetStream API requests and RTT pings block: never on this thread
     QTimer m_rttTimer { this }; // a child: moves with its owner to another thread

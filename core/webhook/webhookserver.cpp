@@ -15,6 +15,7 @@
 #include <QJsonObject>
 
 #include <memory>
+#include <optional>
 
 namespace {
 
@@ -66,6 +67,29 @@ RequestRecord waitingRecord(const HttpRequest &request, const RequestRecord &dis
     waiting.keyGenerated = dispatched.keyGenerated;
     waiting.publishedUs = dispatched.publishedUs;
     return waiting;
+}
+
+// 413 for an event NATS must refuse: its body plus the NATS headers ackhook publishes are over the
+// server's max_payload. No retry or replay can deliver it, so it is refused before it is published
+// (and never queued). Empty while the server's max_payload is not known yet (never connected).
+std::optional<HttpResponse> overNatsMaxPayload(const OutgoingEvent &event, qint64 maxPayload)
+{
+    if (maxPayload <= 0)
+        return std::nullopt;
+    const qint64 headerBytes = natsHeaderBytes(event);
+    if (event.body.size() + headerBytes <= maxPayload)
+        return std::nullopt;
+    HttpResponse response = HttpResponse::error(413,
+        QStringLiteral("body of %1 bytes plus %2 bytes of NATS headers exceeds the NATS server's max_payload of "
+                       "%3 bytes")
+            .arg(event.body.size())
+            .arg(headerBytes)
+            .arg(maxPayload),
+        QJsonObject { { QStringLiteral("reason"), QStringLiteral("too_large") },
+            { QStringLiteral("limit"), std::max<qint64>(0, maxPayload - headerBytes) },
+            { QStringLiteral("max_payload"), maxPayload }, { QStringLiteral("header_bytes"), headerBytes } });
+    response.closeConnection = true;
+    return response;
 }
 
 } // namespace
@@ -297,6 +321,12 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
     event.body = request.body;
     event.headers = EventHeaders::build(
         endpoint, { request.headers, request.target, request.peer, receivedMs, eventType });
+    if (const auto tooLarge = overNatsMaxPayload(event, m_links.bus ? m_links.bus->maxPayload() : -1)) {
+        RequestRecord refused;
+        refused.reason = QStringLiteral("too_large");
+        answerEndpoint(index, request, responder, *tooLarge, std::move(refused));
+        return;
+    }
 
     RequestRecord record;
     record.key = QString::fromLatin1(key.value);
@@ -373,6 +403,13 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
         event.body = batchEvent.json;
         event.headers = EventHeaders::build(
             endpoint, { eventRequestHeaders, request.target, request.peer, receivedMs, batchEvent.type });
+        if (const auto tooLarge = overNatsMaxPayload(event, m_links.bus ? m_links.bus->maxPayload() : -1)) {
+            // One event NATS cannot take refuses the batch before any of it is published.
+            RequestRecord refused;
+            refused.reason = QStringLiteral("too_large");
+            answerEndpoint(index, request, responder, *tooLarge, std::move(refused));
+            return;
+        }
         outgoing.append(std::move(event));
         pending->subjects.append(outgoing.constLast().subject);
     }

@@ -23,7 +23,7 @@ class RequestLog;
 struct ServerLinks {
     const FaultProxy *faultProxy = nullptr; // read to label records with the simulated outage
     FailedEventStore *failedEvents = nullptr; // record() never blocks
-    const NatsBus *bus = nullptr; // status() for GET /ready (the Gateway sets it)
+    const NatsBus *bus = nullptr; // status() for GET /ready, maxPayload() for the 413 (the Gateway sets it)
     QString stream; // named in /ready's reasons
 };
 
