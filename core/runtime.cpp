@@ -1,5 +1,6 @@
 // Runtime: start order upstream → proxy → gateway → admin; shutdown in reverse once drained.
 #include "runtime.h"
+#include "webhook/endpointcounters.h"
 #include "admin/adminserver.h"
 #include "http/httprequestparser.h"
 #include "nats/embeddednats.h"
@@ -184,6 +185,8 @@ StatusSnapshot Runtime::status() const
         s.nats = gateway->bus()->status();
     if (gateway && gateway->requestLog())
         s.counters = gateway->requestLog()->counters();
+    if (gateway && gateway->endpointCounters())
+        s.endpoints = gateway->endpointCounters()->rows();
     s.inFlight = gateway ? gateway->inFlight() : 0;
     s.upstreamUrls = m_upstreamUrls;
     s.stream = m_config.gateway.stream;

@@ -6,6 +6,7 @@
 #include "nats/natsbus.h"
 #include "outage/faultproxy.h"
 #include "store/failedeventstore.h"
+#include "webhook/endpointcounters.h"
 #include "webhook/readiness.h"
 #include "webhook/requestlog.h"
 
@@ -35,6 +36,7 @@ struct StatusSnapshot {
     quint64 droppedAcks = 0; // PubAcks the ack-loss mode swallowed
 
     RequestCounters counters;
+    QList<EndpointCounters::Row> endpoints; // per endpoint, in configuration order
     int inFlight = 0;
     FailedQueueStats failedQueue;
     bool replayBusy = false;

@@ -16,6 +16,7 @@
 #include "runtime.h"
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
+#include "webhook/endpoint.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -290,6 +291,14 @@ void MonitorWindow::buildUi()
     m_withKeys->setToolTip(tr("Send each event with its own Idempotency-Key header (off: ackhook generates one, "
                               "and the monitor flags the request)"));
     m_withKeys->setChecked(true);
+    // Every configured endpoint; a test event to one carries what its source preset requires (its
+    // signature, timestamp and event header), made with the endpoint's own secret.
+    m_sendEndpoint = new QComboBox(sendBox);
+    m_sendEndpoint->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_sendEndpoint->setMinimumContentsLength(12);
+    for (const Endpoint &endpoint : m_runtime->config().gateway.endpoints)
+        m_sendEndpoint->addItem(QString::fromUtf8(endpoint.path + " (" + endpoint.source + ')'));
+    m_sendEndpoint->setToolTip(tr("The endpoint test events go to, signed as its source would sign them"));
     m_send = new QPushButton(tr("Send"), sendBox);
     m_send->setToolTip(tr("POST test events to the webhook URL, exactly as a webhook caller would (Ctrl+T)"));
     m_sendStop = new QPushButton(tr("Stop"), sendBox);
@@ -306,6 +315,7 @@ void MonitorWindow::buildUi()
     });
     sendLayout->addWidget(m_send, 0, 0);
     sendLayout->addWidget(m_sendStop, 0, 1);
+    sendLayout->addWidget(m_sendEndpoint, 0, 2);
     sendLayout->addWidget(m_sendCount, 1, 0);
     sendLayout->addWidget(m_sendRate, 1, 1);
     sendLayout->addWidget(m_withKeys, 1, 2);
@@ -524,6 +534,17 @@ QString MonitorWindow::totalsText() const
 void MonitorWindow::refresh()
 {
     const StatusSnapshot s = m_runtime->status();
+    for (qsizetype i = 0; i < s.endpoints.size() && i < m_sendEndpoint->count(); ++i) {
+        const EndpointCounters::Row &row = s.endpoints.at(i);
+        m_sendEndpoint->setItemText(int(i),
+            tr("%1 (%2) · %3 stored · %4 failed · %5 unauthorized")
+                .arg(QString::fromUtf8(row.path), QString::fromUtf8(row.source))
+                .arg(row.accepted)
+                .arg(row.failed)
+                .arg(row.unauthorized));
+    }
+    // The counters may not fit the box: the whole line is its tooltip.
+    m_sendEndpoint->setToolTip(m_sendEndpoint->currentText());
     const NatsBus::Status &bus = s.nats;
     // Just after a simulated outage ends the client reconnects: expected, so said calmly, not in red.
     const bool justAfterOutage
@@ -794,11 +815,22 @@ void MonitorWindow::postTestEvent()
     ++m_sent;
     // Through the real HTTP listener, exactly as a webhook caller would (with the caller's
     // credentials when the listener requires them).
-    const QByteArray body = "{\"source\":\"ackhook monitor\",\"n\":" + QByteArray::number(m_sent) + '}';
+    const QList<Endpoint> &endpoints = m_runtime->config().gateway.endpoints;
+    const Endpoint endpoint = endpoints.value(qMax(0, m_sendEndpoint->currentIndex()), Endpoint("/webhook"));
+    const QByteArray key
+        = m_withKeys->isChecked() ? "demo-" + QUuid::createUuid().toByteArray(QUuid::WithoutBraces) : QByteArray();
+    // A JSON body keyed where the preset looks (Stripe and Slack: a field of the body).
+    QByteArray body = "{\"source\":\"ackhook monitor\",\"type\":\"ackhook_test\",\"n\":" + QByteArray::number(m_sent);
+    if (!key.isEmpty() && !endpoint.keyJsonField.isEmpty())
+        body += ",\"" + endpoint.keyJsonField + "\":\"" + key + '"';
+    body += '}';
     HeaderList headers { { "Content-Type", "application/json" } };
-    if (m_withKeys->isChecked())
-        headers.append({ "Idempotency-Key", "demo-" + QUuid::createUuid().toByteArray(QUuid::WithoutBraces) });
-    send("POST", "/webhook", headers, body, nullptr);
+    if (!key.isEmpty())
+        headers.append({ endpoint.keyHeaders.value(0, "Idempotency-Key"), key });
+    if (!endpoint.eventHeader.isEmpty())
+        headers.append({ endpoint.eventHeader, "ackhook_test" });
+    headers += endpoint.auth.sign(body, QDateTime::currentSecsSinceEpoch());
+    send("POST", endpoint.path, headers, body, nullptr);
 }
 
 void MonitorWindow::send(const QByteArray &method, const QByteArray &target, HeaderList headers, const QByteArray &body,

@@ -56,6 +56,7 @@ public:
     QSpinBox *sendRate() const { return m_sendRate; }
     QPushButton *sendStopButton() const { return m_sendStop; }
     QCheckBox *withKeysBox() const { return m_withKeys; }
+    QComboBox *sendEndpoint() const { return m_sendEndpoint; } // which endpoint test events go to
     QCheckBox *pauseBox() const { return m_pause; }
     QComboBox *statusFilter() const { return m_statusFilter; }
     QLineEdit *textFilter() const { return m_textFilter; }
@@ -140,6 +141,7 @@ private:
     QSpinBox *m_sendCount = nullptr;
     QSpinBox *m_sendRate = nullptr;
     QCheckBox *m_withKeys = nullptr;
+    QComboBox *m_sendEndpoint = nullptr;
     QPushButton *m_sendStop = nullptr;
     QLabel *m_totals = nullptr;
     QTimer *m_burstTimer = nullptr;
