@@ -340,6 +340,11 @@ void TestConfigFile::subjectTemplates_data()
     QTest::addRow("empty tokens") << QByteArray("x.{event}") << QByteArray(".a..b.") << QByteArray("x._.a._.b._");
     QTest::addRow("no event") << QByteArray("x.{event}") << QByteArray() << QByteArray("x.unknown");
     QTest::addRow("no placeholder") << QByteArray("x.fixed") << QByteArray("push") << QByteArray("x.fixed");
+    // Found by fuzz_signatures: 128 dots became 129 "_" tokens, 257 bytes, over the subject limit.
+    QTest::addRow("all dots") << QByteArray("x.{event}") << QByteArray(128, '.')
+                              << QByteArray("x.") + QByteArray("_.").repeated(63) + QByteArray("__");
+    QTest::addRow("long, cut on a dot") << QByteArray("x.{event}") << QByteArray(127, 'a') + QByteArray(".bcd")
+                                        << QByteArray("x.") + QByteArray(127, 'a') + QByteArray("_");
     QTest::addRow("in the middle") << QByteArray("x.{event}.v1") << QByteArray("Push") << QByteArray("x.push.v1");
 }
 

@@ -31,7 +31,8 @@ QByteArray Endpoint::displayName() const
 
 QByteArray Endpoint::subjectPart(QByteArrayView eventType)
 {
-    QByteArray part = eventType.trimmed().first(std::min<qsizetype>(eventType.trimmed().size(), 128)).toByteArray().toLower();
+    const QByteArrayView trimmed = eventType.trimmed();
+    QByteArray part = trimmed.first(std::min<qsizetype>(trimmed.size(), MaxEventPart)).toByteArray().toLower();
     for (char &c : part) {
         const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == ':'
             || c == '.';
@@ -45,6 +46,12 @@ QByteArray Endpoint::subjectPart(QByteArrayView eventType)
             token = "_";
     }
     part = tokens.join('.');
+    // Cut after the empty tokens were filled ("...." grows), and never on a dot (an empty last token).
+    if (part.size() > MaxEventPart) {
+        part.truncate(MaxEventPart);
+        if (part.endsWith('.'))
+            part.back() = '_';
+    }
     return part.isEmpty() || part == "_" ? QByteArray("unknown") : part;
 }
 

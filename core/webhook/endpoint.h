@@ -38,6 +38,7 @@ struct Endpoint {
     // The subject for one event type; an empty type becomes "unknown". The type is made a valid
     // subject part: lower case, characters other than [a-z0-9_:-.] become '_', no empty tokens.
     QByteArray subjectFor(QByteArrayView eventType) const;
+    static constexpr qsizetype MaxEventPart = 128; // bytes of the event type in a subject
     static QByteArray subjectPart(QByteArrayView eventType);
     // Event type of a request: CloudEvent type, eventHeader, or eventJsonPath in a JSON object body.
     QByteArray eventType(const HeaderList &headers, const QJsonDocument &json) const;
