@@ -5,6 +5,7 @@
 #include "ackhookprocess.h"
 #include "natstestaccounts.h"
 #include "nats/embeddednats.h"
+#include "nats/natsaccess.h"
 #include "nats/nkey.h"
 #include "testsupport.h"
 
@@ -67,6 +68,7 @@ private Q_SLOTS:
     void optionProblemsAtStart_data();
     void optionProblemsAtStart();
     void nkeyText();
+    void urlCredentials();
 
 private:
     Setup setup(Kind kind);
@@ -392,6 +394,44 @@ void TestNatsAuth::nkeyText()
     changed[10] = changed[10] == 'A' ? 'B' : 'A';
     QVERIFY(!NKey::fromSeed(changed, &error));
     QVERIFY2(error.contains(QLatin1String("checksum")), qPrintable(error));
+}
+
+void TestNatsAuth::urlCredentials()
+{
+    // user:password@ and token@ leave the URLs (percent-decoded), plain URLs stay as written.
+    NatsAccess access;
+    QString error;
+    const std::optional<QStringList> urls = access.takeFromUrls(
+        { QStringLiteral("nats://ack%40hook:p%3Ass@a.example:4222"), QStringLiteral("b.example:4223") }, &error);
+    QVERIFY2(urls, qPrintable(error));
+    QCOMPARE(*urls, QStringList({ QStringLiteral("nats://a.example:4222"), QStringLiteral("b.example:4223") }));
+    QCOMPARE(access.user, QStringLiteral("ack@hook"));
+    QCOMPARE(access.password, QByteArray("p:ss"));
+    QVERIFY(!access.usesTls());
+
+    NatsAccess tokenAccess;
+    const std::optional<QStringList> tokenUrls
+        = tokenAccess.takeFromUrls({ QStringLiteral("tls://T0K@nats.example:4222") }, &error);
+    QVERIFY2(tokenUrls, qPrintable(error));
+    QCOMPARE(tokenAccess.token, QByteArray("T0K"));
+    QVERIFY(tokenAccess.usesTls());
+    tokenAccess.resolveTlsHostname(*tokenUrls);
+    QCOMPARE(tokenAccess.tlsHostname, QStringLiteral("nats.example"));
+
+    NatsAccess ipAccess; // an IP address is no name to check a certificate against
+    ipAccess.tls = true;
+    ipAccess.resolveTlsHostname({ QStringLiteral("tls://127.0.0.1:4222") });
+    QVERIFY(ipAccess.tlsHostname.isEmpty());
+
+    NatsAccess conflicting;
+    QVERIFY(!conflicting.takeFromUrls({ QStringLiteral("nats://a:x@h1"), QStringLiteral("nats://b:y@h2") }, &error));
+    QVERIFY2(!error.contains(QLatin1String(":x@")) && !error.contains(QLatin1String(":y@")), qPrintable(error));
+    NatsAccess twice;
+    twice.token = "given";
+    QVERIFY(!twice.takeFromUrls({ QStringLiteral("nats://other@h1") }, &error));
+
+    QCOMPARE(NatsAccess::redact(QStringLiteral("at nats://u:pw@h:1,tls://tok@h2:2 and http://x/y@z")),
+        QStringLiteral("at nats://u:***@h:1,tls://***@h2:2 and http://x/y@z"));
 }
 
 QTEST_GUILESS_MAIN(TestNatsAuth)
