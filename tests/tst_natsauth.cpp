@@ -65,6 +65,7 @@ private Q_SLOTS:
     void securedNats_data();
     void securedNats();
     void outagesOverTls();
+    void credentialsRefusedWhileRunning();
     void optionProblemsAtStart_data();
     void optionProblemsAtStart();
     void nkeyText();
@@ -331,6 +332,59 @@ void TestNatsAuth::outagesOverTls()
     QCOMPARE(putOutage(R"({"mode":"blackhole"})").status, 200);
     QCOMPARE(putOutage(R"({"mode":"off"})").status, 200);
     QTRY_COMPARE_WITH_TIMEOUT(post().status, 200, 15000); // a new TLS session through the proxy
+}
+
+void TestNatsAuth::credentialsRefusedWhileRunning()
+{
+    // The server's password changes under a running ackhook: not ready, with the reason, and no
+    // secret in the reason; back to 200 once the server takes the password again.
+    QTemporaryDir dir;
+    EmbeddedNats::Options natsOptions;
+    natsOptions.dataDir = dir.filePath(QStringLiteral("nats"));
+    natsOptions.extraConfig = "authorization { user: ackhook, password: \"first-pw-4711\" }\n";
+    auto nats = std::make_unique<EmbeddedNats>(natsOptions);
+    QString error;
+    QVERIFY2(nats->start(&error), qPrintable(error));
+    const quint16 natsPort = nats->port();
+    const QString passwordFile = writeFile(m_dir, QStringLiteral("running-password"), "first-pw-4711\n");
+    const quint16 port = freePort();
+    AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port),
+        QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("ackhook")), QStringLiteral("--nats-url"),
+        QStringLiteral("nats://127.0.0.1:%1").arg(natsPort), QStringLiteral("--nats-user"), QStringLiteral("ackhook"),
+        QStringLiteral("--nats-password-file"), passwordFile });
+    QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+    const auto post = [port] {
+        return request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } }).value_or(HttpReply {});
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(post().status, 200, 10000);
+
+    const auto restartWith = [&](const QByteArray &config) {
+        nats->stop();
+        nats.reset();
+        EmbeddedNats::Options options = natsOptions;
+        options.port = natsPort;
+        options.extraConfig = config;
+        nats = std::make_unique<EmbeddedNats>(options);
+        QString message;
+        return nats->start(&message);
+    };
+    QVERIFY(restartWith("authorization { user: ackhook, password: \"second-pw-0815\" }\n"));
+    const auto ready = [&] { return request(port, "GET", "/ready").value_or(HttpReply {}); };
+    QTRY_VERIFY_WITH_TIMEOUT(ready().body.contains("uthorization"), 15000);
+    QCOMPARE(ready().status, 503);
+    QCOMPARE(post().status, 500);
+    const std::optional<HttpReply> status = request(ackhook.adminPort(), "GET", "/api/status");
+    QVERIFY(status);
+    QVERIFY2(status->json().value(QLatin1String("nats")).toObject().value(QLatin1String("connect_error")).toString()
+                 .contains(QLatin1String("uthorization")),
+        status->body.constData());
+
+    QVERIFY(restartWith("authorization { user: ackhook, password: \"first-pw-4711\" }\n"));
+    QTRY_COMPARE_WITH_TIMEOUT(post().status, 200, 15000);
+    ackhook.collect();
+    const QByteArray shown = ackhook.out() + ackhook.err() + status->body;
+    QVERIFY(!shown.contains("first-pw-4711"));
+    QVERIFY(!shown.contains("second-pw-0815"));
 }
 
 void TestNatsAuth::optionProblemsAtStart_data()
