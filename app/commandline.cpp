@@ -377,8 +377,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         result.runtime.outage.mode = *mode;
     }
     // An outage asked for at start needs the proxy: it counts as asking for it.
-    result.runtime.faultProxyEnabled = proxyWanted.value_or(!result.headless || config.natsUrls.isEmpty()
-        || result.runtime.outage.mode != OutageSettings::Mode::Off);
+    result.runtime.faultProxyEnabled = proxyWanted.value_or(
+        !result.headless || config.natsUrls.isEmpty() || result.runtime.outage.mode != OutageSettings::Mode::Off);
 
     if (parser.isSet(autoReplay))
         result.runtime.autoReplay = true;

@@ -299,15 +299,14 @@ void TestCommandLine::faultProxyPlacement_data()
     QTest::addRow("embedded, headless") << QStringList { QStringLiteral("--headless") } << true;
     QTest::addRow("embedded, window") << QStringList {} << true;
     QTest::addRow("external, window") << QStringList { QStringLiteral("--nats-url"), url } << true;
-    QTest::addRow("external, headless") << QStringList { QStringLiteral("--headless"), QStringLiteral("--nats-url"), url }
-                                        << false;
-    QTest::addRow("external, headless, --fault-proxy")
-        << QStringList { QStringLiteral("--headless"), QStringLiteral("--nats-url"), url, QStringLiteral("--fault-proxy") }
-        << true;
-    QTest::addRow("external, headless, --outage down")
-        << QStringList { QStringLiteral("--headless"), QStringLiteral("--nats-url"), url, QStringLiteral("--outage"),
-               QStringLiteral("down") }
-        << true;
+    QTest::addRow("external, headless") << QStringList { QStringLiteral("--headless"), QStringLiteral("--nats-url"),
+        url } << false;
+    QTest::addRow("external, headless, --fault-proxy") << QStringList { QStringLiteral("--headless"),
+        QStringLiteral("--nats-url"), url, QStringLiteral("--fault-proxy") }
+                                                       << true;
+    QTest::addRow("external, headless, --outage down") << QStringList { QStringLiteral("--headless"),
+        QStringLiteral("--nats-url"), url, QStringLiteral("--outage"), QStringLiteral("down") }
+                                                       << true;
     QTest::addRow("embedded, --no-fault-proxy")
         << QStringList { QStringLiteral("--headless"), QStringLiteral("--no-fault-proxy") } << false;
 }
@@ -320,8 +319,8 @@ void TestCommandLine::faultProxyPlacement()
     const CommandLine cli = CommandLine::parse(QStringList { QStringLiteral("ackhook") } + arguments);
     QVERIFY2(cli.action == CommandLine::Action::Run, qPrintable(cli.message));
     QCOMPARE(cli.runtime.faultProxyEnabled, proxy);
-    const CommandLine both = CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--fault-proxy"),
-        QStringLiteral("--no-fault-proxy") });
+    const CommandLine both = CommandLine::parse(
+        { QStringLiteral("ackhook"), QStringLiteral("--fault-proxy"), QStringLiteral("--no-fault-proxy") });
     QCOMPARE(both.action, CommandLine::Action::Error);
 }
 
@@ -351,7 +350,8 @@ tls_hostname = "nats.internal"
         qunsetenv(variable);
 
     qputenv("ACKHOOK_TEST_NATS_PASSWORD", "from-env");
-    const CommandLine fromFile = CommandLine::parse({ program, QStringLiteral("--headless"), QStringLiteral("--config"), config });
+    const CommandLine fromFile
+        = CommandLine::parse({ program, QStringLiteral("--headless"), QStringLiteral("--config"), config });
     QVERIFY2(fromFile.action == CommandLine::Action::Run, qPrintable(fromFile.message));
     const NatsAccess &file = fromFile.runtime.gateway.natsAccess;
     QCOMPARE(file.user, QStringLiteral("filer"));
@@ -363,9 +363,9 @@ tls_hostname = "nats.internal"
     // The NATS tools' variables win over the file, the flags over both.
     qputenv("NATS_USER", "env-user");
     qputenv("NATS_CA", "/env/ca.pem");
-    const CommandLine fromFlags = CommandLine::parse({ program, QStringLiteral("--headless"), QStringLiteral("--config"),
-        config, QStringLiteral("--nats-user"), QStringLiteral("flag-user"), QStringLiteral("--nats-password-file"),
-        password });
+    const CommandLine fromFlags = CommandLine::parse(
+        { program, QStringLiteral("--headless"), QStringLiteral("--config"), config, QStringLiteral("--nats-user"),
+            QStringLiteral("flag-user"), QStringLiteral("--nats-password-file"), password });
     qunsetenv("NATS_USER");
     qunsetenv("NATS_CA");
     qunsetenv("ACKHOOK_TEST_NATS_PASSWORD");
@@ -376,13 +376,14 @@ tls_hostname = "nats.internal"
     QCOMPARE(flags.tlsCaFile, QStringLiteral("/env/ca.pem"));
 
     qputenv("NATS_TOKEN", "tok");
-    const CommandLine token = CommandLine::parse({ program, QStringLiteral("--headless"), QStringLiteral("--nats-url"),
-        QStringLiteral("nats://h:4222") });
+    const CommandLine token = CommandLine::parse(
+        { program, QStringLiteral("--headless"), QStringLiteral("--nats-url"), QStringLiteral("nats://h:4222") });
     qunsetenv("NATS_TOKEN");
     QCOMPARE(token.runtime.gateway.natsAccess.token, QByteArray("tok"));
 
-    const CommandLine missing = CommandLine::parse({ program, QStringLiteral("--nats-url"), QStringLiteral("nats://h:4222"),
-        QStringLiteral("--nats-password-file"), dir.filePath(QStringLiteral("absent")) });
+    const CommandLine missing
+        = CommandLine::parse({ program, QStringLiteral("--nats-url"), QStringLiteral("nats://h:4222"),
+            QStringLiteral("--nats-password-file"), dir.filePath(QStringLiteral("absent")) });
     QCOMPARE(missing.action, CommandLine::Action::Error);
     QVERIFY2(missing.message.contains(QLatin1String("--nats-password-file")), qPrintable(missing.message));
 }

@@ -3,10 +3,10 @@
 // real ackhook binary, real HTTP: publish → 200, a wrong secret → exit 1 with a clear message, and
 // no secret in anything ackhook writes or shows (stdout, stderr/log, /api/status, /metrics).
 #include "ackhookprocess.h"
-#include "natstestaccounts.h"
 #include "nats/embeddednats.h"
 #include "nats/natsaccess.h"
 #include "nats/nkey.h"
+#include "natstestaccounts.h"
 #include "testsupport.h"
 
 #include <QDir>
@@ -89,8 +89,9 @@ Setup TestNatsAuth::setup(Kind kind)
     Setup s;
     const QString password = QStringLiteral("pw-") + QString::fromLatin1(uniqueKey());
     const QString token = QStringLiteral("tok-") + QString::fromLatin1(uniqueKey());
-    const QString serverTls = QStringLiteral("tls { cert_file: \"%1\", key_file: \"%2\" }\n")
-                                  .arg(m_dir.filePath(QStringLiteral("server.pem")), m_dir.filePath(QStringLiteral("server.key")));
+    const QString serverTls
+        = QStringLiteral("tls { cert_file: \"%1\", key_file: \"%2\" }\n")
+              .arg(m_dir.filePath(QStringLiteral("server.pem")), m_dir.filePath(QStringLiteral("server.key")));
     const QString ca = m_dir.filePath(QStringLiteral("ca.pem"));
     switch (kind) {
     case Kind::UrlPassword:
@@ -99,13 +100,16 @@ Setup TestNatsAuth::setup(Kind kind)
         s.secrets = { password.toUtf8() };
         s.wrongMessage = "refused ackhook's credentials";
         if (kind == Kind::UrlPassword) {
-            s.good = { QStringLiteral("--nats-url"), QStringLiteral("nats://ackhook:%1@127.0.0.1:{PORT}").arg(password) };
-            s.wrong = { QStringLiteral("--nats-url"), QStringLiteral("nats://ackhook:%1x@127.0.0.1:{PORT}").arg(password) };
+            s.good
+                = { QStringLiteral("--nats-url"), QStringLiteral("nats://ackhook:%1@127.0.0.1:{PORT}").arg(password) };
+            s.wrong
+                = { QStringLiteral("--nats-url"), QStringLiteral("nats://ackhook:%1x@127.0.0.1:{PORT}").arg(password) };
         } else {
             const QString good = writeFile(m_dir, QStringLiteral("password"), password.toUtf8() + '\n');
             const QString wrong = writeFile(m_dir, QStringLiteral("wrong-password"), "not-" + password.toUtf8());
             s.good = { QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:{PORT}"),
-                QStringLiteral("--nats-user"), QStringLiteral("ackhook"), QStringLiteral("--nats-password-file"), good };
+                QStringLiteral("--nats-user"), QStringLiteral("ackhook"), QStringLiteral("--nats-password-file"),
+                good };
             s.wrong = s.good;
             s.wrong.last() = wrong;
         }
@@ -130,8 +134,10 @@ Setup TestNatsAuth::setup(Kind kind)
         s.serverConfig = "authorization { users: [ { nkey: " + user.publicKey() + " } ] }\n";
         const QString seed = writeFile(m_dir, QStringLiteral("user.nk"), user.seed() + '\n');
         const QString wrong = writeFile(m_dir, QStringLiteral("stranger.nk"), stranger.seed() + '\n');
-        s.good = { QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:{PORT}"), QStringLiteral("--nats-nkey"), seed };
-        s.wrong = { QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:{PORT}"), QStringLiteral("--nats-nkey"), wrong };
+        s.good = { QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:{PORT}"),
+            QStringLiteral("--nats-nkey"), seed };
+        s.wrong = { QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:{PORT}"),
+            QStringLiteral("--nats-nkey"), wrong };
         s.secrets = { user.seed(), stranger.seed() };
         s.wrongMessage = "refused ackhook's credentials";
         break;
@@ -146,7 +152,8 @@ Setup TestNatsAuth::setup(Kind kind)
         s.secrets = { trusted.userSeed, stranger.userSeed };
         s.wrongMessage = "refused ackhook's credentials";
         if (kind == Kind::Creds) {
-            s.good = { QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:{PORT}"), QStringLiteral("--nats-creds"), creds };
+            s.good = { QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:{PORT}"),
+                QStringLiteral("--nats-creds"), creds };
             s.wrong = s.good;
             s.wrong.last() = wrong;
             break;
@@ -155,7 +162,8 @@ Setup TestNatsAuth::setup(Kind kind)
         s.serverConfig += serverTls.toUtf8();
         const auto config = [&](const QString &name, const QString &credsFile) {
             return writeFile(m_dir, name,
-                QStringLiteral("[nats]\nurl = \"tls://localhost:{PORT}\"\ncredentials_file = \"%1\"\ntls_ca_file = \"%2\"\n")
+                QStringLiteral(
+                    "[nats]\nurl = \"tls://localhost:{PORT}\"\ncredentials_file = \"%1\"\ntls_ca_file = \"%2\"\n")
                     .arg(QFileInfo(credsFile).fileName(), ca)
                     .toUtf8());
         };
@@ -165,16 +173,19 @@ Setup TestNatsAuth::setup(Kind kind)
     }
     case Kind::Tls:
         s.serverConfig = serverTls.toUtf8();
-        s.good = { QStringLiteral("--nats-url"), QStringLiteral("tls://localhost:{PORT}"), QStringLiteral("--nats-tls-ca"), ca };
+        s.good = { QStringLiteral("--nats-url"), QStringLiteral("tls://localhost:{PORT}"),
+            QStringLiteral("--nats-tls-ca"), ca };
         // The server's certificate names localhost and 127.0.0.1, not this.
         s.wrong = s.good + QStringList { QStringLiteral("--nats-tls-hostname"), QStringLiteral("nats.example.org") };
         s.wrongMessage = "TLS to NATS";
         break;
     case Kind::MutualTls:
-        s.serverConfig = QStringLiteral("tls { cert_file: \"%1\", key_file: \"%2\", ca_file: \"%3\", verify: true }\n")
-                             .arg(m_dir.filePath(QStringLiteral("server.pem")), m_dir.filePath(QStringLiteral("server.key")), ca)
-                             .toUtf8();
-        s.wrong = { QStringLiteral("--nats-url"), QStringLiteral("tls://localhost:{PORT}"), QStringLiteral("--nats-tls-ca"), ca };
+        s.serverConfig
+            = QStringLiteral("tls { cert_file: \"%1\", key_file: \"%2\", ca_file: \"%3\", verify: true }\n")
+                  .arg(m_dir.filePath(QStringLiteral("server.pem")), m_dir.filePath(QStringLiteral("server.key")), ca)
+                  .toUtf8();
+        s.wrong = { QStringLiteral("--nats-url"), QStringLiteral("tls://localhost:{PORT}"),
+            QStringLiteral("--nats-tls-ca"), ca };
         s.good = s.wrong
             + QStringList { QStringLiteral("--nats-tls-cert"), m_dir.filePath(QStringLiteral("client.pem")),
                   QStringLiteral("--nats-tls-key"), m_dir.filePath(QStringLiteral("client.key")) };
@@ -238,10 +249,10 @@ void TestNatsAuth::securedNats()
     {
         AckhookProcess ackhook(common + withPort(s.good), s.goodEnvironment);
         QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
-        QTRY_COMPARE_WITH_TIMEOUT(request(port, "POST", "/webhook", R"({"hello":"secured"})",
-                                      { { "Idempotency-Key", uniqueKey() } })
-                                      .value_or(HttpReply {})
-                                      .status,
+        QTRY_COMPARE_WITH_TIMEOUT(
+            request(port, "POST", "/webhook", R"({"hello":"secured"})", { { "Idempotency-Key", uniqueKey() } })
+                .value_or(HttpReply {})
+                .status,
             200, 10000);
         const std::optional<HttpReply> reply
             = request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } });
@@ -275,7 +286,8 @@ void TestNatsAuth::securedNats()
     }
     for (const QByteArray &secret : s.secrets) {
         QVERIFY(!secret.isEmpty());
-        QVERIFY2(!shown.contains(secret), qPrintable(QStringLiteral("a secret was shown:\n") + QString::fromUtf8(shown)));
+        QVERIFY2(
+            !shown.contains(secret), qPrintable(QStringLiteral("a secret was shown:\n") + QString::fromUtf8(shown)));
     }
 }
 
@@ -286,9 +298,10 @@ void TestNatsAuth::outagesOverTls()
     QTemporaryDir dir;
     EmbeddedNats::Options natsOptions;
     natsOptions.dataDir = dir.filePath(QStringLiteral("nats"));
-    natsOptions.extraConfig = QStringLiteral("tls { cert_file: \"%1\", key_file: \"%2\" }\n")
-                                  .arg(m_dir.filePath(QStringLiteral("server.pem")), m_dir.filePath(QStringLiteral("server.key")))
-                                  .toUtf8();
+    natsOptions.extraConfig
+        = QStringLiteral("tls { cert_file: \"%1\", key_file: \"%2\" }\n")
+              .arg(m_dir.filePath(QStringLiteral("server.pem")), m_dir.filePath(QStringLiteral("server.key")))
+              .toUtf8();
     EmbeddedNats nats(natsOptions);
     QString error;
     QVERIFY2(nats.start(&error), qPrintable(error));
@@ -313,7 +326,8 @@ void TestNatsAuth::outagesOverTls()
     QTRY_COMPARE_WITH_TIMEOUT(post().status, 200, 10000);
     const quint16 admin = ackhook.adminPort();
     const auto putOutage = [admin](const QByteArray &json) {
-        return request(admin, "PUT", "/api/outage", json, { { "Content-Type", "application/json" } }).value_or(HttpReply {});
+        return request(admin, "PUT", "/api/outage", json, { { "Content-Type", "application/json" } })
+            .value_or(HttpReply {});
     };
 
     const HttpReply ackLoss = putOutage(R"({"mode":"ack-loss"})");
@@ -348,10 +362,11 @@ void TestNatsAuth::credentialsRefusedWhileRunning()
     const quint16 natsPort = nats->port();
     const QString passwordFile = writeFile(m_dir, QStringLiteral("running-password"), "first-pw-4711\n");
     const quint16 port = freePort();
-    AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port),
-        QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("ackhook")), QStringLiteral("--nats-url"),
-        QStringLiteral("nats://127.0.0.1:%1").arg(natsPort), QStringLiteral("--nats-user"), QStringLiteral("ackhook"),
-        QStringLiteral("--nats-password-file"), passwordFile });
+    AckhookProcess ackhook(
+        { QStringLiteral("--headless"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port),
+            QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("ackhook")), QStringLiteral("--nats-url"),
+            QStringLiteral("nats://127.0.0.1:%1").arg(natsPort), QStringLiteral("--nats-user"),
+            QStringLiteral("ackhook"), QStringLiteral("--nats-password-file"), passwordFile });
     QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
     const auto post = [port] {
         return request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } }).value_or(HttpReply {});
@@ -375,7 +390,11 @@ void TestNatsAuth::credentialsRefusedWhileRunning()
     QCOMPARE(post().status, 500);
     const std::optional<HttpReply> status = request(ackhook.adminPort(), "GET", "/api/status");
     QVERIFY(status);
-    QVERIFY2(status->json().value(QLatin1String("nats")).toObject().value(QLatin1String("connect_error")).toString()
+    QVERIFY2(status->json()
+                 .value(QLatin1String("nats"))
+                 .toObject()
+                 .value(QLatin1String("connect_error"))
+                 .toString()
                  .contains(QLatin1String("uthorization")),
         status->body.constData());
 
@@ -392,25 +411,26 @@ void TestNatsAuth::optionProblemsAtStart_data()
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QByteArray>("message");
     const QString missing = QStringLiteral("/nonexistent/ackhook.creds");
-    QTest::addRow("creds file missing") << QStringList { QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:9"),
-        QStringLiteral("--nats-creds"), missing } << QByteArray("NATS creds file /nonexistent/ackhook.creds: no such file");
+    QTest::addRow("creds file missing") << QStringList { QStringLiteral("--nats-url"),
+        QStringLiteral("nats://127.0.0.1:9"), QStringLiteral("--nats-creds"), missing }
+                                        << QByteArray("NATS creds file /nonexistent/ackhook.creds: no such file");
     QTest::addRow("creds file without a JWT")
-        << QStringList { QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:9"), QStringLiteral("--nats-creds"),
-               writeFile(m_dir, QStringLiteral("empty.creds"), "nothing here\n") }
+        << QStringList { QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:9"),
+               QStringLiteral("--nats-creds"), writeFile(m_dir, QStringLiteral("empty.creds"), "nothing here\n") }
         << QByteArray("no user JWT in it");
     QTest::addRow("nkey file not a seed")
-        << QStringList { QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:9"), QStringLiteral("--nats-nkey"),
-               writeFile(m_dir, QStringLiteral("bad.nk"), "SUAXXXX\n") }
+        << QStringList { QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:9"),
+               QStringLiteral("--nats-nkey"), writeFile(m_dir, QStringLiteral("bad.nk"), "SUAXXXX\n") }
         << QByteArray("NATS NKey seed file");
-    QTest::addRow("user without password") << QStringList { QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:9"),
-        QStringLiteral("--nats-user"), QStringLiteral("someone") } << QByteArray("needs a password");
-    QTest::addRow("two ways to authenticate")
-        << QStringList { QStringLiteral("--nats-url"), QStringLiteral("nats://tok@127.0.0.1:9"), QStringLiteral("--nats-creds"),
-               missing }
-        << QByteArray("one way to authenticate");
+    QTest::addRow("user without password") << QStringList { QStringLiteral("--nats-url"),
+        QStringLiteral("nats://127.0.0.1:9"), QStringLiteral("--nats-user"), QStringLiteral("someone") }
+                                           << QByteArray("needs a password");
+    QTest::addRow("two ways to authenticate") << QStringList { QStringLiteral("--nats-url"),
+        QStringLiteral("nats://tok@127.0.0.1:9"), QStringLiteral("--nats-creds"), missing }
+                                              << QByteArray("one way to authenticate");
     QTest::addRow("certificate without key")
-        << QStringList { QStringLiteral("--nats-url"), QStringLiteral("tls://127.0.0.1:9"), QStringLiteral("--nats-tls-cert"),
-               m_dir.filePath(QStringLiteral("client.pem")) }
+        << QStringList { QStringLiteral("--nats-url"), QStringLiteral("tls://127.0.0.1:9"),
+               QStringLiteral("--nats-tls-cert"), m_dir.filePath(QStringLiteral("client.pem")) }
         << QByteArray("needs its key");
     QTest::addRow("credentials for the embedded server")
         << QStringList { QStringLiteral("--nats-token-file"), writeFile(m_dir, QStringLiteral("token"), "t0ken\n") }
@@ -422,8 +442,9 @@ void TestNatsAuth::optionProblemsAtStart()
     QFETCH(QStringList, arguments);
     QFETCH(QByteArray, message);
     QTemporaryDir dir;
-    AckhookProcess ackhook(QStringList { QStringLiteral("--headless"), QStringLiteral("--listen"),
-                               QStringLiteral("127.0.0.1:%1").arg(freePort()), QStringLiteral("--data-dir"), dir.path() }
+    AckhookProcess ackhook(
+        QStringList { QStringLiteral("--headless"), QStringLiteral("--listen"),
+            QStringLiteral("127.0.0.1:%1").arg(freePort()), QStringLiteral("--data-dir"), dir.path() }
         + arguments);
     QVERIFY(ackhook.process().waitForFinished(20000));
     ackhook.collect();

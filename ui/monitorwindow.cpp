@@ -75,8 +75,8 @@ MonitorWindow::MonitorWindow(Runtime *runtime, QWidget *parent)
     , m_network(new QNetworkAccessManager(this))
 {
     setWindowTitle(tr("ackhook — webhooks acknowledged by NATS JetStream"));
-    m_audit = new StreamAudit(
-        m_runtime->upstreamUrls(), m_runtime->natsAccess(), m_runtime->config().gateway.stream, this);
+    m_audit
+        = new StreamAudit(m_runtime->upstreamUrls(), m_runtime->natsAccess(), m_runtime->config().gateway.stream, this);
     buildUi();
     buildMenus();
     connect(m_runtime->gatewayHost(), &GatewayHost::waitingReady, this, &MonitorWindow::appendWaiting);

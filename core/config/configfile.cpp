@@ -301,8 +301,7 @@ const QList<KeyRow<ConfigFile::Nats>> &natsKeys()
                 }
                 return assignPlain(s.urls, std::move(urls));
             } },
-        { "credentials_file",
-            [](const toml::node &n, S &s) { return assign(s.credentialsFile, readNonEmpty(n)); } },
+        { "credentials_file", [](const toml::node &n, S &s) { return assign(s.credentialsFile, readNonEmpty(n)); } },
         { "nkey_file", [](const toml::node &n, S &s) { return assign(s.nkeyFile, readNonEmpty(n)); } },
         { "user", [](const toml::node &n, S &s) { return assign(s.user, readNonEmpty(n)); } },
         { "password_file", [](const toml::node &n, S &s) { return assign(s.passwordFile, readNonEmpty(n)); } },
@@ -519,7 +518,8 @@ public:
         const QHash<QString, int> &lines, const QString &prefix, const QString &fileKey, const QString &envKey)
     {
         if (file && env) {
-            problem(lines.value(envKey), prefix + envKey, QStringLiteral("give %1 or %2, not both").arg(fileKey, envKey));
+            problem(
+                lines.value(envKey), prefix + envKey, QStringLiteral("give %1 or %2, not both").arg(fileKey, envKey));
             return std::nullopt;
         }
         if (file) {
@@ -563,7 +563,8 @@ public:
         }
         if (!required) {
             if (draft.secretFile || draft.secretEnv)
-                problem(draft.lines.value(draft.secretFile ? QStringLiteral("secret_file") : QStringLiteral("secret_env")),
+                problem(
+                    draft.lines.value(draft.secretFile ? QStringLiteral("secret_file") : QStringLiteral("secret_env")),
                     prefix + (draft.secretFile ? QStringLiteral("secret_file") : QStringLiteral("secret_env")),
                     QStringLiteral("source \"none\" takes no secret"));
             return QByteArray();
@@ -809,8 +810,8 @@ std::optional<ConfigFile> ConfigFile::parse(
                 const QString prefix = QStringLiteral("nats.");
                 nats.password = reader.secretFrom(nats.passwordFile, nats.passwordEnv, lines, prefix,
                     QStringLiteral("password_file"), QStringLiteral("password_env"));
-                nats.token = reader.secretFrom(
-                    nats.tokenFile, nats.tokenEnv, lines, prefix, QStringLiteral("token_file"), QStringLiteral("token_env"));
+                nats.token = reader.secretFrom(nats.tokenFile, nats.tokenEnv, lines, prefix,
+                    QStringLiteral("token_file"), QStringLiteral("token_env"));
             }
         } else if (name == QLatin1String("stream")) {
             if (const toml::table *t = table("a table ([stream])"))

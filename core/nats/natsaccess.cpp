@@ -127,7 +127,8 @@ bool NatsAccess::check(QString *error) const
         }
     }
     if (!nkeySeedFile.isEmpty()) {
-        const std::optional<QByteArray> text = readSmallFile(QStringLiteral("NATS NKey seed file"), nkeySeedFile, error);
+        const std::optional<QByteArray> text
+            = readSmallFile(QStringLiteral("NATS NKey seed file"), nkeySeedFile, error);
         if (!text)
             return false;
         QString why;
@@ -201,8 +202,8 @@ bool NatsAccess::applyTo(natsOptions *options, QString *error) const
             return failed(s, QStringLiteral("NATS TLS CA file %1").arg(tlsCaFile));
     }
     if (!tlsCertFile.isEmpty()) {
-        s = natsOptions_LoadCertificatesChain(options, QFile::encodeName(tlsCertFile).constData(),
-            QFile::encodeName(tlsKeyFile).constData());
+        s = natsOptions_LoadCertificatesChain(
+            options, QFile::encodeName(tlsCertFile).constData(), QFile::encodeName(tlsKeyFile).constData());
         if (s != NATS_OK)
             return failed(s, QStringLiteral("NATS TLS client certificate %1 / key %2").arg(tlsCertFile, tlsKeyFile));
     }

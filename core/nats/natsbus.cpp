@@ -243,7 +243,8 @@ bool NatsBus::start(QString *error)
         m_context->connected.store(true, std::memory_order_release);
         handleConnectionUp();
     } else if (!m_restarting) {
-        qCInfo(lcNats).noquote() << "NATS not reachable yet at" << NatsAccess::redact(m_options.urls.join(QLatin1Char(',')))
+        qCInfo(lcNats).noquote() << "NATS not reachable yet at"
+                                 << NatsAccess::redact(m_options.urls.join(QLatin1Char(',')))
                                  << "- retrying in the background";
     }
     return true;
@@ -286,11 +287,13 @@ QString NatsBus::probeAccess() const
     case NATS_CONNECTION_AUTH_FAILED:
     case NATS_NOT_PERMITTED:
         return QStringLiteral("NATS at %1 refused ackhook's credentials (%2): check the user and password, token, "
-                              "creds file or NKey seed").arg(where, NatsAccess::redact(text));
+                              "creds file or NKey seed")
+            .arg(where, NatsAccess::redact(text));
     case NATS_SSL_ERROR:
     case NATS_SECURE_CONNECTION_WANTED:
         return QStringLiteral("TLS to NATS at %1 failed (%2): check the CA, the client certificate and the host "
-                              "name the server's certificate carries").arg(where, NatsAccess::redact(text));
+                              "name the server's certificate carries")
+            .arg(where, NatsAccess::redact(text));
     case NATS_PROTOCOL_ERROR:
         // With TLS 1.3 the server checks the client certificate after the handshake and, refusing
         // it, closes the connection: the client sees its CONNECT go unanswered.

@@ -145,8 +145,8 @@ void NatsProtocolFilter::process(QByteArrayView data, QByteArray &out, const Dec
             // record after the server's INFO above all — must flow at once: waiting for a '\n' that
             // encrypted bytes hold only by chance would stall the handshake.
             const char first = m_line.front();
-            const bool verbStart = (first >= 'A' && first <= 'Z') || (first >= 'a' && first <= 'z') || first == '+'
-                || first == '-';
+            const bool verbStart
+                = (first >= 'A' && first <= 'Z') || (first >= 'a' && first <= 'z') || first == '+' || first == '-';
             if (m_line.size() > MaxControlLine || !verbStart) {
                 m_passThrough = true; // not NATS as we know it: stop interpreting, forward everything
                 out += m_line;

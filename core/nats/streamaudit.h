@@ -53,8 +53,8 @@ private:
     };
     void startBatch();
     void finishBatch(const BatchResult &result);
-    static BatchResult read(
-        Reader &reader, const QStringList &urls, const NatsAccess &access, const QByteArray &stream, QList<Entry> batch);
+    static BatchResult read(Reader &reader, const QStringList &urls, const NatsAccess &access, const QByteArray &stream,
+        QList<Entry> batch);
 
     QStringList m_urls;
     NatsAccess m_access;

@@ -14,55 +14,56 @@ namespace TestSupport {
 
 namespace {
 
-QByteArray base64Url(const QByteArray &data)
-{
-    return data.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
-}
-
-// A JWT issued by issuer about subject, with the "nats" claims given.
-QByteArray jwt(const NKey &issuer, const QByteArray &subject, const QString &name, const QJsonObject &nats)
-{
-    const QJsonObject claims { { QStringLiteral("jti"), QUuid::createUuid().toString(QUuid::Id128).toUpper() },
-        { QStringLiteral("iat"), QDateTime::currentSecsSinceEpoch() },
-        { QStringLiteral("iss"), QString::fromLatin1(issuer.publicKey()) },
-        { QStringLiteral("name"), name }, { QStringLiteral("sub"), QString::fromLatin1(subject) },
-        { QStringLiteral("nats"), nats } };
-    const QByteArray header = base64Url(R"({"typ":"JWT","alg":"ed25519-nkey"})");
-    const QByteArray payload = base64Url(QJsonDocument(claims).toJson(QJsonDocument::Compact));
-    const QByteArray signingInput = header + '.' + payload;
-    return signingInput + '.' + base64Url(issuer.sign(signingInput));
-}
-
-QJsonObject accountClaims(bool jetStream)
-{
-    QJsonObject limits { { QStringLiteral("subs"), -1 }, { QStringLiteral("data"), -1 },
-        { QStringLiteral("payload"), -1 }, { QStringLiteral("imports"), -1 }, { QStringLiteral("exports"), -1 },
-        { QStringLiteral("wildcards"), true }, { QStringLiteral("conn"), -1 }, { QStringLiteral("leaf"), -1 } };
-    if (jetStream) {
-        limits.insert(QStringLiteral("mem_storage"), -1);
-        limits.insert(QStringLiteral("disk_storage"), -1);
-        limits.insert(QStringLiteral("streams"), -1);
-        limits.insert(QStringLiteral("consumer"), -1);
+    QByteArray base64Url(const QByteArray &data)
+    {
+        return data.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
     }
-    return { { QStringLiteral("limits"), limits },
-        { QStringLiteral("default_permissions"),
-            QJsonObject { { QStringLiteral("pub"), QJsonObject() }, { QStringLiteral("sub"), QJsonObject() } } },
-        { QStringLiteral("type"), QStringLiteral("account") }, { QStringLiteral("version"), 2 } };
-}
 
-bool run(const QStringList &arguments, const QString &dir, QString *error)
-{
-    QProcess openssl;
-    openssl.setWorkingDirectory(dir);
-    openssl.setProcessChannelMode(QProcess::MergedChannels);
-    openssl.start(QStringLiteral("openssl"), arguments);
-    if (!openssl.waitForFinished(30000) || openssl.exitStatus() != QProcess::NormalExit || openssl.exitCode() != 0) {
-        *error = QStringLiteral("openssl %1: %2").arg(arguments.join(QLatin1Char(' ')),
-            QString::fromLocal8Bit(openssl.readAll()) + openssl.errorString());
-        return false;
+    // A JWT issued by issuer about subject, with the "nats" claims given.
+    QByteArray jwt(const NKey &issuer, const QByteArray &subject, const QString &name, const QJsonObject &nats)
+    {
+        const QJsonObject claims { { QStringLiteral("jti"), QUuid::createUuid().toString(QUuid::Id128).toUpper() },
+            { QStringLiteral("iat"), QDateTime::currentSecsSinceEpoch() },
+            { QStringLiteral("iss"), QString::fromLatin1(issuer.publicKey()) }, { QStringLiteral("name"), name },
+            { QStringLiteral("sub"), QString::fromLatin1(subject) }, { QStringLiteral("nats"), nats } };
+        const QByteArray header = base64Url(R"({"typ":"JWT","alg":"ed25519-nkey"})");
+        const QByteArray payload = base64Url(QJsonDocument(claims).toJson(QJsonDocument::Compact));
+        const QByteArray signingInput = header + '.' + payload;
+        return signingInput + '.' + base64Url(issuer.sign(signingInput));
     }
-    return true;
-}
+
+    QJsonObject accountClaims(bool jetStream)
+    {
+        QJsonObject limits { { QStringLiteral("subs"), -1 }, { QStringLiteral("data"), -1 },
+            { QStringLiteral("payload"), -1 }, { QStringLiteral("imports"), -1 }, { QStringLiteral("exports"), -1 },
+            { QStringLiteral("wildcards"), true }, { QStringLiteral("conn"), -1 }, { QStringLiteral("leaf"), -1 } };
+        if (jetStream) {
+            limits.insert(QStringLiteral("mem_storage"), -1);
+            limits.insert(QStringLiteral("disk_storage"), -1);
+            limits.insert(QStringLiteral("streams"), -1);
+            limits.insert(QStringLiteral("consumer"), -1);
+        }
+        return { { QStringLiteral("limits"), limits },
+            { QStringLiteral("default_permissions"),
+                QJsonObject { { QStringLiteral("pub"), QJsonObject() }, { QStringLiteral("sub"), QJsonObject() } } },
+            { QStringLiteral("type"), QStringLiteral("account") }, { QStringLiteral("version"), 2 } };
+    }
+
+    bool run(const QStringList &arguments, const QString &dir, QString *error)
+    {
+        QProcess openssl;
+        openssl.setWorkingDirectory(dir);
+        openssl.setProcessChannelMode(QProcess::MergedChannels);
+        openssl.start(QStringLiteral("openssl"), arguments);
+        if (!openssl.waitForFinished(30000) || openssl.exitStatus() != QProcess::NormalExit
+            || openssl.exitCode() != 0) {
+            *error = QStringLiteral("openssl %1: %2")
+                         .arg(arguments.join(QLatin1Char(' ')),
+                             QString::fromLocal8Bit(openssl.readAll()) + openssl.errorString());
+            return false;
+        }
+        return true;
+    }
 
 } // namespace
 
@@ -74,8 +75,7 @@ TestOperator makeTestOperator()
     const NKey userKey = NKey::generate(NKey::Type::User);
     const QByteArray operatorJwt = jwt(operatorKey, operatorKey.publicKey(), QStringLiteral("test-operator"),
         { { QStringLiteral("type"), QStringLiteral("operator") }, { QStringLiteral("version"), 2 } });
-    const QByteArray systemJwt
-        = jwt(operatorKey, systemKey.publicKey(), QStringLiteral("SYS"), accountClaims(false));
+    const QByteArray systemJwt = jwt(operatorKey, systemKey.publicKey(), QStringLiteral("SYS"), accountClaims(false));
     const QByteArray accountJwt
         = jwt(operatorKey, accountKey.publicKey(), QStringLiteral("ACKHOOK"), accountClaims(true));
     const QByteArray userJwt = jwt(accountKey, userKey.publicKey(), QStringLiteral("ackhook"),
@@ -95,7 +95,8 @@ TestOperator makeTestOperator()
           "NKEY Seed printed below can be used to sign and prove identity.\n"
           "NKEYs are sensitive and should be treated as secrets.\n\n"
           "-----BEGIN USER NKEY SEED-----\n"
-        + result.userSeed + "\n------END USER NKEY SEED------\n\n*************************************************************\n";
+        + result.userSeed
+        + "\n------END USER NKEY SEED------\n\n*************************************************************\n";
     return result;
 }
 
@@ -118,11 +119,11 @@ bool makeTestCertificates(const QString &dir, QString *error)
                        + QStringList { QStringLiteral("-keyout"), name + QStringLiteral(".key"), QStringLiteral("-out"),
                            name + QStringLiteral(".csr"), QStringLiteral("-subj"), QStringLiteral("/CN=") + name },
                    dir, error)
-            && run({ QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), name + QStringLiteral(".csr"),
-                       QStringLiteral("-CA"), QStringLiteral("ca.pem"), QStringLiteral("-CAkey"),
-                       QStringLiteral("ca.key"), QStringLiteral("-CAcreateserial"), QStringLiteral("-days"),
-                       QStringLiteral("2"), QStringLiteral("-extfile"), ext, QStringLiteral("-out"),
-                       name + QStringLiteral(".pem") },
+            && run(
+                { QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), name + QStringLiteral(".csr"),
+                    QStringLiteral("-CA"), QStringLiteral("ca.pem"), QStringLiteral("-CAkey"), QStringLiteral("ca.key"),
+                    QStringLiteral("-CAcreateserial"), QStringLiteral("-days"), QStringLiteral("2"),
+                    QStringLiteral("-extfile"), ext, QStringLiteral("-out"), name + QStringLiteral(".pem") },
                 dir, error);
     };
     return run(QStringList { QStringLiteral("req"), QStringLiteral("-x509") } + ecKey
