@@ -5,6 +5,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -54,16 +55,24 @@ void applyConfigFile(const ConfigFile &file, CommandLine &result)
         result.headless = *server.headless;
     if (server.autoReplay)
         runtime.autoReplay = *server.autoReplay;
-    if (server.faultProxy)
-        runtime.faultProxyEnabled = *server.faultProxy;
     if (server.failedMaxRecords)
         runtime.failedQueue.maxRecords = *server.failedMaxRecords;
     if (server.failedMaxBytes)
         runtime.failedQueue.maxBytes = *server.failedMaxBytes;
     if (!file.nats.urls.isEmpty())
         gateway.natsUrls = file.nats.urls;
-    if (file.nats.credentialsFile)
-        gateway.natsCredentialsFile = *file.nats.credentialsFile;
+    const ConfigFile::Nats &nats = file.nats;
+    NatsAccess &access = gateway.natsAccess;
+    access.credentialsFile = nats.credentialsFile.value_or(QString());
+    access.nkeySeedFile = nats.nkeyFile.value_or(QString());
+    access.user = nats.user.value_or(QString());
+    access.password = nats.password.value_or(QByteArray());
+    access.token = nats.token.value_or(QByteArray());
+    access.tls = nats.tls.value_or(false);
+    access.tlsCaFile = nats.tlsCaFile.value_or(QString());
+    access.tlsCertFile = nats.tlsCertFile.value_or(QString());
+    access.tlsKeyFile = nats.tlsKeyFile.value_or(QString());
+    access.tlsHostname = nats.tlsHostname.value_or(QString());
     if (file.stream.name)
         gateway.stream = *file.stream.name;
     gateway.streamSubjects = file.streamSubjects();
@@ -150,8 +159,31 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("Webhook listener address (default 127.0.0.1:12000)."), QStringLiteral("HOST:PORT"));
     const QCommandLineOption natsUrl(QStringLiteral("nats-url"),
         QStringLiteral("NATS server URL(s), comma separated; no embedded server is started."), QStringLiteral("URL"));
-    const QCommandLineOption natsCreds(
-        QStringLiteral("nats-creds"), QStringLiteral("NATS credentials file for --nats-url."), QStringLiteral("FILE"));
+    const QCommandLineOption natsCreds(QStringLiteral("nats-creds"),
+        QStringLiteral("NATS credentials file (user JWT and NKey seed, as nsc writes it); or NATS_CREDS."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption natsNkey(QStringLiteral("nats-nkey"),
+        QStringLiteral("NATS NKey user seed file (SU...); or NATS_NKEY."), QStringLiteral("FILE"));
+    const QCommandLineOption natsUser(QStringLiteral("nats-user"),
+        QStringLiteral("NATS user; the password from --nats-password-file or NATS_PASSWORD. Or NATS_USER."),
+        QStringLiteral("USER"));
+    const QCommandLineOption natsPasswordFile(QStringLiteral("nats-password-file"),
+        QStringLiteral("File holding the NATS password (one line)."), QStringLiteral("FILE"));
+    const QCommandLineOption natsTokenFile(QStringLiteral("nats-token-file"),
+        QStringLiteral("File holding the NATS token (one line); or NATS_TOKEN."), QStringLiteral("FILE"));
+    const QCommandLineOption natsTls(QStringLiteral("nats-tls"),
+        QStringLiteral("Require TLS to NATS (also implied by tls:// URLs and the other --nats-tls-* options)."));
+    const QCommandLineOption natsTlsCa(QStringLiteral("nats-tls-ca"),
+        QStringLiteral("CA certificates (PEM) that sign the NATS server's certificate; or NATS_CA."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption natsTlsCert(QStringLiteral("nats-tls-cert"),
+        QStringLiteral("Client certificate (PEM) for mutual TLS, with --nats-tls-key; or NATS_CERT."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption natsTlsKey(QStringLiteral("nats-tls-key"),
+        QStringLiteral("Private key (PEM) of --nats-tls-cert; or NATS_KEY."), QStringLiteral("FILE"));
+    const QCommandLineOption natsTlsHostname(QStringLiteral("nats-tls-hostname"),
+        QStringLiteral("Name the NATS server's certificate must carry (default: the host of the URLs)."),
+        QStringLiteral("NAME"));
     const QCommandLineOption stream(QStringLiteral("stream"),
         QStringLiteral("JetStream stream, created if missing (default EVENTS)."), QStringLiteral("NAME"));
     const QCommandLineOption dataDir(QStringLiteral("data-dir"),
@@ -177,6 +209,9 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("Simulated outage at start: %1 (default off).")
             .arg(OutageSettings::modeNames().join(QStringLiteral(", "))),
         QStringLiteral("MODE"));
+    const QCommandLineOption faultProxy(QStringLiteral("fault-proxy"),
+        QStringLiteral("Put the fault proxy between ackhook and NATS (simulated outages). On by default with the "
+                       "embedded server and in the window; headless against an external NATS only with this flag."));
     const QCommandLineOption noFaultProxy(QStringLiteral("no-fault-proxy"),
         QStringLiteral("Connect to NATS directly, without the fault proxy (no simulated outages)."));
     const QCommandLineOption autoReplay(
@@ -201,9 +236,10 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("FILE"));
     const QCommandLineOption checkConfig(QStringLiteral("check-config"),
         QStringLiteral("Validate a TOML configuration file and exit (0: valid, 1: not)."), QStringLiteral("FILE"));
-    parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, stream, dataDir, ackTimeout, maxInflight,
-        maxPayload, idleTimeout, adminListen, adminToken, outage, noFaultProxy, autoReplay, failedMaxRecords,
-        failedMaxBytes, authToken, hmacSecret, signatureHeader, configFile, checkConfig });
+    parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, natsNkey, natsUser, natsPasswordFile,
+        natsTokenFile, natsTls, natsTlsCa, natsTlsCert, natsTlsKey, natsTlsHostname, stream, dataDir, ackTimeout,
+        maxInflight, maxPayload, idleTimeout, adminListen, adminToken, outage, faultProxy, noFaultProxy, autoReplay,
+        failedMaxRecords, failedMaxBytes, authToken, hmacSecret, signatureHeader, configFile, checkConfig });
 
     auto fail = [&](const QString &message) {
         result.action = Action::Error;
@@ -273,8 +309,41 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         if (config.natsUrls.isEmpty())
             return fail(QStringLiteral("--nats-url is empty"));
     }
-    if (parser.isSet(natsCreds))
-        config.natsCredentialsFile = parser.value(natsCreds);
+    // NATS credentials and TLS: the flag, else the NATS tools' environment variable, else the file.
+    // Secrets themselves come from files or the environment, never from argv (visible in ps).
+    NatsAccess &access = config.natsAccess;
+    const auto natsSetting = [&parser](const QCommandLineOption &option, const char *variable, QString &target) {
+        if (parser.isSet(option))
+            target = parser.value(option);
+        else if (variable && !qEnvironmentVariable(variable).isEmpty())
+            target = qEnvironmentVariable(variable);
+    };
+    natsSetting(natsCreds, "NATS_CREDS", access.credentialsFile);
+    natsSetting(natsNkey, "NATS_NKEY", access.nkeySeedFile);
+    natsSetting(natsUser, "NATS_USER", access.user);
+    natsSetting(natsTlsCa, "NATS_CA", access.tlsCaFile);
+    natsSetting(natsTlsCert, "NATS_CERT", access.tlsCertFile);
+    natsSetting(natsTlsKey, "NATS_KEY", access.tlsKeyFile);
+    natsSetting(natsTlsHostname, nullptr, access.tlsHostname);
+    if (parser.isSet(natsTls))
+        access.tls = true;
+    const auto natsSecret = [&](const QCommandLineOption &option, const char *variable, QByteArray &target) {
+        if (parser.isSet(option)) {
+            QFile file(parser.value(option));
+            if (!QFileInfo(file.fileName()).isFile() || !file.open(QIODevice::ReadOnly))
+                return QStringLiteral("--%1: cannot read %2").arg(option.names().constFirst(), file.fileName());
+            target = file.read(64 * 1024).trimmed();
+            if (target.isEmpty())
+                return QStringLiteral("--%1: %2 is empty").arg(option.names().constFirst(), file.fileName());
+        } else if (!qgetenv(variable).isEmpty()) {
+            target = qgetenv(variable);
+        }
+        return QString();
+    };
+    if (const QString problem = natsSecret(natsPasswordFile, "NATS_PASSWORD", access.password); !problem.isEmpty())
+        return fail(problem);
+    if (const QString problem = natsSecret(natsTokenFile, "NATS_TOKEN", access.token); !problem.isEmpty())
+        return fail(problem);
     if (parser.isSet(stream)) {
         config.stream = parser.value(stream);
         if (config.stream.isEmpty() || config.stream.contains(QLatin1Char('.'))
@@ -291,8 +360,15 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         result.runtime.adminToken = parser.value(adminToken);
     if (!result.runtime.adminAddress.isLoopback() && result.runtime.adminToken.isEmpty())
         return fail(QStringLiteral("--admin-listen on a non-loopback address requires --admin-token"));
+    if (parser.isSet(faultProxy) && parser.isSet(noFaultProxy))
+        return fail(QStringLiteral("--fault-proxy and --no-fault-proxy contradict each other"));
+    // The fault proxy is a tool for trying failures out: in the path by default with the embedded
+    // server and in the window, but a headless gateway in front of a real NATS only gets it when asked.
+    std::optional<bool> proxyWanted = tomlFile ? tomlFile->server.faultProxy : std::nullopt;
+    if (parser.isSet(faultProxy))
+        proxyWanted = true;
     if (parser.isSet(noFaultProxy))
-        result.runtime.faultProxyEnabled = false;
+        proxyWanted = false;
     if (parser.isSet(outage)) {
         const auto mode = OutageSettings::modeFromName(parser.value(outage));
         if (!mode)
@@ -300,6 +376,9 @@ CommandLine CommandLine::parse(const QStringList &arguments)
                             .arg(OutageSettings::modeNames().join(QStringLiteral(", "))));
         result.runtime.outage.mode = *mode;
     }
+    // An outage asked for at start needs the proxy: it counts as asking for it.
+    result.runtime.faultProxyEnabled = proxyWanted.value_or(
+        !result.headless || config.natsUrls.isEmpty() || result.runtime.outage.mode != OutageSettings::Mode::Off);
 
     if (parser.isSet(autoReplay))
         result.runtime.autoReplay = true;

@@ -127,6 +127,9 @@ int run(int argc, char *argv[])
         gateway.endpoints.isEmpty() ? "" : gateway.endpoints.constFirst().path.constData(),
         qPrintable(runtime.upstreamUrls().join(QLatin1Char(','))), runtime.isEmbedded() ? " (embedded)" : "",
         qPrintable(gateway.stream), qPrintable(httpBaseUrl(cli.runtime.adminAddress, runtime.adminPort())));
+    // How ackhook reaches NATS, without a secret: the URLs shown carry no credentials (Runtime took them out).
+    std::printf("nats access: %s; fault proxy %s\n", qPrintable(runtime.natsAccess().describe()),
+        cli.runtime.faultProxyEnabled ? "on (outages can be simulated)" : "off (direct connection)");
     for (const Endpoint &endpoint : gateway.endpoints) {
         std::printf("endpoint %s: %s %s -> %s (source %s, auth %s)\n", endpoint.displayName().constData(),
             endpoint.methods.join(',').constData(), endpoint.path.constData(), endpoint.subject.constData(),

@@ -10,7 +10,7 @@ RUNS=${2:-5}
 declare -A rate p50 p99
 for run in $(seq 1 "$RUNS"); do
     for variant in proxy direct; do
-        flags=""; [ "$variant" = direct ] && flags="--no-fault-proxy"
+        flags="--fault-proxy"; [ "$variant" = direct ] && flags="--no-fault-proxy"
         line=$(CONNS=64 ACKHOOK_FLAGS="$flags" bench/ingest.sh "$DURATION" 1 | awk '$2=="1" {print $3, $4, $5, $6}')
         read -r r a b errors <<<"$line"
         if [ -z "$r" ] || [ "$errors" != 0 ]; then

@@ -72,7 +72,7 @@ start_ackhook() { # variant nats-url extra-flags...
     wait_http "http://127.0.0.1:${port[$variant]}/health" ||
         { echo "ackhook ($variant) never answered; its log:" >&2; cat "$work/$variant.log" >&2; exit 1; }
 }
-start_ackhook ackhook "nats://127.0.0.1:$nats_port"
+start_ackhook ackhook "nats://127.0.0.1:$nats_port" --fault-proxy # headless + external NATS: off unless asked
 wait_http "http://127.0.0.1:${port[ackhook]}/webhook" -d '{}' -H 'X-Event-Id: warmup' ||
     { echo "ackhook never answered 200; its log:" >&2; cat "$work/ackhook.log" >&2; exit 1; }
 start_ackhook direct "nats://127.0.0.1:$nats_port" --no-fault-proxy

@@ -38,7 +38,7 @@ bool Gateway::start(QString *error)
     busOptions.urls = m_config.natsUrls;
     busOptions.stream = m_config.stream;
     busOptions.subjects = m_config.streamSubjects;
-    busOptions.credentialsFile = m_config.natsCredentialsFile;
+    busOptions.access = m_config.natsAccess;
     // A silent broker is declared stale after 2-3 ping intervals. Keep that beyond the ack timeout,
     // so a publish in flight when the link goes silent reports "timeout" (the truth), and new
     // requests fail fast as "disconnected" only once the link is known dead.

@@ -1,6 +1,7 @@
 // GatewayConfig: every setting of the dispatch core, filled from the command line.
 #pragma once
 
+#include "nats/natsaccess.h"
 #include "webhook/webhookserver.h"
 
 #include <QHostAddress>
@@ -12,7 +13,7 @@ struct GatewayConfig {
     QHostAddress listenAddress = QHostAddress::LocalHost;
     quint16 listenPort = 12000;
     QStringList natsUrls; // empty: the caller must fill it (embedded server or --nats-url)
-    QString natsCredentialsFile;
+    NatsAccess natsAccess; // credentials and TLS (URLs carry none once the Runtime has started)
     QString stream = QStringLiteral("EVENTS");
     QStringList streamSubjects { QStringLiteral("ackhook.>") };
     std::chrono::milliseconds ackTimeout { 5000 };

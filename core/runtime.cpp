@@ -50,7 +50,22 @@ bool Runtime::start(QString *error)
             return fail(message);
     }
 
-    m_upstreamUrls = m_config.gateway.natsUrls;
+    // Credentials leave the URLs here: from now on every URL shown (banner, log, status, window)
+    // carries none, and cnats gets them through its options, the same with the fault proxy or not.
+    m_natsAccess = m_config.gateway.natsAccess;
+    if (m_config.gateway.natsUrls.isEmpty() && !m_natsAccess.isEmpty())
+        return fail(QStringLiteral("NATS credentials and TLS options are for an external NATS (--nats-url, NATS_URL "
+                                   "or [nats] url); the embedded nats-server takes none"));
+    {
+        QString message;
+        const std::optional<QStringList> urls = m_natsAccess.takeFromUrls(m_config.gateway.natsUrls, &message);
+        if (!urls)
+            return fail(message);
+        m_upstreamUrls = *urls;
+        m_natsAccess.resolveTlsHostname(m_upstreamUrls);
+        if (!m_natsAccess.check(&message))
+            return fail(message);
+    }
     if (m_upstreamUrls.isEmpty()) {
         EmbeddedNats::Options options;
         options.dataDir = m_config.dataDir;
@@ -84,17 +99,20 @@ bool Runtime::start(QString *error)
         upstreams.append(*upstream);
     }
     m_proxy = std::make_unique<FaultProxy>();
+    m_proxy->setEncrypted(m_natsAccess.usesTls());
     QString message;
     GatewayConfig gatewayConfig = m_config.gateway;
     gatewayConfig.natsUrls = m_upstreamUrls;
+    gatewayConfig.natsAccess = m_natsAccess;
     if (m_config.faultProxyEnabled) {
         if (!m_proxy->start(upstreams, m_config.outage, &message))
             return fail(message);
-        // NatsBus connects through the proxy; credentials still go end to end.
+        // NatsBus connects through the proxy; credentials and TLS still go end to end (the proxy
+        // forwards bytes), and the certificate is checked against the upstream's name (tlsHostname).
         gatewayConfig.natsUrls = { m_proxy->url() };
         gatewayConfig.ignoreDiscoveredServers = true;
     } else if (m_config.outage.mode != OutageSettings::Mode::Off) {
-        return fail(QStringLiteral("--outage needs the fault proxy (drop --no-fault-proxy)"));
+        return fail(QStringLiteral("--outage needs the fault proxy (add --fault-proxy, or drop --no-fault-proxy)"));
     }
     FailedEventStore::Options storeOptions = m_config.failedQueue;
     if (storeOptions.path.isEmpty())

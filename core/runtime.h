@@ -26,7 +26,8 @@ struct RuntimeConfig {
     QString adminToken; // required (Authorization: Bearer) when set; mandatory off loopback
     bool adminEnabled = true;
     OutageSettings outage; // the simulated outage at start
-    // Off: NatsBus connects straight to NATS (no extra hop; outages cannot be simulated).
+    // Off: NatsBus connects straight to NATS (no extra hop; outages cannot be simulated). The
+    // command line turns it off for headless runs against an external NATS (--fault-proxy: on).
     bool faultProxyEnabled = true;
     FailedEventStore::Options failedQueue; // path empty: <dataDir>/failed-events.sqlite
     bool autoReplay = false; // replay every pending failed event when NATS (re)connects
@@ -44,7 +45,9 @@ public:
     void shutdownAndWait();
 
     const RuntimeConfig &config() const { return m_config; }
-    QStringList upstreamUrls() const { return m_upstreamUrls; }
+    QStringList upstreamUrls() const { return m_upstreamUrls; } // without credentials: safe to show
+    // Credentials and TLS as resolved at start (those from the URLs included). Never shown whole.
+    const NatsAccess &natsAccess() const { return m_natsAccess; }
     bool isEmbedded() const { return m_embedded != nullptr; }
     EmbeddedNats *embeddedNats() const { return m_embedded.get(); }
     // Always present; not started (mode stays off) when config().faultProxyEnabled is false.
@@ -78,6 +81,7 @@ private:
     RuntimeConfig m_config;
     std::unique_ptr<QLockFile> m_dataDirLock; // held from start() until the Runtime is destroyed
     QStringList m_upstreamUrls;
+    NatsAccess m_natsAccess;
     std::unique_ptr<EmbeddedNats> m_embedded;
     std::unique_ptr<FaultProxy> m_proxy;
     std::unique_ptr<FailedEventStore> m_store;

@@ -220,7 +220,8 @@ void TestChaos::ackedMeansStoredUnderChaos()
     AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--listen"),
         QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--nats-url"), nats.url(),
         QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("ackhook")), QStringLiteral("--ack-timeout"),
-        QString::number(AckTimeoutMs), QStringLiteral("--failed-max-records"), QStringLiteral("10000000") });
+        QString::number(AckTimeoutMs), QStringLiteral("--failed-max-records"), QStringLiteral("10000000"),
+        QStringLiteral("--fault-proxy") }); // headless against an external NATS: the proxy only when asked
     QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
     const quint16 admin = ackhook.adminPort();
     QTRY_COMPARE_WITH_TIMEOUT(

@@ -17,6 +17,9 @@ private Q_SLOTS:
     void tomlConfigFileAndOverrides();
     void configArguments_data();
     void configArguments();
+    void faultProxyPlacement_data();
+    void faultProxyPlacement();
+    void natsAccessFromFlagsEnvironmentAndFile();
 };
 
 void TestCommandLine::defaults()
@@ -287,3 +290,100 @@ event_header = "X-Event"
 
 QTEST_GUILESS_MAIN(TestCommandLine)
 #include "tst_commandline.moc"
+
+void TestCommandLine::faultProxyPlacement_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<bool>("proxy");
+    const QString url = QStringLiteral("nats://nats.example:4222");
+    QTest::addRow("embedded, headless") << QStringList { QStringLiteral("--headless") } << true;
+    QTest::addRow("embedded, window") << QStringList {} << true;
+    QTest::addRow("external, window") << QStringList { QStringLiteral("--nats-url"), url } << true;
+    QTest::addRow("external, headless") << QStringList { QStringLiteral("--headless"), QStringLiteral("--nats-url"),
+        url } << false;
+    QTest::addRow("external, headless, --fault-proxy") << QStringList { QStringLiteral("--headless"),
+        QStringLiteral("--nats-url"), url, QStringLiteral("--fault-proxy") }
+                                                       << true;
+    QTest::addRow("external, headless, --outage down") << QStringList { QStringLiteral("--headless"),
+        QStringLiteral("--nats-url"), url, QStringLiteral("--outage"), QStringLiteral("down") }
+                                                       << true;
+    QTest::addRow("embedded, --no-fault-proxy")
+        << QStringList { QStringLiteral("--headless"), QStringLiteral("--no-fault-proxy") } << false;
+}
+
+void TestCommandLine::faultProxyPlacement()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(bool, proxy);
+    qunsetenv("NATS_URL");
+    const CommandLine cli = CommandLine::parse(QStringList { QStringLiteral("ackhook") } + arguments);
+    QVERIFY2(cli.action == CommandLine::Action::Run, qPrintable(cli.message));
+    QCOMPARE(cli.runtime.faultProxyEnabled, proxy);
+    const CommandLine both = CommandLine::parse(
+        { QStringLiteral("ackhook"), QStringLiteral("--fault-proxy"), QStringLiteral("--no-fault-proxy") });
+    QCOMPARE(both.action, CommandLine::Action::Error);
+}
+
+void TestCommandLine::natsAccessFromFlagsEnvironmentAndFile()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const auto write = [&dir](const QString &name, const QByteArray &content) {
+        QFile file(dir.filePath(name));
+        if (!file.open(QIODevice::WriteOnly))
+            return QString();
+        file.write(content);
+        return file.fileName();
+    };
+    const QString password = write(QStringLiteral("password"), "s3cret\n");
+    const QString config = write(QStringLiteral("ackhook.toml"), R"([server]
+fault_proxy = true
+[nats]
+url = "tls://nats.example:4222"
+user = "filer"
+password_env = "ACKHOOK_TEST_NATS_PASSWORD"
+tls_ca_file = "ca.pem"
+tls_hostname = "nats.internal"
+)");
+    const QString program = QStringLiteral("ackhook");
+    for (const char *variable : { "NATS_URL", "NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_CREDS", "NATS_CA" })
+        qunsetenv(variable);
+
+    qputenv("ACKHOOK_TEST_NATS_PASSWORD", "from-env");
+    const CommandLine fromFile
+        = CommandLine::parse({ program, QStringLiteral("--headless"), QStringLiteral("--config"), config });
+    QVERIFY2(fromFile.action == CommandLine::Action::Run, qPrintable(fromFile.message));
+    const NatsAccess &file = fromFile.runtime.gateway.natsAccess;
+    QCOMPARE(file.user, QStringLiteral("filer"));
+    QCOMPARE(file.password, QByteArray("from-env"));
+    QCOMPARE(file.tlsCaFile, dir.filePath(QStringLiteral("ca.pem"))); // relative to the file
+    QCOMPARE(file.tlsHostname, QStringLiteral("nats.internal"));
+    QVERIFY(fromFile.runtime.faultProxyEnabled); // [server] fault_proxy = true, although headless + external
+
+    // The NATS tools' variables win over the file, the flags over both.
+    qputenv("NATS_USER", "env-user");
+    qputenv("NATS_CA", "/env/ca.pem");
+    const CommandLine fromFlags = CommandLine::parse(
+        { program, QStringLiteral("--headless"), QStringLiteral("--config"), config, QStringLiteral("--nats-user"),
+            QStringLiteral("flag-user"), QStringLiteral("--nats-password-file"), password });
+    qunsetenv("NATS_USER");
+    qunsetenv("NATS_CA");
+    qunsetenv("ACKHOOK_TEST_NATS_PASSWORD");
+    QVERIFY2(fromFlags.action == CommandLine::Action::Run, qPrintable(fromFlags.message));
+    const NatsAccess &flags = fromFlags.runtime.gateway.natsAccess;
+    QCOMPARE(flags.user, QStringLiteral("flag-user"));
+    QCOMPARE(flags.password, QByteArray("s3cret")); // the file's trailing newline is not part of it
+    QCOMPARE(flags.tlsCaFile, QStringLiteral("/env/ca.pem"));
+
+    qputenv("NATS_TOKEN", "tok");
+    const CommandLine token = CommandLine::parse(
+        { program, QStringLiteral("--headless"), QStringLiteral("--nats-url"), QStringLiteral("nats://h:4222") });
+    qunsetenv("NATS_TOKEN");
+    QCOMPARE(token.runtime.gateway.natsAccess.token, QByteArray("tok"));
+
+    const CommandLine missing
+        = CommandLine::parse({ program, QStringLiteral("--nats-url"), QStringLiteral("nats://h:4222"),
+            QStringLiteral("--nats-password-file"), dir.filePath(QStringLiteral("absent")) });
+    QCOMPARE(missing.action, CommandLine::Action::Error);
+    QVERIFY2(missing.message.contains(QLatin1String("--nats-password-file")), qPrintable(missing.message));
+}

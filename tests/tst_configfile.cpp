@@ -199,7 +199,17 @@ void TestConfigFile::errors_data()
                                    << QStringLiteral("3: not valid TOML");
     QTest::addRow("unknown table") << QByteArray("[natz]\nurl = \"x\"\n") << QStringLiteral("1: natz: unknown table");
     QTest::addRow("unknown key") << QByteArray("[nats]\nurl = \"nats://a:1\"\nusr = \"x\"\n")
-                                 << QStringLiteral("3: nats.usr: unknown key (known: url, credentials_file)");
+                                 << QStringLiteral(
+                                        "3: nats.usr: unknown key (known: url, credentials_file, nkey_file, user, "
+                                        "password_file, password_env, token_file, token_env, tls, "
+                                        "tls_ca_file, tls_cert_file, tls_key_file, tls_hostname)");
+    QTest::addRow("nats password twice") << QByteArray("[nats]\npassword_file = \"pw\"\npassword_env = \"PW\"\n")
+                                         << QStringLiteral(
+                                                "3: nats.password_env: give password_file or password_env, not both");
+    QTest::addRow("nats token file missing")
+        << QByteArray("[nats]\ntoken_file = \"absent.token\"\n") << QStringLiteral("2: nats.token_file: cannot read");
+    QTest::addRow("nats tls not a boolean")
+        << QByteArray("[nats]\ntls = \"yes\"\n") << QStringLiteral("2: nats.tls: expected true or false, got a string");
     QTest::addRow("unknown endpoint key") << endpoint + "secret = \"inline\"\n"
                                           << QStringLiteral("4: endpoint[1].secret: unknown key");
     QTest::addRow("wrong type") << QByteArray("[server]\nmax_inflight = \"many\"\n")

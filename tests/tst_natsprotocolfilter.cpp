@@ -47,6 +47,7 @@ private Q_SLOTS:
     void everySplitOffset();
     void clientDirection();
     void protocolViolationPassesThrough();
+    void tlsAfterInfoFlowsAtOnce();
     void verbs_data();
     void verbs();
 };
@@ -143,6 +144,28 @@ void TestNatsProtocolFilter::protocolViolationPassesThrough()
     QByteArray out3;
     wrongSide.process("PUB a 1\r\nx\r\n", out3);
     QVERIFY(wrongSide.isPassThrough());
+}
+
+void TestNatsProtocolFilter::tlsAfterInfoFlowsAtOnce()
+{
+    // After the server's INFO a TLS connection carries records (0x16 0x03 …) that hold a '\n' only
+    // by chance: they must be forwarded as they come, both directions, never held for a line end.
+    const QByteArray clientHello = QByteArray::fromHex("160301007a0100007603035f1a2b3c4d5e6f") + QByteArray(60, '\x7f');
+    Filter client(Filter::Direction::FromClient);
+    QByteArray out;
+    client.process(clientHello.first(3), out);
+    QCOMPARE(out, clientHello.first(3));
+    client.process(clientHello.sliced(3), out);
+    QCOMPARE(out, clientHello);
+    QVERIFY(client.isPassThrough());
+
+    Filter server(Filter::Direction::FromServer);
+    QByteArray fromServer;
+    const QByteArray serverHello = QByteArray::fromHex("16030300") + QByteArray(40, '\x01');
+    const QByteArray stream = Info + serverHello;
+    server.process(stream, fromServer);
+    QCOMPARE(fromServer, stream);
+    QVERIFY(server.isPassThrough());
 }
 
 void TestNatsProtocolFilter::verbs_data()

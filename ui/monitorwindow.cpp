@@ -75,7 +75,8 @@ MonitorWindow::MonitorWindow(Runtime *runtime, QWidget *parent)
     , m_network(new QNetworkAccessManager(this))
 {
     setWindowTitle(tr("ackhook — webhooks acknowledged by NATS JetStream"));
-    m_audit = new StreamAudit(m_runtime->upstreamUrls(), m_runtime->config().gateway.stream, this);
+    m_audit
+        = new StreamAudit(m_runtime->upstreamUrls(), m_runtime->natsAccess(), m_runtime->config().gateway.stream, this);
     buildUi();
     buildMenus();
     connect(m_runtime->gatewayHost(), &GatewayHost::waitingReady, this, &MonitorWindow::appendWaiting);
@@ -209,6 +210,12 @@ void MonitorWindow::buildUi()
         modeGroup->addAction(action);
         m_outageActions.insert(m.mode, action);
         connect(action, &QAction::triggered, this, [this, mode = m.mode] { startOutage(mode); });
+        // ack-loss over TLS: the proxy cannot see the PubAcks; say so where the mode is picked.
+        if (const QString why = m_runtime->faultProxy()->refusal(m.mode); !why.isEmpty()) {
+            action->setEnabled(false);
+            action->setToolTip(why);
+            action->setStatusTip(why);
+        }
     }
     modes->setToolTipsVisible(true);
     m_simulate->setMenu(modes);
@@ -620,8 +627,12 @@ void MonitorWindow::startOutage(OutageSettings::Mode mode)
     settings.mode = mode;
     settings.latencyMs = m_latency->value();
     settings.flapPeriodMs = m_flapPeriod->value();
+    if (QString why; !m_runtime->faultProxy()->setSettings(settings, &why)) {
+        statusBar()->showMessage(why, 15000);
+        showOutageSettings(m_runtime->faultProxy()->settings());
+        return;
+    }
     m_lastOutageMode = mode;
-    m_runtime->faultProxy()->setSettings(settings);
     if (mode == OutageSettings::Mode::Blackhole && m_blackholeSeconds->value() > 0)
         m_blackholeEnd->start(m_blackholeSeconds->value() * 1000);
     else

@@ -221,7 +221,8 @@ QHttpServerResponse AdminServer::putOutage(const QHttpServerRequest &request)
                     .arg(field.max));
         *field.value = static_cast<int>(number);
     }
-    m_runtime->faultProxy()->setSettings(settings);
+    if (QString why; !m_runtime->faultProxy()->setSettings(settings, &why))
+        return error(QHttpServerResponse::StatusCode::Conflict, why);
     return json(outageJson());
 }
 

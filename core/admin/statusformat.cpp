@@ -32,6 +32,8 @@ QJsonObject statusToJson(const StatusSnapshot &s)
         { QStringLiteral("stream_bytes"), bus.streamBytes } };
     if (!bus.streamError.isEmpty())
         nats.insert(QStringLiteral("stream_error"), bus.streamError);
+    if (!bus.connectError.isEmpty()) // why NATS keeps refusing the connection (credentials, TLS)
+        nats.insert(QStringLiteral("connect_error"), bus.connectError);
     if (s.embedded.present)
         nats.insert(QStringLiteral("embedded"),
             QJsonObject { { QStringLiteral("running"), s.embedded.running }, { QStringLiteral("pid"), s.embedded.pid },

@@ -301,8 +301,18 @@ const QList<KeyRow<ConfigFile::Nats>> &natsKeys()
                 }
                 return assignPlain(s.urls, std::move(urls));
             } },
-        { "credentials_file",
-            [](const toml::node &n, S &s) { return assign(s.credentialsFile, readNonEmpty(n)); } },
+        { "credentials_file", [](const toml::node &n, S &s) { return assign(s.credentialsFile, readNonEmpty(n)); } },
+        { "nkey_file", [](const toml::node &n, S &s) { return assign(s.nkeyFile, readNonEmpty(n)); } },
+        { "user", [](const toml::node &n, S &s) { return assign(s.user, readNonEmpty(n)); } },
+        { "password_file", [](const toml::node &n, S &s) { return assign(s.passwordFile, readNonEmpty(n)); } },
+        { "password_env", [](const toml::node &n, S &s) { return assign(s.passwordEnv, readNonEmpty(n)); } },
+        { "token_file", [](const toml::node &n, S &s) { return assign(s.tokenFile, readNonEmpty(n)); } },
+        { "token_env", [](const toml::node &n, S &s) { return assign(s.tokenEnv, readNonEmpty(n)); } },
+        { "tls", [](const toml::node &n, S &s) { return assign(s.tls, readBool(n)); } },
+        { "tls_ca_file", [](const toml::node &n, S &s) { return assign(s.tlsCaFile, readNonEmpty(n)); } },
+        { "tls_cert_file", [](const toml::node &n, S &s) { return assign(s.tlsCertFile, readNonEmpty(n)); } },
+        { "tls_key_file", [](const toml::node &n, S &s) { return assign(s.tlsKeyFile, readNonEmpty(n)); } },
+        { "tls_hostname", [](const toml::node &n, S &s) { return assign(s.tlsHostname, readNonEmpty(n)); } },
     };
     return rows;
 }
@@ -502,6 +512,48 @@ public:
 
     QString resolvePath(const QString &path) const { return QDir(m_baseDir).absoluteFilePath(path); }
 
+    // A secret from a file (first 64 KiB, trimmed) or an environment variable; *_file and *_env name
+    // the keys for messages. nullopt after a problem was reported, or when neither is given.
+    std::optional<QByteArray> secretFrom(const std::optional<QString> &file, const std::optional<QString> &env,
+        const QHash<QString, int> &lines, const QString &prefix, const QString &fileKey, const QString &envKey)
+    {
+        if (file && env) {
+            problem(
+                lines.value(envKey), prefix + envKey, QStringLiteral("give %1 or %2, not both").arg(fileKey, envKey));
+            return std::nullopt;
+        }
+        if (file) {
+            const QString field = prefix + fileKey;
+            const int line = lines.value(fileKey);
+            QFile input(resolvePath(*file));
+            if (QFileInfo(input.fileName()).exists() && !QFileInfo(input.fileName()).isFile()) {
+                // A FIFO or device would block or never end.
+                problem(line, field, QStringLiteral("%1 is not a regular file").arg(input.fileName()));
+                return std::nullopt;
+            }
+            if (!input.open(QIODevice::ReadOnly)) {
+                problem(line, field, QStringLiteral("cannot read %1: %2").arg(input.fileName(), input.errorString()));
+                return std::nullopt;
+            }
+            const QByteArray secret = input.read(64 * 1024).trimmed(); // a trailing newline is not part of it
+            if (secret.isEmpty()) {
+                problem(line, field, QStringLiteral("%1 is empty").arg(input.fileName()));
+                return std::nullopt;
+            }
+            return secret;
+        }
+        if (env) {
+            const std::optional<QByteArray> value = m_environment(*env);
+            if (!value || value->trimmed().isEmpty()) {
+                problem(lines.value(envKey), prefix + envKey,
+                    QStringLiteral("environment variable %1 is not set or empty").arg(*env));
+                return std::nullopt;
+            }
+            return value->trimmed();
+        }
+        return std::nullopt;
+    }
+
     std::optional<QByteArray> secret(const EndpointDraft &draft, const QString &prefix, bool required)
     {
         if (draft.secretFile && draft.secretEnv) {
@@ -511,41 +563,15 @@ public:
         }
         if (!required) {
             if (draft.secretFile || draft.secretEnv)
-                problem(draft.lines.value(draft.secretFile ? QStringLiteral("secret_file") : QStringLiteral("secret_env")),
+                problem(
+                    draft.lines.value(draft.secretFile ? QStringLiteral("secret_file") : QStringLiteral("secret_env")),
                     prefix + (draft.secretFile ? QStringLiteral("secret_file") : QStringLiteral("secret_env")),
                     QStringLiteral("source \"none\" takes no secret"));
             return QByteArray();
         }
-        if (draft.secretFile) {
-            const QString field = prefix + QStringLiteral("secret_file");
-            const int line = draft.lines.value(QStringLiteral("secret_file"));
-            QFile file(resolvePath(*draft.secretFile));
-            if (QFileInfo(file.fileName()).exists() && !QFileInfo(file.fileName()).isFile()) {
-                // A FIFO or device would block or never end.
-                problem(line, field, QStringLiteral("%1 is not a regular file").arg(file.fileName()));
-                return std::nullopt;
-            }
-            if (!file.open(QIODevice::ReadOnly)) {
-                problem(line, field, QStringLiteral("cannot read %1: %2").arg(file.fileName(), file.errorString()));
-                return std::nullopt;
-            }
-            const QByteArray secret = file.read(64 * 1024).trimmed(); // a trailing newline is not part of it
-            if (secret.isEmpty()) {
-                problem(line, field, QStringLiteral("%1 is empty").arg(file.fileName()));
-                return std::nullopt;
-            }
-            return secret;
-        }
-        if (draft.secretEnv) {
-            const QString field = prefix + QStringLiteral("secret_env");
-            const int line = draft.lines.value(QStringLiteral("secret_env"));
-            const std::optional<QByteArray> value = m_environment(*draft.secretEnv);
-            if (!value || value->trimmed().isEmpty()) {
-                problem(line, field, QStringLiteral("environment variable %1 is not set or empty").arg(*draft.secretEnv));
-                return std::nullopt;
-            }
-            return value->trimmed();
-        }
+        if (draft.secretFile || draft.secretEnv)
+            return secretFrom(draft.secretFile, draft.secretEnv, draft.lines, prefix, QStringLiteral("secret_file"),
+                QStringLiteral("secret_env"));
         return std::nullopt; // the caller reports the missing secret with the source's line
     }
 
@@ -777,8 +803,16 @@ std::optional<ConfigFile> ConfigFile::parse(
             if (const toml::table *t = table("a table ([server])"))
                 reader.readSection(*t, QStringLiteral("server."), serverKeys(), config.server);
         } else if (name == QLatin1String("nats")) {
-            if (const toml::table *t = table("a table ([nats])"))
-                reader.readSection(*t, QStringLiteral("nats."), natsKeys(), config.nats);
+            if (const toml::table *t = table("a table ([nats])")) {
+                QHash<QString, int> lines;
+                reader.readSection(*t, QStringLiteral("nats."), natsKeys(), config.nats, &lines);
+                Nats &nats = config.nats;
+                const QString prefix = QStringLiteral("nats.");
+                nats.password = reader.secretFrom(nats.passwordFile, nats.passwordEnv, lines, prefix,
+                    QStringLiteral("password_file"), QStringLiteral("password_env"));
+                nats.token = reader.secretFrom(nats.tokenFile, nats.tokenEnv, lines, prefix,
+                    QStringLiteral("token_file"), QStringLiteral("token_env"));
+            }
         } else if (name == QLatin1String("stream")) {
             if (const toml::table *t = table("a table ([stream])"))
                 reader.readSection(*t, QStringLiteral("stream."), streamKeys(), config.stream);
@@ -854,8 +888,11 @@ std::optional<ConfigFile> ConfigFile::parse(
         }
     }
 
-    if (config.nats.credentialsFile)
-        config.nats.credentialsFile = reader.resolvePath(*config.nats.credentialsFile);
+    for (std::optional<QString> *file : { &config.nats.credentialsFile, &config.nats.nkeyFile, &config.nats.tlsCaFile,
+             &config.nats.tlsCertFile, &config.nats.tlsKeyFile }) {
+        if (*file)
+            *file = reader.resolvePath(**file);
+    }
     if (config.server.dataDir)
         config.server.dataDir = reader.resolvePath(*config.server.dataDir);
 

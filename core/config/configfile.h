@@ -37,7 +37,16 @@ struct ConfigFile {
     };
     struct Nats {
         QStringList urls; // empty: embedded nats-server (NATS_URL and --nats-url override)
-        std::optional<QString> credentialsFile; // relative to the file
+        // Files are relative to the config file. Secrets come from a file or an environment variable,
+        // never from this file itself (it is shown, copied and checked in).
+        std::optional<QString> credentialsFile;
+        std::optional<QString> nkeyFile;
+        std::optional<QString> user;
+        std::optional<QString> passwordFile, passwordEnv, tokenFile, tokenEnv; // read into password, token
+        std::optional<QByteArray> password;
+        std::optional<QByteArray> token;
+        std::optional<bool> tls;
+        std::optional<QString> tlsCaFile, tlsCertFile, tlsKeyFile, tlsHostname;
     };
     struct Stream {
         std::optional<QString> name;

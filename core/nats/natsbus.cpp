@@ -194,13 +194,28 @@ bool NatsBus::start(QString *error)
         s = natsOptions_SetClosedCB(m_natsOptions, &NatsBus::onClosed, m_context);
     if (s == NATS_OK && m_options.ignoreDiscoveredServers)
         s = natsOptions_SetIgnoreDiscoveredServers(m_natsOptions, true);
-    if (s == NATS_OK && !m_options.credentialsFile.isEmpty()) {
-        const QByteArray creds = m_options.credentialsFile.toUtf8();
-        s = natsOptions_SetUserCredentialsFromFiles(m_natsOptions, creds.constData(), nullptr);
-    }
     if (s != NATS_OK)
         return fail(s, QStringLiteral("invalid NATS options"));
+    if (QString message; !m_options.access.applyTo(m_natsOptions, &message)) {
+        if (error)
+            *error = message;
+        natsOptions_Destroy(m_natsOptions);
+        m_natsOptions = nullptr;
+        return false;
+    }
 
+    if (!m_startedOnce) {
+        // Refused credentials or a failed TLS handshake are mistakes to show at start, not a reason
+        // to retry for ever behind a "reconnecting" label (the server being away still is).
+        if (QString refusal = probeAccess(); !refusal.isEmpty()) {
+            if (error)
+                *error = refusal;
+            natsOptions_Destroy(m_natsOptions);
+            m_natsOptions = nullptr;
+            return false;
+        }
+        m_startedOnce = true;
+    }
     if (!m_restarting)
         setState(State::Connecting);
     s = natsConnection_Connect(&m_connection, m_natsOptions);
@@ -228,10 +243,72 @@ bool NatsBus::start(QString *error)
         m_context->connected.store(true, std::memory_order_release);
         handleConnectionUp();
     } else if (!m_restarting) {
-        qCInfo(lcNats).noquote() << "NATS not reachable yet at" << m_options.urls.join(QLatin1Char(','))
+        qCInfo(lcNats).noquote() << "NATS not reachable yet at"
+                                 << NatsAccess::redact(m_options.urls.join(QLatin1Char(',')))
                                  << "- retrying in the background";
     }
     return true;
+}
+
+QString NatsBus::probeAccess() const
+{
+    natsOptions *options = nullptr;
+    std::vector<QByteArray> urls;
+    for (const QString &url : std::as_const(m_options.urls))
+        urls.push_back(url.toUtf8());
+    std::vector<const char *> urlPointers;
+    for (const QByteArray &url : urls)
+        urlPointers.push_back(url.constData());
+    natsStatus s = natsOptions_Create(&options);
+    if (s == NATS_OK)
+        s = natsOptions_SetServers(options, urlPointers.data(), static_cast<int>(urlPointers.size()));
+    if (s == NATS_OK)
+        s = natsOptions_SetTimeout(options, m_options.connectTimeout.count());
+    if (s == NATS_OK)
+        s = natsOptions_SetName(options, m_options.name.toUtf8().constData());
+    if (s == NATS_OK)
+        s = natsOptions_SetAllowReconnect(options, false);
+    if (s == NATS_OK && m_options.ignoreDiscoveredServers)
+        s = natsOptions_SetIgnoreDiscoveredServers(options, true);
+    QString ignored;
+    if (s != NATS_OK || !m_options.access.applyTo(options, &ignored)) {
+        natsOptions_Destroy(options);
+        return {}; // the real start reports option problems
+    }
+    natsConnection *connection = nullptr;
+    s = natsConnection_Connect(&connection, options);
+    const QString text = s == NATS_OK ? QString() : natsErrorText(s, nats_GetLastError(nullptr));
+    natsConnection_Destroy(connection);
+    natsOptions_Destroy(options);
+    const QString where = NatsAccess::redact(m_options.urls.join(QLatin1Char(',')));
+    if (s != NATS_OK)
+        qCInfo(lcNats).noquote() << "first connection to" << where << "failed:" << NatsAccess::redact(text);
+    switch (s) {
+    case NATS_CONNECTION_AUTH_FAILED:
+    case NATS_NOT_PERMITTED:
+        return QStringLiteral("NATS at %1 refused ackhook's credentials (%2): check the user and password, token, "
+                              "creds file or NKey seed")
+            .arg(where, NatsAccess::redact(text));
+    case NATS_SSL_ERROR:
+    case NATS_SECURE_CONNECTION_WANTED:
+        return QStringLiteral("TLS to NATS at %1 failed (%2): check the CA, the client certificate and the host "
+                              "name the server's certificate carries")
+            .arg(where, NatsAccess::redact(text));
+    case NATS_PROTOCOL_ERROR:
+        // With TLS 1.3 the server checks the client certificate after the handshake and, refusing
+        // it, closes the connection: the client sees its CONNECT go unanswered.
+        if (m_options.access.usesTls() && text.contains(QLatin1String("PONG")))
+            return QStringLiteral("TLS to NATS at %1 failed: the server closed the connection right after the TLS "
+                                  "handshake (%2); it probably requires a client certificate it trusts "
+                                  "(--nats-tls-cert, --nats-tls-key)")
+                .arg(where, NatsAccess::redact(text));
+        return {};
+    default:
+        if (text.contains(QLatin1String("authorization"), Qt::CaseInsensitive)
+            || text.contains(QLatin1String("authentication"), Qt::CaseInsensitive))
+            return QStringLiteral("NATS at %1 refused ackhook's credentials (%2)").arg(where, NatsAccess::redact(text));
+        return {}; // not there yet, or anything transient: the background connection keeps trying
+    }
 }
 
 void NatsBus::close()
@@ -253,9 +330,15 @@ void NatsBus::handleClosedByClient()
     // cnats gave up on its own, although it was told to reconnect forever: 3.4.1 does so when, in
     // the initial-connect retry, a server accepts the TCP connection and closes it before INFO
     // (a proxy whose upstream is down, a server starting up). Start a fresh connection.
+    // Why, when cnats knows: a refused password or certificate must show, not just "reconnecting".
+    const char *text = nullptr;
+    const natsStatus last = natsConnection_GetLastError(m_connection, &text);
+    const QString reason = last == NATS_OK ? QString() : NatsAccess::redact(natsErrorText(last, text));
+    updateStatus([&](Status &status) { status.connectError = reason; });
     if (!m_restarting)
-        qCWarning(lcNats).noquote()
-            << "the NATS client closed the connection by itself; starting new ones until one connects";
+        qCWarning(lcNats).noquote() << "the NATS client closed the connection by itself"
+                                    << (reason.isEmpty() ? QString() : QStringLiteral("(%1)").arg(reason))
+                                    << "- starting new ones until one connects";
     m_restarting = true;
     teardown();
     setState(State::Reconnecting);
@@ -313,7 +396,10 @@ void NatsBus::handleConnectionUp()
     m_restarting = false;
     char url[256] = {};
     if (natsConnection_GetConnectedUrl(m_connection, url, sizeof url) == NATS_OK)
-        updateStatus([&](Status &status) { status.connectedUrl = QString::fromUtf8(url); });
+        updateStatus([&](Status &status) {
+            status.connectedUrl = NatsAccess::redact(QString::fromUtf8(url));
+            status.connectError.clear();
+        });
     // Each server of a cluster may have its own max_payload: read it again on every (re)connect.
     const qint64 maxPayload = natsConnection_GetMaxPayload(m_connection);
     if (maxPayload > 0) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "nats/eventpublisher.h"
+#include "nats/natsaccess.h"
 
 #include <QMutex>
 #include <QObject>
@@ -33,7 +34,7 @@ public:
         std::chrono::milliseconds pingInterval { 2000 };
         int maxPingsOut = 2;
         std::chrono::seconds duplicateWindow { 120 };
-        QString credentialsFile;
+        NatsAccess access; // credentials and TLS, the same through the fault proxy or not
         QString name = QStringLiteral("ackhook");
         // Through the fault proxy the client must not learn (and bypass it for) the cluster's URLs.
         bool ignoreDiscoveredServers = false;
@@ -49,6 +50,8 @@ public:
         qint64 streamMessages = -1; // -1 until read (every 2 s with the RTT)
         qint64 streamBytes = -1;
         qint64 maxPayload = -1; // the server's max_payload (headers + body), -1 until connected
+        // Why the last connection attempt failed (authorization, TLS, …); empty once connected.
+        QString connectError;
     };
 
     explicit NatsBus(Options options, QObject *parent = nullptr);
@@ -93,6 +96,9 @@ private:
     void teardown(); // close and destroy the cnats objects; pending publishes are failed
     void deliverReports();
     void failPending(FailureReason reason, const QString &detail);
+    // One connection attempt without retries: a message when NATS refused the credentials or the
+    // TLS handshake failed, empty otherwise (connected, or not reachable yet).
+    QString probeAccess() const;
     void ensureStream();
     void measureRtt();
 
@@ -108,6 +114,7 @@ private:
     Status m_status; // mirror for other threads
     std::atomic<qint64> m_maxPayload { -1 }; // read on every webhook: no mutex
     bool m_publishedOnce = false;
+    bool m_startedOnce = false; // the first start() probes the credentials (probeAccess)
     QThreadPool m_blockingCalls; // JetStream API requests and RTT pings block: never on this thread
     QTimer m_rttTimer { this }; // a child: moves with its owner to another thread
     QTimer m_restartTimer { this };

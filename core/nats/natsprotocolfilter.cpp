@@ -141,7 +141,13 @@ void NatsProtocolFilter::process(QByteArrayView data, QByteArray &out, const Dec
         m_line.append(data.data() + i, end - i);
         i = end;
         if (!newline) {
-            if (m_line.size() > MaxControlLine) {
+            // A control line starts with its verb (letters) or +OK / -ERR. Anything else — a TLS
+            // record after the server's INFO above all — must flow at once: waiting for a '\n' that
+            // encrypted bytes hold only by chance would stall the handshake.
+            const char first = m_line.front();
+            const bool verbStart
+                = (first >= 'A' && first <= 'Z') || (first >= 'a' && first <= 'z') || first == '+' || first == '-';
+            if (m_line.size() > MaxControlLine || !verbStart) {
                 m_passThrough = true; // not NATS as we know it: stop interpreting, forward everything
                 out += m_line;
                 m_line.clear();

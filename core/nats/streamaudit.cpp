@@ -19,9 +19,10 @@ struct StreamAudit::Reader {
     ~Reader() { close(); }
 };
 
-StreamAudit::StreamAudit(QStringList urls, QString stream, QObject *parent)
+StreamAudit::StreamAudit(QStringList urls, NatsAccess access, QString stream, QObject *parent)
     : QObject(parent)
     , m_urls(std::move(urls))
+    , m_access(std::move(access))
     , m_stream(stream.toUtf8())
     , m_reader(std::make_shared<Reader>())
 {
@@ -59,8 +60,9 @@ void StreamAudit::startBatch()
         m_queue.pop_front();
     }
     m_reading = true;
-    m_pool.start([this, reader = m_reader, urls = m_urls, stream = m_stream, batch = std::move(batch)]() mutable {
-        const BatchResult result = read(*reader, urls, stream, std::move(batch));
+    m_pool.start([this, reader = m_reader, urls = m_urls, access = m_access, stream = m_stream,
+                     batch = std::move(batch)]() mutable {
+        const BatchResult result = read(*reader, urls, access, stream, std::move(batch));
         QMetaObject::invokeMethod(
             this, [this, result] { finishBatch(result); }, Qt::QueuedConnection);
     });
@@ -81,7 +83,7 @@ void StreamAudit::finishBatch(const BatchResult &result)
 }
 
 StreamAudit::BatchResult StreamAudit::read(
-    Reader &reader, const QStringList &urls, const QByteArray &stream, QList<Entry> batch)
+    Reader &reader, const QStringList &urls, const NatsAccess &access, const QByteArray &stream, QList<Entry> batch)
 {
     BatchResult result;
     if (!reader.connection) {
@@ -99,6 +101,13 @@ StreamAudit::BatchResult StreamAudit::read(
             s = natsOptions_SetTimeout(options, 2000);
         if (s == NATS_OK)
             s = natsOptions_SetName(options, "ackhook stream audit");
+        QString accessError;
+        if (s == NATS_OK && !access.applyTo(options, &accessError)) {
+            natsOptions_Destroy(options);
+            result.error = QStringLiteral("cannot read the stream: %1").arg(accessError);
+            result.retry = std::move(batch);
+            return result;
+        }
         if (s == NATS_OK)
             s = natsConnection_Connect(&reader.connection, options);
         if (s == NATS_OK)

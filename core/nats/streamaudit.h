@@ -2,6 +2,8 @@
 // and checks that it holds that event (same Nats-Msg-Id): "answered 200 but not in the stream".
 #pragma once
 
+#include "nats/natsaccess.h"
+
 #include <QByteArray>
 #include <QObject>
 #include <QStringList>
@@ -29,8 +31,9 @@ public:
     static constexpr int BatchSize = 200;
 
     // Reads through its own connection to urls (the real NATS, not the fault proxy: the question
-    // is what the stream holds, whatever the simulated outage does to ackhook's own connection).
-    StreamAudit(QStringList urls, QString stream, QObject *parent = nullptr);
+    // is what the stream holds, whatever the simulated outage does to ackhook's own connection),
+    // with ackhook's credentials and TLS settings.
+    StreamAudit(QStringList urls, NatsAccess access, QString stream, QObject *parent = nullptr);
     ~StreamAudit() override; // waits for a read in progress
 
     void check(const QList<Entry> &entries);
@@ -50,9 +53,11 @@ private:
     };
     void startBatch();
     void finishBatch(const BatchResult &result);
-    static BatchResult read(Reader &reader, const QStringList &urls, const QByteArray &stream, QList<Entry> batch);
+    static BatchResult read(Reader &reader, const QStringList &urls, const NatsAccess &access, const QByteArray &stream,
+        QList<Entry> batch);
 
     QStringList m_urls;
+    NatsAccess m_access;
     QByteArray m_stream;
     std::deque<Entry> m_queue;
     Figures m_figures;

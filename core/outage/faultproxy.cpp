@@ -33,6 +33,11 @@ bool FaultProxy::start(const QList<ProxyUpstream> &upstreams, const OutageSettin
 {
     if (m_worker)
         return true;
+    if (const QString why = refusal(settings.mode); !why.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("--outage: ") + why;
+        return false;
+    }
     {
         QMutexLocker lock(&m_mutex);
         m_settings = settings;
@@ -66,12 +71,26 @@ void FaultProxy::stop()
     m_worker.reset(); // its thread has finished: safe from here
 }
 
-void FaultProxy::setSettings(const OutageSettings &settings)
+QString FaultProxy::refusal(OutageSettings::Mode mode) const
 {
+    if (mode == OutageSettings::Mode::AckLoss && m_encrypted)
+        return QStringLiteral("ack-loss reads the NATS protocol to find the PubAcks, and the link to NATS is TLS "
+                              "(encrypted): it cannot be simulated here; down, blackhole, latency and flap can");
+    return {};
+}
+
+bool FaultProxy::setSettings(const OutageSettings &settings, QString *error)
+{
+    if (const QString why = refusal(settings.mode); !why.isEmpty()) {
+        if (error)
+            *error = why;
+        qCWarning(lcProxy).noquote() << "simulated outage refused:" << why;
+        return false;
+    }
     {
         QMutexLocker lock(&m_mutex);
         if (m_settings == settings)
-            return;
+            return true;
         m_settings = settings;
     }
     m_mode.store(settings.mode);
@@ -82,6 +101,7 @@ void FaultProxy::setSettings(const OutageSettings &settings)
             m_worker.get(), [this, settings] { m_worker->apply(settings); }, Qt::QueuedConnection);
     qCInfo(lcProxy).noquote() << "simulated outage:" << OutageSettings::modeName(settings.mode);
     Q_EMIT settingsChanged(settings);
+    return true;
 }
 
 OutageSettings FaultProxy::settings() const

@@ -26,7 +26,14 @@ public:
     bool start(const QList<ProxyUpstream> &upstreams, const OutageSettings &settings, QString *error);
     void stop();
 
-    void setSettings(const OutageSettings &settings);
+    // False (nothing changes) with *error when the mode cannot be simulated on this link: see refusal().
+    bool setSettings(const OutageSettings &settings, QString *error = nullptr);
+    // The link to NATS is TLS: the proxy still forwards the bytes (every byte-level mode works) but
+    // cannot read the NATS protocol inside them, so ack-loss is refused. Set before start().
+    void setEncrypted(bool encrypted) { m_encrypted = encrypted; }
+    bool isEncrypted() const { return m_encrypted; }
+    // Why mode cannot be simulated on this link; empty when it can.
+    QString refusal(OutageSettings::Mode mode) const;
     OutageSettings settings() const;
     OutageSettings::Mode mode() const { return m_mode.load(std::memory_order_relaxed); }
     // True while connections are being refused: mode down, or flap in its down half.
@@ -50,4 +57,5 @@ private:
     std::atomic<OutageSettings::Mode> m_mode { OutageSettings::Mode::Off };
     ProxyState m_state;
     quint16 m_port = 0;
+    bool m_encrypted = false;
 };

@@ -89,11 +89,16 @@ void ProxyPipe::connectUpstream()
     closeSide(m_upstream);
     while (m_upstreamIndex < upstreams.size()) {
         const ProxyUpstream &upstream = upstreams.at(m_upstreamIndex);
-        QHostAddress address(upstream.host);
-        if (address.isNull()) { // a name: resolved here, once per connection attempt
-            const QHostInfo info = QHostInfo::fromName(upstream.host);
-            address = info.addresses().value(0);
+        if (m_addresses.isEmpty()) {
+            const QHostAddress literal(upstream.host);
+            // A name: resolved here, once per connection attempt; every address is tried, as cnats does.
+            m_addresses = literal.isNull() ? QHostInfo::fromName(upstream.host).addresses() : QList { literal };
+            if (m_addresses.isEmpty()) {
+                ++m_upstreamIndex;
+                continue;
+            }
         }
+        const QHostAddress address = m_addresses.takeFirst();
         sockaddr_storage storage {};
         socklen_t length = 0;
         if (address.protocol() == QAbstractSocket::IPv4Protocol) {
@@ -129,7 +134,8 @@ void ProxyPipe::connectUpstream()
         }
         if (fd >= 0)
             ::close(fd);
-        ++m_upstreamIndex;
+        if (m_addresses.isEmpty())
+            ++m_upstreamIndex;
     }
     // Once per outage of the upstream, not once per attempt of the client.
     if (!m_worker->upstreamDownLogged) {
@@ -144,7 +150,8 @@ void ProxyPipe::onUpstreamConnected()
     int error = 0;
     socklen_t length = sizeof error;
     if (::getsockopt(m_upstream.fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) {
-        ++m_upstreamIndex;
+        if (m_addresses.isEmpty()) // else the next address of this upstream
+            ++m_upstreamIndex;
         connectUpstream();
         return;
     }

@@ -4,6 +4,8 @@
 #include "nats/natsprotocolfilter.h"
 
 #include <QByteArray>
+#include <QHostAddress>
+#include <QList>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -51,6 +53,7 @@ private:
     Side m_client;
     Side m_upstream;
     int m_upstreamIndex = 0;
+    QList<QHostAddress> m_addresses; // of the current upstream, each tried in turn (a name may give ::1 and 127.0.0.1)
     bool m_upstreamReady = false;
     bool m_finished = false;
     QByteArray m_readBuffer;

@@ -5,7 +5,9 @@ QStringList readinessProblems(const NatsBus::Status &nats, const QString &stream
 {
     QStringList problems;
     if (nats.state != NatsBus::State::Connected)
-        problems.append(QStringLiteral("NATS %1").arg(NatsBus::stateName(nats.state)));
+        problems.append(nats.connectError.isEmpty() // e.g. credentials refused since the start
+                ? QStringLiteral("NATS %1").arg(NatsBus::stateName(nats.state))
+                : QStringLiteral("NATS %1: %2").arg(NatsBus::stateName(nats.state), nats.connectError));
     else if (!nats.streamReady)
         problems.append(nats.streamError.isEmpty()
                 ? QStringLiteral("stream %1 not ready").arg(stream)

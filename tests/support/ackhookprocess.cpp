@@ -11,9 +11,10 @@ QString ackhookBinary()
     return qEnvironmentVariable("ACKHOOK_BINARY");
 }
 
-AckhookProcess::AckhookProcess(QStringList arguments)
+AckhookProcess::AckhookProcess(QStringList arguments, const QProcessEnvironment &environment)
 {
     arguments << QStringLiteral("--admin-listen") << QStringLiteral("127.0.0.1:0");
+    m_process.setProcessEnvironment(environment);
     m_process.start(ackhookBinary(), arguments);
 }
 

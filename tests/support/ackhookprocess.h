@@ -12,7 +12,8 @@ QString ackhookBinary(); // $ACKHOOK_BINARY, set by CMake for every suite
 class AckhookProcess {
 public:
     // Every instance gets its own admin port (--admin-listen 127.0.0.1:0), so suites can run side by side.
-    explicit AckhookProcess(QStringList arguments);
+    explicit AckhookProcess(
+        QStringList arguments, const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
     ~AckhookProcess();
     AckhookProcess(const AckhookProcess &) = delete;
     AckhookProcess &operator=(const AckhookProcess &) = delete;
