@@ -125,7 +125,7 @@ Read<qint64> readWithUnit(const toml::node &node, const QList<QPair<QString, qin
 Read<std::chrono::milliseconds> readDuration(const toml::node &node, qint64 maxMs)
 {
     static const QList<QPair<QString, qint64>> units { { QStringLiteral("ms"), 1 }, { QStringLiteral("s"), 1000 },
-        { QStringLiteral("m"), 60000 }, { QStringLiteral("h"), 3600000 } };
+        { QStringLiteral("m"), 60000 }, { QStringLiteral("h"), 3600000 }, { QStringLiteral("d"), 24 * 3600000LL } };
     const Read<qint64> ms = readWithUnit(node, units, QStringLiteral("a duration like \"5s\" or \"500ms\""), 1, maxMs);
     if (!ms.value)
         return Read<std::chrono::milliseconds>::fail(ms.error);
@@ -139,6 +139,15 @@ Read<qint64> readSize(const toml::node &node, qint64 max)
         { QStringLiteral("KB"), 1000 }, { QStringLiteral("MB"), 1000 * 1000 },
         { QStringLiteral("GB"), 1000LL * 1000 * 1000 } };
     return readWithUnit(node, units, QStringLiteral("a size like \"1MiB\""), 1, max);
+}
+
+// A stream limit: -1 for unlimited (as JetStream writes it), else a size (withUnits) or a count.
+Read<qint64> readLimit(const toml::node &node, bool withUnits)
+{
+    if (const auto *value = node.as_integer(); value && value->get() == -1)
+        return { -1, {} };
+    constexpr qint64 Max = std::numeric_limits<qint64>::max();
+    return withUnits ? readSize(node, Max) : readInteger(node, 1, Max);
 }
 
 // An array of strings; allowSingle: a lone string counts as a list of one.
@@ -333,6 +342,37 @@ const QList<KeyRow<ConfigFile::Stream>> &streamKeys()
                 }
                 return assignPlain(s.subjects, subjects);
             } },
+        { "storage",
+            [](const toml::node &n, S &s) {
+                const Read<QString> text = readString(n);
+                if (!text.value)
+                    return text.error;
+                if (*text.value == QLatin1String("file"))
+                    s.storage = StreamSettings::Storage::File;
+                else if (*text.value == QLatin1String("memory"))
+                    s.storage = StreamSettings::Storage::Memory;
+                else
+                    return QStringLiteral("'%1' is not a storage (file or memory)").arg(*text.value);
+                return QString();
+            } },
+        { "max_age",
+            [](const toml::node &n, S &s) {
+                if (const auto *value = n.as_integer(); value && value->get() == 0)
+                    return assignPlain(s.maxAge, Read<std::chrono::milliseconds> { std::chrono::milliseconds(0), {} });
+                return assign(s.maxAge, readDuration(n, 100LL * 365 * 24 * 3600000));
+            } },
+        { "max_bytes", [](const toml::node &n, S &s) { return assign(s.maxBytes, readLimit(n, true)); } },
+        { "max_msgs", [](const toml::node &n, S &s) { return assign(s.maxMsgs, readLimit(n, false)); } },
+        { "duplicate_window",
+            [](const toml::node &n, S &s) { return assign(s.duplicateWindow, readDuration(n, 7LL * 24 * 3600000)); } },
+        { "replicas",
+            [](const toml::node &n, S &s) {
+                const Read<qint64> replicas = readInteger(n, 1, StreamSettings::MaxReplicas);
+                if (replicas.value)
+                    s.replicas = static_cast<int>(*replicas.value);
+                return replicas.error;
+            } },
+        { "create", [](const toml::node &n, S &s) { return assign(s.create, readBool(n)); } },
     };
     return rows;
 }
@@ -696,20 +736,7 @@ QString ConfigFile::checkSubjectTemplate(QByteArrayView subject)
 
 bool ConfigFile::covers(QByteArrayView streamSubject, QByteArrayView subjectTemplate)
 {
-    const QList<QByteArray> pattern = streamSubject.toByteArray().split('.');
-    const QList<QByteArray> subject = subjectTemplate.toByteArray().split('.');
-    for (qsizetype i = 0; i < pattern.size(); ++i) {
-        if (pattern.at(i) == ">")
-            return i < subject.size();
-        if (i >= subject.size())
-            return false;
-        // An event type may hold dots (Stripe's "payment_intent.succeeded"): only '>' covers it.
-        if (subject.at(i).contains("{event}"))
-            return false;
-        if (pattern.at(i) != "*" && pattern.at(i) != subject.at(i))
-            return false;
-    }
-    return pattern.size() == subject.size();
+    return StreamSettings::covers(streamSubject, subjectTemplate);
 }
 
 QStringList ConfigFile::streamSubjects() const
@@ -719,6 +746,20 @@ QStringList ConfigFile::streamSubjects() const
     if (endpoints.isEmpty())
         return { QStringLiteral("ackhook.>") };
     return derivedSubjects(endpoints);
+}
+
+StreamSettings ConfigFile::streamSettings() const
+{
+    StreamSettings settings;
+    settings.name = stream.name.value_or(settings.name);
+    settings.subjects = streamSubjects();
+    settings.storage = stream.storage.value_or(settings.storage);
+    settings.maxAge = stream.maxAge.value_or(settings.maxAge);
+    settings.maxBytes = stream.maxBytes.value_or(settings.maxBytes);
+    settings.maxMsgs = stream.maxMsgs.value_or(settings.maxMsgs);
+    settings.duplicateWindow = stream.duplicateWindow.value_or(settings.duplicateWindow);
+    settings.replicas = stream.replicas.value_or(settings.replicas);
+    return settings;
 }
 
 ConfigFile::Environment ConfigFile::processEnvironment()
@@ -780,8 +821,10 @@ std::optional<ConfigFile> ConfigFile::parse(
             if (const toml::table *t = table("a table ([nats])"))
                 reader.readSection(*t, QStringLiteral("nats."), natsKeys(), config.nats);
         } else if (name == QLatin1String("stream")) {
-            if (const toml::table *t = table("a table ([stream])"))
+            if (const toml::table *t = table("a table ([stream])")) {
+                config.stream.line = static_cast<int>(t->source().begin.line);
                 reader.readSection(*t, QStringLiteral("stream."), streamKeys(), config.stream);
+            }
         } else if (name == QLatin1String("endpoint")) {
             const toml::array *array = node.as_array();
             if (!array) {
@@ -832,7 +875,7 @@ std::optional<ConfigFile> ConfigFile::parse(
         config.endpoints.append(*endpoint);
     }
 
-    // Every endpoint's subjects must land in the stream, or each publish fails with no_responders.
+    // Every endpoint's subjects must land in the stream, or each publish fails with no_stream.
     if (!config.stream.subjects.isEmpty()) {
         for (qsizetype i = 0; i < config.endpoints.size(); ++i) {
             const Endpoint &endpoint = config.endpoints.at(i);
@@ -853,6 +896,12 @@ std::optional<ConfigFile> ConfigFile::parse(
                     QStringLiteral("a subject starting with {event} needs explicit stream.subjects"));
         }
     }
+
+    // JetStream refuses a duplicate window longer than the stream keeps messages: say so here.
+    const StreamSettings stream = config.streamSettings();
+    if (stream.maxAge.count() > 0 && stream.duplicateWindow > stream.maxAge)
+        reader.problem(config.stream.line, QStringLiteral("stream.duplicate_window"),
+            QStringLiteral("must not be longer than stream.max_age (JetStream refuses such a stream)"));
 
     if (config.nats.credentialsFile)
         config.nats.credentialsFile = reader.resolvePath(*config.nats.credentialsFile);

@@ -6,8 +6,8 @@ FailureReason failureReasonFor(natsStatus status, jsErrCode errorCode)
     switch (status) {
     case NATS_TIMEOUT:
         return FailureReason::Timeout;
-    case NATS_NO_RESPONDERS:
-        return FailureReason::NoResponders;
+    case NATS_NO_RESPONDERS: // JetStream answers every publish it captures: no stream captures this one
+        return FailureReason::NoStream;
     case NATS_CONNECTION_CLOSED:
     case NATS_CONNECTION_DISCONNECTED:
     case NATS_NOT_YET_CONNECTED:
@@ -18,6 +18,9 @@ FailureReason failureReasonFor(natsStatus status, jsErrCode errorCode)
     default:
         break;
     }
+    // Nats-Expected-Stream names a stream that is gone, or another stream captured the subject.
+    if (errorCode == JSStreamNotFoundErr || errorCode == JSStreamNotMatchErr)
+        return FailureReason::NoStream;
     // A JetStream API error (stream full, message too large, ...) is the server saying no.
     if (errorCode != 0 || status == NATS_ERR)
         return FailureReason::Nack;
