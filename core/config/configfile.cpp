@@ -918,10 +918,12 @@ std::optional<ConfigFile> ConfigFile::parse(
 QString ConfigFile::describe() const
 {
     QStringList lines;
-    lines.append(QStringLiteral("%1: OK, %2 endpoint(s), stream %3 (subjects %4)")
+    const StreamSettings settings = streamSettings();
+    lines.append(QStringLiteral("%1: OK, %2 endpoint(s), stream %3 (%4%5)")
                      .arg(path)
                      .arg(endpoints.isEmpty() ? 1 : endpoints.size())
-                     .arg(stream.name.value_or(QStringLiteral("EVENTS")), streamSubjects().join(QStringLiteral(", "))));
+                     .arg(settings.name, settings.describe(),
+                         stream.create.value_or(true) ? QString() : QStringLiteral("; never created by ackhook")));
     for (const Endpoint &endpoint : endpoints) {
         lines.append(QStringLiteral("  %1 %2 → %3 (source %4, auth %5)")
                          .arg(QString::fromLatin1(endpoint.methods.join(',')), QString::fromUtf8(endpoint.path),

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 Q_LOGGING_CATEGORY(lcNats, "ackhook.nats")
@@ -82,6 +83,8 @@ NatsBus::NatsBus(Options options, QObject *parent)
             m_restartTimer.start(1000);
         }
     });
+    m_streamCheckTimer.setSingleShot(true);
+    connect(&m_streamCheckTimer, &QTimer::timeout, this, &NatsBus::requestStreamCheck);
     m_rttTimer.setInterval(std::chrono::seconds(2));
     connect(&m_rttTimer, &QTimer::timeout, this, &NatsBus::measureRtt);
 }
@@ -347,13 +350,23 @@ void NatsBus::deliverReports()
         reports.swap(m_context->reports);
         m_context->drainScheduled = false;
     }
-    bool noStream = false;
+    QString noStream;
     for (const auto &[token, result] : reports) {
-        noStream |= result.reason == FailureReason::NoStream;
+        if (result.reason == FailureReason::NoStream)
+            noStream = result.detail;
         report(token, result);
     }
-    if (noStream) // deleted, or its subjects changed: find out now, not at the next poll
+    if (!noStream.isEmpty()) {
+        // Deleted, or its subjects changed: not ready from now on, until a look-up says otherwise.
+        updateStatus([&](Status &status) {
+            if (status.streamReady) {
+                status.streamReady = false;
+                status.streamError = QStringLiteral("stream %1 did not take a publish (%2); looking it up again")
+                                         .arg(m_options.stream.name, noStream);
+            }
+        });
         requestStreamCheck();
+    }
 }
 
 void NatsBus::failPending(FailureReason reason, const QString &detail)
@@ -503,9 +516,19 @@ void NatsBus::ensureStream()
 void NatsBus::requestStreamCheck()
 {
     // One look-up at a time, at most two a second: a burst of failures does not flood JetStream.
-    if (!m_js || !isConnected() || m_streamCheckRunning
-        || (m_lastStreamCheck.isValid() && m_lastStreamCheck.elapsed() < 500))
+    constexpr qint64 MinIntervalMs = 500;
+    if (!m_js || !isConnected())
         return;
+    if (m_streamCheckRunning) {
+        m_streamCheckAgain = true;
+        return;
+    }
+    const qint64 since = m_lastStreamCheck.isValid() ? m_lastStreamCheck.elapsed() : MinIntervalMs;
+    if (since < MinIntervalMs) {
+        if (!m_streamCheckTimer.isActive())
+            m_streamCheckTimer.start(std::chrono::milliseconds(MinIntervalMs - since));
+        return;
+    }
     ensureStream();
 }
 
@@ -513,6 +536,8 @@ void NatsBus::finishStreamCheck(const StreamCheck &check)
 {
     m_streamCheckRunning = false;
     m_streamFound = check.found;
+    if (std::exchange(m_streamCheckAgain, false))
+        requestStreamCheck();
     const Status before = status();
     updateStatus([&](Status &status) {
         status.streamReady = check.ok;
@@ -524,11 +549,7 @@ void NatsBus::finishStreamCheck(const StreamCheck &check)
         if (m_streamSeen)
             qCWarning(lcNats).noquote() << "JetStream stream" << name
                                         << "was deleted while ackhook ran; created it again (the events it held are gone)";
-        qCInfo(lcNats).noquote() << "JetStream stream" << name << "created: subjects" << s.subjects.join(QStringLiteral(", "))
-                                 << "storage" << StreamSettings::storageName(s.storage) << "max_age"
-                                 << s.maxAge.count() / 1000 << "s, max_bytes" << s.maxBytes << ", max_msgs" << s.maxMsgs
-                                 << ", duplicate_window" << s.duplicateWindow.count() / 1000 << "s, replicas"
-                                 << s.replicas;
+        qCInfo(lcNats).noquote() << "JetStream stream" << name << "created:" << s.describe();
     }
     if (check.differences != m_reportedDifferences) {
         for (const QString &difference : check.differences)

@@ -119,6 +119,8 @@ private:
     bool m_publishedOnce = false;
     QByteArray m_expectedStream; // Nats-Expected-Stream of every publish
     bool m_streamCheckRunning = false;
+    bool m_streamCheckAgain = false; // asked for while one ran
+    QTimer m_streamCheckTimer { this }; // a look-up asked for too soon after the last one
     StreamFound m_streamFound = StreamFound::Unknown; // by the last full check; the poll compares
     bool m_streamSeen = false; // found or created once: a later "missing" means it was deleted
     QElapsedTimer m_lastStreamCheck;

@@ -30,7 +30,7 @@ FailureReason failureReasonFor(natsStatus status, jsErrCode errorCode)
 QString natsErrorText(natsStatus status, const char *detail)
 {
     QString text = QString::fromUtf8(natsStatus_GetText(status));
-    if (detail && *detail)
+    if (detail && *detail && text != QString::fromUtf8(detail))
         text += QStringLiteral(": ") + QString::fromUtf8(detail);
     return text;
 }

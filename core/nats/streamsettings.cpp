@@ -36,6 +36,15 @@ QString StreamSettings::storageName(Storage storage)
     return storage == Storage::Memory ? QStringLiteral("memory") : QStringLiteral("file");
 }
 
+QString StreamSettings::describe() const
+{
+    return QStringLiteral("subjects %1, %2 storage, max_age %3, max_bytes %4, max_msgs %5, duplicate_window %6, "
+                          "replicas %7")
+        .arg(subjects.join(QStringLiteral(", ")), storageName(storage), durationText(maxAge), limitText(maxBytes),
+            limitText(maxMsgs), durationText(duplicateWindow))
+        .arg(replicas);
+}
+
 StreamSettings StreamSettings::fromConfig(const jsStreamConfig &config)
 {
     StreamSettings found;

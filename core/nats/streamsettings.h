@@ -33,6 +33,8 @@ struct StreamSettings {
     int replicas = 1;
 
     static QString storageName(Storage storage);
+    // "subjects ackhook.>, file storage, max_age 7d, ..." for logs and --check-config.
+    QString describe() const;
 
     // A stream's settings as the server reports them (js_GetStreamInfo).
     static StreamSettings fromConfig(const jsStreamConfig &config);
