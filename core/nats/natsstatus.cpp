@@ -1,6 +1,8 @@
 // Mapping of natsStatus to FailureReason.
 #include "nats/natsstatus.h"
 
+#include <QRegularExpression>
+
 FailureReason failureReasonFor(natsStatus status, jsErrCode errorCode)
 {
     switch (status) {
@@ -30,8 +32,11 @@ FailureReason failureReasonFor(natsStatus status, jsErrCode errorCode)
 QString natsErrorText(natsStatus status, const char *detail)
 {
     QString text = QString::fromUtf8(natsStatus_GetText(status));
-    if (detail && *detail && text != QString::fromUtf8(detail))
-        text += QStringLiteral(": ") + QString::fromUtf8(detail);
+    // cnats prefixes its last error with its source location, "(jsm.c:1033): ": not for users.
+    static const QRegularExpression location(QStringLiteral("^\\([A-Za-z0-9_]+\\.c:[0-9]+\\): "));
+    const QString more = detail ? QString::fromUtf8(detail).remove(location) : QString();
+    if (!more.isEmpty() && more != text)
+        text += QStringLiteral(": ") + more;
     return text;
 }
 
