@@ -118,7 +118,7 @@ void TestAckhook::helpListsEveryFlag()
 {
     // The flags of README's "Command line" block: --help shows each, and shows no other.
     const QStringList documented { QStringLiteral("--headless"), QStringLiteral("--listen"),
-        QStringLiteral("--nats-url"), QStringLiteral("--nats-creds"), QStringLiteral("--stream"),
+        QStringLiteral("--nats-url"), QStringLiteral("--nats-creds"), QStringLiteral("--stream"), QStringLiteral("--stream-replicas"),
         QStringLiteral("--data-dir"), QStringLiteral("--ack-timeout"), QStringLiteral("--max-inflight"),
         QStringLiteral("--max-payload"), QStringLiteral("--idle-timeout"), QStringLiteral("--admin-listen"),
         QStringLiteral("--admin-token"), QStringLiteral("--outage"), QStringLiteral("--no-fault-proxy"),
