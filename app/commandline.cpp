@@ -208,9 +208,9 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("FILE"));
     const QCommandLineOption checkConfig(QStringLiteral("check-config"),
         QStringLiteral("Validate a TOML configuration file and exit (0: valid, 1: not)."), QStringLiteral("FILE"));
-    parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, stream, streamReplicas, dataDir, ackTimeout, maxInflight,
-        maxPayload, idleTimeout, adminListen, adminToken, outage, noFaultProxy, autoReplay, failedMaxRecords,
-        failedMaxBytes, authToken, hmacSecret, signatureHeader, configFile, checkConfig });
+    parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, stream, streamReplicas, dataDir,
+        ackTimeout, maxInflight, maxPayload, idleTimeout, adminListen, adminToken, outage, noFaultProxy, autoReplay,
+        failedMaxRecords, failedMaxBytes, authToken, hmacSecret, signatureHeader, configFile, checkConfig });
 
     auto fail = [&](const QString &message) {
         result.action = Action::Error;
@@ -349,7 +349,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
             [&](qint64 v) { result.runtime.failedQueue.maxRecords = v; } },
         { failedMaxBytes, NoBound, QStringLiteral("--failed-max-bytes expects a positive number of bytes"),
             [&](qint64 v) { result.runtime.failedQueue.maxBytes = v; } },
-        { streamReplicas, StreamSettings::MaxReplicas, QStringLiteral("--stream-replicas expects a count between 1 and 5"),
+        { streamReplicas, StreamSettings::MaxReplicas,
+            QStringLiteral("--stream-replicas expects a count between 1 and 5"),
             [&](qint64 v) { config.streamSettings.replicas = static_cast<int>(v); } },
         { idleTimeout, NoBound, QStringLiteral("--idle-timeout expects milliseconds"),
             [&](qint64 v) { config.idleTimeout = std::chrono::milliseconds(v); } },

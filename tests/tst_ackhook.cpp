@@ -118,14 +118,14 @@ void TestAckhook::helpListsEveryFlag()
 {
     // The flags of README's "Command line" block: --help shows each, and shows no other.
     const QStringList documented { QStringLiteral("--headless"), QStringLiteral("--listen"),
-        QStringLiteral("--nats-url"), QStringLiteral("--nats-creds"), QStringLiteral("--stream"), QStringLiteral("--stream-replicas"),
+        QStringLiteral("--nats-url"), QStringLiteral("--nats-creds"), QStringLiteral("--stream"),
         QStringLiteral("--data-dir"), QStringLiteral("--ack-timeout"), QStringLiteral("--max-inflight"),
         QStringLiteral("--max-payload"), QStringLiteral("--idle-timeout"), QStringLiteral("--admin-listen"),
         QStringLiteral("--admin-token"), QStringLiteral("--outage"), QStringLiteral("--no-fault-proxy"),
         QStringLiteral("--auto-replay"), QStringLiteral("--failed-max-records"), QStringLiteral("--failed-max-bytes"),
         QStringLiteral("--auth-token"), QStringLiteral("--hmac-secret"), QStringLiteral("--signature-header"),
         QStringLiteral("--config"), QStringLiteral("--check-config"), QStringLiteral("--help"),
-        QStringLiteral("--version") };
+        QStringLiteral("--version"), QStringLiteral("--stream-replicas") };
     const Run run = runToEnd({ QStringLiteral("--help") });
     QCOMPARE(run.exitCode, 0);
     const QString help = QString::fromUtf8(run.out);

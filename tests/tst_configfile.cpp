@@ -223,14 +223,14 @@ void TestConfigFile::errors_data()
                                     << QStringLiteral("2: stream.storage: 'disk' is not a storage (file or memory)");
     QTest::addRow("stream max_age unit") << QByteArray("[stream]\nmax_age = \"7 weeks\"\n")
                                          << QStringLiteral("2: stream.max_age: '7 weeks' is not a duration");
-    QTest::addRow("stream max_bytes zero") << QByteArray("[stream]\nmax_bytes = 0\n")
-                                           << QStringLiteral("2: stream.max_bytes: 0 is out of range");
+    QTest::addRow("stream max_bytes zero")
+        << QByteArray("[stream]\nmax_bytes = 0\n") << QStringLiteral("2: stream.max_bytes: 0 is out of range");
     QTest::addRow("stream max_msgs -2") << QByteArray("[stream]\nmax_msgs = -2\n")
                                         << QStringLiteral("2: stream.max_msgs: -2 is out of range");
     QTest::addRow("stream replicas 6") << QByteArray("[stream]\nreplicas = 6\n")
                                        << QStringLiteral("2: stream.replicas: 6 is out of range (1 to 5)");
-    QTest::addRow("stream create not a bool") << QByteArray("[stream]\ncreate = \"no\"\n")
-                                              << QStringLiteral("2: stream.create: expected true or false");
+    QTest::addRow("stream create not a bool")
+        << QByteArray("[stream]\ncreate = \"no\"\n") << QStringLiteral("2: stream.create: expected true or false");
     QTest::addRow("duplicate window over max_age")
         << QByteArray("[stream]\nmax_age = \"1m\"\nduplicate_window = \"2m\"\n")
         << QStringLiteral("1: stream.duplicate_window: must not be longer than stream.max_age");

@@ -396,7 +396,7 @@ void TestFailedQueue::onlyDispatchFailuresAreQueued_data()
     QTest::addRow("500 nack") << QByteArray() << QByteArray("POST") << QByteArray("/small") << QByteArray(2000, 'n')
                               << none << true << 500 << QStringLiteral("nack") << true;
     QTest::addRow("500 no_stream") << QByteArray() << QByteArray("POST") << QByteArray("/unrouted") << json << none
-                                       << true << 500 << QStringLiteral("no_stream") << true;
+                                   << true << 500 << QStringLiteral("no_stream") << true;
     // And the control: a 200 is not queued either.
     QTest::addRow("200 stored") << QByteArray() << QByteArray("POST") << QByteArray("/webhook") << json << none << true
                                 << 200 << QString() << false;

@@ -281,7 +281,8 @@ void TestStreamContract::differingStreamIsWarnedAboutNotChanged()
                 && line.contains(text);
         });
     };
-    QVERIFY2(warned(QLatin1String("max_age: configured 7d, stream has 0 (unlimited)")), qPrintable(lines.join(QLatin1Char('\n'))));
+    QVERIFY2(warned(QLatin1String("max_age: configured 7d, stream has 0 (unlimited)")),
+        qPrintable(lines.join(QLatin1Char('\n'))));
     QVERIFY2(warned(QLatin1String("max_bytes: configured 1073741824, stream has -1 (unlimited)")),
         qPrintable(lines.join(QLatin1Char('\n'))));
     QVERIFY(!warned(QLatin1String("subjects")));
@@ -357,7 +358,8 @@ void TestStreamContract::deletedWhileRunning()
         const auto recreated = [] {
             const QStringList lines = loggedLines();
             return std::any_of(lines.cbegin(), lines.cend(), [](const QString &line) {
-                return line.contains(QLatin1String("JetStream stream EVENTS was deleted while ackhook ran; created it again"));
+                return line.contains(
+                    QLatin1String("JetStream stream EVENTS was deleted while ackhook ran; created it again"));
             });
         };
         QTRY_VERIFY_WITH_TIMEOUT(recreated(), 5000);

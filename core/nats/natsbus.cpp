@@ -7,7 +7,6 @@
 #include "nats/natsstatus.h"
 
 #include <QLoggingCategory>
-#include <QPointer>
 
 #include <nats/nats.h>
 
@@ -471,8 +470,9 @@ void NatsBus::ensureStream()
         if (s == NATS_NOT_FOUND || errorCode == JSStreamNotFoundErr) {
             check.missing = true;
             if (!create) {
-                check.error = QStringLiteral("stream %1 does not exist (not created by ackhook: [stream] create = false)")
-                                  .arg(wanted.name);
+                check.error
+                    = QStringLiteral("stream %1 does not exist (not created by ackhook: [stream] create = false)")
+                          .arg(wanted.name);
             } else {
                 StreamConfigBuffer config(wanted);
                 errorCode = static_cast<jsErrCode>(0);
@@ -535,9 +535,7 @@ void NatsBus::requestStreamCheck()
 void NatsBus::finishStreamCheck(const StreamCheck &check)
 {
     m_streamCheckRunning = false;
-    m_streamFound = check.found;
-    if (std::exchange(m_streamCheckAgain, false))
-        requestStreamCheck();
+    const StreamFound foundBefore = std::exchange(m_streamFound, check.found);
     const Status before = status();
     updateStatus([&](Status &status) {
         status.streamReady = check.ok;
@@ -547,8 +545,9 @@ void NatsBus::finishStreamCheck(const StreamCheck &check)
     if (check.created) {
         const StreamSettings &s = m_options.stream;
         if (m_streamSeen)
-            qCWarning(lcNats).noquote() << "JetStream stream" << name
-                                        << "was deleted while ackhook ran; created it again (the events it held are gone)";
+            qCWarning(lcNats).noquote()
+                << "JetStream stream" << name
+                << "was deleted while ackhook ran; created it again (the events it held are gone)";
         qCInfo(lcNats).noquote() << "JetStream stream" << name << "created:" << s.describe();
     }
     if (check.differences != m_reportedDifferences) {
@@ -566,13 +565,15 @@ void NatsBus::finishStreamCheck(const StreamCheck &check)
             Q_EMIT streamReady(name);
         }
     } else {
-        if (check.missing && m_streamSeen && before.streamReady)
+        if (check.missing && (foundBefore == StreamFound::Usable || foundBefore == StreamFound::Uncovered))
             qCWarning(lcNats).noquote() << "JetStream stream" << name << "was deleted while ackhook ran";
         if (check.error != before.streamError || before.streamReady) {
             qCWarning(lcNats).noquote() << "JetStream stream" << name << "not ready:" << check.error;
             Q_EMIT streamFailed(check.error);
         }
     }
+    if (std::exchange(m_streamCheckAgain, false))
+        requestStreamCheck();
 }
 
 void NatsBus::measureRtt()
@@ -600,15 +601,18 @@ void NatsBus::measureRtt()
             messages = static_cast<qint64>(info->State.Msgs);
             bytes = static_cast<qint64>(info->State.Bytes);
             if (info->Config)
-                found = StreamSettings::fromConfig(*info->Config).uncovered(required).isEmpty() ? StreamFound::Usable
-                                                                                                 : StreamFound::Uncovered;
+                found = StreamSettings::fromConfig(*info->Config).uncovered(required).isEmpty()
+                    ? StreamFound::Usable
+                    : StreamFound::Uncovered;
         } else if (s == NATS_NOT_FOUND || errorCode == JSStreamNotFoundErr) {
             found = StreamFound::Missing;
         }
         jsStreamInfo_Destroy(info);
         context->post([rttNs, messages, bytes, found](NatsBus *bus) {
             // Deleted, created or edited by someone else since the last full check: check again.
-            if (found != StreamFound::Unknown && (found != bus->m_streamFound || (found == StreamFound::Usable && !bus->status().streamReady)))
+            const bool changed
+                = found != bus->m_streamFound || (found == StreamFound::Usable && !bus->status().streamReady);
+            if (found != StreamFound::Unknown && changed)
                 bus->requestStreamCheck();
             bus->updateStatus([&](Status &status) {
                 status.rttUs = rttNs / 1000;
