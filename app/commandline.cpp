@@ -76,6 +76,9 @@ void applyConfigFile(const ConfigFile &file, CommandLine &result)
     if (file.stream.name)
         gateway.stream = *file.stream.name;
     gateway.streamSubjects = file.streamSubjects();
+    gateway.streamSettings = file.streamSettings();
+    if (file.stream.create)
+        gateway.createStream = *file.stream.create;
     if (!file.endpoints.isEmpty())
         gateway.endpoints = file.endpoints;
 }
@@ -186,6 +189,10 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("NAME"));
     const QCommandLineOption stream(QStringLiteral("stream"),
         QStringLiteral("JetStream stream, created if missing (default EVENTS)."), QStringLiteral("NAME"));
+    const QCommandLineOption streamReplicas(QStringLiteral("stream-replicas"),
+        QStringLiteral("Replicas of the stream when ackhook creates it, 1 to 5 (default 1; a cluster needs as many "
+                       "servers)."),
+        QStringLiteral("N"));
     const QCommandLineOption dataDir(QStringLiteral("data-dir"),
         QStringLiteral("Data directory (default %1).").arg(defaultDataDir()), QStringLiteral("DIR"));
     const QCommandLineOption ackTimeout(QStringLiteral("ack-timeout"),
@@ -237,7 +244,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     const QCommandLineOption checkConfig(QStringLiteral("check-config"),
         QStringLiteral("Validate a TOML configuration file and exit (0: valid, 1: not)."), QStringLiteral("FILE"));
     parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, natsNkey, natsUser, natsPasswordFile,
-        natsTokenFile, natsTls, natsTlsCa, natsTlsCert, natsTlsKey, natsTlsHostname, stream, dataDir, ackTimeout,
+        natsTokenFile, natsTls, natsTlsCa, natsTlsCert, natsTlsKey, natsTlsHostname, stream, streamReplicas, dataDir, ackTimeout,
         maxInflight, maxPayload, idleTimeout, adminListen, adminToken, outage, faultProxy, noFaultProxy, autoReplay,
         failedMaxRecords, failedMaxBytes, authToken, hmacSecret, signatureHeader, configFile, checkConfig });
 
@@ -421,6 +428,9 @@ CommandLine CommandLine::parse(const QStringList &arguments)
             [&](qint64 v) { result.runtime.failedQueue.maxRecords = v; } },
         { failedMaxBytes, NoBound, QStringLiteral("--failed-max-bytes expects a positive number of bytes"),
             [&](qint64 v) { result.runtime.failedQueue.maxBytes = v; } },
+        { streamReplicas, StreamSettings::MaxReplicas,
+            QStringLiteral("--stream-replicas expects a count between 1 and 5"),
+            [&](qint64 v) { config.streamSettings.replicas = static_cast<int>(v); } },
         { idleTimeout, NoBound, QStringLiteral("--idle-timeout expects milliseconds"),
             [&](qint64 v) { config.idleTimeout = std::chrono::milliseconds(v); } },
     };

@@ -36,8 +36,12 @@ bool Gateway::start(QString *error)
 {
     NatsBus::Options busOptions;
     busOptions.urls = m_config.natsUrls;
-    busOptions.stream = m_config.stream;
-    busOptions.subjects = m_config.streamSubjects;
+    busOptions.stream = m_config.streamSettings;
+    busOptions.stream.name = m_config.stream;
+    busOptions.stream.subjects = m_config.streamSubjects;
+    busOptions.createStream = m_config.createStream;
+    for (const Endpoint &endpoint : std::as_const(m_config.endpoints))
+        busOptions.requiredSubjects.append(endpoint.subject);
     busOptions.access = m_config.natsAccess;
     // A silent broker is declared stale after 2-3 ping intervals. Keep that beyond the ack timeout,
     // so a publish in flight when the link goes silent reports "timeout" (the truth), and new

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "nats/natsaccess.h"
+#include "nats/streamsettings.h"
 #include "webhook/webhookserver.h"
 
 #include <QHostAddress>
@@ -16,6 +17,10 @@ struct GatewayConfig {
     NatsAccess natsAccess; // credentials and TLS (URLs carry none once the Runtime has started)
     QString stream = QStringLiteral("EVENTS");
     QStringList streamSubjects { QStringLiteral("ackhook.>") };
+    // Storage, limits and replicas of the stream when ackhook creates it (name and subjects: the two
+    // fields above); an existing stream is only compared with them.
+    StreamSettings streamSettings;
+    bool createStream = true; // false: a missing stream is reported (not ready, 500 no_stream), never created
     std::chrono::milliseconds ackTimeout { 5000 };
     int maxInFlight = 4096;
     qint64 maxPayload = 1024 * 1024;

@@ -128,7 +128,7 @@ void TestAckhook::helpListsEveryFlag()
         QStringLiteral("--no-fault-proxy"), QStringLiteral("--auto-replay"), QStringLiteral("--failed-max-records"),
         QStringLiteral("--failed-max-bytes"), QStringLiteral("--auth-token"), QStringLiteral("--hmac-secret"),
         QStringLiteral("--signature-header"), QStringLiteral("--config"), QStringLiteral("--check-config"),
-        QStringLiteral("--help"), QStringLiteral("--version") };
+        QStringLiteral("--help"), QStringLiteral("--version"), QStringLiteral("--stream-replicas") };
     const Run run = runToEnd({ QStringLiteral("--help") });
     QCOMPARE(run.exitCode, 0);
     const QString help = QString::fromUtf8(run.out);

@@ -100,6 +100,8 @@ void TestCommandLine::invalid_data()
                                       << QStringLiteral("--max-payload");
     QTest::addRow("stream with dot") << QStringList { QStringLiteral("--stream"), QStringLiteral("a.b") }
                                      << QStringLiteral("--stream");
+    QTest::addRow("stream replicas 6") << QStringList { QStringLiteral("--stream-replicas"), QStringLiteral("6") }
+                                       << QStringLiteral("--stream-replicas expects a count between 1 and 5");
     QTest::addRow("empty nats url") << QStringList { QStringLiteral("--nats-url"), QStringLiteral(",") }
                                     << QStringLiteral("--nats-url");
     QTest::addRow("positional") << QStringList { QStringLiteral("extra") } << QStringLiteral("extra");
@@ -233,6 +235,9 @@ data_dir = "data"
 url = "nats://file:4222"
 [stream]
 name = "HOOKS"
+max_age = "1d"
+replicas = 3
+create = false
 [[endpoint]]
 path = "/hooks"
 subject = "hooks.{event}"
@@ -250,6 +255,9 @@ event_header = "X-Event"
     QCOMPARE(config.natsUrls, QStringList { QStringLiteral("nats://file:4222") });
     QCOMPARE(config.stream, QStringLiteral("HOOKS"));
     QCOMPARE(config.streamSubjects, QStringList { QStringLiteral("hooks.>") });
+    QCOMPARE(config.streamSettings.maxAge, std::chrono::milliseconds(24 * 3600 * 1000));
+    QCOMPARE(config.streamSettings.replicas, 3);
+    QCOMPARE(config.createStream, false);
     QCOMPARE(config.endpoints.size(), 1);
     QCOMPARE(config.endpoints.first().path, QByteArray("/hooks"));
     QCOMPARE(fromFile.runtime.dataDir, dir.filePath(QStringLiteral("data")));
@@ -260,7 +268,8 @@ event_header = "X-Event"
     QCOMPARE(fromEnv.runtime.gateway.natsUrls, QStringList { QStringLiteral("nats://env:4222") });
     CommandLine fromFlags = CommandLine::parse({ program, QStringLiteral("--config"), path, QStringLiteral("--listen"),
         QStringLiteral("127.0.0.1:14000"), QStringLiteral("--nats-url"), QStringLiteral("nats://flag:4222"),
-        QStringLiteral("--ack-timeout"), QStringLiteral("1500"), QStringLiteral("--data-dir"), QStringLiteral("/tmp/x") });
+        QStringLiteral("--ack-timeout"), QStringLiteral("1500"), QStringLiteral("--data-dir"), QStringLiteral("/tmp/x"),
+        QStringLiteral("--stream-replicas"), QStringLiteral("2") });
     qunsetenv("NATS_URL");
     QVERIFY2(fromFlags.action == CommandLine::Action::Run, qPrintable(fromFlags.message));
     QCOMPARE(fromFlags.runtime.gateway.listenPort, 14000);
@@ -268,6 +277,8 @@ event_header = "X-Event"
     QCOMPARE(fromFlags.runtime.gateway.ackTimeout.count(), 1500);
     QCOMPARE(fromFlags.runtime.dataDir, QStringLiteral("/tmp/x"));
     QCOMPARE(fromFlags.runtime.gateway.endpoints.size(), 1); // the file's endpoints stay
+    QCOMPARE(fromFlags.runtime.gateway.streamSettings.replicas, 2);
+    QCOMPARE(fromFlags.runtime.gateway.streamSettings.maxAge, std::chrono::milliseconds(24 * 3600 * 1000));
 
     // A broken file refuses to start with its line; --check-config says the same.
     QVERIFY(file.open(QIODevice::Append));
@@ -275,7 +286,7 @@ event_header = "X-Event"
     file.close();
     const CommandLine broken = CommandLine::parse({ program, QStringLiteral("--config"), path });
     QCOMPARE(broken.action, CommandLine::Action::Error);
-    QVERIFY2(broken.message.startsWith(path + QStringLiteral(":13: endpoint[1].typo: unknown key")),
+    QVERIFY2(broken.message.startsWith(path + QStringLiteral(":16: endpoint[1].typo: unknown key")),
         qPrintable(broken.message));
     const CommandLine check = CommandLine::parse({ program, QStringLiteral("--check-config"), path });
     QCOMPARE(check.action, CommandLine::Action::Error);

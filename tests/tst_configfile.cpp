@@ -35,6 +35,7 @@ private Q_SLOTS:
     void coverage_data();
     void coverage();
     void sampleConfigIsValid();
+    void streamSettings();
 
 private:
     QString write(const QByteArray &name, const QByteArray &text);
@@ -228,6 +229,21 @@ void TestConfigFile::errors_data()
                                             << QStringLiteral("2: stream.name: 'A.B' must be a name");
     QTest::addRow("stream subject with space") << QByteArray("[stream]\nsubjects = [\"a b\"]\n")
                                                << QStringLiteral("2: stream.subjects: 'a b' contains a space");
+    QTest::addRow("stream storage") << QByteArray("[stream]\nstorage = \"disk\"\n")
+                                    << QStringLiteral("2: stream.storage: 'disk' is not a storage (file or memory)");
+    QTest::addRow("stream max_age unit") << QByteArray("[stream]\nmax_age = \"7 weeks\"\n")
+                                         << QStringLiteral("2: stream.max_age: '7 weeks' is not a duration");
+    QTest::addRow("stream max_bytes zero")
+        << QByteArray("[stream]\nmax_bytes = 0\n") << QStringLiteral("2: stream.max_bytes: 0 is out of range");
+    QTest::addRow("stream max_msgs -2") << QByteArray("[stream]\nmax_msgs = -2\n")
+                                        << QStringLiteral("2: stream.max_msgs: -2 is out of range");
+    QTest::addRow("stream replicas 6") << QByteArray("[stream]\nreplicas = 6\n")
+                                       << QStringLiteral("2: stream.replicas: 6 is out of range (1 to 5)");
+    QTest::addRow("stream create not a bool")
+        << QByteArray("[stream]\ncreate = \"no\"\n") << QStringLiteral("2: stream.create: expected true or false");
+    QTest::addRow("duplicate window over max_age")
+        << QByteArray("[stream]\nmax_age = \"1m\"\nduplicate_window = \"2m\"\n")
+        << QStringLiteral("1: stream.duplicate_window: must not be longer than stream.max_age");
     QTest::addRow("server is not a table") << QByteArray("server = 1\n")
                                            << QStringLiteral("1: server: expected a table");
     QTest::addRow("endpoint is a table") << QByteArray("[endpoint]\npath = \"/a\"\n")
@@ -408,6 +424,45 @@ void TestConfigFile::sampleConfigIsValid()
     QVERIFY2(parsed, qPrintable(error));
     QVERIFY(parsed->endpoints.size() >= 4);
     write("github.secret", "It's a Secret to Everybody\n");
+}
+
+// [stream] over StreamSettings' defaults; durations and sizes with units, -1/0 for unlimited.
+void TestConfigFile::streamSettings()
+{
+    QString error;
+    const auto defaults = parse("", &error);
+    QVERIFY2(defaults, qPrintable(error));
+    const StreamSettings plain = defaults->streamSettings();
+    QCOMPARE(plain.name, QStringLiteral("EVENTS"));
+    QCOMPARE(plain.maxAge, StreamSettings::DefaultMaxAge);
+    QCOMPARE(plain.maxBytes, StreamSettings::DefaultMaxBytes);
+    QCOMPARE(plain.maxMsgs, qint64(-1));
+    QCOMPARE(plain.duplicateWindow, StreamSettings::DefaultDuplicateWindow);
+    QCOMPARE(plain.replicas, 1);
+    QCOMPARE(plain.storage, StreamSettings::Storage::File);
+    QVERIFY(!defaults->stream.create);
+
+    const auto config = parse("[stream]\nname = \"HOOKS\"\nstorage = \"memory\"\nmax_age = \"30d\"\n"
+                              "max_bytes = \"512MiB\"\nmax_msgs = 100000\nduplicate_window = \"10m\"\nreplicas = 3\n"
+                              "create = false\n",
+        &error);
+    QVERIFY2(config, qPrintable(error));
+    const StreamSettings set = config->streamSettings();
+    QCOMPARE(set.name, QStringLiteral("HOOKS"));
+    QCOMPARE(set.storage, StreamSettings::Storage::Memory);
+    QCOMPARE(set.maxAge, std::chrono::milliseconds(30LL * 24 * 3600 * 1000));
+    QCOMPARE(set.maxBytes, qint64(512) * 1024 * 1024);
+    QCOMPARE(set.maxMsgs, qint64(100000));
+    QCOMPARE(set.duplicateWindow, std::chrono::milliseconds(10 * 60 * 1000));
+    QCOMPARE(set.replicas, 3);
+    QCOMPARE(config->stream.create, std::optional<bool>(false));
+    QVERIFY2(config->describe().contains(QStringLiteral("max_age 30d")), qPrintable(config->describe()));
+
+    const auto unlimited = parse("[stream]\nmax_age = 0\nmax_bytes = -1\nmax_msgs = -1\n", &error);
+    QVERIFY2(unlimited, qPrintable(error));
+    QCOMPARE(unlimited->streamSettings().maxAge, std::chrono::milliseconds(0));
+    QCOMPARE(unlimited->streamSettings().maxBytes, qint64(-1));
+    QCOMPARE(unlimited->streamSettings().maxMsgs, qint64(-1));
 }
 
 QTEST_GUILESS_MAIN(TestConfigFile)

@@ -64,7 +64,7 @@ void TestDispatcher::resolvesOnReport_data()
     QTest::addRow("ack") << PublishResult::ack(QStringLiteral("EVENTS"), 7, false);
     QTest::addRow("duplicate ack") << PublishResult::ack(QStringLiteral("EVENTS"), 7, true);
     QTest::addRow("nack") << PublishResult::failure(FailureReason::Nack, QStringLiteral("maximum messages exceeded"));
-    QTest::addRow("no responders") << PublishResult::failure(FailureReason::NoResponders, QStringLiteral("no stream"));
+    QTest::addRow("no responders") << PublishResult::failure(FailureReason::NoStream, QStringLiteral("no stream"));
     QTest::addRow("disconnected") << PublishResult::failure(FailureReason::Disconnected, QStringLiteral("lost"));
 }
 

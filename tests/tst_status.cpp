@@ -1,6 +1,7 @@
 // One status value: the window's header, /api/status and /metrics read the same StatusSnapshot,
 // so after known traffic (3 × 200, 2 × 500 in a simulated outage, 1 × 405) all three show the
 // same numbers, and those numbers are the traffic's.
+#include "elidedlabel.h"
 #include "monitorwindow.h"
 #include "runtime.h"
 #include "testsupport.h"
@@ -27,6 +28,7 @@ private Q_SLOTS:
     void readyFollowsNatsAndOutage();
     void webhookUrlIsConnectable_data();
     void webhookUrlIsConnectable();
+    void streamReasonInEveryReader();
 
 private:
     QTemporaryDir m_dir;
@@ -167,6 +169,35 @@ void TestStatus::webhookUrlIsConnectable()
     QFETCH(QString, address);
     QFETCH(QString, url);
     QCOMPARE(httpBaseUrl(QHostAddress(address), 8080), url);
+}
+
+// A stream that is not there (and that ackhook must not create): the same reason in the window's NATS
+// line, /api/status and /ready.
+void TestStatus::streamReasonInEveryReader()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    RuntimeConfig config;
+    config.gateway.createStream = false;
+    QString error;
+    const auto runtime = startRuntime(config, dir.path(), std::chrono::milliseconds(1000), &error);
+    QVERIFY2(runtime, qPrintable(error));
+    const NatsBus *bus = runtime->gateway()->bus();
+    QTRY_VERIFY_WITH_TIMEOUT(!bus->status().streamError.isEmpty(), 10000);
+    const QString reason = bus->status().streamError;
+    QVERIFY2(reason.contains(QLatin1String("stream EVENTS does not exist")), qPrintable(reason));
+
+    MonitorWindow window(runtime.get());
+    window.show();
+    const auto *details = window.findChild<ElidedLabel *>(QStringLiteral("natsDetails"));
+    QVERIFY(details);
+    QTRY_VERIFY2_WITH_TIMEOUT(details->fullText().contains(QStringLiteral("(not ready: %1)").arg(reason)),
+        qPrintable(details->fullText()), 5000);
+    const QJsonObject status = request(runtime->adminPort(), "GET", "/api/status")->json();
+    QVERIFY(status.value(QLatin1String("not_ready")).toArray().first().toString().contains(reason));
+    const auto ready = request(runtime->webhookPort(), "GET", "/ready");
+    QCOMPARE(ready->status, 503);
+    QVERIFY2(ready->body.contains(reason.toUtf8()), ready->body.constData());
 }
 
 QTEST_MAIN(TestStatus)

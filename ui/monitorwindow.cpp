@@ -578,7 +578,10 @@ void MonitorWindow::refresh()
                                                                : tr("%1 ms").arg(bus.rttUs / 1000.0, 0, 'f', 2);
     m_natsDetails->setFullText(tr("%1 · stream %2%3%4 · RTT %5 · reconnects %6")
                                    .arg(s.upstreamUrls.join(QLatin1Char(',')), s.stream,
-                                       bus.streamReady ? QString() : tr(" (not ready)"), streamSize, rtt)
+                                       bus.streamReady                 ? QString()
+                                           : bus.streamError.isEmpty() ? tr(" (not ready)")
+                                                                       : tr(" (not ready: %1)").arg(bus.streamError),
+                                       streamSize, rtt)
                                    .arg(bus.reconnects));
     if (s.embedded.present) {
         m_natsStop->setEnabled(s.embedded.running);

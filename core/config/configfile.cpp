@@ -125,7 +125,7 @@ Read<qint64> readWithUnit(const toml::node &node, const QList<QPair<QString, qin
 Read<std::chrono::milliseconds> readDuration(const toml::node &node, qint64 maxMs)
 {
     static const QList<QPair<QString, qint64>> units { { QStringLiteral("ms"), 1 }, { QStringLiteral("s"), 1000 },
-        { QStringLiteral("m"), 60000 }, { QStringLiteral("h"), 3600000 } };
+        { QStringLiteral("m"), 60000 }, { QStringLiteral("h"), 3600000 }, { QStringLiteral("d"), 24 * 3600000LL } };
     const Read<qint64> ms = readWithUnit(node, units, QStringLiteral("a duration like \"5s\" or \"500ms\""), 1, maxMs);
     if (!ms.value)
         return Read<std::chrono::milliseconds>::fail(ms.error);
@@ -139,6 +139,15 @@ Read<qint64> readSize(const toml::node &node, qint64 max)
         { QStringLiteral("KB"), 1000 }, { QStringLiteral("MB"), 1000 * 1000 },
         { QStringLiteral("GB"), 1000LL * 1000 * 1000 } };
     return readWithUnit(node, units, QStringLiteral("a size like \"1MiB\""), 1, max);
+}
+
+// A stream limit: -1 for unlimited (as JetStream writes it), else a size (withUnits) or a count.
+Read<qint64> readLimit(const toml::node &node, bool withUnits)
+{
+    if (const auto *value = node.as_integer(); value && value->get() == -1)
+        return { -1, {} };
+    constexpr qint64 Max = std::numeric_limits<qint64>::max();
+    return withUnits ? readSize(node, Max) : readInteger(node, 1, Max);
 }
 
 // An array of strings; allowSingle: a lone string counts as a list of one.
@@ -343,6 +352,37 @@ const QList<KeyRow<ConfigFile::Stream>> &streamKeys()
                 }
                 return assignPlain(s.subjects, subjects);
             } },
+        { "storage",
+            [](const toml::node &n, S &s) {
+                const Read<QString> text = readString(n);
+                if (!text.value)
+                    return text.error;
+                if (*text.value == QLatin1String("file"))
+                    s.storage = StreamSettings::Storage::File;
+                else if (*text.value == QLatin1String("memory"))
+                    s.storage = StreamSettings::Storage::Memory;
+                else
+                    return QStringLiteral("'%1' is not a storage (file or memory)").arg(*text.value);
+                return QString();
+            } },
+        { "max_age",
+            [](const toml::node &n, S &s) {
+                if (const auto *value = n.as_integer(); value && value->get() == 0)
+                    return assignPlain(s.maxAge, Read<std::chrono::milliseconds> { std::chrono::milliseconds(0), {} });
+                return assign(s.maxAge, readDuration(n, 100LL * 365 * 24 * 3600000));
+            } },
+        { "max_bytes", [](const toml::node &n, S &s) { return assign(s.maxBytes, readLimit(n, true)); } },
+        { "max_msgs", [](const toml::node &n, S &s) { return assign(s.maxMsgs, readLimit(n, false)); } },
+        { "duplicate_window",
+            [](const toml::node &n, S &s) { return assign(s.duplicateWindow, readDuration(n, 7LL * 24 * 3600000)); } },
+        { "replicas",
+            [](const toml::node &n, S &s) {
+                const Read<qint64> replicas = readInteger(n, 1, StreamSettings::MaxReplicas);
+                if (replicas.value)
+                    s.replicas = static_cast<int>(*replicas.value);
+                return replicas.error;
+            } },
+        { "create", [](const toml::node &n, S &s) { return assign(s.create, readBool(n)); } },
     };
     return rows;
 }
@@ -722,20 +762,7 @@ QString ConfigFile::checkSubjectTemplate(QByteArrayView subject)
 
 bool ConfigFile::covers(QByteArrayView streamSubject, QByteArrayView subjectTemplate)
 {
-    const QList<QByteArray> pattern = streamSubject.toByteArray().split('.');
-    const QList<QByteArray> subject = subjectTemplate.toByteArray().split('.');
-    for (qsizetype i = 0; i < pattern.size(); ++i) {
-        if (pattern.at(i) == ">")
-            return i < subject.size();
-        if (i >= subject.size())
-            return false;
-        // An event type may hold dots (Stripe's "payment_intent.succeeded"): only '>' covers it.
-        if (subject.at(i).contains("{event}"))
-            return false;
-        if (pattern.at(i) != "*" && pattern.at(i) != subject.at(i))
-            return false;
-    }
-    return pattern.size() == subject.size();
+    return StreamSettings::covers(streamSubject, subjectTemplate);
 }
 
 QStringList ConfigFile::streamSubjects() const
@@ -745,6 +772,20 @@ QStringList ConfigFile::streamSubjects() const
     if (endpoints.isEmpty())
         return { QStringLiteral("ackhook.>") };
     return derivedSubjects(endpoints);
+}
+
+StreamSettings ConfigFile::streamSettings() const
+{
+    StreamSettings settings;
+    settings.name = stream.name.value_or(settings.name);
+    settings.subjects = streamSubjects();
+    settings.storage = stream.storage.value_or(settings.storage);
+    settings.maxAge = stream.maxAge.value_or(settings.maxAge);
+    settings.maxBytes = stream.maxBytes.value_or(settings.maxBytes);
+    settings.maxMsgs = stream.maxMsgs.value_or(settings.maxMsgs);
+    settings.duplicateWindow = stream.duplicateWindow.value_or(settings.duplicateWindow);
+    settings.replicas = stream.replicas.value_or(settings.replicas);
+    return settings;
 }
 
 ConfigFile::Environment ConfigFile::processEnvironment()
@@ -814,8 +855,10 @@ std::optional<ConfigFile> ConfigFile::parse(
                     QStringLiteral("token_file"), QStringLiteral("token_env"));
             }
         } else if (name == QLatin1String("stream")) {
-            if (const toml::table *t = table("a table ([stream])"))
+            if (const toml::table *t = table("a table ([stream])")) {
+                config.stream.line = static_cast<int>(t->source().begin.line);
                 reader.readSection(*t, QStringLiteral("stream."), streamKeys(), config.stream);
+            }
         } else if (name == QLatin1String("endpoint")) {
             const toml::array *array = node.as_array();
             if (!array) {
@@ -866,7 +909,7 @@ std::optional<ConfigFile> ConfigFile::parse(
         config.endpoints.append(*endpoint);
     }
 
-    // Every endpoint's subjects must land in the stream, or each publish fails with no_responders.
+    // Every endpoint's subjects must land in the stream, or each publish fails with no_stream.
     if (!config.stream.subjects.isEmpty()) {
         for (qsizetype i = 0; i < config.endpoints.size(); ++i) {
             const Endpoint &endpoint = config.endpoints.at(i);
@@ -888,6 +931,12 @@ std::optional<ConfigFile> ConfigFile::parse(
         }
     }
 
+    // JetStream refuses a duplicate window longer than the stream keeps messages: say so here.
+    const StreamSettings stream = config.streamSettings();
+    if (stream.maxAge.count() > 0 && stream.duplicateWindow > stream.maxAge)
+        reader.problem(config.stream.line, QStringLiteral("stream.duplicate_window"),
+            QStringLiteral("must not be longer than stream.max_age (JetStream refuses such a stream)"));
+
     for (std::optional<QString> *file : { &config.nats.credentialsFile, &config.nats.nkeyFile, &config.nats.tlsCaFile,
              &config.nats.tlsCertFile, &config.nats.tlsKeyFile }) {
         if (*file)
@@ -906,10 +955,12 @@ std::optional<ConfigFile> ConfigFile::parse(
 QString ConfigFile::describe() const
 {
     QStringList lines;
-    lines.append(QStringLiteral("%1: OK, %2 endpoint(s), stream %3 (subjects %4)")
+    const StreamSettings settings = streamSettings();
+    lines.append(QStringLiteral("%1: OK, %2 endpoint(s), stream %3 (%4%5)")
                      .arg(path)
                      .arg(endpoints.isEmpty() ? 1 : endpoints.size())
-                     .arg(stream.name.value_or(QStringLiteral("EVENTS")), streamSubjects().join(QStringLiteral(", "))));
+                     .arg(settings.name, settings.describe(),
+                         stream.create.value_or(true) ? QString() : QStringLiteral("; never created by ackhook")));
     for (const Endpoint &endpoint : endpoints) {
         lines.append(QStringLiteral("  %1 %2 → %3 (source %4, auth %5)")
                          .arg(QString::fromLatin1(endpoint.methods.join(',')), QString::fromUtf8(endpoint.path),

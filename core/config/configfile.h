@@ -9,6 +9,7 @@
 #pragma once
 
 #include "config/hostport.h"
+#include "nats/streamsettings.h"
 #include "webhook/endpoint.h"
 
 #include <QByteArray>
@@ -51,6 +52,15 @@ struct ConfigFile {
     struct Stream {
         std::optional<QString> name;
         QStringList subjects; // empty: derived from the endpoints' subjects (see streamSubjects())
+        // For the stream ackhook creates; an existing stream is compared (a warning per difference).
+        std::optional<StreamSettings::Storage> storage;
+        std::optional<std::chrono::milliseconds> maxAge; // 0: unlimited
+        std::optional<qint64> maxBytes; // -1: unlimited
+        std::optional<qint64> maxMsgs; // -1: unlimited
+        std::optional<std::chrono::milliseconds> duplicateWindow;
+        std::optional<int> replicas;
+        std::optional<bool> create; // false: never create (nor re-create) the stream
+        int line = 0; // of the [stream] table, for checks across its keys
     };
 
     QString path; // the file, as given
@@ -62,6 +72,8 @@ struct ConfigFile {
     // The stream's subjects: [stream] subjects, else one wildcard per endpoint subject prefix
     // ("github.{event}" → "github.>"), else "ackhook.>".
     QStringList streamSubjects() const;
+    // [stream] over the defaults of StreamSettings (name, subjects as streamSubjects(), limits).
+    StreamSettings streamSettings() const;
 
     // Reads the environment for secret_env; a test passes its own.
     using Environment = std::function<std::optional<QByteArray>(const QString &name)>;

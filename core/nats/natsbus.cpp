@@ -7,13 +7,14 @@
 #include "nats/natsstatus.h"
 
 #include <QLoggingCategory>
-#include <QPointer>
 
 #include <nats/nats.h>
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 Q_LOGGING_CATEGORY(lcNats, "ackhook.nats")
@@ -71,6 +72,7 @@ NatsBus::NatsBus(Options options, QObject *parent)
         std::lock_guard lock(contextsMutex);
         contexts.push_back(std::move(context));
     }
+    m_expectedStream = m_options.stream.name.toUtf8();
     m_blockingCalls.setMaxThreadCount(1);
     m_restartTimer.setSingleShot(true);
     connect(&m_restartTimer, &QTimer::timeout, this, [this] {
@@ -80,6 +82,8 @@ NatsBus::NatsBus(Options options, QObject *parent)
             m_restartTimer.start(1000);
         }
     });
+    m_streamCheckTimer.setSingleShot(true);
+    connect(&m_streamCheckTimer, &QTimer::timeout, this, &NatsBus::requestStreamCheck);
     m_rttTimer.setInterval(std::chrono::seconds(2));
     connect(&m_rttTimer, &QTimer::timeout, this, &NatsBus::measureRtt);
 }
@@ -431,8 +435,23 @@ void NatsBus::deliverReports()
         reports.swap(m_context->reports);
         m_context->drainScheduled = false;
     }
-    for (const auto &[token, result] : reports)
+    QString noStream;
+    for (const auto &[token, result] : reports) {
+        if (result.reason == FailureReason::NoStream)
+            noStream = result.detail;
         report(token, result);
+    }
+    if (!noStream.isEmpty()) {
+        // Deleted, or its subjects changed: not ready from now on, until a look-up says otherwise.
+        updateStatus([&](Status &status) {
+            if (status.streamReady) {
+                status.streamReady = false;
+                status.streamError = QStringLiteral("stream %1 did not take a publish (%2); looking it up again")
+                                         .arg(m_options.stream.name, noStream);
+            }
+        });
+        requestStreamCheck();
+    }
 }
 
 void NatsBus::failPending(FailureReason reason, const QString &detail)
@@ -481,7 +500,9 @@ std::optional<PublishResult> NatsBus::publishAsync(
     jsPubOptions_Init(&options);
     options.MaxWait = std::max<qint64>(1, maxWait.count()); // cnats 3.4.1: no MaxWait, no timeout at all
     options.MsgId = event.msgId.constData();
-    options.ExpectStream = nullptr;
+    // A publish that the configured stream does not store fails (no_stream) instead of landing in
+    // another stream that happens to capture the subject (docs/DESIGN.md §7).
+    options.ExpectStream = m_expectedStream.constData();
 
     {
         std::lock_guard lock(m_context->mutex);
@@ -504,54 +525,141 @@ std::optional<PublishResult> NatsBus::publishAsync(
     return std::nullopt;
 }
 
+// What one look-up of the stream found (on a cnats-free value, posted to the owner's thread).
+struct NatsBus::StreamCheck {
+    bool ok = false;
+    bool created = false;
+    bool missing = false; // the server said: no such stream
+    StreamFound found = StreamFound::Unknown;
+    QString error; // empty when ok
+    QStringList differences; // configured settings the found stream does not have
+};
+
 void NatsBus::ensureStream()
 {
     if (!m_js)
         return;
-    QPointer<NatsBus> self(this);
+    m_streamCheckRunning = true;
+    m_lastStreamCheck.start();
     jsCtx *js = m_js;
-    const QByteArray stream = m_options.stream.toUtf8();
-    QList<QByteArray> subjects;
-    for (const QString &subject : std::as_const(m_options.subjects))
-        subjects.append(subject.toUtf8());
-    const qint64 duplicateWindowNs = std::chrono::nanoseconds(m_options.duplicateWindow).count();
+    const StreamSettings wanted = m_options.stream;
+    const QList<QByteArray> required = m_options.requiredSubjects;
+    const bool create = m_options.createStream;
     Context *context = m_context;
 
     m_blockingCalls.start([=] {
+        StreamCheck check;
+        const QByteArray name = wanted.name.toUtf8();
         jsErrCode errorCode = static_cast<jsErrCode>(0);
         jsStreamInfo *info = nullptr;
-        natsStatus s = js_GetStreamInfo(&info, js, stream.constData(), nullptr, &errorCode);
-        bool created = false;
-        if (s == NATS_NOT_FOUND) {
-            std::vector<const char *> subjectPointers;
-            for (const QByteArray &subject : subjects)
-                subjectPointers.push_back(subject.constData());
-            jsStreamConfig config;
-            jsStreamConfig_Init(&config);
-            config.Name = stream.constData();
-            config.Subjects = subjectPointers.data();
-            config.SubjectsLen = static_cast<int>(subjectPointers.size());
-            config.Storage = js_FileStorage;
-            config.Duplicates = duplicateWindowNs;
-            s = js_AddStream(&info, js, &config, nullptr, &errorCode);
-            created = s == NATS_OK;
+        natsStatus s = js_GetStreamInfo(&info, js, name.constData(), nullptr, &errorCode);
+        if (s == NATS_NOT_FOUND || errorCode == JSStreamNotFoundErr) {
+            check.missing = true;
+            if (!create) {
+                check.error
+                    = QStringLiteral("stream %1 does not exist (not created by ackhook: [stream] create = false)")
+                          .arg(wanted.name);
+            } else {
+                StreamConfigBuffer config(wanted);
+                errorCode = static_cast<jsErrCode>(0);
+                s = js_AddStream(&info, js, config.config(), nullptr, &errorCode);
+                check.created = s == NATS_OK;
+                if (s != NATS_OK) // e.g. more replicas than the cluster has servers
+                    check.error = QStringLiteral("cannot create stream %1 (subjects %2, %3 storage, %4 replica(s)): %5")
+                                      .arg(wanted.name, wanted.subjects.join(QStringLiteral(", ")),
+                                          StreamSettings::storageName(wanted.storage))
+                                      .arg(wanted.replicas)
+                                      .arg(natsErrorText(s, nats_GetLastError(nullptr)));
+            }
+        } else if (s != NATS_OK) {
+            check.error = QStringLiteral("cannot look up stream %1: %2")
+                              .arg(wanted.name, natsErrorText(s, nats_GetLastError(nullptr)));
+        }
+        if (s == NATS_OK && info && info->Config) {
+            const StreamSettings found = StreamSettings::fromConfig(*info->Config);
+            const QList<QByteArray> uncovered = found.uncovered(required);
+            check.found = uncovered.isEmpty() ? StreamFound::Usable : StreamFound::Uncovered;
+            if (!uncovered.isEmpty()) {
+                QStringList names;
+                for (const QByteArray &subject : uncovered)
+                    names.append(QString::fromUtf8(subject));
+                check.error = QStringLiteral("stream %1 captures [%2] but not the subject %3: events to it cannot be "
+                                             "stored (edit the stream's subjects or the endpoints)")
+                                  .arg(wanted.name, found.subjects.join(QStringLiteral(", ")),
+                                      names.join(QStringLiteral(", ")));
+            }
+            if (!check.created)
+                check.differences = wanted.differencesFrom(found);
         }
         jsStreamInfo_Destroy(info);
-        const QString message = s == NATS_OK ? QString() : natsErrorText(s, nats_GetLastError(nullptr));
-        context->post([s, created, message, stream](NatsBus *bus) {
-            bus->updateStatus([&](Status &status) {
-                status.streamReady = s == NATS_OK;
-                status.streamError = message;
-            });
-            if (s == NATS_OK) {
-                qCInfo(lcNats).noquote() << "JetStream stream" << stream << (created ? "created" : "found");
-                Q_EMIT bus->streamReady(QString::fromUtf8(stream));
-            } else {
-                qCWarning(lcNats).noquote() << "JetStream stream" << stream << "not available:" << message;
-                Q_EMIT bus->streamFailed(message);
-            }
-        });
+        if (check.missing && !check.created)
+            check.found = StreamFound::Missing;
+        check.ok = check.error.isEmpty();
+        context->post([check](NatsBus *bus) { bus->finishStreamCheck(check); });
     });
+}
+
+void NatsBus::requestStreamCheck()
+{
+    // One look-up at a time, at most two a second: a burst of failures does not flood JetStream.
+    constexpr qint64 MinIntervalMs = 500;
+    if (!m_js || !isConnected())
+        return;
+    if (m_streamCheckRunning) {
+        m_streamCheckAgain = true;
+        return;
+    }
+    const qint64 since = m_lastStreamCheck.isValid() ? m_lastStreamCheck.elapsed() : MinIntervalMs;
+    if (since < MinIntervalMs) {
+        if (!m_streamCheckTimer.isActive())
+            m_streamCheckTimer.start(std::chrono::milliseconds(MinIntervalMs - since));
+        return;
+    }
+    ensureStream();
+}
+
+void NatsBus::finishStreamCheck(const StreamCheck &check)
+{
+    m_streamCheckRunning = false;
+    const StreamFound foundBefore = std::exchange(m_streamFound, check.found);
+    const Status before = status();
+    updateStatus([&](Status &status) {
+        status.streamReady = check.ok;
+        status.streamError = check.error;
+    });
+    const QString &name = m_options.stream.name;
+    if (check.created) {
+        const StreamSettings &s = m_options.stream;
+        if (m_streamSeen)
+            qCWarning(lcNats).noquote()
+                << "JetStream stream" << name
+                << "was deleted while ackhook ran; created it again (the events it held are gone)";
+        qCInfo(lcNats).noquote() << "JetStream stream" << name << "created:" << s.describe();
+    }
+    if (check.differences != m_reportedDifferences) {
+        for (const QString &difference : check.differences)
+            qCWarning(lcNats).noquote() << "JetStream stream" << name
+                                        << "differs from the configuration (ackhook does not change a stream it finds):"
+                                        << difference;
+        m_reportedDifferences = check.differences;
+    }
+    if (check.ok) {
+        m_streamSeen = true;
+        if (!before.streamReady) {
+            if (!check.created)
+                qCInfo(lcNats).noquote() << "JetStream stream" << name << "found";
+            Q_EMIT streamReady(name);
+        }
+    } else {
+        if (check.missing && (foundBefore == StreamFound::Usable || foundBefore == StreamFound::Uncovered))
+            qCWarning(lcNats).noquote() << "JetStream stream" << name << "was deleted while ackhook ran";
+        if (check.error != before.streamError || before.streamReady) {
+            qCWarning(lcNats).noquote() << "JetStream stream" << name << "not ready:" << check.error;
+            Q_EMIT streamFailed(check.error);
+        }
+    }
+    if (std::exchange(m_streamCheckAgain, false))
+        requestStreamCheck();
 }
 
 void NatsBus::measureRtt()
@@ -560,9 +668,10 @@ void NatsBus::measureRtt()
         return;
     natsConnection *connection = m_connection;
     jsCtx *js = m_js;
-    const QByteArray stream = m_options.stream.toUtf8();
+    const QByteArray stream = m_options.stream.name.toUtf8();
+    const QList<QByteArray> required = m_options.requiredSubjects;
     Context *context = m_context;
-    m_blockingCalls.start([connection, js, stream, context] {
+    m_blockingCalls.start([connection, js, stream, required, context] {
         int64_t rttNs = 0;
         if (natsConnection_GetRTT(connection, &rttNs) != NATS_OK)
             return;
@@ -570,12 +679,27 @@ void NatsBus::measureRtt()
         jsStreamInfo *info = nullptr;
         qint64 messages = -1;
         qint64 bytes = -1;
-        if (js_GetStreamInfo(&info, js, stream.constData(), nullptr, nullptr) == NATS_OK && info) {
+        // Whether the stream is still as the last full check left it: there, and capturing every subject.
+        StreamFound found = StreamFound::Unknown;
+        jsErrCode errorCode = static_cast<jsErrCode>(0);
+        const natsStatus s = js_GetStreamInfo(&info, js, stream.constData(), nullptr, &errorCode);
+        if (s == NATS_OK && info) {
             messages = static_cast<qint64>(info->State.Msgs);
             bytes = static_cast<qint64>(info->State.Bytes);
+            if (info->Config)
+                found = StreamSettings::fromConfig(*info->Config).uncovered(required).isEmpty()
+                    ? StreamFound::Usable
+                    : StreamFound::Uncovered;
+        } else if (s == NATS_NOT_FOUND || errorCode == JSStreamNotFoundErr) {
+            found = StreamFound::Missing;
         }
         jsStreamInfo_Destroy(info);
-        context->post([rttNs, messages, bytes](NatsBus *bus) {
+        context->post([rttNs, messages, bytes, found](NatsBus *bus) {
+            // Deleted, created or edited by someone else since the last full check: check again.
+            const bool changed
+                = found != bus->m_streamFound || (found == StreamFound::Usable && !bus->status().streamReady);
+            if (found != StreamFound::Unknown && changed)
+                bus->requestStreamCheck();
             bus->updateStatus([&](Status &status) {
                 status.rttUs = rttNs / 1000;
                 if (messages >= 0) {

@@ -3,7 +3,9 @@
 
 #include "nats/eventpublisher.h"
 #include "nats/natsaccess.h"
+#include "nats/streamsettings.h"
 
+#include <QElapsedTimer>
 #include <QMutex>
 #include <QObject>
 #include <QStringList>
@@ -26,14 +28,15 @@ public:
 
     struct Options {
         QStringList urls;
-        QString stream = QStringLiteral("EVENTS");
-        QStringList subjects { QStringLiteral("ackhook.>") };
+        StreamSettings stream; // looked up on every (re)connect, created with these settings if missing
+        bool createStream = true; // false: a missing stream stays missing (not ready, 500 no_stream)
+        // Every subject (template, "{event}" allowed) ackhook publishes to: the stream must capture each.
+        QList<QByteArray> requiredSubjects;
         std::chrono::milliseconds connectTimeout { 2000 };
         std::chrono::milliseconds reconnectWait { 250 };
         // A silent broker is declared stale after about pingInterval * (maxPingsOut + 1).
         std::chrono::milliseconds pingInterval { 2000 };
         int maxPingsOut = 2;
-        std::chrono::seconds duplicateWindow { 120 };
         NatsAccess access; // credentials and TLS, the same through the fault proxy or not
         QString name = QStringLiteral("ackhook");
         // Through the fault proxy the client must not learn (and bypass it for) the cluster's URLs.
@@ -46,7 +49,7 @@ public:
         quint64 reconnects = 0;
         qint64 rttUs = -1; // -1 until measured
         bool streamReady = false;
-        QString streamError;
+        QString streamError; // why the stream cannot take events (missing, not capturing a subject, ...)
         qint64 streamMessages = -1; // -1 until read (every 2 s with the RTT)
         qint64 streamBytes = -1;
         qint64 maxPayload = -1; // the server's max_payload (headers + body), -1 until connected
@@ -75,6 +78,8 @@ public:
     // The connected server's max_payload: the NATS headers plus the body of one message. -1 until
     // the first connection; the last known value while disconnected. Safe from any thread.
     qint64 maxPayload() const { return m_maxPayload.load(std::memory_order_relaxed); }
+    // The NATS header bytes of event as publishAsync sends it (with Nats-Expected-Stream).
+    qint64 headerBytes(const OutgoingEvent &event) const { return natsHeaderBytes(event, m_expectedStream); }
 
 Q_SIGNALS:
     void stateChanged(NatsBus::State state);
@@ -100,6 +105,11 @@ private:
     // TLS handshake failed, empty otherwise (connected, or not reachable yet).
     QString probeAccess() const;
     void ensureStream();
+    enum class StreamFound { Unknown, Missing, Uncovered, Usable }; // what a look-up saw
+    struct StreamCheck;
+    void ensureStream(); // looks the stream up, creates it if missing (and allowed), checks its subjects
+    void requestStreamCheck(); // after a no_stream failure or a poll that saw the stream change
+    void finishStreamCheck(const StreamCheck &check);
     void measureRtt();
 
     Options m_options;
@@ -115,6 +125,14 @@ private:
     std::atomic<qint64> m_maxPayload { -1 }; // read on every webhook: no mutex
     bool m_publishedOnce = false;
     bool m_startedOnce = false; // the first start() probes the credentials (probeAccess)
+    QByteArray m_expectedStream; // Nats-Expected-Stream of every publish
+    bool m_streamCheckRunning = false;
+    bool m_streamCheckAgain = false; // asked for while one ran
+    QTimer m_streamCheckTimer { this }; // a look-up asked for too soon after the last one
+    StreamFound m_streamFound = StreamFound::Unknown; // by the last full check; the poll compares
+    bool m_streamSeen = false; // found or created once: a later "missing" means it was deleted
+    QElapsedTimer m_lastStreamCheck;
+    QStringList m_reportedDifferences; // logged once, not after every reconnect
     QThreadPool m_blockingCalls; // JetStream API requests and RTT pings block: never on this thread
     QTimer m_rttTimer { this }; // a child: moves with its owner to another thread
     QTimer m_restartTimer { this };

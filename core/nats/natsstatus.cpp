@@ -1,13 +1,15 @@
 // Mapping of natsStatus to FailureReason.
 #include "nats/natsstatus.h"
 
+#include <QRegularExpression>
+
 FailureReason failureReasonFor(natsStatus status, jsErrCode errorCode)
 {
     switch (status) {
     case NATS_TIMEOUT:
         return FailureReason::Timeout;
-    case NATS_NO_RESPONDERS:
-        return FailureReason::NoResponders;
+    case NATS_NO_RESPONDERS: // JetStream answers every publish it captures: no stream captures this one
+        return FailureReason::NoStream;
     case NATS_CONNECTION_CLOSED:
     case NATS_CONNECTION_DISCONNECTED:
     case NATS_NOT_YET_CONNECTED:
@@ -18,6 +20,9 @@ FailureReason failureReasonFor(natsStatus status, jsErrCode errorCode)
     default:
         break;
     }
+    // Nats-Expected-Stream names a stream that is gone, or another stream captured the subject.
+    if (errorCode == JSStreamNotFoundErr || errorCode == JSStreamNotMatchErr)
+        return FailureReason::NoStream;
     // A JetStream API error (stream full, message too large, ...) is the server saying no.
     if (errorCode != 0 || status == NATS_ERR)
         return FailureReason::Nack;
@@ -27,8 +32,11 @@ FailureReason failureReasonFor(natsStatus status, jsErrCode errorCode)
 QString natsErrorText(natsStatus status, const char *detail)
 {
     QString text = QString::fromUtf8(natsStatus_GetText(status));
-    if (detail && *detail)
-        text += QStringLiteral(": ") + QString::fromUtf8(detail);
+    // cnats prefixes its last error with its source location, "(jsm.c:1033): ": not for users.
+    static const QRegularExpression location(QStringLiteral("^\\([A-Za-z0-9_]+\\.c:[0-9]+\\): "));
+    const QString more = detail ? QString::fromUtf8(detail).remove(location) : QString();
+    if (!more.isEmpty() && more != text)
+        text += QStringLiteral(": ") + more;
     return text;
 }
 

@@ -6,7 +6,7 @@ QString failureReasonName(FailureReason reason)
 {
     static constexpr EnumName<FailureReason> names[] = { { FailureReason::None, "" },
         { FailureReason::Disconnected, "disconnected" }, { FailureReason::Timeout, "timeout" },
-        { FailureReason::Nack, "nack" }, { FailureReason::NoResponders, "no_responders" },
+        { FailureReason::Nack, "nack" }, { FailureReason::NoStream, "no_stream" },
         { FailureReason::Overloaded, "overloaded" }, { FailureReason::ShuttingDown, "shutting_down" },
         { FailureReason::PublishError, "publish_error" } };
     return enumName(names, reason, QStringLiteral("unknown"));

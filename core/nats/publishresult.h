@@ -9,7 +9,7 @@ enum class FailureReason {
     Disconnected, // NATS not connected, or the connection dropped before the ack
     Timeout, // no PubAck within the ack timeout
     Nack, // JetStream answered with an error (stream full, wrong expected seq, ...)
-    NoResponders, // no stream listens on the subject
+    NoStream, // the stream is missing or does not capture the subject (no responders, stream not found, wrong stream)
     Overloaded, // too many dispatches in flight (answered 429)
     ShuttingDown, // ackhook is stopping and takes no new work
     PublishError, // the client library refused the publish

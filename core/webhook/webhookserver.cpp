@@ -72,11 +72,12 @@ RequestRecord waitingRecord(const HttpRequest &request, const RequestRecord &dis
 // 413 for an event NATS must refuse: its body plus the NATS headers ackhook publishes are over the
 // server's max_payload. No retry or replay can deliver it, so it is refused before it is published
 // (and never queued). Empty while the server's max_payload is not known yet (never connected).
-std::optional<HttpResponse> overNatsMaxPayload(const OutgoingEvent &event, qint64 maxPayload)
+std::optional<HttpResponse> overNatsMaxPayload(const OutgoingEvent &event, const NatsBus *bus)
 {
+    const qint64 maxPayload = bus ? bus->maxPayload() : -1;
     if (maxPayload <= 0)
         return std::nullopt;
-    const qint64 headerBytes = natsHeaderBytes(event);
+    const qint64 headerBytes = bus->headerBytes(event);
     if (event.body.size() + headerBytes <= maxPayload)
         return std::nullopt;
     HttpResponse response = HttpResponse::error(413,
@@ -321,7 +322,7 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
     event.body = request.body;
     event.headers = EventHeaders::build(
         endpoint, { request.headers, request.target, request.peer, receivedMs, eventType });
-    if (const auto tooLarge = overNatsMaxPayload(event, m_links.bus ? m_links.bus->maxPayload() : -1)) {
+    if (const auto tooLarge = overNatsMaxPayload(event, m_links.bus)) {
         RequestRecord refused;
         refused.reason = QStringLiteral("too_large");
         answerEndpoint(index, request, responder, *tooLarge, std::move(refused));
@@ -403,7 +404,7 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
         event.body = batchEvent.json;
         event.headers = EventHeaders::build(
             endpoint, { eventRequestHeaders, request.target, request.peer, receivedMs, batchEvent.type });
-        if (const auto tooLarge = overNatsMaxPayload(event, m_links.bus ? m_links.bus->maxPayload() : -1)) {
+        if (const auto tooLarge = overNatsMaxPayload(event, m_links.bus)) {
             // One event NATS cannot take refuses the batch before any of it is published.
             RequestRecord refused;
             refused.reason = QStringLiteral("too_large");

@@ -188,22 +188,29 @@ QList<StoredMessage> StreamReader::all(const QByteArray &stream)
     return messages;
 }
 
-bool StreamReader::addStream(const QByteArray &stream, const QByteArray &subject, qint32 maxMsgSize)
+bool StreamReader::addStream(const QByteArray &stream, const QList<QByteArray> &subjects, qint32 maxMsgSize)
 {
     if (!m_js)
         return false;
-    const char *subjects[] = { subject.constData() };
+    std::vector<const char *> subjectPointers;
+    for (const QByteArray &subject : subjects)
+        subjectPointers.push_back(subject.constData());
     jsStreamConfig config;
     jsStreamConfig_Init(&config);
     config.Name = stream.constData();
-    config.Subjects = subjects;
-    config.SubjectsLen = 1;
+    config.Subjects = subjectPointers.data();
+    config.SubjectsLen = static_cast<int>(subjectPointers.size());
     config.Storage = js_FileStorage;
     config.MaxMsgSize = maxMsgSize;
     jsStreamInfo *info = nullptr;
     const natsStatus status = js_AddStream(&info, m_js, &config, nullptr, nullptr);
     jsStreamInfo_Destroy(info);
     return status == NATS_OK;
+}
+
+bool StreamReader::deleteStream(const QByteArray &stream)
+{
+    return m_js && js_DeleteStream(m_js, stream.constData(), nullptr, nullptr) == NATS_OK;
 }
 
 std::unique_ptr<Runtime> startRuntime(

@@ -76,9 +76,10 @@ public:
     quint64 lastSeq(const QByteArray &stream) { return state(stream).lastSeq; }
     std::optional<StoredMessage> message(const QByteArray &stream, quint64 seq);
     QList<StoredMessage> all(const QByteArray &stream);
-    // Creates a file stream on one subject whose messages may be at most maxMsgSize bytes: a larger
+    // Creates a file stream on these subjects whose messages may be at most maxMsgSize bytes: a larger
     // publish is refused by JetStream itself (a real nack). True when it exists afterwards.
-    bool addStream(const QByteArray &stream, const QByteArray &subject, qint32 maxMsgSize);
+    bool addStream(const QByteArray &stream, const QList<QByteArray> &subjects, qint32 maxMsgSize = -1);
+    bool deleteStream(const QByteArray &stream);
 
 private:
     __natsConnection *m_connection = nullptr;
