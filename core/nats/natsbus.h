@@ -104,7 +104,6 @@ private:
     // One connection attempt without retries: a message when NATS refused the credentials or the
     // TLS handshake failed, empty otherwise (connected, or not reachable yet).
     QString probeAccess() const;
-    void ensureStream();
     enum class StreamFound { Unknown, Missing, Uncovered, Usable }; // what a look-up saw
     struct StreamCheck;
     void ensureStream(); // looks the stream up, creates it if missing (and allowed), checks its subjects
