@@ -270,6 +270,7 @@ void TestNatsAuth::securedNats()
         ackhook.process().terminate();
         QVERIFY(ackhook.process().waitForFinished(15000));
         ackhook.collect();
+        QVERIFY2(ackhook.sanitizerReports().isEmpty(), ackhook.sanitizerReports().constData());
         QCOMPARE(ackhook.process().exitCode(), 0);
         QVERIFY2(ackhook.out().contains(proxy ? "fault proxy on" : "fault proxy off"), ackhook.out().constData());
         shown += ackhook.out() + ackhook.err();
@@ -279,6 +280,7 @@ void TestNatsAuth::securedNats()
         const bool exited = wrong.process().waitForFinished(20000);
         wrong.collect();
         QVERIFY2(exited, wrong.err().constData());
+        QVERIFY2(wrong.sanitizerReports().isEmpty(), wrong.sanitizerReports().constData());
         QCOMPARE(wrong.process().exitCode(), 1);
         QVERIFY2(wrong.err().contains(s.wrongMessage), wrong.err().constData());
         QVERIFY2(!wrong.out().contains("listening on"), wrong.out().constData());
