@@ -443,13 +443,17 @@ void NatsBus::deliverReports()
     }
     if (!noStream.isEmpty()) {
         // Deleted, or its subjects changed: not ready from now on, until a look-up says otherwise.
+        QString reason;
         updateStatus([&](Status &status) {
             if (status.streamReady) {
+                reason = QStringLiteral("stream %1 did not take a publish (%2); looking it up again")
+                             .arg(m_options.stream.name, noStream);
                 status.streamReady = false;
-                status.streamError = QStringLiteral("stream %1 did not take a publish (%2); looking it up again")
-                                         .arg(m_options.stream.name, noStream);
+                status.streamError = reason;
             }
         });
+        if (!reason.isEmpty())
+            qCWarning(lcNats).noquote() << "JetStream stream" << m_options.stream.name << "not ready:" << reason;
         requestStreamCheck();
     }
 }
