@@ -121,7 +121,8 @@ void TestAckhook::helpListsEveryFlag()
         QStringLiteral("--nats-url"), QStringLiteral("--nats-creds"), QStringLiteral("--stream"),
         QStringLiteral("--data-dir"), QStringLiteral("--ack-timeout"), QStringLiteral("--max-inflight"),
         QStringLiteral("--max-payload"), QStringLiteral("--idle-timeout"), QStringLiteral("--admin-listen"),
-        QStringLiteral("--admin-token"), QStringLiteral("--outage"), QStringLiteral("--no-fault-proxy"),
+        QStringLiteral("--admin-token"), QStringLiteral("--admin-token-file"), QStringLiteral("--log-format"),
+        QStringLiteral("--outage"), QStringLiteral("--no-fault-proxy"),
         QStringLiteral("--auto-replay"), QStringLiteral("--failed-max-records"), QStringLiteral("--failed-max-bytes"),
         QStringLiteral("--auth-token"), QStringLiteral("--hmac-secret"), QStringLiteral("--signature-header"),
         QStringLiteral("--config"), QStringLiteral("--check-config"), QStringLiteral("--help"),
@@ -182,7 +183,7 @@ void TestAckhook::headlessOnEmbeddedNats()
     ackhook.collect();
     QCOMPARE(ackhook.process().exitStatus(), QProcess::NormalExit);
     QCOMPARE(ackhook.process().exitCode(), 0);
-    QVERIFY2(ackhook.out().contains("200 POST /webhook"), ackhook.out().constData());
+    QVERIFY2(ackhook.out().contains(" info request: status=200 method=POST path=/webhook "), ackhook.out().constData());
     QVERIFY2(!processExists(natsPid), "the embedded nats-server must stop with ackhook");
 }
 
