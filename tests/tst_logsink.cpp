@@ -1,15 +1,19 @@
 // LogSink: one line per entry whatever a request put in its values (a newline, a quote, a control
 // character, invalid UTF-8 cannot start a forged line), RFC 3339 UTC times, JSON lines that parse
 // back to the same values, and Qt's messages routed through it.
+#include "ackhookprocess.h"
 #include "headlessreporter.h"
 #include "logsink.h"
+#include "testsupport.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
 #include <cstdio>
 
 Q_LOGGING_CATEGORY(lcTest, "ackhook.test")
@@ -24,6 +28,8 @@ private Q_SLOTS:
     void requestLineInBothFormats();
     void qtMessagesGoThroughTheSink();
     void formatNames();
+    void realInstanceLogsOneFormat_data();
+    void realInstanceLogsOneFormat();
 };
 
 namespace {
@@ -53,7 +59,9 @@ QString unquote(const QByteArray &quoted)
             out += text.at(i);
             continue;
         }
-        const QChar next = text.at(++i);
+        if (++i >= text.size())
+            break;
+        const QChar next = text.at(i);
         if (next == QLatin1Char('n'))
             out += QLatin1Char('\n');
         else if (next == QLatin1Char('r'))
@@ -212,6 +220,78 @@ void TestLogSink::formatNames()
     QCOMPARE(LogSink::formatFromName(u"text"), LogSink::Format::Text);
     QCOMPARE(LogSink::formatFromName(u"json"), LogSink::Format::Json);
     QVERIFY(!LogSink::formatFromName(u"xml"));
+}
+
+void TestLogSink::realInstanceLogsOneFormat_data()
+{
+    QTest::addColumn<QString>("format");
+    QTest::addRow("text") << QStringLiteral("text");
+    QTest::addRow("json") << QStringLiteral("json");
+}
+
+// The executable on its embedded nats-server: every line it writes, on stdout and stderr, from the
+// start to the exit after SIGTERM, is in the chosen format, and a key built to fake fields cannot.
+void TestLogSink::realInstanceLogsOneFormat()
+{
+    QFETCH(QString, format);
+    QTemporaryDir dir;
+    const quint16 port = TestSupport::freePort();
+    TestSupport::AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--data-dir"), dir.path(),
+        QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--log-format"), format });
+    QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+
+    QTRY_COMPARE_WITH_TIMEOUT(TestSupport::request(port, "GET", "/ready").value_or(TestSupport::HttpReply {}).status, 200, 10000);
+    const QByteArray forgedKey = "k\" status=500 reason=\"forged";
+    const auto stored = TestSupport::request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", forgedKey } });
+    QVERIFY(stored);
+    QVERIFY2(stored->status == 200, stored->body.constData());
+    const auto missing = TestSupport::request(port, "POST", "/no\"where", "{}");
+    QVERIFY(missing);
+    QCOMPARE(missing->status, 404);
+    QTRY_VERIFY_WITH_TIMEOUT((ackhook.collect(), ackhook.out().contains("where")), 10000);
+    ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
+    QVERIFY(ackhook.process().waitForFinished(20000));
+    QCOMPARE(ackhook.process().exitCode(), 0);
+    ackhook.collect();
+
+    const QRegularExpression time(QStringLiteral(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$)"));
+    int requestLines = 0;
+    for (const QByteArray &stream : { ackhook.out(), ackhook.err() }) {
+        QVERIFY(stream.endsWith('\n'));
+        for (const QByteArray &line : stream.chopped(1).split('\n')) {
+            if (format == QLatin1String("text")) {
+                QVERIFY2(TextLine.match(QString::fromUtf8(line)).hasMatch(), line.constData());
+                if (line.contains(" request: ") && line.contains("key=")) {
+                    ++requestLines;
+                    // The key is one quoted value; outside it, the line holds one status, the real one.
+                    const qsizetype at = line.indexOf(" key=") + 5;
+                    QCOMPARE(line.at(at), '"');
+                    qsizetype end = at + 1; // the closing quote: the first one not escaped
+                    while (end < line.size() && line.at(end) != '"')
+                        end += line.at(end) == '\\' ? 2 : 1;
+                    QVERIFY2(end < line.size(), line.constData());
+                    QCOMPARE(unquote(line.mid(at, end + 1 - at)), QString::fromLatin1(forgedKey));
+                    const QByteArray outside = line.left(at) + line.mid(end + 1);
+                    QCOMPARE(outside.count("status="), 1);
+                    QVERIFY2(outside.contains(" status=200 ") && !outside.contains("reason="), line.constData());
+                }
+                continue;
+            }
+            QJsonParseError error;
+            const QJsonObject object = QJsonDocument::fromJson(line, &error).object();
+            QVERIFY2(error.error == QJsonParseError::NoError, line.constData());
+            QVERIFY2(time.match(object.value(QLatin1String("time")).toString()).hasMatch(), line.constData());
+            QVERIFY(!object.value(QLatin1String("level")).toString().isEmpty());
+            if (object.value(QLatin1String("key")).toString() == QString::fromLatin1(forgedKey)) {
+                ++requestLines;
+                QCOMPARE(object.value(QLatin1String("status")).toInt(), 200);
+            }
+            if (object.value(QLatin1String("status")).toInt() == 404)
+                QCOMPARE(object.value(QLatin1String("path")).toString(), QStringLiteral("/no\"where"));
+        }
+    }
+    QCOMPARE(requestLines, 1);
+    QVERIFY(ackhook.sanitizerReports().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestLogSink)
