@@ -5,6 +5,7 @@
 #include "logsink.h"
 #include "nats/embeddednats.h"
 #include "runtime.h"
+#include "systemdnotifier.h"
 #include "unixsignalwatcher.h"
 
 #ifdef ACKHOOK_HAVE_UI
@@ -149,6 +150,9 @@ int run(int argc, char *argv[])
     if (runtime.faultProxy()->mode() != OutageSettings::Mode::Off)
         log.warning("ackhook",
             QStringLiteral("simulated outage: %1").arg(OutageSettings::modeName(runtime.faultProxy()->mode())));
+    // Both listeners are bound and NATS is being reached: systemd may start what depends on ackhook.
+    SystemdNotifier systemd;
+    systemd.ready(QStringLiteral("listening on %1, NATS %2").arg(webhookUrl, natsUrls));
 
     std::unique_ptr<HeadlessReporter> reporter;
 #ifdef ACKHOOK_HAVE_UI
@@ -197,6 +201,7 @@ int run(int argc, char *argv[])
             std::_Exit(128 + signalNumber);
         }
         const int inFlight = runtime.gateway() ? runtime.gateway()->inFlight() : 0;
+        systemd.stopping(QStringLiteral("answering %1 requests in flight, then exiting").arg(inFlight));
         log.warning("ackhook.signal",
             QStringLiteral("signal %1, answering %2 requests in flight, then exiting").arg(signalNumber).arg(inFlight),
             { { "signal", signalNumber }, { "in_flight", inFlight } });
