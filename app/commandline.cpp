@@ -234,7 +234,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("NAME"));
     const QCommandLineOption configFile(QStringLiteral("config"),
         QStringLiteral("TOML configuration file ([server], [nats], [stream], [[endpoint]]; see "
-                       "docs/ackhook.sample.toml); NATS_URL and the command line win. A file ending in .json "
+                       "docs/ackhook.sample.toml); the environment and the command line win. A file ending in .json "
                        "holds flags as before."),
         QStringLiteral("FILE"));
     const QCommandLineOption checkConfig(QStringLiteral("check-config"),
