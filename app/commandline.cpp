@@ -98,12 +98,13 @@ std::optional<bool> parseSwitch(const QString &text)
 }
 
 const QString EnvironmentHelp = QStringLiteral(R"(
-Environment: every flag can be set as ACKHOOK_ and its name in capitals, - as _ (a switch as 1 or 0):
---max-inflight as ACKHOOK_MAX_INFLIGHT, ACKHOOK_LISTEN=:8080, ACKHOOK_ADMIN_TOKEN_FILE=/run/credentials/ackhook.service/admin-token,
-ACKHOOK_CONFIG=/etc/ackhook.toml; NATS_URL is read like ACKHOOK_NATS_URL (which wins). Flags win over
-the environment, the environment over the --config file. An empty variable counts as unset.
-Durations take a unit: 250ms, 5s, 2m, 1h (a plain number is milliseconds). Sizes: 512KiB, 1MiB (a plain
-number is bytes). Addresses: HOST:PORT, [IPv6]:PORT, [::]:PORT (IPv6), :PORT (every interface).
+Environment: every flag can be set as ACKHOOK_ and its name in capitals, - as _ (a switch as 1
+or 0): --max-inflight as ACKHOOK_MAX_INFLIGHT, ACKHOOK_LISTEN=:8080, ACKHOOK_CONFIG=/etc/ackhook.toml,
+ACKHOOK_ADMIN_TOKEN_FILE=/run/credentials/ackhook.service/admin-token; NATS_URL is read like
+ACKHOOK_NATS_URL (which wins). Flags win over the environment, the environment over the --config
+file. An empty variable counts as unset.
+Durations take a unit: 250ms, 5s, 2m, 1h (a plain number is milliseconds). Sizes: 512KiB, 1MiB (a
+plain number is bytes). Addresses: HOST:PORT, [IPv6]:PORT, [::]:PORT (IPv6), :PORT (every interface).
 )");
 
 } // namespace
@@ -257,7 +258,10 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     auto fail = [&](QString message) {
         for (auto it = environmentOf.cbegin(); it != environmentOf.cend(); ++it) {
             const QString flag = QStringLiteral("--") + it.key();
-            if (message.contains(flag) && !onCommandLine(flag))
+            // The whole flag: --admin-token is not named by "--admin-token-file".
+            const QRegularExpression named(QStringLiteral("(?<![\\w-])") + QRegularExpression::escape(flag)
+                + QStringLiteral("(?![\\w-])"));
+            if (message.contains(named) && !onCommandLine(flag))
                 message += QStringLiteral(" (set by %1)").arg(it.value());
         }
         result.action = Action::Error;

@@ -548,6 +548,13 @@ void TestCommandLine::adminTokenFromFileOrEnvironment()
     const CommandLine open = parseWith({ QStringLiteral("--admin-listen"), QStringLiteral(":9000") });
     QCOMPARE(open.action, CommandLine::Action::Error);
     QVERIFY2(open.message.contains(QStringLiteral("--admin-token-file")), qPrintable(open.message));
+    {
+        // Named by the environment: the variable that set the flag, and no other.
+        const ScopedEnvironment environment { { "ACKHOOK_ADMIN_LISTEN", ":9000" } };
+        const CommandLine cli = parseWith({});
+        QCOMPARE(cli.action, CommandLine::Action::Error);
+        QVERIFY2(cli.message.endsWith(QStringLiteral(" (set by ACKHOOK_ADMIN_LISTEN)")), qPrintable(cli.message));
+    }
 }
 
 void TestCommandLine::logFormat()
