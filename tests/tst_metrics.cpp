@@ -3,6 +3,7 @@
 // histogram and failures by reason per endpoint, the in-flight gauge and bound, build_info; probes
 // (/health, /ready) are not counted.
 #include "ackhookprocess.h"
+#include "admin/statusformat.h"
 #include "testsupport.h"
 
 #include <QProcess>
@@ -18,6 +19,7 @@ class TestMetrics : public QObject {
 private Q_SLOTS:
     void initTestCase();
     void scrapedMetricsPassPromtoolAndFollowTraffic();
+    void histogramBucketsAndEscapedLabels();
 };
 
 namespace {
@@ -135,6 +137,46 @@ void TestMetrics::scrapedMetricsPassPromtoolAndFollowTraffic()
     QVERIFY(sampleValue(scrape(), "ackhook_failed_events_bytes") > 0);
 
     QVERIFY(ackhook.sanitizerReports().isEmpty());
+}
+
+// The exposition of a snapshot with counted dispatches: cumulative buckets, the sum, failures by
+// reason, and an endpoint name that needs escaping — still valid for promtool.
+void TestMetrics::histogramBucketsAndEscapedLabels()
+{
+    Endpoint endpoint(QByteArray("/hook"), QByteArray("ackhook.hook"));
+    endpoint.name = "we\"ird\\name";
+    EndpointCounters counters({ endpoint });
+    counters.countDispatch(0, PublishResult::ack(QStringLiteral("EVENTS"), 1, false), 400); // 0.4 ms
+    counters.countDispatch(0, PublishResult::ack(QStringLiteral("EVENTS"), 2, false), 1000); // on a bound: in it
+    counters.countDispatch(0, PublishResult::failure(FailureReason::Timeout, {}), 5'000'300); // past 5 s
+    counters.countDispatch(0, PublishResult::failure(FailureReason::Timeout, {}), 90'000'000); // past every bound
+    counters.countDispatch(7, PublishResult::failure(FailureReason::Timeout, {}), 1); // no such endpoint: ignored
+    StatusSnapshot status;
+    status.endpoints = counters.rows();
+    const QByteArray metrics = statusToPrometheus(status);
+    const QString problems = promtoolProblems(metrics);
+    QVERIFY2(problems.isEmpty(), qPrintable(problems + QStringLiteral("\n") + QString::fromUtf8(metrics)));
+
+    const QByteArray label = "endpoint=\"we\\\"ird\\\\name\"";
+    const auto bucket = [&](const char *le) {
+        return sampleValue(metrics, "ackhook_dispatch_duration_seconds_bucket{" + label + ",le=\"" + le + "\"}");
+    };
+    QCOMPARE(bucket("0.0005"), 1.0);
+    QCOMPARE(bucket("0.001"), 2.0);
+    QCOMPARE(bucket("5"), 2.0);
+    QCOMPARE(bucket("10"), 3.0);
+    QCOMPARE(bucket("60"), 3.0);
+    QCOMPARE(bucket("+Inf"), 4.0);
+    QCOMPARE(sampleValue(metrics, "ackhook_dispatch_duration_seconds_count{" + label + '}'), 4.0);
+    QCOMPARE(sampleValue(metrics, "ackhook_dispatch_duration_seconds_sum{" + label + '}'), 95.0017);
+    QCOMPARE(sampleValue(metrics, "ackhook_dispatch_failures_total{" + label + ",reason=\"timeout\"}"), 2.0);
+    QCOMPARE(sampleValue(metrics, "ackhook_dispatch_failures_total{" + label + ",reason=\"disconnected\"}"), 0.0);
+    // Every reason is listed, so a rate() over a reason that has not happened yet is 0, not absent.
+    for (const FailureReason reason : failureReasons()) {
+        QVERIFY(static_cast<size_t>(reason) < EndpointCounters::MaxFailureReasons);
+        QVERIFY2(metrics.contains(QByteArray("reason=\"" + failureReasonName(reason).toLatin1() + '"')),
+            qPrintable(failureReasonName(reason)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestMetrics)
