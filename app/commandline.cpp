@@ -311,7 +311,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         if (option.valueName().isEmpty()) {
             const std::optional<bool> on = parseSwitch(value);
             if (!on)
-                return fail(QStringLiteral("%1 expects 1 or 0 (true/false, yes/no, on/off), got '%2'").arg(variable, value));
+                return fail(
+                    QStringLiteral("%1 expects 1 or 0 (true/false, yes/no, on/off), got '%2'").arg(variable, value));
             if (*on)
                 fromEnvironment.append(QStringLiteral("--") + name);
         } else {
@@ -357,7 +358,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         result.logFormat = *format;
     }
     if (parser.isSet(listen) && !parseHostPort(parser.value(listen), &config.listenAddress, &config.listenPort))
-        return fail(QStringLiteral("--listen expects HOST:PORT, [IPV6]:PORT or :PORT, got '%1'").arg(parser.value(listen)));
+        return fail(
+            QStringLiteral("--listen expects HOST:PORT, [IPV6]:PORT or :PORT, got '%1'").arg(parser.value(listen)));
     if (parser.isSet(natsUrl)) {
         config.natsUrls.clear(); // the flag replaces the file's URLs
         for (const QString &url : parser.value(natsUrl).split(QLatin1Char(','), Qt::SkipEmptyParts))
@@ -387,14 +389,15 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     if (parser.isSet(adminTokenFile)) {
         QFile file(parser.value(adminTokenFile));
         if (!file.open(QIODevice::ReadOnly))
-            return fail(QStringLiteral("--admin-token-file: cannot read %1: %2").arg(file.fileName(), file.errorString()));
+            return fail(
+                QStringLiteral("--admin-token-file: cannot read %1: %2").arg(file.fileName(), file.errorString()));
         result.runtime.adminToken = QString::fromUtf8(file.read(64 * 1024)).trimmed();
         if (result.runtime.adminToken.isEmpty())
             return fail(QStringLiteral("--admin-token-file: %1 holds no token").arg(file.fileName()));
     }
     if (!result.runtime.adminAddress.isLoopback() && result.runtime.adminToken.isEmpty())
-        return fail(QStringLiteral(
-            "--admin-listen on a non-loopback address requires an admin token (--admin-token-file or ACKHOOK_ADMIN_TOKEN)"));
+        return fail(QStringLiteral("--admin-listen on a non-loopback address requires an admin token "
+                                   "(--admin-token-file or ACKHOOK_ADMIN_TOKEN)"));
     if (parser.isSet(noFaultProxy))
         result.runtime.faultProxyEnabled = false;
     if (parser.isSet(outage)) {
@@ -450,7 +453,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
             [&](qint64 v) { result.runtime.failedQueue.maxRecords = v; } },
         { failedMaxBytes, Kind::Size, NoBound, QStringLiteral("--failed-max-bytes expects a positive size"),
             [&](qint64 v) { result.runtime.failedQueue.maxBytes = v; } },
-        { idleTimeout, Kind::Duration, 24 * 3600000LL, QStringLiteral("--idle-timeout expects a duration from 1ms to 24h"),
+        { idleTimeout, Kind::Duration, 24 * 3600000LL,
+            QStringLiteral("--idle-timeout expects a duration from 1ms to 24h"),
             [&](qint64 v) { config.idleTimeout = std::chrono::milliseconds(v); } },
     };
     for (const Numeric &numeric : numerics) {

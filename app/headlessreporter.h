@@ -15,7 +15,8 @@ class HeadlessReporter : public QObject {
     Q_OBJECT
 public:
     // gateway: read through thread-safe accessors only (counters, in flight). sink: outlives this.
-    HeadlessReporter(const Gateway *gateway, const LogSink *sink, int statsIntervalMs = 5000, QObject *parent = nullptr);
+    HeadlessReporter(
+        const Gateway *gateway, const LogSink *sink, int statsIntervalMs = 5000, QObject *parent = nullptr);
 
     // Request lines per second, at most; past it a batch ends with one line counting what it left out
     // (the stats line keeps the exact totals). A terminal cannot show thousands of lines a second anyway.

@@ -160,7 +160,7 @@ void messageHandler(QtMsgType type, const QMessageLogContext &context, const QSt
         break;
     }
     entry.source = context.category && qstrcmp(context.category, "default") != 0 ? QByteArray(context.category)
-                                                                                   : QByteArray("ackhook");
+                                                                                 : QByteArray("ackhook");
     entry.message = message;
     sink->write(entry);
 }

@@ -416,7 +416,8 @@ void TestCommandLine::listenForms()
 
 void TestCommandLine::environmentMapsEveryFlag()
 {
-    QCOMPARE(CommandLine::environmentName(QStringLiteral("admin-token-file")), QStringLiteral("ACKHOOK_ADMIN_TOKEN_FILE"));
+    QCOMPARE(
+        CommandLine::environmentName(QStringLiteral("admin-token-file")), QStringLiteral("ACKHOOK_ADMIN_TOKEN_FILE"));
     QTemporaryDir dir;
     {
         const ScopedEnvironment environment { { "ACKHOOK_LISTEN", ":8081" }, { "ACKHOOK_ADMIN_LISTEN", "[::1]:8082" },
@@ -449,7 +450,8 @@ void TestCommandLine::environmentMapsEveryFlag()
         const ScopedEnvironment environment { { "ACKHOOK_ACK_TIMEOUT", "soon" } };
         const CommandLine cli = parseWith({});
         QCOMPARE(cli.action, CommandLine::Action::Error);
-        QVERIFY2(cli.message.contains(QStringLiteral("--ack-timeout")) && cli.message.contains(QStringLiteral("ACKHOOK_ACK_TIMEOUT")),
+        QVERIFY2(cli.message.contains(QStringLiteral("--ack-timeout"))
+                && cli.message.contains(QStringLiteral("ACKHOOK_ACK_TIMEOUT")),
             qPrintable(cli.message));
     }
     {
@@ -479,7 +481,8 @@ void TestCommandLine::precedenceFlagsThenEnvironmentThenFile()
     const QString path = dir.filePath(QStringLiteral("ackhook.toml"));
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("[server]\nlisten = \"127.0.0.1:13000\"\nack_timeout = \"3s\"\nmax_inflight = 30\nlog_format = \"json\"\n");
+    file.write("[server]\nlisten = \"127.0.0.1:13000\"\nack_timeout = \"3s\"\nmax_inflight = 30\n"
+               "log_format = \"json\"\n");
     file.close();
     const ScopedEnvironment environment { { "ACKHOOK_CONFIG", path.toUtf8() }, { "ACKHOOK_ACK_TIMEOUT", "4s" },
         { "ACKHOOK_MAX_INFLIGHT", "40" } };
@@ -514,7 +517,8 @@ void TestCommandLine::adminTokenFromFileOrEnvironment()
     file.close();
 
     const CommandLine fromFile
-        = parseWith({ QStringLiteral("--admin-listen"), QStringLiteral(":9000"), QStringLiteral("--admin-token-file"), path });
+        = parseWith({ QStringLiteral("--admin-listen"), QStringLiteral(":9000"), QStringLiteral("--admin-token-file"),
+            path });
     QVERIFY2(fromFile.action == CommandLine::Action::Run, qPrintable(fromFile.message));
     QCOMPARE(fromFile.runtime.adminToken, QStringLiteral("from-file-token"));
     {
@@ -529,7 +533,8 @@ void TestCommandLine::adminTokenFromFileOrEnvironment()
         QCOMPARE(cli.runtime.adminToken, QStringLiteral("from-env"));
     }
 
-    const CommandLine missing = parseWith({ QStringLiteral("--admin-token-file"), dir.filePath(QStringLiteral("none")) });
+    const CommandLine missing
+        = parseWith({ QStringLiteral("--admin-token-file"), dir.filePath(QStringLiteral("none")) });
     QCOMPARE(missing.action, CommandLine::Action::Error);
     QVERIFY2(missing.message.contains(QStringLiteral("--admin-token-file: cannot read")), qPrintable(missing.message));
 

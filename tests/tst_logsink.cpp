@@ -134,7 +134,8 @@ void TestLogSink::hostileValues()
     QCOMPARE(json.count('\n'), 1);
     QJsonParseError error;
     const QJsonDocument document = QJsonDocument::fromJson(json, &error);
-    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString() + QLatin1Char(' ') + QString::fromUtf8(json)));
+    QVERIFY2(error.error == QJsonParseError::NoError,
+        qPrintable(error.errorString() + QLatin1Char(' ') + QString::fromUtf8(json)));
     const QJsonObject object = document.object();
     QCOMPARE(object.value(QLatin1String("time")).toString(), QStringLiteral("2023-11-14T22:13:20.123Z"));
     QCOMPARE(object.value(QLatin1String("level")).toString(), QStringLiteral("info"));
@@ -153,7 +154,8 @@ void TestLogSink::textValuesAreBareOnlyWhenPlain()
     };
     QCOMPARE(line(QStringLiteral("nats://127.0.0.1:4222")),
         QByteArray("1970-01-01T00:00:00.000Z warning ackhook.nats: m v=nats://127.0.0.1:4222\n"));
-    QCOMPARE(line(QStringLiteral("two words")), QByteArray("1970-01-01T00:00:00.000Z warning ackhook.nats: m v=\"two words\"\n"));
+    QCOMPARE(line(QStringLiteral("two words")),
+        QByteArray("1970-01-01T00:00:00.000Z warning ackhook.nats: m v=\"two words\"\n"));
     QCOMPARE(line(QStringLiteral("a=b")), QByteArray("1970-01-01T00:00:00.000Z warning ackhook.nats: m v=\"a=b\"\n"));
     QCOMPARE(line(QString()), QByteArray("1970-01-01T00:00:00.000Z warning ackhook.nats: m v=\"\"\n"));
     QCOMPARE(line(1.5), QByteArray("1970-01-01T00:00:00.000Z warning ackhook.nats: m v=1.5\n"));
@@ -206,8 +208,8 @@ void TestLogSink::qtMessagesGoThroughTheSink()
     QCOMPARE(warning.value(QLatin1String("level")).toString(), QStringLiteral("warning"));
     QCOMPARE(warning.value(QLatin1String("source")).toString(), QStringLiteral("ackhook.test"));
     QCOMPARE(warning.value(QLatin1String("message")).toString(), QStringLiteral("cannot do it:\nsecond line"));
-    QCOMPARE(QJsonDocument::fromJson(errLines[1]).object().value(QLatin1String("level")).toString(),
-        QStringLiteral("info"));
+    QCOMPARE(
+        QJsonDocument::fromJson(errLines[1]).object().value(QLatin1String("level")).toString(), QStringLiteral("info"));
     // Start and request lines go to the other stream.
     const QJsonObject banner = QJsonDocument::fromJson(contents(out)).object();
     QCOMPARE(banner.value(QLatin1String("message")).toString(), QStringLiteral("ackhook listening"));
@@ -240,7 +242,8 @@ void TestLogSink::realInstanceLogsOneFormat()
         QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--log-format"), format });
     QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
 
-    QTRY_COMPARE_WITH_TIMEOUT(TestSupport::request(port, "GET", "/ready").value_or(TestSupport::HttpReply {}).status, 200, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        TestSupport::request(port, "GET", "/ready").value_or(TestSupport::HttpReply {}).status, 200, 10000);
     const QByteArray forgedKey = "k\" status=500 reason=\"forged";
     const auto stored = TestSupport::request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", forgedKey } });
     QVERIFY(stored);

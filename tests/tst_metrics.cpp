@@ -66,9 +66,9 @@ void TestMetrics::scrapedMetricsPassPromtoolAndFollowTraffic()
 {
     QTemporaryDir dir;
     const quint16 port = freePort();
-    AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--data-dir"), dir.path(),
-        QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--max-inflight"),
-        QStringLiteral("77") });
+    AckhookProcess ackhook(
+        { QStringLiteral("--headless"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--listen"),
+            QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--max-inflight"), QStringLiteral("77") });
     QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
     const quint16 admin = ackhook.adminPort();
     QVERIFY(admin != 0);
@@ -116,7 +116,8 @@ void TestMetrics::scrapedMetricsPassPromtoolAndFollowTraffic()
     const QByteArray endpoint = "endpoint=\"webhook\"";
     QCOMPARE(sampleValue(metrics, "ackhook_requests_total{class=\"2xx\"}"), double(Stored));
     QCOMPARE(sampleValue(metrics, "ackhook_requests_total{class=\"5xx\"}"), double(Failed));
-    QCOMPARE(sampleValue(metrics, "ackhook_dispatch_duration_seconds_count{" + endpoint + '}'), double(Stored + Failed));
+    QCOMPARE(
+        sampleValue(metrics, "ackhook_dispatch_duration_seconds_count{" + endpoint + '}'), double(Stored + Failed));
     QCOMPARE(sampleValue(metrics, "ackhook_dispatch_duration_seconds_bucket{" + endpoint + ",le=\"+Inf\"}"),
         double(Stored + Failed));
     // Everything here is answered far below the ack timeout: nothing in the buckets above 5 s.
@@ -126,14 +127,13 @@ void TestMetrics::scrapedMetricsPassPromtoolAndFollowTraffic()
     QCOMPARE(sampleValue(metrics, "ackhook_dispatch_failures_total{" + endpoint + ",reason=\"disconnected\"}"),
         double(Failed));
     QCOMPARE(sampleValue(metrics, "ackhook_dispatch_failures_total{" + endpoint + ",reason=\"timeout\"}"), 0.0);
-    QCOMPARE(sampleValue(metrics, "ackhook_endpoint_requests_total{" + endpoint + ",outcome=\"accepted\"}"),
-        double(Stored));
-    QCOMPARE(sampleValue(metrics, "ackhook_endpoint_requests_total{" + endpoint + ",outcome=\"failed\"}"),
-        double(Failed));
+    QCOMPARE(
+        sampleValue(metrics, "ackhook_endpoint_requests_total{" + endpoint + ",outcome=\"accepted\"}"), double(Stored));
+    QCOMPARE(
+        sampleValue(metrics, "ackhook_endpoint_requests_total{" + endpoint + ",outcome=\"failed\"}"), double(Failed));
     QCOMPARE(sampleValue(metrics, "ackhook_in_flight"), 0.0);
     QCOMPARE(sampleValue(metrics, "ackhook_ready"), 0.0); // the simulated outage is still on
-    QTRY_COMPARE_WITH_TIMEOUT(
-        sampleValue(scrape(), "ackhook_failed_events{state=\"pending\"}"), double(Failed), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(sampleValue(scrape(), "ackhook_failed_events{state=\"pending\"}"), double(Failed), 10000);
     QVERIFY(sampleValue(scrape(), "ackhook_failed_events_bytes") > 0);
 
     QVERIFY(ackhook.sanitizerReports().isEmpty());

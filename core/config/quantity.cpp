@@ -30,8 +30,8 @@ std::optional<qint64> parse(QStringView input, const Units &units, const QString
     QStringList names;
     for (const auto &unit : units)
         names.append(unit.first);
-    *error
-        = QStringLiteral("'%1' is not %2 (a positive number with one of: %3)").arg(text, what, names.join(QStringLiteral(", ")));
+    *error = QStringLiteral("'%1' is not %2 (a positive number with one of: %3)")
+                 .arg(text, what, names.join(QStringLiteral(", ")));
     return std::nullopt;
 }
 
@@ -54,7 +54,8 @@ std::optional<qint64> parseSize(QStringView text, qint64 maxBytes, QString *erro
 {
     static const Units units { { QLatin1String("B"), 1 }, { QLatin1String("KiB"), 1024 },
         { QLatin1String("MiB"), 1024 * 1024 }, { QLatin1String("GiB"), 1024LL * 1024 * 1024 },
-        { QLatin1String("KB"), 1000 }, { QLatin1String("MB"), 1000 * 1000 }, { QLatin1String("GB"), 1000LL * 1000 * 1000 } };
+        { QLatin1String("KB"), 1000 }, { QLatin1String("MB"), 1000 * 1000 },
+        { QLatin1String("GB"), 1000LL * 1000 * 1000 } };
     return parse(text, units, QStringLiteral("a size like \"1MiB\""), maxBytes, error);
 }
 
