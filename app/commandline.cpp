@@ -1,14 +1,17 @@
 // Parsing and validation of the command line; no side effects, so it is tested as a table.
 #include "commandline.h"
 #include "config/configfile.h"
+#include "config/quantity.h"
 
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QStandardPaths>
 
 #include <algorithm>
@@ -55,6 +58,8 @@ void applyConfigFile(const ConfigFile &file, CommandLine &result)
         result.headless = *server.headless;
     if (server.autoReplay)
         runtime.autoReplay = *server.autoReplay;
+    if (server.logFormat)
+        result.logFormat = LogSink::formatFromName(*server.logFormat).value_or(LogSink::Format::Text);
     if (server.failedMaxRecords)
         runtime.failedQueue.maxRecords = *server.failedMaxRecords;
     if (server.failedMaxBytes)
@@ -89,6 +94,30 @@ bool parsePositive(const QString &text, qint64 *value)
     *value = text.toLongLong(&ok);
     return ok && *value > 0;
 }
+
+// A switch given in the environment: 1/true/yes/on or 0/false/no/off.
+std::optional<bool> parseSwitch(const QString &text)
+{
+    static const QStringList on { QStringLiteral("1"), QStringLiteral("true"), QStringLiteral("yes"),
+        QStringLiteral("on") };
+    static const QStringList off { QStringLiteral("0"), QStringLiteral("false"), QStringLiteral("no"),
+        QStringLiteral("off") };
+    if (on.contains(text.trimmed(), Qt::CaseInsensitive))
+        return true;
+    if (off.contains(text.trimmed(), Qt::CaseInsensitive))
+        return false;
+    return std::nullopt;
+}
+
+const QString EnvironmentHelp = QStringLiteral(R"(
+Environment: every flag can be set as ACKHOOK_ and its name in capitals, - as _ (a switch as 1
+or 0): --max-inflight as ACKHOOK_MAX_INFLIGHT, ACKHOOK_LISTEN=:8080, ACKHOOK_CONFIG=/etc/ackhook.toml,
+ACKHOOK_ADMIN_TOKEN_FILE=/run/credentials/ackhook.service/admin-token; NATS_URL is read like
+ACKHOOK_NATS_URL (which wins). Flags win over the environment, the environment over the --config
+file. An empty variable counts as unset.
+Durations take a unit: 250ms, 5s, 2m, 1h (a plain number is milliseconds). Sizes: 512KiB, 1MiB (a
+plain number is bytes). Addresses: HOST:PORT, [IPv6]:PORT, [::]:PORT (IPv6), :PORT (every interface).
+)");
 
 } // namespace
 
@@ -137,6 +166,11 @@ std::optional<QStringList> CommandLine::configArguments(const QByteArray &json, 
         }
     }
     return arguments;
+}
+
+QString CommandLine::environmentName(const QString &flag)
+{
+    return QStringLiteral("ACKHOOK_") + QString(flag).replace(QLatin1Char('-'), QLatin1Char('_')).toUpper();
 }
 
 QString CommandLine::defaultDataDir()
@@ -196,22 +230,27 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     const QCommandLineOption dataDir(QStringLiteral("data-dir"),
         QStringLiteral("Data directory (default %1).").arg(defaultDataDir()), QStringLiteral("DIR"));
     const QCommandLineOption ackTimeout(QStringLiteral("ack-timeout"),
-        QStringLiteral("Milliseconds to wait for the PubAck before answering 500 (default 5000)."),
-        QStringLiteral("MS"));
+        QStringLiteral("How long to wait for the PubAck before answering 500 (default 5s)."),
+        QStringLiteral("DURATION"));
     const QCommandLineOption maxInflight(QStringLiteral("max-inflight"),
         QStringLiteral("Dispatches waiting for their PubAck before answering 429 (default 4096)."),
         QStringLiteral("N"));
     const QCommandLineOption maxPayload(QStringLiteral("max-payload"),
-        QStringLiteral("Largest accepted body in bytes; larger ones get 413 (default 1048576)."),
-        QStringLiteral("BYTES"));
+        QStringLiteral("Largest accepted body; larger ones get 413 (default 1MiB)."), QStringLiteral("SIZE"));
     const QCommandLineOption idleTimeout(QStringLiteral("idle-timeout"),
-        QStringLiteral("Close keep-alive connections idle this many milliseconds (default 30000)."),
-        QStringLiteral("MS"));
+        QStringLiteral("Close keep-alive connections idle this long (default 30s)."), QStringLiteral("DURATION"));
     const QCommandLineOption adminListen(QStringLiteral("admin-listen"),
         QStringLiteral("Admin API address (default 127.0.0.1:12001); a non-loopback address needs --admin-token."),
         QStringLiteral("HOST:PORT"));
     const QCommandLineOption adminToken(QStringLiteral("admin-token"),
-        QStringLiteral("Require 'Authorization: Bearer TOKEN' on the admin API."), QStringLiteral("TOKEN"));
+        QStringLiteral("Require 'Authorization: Bearer TOKEN' on the admin API (visible in ps: prefer "
+                       "--admin-token-file or ACKHOOK_ADMIN_TOKEN)."),
+        QStringLiteral("TOKEN"));
+    const QCommandLineOption adminTokenFile(QStringLiteral("admin-token-file"),
+        QStringLiteral("Read the admin token from FILE (surrounding white space ignored)."), QStringLiteral("FILE"));
+    const QCommandLineOption logFormat(QStringLiteral("log-format"),
+        QStringLiteral("Log lines as text (key=value) or json (one object per line); default text."),
+        QStringLiteral("FORMAT"));
     const QCommandLineOption outage(QStringLiteral("outage"),
         QStringLiteral("Simulated outage at start: %1 (default off).")
             .arg(OutageSettings::modeNames().join(QStringLiteral(", "))),
@@ -226,7 +265,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     const QCommandLineOption failedMaxRecords(QStringLiteral("failed-max-records"),
         QStringLiteral("Failed-event queue bound in records (default 100000)."), QStringLiteral("N"));
     const QCommandLineOption failedMaxBytes(QStringLiteral("failed-max-bytes"),
-        QStringLiteral("Failed-event queue bound in body bytes (default 268435456)."), QStringLiteral("BYTES"));
+        QStringLiteral("Failed-event queue bound in body bytes (default 256MiB)."), QStringLiteral("SIZE"));
     const QCommandLineOption authToken(QStringLiteral("auth-token"),
         QStringLiteral("Require 'Authorization: Bearer TOKEN' on webhooks (401 otherwise); or ACKHOOK_AUTH_TOKEN."),
         QStringLiteral("TOKEN"));
@@ -238,17 +277,36 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("NAME"));
     const QCommandLineOption configFile(QStringLiteral("config"),
         QStringLiteral("TOML configuration file ([server], [nats], [stream], [[endpoint]]; see "
-                       "docs/ackhook.sample.toml); NATS_URL and the command line win. A file ending in .json "
+                       "docs/ackhook.sample.toml); the environment and the command line win. A file ending in .json "
                        "holds flags as before."),
         QStringLiteral("FILE"));
     const QCommandLineOption checkConfig(QStringLiteral("check-config"),
         QStringLiteral("Validate a TOML configuration file and exit (0: valid, 1: not)."), QStringLiteral("FILE"));
-    parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, natsNkey, natsUser, natsPasswordFile,
-        natsTokenFile, natsTls, natsTlsCa, natsTlsCert, natsTlsKey, natsTlsHostname, stream, streamReplicas, dataDir, ackTimeout,
-        maxInflight, maxPayload, idleTimeout, adminListen, adminToken, outage, faultProxy, noFaultProxy, autoReplay,
-        failedMaxRecords, failedMaxBytes, authToken, hmacSecret, signatureHeader, configFile, checkConfig });
+    const QList<QCommandLineOption> options { help, version, headless, listen, natsUrl, natsCreds, natsNkey, natsUser,
+        natsPasswordFile, natsTokenFile, natsTls, natsTlsCa, natsTlsCert, natsTlsKey, natsTlsHostname, stream,
+        streamReplicas, dataDir, ackTimeout, maxInflight, maxPayload, idleTimeout, adminListen, adminToken,
+        adminTokenFile, outage, faultProxy, noFaultProxy, autoReplay, failedMaxRecords, failedMaxBytes, authToken,
+        hmacSecret, signatureHeader, logFormat, configFile, checkConfig };
+    parser.addOptions(options);
 
-    auto fail = [&](const QString &message) {
+    // Flags set by the environment (not on the command line), and the variable of each: an error about
+    // one names the variable too.
+    QHash<QString, QString> environmentOf;
+    const auto onCommandLine = [&arguments](const QString &flag) {
+        return std::any_of(arguments.cbegin() + std::min<qsizetype>(1, arguments.size()), arguments.cend(),
+            [&flag](const QString &argument) {
+                return argument == flag || argument.startsWith(flag + QLatin1Char('='));
+            });
+    };
+    auto fail = [&](QString message) {
+        for (auto it = environmentOf.cbegin(); it != environmentOf.cend(); ++it) {
+            const QString flag = QStringLiteral("--") + it.key();
+            // The whole flag: --admin-token is not named by "--admin-token-file".
+            const QRegularExpression named(QStringLiteral("(?<![\\w-])") + QRegularExpression::escape(flag)
+                + QStringLiteral("(?![\\w-])"));
+            if (message.contains(named) && !onCommandLine(flag))
+                message += QStringLiteral(" (set by %1)").arg(it.value());
+        }
         result.action = Action::Error;
         result.message = message;
         return result;
@@ -263,6 +321,52 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         result.message = file ? file->describe() : error;
         return result;
     }
+    if (parser.isSet(help)) {
+        result.action = Action::Help;
+        // Qt names the program after argv[0], or "<executable_name>" before a QCoreApplication exists.
+        QString text = parser.helpText();
+        static const QRegularExpression usage(QStringLiteral("^Usage: \\S+"));
+        text.replace(usage, QStringLiteral("Usage: ackhook"));
+        result.message = text + EnvironmentHelp;
+        return result;
+    }
+    if (parser.isSet(version)) {
+        result.action = Action::Version;
+        result.message = QStringLiteral("ackhook " ACKHOOK_VERSION);
+        return result;
+    }
+
+    // The environment's flags go before the command line's, so that a flag given in both places wins.
+    QStringList fromEnvironment;
+    for (const QCommandLineOption &option : options) {
+        const QString name = option.names().constLast();
+        if (name == QLatin1String("help") || name == QLatin1String("version") || name == QLatin1String("check-config"))
+            continue;
+        QString variable = environmentName(name);
+        QString value = qEnvironmentVariable(qPrintable(variable));
+        if (value.isEmpty() && name == QLatin1String("nats-url")) {
+            variable = QStringLiteral("NATS_URL"); // the NATS tools' own variable
+            value = qEnvironmentVariable("NATS_URL");
+        }
+        if (value.isEmpty())
+            continue;
+        environmentOf.insert(name, variable);
+        if (option.valueName().isEmpty()) {
+            const std::optional<bool> on = parseSwitch(value);
+            if (!on)
+                return fail(
+                    QStringLiteral("%1 expects 1 or 0 (true/false, yes/no, on/off), got '%2'").arg(variable, value));
+            if (*on)
+                fromEnvironment.append(QStringLiteral("--") + name);
+        } else {
+            fromEnvironment += { QStringLiteral("--") + name, value };
+        }
+    }
+    const QStringList program = arguments.mid(0, 1);
+    const QStringList commandLine = arguments.mid(1);
+    if (!fromEnvironment.isEmpty() && !parser.parse(program + fromEnvironment + commandLine))
+        return fail(parser.errorText());
+
     std::optional<ConfigFile> tomlFile;
     if (parser.isSet(configFile) && !parser.value(configFile).endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
         QString error;
@@ -278,19 +382,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         const std::optional<QStringList> fromFile = configArguments(file.read(1024 * 1024), &error);
         if (!fromFile)
             return fail(QStringLiteral("--config %1: %2").arg(file.fileName(), error));
-        QStringList combined = arguments.mid(0, 1) + *fromFile + arguments.mid(1);
-        if (!parser.parse(combined))
+        if (!parser.parse(program + *fromFile + fromEnvironment + commandLine))
             return fail(parser.errorText());
-    }
-    if (parser.isSet(help)) {
-        result.action = Action::Help;
-        result.message = parser.helpText();
-        return result;
-    }
-    if (parser.isSet(version)) {
-        result.action = Action::Version;
-        result.message = QStringLiteral("ackhook " ACKHOOK_VERSION);
-        return result;
     }
     if (!parser.positionalArguments().isEmpty())
         return fail(QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first()));
@@ -301,14 +394,15 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     if (parser.isSet(headless))
         result.headless = true;
     GatewayConfig &config = result.runtime.gateway;
-    // NATS_URL (the NATS tools' variable) overrides the file; --nats-url overrides both.
-    if (!parser.isSet(natsUrl) && qEnvironmentVariableIsSet("NATS_URL") && !qEnvironmentVariable("NATS_URL").isEmpty()) {
-        config.natsUrls.clear();
-        for (const QString &url : qEnvironmentVariable("NATS_URL").split(QLatin1Char(','), Qt::SkipEmptyParts))
-            config.natsUrls.append(url.trimmed());
+    if (parser.isSet(logFormat)) {
+        const std::optional<LogSink::Format> format = LogSink::formatFromName(parser.value(logFormat));
+        if (!format)
+            return fail(QStringLiteral("--log-format expects text or json, got '%1'").arg(parser.value(logFormat)));
+        result.logFormat = *format;
     }
     if (parser.isSet(listen) && !parseHostPort(parser.value(listen), &config.listenAddress, &config.listenPort))
-        return fail(QStringLiteral("--listen expects HOST:PORT, got '%1'").arg(parser.value(listen)));
+        return fail(
+            QStringLiteral("--listen expects HOST:PORT, [IPV6]:PORT or :PORT, got '%1'").arg(parser.value(listen)));
     if (parser.isSet(natsUrl)) {
         config.natsUrls.clear(); // the flag replaces the file's URLs
         for (const QString &url : parser.value(natsUrl).split(QLatin1Char(','), Qt::SkipEmptyParts))
@@ -362,11 +456,24 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         result.runtime.dataDir = parser.value(dataDir);
     if (parser.isSet(adminListen)
         && !parseHostPort(parser.value(adminListen), &result.runtime.adminAddress, &result.runtime.adminPort))
-        return fail(QStringLiteral("--admin-listen expects HOST:PORT, got '%1'").arg(parser.value(adminListen)));
+        return fail(QStringLiteral("--admin-listen expects HOST:PORT, [IPV6]:PORT or :PORT, got '%1'")
+                        .arg(parser.value(adminListen)));
+    if (parser.isSet(adminToken) && parser.isSet(adminTokenFile))
+        return fail(QStringLiteral("--admin-token and --admin-token-file both give the admin token: keep one"));
     if (parser.isSet(adminToken))
         result.runtime.adminToken = parser.value(adminToken);
+    if (parser.isSet(adminTokenFile)) {
+        QFile file(parser.value(adminTokenFile));
+        if (!file.open(QIODevice::ReadOnly))
+            return fail(
+                QStringLiteral("--admin-token-file: cannot read %1: %2").arg(file.fileName(), file.errorString()));
+        result.runtime.adminToken = QString::fromUtf8(file.read(64 * 1024)).trimmed();
+        if (result.runtime.adminToken.isEmpty())
+            return fail(QStringLiteral("--admin-token-file: %1 holds no token").arg(file.fileName()));
+    }
     if (!result.runtime.adminAddress.isLoopback() && result.runtime.adminToken.isEmpty())
-        return fail(QStringLiteral("--admin-listen on a non-loopback address requires --admin-token"));
+        return fail(QStringLiteral("--admin-listen on a non-loopback address requires an admin token "
+                                   "(--admin-token-file or ACKHOOK_ADMIN_TOKEN)"));
     if (parser.isSet(faultProxy) && parser.isSet(noFaultProxy))
         return fail(QStringLiteral("--fault-proxy and --no-fault-proxy contradict each other"));
     // The fault proxy is a tool for trying failures out: in the path by default with the embedded
@@ -404,43 +511,58 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     const bool everyEndpointAuthenticated = std::all_of(config.endpoints.cbegin(), config.endpoints.cend(),
         [](const Endpoint &endpoint) { return endpoint.auth.kind != SignatureScheme::Kind::None; });
     if (!config.listenAddress.isLoopback() && !config.auth.isEnabled() && !everyEndpointAuthenticated)
-        qWarning("ackhook: the webhook listener is reachable from other machines without --auth-token or "
-                 "--hmac-secret");
+        result.warnings.append(QStringLiteral(
+            "the webhook listener is reachable from other machines without --auth-token or --hmac-secret"));
 
-    // Numeric flags: each a positive integer up to a bound, with its own message.
+    // Numeric flags: counts, durations (with a unit, or plain milliseconds) and sizes (with a unit, or
+    // plain bytes), each positive up to a bound, parsed by the same code as the config file's.
     constexpr qint64 NoBound = std::numeric_limits<qint64>::max();
+    enum class Kind { Count, Duration, Size };
     struct Numeric {
         const QCommandLineOption &option;
+        Kind kind;
         qint64 max;
         QString message;
         std::function<void(qint64)> apply;
     };
     const Numeric numerics[] = {
-        { ackTimeout, 600000, QStringLiteral("--ack-timeout expects milliseconds between 1 and 600000"),
+        { ackTimeout, Kind::Duration, 600000, QStringLiteral("--ack-timeout expects a duration from 1ms to 10m"),
             [&](qint64 v) { config.ackTimeout = std::chrono::milliseconds(v); } },
-        { maxInflight, 1000000, QStringLiteral("--max-inflight expects a count between 1 and 1000000"),
+        { maxInflight, Kind::Count, 1000000, QStringLiteral("--max-inflight expects a count between 1 and 1000000"),
             [&](qint64 v) { config.maxInFlight = static_cast<int>(v); } },
-        { maxPayload, 64 * 1024 * 1024,
+        { maxPayload, Kind::Size, 64 * 1024 * 1024,
             QStringLiteral(
-                "--max-payload expects bytes between 1 and 67108864 (NATS' own limit is lower by default: 1 MiB)"),
+                "--max-payload expects a size from 1 byte to 64MiB (NATS' own limit is lower by default: 1MiB)"),
             [&](qint64 v) { config.maxPayload = v; } },
-        { failedMaxRecords, 100000000, QStringLiteral("--failed-max-records expects a count between 1 and 100000000"),
+        { failedMaxRecords, Kind::Count, 100000000,
+            QStringLiteral("--failed-max-records expects a count between 1 and 100000000"),
             [&](qint64 v) { result.runtime.failedQueue.maxRecords = v; } },
-        { failedMaxBytes, NoBound, QStringLiteral("--failed-max-bytes expects a positive number of bytes"),
+        { failedMaxBytes, Kind::Size, NoBound, QStringLiteral("--failed-max-bytes expects a positive size"),
             [&](qint64 v) { result.runtime.failedQueue.maxBytes = v; } },
-        { streamReplicas, StreamSettings::MaxReplicas,
+        { streamReplicas, Kind::Count, StreamSettings::MaxReplicas,
             QStringLiteral("--stream-replicas expects a count between 1 and 5"),
             [&](qint64 v) { config.streamSettings.replicas = static_cast<int>(v); } },
-        { idleTimeout, NoBound, QStringLiteral("--idle-timeout expects milliseconds"),
+        { idleTimeout, Kind::Duration, 24 * 3600000LL,
+            QStringLiteral("--idle-timeout expects a duration from 1ms to 24h"),
             [&](qint64 v) { config.idleTimeout = std::chrono::milliseconds(v); } },
     };
     for (const Numeric &numeric : numerics) {
         if (!parser.isSet(numeric.option))
             continue;
-        qint64 value = 0;
-        if (!parsePositive(parser.value(numeric.option), &value) || value > numeric.max)
-            return fail(numeric.message);
-        numeric.apply(value);
+        const QString text = parser.value(numeric.option);
+        QString problem;
+        std::optional<qint64> value;
+        if (numeric.kind == Kind::Duration) {
+            if (const auto duration = Quantity::parseDuration(text, numeric.max, &problem))
+                value = duration->count();
+        } else if (numeric.kind == Kind::Size) {
+            value = Quantity::parseSize(text, numeric.max, &problem);
+        } else if (qint64 count = 0; parsePositive(text, &count) && count <= numeric.max) {
+            value = count;
+        }
+        if (!value)
+            return fail(problem.isEmpty() ? numeric.message : numeric.message + QStringLiteral(": ") + problem);
+        numeric.apply(*value);
     }
     return result;
 }

@@ -5,11 +5,12 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <cmath>
 
-HeadlessReporter::HeadlessReporter(const Gateway *gateway, FILE *out, int statsIntervalMs, QObject *parent)
+HeadlessReporter::HeadlessReporter(const Gateway *gateway, const LogSink *sink, int statsIntervalMs, QObject *parent)
     : QObject(parent)
     , m_gateway(gateway)
-    , m_out(out)
+    , m_sink(sink)
 {
     m_uptime.start();
     m_lineClock.start();
@@ -18,24 +19,32 @@ HeadlessReporter::HeadlessReporter(const Gateway *gateway, FILE *out, int statsI
     m_statsTimer.start();
 }
 
-QByteArray HeadlessReporter::formatRecord(const RequestRecord &record)
+LogSink::Entry HeadlessReporter::entryFor(const RequestRecord &record)
 {
-    QByteArray line = QDateTime::fromMSecsSinceEpoch(record.receivedMs, Qt::UTC).toString(Qt::ISODateWithMs).toLatin1();
-    line += ' ' + QByteArray::number(record.status) + ' ' + record.method + ' ' + record.path;
-    line += ' ' + QByteArray::number(record.latencyUs / 1000.0, 'f', 1) + "ms";
-    line += ' ' + QByteArray::number(record.requestBytes) + 'B';
-    if (!record.key.isEmpty())
-        line += " key=" + record.key.toUtf8() + (record.keyGenerated ? " (generated)" : "");
+    LogSink::Entry entry;
+    entry.timeMs = record.receivedMs;
+    entry.level = LogSink::Level::Info;
+    entry.source = "request";
+    LogSink::Fields &f = entry.fields;
+    f.append({ "status", record.status });
+    f.append({ "method", QString::fromLatin1(record.method) });
+    f.append({ "path", QString::fromUtf8(record.path) });
+    f.append({ "latency_ms", std::round(record.latencyUs / 100.0) / 10.0 });
+    f.append({ "bytes", static_cast<qint64>(record.requestBytes) });
+    if (!record.key.isEmpty()) {
+        f.append({ "key", record.key });
+        if (record.keyGenerated)
+            f.append({ "key_generated", true });
+    }
     if (record.seq)
-        line += " seq=" + QByteArray::number(record.seq);
+        f.append({ "seq", static_cast<qint64>(record.seq) });
     if (record.duplicate)
-        line += " duplicate";
+        f.append({ "duplicate", true });
     if (!record.reason.isEmpty())
-        line += " reason=" + record.reason.toUtf8();
+        f.append({ "reason", record.reason });
     if (!record.outage.isEmpty())
-        line += " outage=" + record.outage.toUtf8();
-    line += '\n';
-    return line;
+        f.append({ "outage", record.outage });
+    return entry;
 }
 
 void HeadlessReporter::writeRecords(const RequestRecordBatch &batch)
@@ -45,32 +54,31 @@ void HeadlessReporter::writeRecords(const RequestRecordBatch &batch)
     const qsizetype lines = std::min<qsizetype>(batch.size(), static_cast<qsizetype>(m_lineBudget));
     m_lineBudget -= static_cast<double>(lines);
     QByteArray text;
-    text.reserve((lines + 1) * 96);
+    text.reserve((lines + 1) * 128);
     for (qsizetype i = 0; i < lines; ++i)
-        text += formatRecord(batch[i]);
+        text += m_sink->formatLine(entryFor(batch[i]));
     if (lines < batch.size()) {
         quint64 ok = 0, rejected = 0, failed = 0;
         for (qsizetype i = lines; i < batch.size(); ++i) {
             const int status = batch[i].status;
             (status >= 500 ? failed : status >= 400 ? rejected : ok) += 1;
         }
-        text += "... " + QByteArray::number(batch.size() - lines) + " more requests not logged (2xx="
-            + QByteArray::number(ok) + " 4xx=" + QByteArray::number(rejected) + " 5xx=" + QByteArray::number(failed)
-            + "; at most " + QByteArray::number(MaxLinesPerSecond) + " lines/s)\n";
+        text += m_sink->formatLine({ QDateTime::currentMSecsSinceEpoch(), LogSink::Level::Info, "request",
+            QStringLiteral("more requests than %1 lines/s: not logged one by one").arg(MaxLinesPerSecond),
+            { { "not_logged", static_cast<qint64>(batch.size() - lines) }, { "2xx", static_cast<qint64>(ok) },
+                { "4xx", static_cast<qint64>(rejected) }, { "5xx", static_cast<qint64>(failed) } } });
     }
-    std::fwrite(text.constData(), 1, static_cast<size_t>(text.size()), m_out);
-    std::fflush(m_out);
+    m_sink->writeLines(text);
 }
 
 void HeadlessReporter::writeStats()
 {
     const RequestCounters c = m_gateway->requestLog() ? m_gateway->requestLog()->counters() : RequestCounters {};
     const double seconds = m_statsTimer.interval() / 1000.0;
-    const QByteArray line = "stats: uptime=" + QByteArray::number(m_uptime.elapsed() / 1000) + "s requests="
-        + QByteArray::number(c.requests) + " 2xx=" + QByteArray::number(c.ok) + " 5xx=" + QByteArray::number(c.failed)
-        + " 4xx=" + QByteArray::number(c.rejected) + " in_flight=" + QByteArray::number(m_gateway->inFlight())
-        + " rate=" + QByteArray::number((c.requests - m_lastRequests) / seconds, 'f', 0) + "/s\n";
+    m_sink->info("stats", {},
+        { { "uptime_s", m_uptime.elapsed() / 1000 }, { "requests", static_cast<qint64>(c.requests) },
+            { "2xx", static_cast<qint64>(c.ok) }, { "5xx", static_cast<qint64>(c.failed) },
+            { "4xx", static_cast<qint64>(c.rejected) }, { "in_flight", m_gateway->inFlight() },
+            { "rate_per_s", std::round((c.requests - m_lastRequests) / seconds) } });
     m_lastRequests = c.requests;
-    std::fwrite(line.constData(), 1, static_cast<size_t>(line.size()), m_out);
-    std::fflush(m_out);
 }

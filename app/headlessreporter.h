@@ -1,34 +1,35 @@
 // HeadlessReporter: a log line per request (rate-limited) and a periodic stats line, for --headless.
 #pragma once
 
+#include "logsink.h"
 #include "webhook/requestrecord.h"
 
 #include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 
-#include <cstdio>
-#include <functional>
 
 class Gateway;
 
 class HeadlessReporter : public QObject {
     Q_OBJECT
 public:
-    // gateway: read through thread-safe accessors only (counters, in flight).
-    HeadlessReporter(const Gateway *gateway, FILE *out, int statsIntervalMs = 5000, QObject *parent = nullptr);
+    // gateway: read through thread-safe accessors only (counters, in flight). sink: outlives this.
+    HeadlessReporter(
+        const Gateway *gateway, const LogSink *sink, int statsIntervalMs = 5000, QObject *parent = nullptr);
 
     // Request lines per second, at most; past it a batch ends with one line counting what it left out
     // (the stats line keeps the exact totals). A terminal cannot show thousands of lines a second anyway.
     static constexpr int MaxLinesPerSecond = 200;
 
-    static QByteArray formatRecord(const RequestRecord &record);
+    // One request as a log entry: status, method, path, latency, size, key, seq, ... as fields.
+    static LogSink::Entry entryFor(const RequestRecord &record);
     void writeRecords(const RequestRecordBatch &batch);
     void writeStats();
 
 private:
     const Gateway *m_gateway;
-    FILE *m_out;
+    const LogSink *m_sink;
     QTimer m_statsTimer { this }; // a child: moves with its owner to another thread
     QElapsedTimer m_uptime;
     quint64 m_lastRequests = 0;

@@ -2,8 +2,10 @@
 // thread, admin API) driven headless; signals shut it down gracefully.
 #include "commandline.h"
 #include "headlessreporter.h"
+#include "logsink.h"
 #include "nats/embeddednats.h"
 #include "runtime.h"
+#include "systemdnotifier.h"
 #include "unixsignalwatcher.h"
 
 #ifdef ACKHOOK_HAVE_UI
@@ -17,6 +19,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTimer>
 
 #include <csignal>
@@ -51,8 +54,10 @@ QString componentVersions(const QString &preferredNatsServer)
 
 int run(int argc, char *argv[])
 {
-    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-warning}warning: %{endif}"
-                                      "%{if-critical}error: %{endif}%{category}: %{message}"));
+    // Every line from here on has one format: RFC 3339 UTC time, level, source, message, fields.
+    LogSink log;
+    LogSink::installMessageHandler(&log);
+    const auto uninstall = qScopeGuard([] { LogSink::installMessageHandler(nullptr); });
     QStringList arguments;
     for (int i = 0; i < argc; ++i)
         arguments.append(QString::fromLocal8Bit(argv[i]));
@@ -80,6 +85,9 @@ int run(int argc, char *argv[])
     case CommandLine::Action::Run:
         break;
     }
+    log.setFormat(cli.logFormat);
+    for (const QString &warning : std::as_const(cli.warnings))
+        log.warning("ackhook", warning);
 
     if (!cli.headless) {
 #ifdef ACKHOOK_HAVE_UI
@@ -111,40 +119,54 @@ int run(int argc, char *argv[])
     UnixSignalWatcher signalWatcher;
 
     if (!QDir().mkpath(cli.runtime.dataDir)) {
-        std::fprintf(stderr, "ackhook: cannot create the data directory %s\n", qPrintable(cli.runtime.dataDir));
+        log.error("ackhook", QStringLiteral("cannot create the data directory %1").arg(cli.runtime.dataDir));
         return 1;
     }
 
     Runtime runtime(cli.runtime);
     QString error;
     if (!runtime.start(&error)) {
-        std::fprintf(stderr, "ackhook: %s\n", qPrintable(error));
+        log.error("ackhook", error);
         return 1;
     }
     const GatewayConfig &gateway = cli.runtime.gateway;
-    std::printf("ackhook %s listening on %s%s, NATS %s%s, stream %s, admin %s/api/status\n", ACKHOOK_VERSION,
-        qPrintable(runtime.webhookBaseUrl()),
-        gateway.endpoints.isEmpty() ? "" : gateway.endpoints.constFirst().path.constData(),
-        qPrintable(runtime.upstreamUrls().join(QLatin1Char(','))), runtime.isEmbedded() ? " (embedded)" : "",
-        qPrintable(gateway.stream), qPrintable(httpBaseUrl(cli.runtime.adminAddress, runtime.adminPort())));
+    const QString webhookUrl = runtime.webhookBaseUrl()
+        + (gateway.endpoints.isEmpty() ? QString() : QString::fromUtf8(gateway.endpoints.constFirst().path));
+    const QString natsUrls = runtime.upstreamUrls().join(QLatin1Char(','));
+    const QString adminUrl = httpBaseUrl(cli.runtime.adminAddress, runtime.adminPort()) + QStringLiteral("/api/status");
+    log.info("ackhook",
+        QStringLiteral("ackhook %1 listening on %2, NATS %3%4, stream %5, admin %6")
+            .arg(QStringLiteral(ACKHOOK_VERSION), webhookUrl, natsUrls,
+                runtime.isEmbedded() ? QStringLiteral(" (embedded)") : QString(), gateway.stream, adminUrl),
+        { { "version", QStringLiteral(ACKHOOK_VERSION) }, { "webhook", webhookUrl }, { "nats", natsUrls },
+            { "embedded", runtime.isEmbedded() }, { "stream", gateway.stream }, { "admin", adminUrl } });
     // How ackhook reaches NATS, without a secret: the URLs shown carry no credentials (Runtime took them out).
-    std::printf("nats access: %s; fault proxy %s\n", qPrintable(runtime.natsAccess().describe()),
-        cli.runtime.faultProxyEnabled ? "on (outages can be simulated)" : "off (direct connection)");
+    log.info("ackhook",
+        QStringLiteral("nats access: %1; fault proxy %2")
+            .arg(runtime.natsAccess().describe(),
+                cli.runtime.faultProxyEnabled ? QStringLiteral("on (outages can be simulated)")
+                                              : QStringLiteral("off (direct connection)")),
+        { { "fault_proxy", cli.runtime.faultProxyEnabled } });
     for (const Endpoint &endpoint : gateway.endpoints) {
-        std::printf("endpoint %s: %s %s -> %s (source %s, auth %s)\n", endpoint.displayName().constData(),
-            endpoint.methods.join(',').constData(), endpoint.path.constData(), endpoint.subject.constData(),
-            endpoint.source.constData(), qPrintable(SignatureScheme::kindName(endpoint.auth.kind)));
+        log.info("ackhook", QStringLiteral("endpoint %1").arg(QString::fromUtf8(endpoint.displayName())),
+            { { "methods", QString::fromLatin1(endpoint.methods.join(',')) },
+                { "path", QString::fromUtf8(endpoint.path) }, { "subject", QString::fromUtf8(endpoint.subject) },
+                { "source", QString::fromLatin1(endpoint.source) },
+                { "auth", SignatureScheme::kindName(endpoint.auth.kind) } });
     }
     if (runtime.faultProxy()->mode() != OutageSettings::Mode::Off)
-        std::printf("simulated outage: %s\n", qPrintable(OutageSettings::modeName(runtime.faultProxy()->mode())));
-    std::fflush(stdout);
+        log.warning("ackhook",
+            QStringLiteral("simulated outage: %1").arg(OutageSettings::modeName(runtime.faultProxy()->mode())));
+    // Both listeners are bound and NATS is being reached: systemd may start what depends on ackhook.
+    SystemdNotifier systemd;
+    systemd.ready(QStringLiteral("listening on %1, NATS %2").arg(webhookUrl, natsUrls));
 
     std::unique_ptr<HeadlessReporter> reporter;
 #ifdef ACKHOOK_HAVE_UI
     std::unique_ptr<MonitorWindow> window;
 #endif
     if (cli.headless) {
-        reporter = std::make_unique<HeadlessReporter>(runtime.gateway(), stdout);
+        reporter = std::make_unique<HeadlessReporter>(runtime.gateway(), &log);
         QObject::connect(
             runtime.gatewayHost(), &GatewayHost::recordsReady, reporter.get(), &HeadlessReporter::writeRecords);
     } else {
@@ -171,20 +193,25 @@ int run(int argc, char *argv[])
     int signalsSeen = 0;
     QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, &app, [&](int signalNumber) {
         if (signalNumber == SIGHUP) {
-            // A daemon's SIGHUP means "reopen logs / reload": ackhook logs to stderr (the journal
-            // under systemd) and reads its configuration at start, so there is nothing to redo.
+            // A daemon's SIGHUP means "reopen logs / reload": ackhook logs to stdout and stderr (the
+            // journal under systemd) and reads its configuration at start, so there is nothing to redo.
             // Above all it must not stop: a closed terminal or a log rotation would drop webhooks.
-            std::fputs("ackhook: SIGHUP: nothing to reopen or reload (logs go to stderr, the configuration is "
-                       "read at start); still running\n",
-                stderr);
+            log.warning("ackhook.signal",
+                QStringLiteral("SIGHUP: nothing to reopen or reload (logs go to stdout and stderr, the "
+                               "configuration is read at start); still running"),
+                { { "signal", SIGHUP } });
             return;
         }
         if (++signalsSeen > 1) {
-            std::fputs("ackhook: second signal, exiting without waiting\n", stderr);
+            log.warning("ackhook.signal", QStringLiteral("second signal, exiting without waiting"),
+                { { "signal", signalNumber } });
             std::_Exit(128 + signalNumber);
         }
-        std::fprintf(stderr, "ackhook: signal %d, answering %d requests in flight, then exiting\n", signalNumber,
-            runtime.gateway() ? runtime.gateway()->inFlight() : 0);
+        const int inFlight = runtime.gateway() ? runtime.gateway()->inFlight() : 0;
+        systemd.stopping(QStringLiteral("answering %1 requests in flight, then exiting").arg(inFlight));
+        log.warning("ackhook.signal",
+            QStringLiteral("signal %1, answering %2 requests in flight, then exiting").arg(signalNumber).arg(inFlight),
+            { { "signal", signalNumber }, { "in_flight", inFlight } });
         runtime.shutdown();
     });
     QObject::connect(&runtime, &Runtime::stopped, &app, &QCoreApplication::quit);

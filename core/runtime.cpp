@@ -11,6 +11,8 @@
 #include <QEventLoop>
 #include <QLoggingCategory>
 
+#include <nats/nats.h>
+
 Q_LOGGING_CATEGORY(lcRuntime, "ackhook.runtime")
 
 Runtime::Runtime(RuntimeConfig config, QObject *parent)
@@ -197,6 +199,8 @@ StatusSnapshot Runtime::status() const
 {
     StatusSnapshot s;
     s.version = QStringLiteral(ACKHOOK_VERSION);
+    s.qtVersion = QString::fromLatin1(qVersion());
+    s.cnatsVersion = QString::fromLatin1(nats_GetVersion());
     s.uptimeMs = uptimeMs();
     const Gateway *gateway = this->gateway();
     if (gateway && gateway->bus())
@@ -206,6 +210,7 @@ StatusSnapshot Runtime::status() const
     if (gateway && gateway->endpointCounters())
         s.endpoints = gateway->endpointCounters()->rows();
     s.inFlight = gateway ? gateway->inFlight() : 0;
+    s.maxInFlight = m_config.gateway.maxInFlight;
     s.upstreamUrls = m_upstreamUrls;
     s.stream = m_config.gateway.stream;
     if (m_embedded)

@@ -24,6 +24,8 @@ struct EmbeddedNatsStatus {
 
 struct StatusSnapshot {
     QString version;
+    QString qtVersion; // the Qt ackhook runs on
+    QString cnatsVersion;
     qint64 uptimeMs = 0;
 
     NatsBus::Status nats;
@@ -38,6 +40,7 @@ struct StatusSnapshot {
     RequestCounters counters;
     QList<EndpointCounters::Row> endpoints; // per endpoint, in configuration order
     int inFlight = 0;
+    int maxInFlight = 0; // the bound beyond which requests get 429
     FailedQueueStats failedQueue;
     bool replayBusy = false;
 

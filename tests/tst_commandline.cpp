@@ -2,6 +2,7 @@
 #include "commandline.h"
 
 #include <QFile>
+#include <QHash>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -20,7 +21,44 @@ private Q_SLOTS:
     void faultProxyPlacement_data();
     void faultProxyPlacement();
     void natsAccessFromFlagsEnvironmentAndFile();
+    void durationsAndSizes_data();
+    void durationsAndSizes();
+    void listenForms_data();
+    void listenForms();
+    void environmentMapsEveryFlag();
+    void precedenceFlagsThenEnvironmentThenFile();
+    void adminTokenFromFileOrEnvironment();
+    void logFormat();
+    void helpNamesAckhookAndTheEnvironment();
 };
+
+namespace {
+// Sets environment variables for its lifetime (a failing check cannot leak them into the next test).
+class ScopedEnvironment {
+public:
+    ScopedEnvironment(std::initializer_list<std::pair<const char *, QByteArray>> variables)
+    {
+        for (const auto &[name, value] : variables) {
+            m_names.append(name);
+            qputenv(name, value);
+        }
+    }
+    ~ScopedEnvironment()
+    {
+        for (const char *name : std::as_const(m_names))
+            qunsetenv(name);
+    }
+
+private:
+    QList<const char *> m_names;
+};
+
+CommandLine parseWith(QStringList arguments)
+{
+    arguments.prepend(QStringLiteral("ackhook"));
+    return CommandLine::parse(arguments);
+}
+} // namespace
 
 void TestCommandLine::defaults()
 {
@@ -297,6 +335,272 @@ event_header = "X-Event"
     QCOMPARE(none.runtime.gateway.endpoints.size(), 1);
     QCOMPARE(none.runtime.gateway.endpoints.first().subject, QByteArray("ackhook.webhook"));
     QCOMPARE(none.runtime.gateway.streamSubjects, QStringList { QStringLiteral("ackhook.>") });
+}
+
+void TestCommandLine::durationsAndSizes_data()
+{
+    QTest::addColumn<QString>("flag");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<qint64>("expected"); // -1: refused, with a message naming the flag
+    QTest::addRow("ack timeout plain ms") << QStringLiteral("--ack-timeout") << QStringLiteral("250") << qint64(250);
+    QTest::addRow("ack timeout ms") << QStringLiteral("--ack-timeout") << QStringLiteral("250ms") << qint64(250);
+    QTest::addRow("ack timeout s") << QStringLiteral("--ack-timeout") << QStringLiteral("5s") << qint64(5000);
+    QTest::addRow("ack timeout m") << QStringLiteral("--ack-timeout") << QStringLiteral("2m") << qint64(120000);
+    QTest::addRow("ack timeout over 10m") << QStringLiteral("--ack-timeout") << QStringLiteral("11m") << qint64(-1);
+    QTest::addRow("ack timeout zero s") << QStringLiteral("--ack-timeout") << QStringLiteral("0s") << qint64(-1);
+    QTest::addRow("ack timeout unknown unit") << QStringLiteral("--ack-timeout") << QStringLiteral("5parsecs")
+                                              << qint64(-1);
+    QTest::addRow("ack timeout fraction") << QStringLiteral("--ack-timeout") << QStringLiteral("1.5s") << qint64(-1);
+    QTest::addRow("ack timeout negative") << QStringLiteral("--ack-timeout") << QStringLiteral("-5s") << qint64(-1);
+    QTest::addRow("idle timeout h") << QStringLiteral("--idle-timeout") << QStringLiteral("1h") << qint64(3600000);
+    QTest::addRow("idle timeout plain") << QStringLiteral("--idle-timeout") << QStringLiteral("30000")
+                                        << qint64(30000);
+    QTest::addRow("max payload plain bytes") << QStringLiteral("--max-payload") << QStringLiteral("2048")
+                                             << qint64(2048);
+    QTest::addRow("max payload KiB") << QStringLiteral("--max-payload") << QStringLiteral("512KiB")
+                                     << qint64(512 * 1024);
+    QTest::addRow("max payload over 64MiB") << QStringLiteral("--max-payload") << QStringLiteral("65MiB")
+                                            << qint64(-1);
+    QTest::addRow("failed max bytes GiB") << QStringLiteral("--failed-max-bytes") << QStringLiteral("2GiB")
+                                          << qint64(2LL * 1024 * 1024 * 1024);
+    QTest::addRow("max inflight takes no unit") << QStringLiteral("--max-inflight") << QStringLiteral("5s")
+                                                << qint64(-1);
+}
+
+void TestCommandLine::durationsAndSizes()
+{
+    QFETCH(QString, flag);
+    QFETCH(QString, value);
+    QFETCH(qint64, expected);
+    const CommandLine cli = parseWith({ flag, value });
+    if (expected < 0) {
+        QCOMPARE(cli.action, CommandLine::Action::Error);
+        QVERIFY2(cli.message.contains(flag), qPrintable(cli.message));
+        return;
+    }
+    QVERIFY2(cli.action == CommandLine::Action::Run, qPrintable(cli.message));
+    const GatewayConfig &config = cli.runtime.gateway;
+    const QHash<QString, qint64> got { { QStringLiteral("--ack-timeout"), config.ackTimeout.count() },
+        { QStringLiteral("--idle-timeout"), config.idleTimeout.count() },
+        { QStringLiteral("--max-payload"), config.maxPayload },
+        { QStringLiteral("--failed-max-bytes"), cli.runtime.failedQueue.maxBytes } };
+    QCOMPARE(got.value(flag), expected);
+}
+
+void TestCommandLine::listenForms_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QHostAddress>("address"); // null: refused
+    QTest::addColumn<int>("port");
+    QTest::addRow(":PORT, every interface") << QStringLiteral(":8080") << QHostAddress(QHostAddress::Any) << 8080;
+    QTest::addRow("[::]:PORT") << QStringLiteral("[::]:8080") << QHostAddress(QHostAddress::AnyIPv6) << 8080;
+    QTest::addRow("[::1]:PORT") << QStringLiteral("[::1]:9") << QHostAddress(QHostAddress::LocalHostIPv6) << 9;
+    QTest::addRow("IPv4:PORT") << QStringLiteral("0.0.0.0:8080") << QHostAddress(QHostAddress::AnyIPv4) << 8080;
+    QTest::addRow("localhost:PORT") << QStringLiteral("localhost:9") << QHostAddress(QHostAddress::LocalHost) << 9;
+    QTest::addRow("port alone") << QStringLiteral("8080") << QHostAddress() << 0;
+    QTest::addRow("colon alone") << QStringLiteral(":") << QHostAddress() << 0;
+    QTest::addRow("unbracketed IPv6") << QStringLiteral("::1") << QHostAddress() << 0;
+    QTest::addRow("port too large") << QStringLiteral(":70000") << QHostAddress() << 0;
+}
+
+void TestCommandLine::listenForms()
+{
+    QFETCH(QString, text);
+    QFETCH(QHostAddress, address);
+    QFETCH(int, port);
+    // Both listeners take the same forms (the admin one needs a token off loopback).
+    const CommandLine webhook = parseWith({ QStringLiteral("--listen"), text, QStringLiteral("--hmac-secret"),
+        QStringLiteral("s") });
+    const CommandLine admin = parseWith({ QStringLiteral("--admin-listen"), text, QStringLiteral("--admin-token"),
+        QStringLiteral("t") });
+    if (address.isNull()) {
+        QCOMPARE(webhook.action, CommandLine::Action::Error);
+        QVERIFY2(webhook.message.contains(QStringLiteral("--listen")), qPrintable(webhook.message));
+        QCOMPARE(admin.action, CommandLine::Action::Error);
+        QVERIFY2(admin.message.contains(QStringLiteral("--admin-listen")), qPrintable(admin.message));
+        return;
+    }
+    QVERIFY2(webhook.action == CommandLine::Action::Run, qPrintable(webhook.message));
+    QCOMPARE(webhook.runtime.gateway.listenAddress, address);
+    QCOMPARE(webhook.runtime.gateway.listenPort, quint16(port));
+    QVERIFY2(admin.action == CommandLine::Action::Run, qPrintable(admin.message));
+    QCOMPARE(admin.runtime.adminAddress, address);
+    QCOMPARE(admin.runtime.adminPort, quint16(port));
+}
+
+void TestCommandLine::environmentMapsEveryFlag()
+{
+    QCOMPARE(
+        CommandLine::environmentName(QStringLiteral("admin-token-file")), QStringLiteral("ACKHOOK_ADMIN_TOKEN_FILE"));
+    QTemporaryDir dir;
+    {
+        const ScopedEnvironment environment { { "ACKHOOK_LISTEN", ":8081" }, { "ACKHOOK_ADMIN_LISTEN", "[::1]:8082" },
+            { "ACKHOOK_DATA_DIR", dir.path().toUtf8() }, { "ACKHOOK_ACK_TIMEOUT", "2s" },
+            { "ACKHOOK_MAX_INFLIGHT", "12" }, { "ACKHOOK_MAX_PAYLOAD", "64KiB" }, { "ACKHOOK_STREAM", "ENV" },
+            { "ACKHOOK_HEADLESS", "1" }, { "ACKHOOK_AUTO_REPLAY", "false" }, { "ACKHOOK_NO_FAULT_PROXY", "yes" },
+            { "ACKHOOK_OUTAGE", "latency" }, { "ACKHOOK_HMAC_SECRET", "s" }, { "ACKHOOK_LOG_FORMAT", "json" },
+            { "ACKHOOK_NATS_URL", "nats://ackhook-env:4222" }, { "NATS_URL", "nats://nats-env:4222" } };
+        const CommandLine cli = parseWith({});
+        QVERIFY2(cli.action == CommandLine::Action::Run, qPrintable(cli.message));
+        QCOMPARE(cli.runtime.gateway.listenAddress, QHostAddress(QHostAddress::Any));
+        QCOMPARE(cli.runtime.gateway.listenPort, quint16(8081));
+        QCOMPARE(cli.runtime.adminAddress, QHostAddress(QHostAddress::LocalHostIPv6));
+        QCOMPARE(cli.runtime.adminPort, quint16(8082));
+        QCOMPARE(cli.runtime.dataDir, dir.path());
+        QCOMPARE(cli.runtime.gateway.ackTimeout.count(), 2000);
+        QCOMPARE(cli.runtime.gateway.maxInFlight, 12);
+        QCOMPARE(cli.runtime.gateway.maxPayload, 64 * 1024);
+        QCOMPARE(cli.runtime.gateway.stream, QStringLiteral("ENV"));
+        QVERIFY(cli.headless);
+        QVERIFY(!cli.runtime.autoReplay);
+        QVERIFY(!cli.runtime.faultProxyEnabled);
+        QCOMPARE(cli.runtime.outage.mode, OutageSettings::Mode::Latency);
+        QCOMPARE(cli.logFormat, LogSink::Format::Json);
+        // ACKHOOK_NATS_URL is more specific than the NATS tools' NATS_URL.
+        QCOMPARE(cli.runtime.gateway.natsUrls, QStringList { QStringLiteral("nats://ackhook-env:4222") });
+    }
+    {
+        // A bad value names the variable it came from.
+        const ScopedEnvironment environment { { "ACKHOOK_ACK_TIMEOUT", "soon" } };
+        const CommandLine cli = parseWith({});
+        QCOMPARE(cli.action, CommandLine::Action::Error);
+        QVERIFY2(cli.message.contains(QStringLiteral("--ack-timeout"))
+                && cli.message.contains(QStringLiteral("ACKHOOK_ACK_TIMEOUT")),
+            qPrintable(cli.message));
+    }
+    {
+        const ScopedEnvironment environment { { "ACKHOOK_HEADLESS", "perhaps" } };
+        const CommandLine cli = parseWith({});
+        QCOMPARE(cli.action, CommandLine::Action::Error);
+        QVERIFY2(cli.message.contains(QStringLiteral("ACKHOOK_HEADLESS expects 1 or 0")), qPrintable(cli.message));
+    }
+    {
+        // An empty variable is unset (a systemd Environment= line left empty).
+        const ScopedEnvironment environment { { "ACKHOOK_LISTEN", "" } };
+        const CommandLine cli = parseWith({});
+        QVERIFY2(cli.action == CommandLine::Action::Run, qPrintable(cli.message));
+        QCOMPARE(cli.runtime.gateway.listenPort, quint16(12000));
+    }
+    {
+        // --help, --version and --check-config are never read from the environment.
+        const ScopedEnvironment environment { { "ACKHOOK_HELP", "1" }, { "ACKHOOK_VERSION", "1" },
+            { "ACKHOOK_CHECK_CONFIG", "/no/such.toml" } };
+        QCOMPARE(parseWith({}).action, CommandLine::Action::Run);
+    }
+}
+
+void TestCommandLine::precedenceFlagsThenEnvironmentThenFile()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("ackhook.toml"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("[server]\nlisten = \"127.0.0.1:13000\"\nack_timeout = \"3s\"\nmax_inflight = 30\n"
+               "log_format = \"json\"\n");
+    file.close();
+    const ScopedEnvironment environment { { "ACKHOOK_CONFIG", path.toUtf8() }, { "ACKHOOK_ACK_TIMEOUT", "4s" },
+        { "ACKHOOK_MAX_INFLIGHT", "40" } };
+    const CommandLine cli = parseWith({ QStringLiteral("--max-inflight"), QStringLiteral("50") });
+    QVERIFY2(cli.action == CommandLine::Action::Run, qPrintable(cli.message));
+    QCOMPARE(cli.runtime.gateway.listenPort, quint16(13000)); // only in the file
+    QCOMPARE(cli.runtime.gateway.ackTimeout.count(), 4000); // the environment over the file
+    QCOMPARE(cli.runtime.gateway.maxInFlight, 50); // the flag over both
+    QCOMPARE(cli.logFormat, LogSink::Format::Json); // [server] log_format
+
+    // The legacy JSON file: the same order.
+    const QString json = dir.filePath(QStringLiteral("ackhook.json"));
+    QFile legacy(json);
+    QVERIFY(legacy.open(QIODevice::WriteOnly));
+    legacy.write(R"({"ack-timeout": "3s", "max-inflight": 30, "stream": "FILE"})");
+    legacy.close();
+    const CommandLine old = parseWith({ QStringLiteral("--config"), json, QStringLiteral("--max-inflight"),
+        QStringLiteral("50") });
+    QVERIFY2(old.action == CommandLine::Action::Run, qPrintable(old.message));
+    QCOMPARE(old.runtime.gateway.stream, QStringLiteral("FILE"));
+    QCOMPARE(old.runtime.gateway.ackTimeout.count(), 4000);
+    QCOMPARE(old.runtime.gateway.maxInFlight, 50);
+}
+
+void TestCommandLine::adminTokenFromFileOrEnvironment()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("admin-token"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("  from-file-token\n");
+    file.close();
+
+    const CommandLine fromFile
+        = parseWith({ QStringLiteral("--admin-listen"), QStringLiteral(":9000"), QStringLiteral("--admin-token-file"),
+            path });
+    QVERIFY2(fromFile.action == CommandLine::Action::Run, qPrintable(fromFile.message));
+    QCOMPARE(fromFile.runtime.adminToken, QStringLiteral("from-file-token"));
+    {
+        const ScopedEnvironment environment { { "ACKHOOK_ADMIN_TOKEN_FILE", path.toUtf8() } };
+        QCOMPARE(parseWith({ QStringLiteral("--admin-listen"), QStringLiteral(":9000") }).runtime.adminToken,
+            QStringLiteral("from-file-token"));
+    }
+    {
+        const ScopedEnvironment environment { { "ACKHOOK_ADMIN_TOKEN", "from-env" } };
+        const CommandLine cli = parseWith({ QStringLiteral("--admin-listen"), QStringLiteral(":9000") });
+        QVERIFY2(cli.action == CommandLine::Action::Run, qPrintable(cli.message));
+        QCOMPARE(cli.runtime.adminToken, QStringLiteral("from-env"));
+    }
+
+    const CommandLine missing
+        = parseWith({ QStringLiteral("--admin-token-file"), dir.filePath(QStringLiteral("none")) });
+    QCOMPARE(missing.action, CommandLine::Action::Error);
+    QVERIFY2(missing.message.contains(QStringLiteral("--admin-token-file: cannot read")), qPrintable(missing.message));
+
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(" \n");
+    file.close();
+    const CommandLine empty = parseWith({ QStringLiteral("--admin-token-file"), path });
+    QCOMPARE(empty.action, CommandLine::Action::Error);
+    QVERIFY2(empty.message.contains(QStringLiteral("holds no token")), qPrintable(empty.message));
+
+    const CommandLine both = parseWith(
+        { QStringLiteral("--admin-token"), QStringLiteral("x"), QStringLiteral("--admin-token-file"), path });
+    QCOMPARE(both.action, CommandLine::Action::Error);
+    QVERIFY2(both.message.contains(QStringLiteral("keep one")), qPrintable(both.message));
+
+    const CommandLine open = parseWith({ QStringLiteral("--admin-listen"), QStringLiteral(":9000") });
+    QCOMPARE(open.action, CommandLine::Action::Error);
+    QVERIFY2(open.message.contains(QStringLiteral("--admin-token-file")), qPrintable(open.message));
+    {
+        // Named by the environment: the variable that set the flag, and no other.
+        const ScopedEnvironment environment { { "ACKHOOK_ADMIN_LISTEN", ":9000" } };
+        const CommandLine cli = parseWith({});
+        QCOMPARE(cli.action, CommandLine::Action::Error);
+        QVERIFY2(cli.message.endsWith(QStringLiteral(" (set by ACKHOOK_ADMIN_LISTEN)")), qPrintable(cli.message));
+    }
+}
+
+void TestCommandLine::logFormat()
+{
+    QCOMPARE(parseWith({}).logFormat, LogSink::Format::Text);
+    QCOMPARE(parseWith({ QStringLiteral("--log-format"), QStringLiteral("json") }).logFormat, LogSink::Format::Json);
+    const CommandLine bad = parseWith({ QStringLiteral("--log-format"), QStringLiteral("xml") });
+    QCOMPARE(bad.action, CommandLine::Action::Error);
+    QVERIFY2(bad.message.contains(QStringLiteral("--log-format expects text or json")), qPrintable(bad.message));
+    // A listener open to the network without authentication is a warning for the log, not stderr now.
+    const CommandLine open = parseWith({ QStringLiteral("--listen"), QStringLiteral(":8080") });
+    QCOMPARE(open.warnings.size(), 1);
+    QVERIFY(open.warnings.first().contains(QStringLiteral("reachable from other machines")));
+}
+
+void TestCommandLine::helpNamesAckhookAndTheEnvironment()
+{
+    const CommandLine help = parseWith({ QStringLiteral("--help") });
+    QCOMPARE(help.action, CommandLine::Action::Help);
+    QVERIFY2(help.message.startsWith(QStringLiteral("Usage: ackhook [options]")), qPrintable(help.message));
+    QVERIFY(!help.message.contains(QStringLiteral("<executable_name>")));
+    QVERIFY(help.message.contains(QStringLiteral("ACKHOOK_ADMIN_TOKEN_FILE")));
+    QVERIFY(help.message.contains(QStringLiteral("NATS_URL")));
+    QVERIFY(help.message.contains(QStringLiteral("250ms")));
+    // --help works whatever the environment holds.
+    const ScopedEnvironment environment { { "ACKHOOK_HEADLESS", "perhaps" } };
+    QCOMPARE(parseWith({ QStringLiteral("--help") }).action, CommandLine::Action::Help);
 }
 
 QTEST_GUILESS_MAIN(TestCommandLine)

@@ -43,7 +43,7 @@ void TestDataDirLock::secondProcessRefusesAndNamesTheHolder()
     // The first is untouched: it still answers through its own nats-server.
     first.collect();
     QCOMPARE(first.process().state(), QProcess::Running);
-    const quint16 port = QUrl(QString::fromLatin1(first.out().split(' ').value(4))).port();
+    const quint16 port = first.webhookPort();
     QVERIFY2(port > 0, first.out().constData());
     const auto reply = request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } });
     QVERIFY(reply);

@@ -59,6 +59,31 @@ QJsonObject statusToJson(const StatusSnapshot &s)
                 { QStringLiteral("in_flight"), s.inFlight } } } };
 }
 
+namespace {
+
+// A label value in the text exposition format: backslash, double quote and newline escaped.
+QByteArray labelValue(QByteArrayView value)
+{
+    QByteArray escaped;
+    escaped.reserve(value.size());
+    for (const char c : value) {
+        if (c == '\\' || c == '"')
+            escaped += '\\';
+        if (c == '\n')
+            escaped += "\\n";
+        else
+            escaped += c;
+    }
+    return escaped;
+}
+
+QByteArray seconds(double value)
+{
+    return QByteArray::number(value, 'g', 9);
+}
+
+} // namespace
+
 QByteArray statusToPrometheus(const StatusSnapshot &s)
 {
     const NatsBus::Status &bus = s.nats;
@@ -70,14 +95,57 @@ QByteArray statusToPrometheus(const StatusSnapshot &s)
     };
     const auto sample
         = [&out](const QByteArray &name, qint64 value) { out += name + ' ' + QByteArray::number(value) + '\n'; };
+    family("ackhook_build_info", "gauge", "Always 1; the labels name the versions of ackhook, Qt and cnats.");
+    sample("ackhook_build_info{version=\"" + labelValue(s.version.toUtf8()) + "\",qt=\""
+            + labelValue(s.qtVersion.toUtf8()) + "\",cnats=\"" + labelValue(s.cnatsVersion.toUtf8()) + "\"}",
+        1);
     family("ackhook_requests_total", "counter", "Webhook requests answered, by status class.");
     sample("ackhook_requests_total{class=\"2xx\"}", static_cast<qint64>(c.ok));
     sample("ackhook_requests_total{class=\"4xx\"}", static_cast<qint64>(c.rejected));
     sample("ackhook_requests_total{class=\"5xx\"}", static_cast<qint64>(c.failed));
     family("ackhook_overloaded_total", "counter", "Requests answered 429 because too many dispatches were in flight.");
     sample("ackhook_overloaded_total", static_cast<qint64>(c.overloaded));
+    family("ackhook_endpoint_requests_total", "counter",
+        "Requests to a configured endpoint, by outcome (accepted 2xx, failed 5xx, unauthorized 401, rejected other "
+        "4xx).");
+    for (const EndpointCounters::Row &row : s.endpoints) {
+        const QByteArray prefix
+            = "ackhook_endpoint_requests_total{endpoint=\"" + labelValue(row.name) + "\",outcome=\"";
+        sample(prefix + "accepted\"}", static_cast<qint64>(row.accepted));
+        sample(prefix + "failed\"}", static_cast<qint64>(row.failed));
+        sample(prefix + "unauthorized\"}", static_cast<qint64>(row.unauthorized));
+        sample(prefix + "rejected\"}", static_cast<qint64>(row.rejected));
+    }
+    family("ackhook_dispatch_duration_seconds", "histogram",
+        "Time from a complete webhook request to its dispatch outcome (PubAck, failure or ack timeout), per endpoint.");
+    for (const EndpointCounters::Row &row : s.endpoints) {
+        const QByteArray endpoint = "endpoint=\"" + labelValue(row.name) + '"';
+        quint64 cumulative = 0;
+        for (size_t i = 0; i < EndpointCounters::LatencyBucketsUs.size(); ++i) {
+            cumulative += row.latencyBuckets[i];
+            sample("ackhook_dispatch_duration_seconds_bucket{" + endpoint + ",le=\""
+                    + seconds(EndpointCounters::LatencyBucketsUs[i] / 1e6) + "\"}",
+                static_cast<qint64>(cumulative));
+        }
+        cumulative += row.latencyBuckets.back();
+        sample(
+            "ackhook_dispatch_duration_seconds_bucket{" + endpoint + ",le=\"+Inf\"}", static_cast<qint64>(cumulative));
+        out += "ackhook_dispatch_duration_seconds_sum{" + endpoint + "} " + seconds(row.latencySumUs / 1e6) + '\n';
+        sample("ackhook_dispatch_duration_seconds_count{" + endpoint + '}', static_cast<qint64>(cumulative));
+    }
+    family("ackhook_dispatch_failures_total", "counter",
+        "Dispatches not confirmed by JetStream, per endpoint and failure reason (the \"reason\" of the answer).");
+    const QList<FailureReason> reasons = failureReasons();
+    for (const EndpointCounters::Row &row : s.endpoints) {
+        for (const FailureReason reason : reasons)
+            sample("ackhook_dispatch_failures_total{endpoint=\"" + labelValue(row.name) + "\",reason=\""
+                    + failureReasonName(reason).toLatin1() + "\"}",
+                static_cast<qint64>(row.failuresOf(reason)));
+    }
     family("ackhook_in_flight", "gauge", "Dispatches waiting for their PubAck.");
     sample("ackhook_in_flight", s.inFlight);
+    family("ackhook_in_flight_limit", "gauge", "Dispatches that may wait at once (--max-inflight); beyond it, 429.");
+    sample("ackhook_in_flight_limit", s.maxInFlight);
     family("ackhook_nats_connected", "gauge", "1 when the NATS connection is up.");
     sample("ackhook_nats_connected", bus.state == NatsBus::State::Connected ? 1 : 0);
     family("ackhook_nats_reconnects_total", "counter", "NATS reconnections since start.");
@@ -88,6 +156,12 @@ QByteArray statusToPrometheus(const StatusSnapshot &s)
     sample("ackhook_failed_events{state=\"pending\"}", failed.pending);
     sample("ackhook_failed_events{state=\"replayed\"}", failed.replayed);
     sample("ackhook_failed_events{state=\"discarded\"}", failed.discarded);
+    family("ackhook_failed_events_bytes", "gauge", "Body bytes held by the failed-event queue.");
+    sample("ackhook_failed_events_bytes", failed.bytes);
+    family("ackhook_failed_events_limit", "gauge",
+        "Bounds of the failed-event queue (records, body bytes); beyond them failures are not stored.");
+    sample("ackhook_failed_events_limit{bound=\"records\"}", failed.maxRecords);
+    sample("ackhook_failed_events_limit{bound=\"bytes\"}", failed.maxBytes);
     family("ackhook_failed_events_unrecorded_total", "counter", "Failures answered 500 but not stored (queue full).");
     sample("ackhook_failed_events_unrecorded_total", static_cast<qint64>(failed.unrecorded));
     family("ackhook_simulated_outage", "gauge", "1 for the simulated outage mode in force.");

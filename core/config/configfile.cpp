@@ -1,5 +1,6 @@
 // ConfigFile: TOML (toml++) → values, with a key table per section and "FILE:LINE: field: problem" errors.
 #include "config/configfile.h"
+#include "config/quantity.h"
 #include "webhook/sourcepreset.h"
 
 #include <QDir>
@@ -94,51 +95,33 @@ Read<qint64> readInteger(const toml::node &node, qint64 min, qint64 max)
     return { number, {} };
 }
 
-// A number with a unit suffix: "500ms", "5s", "1MiB". An integer alone is in the base unit.
-Read<qint64> readWithUnit(const toml::node &node, const QList<QPair<QString, qint64>> &units, const QString &what,
-    qint64 min, qint64 max)
+// A number with a unit suffix ("500ms", "5s", "1MiB", parsed by config/quantity.h like the flags);
+// an integer alone is in the base unit.
+template <typename T>
+Read<T> readWithUnit(const toml::node &node, const QString &what, qint64 max,
+    std::optional<T> (*parse)(QStringView, qint64, QString *), T (*fromInteger)(qint64))
 {
-    if (node.is_integer())
-        return readInteger(node, min, max);
-    if (!node.is_string())
-        return Read<qint64>::fail(expected(node, what));
-    const QString text = fromStd(node.as_string()->get()).trimmed();
-    static const QRegularExpression pattern(QStringLiteral("^([0-9]{1,12})\\s*([A-Za-z]+)$"));
-    const QRegularExpressionMatch match = pattern.match(text);
-    if (match.hasMatch()) {
-        for (const auto &[unit, factor] : units) {
-            if (match.captured(2) == unit) {
-                const qint64 number = match.captured(1).toLongLong();
-                if (number > max / factor || number * factor < min)
-                    return Read<qint64>::fail(QStringLiteral("'%1' is out of range").arg(text));
-                return { number * factor, {} };
-            }
-        }
+    if (node.is_integer()) {
+        const Read<qint64> number = readInteger(node, 1, max);
+        return number.value ? Read<T> { fromInteger(*number.value), {} } : Read<T>::fail(number.error);
     }
-    QStringList names;
-    for (const auto &unit : units)
-        names.append(unit.first);
-    return Read<qint64>::fail(
-        QStringLiteral("'%1' is not %2 (a number with one of: %3)").arg(text, what, names.join(QStringLiteral(", "))));
+    if (!node.is_string())
+        return Read<T>::fail(expected(node, what));
+    QString error;
+    std::optional<T> value = parse(fromStd(node.as_string()->get()), max, &error);
+    return value ? Read<T> { std::move(value), {} } : Read<T>::fail(error);
 }
 
 Read<std::chrono::milliseconds> readDuration(const toml::node &node, qint64 maxMs)
 {
-    static const QList<QPair<QString, qint64>> units { { QStringLiteral("ms"), 1 }, { QStringLiteral("s"), 1000 },
-        { QStringLiteral("m"), 60000 }, { QStringLiteral("h"), 3600000 }, { QStringLiteral("d"), 24 * 3600000LL } };
-    const Read<qint64> ms = readWithUnit(node, units, QStringLiteral("a duration like \"5s\" or \"500ms\""), 1, maxMs);
-    if (!ms.value)
-        return Read<std::chrono::milliseconds>::fail(ms.error);
-    return { std::chrono::milliseconds(*ms.value), {} };
+    return readWithUnit<std::chrono::milliseconds>(node, QStringLiteral("a duration like \"5s\" or \"500ms\""), maxMs,
+        Quantity::parseDuration, [](qint64 ms) { return std::chrono::milliseconds(ms); });
 }
 
 Read<qint64> readSize(const toml::node &node, qint64 max)
 {
-    static const QList<QPair<QString, qint64>> units { { QStringLiteral("B"), 1 }, { QStringLiteral("KiB"), 1024 },
-        { QStringLiteral("MiB"), 1024 * 1024 }, { QStringLiteral("GiB"), 1024LL * 1024 * 1024 },
-        { QStringLiteral("KB"), 1000 }, { QStringLiteral("MB"), 1000 * 1000 },
-        { QStringLiteral("GB"), 1000LL * 1000 * 1000 } };
-    return readWithUnit(node, units, QStringLiteral("a size like \"1MiB\""), 1, max);
+    return readWithUnit<qint64>(
+        node, QStringLiteral("a size like \"1MiB\""), max, Quantity::parseSize, [](qint64 bytes) { return bytes; });
 }
 
 // A stream limit: -1 for unlimited (as JetStream writes it), else a size (withUnits) or a count.
@@ -283,6 +266,14 @@ const QList<KeyRow<ConfigFile::Server>> &serverKeys()
         { "headless", [](const toml::node &n, S &s) { return assign(s.headless, readBool(n)); } },
         { "auto_replay", [](const toml::node &n, S &s) { return assign(s.autoReplay, readBool(n)); } },
         { "fault_proxy", [](const toml::node &n, S &s) { return assign(s.faultProxy, readBool(n)); } },
+        { "log_format",
+            [](const toml::node &n, S &s) {
+                const Read<QString> format = readString(n);
+                if (format.value && !ConfigFile::logFormats().contains(*format.value))
+                    return QStringLiteral("'%1' is not a log format (%2)")
+                        .arg(*format.value, ConfigFile::logFormats().join(QStringLiteral(" or ")));
+                return assign(s.logFormat, format);
+            } },
         { "failed_max_records",
             [](const toml::node &n, S &s) { return assign(s.failedMaxRecords, readInteger(n, 1, 100000000)); } },
         { "failed_max_bytes",

@@ -33,6 +33,7 @@ struct ConfigFile {
         std::optional<bool> headless;
         std::optional<bool> autoReplay;
         std::optional<bool> faultProxy;
+        std::optional<QString> logFormat; // one of logFormats()
         std::optional<qint64> failedMaxRecords;
         std::optional<qint64> failedMaxBytes;
     };
@@ -84,6 +85,8 @@ struct ConfigFile {
     // text as read from path (path names the file in messages; relative files are found next to it).
     static std::optional<ConfigFile> parse(
         QByteArrayView text, const QString &path, QString *error, const Environment &environment = processEnvironment());
+
+    static QStringList logFormats() { return { QStringLiteral("text"), QStringLiteral("json") }; }
 
     // A short summary for --check-config: one line per endpoint.
     QString describe() const;

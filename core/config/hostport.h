@@ -1,4 +1,5 @@
-// HostPort: a "HOST:PORT" listener address ("localhost" and "[::1]" accepted).
+// HostPort: a listener address: "HOST:PORT" with an IP address or localhost, "[::1]:PORT",
+// "[::]:PORT" (every IPv6 interface) or ":PORT" (every interface, IPv4 and IPv6).
 #pragma once
 
 #include <QHostAddress>

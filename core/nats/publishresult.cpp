@@ -11,3 +11,15 @@ QString failureReasonName(FailureReason reason)
         { FailureReason::PublishError, "publish_error" } };
     return enumName(names, reason, QStringLiteral("unknown"));
 }
+
+QList<FailureReason> failureReasons()
+{
+    // The enum counts up from None without gaps; the first value without a name ends it.
+    QList<FailureReason> reasons;
+    for (int value = static_cast<int>(FailureReason::None) + 1;; ++value) {
+        const auto reason = static_cast<FailureReason>(value);
+        if (failureReasonName(reason) == QLatin1String("unknown"))
+            return reasons;
+        reasons.append(reason);
+    }
+}

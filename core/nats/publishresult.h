@@ -1,6 +1,7 @@
 // PublishResult: how one dispatch to JetStream ended, and the failure reasons a client can see.
 #pragma once
 
+#include <QList>
 #include <QMetaType>
 #include <QString>
 
@@ -16,6 +17,8 @@ enum class FailureReason {
 };
 
 QString failureReasonName(FailureReason reason);
+// Every reason but None, in the order of the names table (the failures-by-reason metric lists them all).
+QList<FailureReason> failureReasons();
 
 struct PublishResult {
     bool acked = false;

@@ -3,6 +3,9 @@
 
 #include <QJsonObject>
 
+#include <algorithm>
+#include <numeric>
+
 EndpointCounters::EndpointCounters(const QList<Endpoint> &endpoints)
     : m_counts(std::make_unique<Atomic[]>(static_cast<size_t>(endpoints.size())))
 {
@@ -33,6 +36,34 @@ void EndpointCounters::count(qsizetype endpoint, int status)
         counts.rejected.fetch_add(1, std::memory_order_relaxed);
 }
 
+void EndpointCounters::countDispatch(qsizetype endpoint, const PublishResult &result, qint64 latencyUs)
+{
+    if (endpoint < 0 || endpoint >= m_names.size())
+        return;
+    Atomic &counts = m_counts[static_cast<size_t>(endpoint)];
+    const qint64 us = std::max<qint64>(latencyUs, 0);
+    size_t bucket = 0;
+    while (bucket < LatencyBucketsUs.size() && us > LatencyBucketsUs[bucket])
+        ++bucket;
+    counts.latencyBuckets[bucket].fetch_add(1, std::memory_order_relaxed);
+    counts.latencySumUs.fetch_add(static_cast<quint64>(us), std::memory_order_relaxed);
+    const auto reason = static_cast<size_t>(result.reason);
+    Q_ASSERT(reason < MaxFailureReasons);
+    if (!result.acked && reason < MaxFailureReasons)
+        counts.failures[reason].fetch_add(1, std::memory_order_relaxed);
+}
+
+quint64 EndpointCounters::Row::dispatches() const
+{
+    return std::accumulate(latencyBuckets.cbegin(), latencyBuckets.cend(), quint64(0));
+}
+
+quint64 EndpointCounters::Row::failuresOf(FailureReason reason) const
+{
+    const auto index = static_cast<size_t>(reason);
+    return index < failures.size() ? failures[index] : 0;
+}
+
 QList<EndpointCounters::Row> EndpointCounters::rows() const
 {
     QList<Row> rows = m_names;
@@ -43,6 +74,11 @@ QList<EndpointCounters::Row> EndpointCounters::rows() const
         rows[i].failed = counts.failed.load(std::memory_order_relaxed);
         rows[i].unauthorized = counts.unauthorized.load(std::memory_order_relaxed);
         rows[i].rejected = counts.rejected.load(std::memory_order_relaxed);
+        for (size_t b = 0; b < counts.latencyBuckets.size(); ++b)
+            rows[i].latencyBuckets[b] = counts.latencyBuckets[b].load(std::memory_order_relaxed);
+        rows[i].latencySumUs = counts.latencySumUs.load(std::memory_order_relaxed);
+        for (size_t r = 0; r < counts.failures.size(); ++r)
+            rows[i].failures[r] = counts.failures[r].load(std::memory_order_relaxed);
     }
     return rows;
 }

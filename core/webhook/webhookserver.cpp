@@ -341,6 +341,7 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
         [this, index, request = std::move(request), responder, record = std::move(record), subject = event.subject,
             key](const PublishResult &result) mutable {
             record.resolvedUs = request.received.nsecsElapsed() / 1000;
+            m_endpointCounters.countDispatch(index, result, record.resolvedUs);
             const QJsonValue id = record.key;
             HttpResponse response;
             if (result.acked) {
@@ -470,7 +471,8 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
     };
 
     for (qsizetype i = 0; i < outgoing.size(); ++i) {
-        m_dispatcher->dispatch(outgoing.at(i), [pending, i, finish](const PublishResult &result) {
+        m_dispatcher->dispatch(outgoing.at(i), [this, index, pending, i, finish](const PublishResult &result) {
+            m_endpointCounters.countDispatch(index, result, pending->request.received.nsecsElapsed() / 1000);
             pending->results[i] = result;
             if (--pending->outstanding == 0)
                 finish();

@@ -52,6 +52,12 @@ quint16 AckhookProcess::adminPort() const
     return static_cast<quint16>(admin.match(QString::fromUtf8(m_out)).captured(1).toUInt());
 }
 
+quint16 AckhookProcess::webhookPort() const
+{
+    static const QRegularExpression listening(QStringLiteral("listening on http://[^ ,]*:(\\d+)/"));
+    return static_cast<quint16>(listening.match(QString::fromUtf8(m_out)).captured(1).toUInt());
+}
+
 QString AckhookProcess::natsUrl() const
 {
     static const QRegularExpression nats(QStringLiteral("NATS (nats://[^ ,]+)"));

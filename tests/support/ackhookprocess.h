@@ -24,6 +24,7 @@ public:
     QProcess &process() { return m_process; }
     qint64 pid() const { return m_process.processId(); }
     quint16 adminPort() const; // from the "admin http://host:port/" of its first line
+    quint16 webhookPort() const; // from the "listening on http://host:port/" of its first line
     QString natsUrl() const; // the NATS URL of its first line (the embedded server's, or --nats-url)
     const QByteArray &out() const { return m_out; }
     const QByteArray &err() const { return m_err; }
