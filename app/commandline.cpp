@@ -177,6 +177,11 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("Simulated outage at start: %1 (default off).")
             .arg(OutageSettings::modeNames().join(QStringLiteral(", "))),
         QStringLiteral("MODE"));
+    const QCommandLineOption policy(QStringLiteral("policy"),
+        QStringLiteral("Dispatch policy of endpoints that name none: %1 (default ack; fire-and-forget answers "
+                       "before storing and loses events: for demonstrations only).")
+            .arg(dispatchPolicyNames().join(QStringLiteral(", "))),
+        QStringLiteral("NAME"));
     const QCommandLineOption noFaultProxy(QStringLiteral("no-fault-proxy"),
         QStringLiteral("Connect to NATS directly, without the fault proxy (no simulated outages)."));
     const QCommandLineOption autoReplay(
@@ -202,7 +207,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     const QCommandLineOption checkConfig(QStringLiteral("check-config"),
         QStringLiteral("Validate a TOML configuration file and exit (0: valid, 1: not)."), QStringLiteral("FILE"));
     parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, stream, dataDir, ackTimeout, maxInflight,
-        maxPayload, idleTimeout, adminListen, adminToken, outage, noFaultProxy, autoReplay, failedMaxRecords,
+        maxPayload, idleTimeout, adminListen, adminToken, outage, policy, noFaultProxy, autoReplay, failedMaxRecords,
         failedMaxBytes, authToken, hmacSecret, signatureHeader, configFile, checkConfig });
 
     auto fail = [&](const QString &message) {
@@ -299,6 +304,13 @@ CommandLine CommandLine::parse(const QStringList &arguments)
             return fail(QStringLiteral("--outage expects one of: %1")
                             .arg(OutageSettings::modeNames().join(QStringLiteral(", "))));
         result.runtime.outage.mode = *mode;
+    }
+    if (parser.isSet(policy)) {
+        const auto named = dispatchPolicyFromName(parser.value(policy));
+        if (!named)
+            return fail(QStringLiteral("--policy: '%1' is not a dispatch policy (%2)")
+                            .arg(parser.value(policy), dispatchPolicyNames().join(QStringLiteral(", "))));
+        result.runtime.gateway.defaultPolicy = *named;
     }
 
     if (parser.isSet(autoReplay))

@@ -16,6 +16,32 @@ HeadlessReporter::HeadlessReporter(const Gateway *gateway, FILE *out, int statsI
     m_statsTimer.setInterval(statsIntervalMs);
     connect(&m_statsTimer, &QTimer::timeout, this, &HeadlessReporter::writeStats);
     m_statsTimer.start();
+    if (m_gateway) {
+        for (const Endpoint &endpoint : m_gateway->config().resolvedEndpoints()) {
+            if (endpoint.dispatch == DispatchPolicy::FireAndForget)
+                m_fireAndForgetPaths.append(endpoint.path);
+        }
+    }
+    if (!m_fireAndForgetPaths.isEmpty()) {
+        writeFireAndForgetWarning();
+        m_warningTimer.setInterval(FireAndForgetWarningMs);
+        connect(&m_warningTimer, &QTimer::timeout, this, &HeadlessReporter::writeFireAndForgetWarning);
+        m_warningTimer.start();
+    }
+}
+
+QByteArray HeadlessReporter::fireAndForgetWarning(const QList<QByteArray> &paths)
+{
+    return "WARNING: fire-and-forget dispatch on " + paths.join(", ")
+        + ": 200 is answered BEFORE the event is stored; events are LOST during an outage. For demonstrations"
+          " only (--policy ack is the safe default).\n";
+}
+
+void HeadlessReporter::writeFireAndForgetWarning()
+{
+    const QByteArray line = fireAndForgetWarning(m_fireAndForgetPaths);
+    std::fwrite(line.constData(), 1, static_cast<size_t>(line.size()), m_out);
+    std::fflush(m_out);
 }
 
 QByteArray HeadlessReporter::formatRecord(const RequestRecord &record)

@@ -22,7 +22,12 @@ public:
     // (the stats line keeps the exact totals). A terminal cannot show thousands of lines a second anyway.
     static constexpr int MaxLinesPerSecond = 200;
 
+    static constexpr int FireAndForgetWarningMs = 60000;
+
     static QByteArray formatRecord(const RequestRecord &record);
+    // Printed at start and every minute while an endpoint answers fire-and-forget.
+    static QByteArray fireAndForgetWarning(const QList<QByteArray> &paths);
+    void writeFireAndForgetWarning();
     void writeRecords(const RequestRecordBatch &batch);
     void writeStats();
 
@@ -30,6 +35,8 @@ private:
     const Gateway *m_gateway;
     FILE *m_out;
     QTimer m_statsTimer { this }; // a child: moves with its owner to another thread
+    QTimer m_warningTimer { this };
+    QList<QByteArray> m_fireAndForgetPaths;
     QElapsedTimer m_uptime;
     quint64 m_lastRequests = 0;
     QElapsedTimer m_lineClock; // refills the line budget

@@ -87,6 +87,8 @@ bool Runtime::start(QString *error)
     QString message;
     GatewayConfig gatewayConfig = m_config.gateway;
     gatewayConfig.natsUrls = m_upstreamUrls;
+    if (gatewayConfig.spool.path.isEmpty() && !m_config.dataDir.isEmpty())
+        gatewayConfig.spool.path = QDir(m_config.dataDir).filePath(QStringLiteral("spool.sqlite"));
     if (m_config.faultProxyEnabled) {
         if (!m_proxy->start(upstreams, m_config.outage, &message))
             return fail(message);

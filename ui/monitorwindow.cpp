@@ -115,6 +115,24 @@ void MonitorWindow::buildUi()
     layout->setContentsMargins(8, 6, 8, 4);
     layout->setSpacing(4);
 
+    // Fire-and-forget reproduces the bug ackhook fixes: never let it look like a normal run.
+    QList<QByteArray> fireAndForget;
+    for (const Endpoint &endpoint : m_runtime->config().gateway.resolvedEndpoints()) {
+        if (endpoint.dispatch == DispatchPolicy::FireAndForget)
+            fireAndForget.append(endpoint.path);
+    }
+    if (!fireAndForget.isEmpty()) {
+        auto *banner = new QLabel(tr("FIRE-AND-FORGET on %1: these endpoints answer 200 BEFORE the event is stored "
+                                     "and lose events during an outage. For demonstrations only.")
+                                      .arg(QString::fromUtf8(fireAndForget.join(", "))),
+            central);
+        banner->setObjectName(QStringLiteral("fireAndForgetBanner"));
+        banner->setWordWrap(true);
+        banner->setStyleSheet(QStringLiteral(
+            "QLabel { background: #b71c1c; color: white; font-weight: bold; padding: 6px 12px; }"));
+        layout->addWidget(banner);
+    }
+
     // Connectivity header: the badge, NATS as it is (cut with a tooltip when narrow), the real
     // nats-server's switches, the webhook URL.
     auto *header = new QHBoxLayout;

@@ -13,6 +13,8 @@ enum class FailureReason {
     Overloaded, // too many dispatches in flight (answered 429)
     ShuttingDown, // ackhook is stopping and takes no new work
     PublishError, // the client library refused the publish
+    SpoolFull, // the spool policy's local store is at its bound (answered 503)
+    SpoolError, // the spool policy could not commit the event (answered 500)
 };
 
 QString failureReasonName(FailureReason reason);
@@ -29,6 +31,8 @@ struct PublishResult {
     {
         return { true, std::move(stream), seq, duplicate, FailureReason::None, {} };
     }
+    // Taken without a PubAck (fire-and-forget, spool): not acked, and no failure either.
+    bool accepted() const { return acked || reason == FailureReason::None; }
     static PublishResult failure(FailureReason reason, QString detail)
     {
         return { false, {}, 0, false, reason, std::move(detail) };

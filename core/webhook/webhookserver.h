@@ -5,6 +5,7 @@
 #include "nats/publishresult.h"
 #include "webhook/endpoint.h"
 #include "webhook/endpointcounters.h"
+#include "webhook/eventintake.h"
 #include "webhook/idempotencykey.h"
 #include "webhook/requestrecord.h"
 #include "webhook/webhookauth.h"
@@ -38,6 +39,7 @@ public:
         WebhookAuth auth; // checked on every POST before anything else (401)
         HttpListener::Options http;
         int retryAfterSeconds = 1;
+        BackgroundPublisher::Options fireAndForget; // the fire-and-forget policy's background retry
     };
 
     WebhookServer(
@@ -48,6 +50,7 @@ public:
     QHostAddress address() const;
     const Options &options() const { return m_options; }
     const EndpointCounters &endpointCounters() const { return m_endpointCounters; } // safe from any thread
+    EventIntake *intake() const { return m_intake; } // the dispatch policies
     // Stop accepting connections and close every connection that has no answer pending.
     void stopListening();
 
@@ -69,6 +72,7 @@ private:
     Options m_options;
     ServerLinks m_links;
     HttpListener *m_listener;
+    EventIntake *m_intake;
     EndpointCounters m_endpointCounters;
     quint64 m_lastRequestId = 0;
 };
