@@ -182,6 +182,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
                        "before storing and loses events: for demonstrations only).")
             .arg(dispatchPolicyNames().join(QStringLiteral(", "))),
         QStringLiteral("NAME"));
+    const QCommandLineOption lossDetector(QStringLiteral("loss-detector"),
+        QStringLiteral("Reconcile every answer with the stream (on by itself when an endpoint's policy is not ack)."));
     const QCommandLineOption noFaultProxy(QStringLiteral("no-fault-proxy"),
         QStringLiteral("Connect to NATS directly, without the fault proxy (no simulated outages)."));
     const QCommandLineOption autoReplay(
@@ -207,7 +209,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     const QCommandLineOption checkConfig(QStringLiteral("check-config"),
         QStringLiteral("Validate a TOML configuration file and exit (0: valid, 1: not)."), QStringLiteral("FILE"));
     parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, stream, dataDir, ackTimeout, maxInflight,
-        maxPayload, idleTimeout, adminListen, adminToken, outage, policy, noFaultProxy, autoReplay, failedMaxRecords,
+        maxPayload, idleTimeout, adminListen, adminToken, outage, policy, lossDetector, noFaultProxy, autoReplay, failedMaxRecords,
         failedMaxBytes, authToken, hmacSecret, signatureHeader, configFile, checkConfig });
 
     auto fail = [&](const QString &message) {
@@ -305,6 +307,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
                             .arg(OutageSettings::modeNames().join(QStringLiteral(", "))));
         result.runtime.outage.mode = *mode;
     }
+    if (parser.isSet(lossDetector))
+        result.runtime.lossDetector = true;
     if (parser.isSet(policy)) {
         const auto named = dispatchPolicyFromName(parser.value(policy));
         if (!named)

@@ -3,9 +3,12 @@
 // they cannot disagree.
 #pragma once
 
+#include "lab/lossfigures.h"
 #include "nats/natsbus.h"
 #include "outage/faultproxy.h"
+#include "spool/spoolstats.h"
 #include "store/failedeventstore.h"
+#include "webhook/backgroundpublisher.h"
 #include "webhook/endpointcounters.h"
 #include "webhook/readiness.h"
 #include "webhook/requestlog.h"
@@ -40,6 +43,9 @@ struct StatusSnapshot {
     int inFlight = 0;
     FailedQueueStats failedQueue;
     bool replayBusy = false;
+    SpoolStats spool; // open only when an endpoint uses the spool policy
+    BackgroundPublisher::Figures fireAndForget; // the fire-and-forget policy's background publishing
+    LossFigures loss; // the loss detector's classification per policy (enabled: whether it runs)
 
     QString webhookBaseUrl; // http://host:port of the webhook listener (loopback for a wildcard bind)
 

@@ -133,6 +133,14 @@ void MonitorWindow::buildUi()
         layout->addWidget(banner);
     }
 
+    m_lossLabel = new QLabel(central);
+    m_lossLabel->setObjectName(QStringLiteral("lossDetector"));
+    m_lossLabel->setWordWrap(true);
+    m_lossLabel->setToolTip(tr("The loss detector reads the stream on its own connection and checks every answer: "
+                               "lost = answered 2xx but not in the stream after the grace period"));
+    m_lossLabel->setVisible(false);
+    layout->addWidget(m_lossLabel);
+
     // Connectivity header: the badge, NATS as it is (cut with a tooltip when narrow), the real
     // nats-server's switches, the webhook URL.
     auto *header = new QHBoxLayout;
@@ -560,6 +568,30 @@ void MonitorWindow::refresh()
                 .arg(row.accepted)
                 .arg(row.failed)
                 .arg(row.unauthorized));
+    }
+    if (s.loss.enabled) {
+        QStringList parts;
+        quint64 lost = 0;
+        for (int i = 0; i < DispatchPolicyCount; ++i) {
+            const auto policy = static_cast<DispatchPolicy>(i);
+            const LossCounts &c = s.loss.of(policy);
+            if (c.answered2xx + c.answered5xx == 0)
+                continue;
+            lost += c.lostAfter2xx;
+            parts.append(tr("%1: %2 × 2xx, %3 stored, %4 LOST after 2xx, %5 pending, %6 × 5xx (%7 stored anyway)")
+                             .arg(dispatchPolicyName(policy))
+                             .arg(c.answered2xx)
+                             .arg(c.stored)
+                             .arg(c.lostAfter2xx)
+                             .arg(c.pending)
+                             .arg(c.answered5xx)
+                             .arg(c.storedAfter5xx));
+        }
+        if (s.loss.trackingFull)
+            parts.append(tr("tracking bound reached: newer answers are only counted"));
+        m_lossLabel->setText(tr("Loss detector — ") + (parts.isEmpty() ? tr("no events yet") : parts.join(QStringLiteral(" · "))));
+        m_lossLabel->setStyleSheet(lost > 0 ? QStringLiteral("QLabel { color: #b71c1c; font-weight: bold; }") : QString());
+        m_lossLabel->setVisible(true);
     }
     // The counters may not fit the box: the whole line is its tooltip.
     m_sendEndpoint->setToolTip(m_sendEndpoint->currentText());

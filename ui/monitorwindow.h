@@ -115,6 +115,7 @@ private:
     QCheckBox *m_pause = nullptr;
     RequestRecordBatch m_held; // rows that arrived while paused (bounded like the table)
     QLabel *m_badge = nullptr;
+    QLabel *m_lossLabel = nullptr; // the loss detector's counts per policy, when it runs
     ElidedLabel *m_natsDetails = nullptr;
     QLabel *m_webhookUrl = nullptr;
     QTableView *m_table = nullptr;

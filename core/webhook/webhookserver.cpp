@@ -1,5 +1,6 @@
 // WebhookServer: status codes of docs/DESIGN.md §2 for the webhook listener.
 #include "webhook/webhookserver.h"
+#include "lab/lossdetector.h"
 #include "nats/natsbus.h"
 #include "outage/faultproxy.h"
 #include "store/failedeventstore.h"
@@ -355,6 +356,9 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
                 if (response.status == 500 && m_links.failedEvents)
                     recordFailure(request, subject, key, result);
             }
+            if (m_links.lossDetector)
+                m_links.lossDetector->note(policy, request.path, key.value, response.status,
+                    QDateTime::currentMSecsSinceEpoch() - request.received.elapsed(), request.body);
             answerEndpoint(index, request, responder, response, std::move(record));
         });
 }

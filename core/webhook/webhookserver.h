@@ -17,6 +17,7 @@ class Dispatcher;
 class NatsBus;
 class FailedEventStore;
 class FaultProxy;
+class LossDetector;
 class RequestLog;
 
 // The Runtime's parts a WebhookServer reports to, from its own thread: wiring, not configuration.
@@ -26,6 +27,7 @@ struct ServerLinks {
     FailedEventStore *failedEvents = nullptr; // record() never blocks
     const NatsBus *bus = nullptr; // status() for GET /ready, maxPayload() for the 413 (the Gateway sets it)
     QString stream; // named in /ready's reasons
+    LossDetector *lossDetector = nullptr; // note() never blocks: each answer to a dispatched event
 };
 
 class WebhookServer : public QObject {
