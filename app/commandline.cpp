@@ -1,6 +1,7 @@
 // Parsing and validation of the command line; no side effects, so it is tested as a table.
 #include "commandline.h"
 #include "config/configfile.h"
+#include "scenariorunner.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -182,6 +183,13 @@ CommandLine CommandLine::parse(const QStringList &arguments)
                        "before storing and loses events: for demonstrations only).")
             .arg(dispatchPolicyNames().join(QStringLiteral(", "))),
         QStringLiteral("NAME"));
+    const QCommandLineOption scenario(QStringLiteral("scenario"),
+        QStringLiteral("Run a lab scenario headless (%1): traffic on /lab/ack, /lab/fire-and-forget and /lab/spool, an "
+                       "outage in the middle, then a summary table per policy (also <data-dir>/scenario-NAME.md).")
+            .arg(ScenarioRunner::names().join(QStringLiteral(", "))),
+        QStringLiteral("NAME"));
+    const QCommandLineOption scenarioSeconds(QStringLiteral("scenario-seconds"),
+        QStringLiteral("Length of each scenario phase: steady, outage, recovered (default 10)."), QStringLiteral("N"));
     const QCommandLineOption lossDetector(QStringLiteral("loss-detector"),
         QStringLiteral("Reconcile every answer with the stream (on by itself when an endpoint's policy is not ack)."));
     const QCommandLineOption noFaultProxy(QStringLiteral("no-fault-proxy"),
@@ -209,7 +217,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     const QCommandLineOption checkConfig(QStringLiteral("check-config"),
         QStringLiteral("Validate a TOML configuration file and exit (0: valid, 1: not)."), QStringLiteral("FILE"));
     parser.addOptions({ help, version, headless, listen, natsUrl, natsCreds, stream, dataDir, ackTimeout, maxInflight,
-        maxPayload, idleTimeout, adminListen, adminToken, outage, policy, lossDetector, noFaultProxy, autoReplay, failedMaxRecords,
+        maxPayload, idleTimeout, adminListen, adminToken, outage, policy, scenario, scenarioSeconds, lossDetector, noFaultProxy, autoReplay, failedMaxRecords,
         failedMaxBytes, authToken, hmacSecret, signatureHeader, configFile, checkConfig });
 
     auto fail = [&](const QString &message) {
@@ -309,6 +317,31 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     }
     if (parser.isSet(lossDetector))
         result.runtime.lossDetector = true;
+    if (parser.isSet(scenario)) {
+        if (!ScenarioRunner::find(parser.value(scenario)))
+            return fail(QStringLiteral("--scenario: '%1' is not a scenario (%2)")
+                            .arg(parser.value(scenario), ScenarioRunner::names().join(QStringLiteral(", "))));
+        result.scenario = parser.value(scenario);
+        if (parser.isSet(scenarioSeconds)) {
+            bool ok = false;
+            result.scenarioSeconds = parser.value(scenarioSeconds).toInt(&ok);
+            if (!ok || result.scenarioSeconds < 1 || result.scenarioSeconds > 3600)
+                return fail(QStringLiteral("--scenario-seconds expects seconds between 1 and 3600"));
+        }
+        result.headless = true;
+        // One endpoint per policy; fire-and-forget is named here on purpose: the scenario measures it.
+        GatewayConfig &gateway = result.runtime.gateway;
+        gateway.endpoints.clear();
+        for (int i = 0; i < DispatchPolicyCount; ++i) {
+            const auto policy = static_cast<DispatchPolicy>(i);
+            const QByteArray name = dispatchPolicyName(policy).toLatin1();
+            Endpoint endpoint("/lab/" + name, "ackhook.lab." + name);
+            endpoint.dispatch = policy;
+            gateway.endpoints.append(endpoint);
+        }
+        result.runtime.lossDetector = true;
+        result.runtime.lossGrace = std::chrono::milliseconds(5000);
+    }
     if (parser.isSet(policy)) {
         const auto named = dispatchPolicyFromName(parser.value(policy));
         if (!named)

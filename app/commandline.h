@@ -15,6 +15,8 @@ struct CommandLine {
     QString message; // help text, version, the --check-config summary, or the error
     bool headless = false;
     RuntimeConfig runtime; // runtime.gateway.natsUrls empty: start the embedded nats-server
+    QString scenario; // --scenario NAME: run the lab's scenario headless, print its summary, exit
+    int scenarioSeconds = 10; // --scenario-seconds N: each phase (steady, outage, recovered)
 
     // arguments[0] is the program. --config FILE (TOML, see core/config/configfile.h) is applied
     // first, then NATS_URL, then the flags on the command line. Secrets may come from the environment

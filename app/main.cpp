@@ -4,6 +4,7 @@
 #include "headlessreporter.h"
 #include "nats/embeddednats.h"
 #include "runtime.h"
+#include "scenariorunner.h"
 #include "unixsignalwatcher.h"
 
 #ifdef ACKHOOK_HAVE_UI
@@ -140,7 +141,42 @@ int run(int argc, char *argv[])
 #ifdef ACKHOOK_HAVE_UI
     std::unique_ptr<MonitorWindow> window;
 #endif
-    if (cli.headless) {
+    std::unique_ptr<ScenarioRunner> scenario;
+    int exitCode = 0;
+    if (!cli.scenario.isEmpty()) {
+        ScenarioRunner::Options options;
+        options.before = options.outage = options.after = std::chrono::seconds(cli.scenarioSeconds);
+        scenario = std::make_unique<ScenarioRunner>(&runtime, *ScenarioRunner::find(cli.scenario), options);
+        QObject::connect(scenario.get(), &ScenarioRunner::progress, [](const QString &phase) {
+            std::printf("scenario: %s\n", qPrintable(phase));
+            std::fflush(stdout);
+        });
+        QObject::connect(scenario.get(), &ScenarioRunner::finished, &runtime,
+            [&](const ScenarioRunner::Summary &summary) {
+                const QByteArray markdown = summary.markdown().toUtf8();
+                std::fwrite(markdown.constData(), 1, static_cast<size_t>(markdown.size()), stdout);
+                QFile report(QDir(cli.runtime.dataDir).filePath(QStringLiteral("scenario-%1.md").arg(cli.scenario)));
+                if (report.open(QIODevice::WriteOnly | QIODevice::Truncate) && report.write(markdown) == markdown.size())
+                    std::printf("scenario: summary written to %s\n", qPrintable(report.fileName()));
+                std::fflush(stdout);
+                exitCode = summary.error.isEmpty() ? 0 : 1;
+                runtime.shutdown();
+            });
+        if (const QString problem = ScenarioRunner::problem(&runtime, *ScenarioRunner::find(cli.scenario));
+            !problem.isEmpty()) {
+            std::fprintf(stderr, "ackhook: --scenario %s: %s\n", qPrintable(cli.scenario), qPrintable(problem));
+            return 1;
+        }
+        // Once NATS is ready: the first seconds must not count a slow start as an outage.
+        auto *waitReady = new QTimer(&runtime);
+        QObject::connect(waitReady, &QTimer::timeout, &runtime, [&runtime, waitReady, &scenario] {
+            if (!runtime.status().notReady().isEmpty())
+                return;
+            waitReady->stop();
+            scenario->start();
+        });
+        waitReady->start(100);
+    } else if (cli.headless) {
         reporter = std::make_unique<HeadlessReporter>(runtime.gateway(), stdout);
         QObject::connect(
             runtime.gatewayHost(), &GatewayHost::recordsReady, reporter.get(), &HeadlessReporter::writeRecords);
@@ -185,7 +221,8 @@ int run(int argc, char *argv[])
         runtime.shutdown();
     });
     QObject::connect(&runtime, &Runtime::stopped, &app, &QCoreApplication::quit);
-    return QCoreApplication::exec();
+    const int code = QCoreApplication::exec();
+    return code != 0 ? code : exitCode;
 }
 
 } // namespace
