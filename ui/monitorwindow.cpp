@@ -14,6 +14,7 @@
 #include "nats/embeddednats.h"
 #include "nats/streamaudit.h"
 #include "runtime.h"
+#include "scenariorunner.h"
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
 #include "webhook/endpoint.h"
@@ -25,6 +26,10 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QTextEdit>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -139,7 +144,22 @@ void MonitorWindow::buildUi()
     m_lossLabel->setToolTip(tr("The loss detector reads the stream on its own connection and checks every answer: "
                                "lost = answered 2xx but not in the stream after the grace period"));
     m_lossLabel->setVisible(false);
-    layout->addWidget(m_lossLabel);
+    // The lab's scenario (docs/LAB.md): one click, a minute later the table per policy.
+    auto *lab = new QHBoxLayout;
+    lab->addWidget(m_lossLabel, 1);
+    m_scenarioName = new QComboBox(central);
+    m_scenarioName->addItems(ScenarioRunner::names());
+    m_scenarioRun = new QPushButton(tr("Run scenario"), central);
+    m_scenarioRun->setObjectName(QStringLiteral("runScenario"));
+    m_scenarioRun->setToolTip(tr("Traffic on one endpoint per dispatch policy, the chosen outage in the middle, "
+                                 "recovery, then the summary per policy (about a minute)"));
+    connect(m_scenarioRun, &QPushButton::clicked, this, &MonitorWindow::runScenario);
+    const bool canRun = ScenarioRunner::problem(m_runtime, ScenarioRunner::scenarios().constFirst()).isEmpty();
+    m_scenarioName->setVisible(canRun);
+    m_scenarioRun->setVisible(canRun);
+    lab->addWidget(m_scenarioName);
+    lab->addWidget(m_scenarioRun);
+    layout->addLayout(lab);
 
     // Connectivity header: the badge, NATS as it is (cut with a tooltip when narrow), the real
     // nats-server's switches, the webhook URL.
@@ -946,4 +966,48 @@ void MonitorWindow::saveSettings() const
     settings.setValue(QStringLiteral("send/count"), m_sendCount->value());
     settings.setValue(QStringLiteral("send/rate"), m_sendRate->value());
     settings.setValue(QStringLiteral("send/withKeys"), m_withKeys->isChecked());
+}
+
+void MonitorWindow::runScenario()
+{
+    const auto scenario = ScenarioRunner::find(m_scenarioName->currentText());
+    if (!scenario)
+        return;
+    auto *runner = new ScenarioRunner(m_runtime, *scenario, {}, this);
+    m_scenarioRun->setEnabled(false);
+    m_scenarioName->setEnabled(false);
+    connect(runner, &ScenarioRunner::progress, this,
+        [this](const QString &phase) { m_scenarioRun->setText(tr("Scenario: %1").arg(phase)); });
+    connect(runner, &ScenarioRunner::finished, this, [this, runner](const ScenarioRunner::Summary &summary) {
+        runner->deleteLater();
+        m_scenarioRun->setEnabled(true);
+        m_scenarioName->setEnabled(true);
+        m_scenarioRun->setText(tr("Run scenario"));
+        auto *dialog = new QDialog(this);
+        dialog->setObjectName(QStringLiteral("scenarioSummary"));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setWindowTitle(tr("Scenario %1").arg(summary.scenario));
+        auto *layout = new QVBoxLayout(dialog);
+        auto *text = new QTextEdit(dialog);
+        text->setReadOnly(true);
+        const QString markdown = summary.markdown();
+        text->setMarkdown(markdown);
+        layout->addWidget(text);
+        auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, dialog);
+        buttons->button(QDialogButtonBox::Save)->setText(tr("Save as Markdown…"));
+        connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
+        connect(buttons, &QDialogButtonBox::accepted, dialog, [dialog, markdown, name = summary.scenario] {
+            const QString path = QFileDialog::getSaveFileName(
+                dialog, tr("Save the summary"), QStringLiteral("scenario-%1.md").arg(name), tr("Markdown (*.md)"));
+            if (path.isEmpty())
+                return;
+            QFile file(path);
+            if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(markdown.toUtf8()) < 0)
+                QMessageBox::warning(dialog, tr("Save the summary"), tr("Cannot write %1").arg(path));
+        });
+        layout->addWidget(buttons);
+        dialog->resize(900, 400);
+        dialog->show();
+    });
+    runner->start();
 }

@@ -116,6 +116,9 @@ private:
     RequestRecordBatch m_held; // rows that arrived while paused (bounded like the table)
     QLabel *m_badge = nullptr;
     QLabel *m_lossLabel = nullptr; // the loss detector's counts per policy, when it runs
+    QComboBox *m_scenarioName = nullptr; // shown when the runtime can run the lab's scenarios
+    QPushButton *m_scenarioRun = nullptr;
+    void runScenario();
     ElidedLabel *m_natsDetails = nullptr;
     QLabel *m_webhookUrl = nullptr;
     QTableView *m_table = nullptr;
