@@ -144,6 +144,8 @@ int run(int argc, char *argv[])
     std::unique_ptr<ScenarioRunner> scenario;
     int exitCode = 0;
     if (!cli.scenario.isEmpty()) {
+        const QByteArray warning = HeadlessReporter::fireAndForgetWarning({ "/lab/fire-and-forget" });
+        std::fwrite(warning.constData(), 1, static_cast<size_t>(warning.size()), stdout);
         ScenarioRunner::Options options;
         options.before = options.outage = options.after = std::chrono::seconds(cli.scenarioSeconds);
         scenario = std::make_unique<ScenarioRunner>(&runtime, *ScenarioRunner::find(cli.scenario), options);

@@ -130,9 +130,9 @@ void ScenarioRunner::sendOne(int policy)
     Row &row = m_rows[static_cast<size_t>(policy)];
     const QByteArray key = "scenario-" + QByteArray(m_scenario.name) + '-' + row.policy.toLatin1() + '-'
         + QByteArray::number(++m_sequence) + '-' + QUuid::createUuid().toByteArray(QUuid::WithoutBraces).left(8);
-    const QByteArray body = "{\"scenario\":\"" + QByteArray(m_scenario.name) + "\",\"policy\":\"" + row.policy.toLatin1()
-        + "\",\"n\":" + QByteArray::number(row.sent) + ",\"sent_ms\":"
-        + QByteArray::number(QDateTime::currentMSecsSinceEpoch()) + '}';
+    const QByteArray body = "{\"scenario\":\"" + QByteArray(m_scenario.name) + "\",\"policy\":\""
+        + row.policy.toLatin1() + "\",\"n\":" + QByteArray::number(row.sent)
+        + ",\"sent_ms\":" + QByteArray::number(QDateTime::currentMSecsSinceEpoch()) + '}';
     ++row.sent;
     ++m_open;
     auto *socket = new QTcpSocket(this);
@@ -255,8 +255,9 @@ QString ScenarioRunner::Summary::markdown() const
                 .arg(settled ? QString()
                              : QStringLiteral(" **Not settled** within %1 s: some events are still pending.")
                                    .arg(options.settleTimeout.count() / 1000));
-    text += QStringLiteral("| policy | sent | answered 2xx | answered 5xx | other / none | stored | **lost after 2xx** | "
-                           "stored after 5xx | pending | duplicates | delay p50 | delay p99 |\n");
+    text += QStringLiteral(
+        "| policy | sent | answered 2xx | answered 5xx | other / none | stored | **lost after 2xx** | "
+        "stored after 5xx | pending | duplicates | delay p50 | delay p99 |\n");
     text += QStringLiteral("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const Row &r : rows) {
         text += QStringLiteral("| `%1` | %2 | %3 | %4 | %5 | %6 | **%7** | %8 | %9 | %10 | %11 | %12 |\n")

@@ -125,7 +125,8 @@ void TestAckhook::helpListsEveryFlag()
         QStringLiteral("--auto-replay"), QStringLiteral("--failed-max-records"), QStringLiteral("--failed-max-bytes"),
         QStringLiteral("--auth-token"), QStringLiteral("--hmac-secret"), QStringLiteral("--signature-header"),
         QStringLiteral("--config"), QStringLiteral("--check-config"), QStringLiteral("--help"),
-        QStringLiteral("--version") };
+        QStringLiteral("--version"), QStringLiteral("--policy"), QStringLiteral("--loss-detector"),
+        QStringLiteral("--scenario"), QStringLiteral("--scenario-seconds") };
     const Run run = runToEnd({ QStringLiteral("--help") });
     QCOMPARE(run.exitCode, 0);
     const QString help = QString::fromUtf8(run.out);

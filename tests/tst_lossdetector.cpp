@@ -196,9 +196,10 @@ void TestLossDetector::countsEqualGroundTruth()
     // /api/status and /metrics show the same numbers (one value).
     const auto status = request(runtime->adminPort(), "GET", "/api/status");
     QVERIFY(status);
-    const QJsonObject ff = status->json()[QLatin1String("lab")][QLatin1String("loss")][QLatin1String("policies")]
-                                        [QLatin1String("fire-and-forget")]
-                                            .toObject();
+    const QJsonObject ff = status
+                               ->json()[QLatin1String("lab")][QLatin1String("loss")][QLatin1String("policies")]
+                                       [QLatin1String("fire-and-forget")]
+                               .toObject();
     QCOMPARE(quint64(ff.value(QLatin1String("lost_after_2xx")).toInteger()),
         figures.of(DispatchPolicy::FireAndForget).lostAfter2xx);
     const auto metrics = request(runtime->adminPort(), "GET", "/metrics");

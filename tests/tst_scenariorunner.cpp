@@ -25,8 +25,8 @@ private Q_SLOTS:
 
 void TestScenarioRunner::downScenario()
 {
-    const CommandLine cli = CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--scenario"),
-        QStringLiteral("down") });
+    const CommandLine cli
+        = CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--scenario"), QStringLiteral("down") });
     QCOMPARE(cli.action, CommandLine::Action::Run);
     QVERIFY(cli.headless);
     RuntimeConfig config = cli.runtime;

@@ -31,7 +31,8 @@ QJsonObject labToJson(const StatusSnapshot &s)
             { QStringLiteral("bytes"), spool.bytes }, { QStringLiteral("max_records"), spool.maxRecords },
             { QStringLiteral("max_bytes"), spool.maxBytes }, { QStringLiteral("committed"), n(spool.committed) },
             { QStringLiteral("refused_full"), n(spool.refusedFull) },
-            { QStringLiteral("write_errors"), n(spool.writeErrors) }, { QStringLiteral("forwarded"), n(spool.forwarded) },
+            { QStringLiteral("write_errors"), n(spool.writeErrors) },
+            { QStringLiteral("forwarded"), n(spool.forwarded) },
             { QStringLiteral("forwarded_duplicates"), n(spool.forwardedDuplicates) },
             { QStringLiteral("forward_failures"), n(spool.forwardFailures) } });
     const BackgroundPublisher::Figures &ff = s.fireAndForget;

@@ -77,8 +77,8 @@ void LossDetector::note(DispatchPolicy policy, const QByteArray &endpoint, const
         ++m_figures.tracked;
     }
     QMutexLocker lock(&m_inboxMutex);
-    m_inbox.push_back({ policy, endpoint, key, status, receivedMs, QDateTime::currentMSecsSinceEpoch(),
-        body.left(MaxBodyBytes) });
+    m_inbox.push_back(
+        { policy, endpoint, key, status, receivedMs, QDateTime::currentMSecsSinceEpoch(), body.left(MaxBodyBytes) });
 }
 
 void LossDetector::setHold(DispatchPolicy policy, std::function<bool()> held)
@@ -99,7 +99,8 @@ void LossDetector::startRead()
     m_reading = true;
     m_pool.start([this, reader = m_reader, urls = m_options.urls, stream = m_options.stream, next = m_nextSeq] {
         const ReadResult result = read(*reader, urls, stream, next);
-        QMetaObject::invokeMethod(this, [this, result] { finishRead(result); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, result] { finishRead(result); }, Qt::QueuedConnection);
     });
 }
 
@@ -172,6 +173,7 @@ void LossDetector::finishRead(const ReadResult &result)
     if (result.error.isEmpty() && result.caughtUp)
         m_caughtUpAtMs = std::max(m_caughtUpAtMs, result.infoAtMs);
     std::array<quint64, DispatchPolicyCount> lateCopies {};
+    std::vector<std::pair<QByteArray, Closed>> late; // called not stored, and stored after all
     for (const auto &[key, storedMs] : result.messages) {
         auto it = m_seen.find(key);
         if (it != m_seen.end()) {
@@ -182,6 +184,12 @@ void LossDetector::finishRead(const ReadResult &result)
         }
         m_seen.insert(key, { storedMs, 1 });
         m_seenOrder.push_back(key);
+        const auto closed = m_closed.constFind(key);
+        if (closed != m_closed.cend()) {
+            late.push_back({ key, *closed });
+            m_seen[key].policy = closed->policy;
+            m_closed.erase(closed);
+        }
     }
     while (static_cast<int>(m_seenOrder.size()) > m_options.maxSeen) {
         m_seen.remove(m_seenOrder.front());
@@ -191,6 +199,18 @@ void LossDetector::finishRead(const ReadResult &result)
     m_figures.messagesRead += result.messages.size();
     for (size_t p = 0; p < lateCopies.size(); ++p)
         m_figures.policies[p].duplicates += lateCopies[p];
+    for (const auto &[key, closed] : late) {
+        LossCounts &counts = m_figures.policies[static_cast<size_t>(closed.policy)];
+        if (closed.ok) {
+            --counts.lostAfter2xx;
+            ++counts.stored;
+            const auto it = std::find_if(m_lost.begin(), m_lost.end(), [&](const LostEvent &e) { return e.key == key; });
+            if (it != m_lost.end())
+                m_lost.erase(it);
+        } else {
+            ++counts.storedAfter5xx;
+        }
+    }
     m_figures.readLag = result.lastSeq >= m_nextSeq ? result.lastSeq - m_nextSeq + 1 : 0;
     m_figures.error = result.error;
 }
@@ -232,17 +252,25 @@ void LossDetector::classify()
                 ++pending[p];
         } else if (ok) {
             ++found[p].lostAfter2xx;
-            newlyLost.push_back({ dispatchPolicyName(it->policy), it->endpoint, it->key, it->status, it->receivedMs,
-                it->body });
+            newlyLost.push_back(
+                { dispatchPolicyName(it->policy), it->endpoint, it->key, it->status, it->receivedMs, it->body });
             qCWarning(lcLoss).noquote() << "LOST after" << it->status << ":" << it->key << "on" << it->endpoint << "("
                                         << dispatchPolicyName(it->policy) << ")";
-        } // a 5xx not in the stream: not stored, as answered
+        } // else a 5xx not in the stream: not stored, as answered (until it turns up)
+        if (done && seen == m_seen.end()) {
+            m_closed.insert(it->key, { static_cast<int>(p), ok });
+            m_closedOrder.push_back(it->key);
+        }
         if (done) {
             ++classified;
             it = m_waiting.erase(it);
         } else {
             ++it;
         }
+    }
+    while (static_cast<int>(m_closedOrder.size()) > m_options.maxSeen) {
+        m_closed.remove(m_closedOrder.front());
+        m_closedOrder.pop_front();
     }
     QMutexLocker lock(&m_figuresMutex);
     m_figures.tracked -= classified;

@@ -96,6 +96,15 @@ private:
 
     std::deque<Answer> m_waiting; // 2xx and 5xx answers not classified yet, in answer order
     QHash<QByteArray, Seen> m_seen;
+    // Answers classified as not stored (lost after 2xx, or a 5xx not stored), kept so that an event
+    // reaching the stream later (e.g. from the client library's reconnect buffer) is moved to
+    // stored. Bounded like m_seen: the oldest go first.
+    struct Closed {
+        int policy;
+        bool ok;
+    };
+    QHash<QByteArray, Closed> m_closed;
+    std::deque<QByteArray> m_closedOrder;
     std::deque<QByteArray> m_seenOrder;
     std::array<std::function<bool()>, DispatchPolicyCount> m_holds;
     std::array<std::vector<qint64>, DispatchPolicyCount> m_delays; // a bounded sample

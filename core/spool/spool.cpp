@@ -1,6 +1,7 @@
 // Spool: group commits on the spool thread, results posted back to the owner's thread.
 #include "spool/spool.h"
 
+#include <QCoreApplication>
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(lcSpool, "ackhook.spool")
@@ -56,11 +57,14 @@ void Spool::close()
     if (!m_database)
         return;
     // Destroy the database on its thread: the connection belongs there. A commit in progress
-    // finishes first (the invocation queues behind it); its answers are dropped with this object.
+    // finishes first (the invocation queues behind it) and has posted its outcome here: deliver
+    // it now, so a request committed at shutdown still gets its 202.
     QMetaObject::invokeMethod(
         m_database.get(), [this] { m_database.reset(); }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
+    if (thread() == QThread::currentThread())
+        QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
     for (Waiting &waiting : m_waiting)
         waiting.done({ SpoolDatabase::Outcome::Error, 0, QStringLiteral("the spool is closing") });
     m_waiting.clear();
@@ -76,7 +80,8 @@ void Spool::append(SpooledEvent event, AppendDone done)
         return;
     }
     const qint64 waitingRecords = static_cast<qint64>(m_waiting.size());
-    if (now.records + waitingRecords >= now.maxRecords || now.bytes + m_waitingBytes + event.event.body.size() > now.maxBytes
+    if (now.records + waitingRecords >= now.maxRecords
+        || now.bytes + m_waitingBytes + event.event.body.size() > now.maxBytes
         || m_waitingBytes + event.event.body.size() > MaxWaitingBytes) {
         QMutexLocker lock(&m_statsMutex);
         ++m_stats.refusedFull;
@@ -107,8 +112,7 @@ void Spool::startCommit()
         const qint64 records = db->records(), bytes = db->bytes();
         // close() waits for this call before the facade can go, so `this` is alive here.
         QMetaObject::invokeMethod(
-            this,
-            [this, batch, results, records, bytes] { finishCommit(std::move(*batch), results, records, bytes); },
+            this, [this, batch, results, records, bytes] { finishCommit(std::move(*batch), results, records, bytes); },
             Qt::QueuedConnection);
     });
 }

@@ -27,8 +27,8 @@ bool SpoolDatabase::open(const Options &options, QString *error)
                                               "id INTEGER PRIMARY KEY AUTOINCREMENT, received_ms INTEGER NOT NULL,"
                                               " subject TEXT NOT NULL, msg_id TEXT NOT NULL, headers TEXT NOT NULL,"
                                               " body BLOB NOT NULL)") };
-    if (!SqliteFile::open(m_connectionName, options.path, SqliteFile::Durability::Full, schema, QStringLiteral("spool"),
-            error))
+    if (!SqliteFile::open(
+            m_connectionName, options.path, SqliteFile::Durability::Full, schema, QStringLiteral("spool"), error))
         return false;
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     if (!q.exec(QStringLiteral("SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM spool")) || !q.next()) {
@@ -56,8 +56,8 @@ std::vector<SpoolDatabase::Appended> SpoolDatabase::append(const std::vector<Spo
     }
     db.transaction();
     QSqlQuery insert(db);
-    insert.prepare(QStringLiteral(
-        "INSERT INTO spool (received_ms, subject, msg_id, headers, body) VALUES (?,?,?,?,?)"));
+    insert.prepare(
+        QStringLiteral("INSERT INTO spool (received_ms, subject, msg_id, headers, body) VALUES (?,?,?,?,?)"));
     qint64 records = m_records, bytes = m_bytes;
     for (size_t i = 0; i < events.size(); ++i) {
         const SpooledEvent &e = events[i];

@@ -24,8 +24,8 @@ public:
     // had it already.
     using ForwardedObserver = std::function<void(const SpooledEvent &event, bool duplicate)>;
 
-    SpoolForwarder(Spool *spool, Dispatcher *dispatcher, std::chrono::milliseconds retryInterval,
-        QObject *parent = nullptr);
+    SpoolForwarder(
+        Spool *spool, Dispatcher *dispatcher, std::chrono::milliseconds retryInterval, QObject *parent = nullptr);
 
     void start(); // forwards what an earlier run left in the spool, then follows new commits
     void stop(); // no new publish; the one in flight still resolves

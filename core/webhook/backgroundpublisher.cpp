@@ -32,8 +32,7 @@ void BackgroundPublisher::attempt(Attempt attempt)
             ++m_dropped;
             qCWarning(lcFireAndForget).noquote()
                 << "DROPPED event" << attempt.event.msgId << "on" << attempt.event.subject
-                << "after it was answered 200 (fire-and-forget):" << failureReasonName(result.reason)
-                << result.detail;
+                << "after it was answered 200 (fire-and-forget):" << failureReasonName(result.reason) << result.detail;
             return;
         }
         m_waiting.push_back(std::move(attempt));
