@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
+
 using namespace TestSupport;
 
 class TestScenarioRunner : public QObject {
@@ -136,6 +138,11 @@ void TestScenarioRunner::headlessWarnsAboutFireAndForget()
     QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
     QTRY_VERIFY_WITH_TIMEOUT(
         (ackhook.collect(), ackhook.out().contains("WARNING: fire-and-forget dispatch on /webhook")), 10000);
+    ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
+    QVERIFY(ackhook.process().waitForFinished(15000));
+    QCOMPARE(ackhook.process().exitCode(), 0);
+    const QByteArray reports = ackhook.sanitizerReports();
+    QVERIFY2(reports.isEmpty(), reports.constData());
 }
 
 QTEST_GUILESS_MAIN(TestScenarioRunner)
