@@ -57,7 +57,7 @@ private Q_SLOTS:
     void outage();
     void spoolFullIs503WithRetryAfter();
     void spoolWithUnusableFileFailsAtStart();
-    void spoolNeedsDataDir();
+    void defaultPolicyFillsEndpoints();
 
 private:
     static void post(quint16 port, const QByteArray &path, int count, int expectStatus, Sent &sent);
@@ -224,9 +224,9 @@ void TestDispatchPolicy::spoolWithUnusableFileFailsAtStart()
     QVERIFY2(error.contains(QLatin1String("spool")) && error.contains(config.gateway.spool.path), qPrintable(error));
 }
 
-void TestDispatchPolicy::spoolNeedsDataDir()
+void TestDispatchPolicy::defaultPolicyFillsEndpoints()
 {
-    // Without a spool endpoint nothing is opened; with one, the spool's file must be known.
+    // An endpoint that names no policy takes --policy: the spool is opened for it too.
     GatewayConfig config = threePolicies().gateway;
     QVERIFY(config.uses(DispatchPolicy::Spool));
     config.endpoints.removeLast();

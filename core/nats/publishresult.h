@@ -33,6 +33,10 @@ struct PublishResult {
     }
     // Taken without a PubAck (fire-and-forget, spool): not acked, and no failure either.
     bool accepted() const { return acked || reason == FailureReason::None; }
+    static PublishResult takenWithoutAck(QString detail)
+    {
+        return { false, {}, 0, false, FailureReason::None, std::move(detail) };
+    }
     static PublishResult failure(FailureReason reason, QString detail)
     {
         return { false, {}, 0, false, reason, std::move(detail) };

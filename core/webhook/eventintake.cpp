@@ -18,7 +18,7 @@ void EventIntake::submit(DispatchPolicy policy, const OutgoingEvent &event, qint
         return;
     case DispatchPolicy::FireAndForget:
         // The bug on purpose: the caller hears "OK" before anything is stored.
-        done(PublishResult::failure(FailureReason::None, QStringLiteral("answered before publishing")));
+        done(PublishResult::takenWithoutAck(QStringLiteral("answered before publishing")));
         m_background.publish(event);
         return;
     case DispatchPolicy::Spool:
@@ -29,7 +29,7 @@ void EventIntake::submit(DispatchPolicy policy, const OutgoingEvent &event, qint
         m_spool->append({ 0, receivedMs, event }, [done = std::move(done)](const Spool::Appended &appended) {
             switch (appended.outcome) {
             case SpoolDatabase::Outcome::Committed:
-                done(PublishResult::failure(FailureReason::None, QStringLiteral("spooled as %1").arg(appended.id)));
+                done(PublishResult::takenWithoutAck(QStringLiteral("spooled as %1").arg(appended.id)));
                 break;
             case SpoolDatabase::Outcome::Full:
                 done(PublishResult::failure(FailureReason::SpoolFull, QStringLiteral("the spool is full")));

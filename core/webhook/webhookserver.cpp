@@ -418,7 +418,7 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
     pending->request.headers = eventRequestHeaders; // what a failed event is recorded with
 
     const DispatchPolicy policy = endpoint.dispatch.value_or(DispatchPolicy::Ack);
-    const int success = EventIntake::statusFor(policy, PublishResult::failure(FailureReason::None, {}));
+    const int success = EventIntake::statusFor(policy, PublishResult::takenWithoutAck({}));
     const auto finish = [this, index, pending, policy, success] {
         HttpRequest &request = pending->request;
         QJsonArray results;
