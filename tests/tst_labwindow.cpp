@@ -2,9 +2,12 @@
 // loss detector's line, and the scenario button, shown only when the scenario can run.
 #include "monitorwindow.h"
 #include "runtime.h"
+#include "scenariorunner.h"
 #include "testsupport.h"
 
 #include <QComboBox>
+#include <QDialog>
+#include <QTextEdit>
 #include <QLabel>
 #include <QPushButton>
 #include <QTemporaryDir>
@@ -49,9 +52,25 @@ void TestLabWindow::threePolicies()
     QVERIFY(reply && reply->status == 200);
     QTRY_VERIFY_WITH_TIMEOUT(loss->text().contains(QString::fromUtf8("ack: 1 × 2xx, 1 stored, 0 LOST")), 5000);
 
-    const auto *run = window.findChild<QPushButton *>(QStringLiteral("runScenario"));
+    auto *run = window.findChild<QPushButton *>(QStringLiteral("runScenario"));
     QVERIFY(run);
     QVERIFY(run->isVisible());
+
+    // One click, the scenario (shortened here), and the summary in a dialog.
+    ScenarioRunner::Options options;
+    options.before = options.outage = options.after = std::chrono::milliseconds(1000);
+    options.settleTimeout = std::chrono::milliseconds(20000);
+    window.setScenarioOptions(options);
+    QTest::mouseClick(run, Qt::LeftButton);
+    QVERIFY(!run->isEnabled());
+    QDialog *dialog = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((dialog = window.findChild<QDialog *>(QStringLiteral("scenarioSummary"))), 40000);
+    QVERIFY(run->isEnabled());
+    const QString text = dialog->findChild<QTextEdit *>()->toPlainText();
+    QVERIFY2(text.contains(QLatin1String("fire-and-forget")) && text.contains(QLatin1String("lost after 2xx")),
+        qPrintable(text));
+    QVERIFY(dialog->findChild<QPushButton *>(QStringLiteral("saveScenarioChart")));
+    dialog->close();
     window.close();
     runtime->shutdownAndWait();
 }

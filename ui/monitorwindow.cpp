@@ -973,7 +973,7 @@ void MonitorWindow::runScenario()
     const auto scenario = ScenarioRunner::find(m_scenarioName->currentText());
     if (!scenario)
         return;
-    auto *runner = new ScenarioRunner(m_runtime, *scenario, {}, this);
+    auto *runner = new ScenarioRunner(m_runtime, *scenario, m_scenarioOptions, this);
     m_scenarioRun->setEnabled(false);
     m_scenarioName->setEnabled(false);
     connect(runner, &ScenarioRunner::progress, this,
@@ -1004,6 +1004,15 @@ void MonitorWindow::runScenario()
             QFile file(path);
             if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(markdown.toUtf8()) < 0)
                 QMessageBox::warning(dialog, tr("Save the summary"), tr("Cannot write %1").arg(path));
+        });
+        // The window's chart covers the scenario's minute: answers per second and latency.
+        auto *chart = buttons->addButton(tr("Save chart as PNG…"), QDialogButtonBox::ActionRole);
+        chart->setObjectName(QStringLiteral("saveScenarioChart"));
+        connect(chart, &QPushButton::clicked, dialog, [this, dialog, name = summary.scenario] {
+            const QString path = QFileDialog::getSaveFileName(
+                dialog, tr("Save the chart"), QStringLiteral("scenario-%1.png").arg(name), tr("PNG image (*.png)"));
+            if (!path.isEmpty() && !m_chart->grab().save(path, "PNG"))
+                QMessageBox::warning(dialog, tr("Save the chart"), tr("Cannot write %1").arg(path));
         });
         layout->addWidget(buttons);
         dialog->resize(900, 400);
