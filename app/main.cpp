@@ -129,9 +129,10 @@ int run(int argc, char *argv[])
         qPrintable(runtime.upstreamUrls().join(QLatin1Char(','))), runtime.isEmbedded() ? " (embedded)" : "",
         qPrintable(gateway.stream), qPrintable(httpBaseUrl(cli.runtime.adminAddress, runtime.adminPort())));
     for (const Endpoint &endpoint : gateway.endpoints) {
-        std::printf("endpoint %s: %s %s -> %s (source %s, auth %s)\n", endpoint.displayName().constData(),
+        std::printf("endpoint %s: %s %s -> %s (source %s, auth %s, dispatch %s)\n", endpoint.displayName().constData(),
             endpoint.methods.join(',').constData(), endpoint.path.constData(), endpoint.subject.constData(),
-            endpoint.source.constData(), qPrintable(SignatureScheme::kindName(endpoint.auth.kind)));
+            endpoint.source.constData(), qPrintable(SignatureScheme::kindName(endpoint.auth.kind)),
+            qPrintable(dispatchPolicyName(endpoint.dispatch.value_or(gateway.defaultPolicy))));
     }
     if (runtime.faultProxy()->mode() != OutageSettings::Mode::Off)
         std::printf("simulated outage: %s\n", qPrintable(OutageSettings::modeName(runtime.faultProxy()->mode())));

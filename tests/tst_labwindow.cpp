@@ -7,11 +7,11 @@
 
 #include <QComboBox>
 #include <QDialog>
-#include <QTextEdit>
 #include <QLabel>
 #include <QPushButton>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextEdit>
 
 class TestLabWindow : public QObject {
     Q_OBJECT
