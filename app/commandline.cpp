@@ -2,6 +2,7 @@
 #include "commandline.h"
 #include "config/configfile.h"
 #include "config/quantity.h"
+#include "scenariorunner.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -258,6 +259,20 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     const QCommandLineOption faultProxy(QStringLiteral("fault-proxy"),
         QStringLiteral("Put the fault proxy between ackhook and NATS (simulated outages). On by default with the "
                        "embedded server and in the window; headless against an external NATS only with this flag."));
+    const QCommandLineOption policy(QStringLiteral("policy"),
+        QStringLiteral("Dispatch policy of endpoints that name none: %1 (default ack; fire-and-forget answers "
+                       "before storing and loses events: for demonstrations only).")
+            .arg(dispatchPolicyNames().join(QStringLiteral(", "))),
+        QStringLiteral("NAME"));
+    const QCommandLineOption scenario(QStringLiteral("scenario"),
+        QStringLiteral("Run a lab scenario headless (%1): traffic on /lab/ack, /lab/fire-and-forget and /lab/spool, an "
+                       "outage in the middle, then a summary table per policy (also <data-dir>/scenario-NAME.md).")
+            .arg(ScenarioRunner::names().join(QStringLiteral(", "))),
+        QStringLiteral("NAME"));
+    const QCommandLineOption scenarioSeconds(QStringLiteral("scenario-seconds"),
+        QStringLiteral("Length of each scenario phase: steady, outage, recovered (default 10)."), QStringLiteral("N"));
+    const QCommandLineOption lossDetector(QStringLiteral("loss-detector"),
+        QStringLiteral("Reconcile every answer with the stream (on by itself when an endpoint's policy is not ack)."));
     const QCommandLineOption noFaultProxy(QStringLiteral("no-fault-proxy"),
         QStringLiteral("Connect to NATS directly, without the fault proxy (no simulated outages)."));
     const QCommandLineOption autoReplay(
@@ -285,7 +300,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     const QList<QCommandLineOption> options { help, version, headless, listen, natsUrl, natsCreds, natsNkey, natsUser,
         natsPasswordFile, natsTokenFile, natsTls, natsTlsCa, natsTlsCert, natsTlsKey, natsTlsHostname, stream,
         streamReplicas, dataDir, ackTimeout, maxInflight, maxPayload, idleTimeout, adminListen, adminToken,
-        adminTokenFile, outage, faultProxy, noFaultProxy, autoReplay, failedMaxRecords, failedMaxBytes, authToken,
+        adminTokenFile, outage, policy, scenario, scenarioSeconds, lossDetector, faultProxy, noFaultProxy, autoReplay, failedMaxRecords, failedMaxBytes, authToken,
         hmacSecret, signatureHeader, logFormat, configFile, checkConfig };
     parser.addOptions(options);
 
@@ -489,6 +504,40 @@ CommandLine CommandLine::parse(const QStringList &arguments)
             return fail(QStringLiteral("--outage expects one of: %1")
                             .arg(OutageSettings::modeNames().join(QStringLiteral(", "))));
         result.runtime.outage.mode = *mode;
+    }
+    if (parser.isSet(lossDetector))
+        result.runtime.lossDetector = true;
+    if (parser.isSet(scenario)) {
+        if (!ScenarioRunner::find(parser.value(scenario)))
+            return fail(QStringLiteral("--scenario: '%1' is not a scenario (%2)")
+                            .arg(parser.value(scenario), ScenarioRunner::names().join(QStringLiteral(", "))));
+        result.scenario = parser.value(scenario);
+        if (parser.isSet(scenarioSeconds)) {
+            bool ok = false;
+            result.scenarioSeconds = parser.value(scenarioSeconds).toInt(&ok);
+            if (!ok || result.scenarioSeconds < 1 || result.scenarioSeconds > 3600)
+                return fail(QStringLiteral("--scenario-seconds expects seconds between 1 and 3600"));
+        }
+        result.headless = true;
+        // One endpoint per policy; fire-and-forget is named here on purpose: the scenario measures it.
+        GatewayConfig &gateway = result.runtime.gateway;
+        gateway.endpoints.clear();
+        for (int i = 0; i < DispatchPolicyCount; ++i) {
+            const auto policy = static_cast<DispatchPolicy>(i);
+            const QByteArray name = dispatchPolicyName(policy).toLatin1();
+            Endpoint endpoint("/lab/" + name, "ackhook.lab." + name);
+            endpoint.dispatch = policy;
+            gateway.endpoints.append(endpoint);
+        }
+        result.runtime.lossDetector = true;
+        result.runtime.lossGrace = std::chrono::milliseconds(5000);
+    }
+    if (parser.isSet(policy)) {
+        const auto named = dispatchPolicyFromName(parser.value(policy));
+        if (!named)
+            return fail(QStringLiteral("--policy: '%1' is not a dispatch policy (%2)")
+                            .arg(parser.value(policy), dispatchPolicyNames().join(QStringLiteral(", "))));
+        result.runtime.gateway.defaultPolicy = *named;
     }
     // An outage asked for at start needs the proxy: it counts as asking for it.
     result.runtime.faultProxyEnabled = proxyWanted.value_or(

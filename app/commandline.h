@@ -18,6 +18,8 @@ struct CommandLine {
     LogSink::Format logFormat = LogSink::Format::Text;
     QStringList warnings; // for the log, once it is set up (e.g. a listener open to the network without auth)
     RuntimeConfig runtime; // runtime.gateway.natsUrls empty: start the embedded nats-server
+    QString scenario; // --scenario NAME: run the lab's scenario headless, print its summary, exit
+    int scenarioSeconds = 10; // --scenario-seconds N: each phase (steady, outage, recovered)
 
     // arguments[0] is the program. --config FILE (TOML, see core/config/configfile.h) is applied
     // first, then the environment, then the flags on the command line: every flag --some-name can be

@@ -17,6 +17,30 @@ HeadlessReporter::HeadlessReporter(const Gateway *gateway, const LogSink *sink, 
     m_statsTimer.setInterval(statsIntervalMs);
     connect(&m_statsTimer, &QTimer::timeout, this, &HeadlessReporter::writeStats);
     m_statsTimer.start();
+    if (m_gateway) {
+        for (const Endpoint &endpoint : m_gateway->config().resolvedEndpoints()) {
+            if (endpoint.dispatch == DispatchPolicy::FireAndForget)
+                m_fireAndForgetPaths.append(endpoint.path);
+        }
+    }
+    if (!m_fireAndForgetPaths.isEmpty()) {
+        writeFireAndForgetWarning();
+        m_warningTimer.setInterval(FireAndForgetWarningMs);
+        connect(&m_warningTimer, &QTimer::timeout, this, &HeadlessReporter::writeFireAndForgetWarning);
+        m_warningTimer.start();
+    }
+}
+
+QString HeadlessReporter::fireAndForgetWarning(const QList<QByteArray> &paths)
+{
+    return QStringLiteral("WARNING: fire-and-forget dispatch on %1: 200 is answered BEFORE the event is stored; events "
+                          "are LOST during an outage. For demonstrations only (--policy ack is the safe default).")
+        .arg(QString::fromUtf8(paths.join(", ")));
+}
+
+void HeadlessReporter::writeFireAndForgetWarning()
+{
+    m_sink->warning("ackhook", fireAndForgetWarning(m_fireAndForgetPaths));
 }
 
 LogSink::Entry HeadlessReporter::entryFor(const RequestRecord &record)

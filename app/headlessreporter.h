@@ -24,6 +24,11 @@ public:
 
     // One request as a log entry: status, method, path, latency, size, key, seq, ... as fields.
     static LogSink::Entry entryFor(const RequestRecord &record);
+    static constexpr int FireAndForgetWarningMs = 60000;
+
+    // Printed at start and every minute while an endpoint answers fire-and-forget.
+    static QString fireAndForgetWarning(const QList<QByteArray> &paths);
+    void writeFireAndForgetWarning();
     void writeRecords(const RequestRecordBatch &batch);
     void writeStats();
 
@@ -31,6 +36,8 @@ private:
     const Gateway *m_gateway;
     const LogSink *m_sink;
     QTimer m_statsTimer { this }; // a child: moves with its owner to another thread
+    QTimer m_warningTimer { this };
+    QList<QByteArray> m_fireAndForgetPaths;
     QElapsedTimer m_uptime;
     quint64 m_lastRequests = 0;
     QElapsedTimer m_lineClock; // refills the line budget

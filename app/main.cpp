@@ -6,6 +6,7 @@
 #include "nats/embeddednats.h"
 #include "runtime.h"
 #include "systemdnotifier.h"
+#include "scenariorunner.h"
 #include "unixsignalwatcher.h"
 
 #ifdef ACKHOOK_HAVE_UI
@@ -152,7 +153,8 @@ int run(int argc, char *argv[])
             { { "methods", QString::fromLatin1(endpoint.methods.join(',')) },
                 { "path", QString::fromUtf8(endpoint.path) }, { "subject", QString::fromUtf8(endpoint.subject) },
                 { "source", QString::fromLatin1(endpoint.source) },
-                { "auth", SignatureScheme::kindName(endpoint.auth.kind) } });
+                { "auth", SignatureScheme::kindName(endpoint.auth.kind) },
+                { "dispatch", dispatchPolicyName(endpoint.dispatch.value_or(gateway.defaultPolicy)) } });
     }
     if (runtime.faultProxy()->mode() != OutageSettings::Mode::Off)
         log.warning("ackhook",
@@ -165,7 +167,40 @@ int run(int argc, char *argv[])
 #ifdef ACKHOOK_HAVE_UI
     std::unique_ptr<MonitorWindow> window;
 #endif
-    if (cli.headless) {
+    std::unique_ptr<ScenarioRunner> scenario;
+    int exitCode = 0;
+    if (!cli.scenario.isEmpty()) {
+        log.warning("ackhook", HeadlessReporter::fireAndForgetWarning({ "/lab/fire-and-forget" }));
+        ScenarioRunner::Options options;
+        options.before = options.outage = options.after = std::chrono::seconds(cli.scenarioSeconds);
+        scenario = std::make_unique<ScenarioRunner>(&runtime, *ScenarioRunner::find(cli.scenario), options);
+        QObject::connect(scenario.get(), &ScenarioRunner::progress,
+            [&log](const QString &phase) { log.info("scenario", phase); });
+        QObject::connect(scenario.get(), &ScenarioRunner::finished, &runtime,
+            [&](const ScenarioRunner::Summary &summary) {
+                const QByteArray markdown = summary.markdown().toUtf8();
+                std::fwrite(markdown.constData(), 1, static_cast<size_t>(markdown.size()), stdout);
+                QFile report(QDir(cli.runtime.dataDir).filePath(QStringLiteral("scenario-%1.md").arg(cli.scenario)));
+                if (report.open(QIODevice::WriteOnly | QIODevice::Truncate) && report.write(markdown) == markdown.size())
+                    log.info("scenario", QStringLiteral("summary written to %1").arg(report.fileName()));
+                exitCode = summary.error.isEmpty() ? 0 : 1;
+                runtime.shutdown();
+            });
+        if (const QString problem = ScenarioRunner::problem(&runtime, *ScenarioRunner::find(cli.scenario));
+            !problem.isEmpty()) {
+            std::fprintf(stderr, "ackhook: --scenario %s: %s\n", qPrintable(cli.scenario), qPrintable(problem));
+            return 1;
+        }
+        // Once NATS is ready: the first seconds must not count a slow start as an outage.
+        auto *waitReady = new QTimer(&runtime);
+        QObject::connect(waitReady, &QTimer::timeout, &runtime, [&runtime, waitReady, &scenario] {
+            if (!runtime.status().notReady().isEmpty())
+                return;
+            waitReady->stop();
+            scenario->start();
+        });
+        waitReady->start(100);
+    } else if (cli.headless) {
         reporter = std::make_unique<HeadlessReporter>(runtime.gateway(), &log);
         QObject::connect(
             runtime.gatewayHost(), &GatewayHost::recordsReady, reporter.get(), &HeadlessReporter::writeRecords);
@@ -215,7 +250,8 @@ int run(int argc, char *argv[])
         runtime.shutdown();
     });
     QObject::connect(&runtime, &Runtime::stopped, &app, &QCoreApplication::quit);
-    return QCoreApplication::exec();
+    const int code = QCoreApplication::exec();
+    return code != 0 ? code : exitCode;
 }
 
 } // namespace

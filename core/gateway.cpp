@@ -1,5 +1,7 @@
 // Gateway and GatewayHost: wiring and life cycle of the dispatch core.
 #include "gateway.h"
+#include "spool/spool.h"
+#include "spool/spoolforwarder.h"
 #include "webhook/dispatcher.h"
 #include "webhook/webhookserver.h"
 
@@ -24,8 +26,12 @@ Gateway::~Gateway()
 void Gateway::teardown()
 {
     // Close NATS first: every pending publish resolves while the server can still answer it.
+    if (m_forwarder)
+        m_forwarder->stop();
     if (m_bus)
         m_bus->close();
+    m_forwarder.reset();
+    m_spool.reset(); // answers what waits for a commit while the server can still answer it
     m_server.reset();
     m_dispatcher.reset();
     m_bus.reset();
@@ -59,7 +65,8 @@ bool Gateway::start(QString *error)
     WebhookServer::Options serverOptions;
     serverOptions.address = m_config.listenAddress;
     serverOptions.port = m_config.listenPort;
-    serverOptions.endpoints = m_config.endpoints;
+    serverOptions.endpoints = m_config.resolvedEndpoints();
+    serverOptions.fireAndForget = m_config.fireAndForget;
     serverOptions.auth = m_config.auth;
     serverOptions.http.limits.maxBodyBytes = m_config.maxPayload;
     serverOptions.http.idleTimeout = m_config.idleTimeout;
@@ -69,8 +76,26 @@ bool Gateway::start(QString *error)
     links.stream = m_config.stream;
     m_server = std::make_unique<WebhookServer>(m_dispatcher.get(), m_log.get(), serverOptions, links);
 
+    if (m_config.uses(DispatchPolicy::Spool)) {
+        if (m_config.spool.path.isEmpty()) {
+            *error = QStringLiteral("the spool dispatch policy needs a data directory (--data-dir)");
+            return false;
+        }
+        m_spool = std::make_unique<Spool>();
+        if (!m_spool->open(m_config.spool, error))
+            return false;
+        m_server->intake()->setSpool(m_spool.get());
+        m_forwarder = std::make_unique<SpoolForwarder>(m_spool.get(), m_dispatcher.get(), m_config.spoolRetryInterval);
+    }
+    if (m_config.uses(DispatchPolicy::FireAndForget))
+        qCWarning(lcGateway).noquote() << "fire-and-forget dispatch is on: those endpoints answer 200 BEFORE the"
+                                          " event is stored and lose events during an outage (a demonstration of"
+                                          " the bug ackhook exists to fix)";
+
     if (!m_bus->start(error))
         return false;
+    if (m_forwarder)
+        m_forwarder->start();
     return m_server->listen(error);
 }
 
@@ -102,6 +127,8 @@ void Gateway::shutdown()
 
 void Gateway::finishShutdown()
 {
+    if (m_forwarder)
+        m_forwarder->stop();
     m_bus->close();
     m_log->flush();
     qCInfo(lcGateway).noquote() << "stopped; every request was answered";

@@ -12,6 +12,8 @@
 
 class Dispatcher;
 class EndpointCounters;
+class Spool;
+class SpoolForwarder;
 class WebhookServer;
 
 class Gateway : public QObject {
@@ -34,6 +36,8 @@ public:
     RequestLog *requestLog() const { return m_log.get(); }
     int inFlight() const; // safe from any thread
     const EndpointCounters *endpointCounters() const; // safe from any thread while the gateway runs
+    Spool *spool() const { return m_spool.get(); } // null unless an endpoint uses the spool policy
+    WebhookServer *webhookServer() const { return m_server.get(); }
 
 Q_SIGNALS:
     void stopped();
@@ -49,6 +53,8 @@ private:
     std::unique_ptr<NatsBus> m_bus;
     std::unique_ptr<Dispatcher> m_dispatcher;
     std::unique_ptr<WebhookServer> m_server;
+    std::unique_ptr<Spool> m_spool;
+    std::unique_ptr<SpoolForwarder> m_forwarder;
     bool m_shuttingDown = false;
 };
 

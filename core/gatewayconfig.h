@@ -3,6 +3,7 @@
 
 #include "nats/natsaccess.h"
 #include "nats/streamsettings.h"
+#include "spool/spooldatabase.h"
 #include "webhook/webhookserver.h"
 
 #include <QHostAddress>
@@ -31,4 +32,30 @@ struct GatewayConfig {
     QList<Endpoint> endpoints { { "/webhook", "ackhook.webhook" } };
     WebhookAuth auth; // optional bearer token / HMAC signature on every endpoint
     bool ignoreDiscoveredServers = false; // set when NATS is reached through the fault proxy
+    // Dispatch policies (docs/DESIGN.md §10): for endpoints that name none (--policy), the spool
+    // (opened only when an endpoint uses it; path empty: <data-dir>/spool.sqlite, set by the
+    // Runtime) and fire-and-forget's background retry.
+    DispatchPolicy defaultPolicy = DispatchPolicy::Ack;
+    SpoolDatabase::Options spool;
+    std::chrono::milliseconds spoolRetryInterval { 500 };
+    BackgroundPublisher::Options fireAndForget;
+
+    // The endpoints with the default policy filled in where they name none.
+    QList<Endpoint> resolvedEndpoints() const
+    {
+        QList<Endpoint> resolved = endpoints;
+        for (Endpoint &endpoint : resolved) {
+            if (!endpoint.dispatch)
+                endpoint.dispatch = defaultPolicy;
+        }
+        return resolved;
+    }
+    bool uses(DispatchPolicy policy) const
+    {
+        for (const Endpoint &endpoint : resolvedEndpoints()) {
+            if (endpoint.dispatch == policy)
+                return true;
+        }
+        return false;
+    }
 };

@@ -1,5 +1,8 @@
 // Runtime: start order upstream → proxy → gateway → admin; shutdown in reverse once drained.
 #include "runtime.h"
+#include "lab/lossdetector.h"
+#include "spool/spool.h"
+#include "webhook/webhookserver.h"
 #include "webhook/endpointcounters.h"
 #include "admin/adminserver.h"
 #include "http/httprequestparser.h"
@@ -37,6 +40,7 @@ bool Runtime::start(QString *error)
         if (m_host)
             m_host->shutdownAndWait();
         m_host.reset();
+        m_loss.reset();
         m_store.reset();
         m_proxy.reset();
         m_embedded.reset();
@@ -106,6 +110,8 @@ bool Runtime::start(QString *error)
     GatewayConfig gatewayConfig = m_config.gateway;
     gatewayConfig.natsUrls = m_upstreamUrls;
     gatewayConfig.natsAccess = m_natsAccess;
+    if (gatewayConfig.spool.path.isEmpty() && !m_config.dataDir.isEmpty())
+        gatewayConfig.spool.path = QDir(m_config.dataDir).filePath(QStringLiteral("spool.sqlite"));
     if (m_config.faultProxyEnabled) {
         if (!m_proxy->start(upstreams, m_config.outage, &message))
             return fail(message);
@@ -126,6 +132,22 @@ bool Runtime::start(QString *error)
     ServerLinks links;
     links.faultProxy = m_config.faultProxyEnabled ? m_proxy.get() : nullptr;
     links.failedEvents = m_store.get();
+    if (m_config.lossDetector || gatewayConfig.uses(DispatchPolicy::FireAndForget)
+        || gatewayConfig.uses(DispatchPolicy::Spool)) {
+        LossDetector::Options lossOptions;
+        lossOptions.urls = m_upstreamUrls; // the real NATS: what the stream holds, whatever the outage
+        lossOptions.access = m_natsAccess;
+        lossOptions.stream = gatewayConfig.stream.toUtf8();
+        lossOptions.grace = m_config.lossGrace;
+        m_loss = std::make_unique<LossDetector>(lossOptions);
+        m_loss->start();
+        // Spooled events not yet forwarded are pending, not lost, however long NATS is away.
+        m_loss->setHold(DispatchPolicy::Spool, [this] {
+            const Gateway *gateway = this->gateway();
+            return gateway && gateway->spool() && gateway->spool()->stats().records > 0;
+        });
+        links.lossDetector = m_loss.get();
+    }
     m_host = std::make_unique<GatewayHost>(gatewayConfig, links);
     if (!m_host->start(&message))
         return fail(message);
@@ -223,6 +245,12 @@ StatusSnapshot Runtime::status() const
     }
     if (m_store)
         s.failedQueue = m_store->stats();
+    if (gateway && gateway->spool())
+        s.spool = gateway->spool()->stats();
+    if (gateway && gateway->webhookServer())
+        s.fireAndForget = gateway->webhookServer()->intake()->fireAndForget();
+    if (m_loss)
+        s.loss = m_loss->figures();
     s.replayBusy = m_replayer && m_replayer->isBusy();
     s.webhookBaseUrl = webhookBaseUrl();
     return s;
@@ -274,6 +302,7 @@ void Runtime::shutdown()
 void Runtime::finishShutdown()
 {
     m_host.reset();
+    m_loss.reset(); // after the gateway: nothing notes answers any more
     m_replayer.reset(); // after the gateway: its last completions have been delivered
     m_store.reset(); // commits what is queued
     if (m_proxy)

@@ -16,6 +16,7 @@
 
 class AdminServer;
 class EmbeddedNats;
+class LossDetector;
 class Replayer;
 
 struct RuntimeConfig {
@@ -32,6 +33,10 @@ struct RuntimeConfig {
     FailedEventStore::Options failedQueue; // path empty: <dataDir>/failed-events.sqlite
     bool autoReplay = false; // replay every pending failed event when NATS (re)connects
     QString natsServerExecutable; // empty: search next to ackhook, PATH, /usr/sbin
+    // The loss detector (core/lab/): on with --loss-detector, and whenever an endpoint's policy is
+    // not ack (the lab compares policies). Grace: how long an unseen 2xx stays pending.
+    bool lossDetector = false;
+    std::chrono::milliseconds lossGrace { 10000 };
 };
 
 class Runtime : public QObject {
@@ -57,6 +62,7 @@ public:
     AdminServer *adminServer() const { return m_admin.get(); }
     FailedEventStore *failedEvents() const { return m_store.get(); }
     Replayer *replayer() const { return m_replayer.get(); }
+    LossDetector *lossDetector() const { return m_loss.get(); } // null when off
     quint16 webhookPort() const { return m_host ? m_host->port() : 0; }
     quint16 adminPort() const;
     qint64 uptimeMs() const;
@@ -85,6 +91,7 @@ private:
     std::unique_ptr<EmbeddedNats> m_embedded;
     std::unique_ptr<FaultProxy> m_proxy;
     std::unique_ptr<FailedEventStore> m_store;
+    std::unique_ptr<LossDetector> m_loss; // outlives the gateway: the server thread notes answers to it
     std::unique_ptr<GatewayHost> m_host;
     std::unique_ptr<Replayer> m_replayer;
     std::unique_ptr<AdminServer> m_admin;

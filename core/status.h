@@ -3,9 +3,12 @@
 // they cannot disagree.
 #pragma once
 
+#include "lab/lossfigures.h"
 #include "nats/natsbus.h"
 #include "outage/faultproxy.h"
+#include "spool/spoolstats.h"
 #include "store/failedeventstore.h"
+#include "webhook/backgroundpublisher.h"
 #include "webhook/endpointcounters.h"
 #include "webhook/readiness.h"
 #include "webhook/requestlog.h"
@@ -43,6 +46,9 @@ struct StatusSnapshot {
     int maxInFlight = 0; // the bound beyond which requests get 429
     FailedQueueStats failedQueue;
     bool replayBusy = false;
+    SpoolStats spool; // open only when an endpoint uses the spool policy
+    BackgroundPublisher::Figures fireAndForget; // the fire-and-forget policy's background publishing
+    LossFigures loss; // the loss detector's classification per policy (enabled: whether it runs)
 
     QString webhookBaseUrl; // http://host:port of the webhook listener (loopback for a wildcard bind)
 

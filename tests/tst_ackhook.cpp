@@ -129,7 +129,9 @@ void TestAckhook::helpListsEveryFlag()
         QStringLiteral("--failed-max-bytes"), QStringLiteral("--auth-token"), QStringLiteral("--hmac-secret"),
         QStringLiteral("--signature-header"), QStringLiteral("--config"), QStringLiteral("--check-config"),
         QStringLiteral("--help"), QStringLiteral("--version"), QStringLiteral("--stream-replicas"),
-        QStringLiteral("--admin-token-file"), QStringLiteral("--log-format") };
+        QStringLiteral("--admin-token-file"), QStringLiteral("--log-format"),
+        QStringLiteral("--policy"), QStringLiteral("--loss-detector"), QStringLiteral("--scenario"),
+        QStringLiteral("--scenario-seconds") };
     const Run run = runToEnd({ QStringLiteral("--help") });
     QCOMPARE(run.exitCode, 0);
     const QString help = QString::fromUtf8(run.out);

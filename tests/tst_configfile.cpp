@@ -316,8 +316,9 @@ void TestConfigFile::errors_data()
                                 << QStringLiteral("4: endpoint[1].methods: 'GET' is not one of POST, PUT, PATCH");
     QTest::addRow("bad header name") << endpoint + "keep_headers = [\"X Bad\"]\n"
                                      << QStringLiteral("4: endpoint[1].keep_headers: 'X Bad' is not a header name");
-    QTest::addRow("dispatch spool") << endpoint + "dispatch = \"spool\"\n"
-                                    << QStringLiteral("4: endpoint[1].dispatch: 'spool': only \"ack\"");
+    QTest::addRow("dispatch unknown")
+        << endpoint + "dispatch = \"maybe\"\n"
+        << QStringLiteral("4: endpoint[1].dispatch: 'maybe' is not a dispatch policy (ack, fire-and-forget, spool)");
     QTest::addRow("bad name") << endpoint + "name = \"a b\"\n"
                               << QStringLiteral("4: endpoint[1].name: 'a b' must be 1 to 64 of");
 }

@@ -14,6 +14,7 @@
 #include "nats/embeddednats.h"
 #include "nats/streamaudit.h"
 #include "runtime.h"
+#include "scenariorunner.h"
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
 #include "webhook/endpoint.h"
@@ -25,6 +26,10 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QTextEdit>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -115,6 +120,47 @@ void MonitorWindow::buildUi()
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(8, 6, 8, 4);
     layout->setSpacing(4);
+
+    // Fire-and-forget reproduces the bug ackhook fixes: never let it look like a normal run.
+    QList<QByteArray> fireAndForget;
+    for (const Endpoint &endpoint : m_runtime->config().gateway.resolvedEndpoints()) {
+        if (endpoint.dispatch == DispatchPolicy::FireAndForget)
+            fireAndForget.append(endpoint.path);
+    }
+    if (!fireAndForget.isEmpty()) {
+        auto *banner = new QLabel(tr("FIRE-AND-FORGET on %1: these endpoints answer 200 BEFORE the event is stored "
+                                     "and lose events during an outage. For demonstrations only.")
+                                      .arg(QString::fromUtf8(fireAndForget.join(", "))),
+            central);
+        banner->setObjectName(QStringLiteral("fireAndForgetBanner"));
+        banner->setWordWrap(true);
+        banner->setStyleSheet(QStringLiteral(
+            "QLabel { background: #b71c1c; color: white; font-weight: bold; padding: 6px 12px; }"));
+        layout->addWidget(banner);
+    }
+
+    m_lossLabel = new QLabel(central);
+    m_lossLabel->setObjectName(QStringLiteral("lossDetector"));
+    m_lossLabel->setWordWrap(true);
+    m_lossLabel->setToolTip(tr("The loss detector reads the stream on its own connection and checks every answer: "
+                               "lost = answered 2xx but not in the stream after the grace period"));
+    m_lossLabel->setVisible(false);
+    // The lab's scenario (docs/LAB.md): one click, a minute later the table per policy.
+    auto *lab = new QHBoxLayout;
+    lab->addWidget(m_lossLabel, 1);
+    m_scenarioName = new QComboBox(central);
+    m_scenarioName->addItems(ScenarioRunner::names());
+    m_scenarioRun = new QPushButton(tr("Run scenario"), central);
+    m_scenarioRun->setObjectName(QStringLiteral("runScenario"));
+    m_scenarioRun->setToolTip(tr("Traffic on one endpoint per dispatch policy, the chosen outage in the middle, "
+                                 "recovery, then the summary per policy (about a minute)"));
+    connect(m_scenarioRun, &QPushButton::clicked, this, &MonitorWindow::runScenario);
+    const bool canRun = ScenarioRunner::problem(m_runtime, ScenarioRunner::scenarios().constFirst()).isEmpty();
+    m_scenarioName->setVisible(canRun);
+    m_scenarioRun->setVisible(canRun);
+    lab->addWidget(m_scenarioName);
+    lab->addWidget(m_scenarioRun);
+    layout->addLayout(lab);
 
     // Connectivity header: the badge, NATS as it is (cut with a tooltip when narrow), the real
     // nats-server's switches, the webhook URL.
@@ -550,6 +596,30 @@ void MonitorWindow::refresh()
                 .arg(row.failed)
                 .arg(row.unauthorized));
     }
+    if (s.loss.enabled) {
+        QStringList parts;
+        quint64 lost = 0;
+        for (int i = 0; i < DispatchPolicyCount; ++i) {
+            const auto policy = static_cast<DispatchPolicy>(i);
+            const LossCounts &c = s.loss.of(policy);
+            if (c.answered2xx + c.answered5xx == 0)
+                continue;
+            lost += c.lostAfter2xx;
+            parts.append(tr("%1: %2 × 2xx, %3 stored, %4 LOST after 2xx, %5 pending, %6 × 5xx (%7 stored anyway)")
+                             .arg(dispatchPolicyName(policy))
+                             .arg(c.answered2xx)
+                             .arg(c.stored)
+                             .arg(c.lostAfter2xx)
+                             .arg(c.pending)
+                             .arg(c.answered5xx)
+                             .arg(c.storedAfter5xx));
+        }
+        if (s.loss.trackingFull)
+            parts.append(tr("tracking bound reached: newer answers are only counted"));
+        m_lossLabel->setText(tr("Loss detector — ") + (parts.isEmpty() ? tr("no events yet") : parts.join(QStringLiteral(" · "))));
+        m_lossLabel->setStyleSheet(lost > 0 ? QStringLiteral("QLabel { color: #b71c1c; font-weight: bold; }") : QString());
+        m_lossLabel->setVisible(true);
+    }
     // The counters may not fit the box: the whole line is its tooltip.
     m_sendEndpoint->setToolTip(m_sendEndpoint->currentText());
     const NatsBus::Status &bus = s.nats;
@@ -910,4 +980,57 @@ void MonitorWindow::saveSettings() const
     settings.setValue(QStringLiteral("send/count"), m_sendCount->value());
     settings.setValue(QStringLiteral("send/rate"), m_sendRate->value());
     settings.setValue(QStringLiteral("send/withKeys"), m_withKeys->isChecked());
+}
+
+void MonitorWindow::runScenario()
+{
+    const auto scenario = ScenarioRunner::find(m_scenarioName->currentText());
+    if (!scenario)
+        return;
+    auto *runner = new ScenarioRunner(m_runtime, *scenario, m_scenarioOptions, this);
+    m_scenarioRun->setEnabled(false);
+    m_scenarioName->setEnabled(false);
+    connect(runner, &ScenarioRunner::progress, this,
+        [this](const QString &phase) { m_scenarioRun->setText(tr("Scenario: %1").arg(phase)); });
+    connect(runner, &ScenarioRunner::finished, this, [this, runner](const ScenarioRunner::Summary &summary) {
+        runner->deleteLater();
+        m_scenarioRun->setEnabled(true);
+        m_scenarioName->setEnabled(true);
+        m_scenarioRun->setText(tr("Run scenario"));
+        auto *dialog = new QDialog(this);
+        dialog->setObjectName(QStringLiteral("scenarioSummary"));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setWindowTitle(tr("Scenario %1").arg(summary.scenario));
+        auto *layout = new QVBoxLayout(dialog);
+        auto *text = new QTextEdit(dialog);
+        text->setReadOnly(true);
+        const QString markdown = summary.markdown();
+        text->setMarkdown(markdown);
+        layout->addWidget(text);
+        auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, dialog);
+        buttons->button(QDialogButtonBox::Save)->setText(tr("Save as Markdown…"));
+        connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
+        connect(buttons, &QDialogButtonBox::accepted, dialog, [dialog, markdown, name = summary.scenario] {
+            const QString path = QFileDialog::getSaveFileName(
+                dialog, tr("Save the summary"), QStringLiteral("scenario-%1.md").arg(name), tr("Markdown (*.md)"));
+            if (path.isEmpty())
+                return;
+            QFile file(path);
+            if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(markdown.toUtf8()) < 0)
+                QMessageBox::warning(dialog, tr("Save the summary"), tr("Cannot write %1").arg(path));
+        });
+        // The window's chart covers the scenario's minute: answers per second and latency.
+        auto *chart = buttons->addButton(tr("Save chart as PNG…"), QDialogButtonBox::ActionRole);
+        chart->setObjectName(QStringLiteral("saveScenarioChart"));
+        connect(chart, &QPushButton::clicked, dialog, [this, dialog, name = summary.scenario] {
+            const QString path = QFileDialog::getSaveFileName(
+                dialog, tr("Save the chart"), QStringLiteral("scenario-%1.png").arg(name), tr("PNG image (*.png)"));
+            if (!path.isEmpty() && !m_chart->grab().save(path, "PNG"))
+                QMessageBox::warning(dialog, tr("Save the chart"), tr("Cannot write %1").arg(path));
+        });
+        layout->addWidget(buttons);
+        dialog->resize(900, 400);
+        dialog->show();
+    });
+    runner->start();
 }

@@ -1,6 +1,8 @@
 // MonitorWindow: ackhook's face — connectivity, live requests, outage switch, failed-event queue.
 #pragma once
 
+#include "scenariorunner.h"
+
 #include <QMainWindow>
 
 #include "outage/outagesettings.h"
@@ -52,6 +54,8 @@ public:
     RequestDetailView *detailView() const { return m_detail; }
     RateHistoryModel *rateModel() const { return m_rates; }
     RateChartView *rateChart() const { return m_chart; }
+    // The Run scenario button's timing (tests shorten it).
+    void setScenarioOptions(const ScenarioRunner::Options &options) { m_scenarioOptions = options; }
     FailedQueuePanel *failedPanel() const { return m_failedPanel; }
     QSpinBox *sendRate() const { return m_sendRate; }
     QPushButton *sendStopButton() const { return m_sendStop; }
@@ -115,6 +119,11 @@ private:
     QCheckBox *m_pause = nullptr;
     RequestRecordBatch m_held; // rows that arrived while paused (bounded like the table)
     QLabel *m_badge = nullptr;
+    QLabel *m_lossLabel = nullptr; // the loss detector's counts per policy, when it runs
+    QComboBox *m_scenarioName = nullptr; // shown when the runtime can run the lab's scenarios
+    QPushButton *m_scenarioRun = nullptr;
+    ScenarioRunner::Options m_scenarioOptions;
+    void runScenario();
     ElidedLabel *m_natsDetails = nullptr;
     QLabel *m_webhookUrl = nullptr;
     QTableView *m_table = nullptr;

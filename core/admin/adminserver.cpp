@@ -4,6 +4,8 @@
 // here matches all methods and checks them itself (405 with Allow), and every answer is computed
 // synchronously.
 #include "admin/adminserver.h"
+#include "admin/labformat.h"
+#include "lab/lossdetector.h"
 #include "admin/statusformat.h"
 #include "http/bearerauth.h"
 #include "nats/embeddednats.h"
@@ -116,6 +118,16 @@ QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
         const Gateway *gateway = m_runtime->gateway();
         const EndpointCounters *counters = gateway ? gateway->endpointCounters() : nullptr;
         return json(QJsonObject { { QStringLiteral("endpoints"), counters ? counters->toJson() : QJsonArray() } });
+    }
+    if (path == QLatin1String("/api/lost")) { // the loss detector's lost events, with their bodies
+        if (method != Method::Get)
+            return methodNotAllowed("GET");
+        const LossDetector *loss = m_runtime->lossDetector();
+        if (!loss)
+            return error(QHttpServerResponse::StatusCode::NotFound,
+                QStringLiteral("the loss detector is off (--loss-detector, or an endpoint with a policy other than ack)"));
+        return json(QJsonObject { { QStringLiteral("lost"), lostEventsToJson(loss->lost()) },
+            { QStringLiteral("loss"), labToJson(m_runtime->status()).value(QLatin1String("loss")) } });
     }
     if (path == QLatin1String("/metrics")) {
         if (method != Method::Get)

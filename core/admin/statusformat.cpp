@@ -1,5 +1,6 @@
 // The admin API's views of a StatusSnapshot: the /api/status JSON and the /metrics exposition.
 #include "admin/statusformat.h"
+#include "admin/labformat.h"
 
 #include <QJsonArray>
 
@@ -56,7 +57,8 @@ QJsonObject statusToJson(const StatusSnapshot &s)
                 { QStringLiteral("failed"), static_cast<qint64>(c.failed) },
                 { QStringLiteral("rejected"), static_cast<qint64>(c.rejected) },
                 { QStringLiteral("overloaded"), static_cast<qint64>(c.overloaded) },
-                { QStringLiteral("in_flight"), s.inFlight } } } };
+                { QStringLiteral("in_flight"), s.inFlight } } },
+        { QStringLiteral("lab"), labToJson(s) } };
 }
 
 namespace {
@@ -172,5 +174,6 @@ QByteArray statusToPrometheus(const StatusSnapshot &s)
     sample("ackhook_ready", s.notReady().isEmpty() ? 1 : 0);
     family("ackhook_uptime_seconds", "gauge", "Seconds since ackhook started.");
     sample("ackhook_uptime_seconds", s.uptimeMs / 1000);
+    labToPrometheus(s, out);
     return out;
 }

@@ -459,8 +459,9 @@ const QList<KeyRow<EndpointDraft>> &endpointKeys()
         { "dispatch",
             [](const toml::node &n, S &s) {
                 const Read<QString> policy = readString(n);
-                if (policy.value && *policy.value != QLatin1String("ack"))
-                    return QStringLiteral("'%1': only \"ack\" (answer after the PubAck) is implemented").arg(*policy.value);
+                if (policy.value && !dispatchPolicyFromName(*policy.value))
+                    return QStringLiteral("'%1' is not a dispatch policy (%2)")
+                        .arg(*policy.value, dispatchPolicyNames().join(QStringLiteral(", ")));
                 return assign(s.dispatch, policy);
             } },
     };
@@ -640,6 +641,8 @@ std::optional<Endpoint> buildEndpoint(Reader &reader, const EndpointDraft &draft
     }
     if (draft.maxBody)
         endpoint.maxBodyBytes = *draft.maxBody;
+    if (draft.dispatch)
+        endpoint.dispatch = dispatchPolicyFromName(*draft.dispatch);
     if (draft.keyHeaders)
         endpoint.keyHeaders = *draft.keyHeaders;
     if (draft.keepHeaders)

@@ -8,7 +8,8 @@ QString failureReasonName(FailureReason reason)
         { FailureReason::Disconnected, "disconnected" }, { FailureReason::Timeout, "timeout" },
         { FailureReason::Nack, "nack" }, { FailureReason::NoStream, "no_stream" },
         { FailureReason::Overloaded, "overloaded" }, { FailureReason::ShuttingDown, "shutting_down" },
-        { FailureReason::PublishError, "publish_error" } };
+        { FailureReason::PublishError, "publish_error" },
+        { FailureReason::SpoolFull, "spool_full" }, { FailureReason::SpoolError, "spool_error" } };
     return enumName(names, reason, QStringLiteral("unknown"));
 }
 

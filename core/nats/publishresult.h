@@ -14,6 +14,8 @@ enum class FailureReason {
     Overloaded, // too many dispatches in flight (answered 429)
     ShuttingDown, // ackhook is stopping and takes no new work
     PublishError, // the client library refused the publish
+    SpoolFull, // the spool policy's local store is at its bound (answered 503)
+    SpoolError, // the spool policy could not commit the event (answered 500)
 };
 
 QString failureReasonName(FailureReason reason);
@@ -31,6 +33,12 @@ struct PublishResult {
     static PublishResult ack(QString stream, quint64 seq, bool duplicate)
     {
         return { true, std::move(stream), seq, duplicate, FailureReason::None, {} };
+    }
+    // Taken without a PubAck (fire-and-forget, spool): not acked, and no failure either.
+    bool accepted() const { return acked || reason == FailureReason::None; }
+    static PublishResult takenWithoutAck(QString detail)
+    {
+        return { false, {}, 0, false, FailureReason::None, std::move(detail) };
     }
     static PublishResult failure(FailureReason reason, QString detail)
     {

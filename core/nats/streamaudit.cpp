@@ -1,23 +1,13 @@
 // StreamAudit: batches of js_GetMsg on a one-thread pool; results come back queued to this object,
 // which outlives every batch (the destructor waits for the pool).
 #include "nats/streamaudit.h"
+#include "nats/jetstreamreader.h"
 
 #include <nats/nats.h>
 
 #include <cstdlib>
 
-struct StreamAudit::Reader {
-    natsConnection *connection = nullptr;
-    jsCtx *js = nullptr;
-    void close()
-    {
-        jsCtx_Destroy(js);
-        natsConnection_Destroy(connection);
-        js = nullptr;
-        connection = nullptr;
-    }
-    ~Reader() { close(); }
-};
+struct StreamAudit::Reader : JetStreamReader { };
 
 StreamAudit::StreamAudit(QStringList urls, NatsAccess access, QString stream, QObject *parent)
     : QObject(parent)
@@ -86,45 +76,16 @@ StreamAudit::BatchResult StreamAudit::read(
     Reader &reader, const QStringList &urls, const NatsAccess &access, const QByteArray &stream, QList<Entry> batch)
 {
     BatchResult result;
-    if (!reader.connection) {
-        natsOptions *options = nullptr;
-        QList<QByteArray> urlBytes;
-        std::vector<const char *> urlPointers;
-        for (const QString &url : urls)
-            urlBytes.append(url.toUtf8());
-        for (const QByteArray &url : std::as_const(urlBytes))
-            urlPointers.push_back(url.constData());
-        natsStatus s = natsOptions_Create(&options);
-        if (s == NATS_OK)
-            s = natsOptions_SetServers(options, urlPointers.data(), static_cast<int>(urlPointers.size()));
-        if (s == NATS_OK)
-            s = natsOptions_SetTimeout(options, 2000);
-        if (s == NATS_OK)
-            s = natsOptions_SetName(options, "ackhook stream audit");
-        QString accessError;
-        if (s == NATS_OK && !access.applyTo(options, &accessError)) {
-            natsOptions_Destroy(options);
-            result.error = QStringLiteral("cannot read the stream: %1").arg(accessError);
-            result.retry = std::move(batch);
-            return result;
-        }
-        if (s == NATS_OK)
-            s = natsConnection_Connect(&reader.connection, options);
-        if (s == NATS_OK)
-            s = natsConnection_JetStream(&reader.js, reader.connection, nullptr);
-        natsOptions_Destroy(options);
-        if (s != NATS_OK) {
-            reader.close();
-            result.error = QStringLiteral("cannot read the stream: %1").arg(QString::fromUtf8(natsStatus_GetText(s)));
-            result.retry = std::move(batch);
-            return result;
-        }
+    if (const QString error = reader.ensureConnected(urls, access, "ackhook stream audit"); !error.isEmpty()) {
+        result.error = error;
+        result.retry = std::move(batch);
+        return result;
     }
     for (qsizetype i = 0; i < batch.size(); ++i) {
         const Entry &entry = batch.at(i);
         natsMsg *msg = nullptr;
         jsErrCode code = static_cast<jsErrCode>(0);
-        const natsStatus s = js_GetMsg(&msg, reader.js, stream.constData(), entry.seq, nullptr, &code);
+        const natsStatus s = js_GetMsg(&msg, reader.js(), stream.constData(), entry.seq, nullptr, &code);
         if (s == NATS_NOT_FOUND || code == JSNoMessageFoundErr) {
             result.missing.append(entry);
             continue;

@@ -1,5 +1,6 @@
 // FailedEventDatabase: schema, batched commits, bounds and queries of the failed-event queue.
 #include "store/failedeventdatabase.h"
+#include "store/sqlitefile.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -16,22 +17,6 @@ namespace {
 constexpr int CommitDelayMs = 10; // failures arriving together share one transaction
 constexpr int ChangedIntervalMs = 100;
 
-QByteArray headersToJson(const HeaderList &headers)
-{
-    QJsonArray array;
-    for (const auto &[name, value] : headers) // Latin-1 keeps any byte value as it was
-        array.append(QJsonArray { QString::fromLatin1(name), QString::fromLatin1(value) });
-    return QJsonDocument(array).toJson(QJsonDocument::Compact);
-}
-
-HeaderList headersFromJson(const QByteArray &json)
-{
-    HeaderList headers;
-    for (const QJsonValue &pair : QJsonDocument::fromJson(json).array())
-        headers.append({ pair[0].toString().toLatin1(), pair[1].toString().toLatin1() });
-    return headers;
-}
-
 // %1: the body column, whole or cut (the monitor's list must not load megabytes per row).
 const QString Columns = QStringLiteral(
     "id, received_ms, endpoint, subject, method, headers, %1, idem_key, key_generated, reason, detail, "
@@ -45,7 +30,7 @@ FailedEvent fromQuery(const QSqlQuery &q)
     e.endpoint = q.value(2).toString().toUtf8();
     e.subject = q.value(3).toString().toUtf8();
     e.method = q.value(4).toString().toUtf8();
-    e.headers = headersFromJson(q.value(5).toByteArray());
+    e.headers = SqliteFile::headersFromJson(q.value(5).toByteArray());
     e.body = q.value(6).toByteArray();
     e.key = q.value(7).toString().toLatin1();
     e.keyGenerated = q.value(8).toBool();
@@ -81,30 +66,17 @@ FailedEventDatabase::~FailedEventDatabase()
 bool FailedEventDatabase::open(const FailedEventStore::Options &options, QString *error)
 {
     m_options = options;
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
-    db.setDatabaseName(options.path);
-    if (!db.open()) {
-        *error = QStringLiteral("cannot open the failed-event queue %1: %2").arg(options.path, db.lastError().text());
-        return false;
-    }
-    QSqlQuery q(db);
-    // WAL: readers never block the writer; NORMAL: a crash of ackhook loses no committed
-    // transaction (only a power loss may lose the last ones).
-    const QStringList setup { QStringLiteral("PRAGMA journal_mode=WAL"), QStringLiteral("PRAGMA synchronous=NORMAL"),
-        QStringLiteral("PRAGMA busy_timeout=5000"),
-        QStringLiteral("CREATE TABLE IF NOT EXISTS failed_events ("
+    // NORMAL: a crash of ackhook loses no committed transaction (only a power loss may lose the last ones).
+    const QStringList schema { QStringLiteral("CREATE TABLE IF NOT EXISTS failed_events ("
                        "id INTEGER PRIMARY KEY AUTOINCREMENT, received_ms INTEGER NOT NULL, endpoint TEXT NOT NULL,"
                        " subject TEXT NOT NULL, method TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL,"
                        " idem_key TEXT NOT NULL, key_generated INTEGER NOT NULL, reason TEXT NOT NULL,"
                        " detail TEXT NOT NULL, attempts INTEGER NOT NULL, last_attempt_ms INTEGER NOT NULL,"
                        " state TEXT NOT NULL, replay_seq INTEGER, replay_duplicate INTEGER)"),
         QStringLiteral("CREATE INDEX IF NOT EXISTS failed_events_state ON failed_events(state, id)") };
-    for (const QString &statement : setup) {
-        if (!q.exec(statement)) {
-            *error = QStringLiteral("failed-event queue %1: %2").arg(options.path, q.lastError().text());
-            return false;
-        }
-    }
+    if (!SqliteFile::open(m_connectionName, options.path, SqliteFile::Durability::Normal, schema,
+            QStringLiteral("failed-event queue"), error))
+        return false;
     recount();
     return true;
 }
@@ -114,11 +86,7 @@ void FailedEventDatabase::close()
     if (!QSqlDatabase::contains(m_connectionName))
         return;
     commit();
-    {
-        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(m_connectionName);
+    SqliteFile::close(m_connectionName);
 }
 
 void FailedEventDatabase::enqueue(FailedEvent event)
@@ -150,7 +118,7 @@ void FailedEventDatabase::commit()
         insert.addBindValue(QString::fromUtf8(e.endpoint));
         insert.addBindValue(QString::fromUtf8(e.subject));
         insert.addBindValue(QString::fromLatin1(e.method));
-        insert.addBindValue(QString::fromUtf8(headersToJson(e.headers)));
+        insert.addBindValue(QString::fromUtf8(SqliteFile::headersToJson(e.headers)));
         insert.addBindValue(e.body.isNull() ? QByteArray("") : e.body);
         insert.addBindValue(QString::fromLatin1(e.key));
         insert.addBindValue(e.keyGenerated ? 1 : 0);

@@ -1,6 +1,7 @@
 // Endpoint: one webhook path with its sender preset, authentication, subject template and what it publishes.
 #pragma once
 
+#include "webhook/dispatchpolicy.h"
 #include "webhook/idempotencykey.h"
 #include "webhook/signaturescheme.h"
 
@@ -29,6 +30,7 @@ struct Endpoint {
     QList<QByteArray> eventJsonPath; // … else from this JSON body path; CloudEvents: their type
     QList<QByteArray> keptHeaders; // published besides Content-Type and ce-* (never credentials)
     qint64 maxBodyBytes = 0; // 0: the listener's limit
+    std::optional<DispatchPolicy> dispatch; // unset: the gateway's default (--policy), else ack
 
     // An endpoint with the preset's scheme (secret still empty), key, event and kept headers.
     static Endpoint fromPreset(const SourcePreset &preset, QByteArray path, QByteArray subject);

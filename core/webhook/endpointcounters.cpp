@@ -14,6 +14,7 @@ EndpointCounters::EndpointCounters(const QList<Endpoint> &endpoints)
         row.name = endpoint.displayName();
         row.path = endpoint.path;
         row.source = endpoint.source;
+        row.dispatch = dispatchPolicyName(endpoint.dispatch.value_or(DispatchPolicy::Ack)).toLatin1();
         row.subject = endpoint.subject;
         row.auth = SignatureScheme::kindName(endpoint.auth.kind).toLatin1();
         m_names.append(row);
@@ -90,6 +91,7 @@ QJsonArray EndpointCounters::toJson() const
         array.append(QJsonObject { { QStringLiteral("name"), QString::fromUtf8(row.name) },
             { QStringLiteral("path"), QString::fromUtf8(row.path) },
             { QStringLiteral("source"), QString::fromLatin1(row.source) },
+            { QStringLiteral("dispatch"), QString::fromLatin1(row.dispatch) },
             { QStringLiteral("subject"), QString::fromUtf8(row.subject) },
             { QStringLiteral("auth"), QString::fromLatin1(row.auth) },
             { QStringLiteral("counters"),

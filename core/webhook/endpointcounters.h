@@ -27,8 +27,9 @@ public:
         QByteArray source;
         QByteArray subject;
         QByteArray auth; // the signature scheme's kind name
+        QByteArray dispatch; // the dispatch policy's name
         quint64 requests = 0;
-        quint64 accepted = 0; // 2xx: stored in JetStream (or a Slack challenge answered)
+        quint64 accepted = 0; // 2xx: stored in JetStream (ack), spooled (spool), or only read (fire-and-forget)
         quint64 failed = 0; // 5xx: publish not confirmed
         quint64 unauthorized = 0; // 401: never published
         quint64 rejected = 0; // other 4xx (400, 405, 413, 429)

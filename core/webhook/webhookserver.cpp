@@ -1,5 +1,6 @@
 // WebhookServer: status codes of docs/DESIGN.md §2 for the webhook listener.
 #include "webhook/webhookserver.h"
+#include "lab/lossdetector.h"
 #include "nats/natsbus.h"
 #include "outage/faultproxy.h"
 #include "store/failedeventstore.h"
@@ -20,20 +21,6 @@
 namespace {
 
 const QByteArray AllowHealth = "GET, HEAD";
-
-int statusFor(FailureReason reason)
-{
-    switch (reason) {
-    case FailureReason::None:
-        return 200;
-    case FailureReason::Overloaded:
-        return 429;
-    case FailureReason::ShuttingDown:
-        return 503;
-    default:
-        return 500;
-    }
-}
 
 // The listener refuses bodies over the largest endpoint limit from the headers; an endpoint with a
 // lower limit refuses the rest once the body is read (bounded by the listener's limit).
@@ -103,6 +90,7 @@ WebhookServer::WebhookServer(
     , m_options(std::move(options))
     , m_links(links)
     , m_listener(new HttpListener(listenerOptions(m_options), this))
+    , m_intake(new EventIntake(dispatcher, m_options.fireAndForget, this))
     , m_endpointCounters(m_options.endpoints)
 {
     m_listener->setRequestHandler(
@@ -336,10 +324,11 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
     record.requestId = ++m_lastRequestId;
     m_log->appendWaiting(waitingRecord(request, record));
 
-    // The request moves into the completion: it is answered when the dispatch resolves.
-    m_dispatcher->dispatch(event,
-        [this, index, request = std::move(request), responder, record = std::move(record), subject = event.subject,
-            key](const PublishResult &result) mutable {
+    // The request moves into the completion: it is answered when the policy says so.
+    const DispatchPolicy policy = endpoint.dispatch.value_or(DispatchPolicy::Ack);
+    m_intake->submit(policy, event, receivedMs,
+        [this, index, policy, request = std::move(request), responder, record = std::move(record),
+            subject = event.subject, key](const PublishResult &result) mutable {
             record.resolvedUs = request.received.nsecsElapsed() / 1000;
             m_endpointCounters.countDispatch(index, result, record.resolvedUs);
             const QJsonValue id = record.key;
@@ -351,16 +340,27 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
                         { QStringLiteral("duplicate"), result.duplicate }, { QStringLiteral("id"), id } });
                 record.seq = result.seq;
                 record.duplicate = result.duplicate;
+            } else if (result.accepted()) {
+                // Taken without a PubAck: the JSON says which promise the caller got instead.
+                response = HttpResponse::json(EventIntake::statusFor(policy, result),
+                    QJsonObject { { QStringLiteral("accepted"), true },
+                        { QStringLiteral("policy"), dispatchPolicyName(policy) },
+                        { QStringLiteral("detail"), result.detail }, { QStringLiteral("id"), id } });
             } else {
                 const QString reason = failureReasonName(result.reason);
-                response = HttpResponse::error(statusFor(result.reason),
-                    QStringLiteral("event not confirmed by NATS JetStream: ") + result.detail,
+                const bool spool = policy == DispatchPolicy::Spool;
+                response = HttpResponse::error(EventIntake::statusFor(policy, result),
+                    (spool ? QStringLiteral("event not spooled: ") : QStringLiteral("event not confirmed by NATS JetStream: "))
+                        + result.detail,
                     QJsonObject { { QStringLiteral("reason"), reason }, { QStringLiteral("id"), id } });
                 response.headers.append({ "Retry-After", QByteArray::number(m_options.retryAfterSeconds) });
                 record.reason = reason;
                 if (response.status == 500 && m_links.failedEvents)
                     recordFailure(request, subject, key, result);
             }
+            if (m_links.lossDetector)
+                m_links.lossDetector->note(policy, request.path, key.value, response.status,
+                    QDateTime::currentMSecsSinceEpoch() - request.received.elapsed(), request.body);
             answerEndpoint(index, request, responder, response, std::move(record));
         });
 }
@@ -419,10 +419,12 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
     pending->request = std::move(request);
     pending->request.headers = eventRequestHeaders; // what a failed event is recorded with
 
-    const auto finish = [this, index, pending] {
+    const DispatchPolicy policy = endpoint.dispatch.value_or(DispatchPolicy::Ack);
+    const int success = EventIntake::statusFor(policy, PublishResult::takenWithoutAck({}));
+    const auto finish = [this, index, pending, policy, success] {
         HttpRequest &request = pending->request;
         QJsonArray results;
-        int status = 200;
+        int status = success;
         qsizetype acked = 0;
         for (qsizetype i = 0; i < pending->results.size(); ++i) {
             const PublishResult &result = *pending->results.at(i);
@@ -432,12 +434,16 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
                 item.insert(QStringLiteral("seq"), static_cast<qint64>(result.seq));
                 item.insert(QStringLiteral("duplicate"), result.duplicate);
                 item.insert(QStringLiteral("stream"), result.stream);
+            } else if (result.accepted()) {
+                ++acked;
+                item.insert(QStringLiteral("accepted"), true);
+                item.insert(QStringLiteral("policy"), dispatchPolicyName(policy));
             } else {
                 item.insert(QStringLiteral("reason"), failureReasonName(result.reason));
                 item.insert(QStringLiteral("error"), result.detail);
                 // A 500 wins over a 429 / 503: the caller must retry, and may retry it all (the keys dedup).
-                const int failure = statusFor(result.reason);
-                status = status == 200 ? failure : std::max(status, failure);
+                const int failure = EventIntake::statusFor(policy, result);
+                status = status == success ? failure : std::max(status, failure);
                 if (failure == 500 && m_links.failedEvents) {
                     HttpRequest single = request;
                     single.body = pending->events.at(i).json;
@@ -456,8 +462,8 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
         const QJsonObject summary { { QStringLiteral("events"), results },
             { QStringLiteral("acked"), static_cast<qint64>(acked) },
             { QStringLiteral("total"), static_cast<qint64>(pending->results.size()) } };
-        if (status == 200) {
-            response = HttpResponse::json(200, summary);
+        if (status == success) {
+            response = HttpResponse::json(success, summary);
         } else {
             response = HttpResponse::error(status,
                 QStringLiteral("%1 of %2 events not confirmed by NATS JetStream")
@@ -471,7 +477,7 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
     };
 
     for (qsizetype i = 0; i < outgoing.size(); ++i) {
-        m_dispatcher->dispatch(outgoing.at(i), [this, index, pending, i, finish](const PublishResult &result) {
+        m_intake->submit(policy, outgoing.at(i), receivedMs, [this, index, pending, i, finish](const PublishResult &result) {
             m_endpointCounters.countDispatch(index, result, pending->request.received.nsecsElapsed() / 1000);
             pending->results[i] = result;
             if (--pending->outstanding == 0)

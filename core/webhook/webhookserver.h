@@ -5,6 +5,7 @@
 #include "nats/publishresult.h"
 #include "webhook/endpoint.h"
 #include "webhook/endpointcounters.h"
+#include "webhook/eventintake.h"
 #include "webhook/idempotencykey.h"
 #include "webhook/requestrecord.h"
 #include "webhook/webhookauth.h"
@@ -16,6 +17,7 @@ class Dispatcher;
 class NatsBus;
 class FailedEventStore;
 class FaultProxy;
+class LossDetector;
 class RequestLog;
 
 // The Runtime's parts a WebhookServer reports to, from its own thread: wiring, not configuration.
@@ -25,6 +27,7 @@ struct ServerLinks {
     FailedEventStore *failedEvents = nullptr; // record() never blocks
     const NatsBus *bus = nullptr; // status() for GET /ready, maxPayload() for the 413 (the Gateway sets it)
     QString stream; // named in /ready's reasons
+    LossDetector *lossDetector = nullptr; // note() never blocks: each answer to a dispatched event
 };
 
 class WebhookServer : public QObject {
@@ -38,6 +41,7 @@ public:
         WebhookAuth auth; // checked on every POST before anything else (401)
         HttpListener::Options http;
         int retryAfterSeconds = 1;
+        BackgroundPublisher::Options fireAndForget; // the fire-and-forget policy's background retry
     };
 
     WebhookServer(
@@ -48,6 +52,7 @@ public:
     QHostAddress address() const;
     const Options &options() const { return m_options; }
     const EndpointCounters &endpointCounters() const { return m_endpointCounters; } // safe from any thread
+    EventIntake *intake() const { return m_intake; } // the dispatch policies
     // Stop accepting connections and close every connection that has no answer pending.
     void stopListening();
 
@@ -69,6 +74,7 @@ private:
     Options m_options;
     ServerLinks m_links;
     HttpListener *m_listener;
+    EventIntake *m_intake;
     EndpointCounters m_endpointCounters;
     quint64 m_lastRequestId = 0;
 };

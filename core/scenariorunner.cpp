@@ -1,0 +1,281 @@
+// ScenarioRunner: raw HTTP/1.1 over one loopback connection per request (an ack answer can take the
+// ack timeout during a blackhole; a client with a per-host connection limit would hold the other
+// policies' requests behind it).
+#include "scenariorunner.h"
+#include "gateway.h"
+#include "lab/lossdetector.h"
+#include "runtime.h"
+#include "spool/spool.h"
+
+#include <QDateTime>
+#include <QTcpSocket>
+#include <QUrl>
+#include <QUuid>
+
+namespace {
+
+const QList<ScenarioRunner::Scenario> Scenarios {
+    { "down", ScenarioRunner::Outage::Down, "the fault proxy refuses every NATS connection" },
+    { "blackhole", ScenarioRunner::Outage::Blackhole, "the fault proxy forwards nothing (a silent broker)" },
+    { "nats-kill", ScenarioRunner::Outage::NatsKill, "the embedded nats-server is really stopped, then started" },
+};
+
+QString ms(qint64 value)
+{
+    return QStringLiteral("%1 ms").arg(value);
+}
+
+} // namespace
+
+const QList<ScenarioRunner::Scenario> &ScenarioRunner::scenarios()
+{
+    return Scenarios;
+}
+
+std::optional<ScenarioRunner::Scenario> ScenarioRunner::find(QStringView name)
+{
+    for (const Scenario &scenario : Scenarios) {
+        if (name == QLatin1String(scenario.name))
+            return scenario;
+    }
+    return std::nullopt;
+}
+
+QStringList ScenarioRunner::names()
+{
+    QStringList list;
+    for (const Scenario &scenario : Scenarios)
+        list.append(QLatin1String(scenario.name));
+    return list;
+}
+
+ScenarioRunner::ScenarioRunner(Runtime *runtime, Scenario scenario, Options options, QObject *parent)
+    : QObject(parent)
+    , m_runtime(runtime)
+    , m_scenario(scenario)
+    , m_options(options)
+{
+    for (const Endpoint &endpoint : m_runtime->config().gateway.resolvedEndpoints()) {
+        QByteArray &path = m_paths[static_cast<size_t>(*endpoint.dispatch)];
+        if (path.isEmpty())
+            path = endpoint.path;
+    }
+    for (int i = 0; i < DispatchPolicyCount; ++i) {
+        m_rows[static_cast<size_t>(i)].policy = dispatchPolicyName(static_cast<DispatchPolicy>(i));
+        m_rows[static_cast<size_t>(i)].path = m_paths[static_cast<size_t>(i)];
+    }
+    m_sendTimer.setTimerType(Qt::PreciseTimer);
+    m_sendTimer.setInterval(std::max(1, 1000 / std::max(1, m_options.ratePerEndpoint)));
+    connect(&m_sendTimer, &QTimer::timeout, this, &ScenarioRunner::tick);
+    m_settleTimer.setInterval(200);
+    connect(&m_settleTimer, &QTimer::timeout, this, &ScenarioRunner::settle);
+}
+
+QString ScenarioRunner::problem(const Runtime *runtime, Scenario scenario)
+{
+    QStringList missing;
+    for (int i = 0; i < DispatchPolicyCount; ++i) {
+        if (!runtime->config().gateway.uses(static_cast<DispatchPolicy>(i)))
+            missing.append(dispatchPolicyName(static_cast<DispatchPolicy>(i)));
+    }
+    if (!missing.isEmpty())
+        return QStringLiteral("the scenario needs one endpoint per dispatch policy; none uses %1")
+            .arg(missing.join(QStringLiteral(", ")));
+    if (!runtime->lossDetector())
+        return QStringLiteral("the scenario needs the loss detector");
+    if (scenario.outage == Outage::NatsKill && !runtime->isEmbedded())
+        return QStringLiteral("nats-kill stops the embedded nats-server: not with --nats-url");
+    if (scenario.outage != Outage::NatsKill && !runtime->config().faultProxyEnabled)
+        return QStringLiteral("%1 needs the fault proxy (drop --no-fault-proxy)").arg(QLatin1String(scenario.name));
+    return {};
+}
+
+void ScenarioRunner::start()
+{
+    if (const QString why = problem(m_runtime, m_scenario); !why.isEmpty()) {
+        finish(false, why);
+        return;
+    }
+    m_baseline = m_runtime->lossDetector()->figures();
+    setPhase(Phase::Before, QStringLiteral("steady traffic"));
+    m_sendTimer.start();
+}
+
+void ScenarioRunner::setPhase(Phase phase, const QString &text)
+{
+    m_phase = phase;
+    m_phaseClock.start();
+    Q_EMIT progress(text);
+}
+
+void ScenarioRunner::tick()
+{
+    for (int i = 0; i < DispatchPolicyCount; ++i)
+        sendOne(i);
+    const qint64 elapsed = m_phaseClock.elapsed();
+    if (m_phase == Phase::Before && elapsed >= m_options.before.count())
+        beginOutage();
+    else if (m_phase == Phase::Outage && elapsed >= m_options.outage.count())
+        endOutage();
+    else if (m_phase == Phase::After && elapsed >= m_options.after.count()) {
+        m_sendTimer.stop();
+        setPhase(Phase::Settling, QStringLiteral("waiting for the spool to drain and the detector to classify"));
+        m_settleClock.start();
+        m_settleTimer.start();
+    }
+}
+
+void ScenarioRunner::sendOne(int policy)
+{
+    Row &row = m_rows[static_cast<size_t>(policy)];
+    const QByteArray key = "scenario-" + QByteArray(m_scenario.name) + '-' + row.policy.toLatin1() + '-'
+        + QByteArray::number(++m_sequence) + '-' + QUuid::createUuid().toByteArray(QUuid::WithoutBraces).left(8);
+    const QByteArray body = "{\"scenario\":\"" + QByteArray(m_scenario.name) + "\",\"policy\":\""
+        + row.policy.toLatin1() + "\",\"n\":" + QByteArray::number(row.sent)
+        + ",\"sent_ms\":" + QByteArray::number(QDateTime::currentMSecsSinceEpoch()) + '}';
+    ++row.sent;
+    ++m_open;
+    auto *socket = new QTcpSocket(this);
+    auto answered = std::make_shared<bool>(false);
+    const QByteArray request = "POST " + row.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + "Idempotency-Key: " + key + "\r\nContent-Length: " + QByteArray::number(body.size())
+        + "\r\nConnection: close\r\n\r\n" + body;
+    connect(socket, &QTcpSocket::connected, socket, [socket, request] { socket->write(request); });
+    const auto done = [this, socket, policy, answered] {
+        if (*answered)
+            return;
+        *answered = true;
+        // "HTTP/1.1 200 OK": the status is what counts here.
+        const QByteArray head = socket->readAll();
+        const int status = head.startsWith("HTTP/1.1 ") ? head.mid(9, 3).toInt() : 0;
+        Row &row = m_rows[static_cast<size_t>(policy)];
+        if (status >= 200 && status < 300)
+            ++row.answered2xx;
+        else if (status >= 500)
+            ++row.answered5xx;
+        else
+            ++row.otherOrNone;
+        --m_open;
+        socket->deleteLater();
+    };
+    connect(socket, &QTcpSocket::disconnected, this, done);
+    connect(socket, &QTcpSocket::errorOccurred, this, [socket, done] {
+        if (socket->state() != QAbstractSocket::ConnectedState)
+            done();
+    });
+    // The webhook URL's host: loopback for a wildcard bind.
+    socket->connectToHost(QUrl(m_runtime->webhookBaseUrl()).host(), m_runtime->webhookPort());
+}
+
+void ScenarioRunner::beginOutage()
+{
+    setPhase(Phase::Outage, QStringLiteral("outage: %1").arg(QLatin1String(m_scenario.name)));
+    OutageSettings settings;
+    switch (m_scenario.outage) {
+    case Outage::Down:
+        settings.mode = OutageSettings::Mode::Down;
+        m_runtime->faultProxy()->setSettings(settings);
+        break;
+    case Outage::Blackhole:
+        settings.mode = OutageSettings::Mode::Blackhole;
+        m_runtime->faultProxy()->setSettings(settings);
+        break;
+    case Outage::NatsKill:
+        m_runtime->stopEmbeddedNats(nullptr);
+        break;
+    }
+}
+
+void ScenarioRunner::endOutage()
+{
+    if (m_scenario.outage == Outage::NatsKill) {
+        QString error;
+        if (!m_runtime->startEmbeddedNats(&error)) {
+            m_sendTimer.stop();
+            finish(false, QStringLiteral("cannot start the nats-server again: ") + error);
+            return;
+        }
+    } else {
+        m_runtime->faultProxy()->setSettings(OutageSettings {});
+    }
+    setPhase(Phase::After, QStringLiteral("recovered"));
+}
+
+void ScenarioRunner::settle()
+{
+    const Gateway *gateway = m_runtime->gateway();
+    const bool spoolEmpty = !gateway || !gateway->spool() || gateway->spool()->stats().records == 0;
+    const LossFigures figures = m_runtime->lossDetector()->figures();
+    const bool classified = m_open == 0 && spoolEmpty && figures.tracked == 0;
+    if (classified || m_settleClock.elapsed() >= m_options.settleTimeout.count()) {
+        m_settleTimer.stop();
+        finish(classified);
+    }
+}
+
+void ScenarioRunner::finish(bool settled, const QString &error)
+{
+    m_phase = Phase::Done;
+    Summary summary;
+    summary.scenario = QLatin1String(m_scenario.name);
+    summary.description = QLatin1String(m_scenario.description);
+    summary.options = m_options;
+    summary.settled = settled;
+    summary.error = error;
+    if (error.isEmpty()) {
+        const LossFigures now = m_runtime->lossDetector()->figures();
+        for (int i = 0; i < DispatchPolicyCount; ++i) {
+            Row row = m_rows[static_cast<size_t>(i)];
+            const LossCounts &c = now.policies[static_cast<size_t>(i)];
+            const LossCounts &b = m_baseline.policies[static_cast<size_t>(i)];
+            row.stored = c.stored - b.stored;
+            row.lostAfter2xx = c.lostAfter2xx - b.lostAfter2xx;
+            row.storedAfter5xx = c.storedAfter5xx - b.storedAfter5xx;
+            row.duplicates = c.duplicates - b.duplicates;
+            row.pending = c.pending;
+            row.delayP50Ms = c.delayP50Ms;
+            row.delayP99Ms = c.delayP99Ms;
+            summary.rows.append(row);
+        }
+    }
+    Q_EMIT progress(error.isEmpty() ? QStringLiteral("done") : error);
+    Q_EMIT finished(summary);
+}
+
+QString ScenarioRunner::Summary::markdown() const
+{
+    if (!error.isEmpty())
+        return QStringLiteral("Scenario %1 did not run: %2\n").arg(scenario, error);
+    QString text = QStringLiteral("### Scenario `%1`: %2\n\n").arg(scenario, description);
+    text += QStringLiteral("%1 requests/s on each endpoint; %2 s steady, %3 s outage, %4 s after recovery.%5\n\n")
+                .arg(options.ratePerEndpoint)
+                .arg(options.before.count() / 1000.0)
+                .arg(options.outage.count() / 1000.0)
+                .arg(options.after.count() / 1000.0)
+                .arg(settled ? QString()
+                             : QStringLiteral(" **Not settled** within %1 s: some events are still pending.")
+                                   .arg(options.settleTimeout.count() / 1000));
+    text += QStringLiteral(
+        "| policy | sent | answered 2xx | answered 5xx | other / none | stored | **lost after 2xx** | "
+        "stored after 5xx | pending | duplicates | delay p50 | delay p99 |\n");
+    text += QStringLiteral("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (const Row &r : rows) {
+        text += QStringLiteral("| `%1` | %2 | %3 | %4 | %5 | %6 | **%7** | %8 | %9 | %10 | %11 | %12 |\n")
+                    .arg(r.policy)
+                    .arg(r.sent)
+                    .arg(r.answered2xx)
+                    .arg(r.answered5xx)
+                    .arg(r.otherOrNone)
+                    .arg(r.stored)
+                    .arg(r.lostAfter2xx)
+                    .arg(r.storedAfter5xx)
+                    .arg(r.pending)
+                    .arg(r.duplicates)
+                    .arg(ms(r.delayP50Ms), ms(r.delayP99Ms));
+    }
+    text += QStringLiteral("\nLost after 2xx: answered 2xx, and not in the stream when the loss detector had read it "
+                           "a grace period later. Delay: the stream's timestamp of the event minus the time ackhook "
+                           "received the request (under `ack` it is part of the answer time; under `spool` it "
+                           "includes the time in the spool).\n");
+    return text;
+}

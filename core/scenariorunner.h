@@ -1,0 +1,100 @@
+// ScenarioRunner: the lab's classic demonstration, scripted against one running ackhook: steady
+// traffic with unique keys on one endpoint per dispatch policy, an outage in the middle, recovery,
+// then a summary per policy from the answers it got and the loss detector's classification.
+#pragma once
+
+#include "lab/lossfigures.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+
+#include <array>
+#include <chrono>
+#include <optional>
+
+class Runtime;
+
+class ScenarioRunner : public QObject {
+    Q_OBJECT
+public:
+    enum class Outage { Down, Blackhole, NatsKill };
+    struct Scenario {
+        const char *name;
+        Outage outage;
+        const char *description;
+    };
+    static const QList<Scenario> &scenarios();
+    static std::optional<Scenario> find(QStringView name);
+    static QStringList names();
+
+    struct Options {
+        int ratePerEndpoint = 20; // requests a second on each endpoint
+        std::chrono::milliseconds before { 10000 };
+        std::chrono::milliseconds outage { 10000 };
+        std::chrono::milliseconds after { 10000 };
+        std::chrono::milliseconds settleTimeout { 60000 }; // waiting for the spool and the detector
+    };
+    struct Row {
+        QString policy;
+        QByteArray path;
+        quint64 sent = 0;
+        quint64 answered2xx = 0;
+        quint64 answered5xx = 0;
+        quint64 otherOrNone = 0; // 4xx, or no answer at all
+        quint64 stored = 0;
+        quint64 lostAfter2xx = 0;
+        quint64 storedAfter5xx = 0;
+        quint64 pending = 0;
+        quint64 duplicates = 0;
+        qint64 delayP50Ms = 0;
+        qint64 delayP99Ms = 0;
+    };
+    struct Summary {
+        QString scenario;
+        QString description;
+        Options options;
+        QList<Row> rows;
+        bool settled = false; // false: the settle timeout ended the wait (pending > 0 somewhere)
+        QString error;
+        QString markdown() const;
+    };
+
+    ScenarioRunner(Runtime *runtime, Scenario scenario, Options options, QObject *parent = nullptr);
+    // Empty when the runtime can run the scenario; else why not (an endpoint per policy, the loss
+    // detector, an embedded nats-server for nats-kill).
+    static QString problem(const Runtime *runtime, Scenario scenario);
+    void start();
+    bool isRunning() const { return m_phase != Phase::Idle && m_phase != Phase::Done; }
+
+Q_SIGNALS:
+    void progress(const QString &phase);
+    void finished(const ScenarioRunner::Summary &summary);
+
+private:
+    enum class Phase { Idle, Before, Outage, After, Settling, Done };
+    void tick();
+    void sendOne(int policy);
+    void beginOutage();
+    void endOutage();
+    void settle();
+    void finish(bool settled, const QString &error = {});
+    void setPhase(Phase phase, const QString &text);
+
+    Runtime *m_runtime;
+    Scenario m_scenario;
+    Options m_options;
+    Phase m_phase = Phase::Idle;
+    std::array<QByteArray, DispatchPolicyCount> m_paths;
+    std::array<Row, DispatchPolicyCount> m_rows;
+    LossFigures m_baseline;
+    QTimer m_sendTimer { this };
+    QTimer m_settleTimer { this };
+    QElapsedTimer m_phaseClock;
+    QElapsedTimer m_settleClock;
+    quint64 m_sequence = 0;
+    int m_open = 0; // requests without an answer yet
+};
+
+Q_DECLARE_METATYPE(ScenarioRunner::Summary)

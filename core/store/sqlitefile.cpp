@@ -1,0 +1,71 @@
+// SqliteFile: the one way ackhook's SQLite files are opened (pragmas, schema) and closed.
+#include "store/sqlitefile.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace SqliteFile {
+
+bool open(const QString &connectionName, const QString &path, Durability durability, const QStringList &schema,
+    const QString &what, QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
+    db.setDatabaseName(path);
+    if (!db.open()) {
+        *error = QStringLiteral("cannot open the %1 %2: %3").arg(what, path, db.lastError().text());
+        return false;
+    }
+    QSqlQuery q(db);
+    // WAL: readers never block the writer.
+    QStringList statements { QStringLiteral("PRAGMA journal_mode=WAL"),
+        durability == Durability::Full ? QStringLiteral("PRAGMA synchronous=FULL")
+                                       : QStringLiteral("PRAGMA synchronous=NORMAL"),
+        QStringLiteral("PRAGMA busy_timeout=5000") };
+    statements += schema;
+    for (const QString &statement : std::as_const(statements)) {
+        if (!q.exec(statement)) {
+            *error = QStringLiteral("%1 %2: %3").arg(what, path, q.lastError().text());
+            return false;
+        }
+    }
+    // journal_mode=WAL answers with the mode in force; on a file it cannot write, SQLite keeps another.
+    if (q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next()
+        && q.value(0).toString().compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0) {
+        *error = QStringLiteral("%1 %2: cannot switch to WAL (journal mode %3): is the directory writable?")
+                     .arg(what, path, q.value(0).toString());
+        return false;
+    }
+    return true;
+}
+
+void close(const QString &connectionName)
+{
+    if (!QSqlDatabase::contains(connectionName))
+        return;
+    {
+        QSqlDatabase db = QSqlDatabase::database(connectionName, false);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(connectionName);
+}
+
+QByteArray headersToJson(const HeaderList &headers)
+{
+    QJsonArray array;
+    for (const auto &[name, value] : headers) // Latin-1 keeps any byte value as it was
+        array.append(QJsonArray { QString::fromLatin1(name), QString::fromLatin1(value) });
+    return QJsonDocument(array).toJson(QJsonDocument::Compact);
+}
+
+HeaderList headersFromJson(const QByteArray &json)
+{
+    HeaderList headers;
+    for (const QJsonValue &pair : QJsonDocument::fromJson(json).array())
+        headers.append({ pair[0].toString().toLatin1(), pair[1].toString().toLatin1() });
+    return headers;
+}
+
+} // namespace SqliteFile

@@ -1,0 +1,28 @@
+// SqliteFile: how ackhook opens and closes its SQLite files through QtSql (WAL, the durability a
+// file needs, its schema), and how headers are kept in a column; shared by the failed-event queue
+// and the spool.
+#pragma once
+
+#include "http/headers.h"
+
+#include <QString>
+#include <QStringList>
+
+namespace SqliteFile {
+
+enum class Durability {
+    Normal, // synchronous=NORMAL: a crash of ackhook loses no committed transaction
+    Full, // synchronous=FULL: a commit is on the disk (fsync) before it returns, power loss included
+};
+
+// Opens path as the named connection of this thread, WAL, with the schema statements run in
+// order. On failure *error names what (e.g. "spool /x/spool.sqlite: unable to open database file").
+bool open(const QString &connectionName, const QString &path, Durability durability, const QStringList &schema,
+    const QString &what, QString *error);
+// Closes and removes the named connection, if open.
+void close(const QString &connectionName);
+
+QByteArray headersToJson(const HeaderList &headers);
+HeaderList headersFromJson(const QByteArray &json);
+
+} // namespace SqliteFile
