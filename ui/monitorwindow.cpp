@@ -531,6 +531,33 @@ QString MonitorWindow::totalsText() const
     return m_totals->text();
 }
 
+// The cluster part of the header: the server the connection is on, and the stream's leader and
+// replicas when it has more than one (issue #17). Empty for a single server and an R1 stream.
+static QString clusterText(const NatsBus::Status &bus)
+{
+    const auto tr = [](const char *text) { return MonitorWindow::tr(text); };
+    const NatsBus::Cluster &cluster = bus.cluster;
+    QString text;
+    if (cluster.knownServers.size() > 1 && bus.state == NatsBus::State::Connected)
+        text += tr(" · on %1 of %2 servers").arg(bus.connectedUrl).arg(cluster.knownServers.size());
+    if (cluster.replicas > 1) {
+        text += cluster.leader.isEmpty() ? tr(" · stream leader: none") : tr(" · leader %1").arg(cluster.leader);
+        text += tr(" · replicas %1/%2 current").arg(cluster.currentReplicas()).arg(cluster.replicas);
+        for (const NatsBus::Replica &replica : cluster.peers) {
+            if (replica.offline)
+                text += tr(", %1 offline").arg(replica.name);
+            else if (!replica.current)
+                text += tr(", %1 lag %2").arg(replica.name).arg(replica.lag);
+        }
+    }
+    return text;
+}
+
+QString MonitorWindow::natsDetailsText() const
+{
+    return m_natsDetails->fullText();
+}
+
 void MonitorWindow::refresh()
 {
     const StatusSnapshot s = m_runtime->status();
@@ -572,7 +599,8 @@ void MonitorWindow::refresh()
     m_natsDetails->setFullText(tr("%1 · stream %2%3%4 · RTT %5 · reconnects %6")
                                    .arg(s.upstreamUrls.join(QLatin1Char(',')), s.stream,
                                        bus.streamReady ? QString() : tr(" (not ready)"), streamSize, rtt)
-                                   .arg(bus.reconnects));
+                                   .arg(bus.reconnects)
+        + clusterText(bus));
     if (s.embedded.present) {
         m_natsStop->setEnabled(s.embedded.running);
         m_natsStart->setEnabled(!s.embedded.running);

@@ -134,11 +134,13 @@ bool EmbeddedNats::start(QString *error)
     }
 
     QStringList configArguments;
-    if (m_options.maxPayload > 0) {
+    if (m_options.maxPayload > 0 || !m_options.extraConfig.isEmpty()) {
         // nats-server 2.9 has no flag for max_payload: a config file, the flags still override it.
         QFile config(configFile());
-        const QByteArray text = "# written by ackhook at each start of its embedded nats-server\nmax_payload: "
-            + QByteArray::number(std::min(m_options.maxPayload, MaxPayloadCeiling)) + '\n';
+        QByteArray text = "# written by ackhook at each start of its embedded nats-server\n";
+        if (m_options.maxPayload > 0)
+            text += "max_payload: " + QByteArray::number(std::min(m_options.maxPayload, MaxPayloadCeiling)) + '\n';
+        text += m_options.extraConfig;
         if (!config.open(QIODevice::WriteOnly | QIODevice::Truncate) || config.write(text) != text.size()) {
             if (error)
                 *error = QStringLiteral("cannot write %1: %2").arg(configFile(), config.errorString());

@@ -18,6 +18,9 @@ public:
         // The server's max_payload (NATS headers + body of one message); 0: nats-server's default
         // (1 MiB). Written to <dataDir>/nats-server.conf; nats-server refuses more than 64 MiB.
         qint64 maxPayload = 0;
+        // More nats-server configuration, appended to that file as it is (e.g. server_name and a
+        // cluster block: three of these make a test cluster).
+        QByteArray extraConfig;
     };
 
     static constexpr qint64 MaxPayloadCeiling = 64 * 1024 * 1024;

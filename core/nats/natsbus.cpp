@@ -8,15 +8,86 @@
 
 #include <QLoggingCategory>
 #include <QPointer>
+#include <QUrl>
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
 Q_LOGGING_CATEGORY(lcNats, "ackhook.nats")
+
+namespace {
+
+// A URL to show: without user info (a password or token in a seed URL stays out of every status).
+QString displayUrl(const char *url)
+{
+    return QUrl(QString::fromUtf8(url)).adjusted(QUrl::RemoveUserInfo).toString();
+}
+
+QStringList takeServerList(char **servers, int count)
+{
+    QStringList list;
+    for (int i = 0; i < count; ++i) {
+        list.append(displayUrl(servers[i]));
+        free(servers[i]);
+    }
+    free(static_cast<void *>(servers));
+    return list;
+}
+
+// The cluster as the connection (its server, the servers it knows) and the stream info (null when
+// it could not be read) show it. Blocks on nothing: cnats keeps the connection's values locally.
+NatsBus::Cluster readCluster(natsConnection *connection, const jsStreamInfo *info, const QString &infoError)
+{
+    NatsBus::Cluster cluster = NatsBus::Cluster::fromStreamInfo(info);
+    char id[128] = {};
+    if (natsConnection_GetConnectedServerId(connection, id, sizeof id) == NATS_OK)
+        cluster.serverId = QString::fromUtf8(id);
+    char **servers = nullptr;
+    int count = 0;
+    if (natsConnection_GetServers(connection, &servers, &count) == NATS_OK)
+        cluster.knownServers = takeServerList(servers, count);
+    servers = nullptr;
+    count = 0;
+    if (natsConnection_GetDiscoveredServers(connection, &servers, &count) == NATS_OK)
+        cluster.discoveredServers = takeServerList(servers, count).size();
+    cluster.infoError = infoError;
+    return cluster;
+}
+
+} // namespace
+
+NatsBus::Cluster NatsBus::Cluster::fromStreamInfo(const jsStreamInfo *info)
+{
+    Cluster cluster;
+    if (!info)
+        return cluster;
+    if (info->Config)
+        cluster.replicas = static_cast<int>(info->Config->Replicas);
+    if (const jsClusterInfo *c = info->Cluster) {
+        cluster.name = QString::fromUtf8(c->Name);
+        cluster.leader = QString::fromUtf8(c->Leader);
+        if (!cluster.leader.isEmpty())
+            cluster.peers.append({ cluster.leader, true, true, false, -1, 0 });
+        for (int i = 0; i < c->ReplicasLen; ++i) {
+            const jsPeerInfo *peer = c->Replicas[i];
+            if (peer)
+                cluster.peers.append({ QString::fromUtf8(peer->Name), false, peer->Current, peer->Offline,
+                    peer->Active / 1000000, peer->Lag });
+        }
+    }
+    return cluster;
+}
+
+int NatsBus::Cluster::currentReplicas() const
+{
+    return static_cast<int>(
+        std::count_if(peers.cbegin(), peers.cend(), [](const Replica &r) { return r.current && !r.offline; }));
+}
 
 struct NatsBus::Context {
     std::mutex mutex;
@@ -124,6 +195,8 @@ void NatsBus::onReconnected(natsConnection *, void *closure)
     context->post([](NatsBus *bus) {
         bus->updateStatus([](Status &status) { ++status.reconnects; });
         bus->handleConnectionUp();
+        // A quick reconnect (another server of a cluster) may never show as a state change: say where to.
+        qCInfo(lcNats).noquote() << "NATS reconnected to" << bus->status().connectedUrl;
     });
 }
 
@@ -313,7 +386,7 @@ void NatsBus::handleConnectionUp()
     m_restarting = false;
     char url[256] = {};
     if (natsConnection_GetConnectedUrl(m_connection, url, sizeof url) == NATS_OK)
-        updateStatus([&](Status &status) { status.connectedUrl = QString::fromUtf8(url); });
+        updateStatus([&](Status &status) { status.connectedUrl = displayUrl(url); });
     // Each server of a cluster may have its own max_payload: read it again on every (re)connect.
     const qint64 maxPayload = natsConnection_GetMaxPayload(m_connection);
     if (maxPayload > 0) {
@@ -484,18 +557,30 @@ void NatsBus::measureRtt()
         jsStreamInfo *info = nullptr;
         qint64 messages = -1;
         qint64 bytes = -1;
-        if (js_GetStreamInfo(&info, js, stream.constData(), nullptr, nullptr) == NATS_OK && info) {
+        jsErrCode errorCode = static_cast<jsErrCode>(0);
+        const natsStatus s = js_GetStreamInfo(&info, js, stream.constData(), nullptr, &errorCode);
+        if (s == NATS_OK && info) {
             messages = static_cast<qint64>(info->State.Msgs);
             bytes = static_cast<qint64>(info->State.Bytes);
         }
+        // Its leader and replicas (issue #17); while no leader is elected the info does not come.
+        Cluster cluster = readCluster(connection, s == NATS_OK ? info : nullptr,
+            s == NATS_OK ? QString() : natsErrorText(s, nats_GetLastError(nullptr)));
         jsStreamInfo_Destroy(info);
-        context->post([rttNs, messages, bytes](NatsBus *bus) {
+        context->post([rttNs, messages, bytes, seen = std::move(cluster)](NatsBus *bus) {
+            Cluster cluster = seen;
             bus->updateStatus([&](Status &status) {
                 status.rttUs = rttNs / 1000;
                 if (messages >= 0) {
                     status.streamMessages = messages;
                     status.streamBytes = bytes;
                 }
+                // A change is a leader other than the last one seen, with or without a gap between.
+                const QString previous = status.cluster.lastLeader;
+                cluster.lastLeader = cluster.leader.isEmpty() ? previous : cluster.leader;
+                cluster.leaderChanges = status.cluster.leaderChanges
+                    + (!cluster.leader.isEmpty() && !previous.isEmpty() && cluster.leader != previous);
+                status.cluster = std::move(cluster);
             });
             Q_EMIT bus->rttMeasured(rttNs / 1000);
         });
