@@ -547,7 +547,10 @@ static QString clusterText(const NatsBus::Status &bus)
             if (replica.offline)
                 text += tr(", %1 offline").arg(replica.name);
             else if (!replica.current)
-                text += tr(", %1 lag %2").arg(replica.name).arg(replica.lag);
+                text += tr(", %1 not current (seen %2 s ago, lag %3)")
+                            .arg(replica.name)
+                            .arg(replica.activeMs / 1000.0, 0, 'f', 1)
+                            .arg(replica.lag);
         }
     }
     return text;
