@@ -35,6 +35,7 @@ private Q_SLOTS:
     void coverage_data();
     void coverage();
     void sampleConfigIsValid();
+    void clusterSampleConfigIsValid();
 
 private:
     QString write(const QByteArray &name, const QByteArray &text);
@@ -393,6 +394,25 @@ void TestConfigFile::sampleConfigIsValid()
     QVERIFY2(parsed, qPrintable(error));
     QVERIFY(parsed->endpoints.size() >= 4);
     write("github.secret", "It's a Secret to Everybody\n");
+}
+
+void TestConfigFile::clusterSampleConfigIsValid()
+{
+    // packaging/ackhook-cluster.sample.toml (docs/DEPLOY.md), its /etc/ackhook/ files put here.
+    QFile file(QStringLiteral(ACKHOOK_SOURCE_DIR "/packaging/ackhook-cluster.sample.toml"));
+    QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+    const QByteArray here = m_dir.path().toUtf8() + '/';
+    const QString copy = write("cluster.toml", file.readAll().replace("/etc/ackhook/", here));
+    write("github.secret", "gh\n");
+    write("events.token", "tok\n");
+    QString error;
+    QFile reread(copy);
+    QVERIFY(reread.open(QIODevice::ReadOnly));
+    const auto parsed = ConfigFile::parse(reread.readAll(), copy, &error);
+    QVERIFY2(parsed, qPrintable(error));
+    QCOMPARE(parsed->nats.urls.size(), 3);
+    QCOMPARE(parsed->server.faultProxy, std::optional<bool>(false));
+    QCOMPARE(parsed->endpoints.size(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestConfigFile)
