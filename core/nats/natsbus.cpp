@@ -43,10 +43,11 @@ QStringList takeServerList(char **servers, int count)
 // it could not be read) show it. Blocks on nothing: cnats keeps the connection's values locally.
 NatsBus::Cluster readCluster(natsConnection *connection, const jsStreamInfo *info, const QString &infoError)
 {
-    NatsBus::Cluster cluster = NatsBus::Cluster::fromStreamInfo(info);
     char id[128] = {};
-    if (natsConnection_GetConnectedServerId(connection, id, sizeof id) == NATS_OK)
-        cluster.serverId = QString::fromUtf8(id);
+    const QString serverId
+        = natsConnection_GetConnectedServerId(connection, id, sizeof id) == NATS_OK ? QString::fromUtf8(id) : QString();
+    NatsBus::Cluster cluster = NatsBus::Cluster::fromStreamInfo(info, serverId);
+    cluster.serverId = serverId;
     char **servers = nullptr;
     int count = 0;
     if (natsConnection_GetServers(connection, &servers, &count) == NATS_OK)
@@ -61,14 +62,18 @@ NatsBus::Cluster readCluster(natsConnection *connection, const jsStreamInfo *inf
 
 } // namespace
 
-NatsBus::Cluster NatsBus::Cluster::fromStreamInfo(const jsStreamInfo *info)
+NatsBus::Cluster NatsBus::Cluster::fromStreamInfo(const jsStreamInfo *info, const QString &standaloneServer)
 {
     Cluster cluster;
     if (!info)
         return cluster;
     if (info->Config)
         cluster.replicas = static_cast<int>(info->Config->Replicas);
-    if (const jsClusterInfo *c = info->Cluster) {
+    if (!info->Cluster && !standaloneServer.isEmpty()) {
+        // A server without clustering reports no cluster part: it holds the only copy, and leads it.
+        cluster.leader = standaloneServer;
+        cluster.peers.append({ standaloneServer, true, true, false, -1, 0 });
+    } else if (const jsClusterInfo *c = info->Cluster) {
         cluster.name = QString::fromUtf8(c->Name);
         cluster.leader = QString::fromUtf8(c->Leader);
         if (!cluster.leader.isEmpty())

@@ -63,7 +63,8 @@ public:
         QString infoError; // why the last stream info failed; empty when it was read
         int currentReplicas() const; // peers caught up and online, the leader included
         // The stream's part of a JetStream stream info (name, replicas, leader, peers); null: empty.
-        static Cluster fromStreamInfo(const jsStreamInfo *info);
+        // A server without clustering reports none: then standaloneServer (its id) is the leader.
+        static Cluster fromStreamInfo(const jsStreamInfo *info, const QString &standaloneServer = {});
     };
 
     struct Status {
