@@ -162,6 +162,7 @@ void TestCluster::clusterViewAndReconnectAcrossServers()
             && !clusterStatus(admin).value(QLatin1String("connected_url")).toString().isEmpty(),
         ClusterTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(post(port), 200, ClusterTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(request(port, "GET", "/ready").value_or(HttpReply {}).status, 200, 15000);
     const QJsonObject status = request(admin, "GET", "/api/status")->json();
     QVERIFY(status.value(QLatin1String("nats")).toObject().value(QLatin1String("reconnects")).toInt() >= 1);
     // The dead node shows as a replica that is not current, in the status and in the metrics.
@@ -301,8 +302,10 @@ void TestCluster::leaderFailoverUnderLoad()
         }
     }
 
-    // ackhook saw the leader change and shows the healed cluster.
+    // ackhook saw the leader change, shows the healed cluster, and is ready again (a stream lookup
+    // that timed out while no leader was elected does not leave it not-ready).
     QTRY_VERIFY_WITH_TIMEOUT(clusterStatus(admin).value(QLatin1String("stream_replicas_current")).toInt() == 3, 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(request(port, "GET", "/ready").value_or(HttpReply {}).status, 200, 15000);
     QVERIFY(clusterStatus(admin).value(QLatin1String("leader_changes")).toInt() >= 1);
 
     // Read back every message of the stream.

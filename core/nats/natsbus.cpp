@@ -531,7 +531,9 @@ void NatsBus::ensureStream()
         jsStreamInfo_Destroy(info);
         const QString message = s == NATS_OK ? QString() : natsErrorText(s, nats_GetLastError(nullptr));
         context->post([s, created, message, stream](NatsBus *bus) {
+            bool sameFailure = false; // asked again every poll while it fails: said once
             bus->updateStatus([&](Status &status) {
+                sameFailure = !status.streamReady && s != NATS_OK && status.streamError == message;
                 status.streamReady = s == NATS_OK;
                 status.streamError = message;
             });
@@ -539,7 +541,8 @@ void NatsBus::ensureStream()
                 qCInfo(lcNats).noquote() << "JetStream stream" << stream << (created ? "created" : "found");
                 Q_EMIT bus->streamReady(QString::fromUtf8(stream));
             } else {
-                qCWarning(lcNats).noquote() << "JetStream stream" << stream << "not available:" << message;
+                if (!sameFailure)
+                    qCWarning(lcNats).noquote() << "JetStream stream" << stream << "not available:" << message;
                 Q_EMIT bus->streamFailed(message);
             }
         });
@@ -550,6 +553,10 @@ void NatsBus::measureRtt()
 {
     if (!m_connection || !m_js || !isConnected() || m_blockingCalls.activeThreadCount() > 0)
         return;
+    // A failed stream lookup is asked again with every poll, not only at the next reconnect: a
+    // cluster still electing the stream's leader answers Timeout, and is fine seconds later.
+    if (!isStreamReady())
+        ensureStream();
     natsConnection *connection = m_connection;
     jsCtx *js = m_js;
     const QByteArray stream = m_options.stream.toUtf8();
