@@ -569,8 +569,7 @@ void NatsBus::measureRtt()
         jsStreamInfo *info = nullptr;
         qint64 messages = -1;
         qint64 bytes = -1;
-        jsErrCode errorCode = static_cast<jsErrCode>(0);
-        const natsStatus s = js_GetStreamInfo(&info, js, stream.constData(), nullptr, &errorCode);
+        const natsStatus s = js_GetStreamInfo(&info, js, stream.constData(), nullptr, nullptr);
         if (s == NATS_OK && info) {
             messages = static_cast<qint64>(info->State.Msgs);
             bytes = static_cast<qint64>(info->State.Bytes);

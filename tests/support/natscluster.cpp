@@ -6,7 +6,6 @@
 
 #include <QDeadlineTimer>
 #include <QDir>
-#include <QFileInfo>
 #include <QTest>
 
 #include <nats/nats.h>
@@ -93,10 +92,14 @@ bool NatsCluster::waitForMetaLeader(int timeoutMs, QString *error)
             return true;
         QTest::qWait(100); // the poll's pace; the deadline bounds it
     }
-    if (error)
-        *error = QStringLiteral("no JetStream meta leader within %1 ms (%2); logs in %3")
+    if (error) {
+        QStringList logs;
+        for (int i = 0; i < size(); ++i)
+            logs.append(logFile(i));
+        *error = QStringLiteral("no JetStream meta leader within %1 ms (%2); logs: %3")
                      .arg(timeoutMs)
-                     .arg(last, QFileInfo(logFile(0)).absolutePath() + QStringLiteral("/.."));
+                     .arg(last, logs.join(QStringLiteral(", ")));
+    }
     return false;
 }
 
