@@ -8,6 +8,7 @@
 #include "ackhookprocess.h"
 #include "nats/embeddednats.h"
 #include "testsupport.h"
+#include "webhookcaller.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -17,10 +18,8 @@
 #include <QSet>
 #include <QSqlDatabase>
 #include <QSqlQuery>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QTimer>
 
 #include <csignal>
 #include <functional>
@@ -43,137 +42,6 @@ int envInt(const char *name, int fallback)
     const int value = qEnvironmentVariableIntValue(name, &ok);
     return ok && value > 0 ? value : fallback;
 }
-
-// One webhook caller: one keep-alive connection, one request at a time, a new unique id each
-// time; a request answered 5xx is retried once later with the same id, as a real caller would.
-struct Outcome {
-    QByteArray id;
-    int status = 0; // 0: no answer
-    qint64 latencyMs = 0;
-};
-
-class ChaosClient : public QObject {
-    Q_OBJECT
-public:
-    ChaosClient(int number, quint16 port, std::function<void(const Outcome &)> done)
-        : m_number(number)
-        , m_port(port)
-        , m_done(std::move(done))
-    {
-        connect(&m_socket, &QTcpSocket::connected, this, &ChaosClient::sendNext);
-        connect(&m_socket, &QTcpSocket::readyRead, this, &ChaosClient::read);
-        connect(&m_socket, &QTcpSocket::disconnected, this, &ChaosClient::lost);
-        connect(&m_socket, &QTcpSocket::errorOccurred, this, [this] {
-            if (m_socket.state() == QAbstractSocket::UnconnectedState)
-                lost();
-        });
-    }
-    ~ChaosClient() override
-    {
-        // The socket is destroyed after the members its slots use: no slot may run from its destructor.
-        QObject::disconnect(&m_socket, nullptr, this, nullptr);
-    }
-    void start()
-    {
-        m_running = true;
-        m_socket.connectToHost(QHostAddress::LocalHost, m_port);
-    }
-    void stop() { m_running = false; } // finishes the request in flight
-    bool idle() const { return m_current.isEmpty(); }
-    qint64 waitingMs() const { return m_current.isEmpty() ? 0 : m_clock.elapsed(); }
-    int connectionsLost() const { return m_lost; }
-
-private:
-    void sendNext()
-    {
-        if (!m_running || !m_current.isEmpty() || m_socket.state() != QAbstractSocket::ConnectedState)
-            return;
-        if (!m_retry.isEmpty()) {
-            m_current = m_retry.takeFirst();
-        } else {
-            m_current = "c" + QByteArray::number(m_number) + "-" + QByteArray::number(++m_counter) + "-"
-                + uniqueKey().left(8);
-        }
-        const QByteArray body = "{\"id\":\"" + m_current + "\"}";
-        m_socket.write(rawRequest(
-            "POST", "/webhook", body, { { "Content-Type", "application/json" }, { "Idempotency-Key", m_current } }));
-        m_clock.start();
-    }
-    void read()
-    {
-        m_buffer += m_socket.readAll();
-        const qsizetype end = m_buffer.indexOf("\r\n\r\n");
-        if (end < 0 || m_current.isEmpty())
-            return;
-        const qsizetype lengthAt = m_buffer.toLower().indexOf("content-length:");
-        if (lengthAt < 0 || lengthAt > end)
-            return;
-        const qsizetype lineEnd = m_buffer.indexOf("\r\n", lengthAt);
-        const qsizetype length = m_buffer.mid(lengthAt + 15, lineEnd - lengthAt - 15).trimmed().toLongLong();
-        if (m_buffer.size() < end + 4 + length)
-            return;
-        Outcome outcome { m_current, m_buffer.mid(9, 3).toInt(), m_clock.elapsed() };
-        m_buffer.remove(0, end + 4 + length);
-        if (outcome.status >= 500 && !m_retried.contains(m_current)) {
-            m_retried.insert(m_current);
-            m_retry.append(m_current);
-        }
-        m_current.clear();
-        m_done(outcome);
-        sendNext();
-    }
-    void lost()
-    {
-        // The connection went away with a request unanswered: the caller never heard back.
-        ++m_lost;
-        if (!m_current.isEmpty()) {
-            m_done(Outcome { m_current, 0, m_clock.elapsed() });
-            m_current.clear();
-        }
-        m_buffer.clear();
-        if (m_running)
-            QTimer::singleShot(50, this, [this] { m_socket.connectToHost(QHostAddress::LocalHost, m_port); });
-    }
-
-    int m_number;
-    quint16 m_port;
-    std::function<void(const Outcome &)> m_done;
-    QTcpSocket m_socket { this };
-    QByteArray m_buffer;
-    QByteArray m_current;
-    QList<QByteArray> m_retry;
-    QSet<QByteArray> m_retried;
-    QElapsedTimer m_clock;
-    bool m_running = false;
-    int m_counter = 0;
-    int m_lost = 0;
-};
-
-struct Figures {
-    qint64 sent = 0, ok = 0, failed = 0, other = 0, unanswered = 0, hung = 0, maxLatencyMs = 0;
-    QHash<QByteArray, int> bestStatus; // per id: 2xx if any answer was 2xx, else the last status
-    QSet<QByteArray> answered5xx;
-
-    void add(const Outcome &o)
-    {
-        ++sent;
-        maxLatencyMs = qMax(maxLatencyMs, o.latencyMs);
-        if (o.latencyMs > HungAfterMs)
-            ++hung;
-        if (o.status == 0)
-            ++unanswered;
-        else if (o.status / 100 == 2)
-            ++ok;
-        else if (o.status >= 500)
-            ++failed;
-        else
-            ++other;
-        if (o.status >= 500)
-            answered5xx.insert(o.id);
-        if (bestStatus.value(o.id) / 100 != 2)
-            bestStatus.insert(o.id, o.status);
-    }
-};
 
 bool putOutage(quint16 adminPort, const QByteArray &json)
 {
@@ -228,10 +96,11 @@ void TestChaos::ackedMeansStoredUnderChaos()
         request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } }).value_or(HttpReply {}).status,
         200, 15000);
 
-    Figures figures;
-    std::vector<std::unique_ptr<ChaosClient>> clients;
+    CallFigures figures(HungAfterMs);
+    std::vector<std::unique_ptr<WebhookCaller>> clients;
     for (int i = 0; i < clientCount; ++i) {
-        clients.push_back(std::make_unique<ChaosClient>(i, port, [&figures](const Outcome &o) { figures.add(o); }));
+        clients.push_back(
+            std::make_unique<WebhookCaller>(i, port, [&figures](const CallOutcome &o) { figures.add(o); }));
         clients.back()->start();
     }
 
@@ -290,20 +159,11 @@ void TestChaos::ackedMeansStoredUnderChaos()
     QHash<QByteArray, int> stored;
     for (const StoredMessage &message : reader.all("EVENTS"))
         ++stored[message.header("Nats-Msg-Id")];
-    qint64 lost = 0;
-    qint64 duplicates = 0;
-    qint64 storedAfter500 = 0;
-    QByteArrayList lostIds;
-    for (auto it = figures.bestStatus.cbegin(); it != figures.bestStatus.cend(); ++it) {
-        const int copies = stored.value(it.key());
-        duplicates += qMax(0, copies - 1);
-        if (it.value() / 100 == 2 && copies == 0) {
-            ++lost;
-            lostIds.append(it.key());
-        }
-        if (it.value() / 100 != 2 && copies > 0)
-            ++storedAfter500;
-    }
+    const StreamAccount account = accountStream(figures, stored);
+    const qint64 lost = account.lost;
+    const qint64 duplicates = account.duplicates;
+    const qint64 storedAfter500 = account.storedAfter500;
+    const QByteArrayList &lostIds = account.lostIds;
     const QSet<QByteArray> queued = failedQueueKeys(admin);
     qint64 unrecorded = 0;
     for (const QByteArray &id : std::as_const(figures.answered5xx))
@@ -341,7 +201,7 @@ void TestChaos::crashConsistencyOfAckhookItself()
     const QStringList base { QStringLiteral("--headless"), QStringLiteral("--listen"),
         QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--data-dir"), dir.path(),
         QStringLiteral("--ack-timeout"), QString::number(AckTimeoutMs) };
-    Figures figures;
+    CallFigures figures(HungAfterMs);
     QSet<QByteArray> inFlightAtKill;
     QHash<QByteArray, qint64> first500AtMs; // id -> when its first 500 was read: that one was recorded
     QElapsedTimer clock;
@@ -354,9 +214,9 @@ void TestChaos::crashConsistencyOfAckhookItself()
                                       .status,
             200, 15000);
         QVERIFY(putOutage(ackhook.adminPort(), R"({"mode":"flap"})")); // 2xx and 500s mixed
-        std::vector<std::unique_ptr<ChaosClient>> clients;
+        std::vector<std::unique_ptr<WebhookCaller>> clients;
         for (int i = 0; i < 16; ++i) {
-            clients.push_back(std::make_unique<ChaosClient>(i, port, [&](const Outcome &o) {
+            clients.push_back(std::make_unique<WebhookCaller>(i, port, [&](const CallOutcome &o) {
                 figures.add(o);
                 if (o.status >= 500 && !first500AtMs.contains(o.id))
                     first500AtMs.insert(o.id, clock.isValid() ? clock.elapsed() : 0);

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void coverage();
     void sampleConfigIsValid();
     void streamSettings();
+    void clusterSampleConfigIsValid();
 
 private:
     QString write(const QByteArray &name, const QByteArray &text);
@@ -464,6 +465,25 @@ void TestConfigFile::streamSettings()
     QCOMPARE(unlimited->streamSettings().maxAge, std::chrono::milliseconds(0));
     QCOMPARE(unlimited->streamSettings().maxBytes, qint64(-1));
     QCOMPARE(unlimited->streamSettings().maxMsgs, qint64(-1));
+}
+
+void TestConfigFile::clusterSampleConfigIsValid()
+{
+    // packaging/ackhook-cluster.sample.toml (docs/DEPLOY.md), its /etc/ackhook/ files put here.
+    QFile file(QStringLiteral(ACKHOOK_SOURCE_DIR "/packaging/ackhook-cluster.sample.toml"));
+    QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+    const QByteArray here = m_dir.path().toUtf8() + '/';
+    const QString copy = write("cluster.toml", file.readAll().replace("/etc/ackhook/", here));
+    write("github.secret", "gh\n");
+    write("events.token", "tok\n");
+    QString error;
+    QFile reread(copy);
+    QVERIFY(reread.open(QIODevice::ReadOnly));
+    const auto parsed = ConfigFile::parse(reread.readAll(), copy, &error);
+    QVERIFY2(parsed, qPrintable(error));
+    QCOMPARE(parsed->nats.urls.size(), 3);
+    QCOMPARE(parsed->server.faultProxy, std::optional<bool>(false));
+    QCOMPARE(parsed->endpoints.size(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestConfigFile)

@@ -26,6 +26,7 @@ private Q_SLOTS:
     void cleanupTestCase();
     void threeReadersShowOneSnapshot();
     void readyFollowsNatsAndOutage();
+    void singleServerClusterView();
     void webhookUrlIsConnectable_data();
     void webhookUrlIsConnectable();
     void streamReasonInEveryReader();
@@ -151,6 +152,37 @@ void TestStatus::readyFollowsNatsAndOutage()
         QTRY_COMPARE_WITH_TIMEOUT(request(port, "GET", "/ready")->status, 200, 10000);
     // Probes are not webhook traffic: no request was counted by any of them.
     QCOMPARE(m_runtime->status().counters.requests, requestsBefore);
+}
+
+// One nats-server without clustering (the embedded one): it leads the stream's only copy. The cluster
+// view says so (no alert for a missing leader), and the header shows nothing of a cluster.
+void TestStatus::singleServerClusterView()
+{
+    QTRY_COMPARE_WITH_TIMEOUT(m_runtime->status().nats.cluster.currentReplicas(), 1, 10000);
+    const QJsonObject cluster = request(m_runtime->adminPort(), "GET", "/api/status")
+                                    ->json()
+                                    .value(QLatin1String("nats"))
+                                    .toObject()
+                                    .value(QLatin1String("cluster"))
+                                    .toObject();
+    const QString serverId = cluster.value(QLatin1String("server_id")).toString();
+    QVERIFY(!serverId.isEmpty());
+    QCOMPARE(cluster.value(QLatin1String("stream_leader")).toString(), serverId);
+    QCOMPARE(cluster.value(QLatin1String("stream_replicas")).toInt(), 1);
+    QCOMPARE(cluster.value(QLatin1String("stream_replicas_current")).toInt(), 1);
+    QCOMPARE(cluster.value(QLatin1String("name")).toString(), QString());
+    // Through the fault proxy the client knows one server: the proxy.
+    QCOMPARE(cluster.value(QLatin1String("known_servers")).toArray().size(), 1);
+    const QByteArray metrics = request(m_runtime->adminPort(), "GET", "/metrics")->body;
+    QCOMPARE(metric(metrics, "ackhook_stream_has_leader"), 1);
+    QCOMPARE(metric(metrics, "ackhook_stream_replicas_current"), 1);
+    QCOMPARE(metric(metrics, "ackhook_nats_known_servers"), 1);
+
+    MonitorWindow window(m_runtime.get());
+    window.show();
+    QTRY_VERIFY_WITH_TIMEOUT(window.natsDetailsText().contains(QLatin1String("reconnects")), 5000);
+    QVERIFY2(!window.natsDetailsText().contains(QLatin1String("leader")), qPrintable(window.natsDetailsText()));
+    QVERIFY2(!window.natsDetailsText().contains(QLatin1String(" servers")), qPrintable(window.natsDetailsText()));
 }
 
 void TestStatus::webhookUrlIsConnectable_data()

@@ -584,6 +584,36 @@ QString MonitorWindow::totalsText() const
     return m_totals->text();
 }
 
+// The cluster part of the header: the server the connection is on, and the stream's leader and
+// replicas when it has more than one (issue #17). Empty for a single server and an R1 stream.
+static QString clusterText(const NatsBus::Status &bus)
+{
+    const auto tr = [](const char *text) { return MonitorWindow::tr(text); };
+    const NatsBus::Cluster &cluster = bus.cluster;
+    QString text;
+    if (cluster.knownServers.size() > 1 && bus.state == NatsBus::State::Connected)
+        text += tr(" · on %1 of %2 servers").arg(bus.connectedUrl).arg(cluster.knownServers.size());
+    if (cluster.replicas > 1) {
+        text += cluster.leader.isEmpty() ? tr(" · stream leader: none") : tr(" · leader %1").arg(cluster.leader);
+        text += tr(" · replicas %1/%2 current").arg(cluster.currentReplicas()).arg(cluster.replicas);
+        for (const NatsBus::Replica &replica : cluster.peers) {
+            if (replica.offline)
+                text += tr(", %1 offline").arg(replica.name);
+            else if (!replica.current)
+                text += tr(", %1 not current (seen %2 s ago, lag %3)")
+                            .arg(replica.name)
+                            .arg(replica.activeMs / 1000.0, 0, 'f', 1)
+                            .arg(replica.lag);
+        }
+    }
+    return text;
+}
+
+QString MonitorWindow::natsDetailsText() const
+{
+    return m_natsDetails->fullText();
+}
+
 void MonitorWindow::refresh()
 {
     const StatusSnapshot s = m_runtime->status();
@@ -652,7 +682,8 @@ void MonitorWindow::refresh()
                                            : bus.streamError.isEmpty() ? tr(" (not ready)")
                                                                        : tr(" (not ready: %1)").arg(bus.streamError),
                                        streamSize, rtt)
-                                   .arg(bus.reconnects));
+                                   .arg(bus.reconnects)
+        + clusterText(bus));
     if (s.embedded.present) {
         m_natsStop->setEnabled(s.embedded.running);
         m_natsStart->setEnabled(!s.embedded.running);

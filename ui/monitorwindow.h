@@ -46,6 +46,7 @@ public:
 
     // For tests and screenshots: what the user sees and presses.
     QString connectivityText() const;
+    QString natsDetailsText() const; // the header's NATS line, whole (also when the label cuts it)
     QString failedQueueText() const;
     QString totalsText() const; // the status bar's counters
     RequestTableModel *requestModel() const { return m_model; }

@@ -21,6 +21,27 @@ QJsonObject failedQueueToJson(const FailedQueueStats &s)
         { QStringLiteral("max_records"), s.maxRecords }, { QStringLiteral("max_bytes"), s.maxBytes } };
 }
 
+static QJsonObject clusterToJson(const NatsBus::Status &bus)
+{
+    const NatsBus::Cluster &c = bus.cluster;
+    QJsonArray peers;
+    for (const NatsBus::Replica &r : c.peers)
+        peers.append(QJsonObject { { QStringLiteral("name"), r.name }, { QStringLiteral("leader"), r.leader },
+            { QStringLiteral("current"), r.current }, { QStringLiteral("offline"), r.offline },
+            { QStringLiteral("active_ms"), r.activeMs }, { QStringLiteral("lag"), static_cast<qint64>(r.lag) } });
+    QJsonObject cluster { { QStringLiteral("server_id"), c.serverId },
+        { QStringLiteral("connected_url"), bus.connectedUrl },
+        { QStringLiteral("known_servers"), QJsonArray::fromStringList(c.knownServers) },
+        { QStringLiteral("discovered_servers"), c.discoveredServers }, { QStringLiteral("name"), c.name },
+        { QStringLiteral("stream_leader"), c.leader.isEmpty() ? QJsonValue() : QJsonValue(c.leader) },
+        { QStringLiteral("stream_replicas"), c.replicas },
+        { QStringLiteral("stream_replicas_current"), c.currentReplicas() }, { QStringLiteral("peers"), peers },
+        { QStringLiteral("leader_changes"), static_cast<qint64>(c.leaderChanges) } };
+    if (!c.infoError.isEmpty())
+        cluster.insert(QStringLiteral("stream_info_error"), c.infoError);
+    return cluster;
+}
+
 QJsonObject statusToJson(const StatusSnapshot &s)
 {
     const NatsBus::Status &bus = s.nats;
@@ -35,6 +56,7 @@ QJsonObject statusToJson(const StatusSnapshot &s)
         nats.insert(QStringLiteral("stream_error"), bus.streamError);
     if (!bus.connectError.isEmpty()) // why NATS keeps refusing the connection (credentials, TLS)
         nats.insert(QStringLiteral("connect_error"), bus.connectError);
+    nats.insert(QStringLiteral("cluster"), clusterToJson(bus));
     if (s.embedded.present)
         nats.insert(QStringLiteral("embedded"),
             QJsonObject { { QStringLiteral("running"), s.embedded.running }, { QStringLiteral("pid"), s.embedded.pid },
@@ -84,6 +106,60 @@ QByteArray seconds(double value)
     return QByteArray::number(value, 'g', 9);
 }
 
+void appendFamily(QByteArray &out, const char *name, const char *type, const char *help)
+{
+    out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n';
+}
+
+void appendSample(QByteArray &out, const QByteArray &series, qint64 value)
+{
+    out += series + ' ' + QByteArray::number(value) + '\n';
+}
+
+QByteArray labelValue(const QString &value)
+{
+    return labelValue(QByteArrayView(value.toUtf8()));
+}
+
+// The cluster view (issue #17): where the connection is, and the stream's leader and replicas.
+void appendClusterMetrics(QByteArray &out, const NatsBus::Status &bus)
+{
+    const NatsBus::Cluster &c = bus.cluster;
+    const auto family
+        = [&out](const char *name, const char *type, const char *help) { appendFamily(out, name, type, help); };
+    const auto sample = [&out](const QByteArray &name, qint64 value) { appendSample(out, name, value); };
+    family("ackhook_nats_server_info", "gauge", "The NATS server the connection is on (1).");
+    if (!c.serverId.isEmpty())
+        sample("ackhook_nats_server_info{server_id=\"" + labelValue(c.serverId) + "\",url=\""
+                + labelValue(bus.connectedUrl) + "\"}",
+            1);
+    family("ackhook_nats_known_servers", "gauge", "NATS servers the client can reconnect to (seeds and discovered).");
+    sample("ackhook_nats_known_servers", c.knownServers.size());
+    family("ackhook_stream_replicas", "gauge", "The stream's configured replicas (0 until its info is read).");
+    sample("ackhook_stream_replicas", c.replicas);
+    family("ackhook_stream_replicas_current", "gauge", "Replicas caught up and online, the leader included.");
+    sample("ackhook_stream_replicas_current", c.currentReplicas());
+    family("ackhook_stream_has_leader", "gauge", "1 when the stream's info names a leader.");
+    sample("ackhook_stream_has_leader", c.leader.isEmpty() ? 0 : 1);
+    family("ackhook_stream_leader_info", "gauge", "The server leading the stream (1).");
+    if (!c.leader.isEmpty())
+        sample("ackhook_stream_leader_info{server=\"" + labelValue(c.leader) + "\"}", 1);
+    family("ackhook_stream_leader_changes_total", "counter", "Stream leader changes seen since start.");
+    sample("ackhook_stream_leader_changes_total", static_cast<qint64>(c.leaderChanges));
+    family("ackhook_stream_replica_current", "gauge", "1 when the replica is caught up with the leader and online.");
+    for (const NatsBus::Replica &r : c.peers)
+        sample("ackhook_stream_replica_current{replica=\"" + labelValue(r.name) + "\"}", r.current && !r.offline);
+    family("ackhook_stream_replica_lag", "gauge", "Operations the replica is behind the leader.");
+    for (const NatsBus::Replica &r : c.peers)
+        sample("ackhook_stream_replica_lag{replica=\"" + labelValue(r.name) + "\"}", static_cast<qint64>(r.lag));
+    family("ackhook_stream_replica_active_seconds", "gauge", "Seconds since the leader last heard from the replica.");
+    for (const NatsBus::Replica &r : c.peers) {
+        if (!r.leader)
+            out += "ackhook_stream_replica_active_seconds{replica=\"" + labelValue(r.name) + "\"} "
+                + QByteArray::number(r.activeMs / 1e3, 'g', 6) + '\n';
+    }
+}
+
 } // namespace
 
 QByteArray statusToPrometheus(const StatusSnapshot &s)
@@ -92,11 +168,9 @@ QByteArray statusToPrometheus(const StatusSnapshot &s)
     const RequestCounters &c = s.counters;
     const FailedQueueStats &failed = s.failedQueue;
     QByteArray out;
-    const auto family = [&out](const char *name, const char *type, const char *help) {
-        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n';
-    };
-    const auto sample
-        = [&out](const QByteArray &name, qint64 value) { out += name + ' ' + QByteArray::number(value) + '\n'; };
+    const auto family
+        = [&out](const char *name, const char *type, const char *help) { appendFamily(out, name, type, help); };
+    const auto sample = [&out](const QByteArray &name, qint64 value) { appendSample(out, name, value); };
     family("ackhook_build_info", "gauge", "Always 1; the labels name the versions of ackhook, Qt and cnats.");
     sample("ackhook_build_info{version=\"" + labelValue(s.version.toUtf8()) + "\",qt=\""
             + labelValue(s.qtVersion.toUtf8()) + "\",cnats=\"" + labelValue(s.cnatsVersion.toUtf8()) + "\"}",
@@ -154,6 +228,7 @@ QByteArray statusToPrometheus(const StatusSnapshot &s)
     sample("ackhook_nats_reconnects_total", static_cast<qint64>(bus.reconnects));
     family("ackhook_nats_rtt_seconds", "gauge", "Last measured NATS round-trip time.");
     out += "ackhook_nats_rtt_seconds " + QByteArray::number(bus.rttUs < 0 ? 0.0 : bus.rttUs / 1e6, 'g', 6) + '\n';
+    appendClusterMetrics(out, bus);
     family("ackhook_failed_events", "gauge", "Failed-event queue records, by state.");
     sample("ackhook_failed_events{state=\"pending\"}", failed.pending);
     sample("ackhook_failed_events{state=\"replayed\"}", failed.replayed);

@@ -18,8 +18,8 @@ public:
         // The server's max_payload (NATS headers + body of one message); 0: nats-server's default
         // (1 MiB). Written to <dataDir>/nats-server.conf; nats-server refuses more than 64 MiB.
         qint64 maxPayload = 0;
-        // More nats-server configuration, appended to that file: authorization, tls, an operator
-        // (the tests run secured servers this way).
+        // More nats-server configuration, appended to that file: authorization, tls, an operator,
+        // server_name and a cluster block (the tests run secured servers and clusters this way).
         QByteArray extraConfig;
     };
 

@@ -10,6 +10,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -18,6 +19,80 @@
 #include <vector>
 
 Q_LOGGING_CATEGORY(lcNats, "ackhook.nats")
+
+namespace {
+
+// A URL to show: without its secret (a password or token in a seed URL stays out of every status).
+QString displayUrl(const char *url)
+{
+    return NatsAccess::redact(QString::fromUtf8(url));
+}
+
+QStringList takeServerList(char **servers, int count)
+{
+    QStringList list;
+    for (int i = 0; i < count; ++i) {
+        list.append(displayUrl(servers[i]));
+        free(servers[i]);
+    }
+    free(static_cast<void *>(servers));
+    return list;
+}
+
+// The cluster as the connection (its server, the servers it knows) and the stream info (null when
+// it could not be read) show it. Blocks on nothing: cnats keeps the connection's values locally.
+NatsBus::Cluster readCluster(natsConnection *connection, const jsStreamInfo *info, const QString &infoError)
+{
+    char id[128] = {};
+    const QString serverId
+        = natsConnection_GetConnectedServerId(connection, id, sizeof id) == NATS_OK ? QString::fromUtf8(id) : QString();
+    NatsBus::Cluster cluster = NatsBus::Cluster::fromStreamInfo(info, serverId);
+    cluster.serverId = serverId;
+    char **servers = nullptr;
+    int count = 0;
+    if (natsConnection_GetServers(connection, &servers, &count) == NATS_OK)
+        cluster.knownServers = takeServerList(servers, count);
+    servers = nullptr;
+    count = 0;
+    if (natsConnection_GetDiscoveredServers(connection, &servers, &count) == NATS_OK)
+        cluster.discoveredServers = takeServerList(servers, count).size();
+    cluster.infoError = infoError;
+    return cluster;
+}
+
+} // namespace
+
+NatsBus::Cluster NatsBus::Cluster::fromStreamInfo(const jsStreamInfo *info, const QString &standaloneServer)
+{
+    Cluster cluster;
+    if (!info)
+        return cluster;
+    if (info->Config)
+        cluster.replicas = static_cast<int>(info->Config->Replicas);
+    if (!info->Cluster && !standaloneServer.isEmpty()) {
+        // A server without clustering reports no cluster part: it holds the only copy, and leads it.
+        cluster.leader = standaloneServer;
+        cluster.peers.append({ standaloneServer, true, true, false, -1, 0 });
+    } else if (const jsClusterInfo *c = info->Cluster) {
+        cluster.name = QString::fromUtf8(c->Name);
+        cluster.leader = QString::fromUtf8(c->Leader);
+        if (!cluster.leader.isEmpty())
+            cluster.peers.append({ cluster.leader, true, true, false, -1, 0 });
+        for (int i = 0; i < c->ReplicasLen; ++i) {
+            const jsPeerInfo *peer = c->Replicas[i];
+            if (peer)
+                cluster.peers.append({ QString::fromUtf8(peer->Name), false, peer->Current, peer->Offline,
+                    peer->Active / 1000000, peer->Lag });
+        }
+    }
+    return cluster;
+}
+
+int NatsBus::Cluster::currentReplicas() const
+{
+    return static_cast<int>(
+        std::count_if(peers.cbegin(), peers.cend(), [](const Replica &r) { return r.current && !r.offline; }));
+}
 
 struct NatsBus::Context {
     std::mutex mutex;
@@ -128,6 +203,8 @@ void NatsBus::onReconnected(natsConnection *, void *closure)
     context->post([](NatsBus *bus) {
         bus->updateStatus([](Status &status) { ++status.reconnects; });
         bus->handleConnectionUp();
+        // A quick reconnect (another server of a cluster) may never show as a state change: say where to.
+        qCInfo(lcNats).noquote() << "NATS reconnected to" << bus->status().connectedUrl;
     });
 }
 
@@ -401,7 +478,7 @@ void NatsBus::handleConnectionUp()
     char url[256] = {};
     if (natsConnection_GetConnectedUrl(m_connection, url, sizeof url) == NATS_OK)
         updateStatus([&](Status &status) {
-            status.connectedUrl = NatsAccess::redact(QString::fromUtf8(url));
+            status.connectedUrl = displayUrl(url);
             status.connectError.clear();
         });
     // Each server of a cluster may have its own max_payload: read it again on every (re)connect.
@@ -670,6 +747,10 @@ void NatsBus::measureRtt()
 {
     if (!m_connection || !m_js || !isConnected() || m_blockingCalls.activeThreadCount() > 0)
         return;
+    // A failed stream lookup is asked again with every poll, not only at the next reconnect: a
+    // cluster still electing the stream's leader answers Timeout, and is fine seconds later.
+    if (!isStreamReady())
+        requestStreamCheck();
     natsConnection *connection = m_connection;
     jsCtx *js = m_js;
     const QByteArray stream = m_options.stream.name.toUtf8();
@@ -697,19 +778,29 @@ void NatsBus::measureRtt()
         } else if (s == NATS_NOT_FOUND || errorCode == JSStreamNotFoundErr) {
             found = StreamFound::Missing;
         }
+        // Its leader and replicas (issue #17); while no leader is elected the info does not come.
+        Cluster cluster = readCluster(connection, s == NATS_OK ? info : nullptr,
+            s == NATS_OK ? QString() : natsErrorText(s, nats_GetLastError(nullptr)));
         jsStreamInfo_Destroy(info);
-        context->post([rttNs, messages, bytes, found](NatsBus *bus) {
+        context->post([rttNs, messages, bytes, found, seen = std::move(cluster)](NatsBus *bus) {
             // Deleted, created or edited by someone else since the last full check: check again.
             const bool changed
                 = found != bus->m_streamFound || (found == StreamFound::Usable && !bus->status().streamReady);
             if (found != StreamFound::Unknown && changed)
                 bus->requestStreamCheck();
+            Cluster cluster = seen;
             bus->updateStatus([&](Status &status) {
                 status.rttUs = rttNs / 1000;
                 if (messages >= 0) {
                     status.streamMessages = messages;
                     status.streamBytes = bytes;
                 }
+                // A change is a leader other than the last one seen, with or without a gap between.
+                const QString previous = status.cluster.lastLeader;
+                cluster.lastLeader = cluster.leader.isEmpty() ? previous : cluster.leader;
+                cluster.leaderChanges = status.cluster.leaderChanges
+                    + (!cluster.leader.isEmpty() && !previous.isEmpty() && cluster.leader != previous);
+                status.cluster = std::move(cluster);
             });
             Q_EMIT bus->rttMeasured(rttNs / 1000);
         });

@@ -19,6 +19,7 @@
 struct __natsConnection;
 struct __natsOptions;
 struct __jsCtx;
+struct jsStreamInfo;
 
 class NatsBus : public QObject, public EventPublisher {
     Q_OBJECT
@@ -43,6 +44,33 @@ public:
         bool ignoreDiscoveredServers = false;
     };
 
+    // One server holding a copy of the stream, as its JetStream stream info reports it.
+    struct Replica {
+        QString name; // the server's name
+        bool leader = false;
+        bool current = false; // caught up with the leader
+        bool offline = false;
+        qint64 activeMs = -1; // since the leader last heard from it; -1 for the leader itself
+        quint64 lag = 0; // operations behind the leader
+    };
+    // The cluster as this connection and the stream's info see it, read every 2 s with the RTT.
+    struct Cluster {
+        QString serverId; // the server the connection is on
+        QStringList knownServers; // every server cnats may reconnect to: the seeds and those discovered
+        int discoveredServers = 0; // of knownServers, how many the cluster advertised
+        QString name; // the JetStream cluster's name; empty for a single server
+        int replicas = 0; // the stream's configured replicas; 0 until read
+        QString leader; // the stream's leader; empty while none is elected (or not read yet)
+        QList<Replica> peers; // the leader first, then the followers
+        quint64 leaderChanges = 0; // a different leader seen since start
+        QString lastLeader; // the last leader seen, kept while none is elected
+        QString infoError; // why the last stream info failed; empty when it was read
+        int currentReplicas() const; // peers caught up and online, the leader included
+        // The stream's part of a JetStream stream info (name, replicas, leader, peers); null: empty.
+        // A server without clustering reports none: then standaloneServer (its id) is the leader.
+        static Cluster fromStreamInfo(const jsStreamInfo *info, const QString &standaloneServer = {});
+    };
+
     struct Status {
         State state = State::Disconnected;
         QString connectedUrl;
@@ -55,6 +83,7 @@ public:
         qint64 maxPayload = -1; // the server's max_payload (headers + body), -1 until connected
         // Why the last connection attempt failed (authorization, TLS, …); empty once connected.
         QString connectError;
+        Cluster cluster;
     };
 
     explicit NatsBus(Options options, QObject *parent = nullptr);

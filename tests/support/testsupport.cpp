@@ -188,10 +188,14 @@ QList<StoredMessage> StreamReader::all(const QByteArray &stream)
     return messages;
 }
 
-bool StreamReader::addStream(const QByteArray &stream, const QList<QByteArray> &subjects, qint32 maxMsgSize)
+bool StreamReader::addStream(const QByteArray &stream, const QList<QByteArray> &subjects, qint32 maxMsgSize,
+    int replicas, QString *error)
 {
-    if (!m_js)
+    if (!m_js) {
+        if (error)
+            *error = QStringLiteral("not connected");
         return false;
+    }
     std::vector<const char *> subjectPointers;
     for (const QByteArray &subject : subjects)
         subjectPointers.push_back(subject.constData());
@@ -202,15 +206,32 @@ bool StreamReader::addStream(const QByteArray &stream, const QList<QByteArray> &
     config.SubjectsLen = static_cast<int>(subjectPointers.size());
     config.Storage = js_FileStorage;
     config.MaxMsgSize = maxMsgSize;
+    config.Replicas = replicas;
     jsStreamInfo *info = nullptr;
-    const natsStatus status = js_AddStream(&info, m_js, &config, nullptr, nullptr);
+    jsErrCode code = static_cast<jsErrCode>(0);
+    const natsStatus status = js_AddStream(&info, m_js, &config, nullptr, &code);
     jsStreamInfo_Destroy(info);
+    if (status != NATS_OK && error)
+        *error = QStringLiteral("%1 (JetStream error %2): %3")
+                     .arg(QString::fromUtf8(natsStatus_GetText(status)))
+                     .arg(static_cast<int>(code))
+                     .arg(QString::fromUtf8(nats_GetLastError(nullptr)));
     return status == NATS_OK;
 }
 
 bool StreamReader::deleteStream(const QByteArray &stream)
 {
     return m_js && js_DeleteStream(m_js, stream.constData(), nullptr, nullptr) == NATS_OK;
+}
+
+NatsBus::Cluster StreamReader::cluster(const QByteArray &stream)
+{
+    jsStreamInfo *info = nullptr;
+    if (!m_js || js_GetStreamInfo(&info, m_js, stream.constData(), nullptr, nullptr) != NATS_OK)
+        return {};
+    NatsBus::Cluster cluster = NatsBus::Cluster::fromStreamInfo(info);
+    jsStreamInfo_Destroy(info);
+    return cluster;
 }
 
 std::unique_ptr<Runtime> startRuntime(

@@ -67,6 +67,7 @@ public:
     explicit StreamReader(const QString &url);
     ~StreamReader();
     bool isValid() const { return m_js != nullptr; }
+    __natsConnection *connection() const { return m_connection; } // for raw requests (JetStream API calls)
     struct State {
         quint64 messages = 0;
         quint64 lastSeq = 0;
@@ -76,10 +77,14 @@ public:
     quint64 lastSeq(const QByteArray &stream) { return state(stream).lastSeq; }
     std::optional<StoredMessage> message(const QByteArray &stream, quint64 seq);
     QList<StoredMessage> all(const QByteArray &stream);
-    // Creates a file stream on these subjects whose messages may be at most maxMsgSize bytes: a larger
-    // publish is refused by JetStream itself (a real nack). True when it exists afterwards.
-    bool addStream(const QByteArray &stream, const QList<QByteArray> &subjects, qint32 maxMsgSize = -1);
+    // Creates a file stream on these subjects whose messages may be at most maxMsgSize bytes (-1: no
+    // limit; a larger publish is refused by JetStream itself, a real nack), with this many replicas
+    // (more than 1 on a cluster). True when it exists afterwards; else *error says why.
+    bool addStream(const QByteArray &stream, const QList<QByteArray> &subjects, qint32 maxMsgSize = -1,
+        int replicas = 1, QString *error = nullptr);
     bool deleteStream(const QByteArray &stream);
+    // The stream's leader and replicas from its info (an empty leader when the info does not come).
+    NatsBus::Cluster cluster(const QByteArray &stream);
 
 private:
     __natsConnection *m_connection = nullptr;
