@@ -137,7 +137,7 @@ void TestScenarioRunner::headlessWarnsAboutFireAndForget()
         QStringLiteral("--policy"), QStringLiteral("fire-and-forget") });
     QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
     QTRY_VERIFY_WITH_TIMEOUT(
-        (ackhook.collect(), ackhook.out().contains("WARNING: fire-and-forget dispatch on /webhook")), 10000);
+        (ackhook.collect(), ackhook.err().contains("WARNING: fire-and-forget dispatch on /webhook")), 10000);
     ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
     QVERIFY(ackhook.process().waitForFinished(15000));
     QCOMPARE(ackhook.process().exitCode(), 0);

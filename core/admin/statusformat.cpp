@@ -116,9 +116,10 @@ void appendSample(QByteArray &out, const QByteArray &series, qint64 value)
     out += series + ' ' + QByteArray::number(value) + '\n';
 }
 
-QByteArray labelValue(const QString &value)
+QByteArray labelText(const QString &value)
 {
-    return labelValue(QByteArrayView(value.toUtf8()));
+    const QByteArray utf8 = value.toUtf8();
+    return labelValue(QByteArrayView(utf8));
 }
 
 // The cluster view (issue #17): where the connection is, and the stream's leader and replicas.
@@ -130,8 +131,8 @@ void appendClusterMetrics(QByteArray &out, const NatsBus::Status &bus)
     const auto sample = [&out](const QByteArray &name, qint64 value) { appendSample(out, name, value); };
     family("ackhook_nats_server_info", "gauge", "The NATS server the connection is on (1).");
     if (!c.serverId.isEmpty())
-        sample("ackhook_nats_server_info{server_id=\"" + labelValue(c.serverId) + "\",url=\""
-                + labelValue(bus.connectedUrl) + "\"}",
+        sample("ackhook_nats_server_info{server_id=\"" + labelText(c.serverId) + "\",url=\""
+                + labelText(bus.connectedUrl) + "\"}",
             1);
     family("ackhook_nats_known_servers", "gauge", "NATS servers the client can reconnect to (seeds and discovered).");
     sample("ackhook_nats_known_servers", c.knownServers.size());
@@ -143,19 +144,19 @@ void appendClusterMetrics(QByteArray &out, const NatsBus::Status &bus)
     sample("ackhook_stream_has_leader", c.leader.isEmpty() ? 0 : 1);
     family("ackhook_stream_leader_info", "gauge", "The server leading the stream (1).");
     if (!c.leader.isEmpty())
-        sample("ackhook_stream_leader_info{server=\"" + labelValue(c.leader) + "\"}", 1);
+        sample("ackhook_stream_leader_info{server=\"" + labelText(c.leader) + "\"}", 1);
     family("ackhook_stream_leader_changes_total", "counter", "Stream leader changes seen since start.");
     sample("ackhook_stream_leader_changes_total", static_cast<qint64>(c.leaderChanges));
     family("ackhook_stream_replica_current", "gauge", "1 when the replica is caught up with the leader and online.");
     for (const NatsBus::Replica &r : c.peers)
-        sample("ackhook_stream_replica_current{replica=\"" + labelValue(r.name) + "\"}", r.current && !r.offline);
+        sample("ackhook_stream_replica_current{replica=\"" + labelText(r.name) + "\"}", r.current && !r.offline);
     family("ackhook_stream_replica_lag", "gauge", "Operations the replica is behind the leader.");
     for (const NatsBus::Replica &r : c.peers)
-        sample("ackhook_stream_replica_lag{replica=\"" + labelValue(r.name) + "\"}", static_cast<qint64>(r.lag));
+        sample("ackhook_stream_replica_lag{replica=\"" + labelText(r.name) + "\"}", static_cast<qint64>(r.lag));
     family("ackhook_stream_replica_active_seconds", "gauge", "Seconds since the leader last heard from the replica.");
     for (const NatsBus::Replica &r : c.peers) {
         if (!r.leader)
-            out += "ackhook_stream_replica_active_seconds{replica=\"" + labelValue(r.name) + "\"} "
+            out += "ackhook_stream_replica_active_seconds{replica=\"" + labelText(r.name) + "\"} "
                 + QByteArray::number(r.activeMs / 1e3, 'g', 6) + '\n';
     }
 }
