@@ -1,24 +1,18 @@
 // JetStreamReader: connect (2 s timeout, no reconnect buffer worth keeping) and close.
 #include "nats/jetstreamreader.h"
 
-#include <nats/nats.h>
+#include "nats/natsstatus.h"
 
-#include <vector>
+#include <nats/nats.h>
 
 QString JetStreamReader::ensureConnected(const QStringList &urls, const NatsAccess &access, const char *name)
 {
     if (m_js)
         return {};
-    QList<QByteArray> urlBytes;
-    std::vector<const char *> urlPointers;
-    for (const QString &url : urls)
-        urlBytes.append(url.toUtf8());
-    for (const QByteArray &url : std::as_const(urlBytes))
-        urlPointers.push_back(url.constData());
     natsOptions *options = nullptr;
     natsStatus s = natsOptions_Create(&options);
     if (s == NATS_OK)
-        s = natsOptions_SetServers(options, urlPointers.data(), static_cast<int>(urlPointers.size()));
+        s = setServers(options, urls);
     if (s == NATS_OK)
         s = natsOptions_SetTimeout(options, 2000);
     if (s == NATS_OK)

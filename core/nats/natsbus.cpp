@@ -240,15 +240,9 @@ bool NatsBus::start(QString *error)
     if (s != NATS_OK)
         return fail(s, QStringLiteral("cannot create NATS options"));
 
-    std::vector<QByteArray> urls;
-    for (const QString &url : std::as_const(m_options.urls))
-        urls.push_back(url.toUtf8());
-    std::vector<const char *> urlPointers;
-    for (const QByteArray &url : urls)
-        urlPointers.push_back(url.constData());
     const QByteArray name = m_options.name.toUtf8();
 
-    s = natsOptions_SetServers(m_natsOptions, urlPointers.data(), static_cast<int>(urlPointers.size()));
+    s = setServers(m_natsOptions, m_options.urls);
     if (s == NATS_OK)
         s = natsOptions_SetName(m_natsOptions, name.constData());
     if (s == NATS_OK)
@@ -334,15 +328,9 @@ bool NatsBus::start(QString *error)
 QString NatsBus::probeAccess() const
 {
     natsOptions *options = nullptr;
-    std::vector<QByteArray> urls;
-    for (const QString &url : std::as_const(m_options.urls))
-        urls.push_back(url.toUtf8());
-    std::vector<const char *> urlPointers;
-    for (const QByteArray &url : urls)
-        urlPointers.push_back(url.constData());
     natsStatus s = natsOptions_Create(&options);
     if (s == NATS_OK)
-        s = natsOptions_SetServers(options, urlPointers.data(), static_cast<int>(urlPointers.size()));
+        s = setServers(options, m_options.urls);
     if (s == NATS_OK)
         s = natsOptions_SetTimeout(options, m_options.connectTimeout.count());
     if (s == NATS_OK)
@@ -512,11 +500,12 @@ void NatsBus::deliverReports()
         reports.swap(m_context->reports);
         m_context->drainScheduled = false;
     }
+    // A no_stream failure makes the stream not ready before it is answered: whoever sees the 500
+    // and asks /ready or /api/status next sees why.
     QString noStream;
     for (const auto &[token, result] : reports) {
         if (result.reason == FailureReason::NoStream)
             noStream = result.detail;
-        report(token, result);
     }
     if (!noStream.isEmpty()) {
         // Deleted, or its subjects changed: not ready from now on, until a look-up says otherwise.
@@ -531,8 +520,11 @@ void NatsBus::deliverReports()
         });
         if (!reason.isEmpty())
             qCWarning(lcNats).noquote() << "JetStream stream" << m_options.stream.name << "not ready:" << reason;
-        requestStreamCheck();
     }
+    for (const auto &[token, result] : reports)
+        report(token, result);
+    if (!noStream.isEmpty())
+        requestStreamCheck();
 }
 
 void NatsBus::failPending(FailureReason reason, const QString &detail)

@@ -2,6 +2,9 @@
 #include "nats/natsstatus.h"
 
 #include <QRegularExpression>
+#include <QStringList>
+
+#include <vector>
 
 FailureReason failureReasonFor(natsStatus status, jsErrCode errorCode)
 {
@@ -43,4 +46,16 @@ QString natsErrorText(natsStatus status, const char *detail)
 PublishResult publishFailure(natsStatus status, jsErrCode errorCode, const char *detail)
 {
     return PublishResult::failure(failureReasonFor(status, errorCode), natsErrorText(status, detail));
+}
+
+natsStatus setServers(natsOptions *options, const QStringList &urls)
+{
+    std::vector<QByteArray> bytes;
+    bytes.reserve(static_cast<size_t>(urls.size()));
+    for (const QString &url : urls)
+        bytes.push_back(url.toUtf8());
+    std::vector<const char *> pointers;
+    for (const QByteArray &url : bytes)
+        pointers.push_back(url.constData());
+    return natsOptions_SetServers(options, pointers.data(), static_cast<int>(pointers.size()));
 }
