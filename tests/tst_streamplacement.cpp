@@ -30,6 +30,7 @@ private Q_SLOTS:
     void tagsNoServerHasAreNotReady();
     void unknownClusterIsNotReady();
     void moreReplicasThanTaggedServersIsNotReady();
+    void moreReplicasThanServersIsNotReady();
     void placedReplicatedStreamIsReady();
 
 private:
@@ -143,6 +144,14 @@ void TestStreamPlacement::moreReplicasThanTaggedServersIsNotReady()
             QStringLiteral("takes 3 running server(s) tagged ssd") });
 }
 
+void TestStreamPlacement::moreReplicasThanServersIsNotReady()
+{
+    // No placement: R5 on a 3-server cluster.
+    expectRefused("name = \"R5\"\nreplicas = 5\n",
+        { QStringLiteral("stream R5"), QStringLiteral("5 replica(s), placement any"),
+            QStringLiteral("takes 5 running server(s)") });
+}
+
 void TestStreamPlacement::placedReplicatedStreamIsReady()
 {
     const std::unique_ptr<AckhookProcess> ackhook = startAckhook("name = \"PLACED\"\nreplicas = 3\nplacement_cluster = \""
@@ -173,6 +182,23 @@ void TestStreamPlacement::placedReplicatedStreamIsReady()
     const QByteArray log = ackhook->out() + ackhook->err();
     QVERIFY2(log.contains(QByteArray("placement cluster " + NatsCluster::clusterName().toUtf8())), log.constData());
     QVERIFY2(!log.contains("differs from the configuration"), log.constData());
+
+    // Another configuration finds the stream placed otherwise: used as it is, one warning.
+    const std::unique_ptr<AckhookProcess> other = startAckhook("name = \"PLACED\"\nreplicas = 3\nplacement_cluster = \""
+        + NatsCluster::clusterName().toUtf8() + "\"\nplacement_tags = [\"az:a\"]\n");
+    QVERIFY(other);
+    const quint16 otherPort = other->webhookPort();
+    QTRY_COMPARE_WITH_TIMEOUT(request(otherPort, "GET", "/ready").value_or(HttpReply {}).status, 200, ReadyTimeoutMs);
+    QByteArray otherLog;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (other->collect(), otherLog = other->out() + other->err()).contains("differs from the configuration"),
+        ReadyTimeoutMs);
+    QVERIFY2(otherLog.contains("placement_tags: configured [az:a], stream has []"), otherLog.constData());
+    QVERIFY2(!otherLog.contains("placement_cluster:"), otherLog.constData()); // the server keeps the cluster
+    QCOMPARE(request(otherPort, "POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } }, 6000)
+                 .value_or(HttpReply {})
+                 .status,
+        200);
 }
 
 QTEST_GUILESS_MAIN(TestStreamPlacement)
