@@ -7,11 +7,14 @@
 #include "natscluster.h"
 #include "testsupport.h"
 
+#include <QDeadlineTimer>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
+
+#include <nats/nats.h>
 
 using namespace TestSupport;
 
@@ -38,7 +41,8 @@ private:
     std::unique_ptr<AckhookProcess> startAckhook(const QByteArray &streamTable);
     // Waits until /ready answers 503 with "cannot create stream"; that reason ("" on time-out).
     QString notReadyReason(quint16 port);
-    void expectRefused(const QByteArray &streamTable, const QStringList &named);
+    // retriedStream: also count ackhook's creation requests for it, with no webhook coming.
+    void expectRefused(const QByteArray &streamTable, const QStringList &named, const QByteArray &retriedStream = {});
 
     QTemporaryDir m_dir;
     std::unique_ptr<NatsCluster> m_cluster;
@@ -95,7 +99,8 @@ QString TestStreamPlacement::notReadyReason(quint16 port)
     return {};
 }
 
-void TestStreamPlacement::expectRefused(const QByteArray &streamTable, const QStringList &named)
+void TestStreamPlacement::expectRefused(
+    const QByteArray &streamTable, const QStringList &named, const QByteArray &retriedStream)
 {
     const std::unique_ptr<AckhookProcess> ackhook = startAckhook(streamTable);
     QVERIFY(ackhook);
@@ -110,6 +115,28 @@ void TestStreamPlacement::expectRefused(const QByteArray &streamTable, const QSt
     const qsizetype words = reason.indexOf(QLatin1String("): "));
     QVERIFY2(words > 0 && reason.size() > words + 8, qPrintable(reason));
     qInfo().noquote() << "reason:" << reason.trimmed();
+
+    if (!retriedStream.isEmpty()) {
+        // It asks JetStream again on its own (every 2 s while not ready): a cluster that can place
+        // the stream later ends the wait without a webhook having to come first.
+        natsConnection *connection = nullptr;
+        natsSubscription *creates = nullptr;
+        const QByteArray seeds = m_cluster->urls().join(QLatin1Char(',')).toUtf8();
+        QCOMPARE(natsConnection_ConnectTo(&connection, seeds.constData()), NATS_OK);
+        const QByteArray subject = "$JS.API.STREAM.CREATE." + retriedStream;
+        QCOMPARE(natsConnection_SubscribeSync(&creates, connection, subject.constData()), NATS_OK);
+        int seen = 0;
+        const QDeadlineTimer deadline(8000);
+        while (seen < 2 && !deadline.hasExpired()) {
+            natsMsg *message = nullptr;
+            if (natsSubscription_NextMsg(&message, creates, 500) == NATS_OK)
+                ++seen;
+            natsMsg_Destroy(message);
+        }
+        natsSubscription_Destroy(creates);
+        natsConnection_Destroy(connection);
+        QVERIFY2(seen >= 2, qPrintable(QStringLiteral("%1 creation request(s) in 8 s").arg(seen)));
+    }
 
     // Webhooks: 500, never 200, and the same reason in the log.
     for (int i = 0; i < 3; ++i) {
@@ -126,7 +153,7 @@ void TestStreamPlacement::expectRefused(const QByteArray &streamTable, const QSt
 void TestStreamPlacement::tagsNoServerHasAreNotReady()
 {
     expectRefused("name = \"GPU\"\nreplicas = 1\nplacement_tags = [\"gpu\"]\n",
-        { QStringLiteral("stream GPU"), QStringLiteral("tags [gpu]"), QStringLiteral("1 replica(s)") });
+        { QStringLiteral("stream GPU"), QStringLiteral("tags [gpu]"), QStringLiteral("1 replica(s)") }, "GPU");
 }
 
 void TestStreamPlacement::unknownClusterIsNotReady()
