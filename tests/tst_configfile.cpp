@@ -502,6 +502,7 @@ void TestConfigFile::clusterSampleConfigIsValid()
     QCOMPARE(parsed->nats.urls.size(), 3);
     QCOMPARE(parsed->server.faultProxy, std::optional<bool>(false));
     QCOMPARE(parsed->endpoints.size(), 2);
+    QCOMPARE(parsed->streamSettings().replicas, 3); // created replicated by ackhook (docs/DEPLOY.md step 1)
 }
 
 QTEST_GUILESS_MAIN(TestConfigFile)
