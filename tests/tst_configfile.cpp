@@ -240,6 +240,14 @@ void TestConfigFile::errors_data()
                                         << QStringLiteral("2: stream.max_msgs: -2 is out of range");
     QTest::addRow("stream replicas 6") << QByteArray("[stream]\nreplicas = 6\n")
                                        << QStringLiteral("2: stream.replicas: 6 is out of range (1 to 5)");
+    QTest::addRow("stream placement_cluster empty")
+        << QByteArray("[stream]\nplacement_cluster = \" \"\n")
+        << QStringLiteral("2: stream.placement_cluster: must not be empty");
+    QTest::addRow("stream placement_tags quote")
+        << QByteArray("[stream]\nplacement_tags = [\"ssd\", \"a\\\"b\"]\n")
+        << QStringLiteral("2: stream.placement_tags: 'a\"b' must not hold quotes, backslashes or control characters");
+    QTest::addRow("stream placement_tags not a list") << QByteArray("[stream]\nplacement_tags = 3\n")
+                                                      << QStringLiteral("2: stream.placement_tags: expected");
     QTest::addRow("stream create not a bool")
         << QByteArray("[stream]\ncreate = \"no\"\n") << QStringLiteral("2: stream.create: expected true or false");
     QTest::addRow("duplicate window over max_age")
@@ -459,6 +467,16 @@ void TestConfigFile::streamSettings()
     QCOMPARE(set.replicas, 3);
     QCOMPARE(config->stream.create, std::optional<bool>(false));
     QVERIFY2(config->describe().contains(QStringLiteral("max_age 30d")), qPrintable(config->describe()));
+    QVERIFY(set.placementCluster.isEmpty());
+    QVERIFY(set.placementTags.isEmpty());
+
+    const auto placed
+        = parse("[stream]\nreplicas = 3\nplacement_cluster = \"east\"\nplacement_tags = [\"ssd\", \"az:b\"]\n", &error);
+    QVERIFY2(placed, qPrintable(error));
+    QCOMPARE(placed->streamSettings().placementCluster, QStringLiteral("east"));
+    QCOMPARE(placed->streamSettings().placementTags, (QStringList { QStringLiteral("ssd"), QStringLiteral("az:b") }));
+    QVERIFY2(placed->describe().contains(QStringLiteral("replicas 3, placement cluster east, tags [ssd, az:b]")),
+        qPrintable(placed->describe()));
 
     const auto unlimited = parse("[stream]\nmax_age = 0\nmax_bytes = -1\nmax_msgs = -1\n", &error);
     QVERIFY2(unlimited, qPrintable(error));
@@ -484,6 +502,7 @@ void TestConfigFile::clusterSampleConfigIsValid()
     QCOMPARE(parsed->nats.urls.size(), 3);
     QCOMPARE(parsed->server.faultProxy, std::optional<bool>(false));
     QCOMPARE(parsed->endpoints.size(), 2);
+    QCOMPARE(parsed->streamSettings().replicas, 3); // created replicated by ackhook (docs/DEPLOY.md step 1)
 }
 
 QTEST_GUILESS_MAIN(TestConfigFile)

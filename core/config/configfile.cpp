@@ -317,6 +317,18 @@ const QList<KeyRow<ConfigFile::Nats>> &natsKeys()
     return rows;
 }
 
+// A placement cluster or server tag: cnats puts it into the JSON request unescaped.
+QString checkPlacementName(const QString &name)
+{
+    if (name.trimmed().isEmpty())
+        return QStringLiteral("a placement name or tag must not be empty");
+    for (const QChar c : name) {
+        if (c == QLatin1Char('"') || c == QLatin1Char('\\') || c.unicode() < 0x20 || c.unicode() == 0x7f)
+            return QStringLiteral("'%1' must not hold quotes, backslashes or control characters").arg(name);
+    }
+    return {};
+}
+
 const QList<KeyRow<ConfigFile::Stream>> &streamKeys()
 {
     using S = ConfigFile::Stream;
@@ -372,6 +384,26 @@ const QList<KeyRow<ConfigFile::Stream>> &streamKeys()
                 if (replicas.value)
                     s.replicas = static_cast<int>(*replicas.value);
                 return replicas.error;
+            } },
+        { "placement_cluster",
+            [](const toml::node &n, S &s) {
+                const Read<QString> cluster = readNonEmpty(n);
+                if (cluster.value) {
+                    if (const QString problem = checkPlacementName(*cluster.value); !problem.isEmpty())
+                        return problem;
+                }
+                return assign(s.placementCluster, cluster);
+            } },
+        { "placement_tags",
+            [](const toml::node &n, S &s) {
+                const Read<QStringList> tags = readStringList(n);
+                if (tags.value) {
+                    for (const QString &tag : *tags.value) {
+                        if (const QString problem = checkPlacementName(tag); !problem.isEmpty())
+                            return problem;
+                    }
+                }
+                return assign(s.placementTags, tags);
             } },
         { "create", [](const toml::node &n, S &s) { return assign(s.create, readBool(n)); } },
     };
@@ -779,6 +811,8 @@ StreamSettings ConfigFile::streamSettings() const
     settings.maxMsgs = stream.maxMsgs.value_or(settings.maxMsgs);
     settings.duplicateWindow = stream.duplicateWindow.value_or(settings.duplicateWindow);
     settings.replicas = stream.replicas.value_or(settings.replicas);
+    settings.placementCluster = stream.placementCluster.value_or(settings.placementCluster);
+    settings.placementTags = stream.placementTags.value_or(settings.placementTags);
     return settings;
 }
 

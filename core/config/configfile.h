@@ -60,6 +60,8 @@ struct ConfigFile {
         std::optional<qint64> maxMsgs; // -1: unlimited
         std::optional<std::chrono::milliseconds> duplicateWindow;
         std::optional<int> replicas;
+        std::optional<QString> placementCluster;
+        std::optional<QStringList> placementTags;
         std::optional<bool> create; // false: never create (nor re-create) the stream
         int line = 0; // of the [stream] table, for checks across its keys
     };

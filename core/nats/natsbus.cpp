@@ -637,12 +637,28 @@ void NatsBus::ensureStream()
                 errorCode = static_cast<jsErrCode>(0);
                 s = js_AddStream(&info, js, config.config(), nullptr, &errorCode);
                 check.created = s == NATS_OK;
-                if (s != NATS_OK) // e.g. more replicas than the cluster has servers
-                    check.error = QStringLiteral("cannot create stream %1 (subjects %2, %3 storage, %4 replica(s)): %5")
+                if (s != NATS_OK) // e.g. more replicas than servers (that match the placement)
+                    check.error = QStringLiteral("cannot create stream %1 (subjects %2, %3 storage, %4 replica(s), "
+                                                 "placement %5): %6")
                                       .arg(wanted.name, wanted.subjects.join(QStringLiteral(", ")),
                                           StreamSettings::storageName(wanted.storage))
                                       .arg(wanted.replicas)
-                                      .arg(natsErrorText(s, nats_GetLastError(nullptr)));
+                                      .arg(wanted.placementText(), natsErrorText(s, nats_GetLastError(nullptr)));
+                // JetStream names the tags even when only the count is short ("tags not matched"
+                // for R3 on two tagged servers): say what placing the stream takes.
+                if (s != NATS_OK
+                    && (check.error.contains(QLatin1String("no suitable peers"))
+                        || check.error.contains(QLatin1String("insufficient resources"))))
+                    check.error += QStringLiteral(" (placing it takes %1 running server(s)%2%3 with room for "
+                                                  "max_bytes)")
+                                       .arg(wanted.replicas)
+                                       .arg(wanted.placementCluster.isEmpty()
+                                               ? QString()
+                                               : QStringLiteral(" in cluster ") + wanted.placementCluster,
+                                           wanted.placementTags.isEmpty()
+                                               ? QString()
+                                               : QStringLiteral(" tagged %1")
+                                                     .arg(wanted.placementTags.join(QStringLiteral(" and "))));
             }
         } else if (s != NATS_OK) {
             check.error = QStringLiteral("cannot look up stream %1: %2")

@@ -36,13 +36,26 @@ QString StreamSettings::storageName(Storage storage)
     return storage == Storage::Memory ? QStringLiteral("memory") : QStringLiteral("file");
 }
 
+QString StreamSettings::placementText() const
+{
+    QStringList parts;
+    if (!placementCluster.isEmpty())
+        parts.append(QStringLiteral("cluster ") + placementCluster);
+    if (!placementTags.isEmpty())
+        parts.append(QStringLiteral("tags [%1]").arg(placementTags.join(QStringLiteral(", "))));
+    return parts.isEmpty() ? QStringLiteral("any") : parts.join(QStringLiteral(", "));
+}
+
 QString StreamSettings::describe() const
 {
-    return QStringLiteral("subjects %1, %2 storage, max_age %3, max_bytes %4, max_msgs %5, duplicate_window %6, "
-                          "replicas %7")
-        .arg(subjects.join(QStringLiteral(", ")), storageName(storage), durationText(maxAge), limitText(maxBytes),
-            limitText(maxMsgs), durationText(duplicateWindow))
-        .arg(replicas);
+    QString text = QStringLiteral("subjects %1, %2 storage, max_age %3, max_bytes %4, max_msgs %5, "
+                                  "duplicate_window %6, replicas %7")
+                       .arg(subjects.join(QStringLiteral(", ")), storageName(storage), durationText(maxAge),
+                           limitText(maxBytes), limitText(maxMsgs), durationText(duplicateWindow))
+                       .arg(replicas);
+    if (!placementCluster.isEmpty() || !placementTags.isEmpty())
+        text += QStringLiteral(", placement ") + placementText();
+    return text;
 }
 
 StreamSettings StreamSettings::fromConfig(const jsStreamConfig &config)
@@ -58,6 +71,11 @@ StreamSettings StreamSettings::fromConfig(const jsStreamConfig &config)
     found.maxMsgs = config.MaxMsgs;
     found.duplicateWindow = std::chrono::milliseconds(config.Duplicates / NsPerMs);
     found.replicas = static_cast<int>(config.Replicas);
+    if (const jsPlacement *placement = config.Placement) {
+        found.placementCluster = QString::fromUtf8(placement->Cluster);
+        for (int i = 0; i < placement->TagsLen; ++i)
+            found.placementTags.append(QString::fromUtf8(placement->Tags[i]));
+    }
     return found;
 }
 
@@ -79,6 +97,15 @@ QStringList StreamSettings::differencesFrom(const StreamSettings &found) const
     differ("max_msgs", limitText(maxMsgs), limitText(found.maxMsgs));
     differ("duplicate_window", durationText(duplicateWindow), durationText(found.duplicateWindow));
     differ("replicas", QString::number(replicas), QString::number(found.replicas));
+    // Placement only when configured: without it any placement will do (JetStream chose one).
+    if (!placementCluster.isEmpty() && placementCluster != found.placementCluster)
+        differ("placement_cluster", placementCluster,
+            found.placementCluster.isEmpty() ? QStringLiteral("none") : found.placementCluster);
+    const QSet<QString> wantedTags(placementTags.cbegin(), placementTags.cend());
+    const QSet<QString> presentTags(found.placementTags.cbegin(), found.placementTags.cend());
+    if (!wantedTags.isEmpty() && wantedTags != presentTags)
+        differ("placement_tags", QStringLiteral("[%1]").arg(placementTags.join(QStringLiteral(", "))),
+            QStringLiteral("[%1]").arg(found.placementTags.join(QStringLiteral(", "))));
     return differences;
 }
 
@@ -130,6 +157,21 @@ StreamConfigBuffer::StreamConfigBuffer(const StreamSettings &settings)
     m_config->MaxMsgs = settings.maxMsgs;
     m_config->Duplicates = settings.duplicateWindow.count() * NsPerMs;
     m_config->Replicas = settings.replicas;
+    if (!settings.placementCluster.isEmpty() || !settings.placementTags.isEmpty()) {
+        m_cluster = settings.placementCluster.toUtf8();
+        for (const QString &tag : settings.placementTags)
+            m_tagBytes.append(tag.toUtf8());
+        for (const QByteArray &tag : std::as_const(m_tagBytes))
+            m_tags.append(tag.constData());
+        m_placement = std::make_unique<jsPlacement>();
+        jsPlacement_Init(m_placement.get());
+        // cnats writes the cluster (even a null one) and the tags into the request as they are:
+        // "" for no cluster; the configuration refuses quotes and backslashes in them.
+        m_placement->Cluster = m_cluster.constData();
+        m_placement->Tags = m_tags.isEmpty() ? nullptr : m_tags.data();
+        m_placement->TagsLen = static_cast<int>(m_tags.size());
+        m_config->Placement = m_placement.get();
+    }
 }
 
 StreamConfigBuffer::~StreamConfigBuffer() = default;

@@ -12,6 +12,7 @@
 #include <memory>
 
 struct jsStreamConfig;
+struct jsPlacement;
 
 struct StreamSettings {
     enum class Storage { File, Memory };
@@ -31,8 +32,14 @@ struct StreamSettings {
     qint64 maxMsgs = -1; // -1: unlimited (max_bytes and max_age bound the stream)
     std::chrono::milliseconds duplicateWindow = DefaultDuplicateWindow;
     int replicas = 1;
+    // Placement (JetStream's "placement"): the cluster the replicas go to and the server tags each
+    // of their servers must have; empty: wherever JetStream chooses.
+    QString placementCluster;
+    QStringList placementTags;
 
     static QString storageName(Storage storage);
+    // "cluster c1, tags [ssd, eu]"; "any" when no placement is set.
+    QString placementText() const;
     // "subjects ackhook.>, file storage, max_age 7d, ..." for logs and --check-config.
     QString describe() const;
 
@@ -59,5 +66,9 @@ private:
     QByteArray m_name;
     QList<QByteArray> m_subjectBytes;
     QList<const char *> m_subjects;
+    QByteArray m_cluster;
+    QList<QByteArray> m_tagBytes;
+    QList<const char *> m_tags;
+    std::unique_ptr<jsPlacement> m_placement;
     std::unique_ptr<jsStreamConfig> m_config;
 };

@@ -14,18 +14,22 @@ namespace TestSupport {
 
 namespace {
 
-    QByteArray clusterConfig(int node, quint16 routePort, const QList<quint16> &routePorts)
+    QByteArray clusterConfig(int node, quint16 routePort, const QList<quint16> &routePorts, const QStringList &tags)
     {
+        QByteArray serverTags;
+        for (const QString &tag : tags)
+            serverTags += (serverTags.isEmpty() ? "" : ", ") + QByteArray("\"") + tag.toUtf8() + '"';
         QByteArray routes;
         for (quint16 port : routePorts)
             routes += (routes.isEmpty() ? "" : ", ") + QByteArray("nats-route://127.0.0.1:") + QByteArray::number(port);
-        return "server_name: " + NatsCluster::nodeName(node).toUtf8() + "\ncluster {\n  name: ackhook-test\n"
+        return "server_name: " + NatsCluster::nodeName(node).toUtf8() + "\nserver_tags: [" + serverTags + "]\n"
+            + "cluster {\n  name: " + NatsCluster::clusterName().toUtf8() + "\n"
             + "  listen: 127.0.0.1:" + QByteArray::number(routePort) + "\n  routes: [" + routes + "]\n}\n";
     }
 
 } // namespace
 
-NatsCluster::NatsCluster(const QString &dir, int size)
+NatsCluster::NatsCluster(const QString &dir, int size, const QList<QStringList> &tags)
 {
     QList<quint16> routePorts;
     for (int i = 0; i < size; ++i)
@@ -34,7 +38,7 @@ NatsCluster::NatsCluster(const QString &dir, int size)
         EmbeddedNats::Options options;
         options.dataDir = QDir(dir).filePath(nodeName(i));
         options.port = freePort(); // fixed: the other nodes and the clients know it across restarts
-        options.extraConfig = clusterConfig(i, routePorts.at(i), routePorts);
+        options.extraConfig = clusterConfig(i, routePorts.at(i), routePorts, tags.value(i));
         m_nodes.push_back(std::make_unique<EmbeddedNats>(options));
     }
 }
@@ -44,6 +48,11 @@ NatsCluster::~NatsCluster()
     m_reader.reset();
     for (auto &node : m_nodes)
         node->stop();
+}
+
+QString NatsCluster::clusterName()
+{
+    return QStringLiteral("ackhook-test");
 }
 
 QString NatsCluster::nodeName(int node)

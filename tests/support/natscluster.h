@@ -21,7 +21,9 @@ class StreamReader;
 class NatsCluster {
 public:
     // The nodes keep their stores and logs in dir/n0, dir/n1, ... (dir must outlive the cluster).
-    explicit NatsCluster(const QString &dir, int size = 3);
+    // tags: each node's server_tags (for stream placement), by node index; missing: none.
+    explicit NatsCluster(const QString &dir, int size = 3, const QList<QStringList> &tags = {});
+    static QString clusterName(); // the cluster's name (cluster { name })
     ~NatsCluster(); // stops every node still running (by PID, SIGTERM then SIGKILL)
     NatsCluster(const NatsCluster &) = delete;
     NatsCluster &operator=(const NatsCluster &) = delete;
