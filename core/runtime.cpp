@@ -191,11 +191,15 @@ bool Runtime::setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, QStri
     if (!m_host || m_shuttingDown)
         return fail(QStringLiteral("ackhook is not running"));
     // The lab compares policies: once one is not ack, every answer is reconciled from then on.
-    if (policy != DispatchPolicy::Ack && !m_loss)
+    const bool newDetector = policy != DispatchPolicy::Ack && !m_loss;
+    if (newDetector)
         startLossDetector(m_config.gateway.stream);
     QString message;
-    if (!m_host->setDispatchPolicy(endpoint, policy, m_loss.get(), &message))
+    if (!m_host->setDispatchPolicy(endpoint, policy, m_loss.get(), &message)) {
+        if (newDetector)
+            m_loss.reset(); // refused before the server was given it
         return fail(message);
+    }
     m_config.gateway.endpoints[endpoint].dispatch = policy;
     Q_EMIT dispatchPolicyChanged(endpoint, policy);
     return true;
