@@ -91,7 +91,8 @@ MonitorWindow::MonitorWindow(Runtime *runtime, QWidget *parent)
     connect(timer, &QTimer::timeout, this, [this] {
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         m_rates->advanceTo(now / 1000); // idle seconds count too
-        if (m_runtime->faultProxy()->mode() != OutageSettings::Mode::Off)
+        const FaultProxy *proxy = m_runtime->faultProxy(); // null once the runtime has stopped
+        if (proxy && proxy->mode() != OutageSettings::Mode::Off)
             m_rates->markOutage(now / 1000);
         m_model->tick(now);
     });
@@ -341,7 +342,10 @@ void MonitorWindow::buildUi()
     m_endpointPolicy = new QComboBox(sendBox);
     m_endpointPolicy->setObjectName(QStringLiteral("endpointPolicy"));
     for (DispatchPolicy policy : { DispatchPolicy::Ack, DispatchPolicy::Spool, DispatchPolicy::FireAndForget })
-        m_endpointPolicy->addItem(tr("policy: %1").arg(dispatchPolicyName(policy)), static_cast<int>(policy));
+        m_endpointPolicy->addItem(dispatchPolicyName(policy), static_cast<int>(policy));
+    // Narrow screens (1024 px) keep their layout: the box may cut "fire-and-forget", its tooltip not.
+    m_endpointPolicy->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_endpointPolicy->setMinimumContentsLength(5);
     m_endpointPolicy->setToolTip(tr("The dispatch policy of the chosen endpoint: ack answers 200 after the PubAck, "
                                     "spool 202 after the local commit, fire-and-forget 200 at once (the bug, for "
                                     "demonstrations only). Requests in flight keep theirs."));
@@ -372,10 +376,13 @@ void MonitorWindow::buildUi()
     sendLayout->addWidget(m_send, 0, 0);
     sendLayout->addWidget(m_sendStop, 0, 1);
     sendLayout->addWidget(m_sendEndpoint, 0, 2);
-    sendLayout->addWidget(m_endpointPolicy, 0, 3);
     sendLayout->addWidget(m_sendCount, 1, 0);
     sendLayout->addWidget(m_sendRate, 1, 1);
-    sendLayout->addWidget(m_withKeys, 1, 2);
+    auto *keysAndPolicy = new QHBoxLayout;
+    keysAndPolicy->setContentsMargins(0, 0, 0, 0);
+    keysAndPolicy->addWidget(m_withKeys);
+    keysAndPolicy->addWidget(m_endpointPolicy, 1);
+    sendLayout->addLayout(keysAndPolicy, 1, 2);
     controls->addWidget(sendBox);
 
     auto *failedBox = new QGroupBox(tr("Failed-event queue"), central);
