@@ -76,17 +76,8 @@ bool Gateway::start(QString *error)
     links.stream = m_config.stream;
     m_server = std::make_unique<WebhookServer>(m_dispatcher.get(), m_log.get(), serverOptions, links);
 
-    if (m_config.uses(DispatchPolicy::Spool)) {
-        if (m_config.spool.path.isEmpty()) {
-            *error = QStringLiteral("the spool dispatch policy needs a data directory (--data-dir)");
-            return false;
-        }
-        m_spool = std::make_unique<Spool>();
-        if (!m_spool->open(m_config.spool, error))
-            return false;
-        m_server->intake()->setSpool(m_spool.get());
-        m_forwarder = std::make_unique<SpoolForwarder>(m_spool.get(), m_dispatcher.get(), m_config.spoolRetryInterval);
-    }
+    if (m_config.uses(DispatchPolicy::Spool) && !openSpool(error))
+        return false;
     if (m_config.uses(DispatchPolicy::FireAndForget))
         qCWarning(lcGateway).noquote() << "fire-and-forget dispatch is on: those endpoints answer 200 BEFORE the"
                                           " event is stored and lose events during an outage (a demonstration of"
@@ -97,6 +88,51 @@ bool Gateway::start(QString *error)
     if (m_forwarder)
         m_forwarder->start();
     return m_server->listen(error);
+}
+
+bool Gateway::openSpool(QString *error)
+{
+    if (m_config.spool.path.isEmpty()) {
+        *error = QStringLiteral("the spool dispatch policy needs a data directory (--data-dir)");
+        return false;
+    }
+    auto spool = std::make_unique<Spool>();
+    if (!spool->open(m_config.spool, error))
+        return false;
+    m_spool = std::move(spool);
+    m_server->intake()->setSpool(m_spool.get());
+    m_forwarder = std::make_unique<SpoolForwarder>(m_spool.get(), m_dispatcher.get(), m_config.spoolRetryInterval);
+    return true;
+}
+
+bool Gateway::setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, LossDetector *lossDetector, QString *error)
+{
+    if (!m_server || endpoint < 0 || endpoint >= m_config.endpoints.size()) {
+        *error = QStringLiteral("no endpoint number %1").arg(endpoint);
+        return false;
+    }
+    if (m_shuttingDown) {
+        *error = QStringLiteral("ackhook is shutting down");
+        return false;
+    }
+    if (policy == DispatchPolicy::Spool && !m_spool) {
+        QString message;
+        if (!openSpool(&message)) {
+            *error = QStringLiteral("cannot switch to the spool policy: ") + message;
+            return false;
+        }
+        m_forwarder->start(); // the bus runs: start() connected it
+    }
+    m_server->setLossDetector(lossDetector);
+    m_server->setDispatchPolicy(endpoint, policy);
+    const QByteArray &path = m_config.endpoints.at(endpoint).path;
+    if (policy == DispatchPolicy::FireAndForget)
+        qCWarning(lcGateway).noquote() << "fire-and-forget dispatch is now on for" << path
+                                       << "- it answers 200 BEFORE the event is stored and loses events during an"
+                                          " outage (a demonstration of the bug ackhook exists to fix)";
+    else
+        qCInfo(lcGateway).noquote() << "dispatch policy of" << path << "is now" << dispatchPolicyName(policy);
+    return true;
 }
 
 quint16 Gateway::port() const
@@ -192,6 +228,26 @@ void GatewayHost::onGatewayStopped()
     m_thread.wait();
     m_gateway.reset();
     Q_EMIT stopped();
+}
+
+bool GatewayHost::setDispatchPolicy(
+    qsizetype endpoint, DispatchPolicy policy, LossDetector *lossDetector, QString *error)
+{
+    QString message;
+    if (!m_gateway || !m_thread.isRunning()) {
+        message = QStringLiteral("the gateway is not running");
+    } else {
+        bool ok = false;
+        Gateway *gateway = m_gateway.get();
+        QMetaObject::invokeMethod(
+            gateway, [&] { ok = gateway->setDispatchPolicy(endpoint, policy, lossDetector, &message); },
+            Qt::BlockingQueuedConnection);
+        if (ok)
+            return true;
+    }
+    if (error)
+        *error = message;
+    return false;
 }
 
 void GatewayHost::shutdownAndWait()

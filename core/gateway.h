@@ -12,6 +12,7 @@
 
 class Dispatcher;
 class EndpointCounters;
+class LossDetector;
 class Spool;
 class SpoolForwarder;
 class WebhookServer;
@@ -36,14 +37,22 @@ public:
     RequestLog *requestLog() const { return m_log.get(); }
     int inFlight() const; // safe from any thread
     const EndpointCounters *endpointCounters() const; // safe from any thread while the gateway runs
-    Spool *spool() const { return m_spool.get(); } // null unless an endpoint uses the spool policy
+    // Null unless an endpoint uses (or used) the spool policy. Set on the gateway's thread, at start or
+    // by setDispatchPolicy() (its caller waits for it), so other threads read it after either.
+    Spool *spool() const { return m_spool.get(); }
     WebhookServer *webhookServer() const { return m_server.get(); }
+
+    // Gateway thread: switch one endpoint's dispatch policy (index into config().endpoints). The spool
+    // policy opens the spool and starts its forwarder if none runs yet (false with *error when it
+    // cannot: no data directory, unwritable). lossDetector (may be null) is noted from now on.
+    bool setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, LossDetector *lossDetector, QString *error);
 
 Q_SIGNALS:
     void stopped();
 
 private:
     void finishShutdown();
+    bool openSpool(QString *error);
 
     GatewayConfig m_config;
     ServerLinks m_links;
@@ -71,6 +80,8 @@ public:
     void shutdown();
     // Blocking shutdown (for destructors and tests).
     void shutdownAndWait();
+    // Blocks until the gateway's thread has switched the policy (Gateway::setDispatchPolicy).
+    bool setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, LossDetector *lossDetector, QString *error);
 
     bool isRunning() const { return m_thread.isRunning(); }
     quint16 port() const { return m_port; }

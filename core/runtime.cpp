@@ -134,18 +134,7 @@ bool Runtime::start(QString *error)
     links.failedEvents = m_store.get();
     if (m_config.lossDetector || gatewayConfig.uses(DispatchPolicy::FireAndForget)
         || gatewayConfig.uses(DispatchPolicy::Spool)) {
-        LossDetector::Options lossOptions;
-        lossOptions.urls = m_upstreamUrls; // the real NATS: what the stream holds, whatever the outage
-        lossOptions.access = m_natsAccess;
-        lossOptions.stream = gatewayConfig.stream.toUtf8();
-        lossOptions.grace = m_config.lossGrace;
-        m_loss = std::make_unique<LossDetector>(lossOptions);
-        m_loss->start();
-        // Spooled events not yet forwarded are pending, not lost, however long NATS is away.
-        m_loss->setHold(DispatchPolicy::Spool, [this] {
-            const Gateway *gateway = this->gateway();
-            return gateway && gateway->spool() && gateway->spool()->stats().records > 0;
-        });
+        startLossDetector(gatewayConfig.stream);
         links.lossDetector = m_loss.get();
     }
     m_host = std::make_unique<GatewayHost>(gatewayConfig, links);
@@ -170,6 +159,49 @@ bool Runtime::start(QString *error)
         if (!m_admin->listen(m_config.adminAddress, m_config.adminPort, m_config.adminToken, &message))
             return fail(message);
     }
+    return true;
+}
+
+void Runtime::startLossDetector(const QString &stream)
+{
+    LossDetector::Options lossOptions;
+    lossOptions.urls = m_upstreamUrls; // the real NATS: what the stream holds, whatever the outage
+    lossOptions.access = m_natsAccess;
+    lossOptions.stream = stream.toUtf8();
+    lossOptions.grace = m_config.lossGrace;
+    m_loss = std::make_unique<LossDetector>(lossOptions);
+    m_loss->start();
+    // Spooled events not yet forwarded are pending, not lost, however long NATS is away. Read on
+    // this thread: the spool appears only while this thread waits for the gateway's (start, switch).
+    m_loss->setHold(DispatchPolicy::Spool, [this] {
+        const Gateway *gateway = this->gateway();
+        return gateway && gateway->spool() && gateway->spool()->stats().records > 0;
+    });
+}
+
+bool Runtime::setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, QString *error)
+{
+    auto fail = [&](const QString &message) {
+        if (error)
+            *error = message;
+        return false;
+    };
+    if (endpoint < 0 || endpoint >= m_config.gateway.endpoints.size())
+        return fail(QStringLiteral("no endpoint number %1").arg(endpoint));
+    if (!m_host || m_shuttingDown)
+        return fail(QStringLiteral("ackhook is not running"));
+    // The lab compares policies: once one is not ack, every answer is reconciled from then on.
+    const bool newDetector = policy != DispatchPolicy::Ack && !m_loss;
+    if (newDetector)
+        startLossDetector(m_config.gateway.stream);
+    QString message;
+    if (!m_host->setDispatchPolicy(endpoint, policy, m_loss.get(), &message)) {
+        if (newDetector)
+            m_loss.reset(); // refused before the server was given it
+        return fail(message);
+    }
+    m_config.gateway.endpoints[endpoint].dispatch = policy;
+    Q_EMIT dispatchPolicyChanged(endpoint, policy);
     return true;
 }
 

@@ -76,11 +76,19 @@ public:
     bool stopEmbeddedNats(QString *error);
     bool startEmbeddedNats(QString *error);
 
+    // Switches one endpoint's dispatch policy (index into config().gateway.endpoints) while running:
+    // requests from now on use it, those in flight keep theirs. Spool opens the spool (false with
+    // *error when it cannot); a policy other than ack starts the loss detector if it is off. Main
+    // thread; blocks briefly while the gateway's thread applies it. config() shows the new policy.
+    bool setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, QString *error);
+
 Q_SIGNALS:
     void stopped();
     void embeddedNatsRunningChanged(bool running);
+    void dispatchPolicyChanged(qsizetype endpoint, DispatchPolicy policy);
 
 private:
+    void startLossDetector(const QString &stream);
     void finishShutdown();
     bool lockDataDir(QString *error);
 

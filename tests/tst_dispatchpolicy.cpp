@@ -7,6 +7,7 @@
 #include "webhook/webhookserver.h"
 
 #include <QSet>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -58,6 +59,7 @@ private Q_SLOTS:
     void spoolFullIs503WithRetryAfter();
     void spoolWithUnusableFileFailsAtStart();
     void defaultPolicyFillsEndpoints();
+    void switchAtRuntime();
 
 private:
     static void post(quint16 port, const QByteArray &path, int count, int expectStatus, Sent &sent);
@@ -234,6 +236,69 @@ void TestDispatchPolicy::defaultPolicyFillsEndpoints()
     config.defaultPolicy = DispatchPolicy::Spool;
     config.endpoints.append(Endpoint("/plain", "ackhook.plain")); // names none: takes the default
     QVERIFY(config.uses(DispatchPolicy::Spool));
+}
+
+void TestDispatchPolicy::switchAtRuntime()
+{
+    QTemporaryDir dir;
+    QFile blocker(dir.filePath(QStringLiteral("not-a-dir")));
+    QVERIFY(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    RuntimeConfig config;
+    config.gateway.endpoints = { Endpoint("/ack", "ackhook.ack") };
+    config.gateway.spool.path = blocker.fileName() + QStringLiteral("/spool.sqlite"); // unusable
+    QString error;
+    auto runtime = startRuntime(config, dir.path(), std::chrono::milliseconds(1000), &error);
+    QVERIFY2(runtime, qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(runtime->status().notReady().isEmpty(), 10000);
+    const quint16 port = runtime->webhookPort();
+    QVERIFY(!runtime->lossDetector());
+
+    // Refused clearly, nothing changed: no such endpoint; a spool that cannot be opened.
+    QVERIFY(!runtime->setDispatchPolicy(1, DispatchPolicy::FireAndForget, &error));
+    QVERIFY2(error.contains(QLatin1String("no endpoint number 1")), qPrintable(error));
+    QVERIFY(!runtime->setDispatchPolicy(0, DispatchPolicy::Spool, &error));
+    QVERIFY2(error.contains(QLatin1String("cannot switch to the spool policy")) && error.contains(config.gateway.spool.path),
+        qPrintable(error));
+    QVERIFY(!runtime->gateway()->spool());
+    QVERIFY(!runtime->lossDetector());
+    QCOMPARE(runtime->status().endpoints.at(0).dispatch, QByteArray("ack"));
+    auto reply = request(port, "POST", "/ack", "{}", { { "Idempotency-Key", "still-ack" } });
+    QVERIFY(reply);
+    QCOMPARE(reply->status, 200);
+    QVERIFY(reply->json().value(QLatin1String("seq")).toInteger() > 0);
+
+    // A request in flight keeps the policy it started with: it waits for its PubAck under ack
+    // (none comes: blackhole), the switch happens meanwhile, it still ends 500 while new ones get 200.
+    OutageSettings blackhole;
+    blackhole.mode = OutageSettings::Mode::Blackhole;
+    runtime->faultProxy()->setSettings(blackhole);
+    HttpClient waiting(port);
+    waiting.send(rawRequest("POST", "/ack", "{}", { { "Idempotency-Key", "in-flight" } }));
+    QTRY_COMPARE_WITH_TIMEOUT(runtime->status().inFlight, 1, 5000);
+    QSignalSpy changed(runtime.get(), &Runtime::dispatchPolicyChanged);
+    QVERIFY2(runtime->setDispatchPolicy(0, DispatchPolicy::FireAndForget, &error), qPrintable(error));
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(runtime->config().gateway.endpoints.at(0).dispatch, DispatchPolicy::FireAndForget);
+    QCOMPARE(runtime->status().endpoints.at(0).dispatch, QByteArray("fire-and-forget"));
+    QVERIFY(runtime->lossDetector()); // started for the lab
+    reply = request(port, "POST", "/ack", "{}", { { "Idempotency-Key", "ff-now" } });
+    QVERIFY(reply);
+    QCOMPARE(reply->status, 200);
+    QCOMPARE(reply->json().value(QLatin1String("policy")).toString(), QStringLiteral("fire-and-forget"));
+    const auto old = waiting.readReply(10000);
+    QVERIFY(old);
+    QCOMPARE(old->status, 500);
+    QCOMPARE(old->json().value(QLatin1String("reason")).toString(), QStringLiteral("timeout"));
+    QVERIFY(setOutageAndWait(runtime.get(), OutageSettings::Mode::Off, 15000));
+
+    // Back to ack: the 200 follows the PubAck again.
+    QVERIFY2(runtime->setDispatchPolicy(0, DispatchPolicy::Ack, &error), qPrintable(error));
+    reply = request(port, "POST", "/ack", "{}", { { "Idempotency-Key", "ack-again" } });
+    QVERIFY(reply);
+    QCOMPARE(reply->status, 200);
+    QVERIFY(reply->json().value(QLatin1String("seq")).toInteger() > 0);
+    runtime->shutdownAndWait();
 }
 
 QTEST_GUILESS_MAIN(TestDispatchPolicy)

@@ -1,16 +1,21 @@
 // The lab in the window: the red fire-and-forget banner while any endpoint uses that policy, the
-// loss detector's line, and the scenario button, shown only when the scenario can run.
+// loss detector's line, the scenario button, shown only when the scenario can run, and an endpoint's
+// policy switched from the window while running.
 #include "monitorwindow.h"
 #include "runtime.h"
 #include "scenariorunner.h"
 #include "testsupport.h"
 
+#include <QApplication>
 #include <QComboBox>
+#include <QMessageBox>
+#include <QTimer>
 #include <QDialog>
 #include <QLabel>
 #include <QPushButton>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QJsonArray>
 #include <QTextEdit>
 
 class TestLabWindow : public QObject {
@@ -18,7 +23,123 @@ class TestLabWindow : public QObject {
 private Q_SLOTS:
     void threePolicies();
     void ackOnly();
+    void switchPolicyInWindow();
 };
+
+namespace {
+// Answers the next modal message box (the window's exec()) once it is up: confirm presses the
+// button with the given role, else Cancel. Polls from the event loop exec() runs.
+void answerNextMessageBox(QMessageBox::ButtonRole confirm, QString *seenText, QString *seenName)
+{
+    QTimer::singleShot(10, [=] {
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        if (!box) {
+            answerNextMessageBox(confirm, seenText, seenName);
+            return;
+        }
+        *seenText = box->text();
+        *seenName = box->objectName();
+        for (QAbstractButton *button : box->buttons()) {
+            if (box->buttonRole(button) == confirm) {
+                button->click();
+                return;
+            }
+        }
+        box->reject();
+    });
+}
+
+void choosePolicy(QComboBox *combo, DispatchPolicy policy)
+{
+    const int item = combo->findData(static_cast<int>(policy));
+    combo->setCurrentIndex(item);
+    Q_EMIT combo->activated(item); // what a user's choice emits
+}
+} // namespace
+
+void TestLabWindow::switchPolicyInWindow()
+{
+    QTemporaryDir dir;
+    QString error;
+    auto runtime = TestSupport::startRuntime({}, dir.path(), std::chrono::milliseconds(1000), &error);
+    QVERIFY2(runtime, qPrintable(error));
+    QVERIFY(!runtime->lossDetector());
+    MonitorWindow window(runtime.get());
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_VERIFY_WITH_TIMEOUT(runtime->status().notReady().isEmpty(), 10000);
+    QComboBox *policy = window.endpointPolicy();
+    QVERIFY(policy && policy->isVisible() && policy->isEnabled());
+    QCOMPARE(policy->currentData().toInt(), int(DispatchPolicy::Ack));
+    const QByteArray stream = runtime->config().gateway.stream.toUtf8();
+    TestSupport::StreamReader reader(runtime->upstreamUrls().constFirst());
+    QVERIFY(reader.isValid());
+    const auto storedKeys = [&] {
+        QList<QByteArray> keys;
+        for (const TestSupport::StoredMessage &message : reader.all(stream))
+            keys.append(message.header("Nats-Msg-Id"));
+        return keys;
+    };
+    const auto statusDispatch = [&] {
+        const auto reply = TestSupport::request(runtime->adminPort(), "GET", "/api/status");
+        return reply ? reply->json().value(QStringLiteral("endpoints")).toArray().at(0).toObject().value(
+                           QStringLiteral("dispatch")).toString()
+                     : QString();
+    };
+    QCOMPARE(statusDispatch(), QStringLiteral("ack"));
+
+    // Fire-and-forget asks first; cancelled, nothing changes.
+    QString text, name;
+    answerNextMessageBox(QMessageBox::RejectRole, &text, &name);
+    choosePolicy(policy, DispatchPolicy::FireAndForget);
+    QCOMPARE(name, QStringLiteral("confirmFireAndForget"));
+    QVERIFY2(text.contains(QLatin1String("/webhook")) && text.contains(QLatin1String("BEFORE")), qPrintable(text));
+    QCOMPARE(policy->currentData().toInt(), int(DispatchPolicy::Ack));
+    QVERIFY(!window.findChild<QLabel *>(QStringLiteral("fireAndForgetBanner")));
+    QCOMPARE(runtime->config().gateway.endpoints.at(0).dispatch.value_or(DispatchPolicy::Ack), DispatchPolicy::Ack);
+
+    // Confirmed: the endpoint answers at once, the red banner names it, the loss detector runs.
+    answerNextMessageBox(QMessageBox::DestructiveRole, &text, &name);
+    choosePolicy(policy, DispatchPolicy::FireAndForget);
+    QCOMPARE(policy->currentData().toInt(), int(DispatchPolicy::FireAndForget));
+    const auto *banner = window.findChild<QLabel *>(QStringLiteral("fireAndForgetBanner"));
+    QVERIFY(banner && banner->isVisible());
+    QVERIFY(banner->text().contains(QLatin1String("/webhook")));
+    QVERIFY(runtime->lossDetector());
+    QTRY_VERIFY(window.findChild<QLabel *>(QStringLiteral("lossDetector"))->isVisible());
+    QCOMPARE(statusDispatch(), QStringLiteral("fire-and-forget"));
+    auto reply = TestSupport::request(runtime->webhookPort(), "POST", "/webhook", "{}",
+        { { "Idempotency-Key", TestSupport::uniqueKey() } });
+    QVERIFY(reply);
+    QCOMPARE(reply->status, 200);
+    QCOMPARE(reply->json().value(QStringLiteral("policy")).toString(), QStringLiteral("fire-and-forget"));
+
+    // Back to ack (no question asked): the banner goes, a 200 means the event is in the stream.
+    choosePolicy(policy, DispatchPolicy::Ack);
+    QVERIFY(!banner->isVisible());
+    QCOMPARE(statusDispatch(), QStringLiteral("ack"));
+    const QByteArray ackKey = TestSupport::uniqueKey();
+    reply = TestSupport::request(runtime->webhookPort(), "POST", "/webhook", "{}", { { "Idempotency-Key", ackKey } });
+    QVERIFY(reply);
+    QCOMPARE(reply->status, 200);
+    QVERIFY2(reply->json().value(QStringLiteral("seq")).toInteger() > 0, reply->body.constData());
+    QVERIFY(storedKeys().contains(ackKey)); // already: the 200 followed the PubAck
+
+    // Spool: opened now (it was not), 202, and forwarded to the stream.
+    QVERIFY(!runtime->gateway()->spool());
+    choosePolicy(policy, DispatchPolicy::Spool);
+    QCOMPARE(policy->currentData().toInt(), int(DispatchPolicy::Spool));
+    QVERIFY(runtime->gateway()->spool());
+    QCOMPARE(statusDispatch(), QStringLiteral("spool"));
+    const QByteArray spoolKey = TestSupport::uniqueKey();
+    reply = TestSupport::request(runtime->webhookPort(), "POST", "/webhook", "{}", { { "Idempotency-Key", spoolKey } });
+    QVERIFY(reply);
+    QCOMPARE(reply->status, 202);
+    QCOMPARE(reply->json().value(QStringLiteral("policy")).toString(), QStringLiteral("spool"));
+    QTRY_VERIFY_WITH_TIMEOUT(storedKeys().contains(spoolKey), 10000);
+    window.close();
+    runtime->shutdownAndWait();
+}
 
 void TestLabWindow::threePolicies()
 {

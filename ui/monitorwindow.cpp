@@ -91,7 +91,8 @@ MonitorWindow::MonitorWindow(Runtime *runtime, QWidget *parent)
     connect(timer, &QTimer::timeout, this, [this] {
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         m_rates->advanceTo(now / 1000); // idle seconds count too
-        if (m_runtime->faultProxy()->mode() != OutageSettings::Mode::Off)
+        const FaultProxy *proxy = m_runtime->faultProxy(); // null once the runtime has stopped
+        if (proxy && proxy->mode() != OutageSettings::Mode::Off)
             m_rates->markOutage(now / 1000);
         m_model->tick(now);
     });
@@ -121,23 +122,8 @@ void MonitorWindow::buildUi()
     layout->setContentsMargins(8, 6, 8, 4);
     layout->setSpacing(4);
 
-    // Fire-and-forget reproduces the bug ackhook fixes: never let it look like a normal run.
-    QList<QByteArray> fireAndForget;
-    for (const Endpoint &endpoint : m_runtime->config().gateway.resolvedEndpoints()) {
-        if (endpoint.dispatch == DispatchPolicy::FireAndForget)
-            fireAndForget.append(endpoint.path);
-    }
-    if (!fireAndForget.isEmpty()) {
-        auto *banner = new QLabel(tr("FIRE-AND-FORGET on %1: these endpoints answer 200 BEFORE the event is stored "
-                                     "and lose events during an outage. For demonstrations only.")
-                                      .arg(QString::fromUtf8(fireAndForget.join(", "))),
-            central);
-        banner->setObjectName(QStringLiteral("fireAndForgetBanner"));
-        banner->setWordWrap(true);
-        banner->setStyleSheet(QStringLiteral(
-            "QLabel { background: #b71c1c; color: white; font-weight: bold; padding: 6px 12px; }"));
-        layout->addWidget(banner);
-    }
+    m_centralLayout = layout;
+    updateFireAndForgetBanner();
 
     m_lossLabel = new QLabel(central);
     m_lossLabel->setObjectName(QStringLiteral("lossDetector"));
@@ -352,6 +338,27 @@ void MonitorWindow::buildUi()
     for (const Endpoint &endpoint : m_runtime->config().gateway.endpoints)
         m_sendEndpoint->addItem(QString::fromUtf8(endpoint.path + " (" + endpoint.source + ')'));
     m_sendEndpoint->setToolTip(tr("The endpoint test events go to, signed as its source would sign them"));
+    // Its dispatch policy, switchable while running (docs/LAB.md): the lab without a restart.
+    m_endpointPolicy = new QComboBox(sendBox);
+    m_endpointPolicy->setObjectName(QStringLiteral("endpointPolicy"));
+    for (DispatchPolicy policy : { DispatchPolicy::Ack, DispatchPolicy::Spool, DispatchPolicy::FireAndForget })
+        m_endpointPolicy->addItem(dispatchPolicyName(policy), static_cast<int>(policy));
+    // Narrow screens (1024 px) keep their layout: the box may cut "fire-and-forget", its tooltip not.
+    m_endpointPolicy->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_endpointPolicy->setMinimumContentsLength(5);
+    m_endpointPolicy->setToolTip(tr("The dispatch policy of the chosen endpoint: ack answers 200 after the PubAck, "
+                                    "spool 202 after the local commit, fire-and-forget 200 at once (the bug, for "
+                                    "demonstrations only). Requests in flight keep theirs."));
+    connect(m_sendEndpoint, &QComboBox::currentIndexChanged, this, &MonitorWindow::showEndpointPolicy);
+    connect(m_endpointPolicy, &QComboBox::activated, this, &MonitorWindow::switchEndpointPolicy);
+    connect(m_runtime, &Runtime::dispatchPolicyChanged, this, [this] {
+        updateFireAndForgetBanner();
+        showEndpointPolicy();
+        const bool canRun = ScenarioRunner::problem(m_runtime, ScenarioRunner::scenarios().constFirst()).isEmpty();
+        m_scenarioName->setVisible(canRun);
+        m_scenarioRun->setVisible(canRun);
+    });
+    showEndpointPolicy();
     m_send = new QPushButton(tr("Send"), sendBox);
     m_send->setToolTip(tr("POST test events to the webhook URL, exactly as a webhook caller would (Ctrl+T)"));
     m_sendStop = new QPushButton(tr("Stop"), sendBox);
@@ -371,7 +378,11 @@ void MonitorWindow::buildUi()
     sendLayout->addWidget(m_sendEndpoint, 0, 2);
     sendLayout->addWidget(m_sendCount, 1, 0);
     sendLayout->addWidget(m_sendRate, 1, 1);
-    sendLayout->addWidget(m_withKeys, 1, 2);
+    auto *keysAndPolicy = new QHBoxLayout;
+    keysAndPolicy->setContentsMargins(0, 0, 0, 0);
+    keysAndPolicy->addWidget(m_withKeys);
+    keysAndPolicy->addWidget(m_endpointPolicy, 1);
+    sendLayout->addLayout(keysAndPolicy, 1, 2);
     controls->addWidget(sendBox);
 
     auto *failedBox = new QGroupBox(tr("Failed-event queue"), central);
@@ -1011,6 +1022,79 @@ void MonitorWindow::saveSettings() const
     settings.setValue(QStringLiteral("send/count"), m_sendCount->value());
     settings.setValue(QStringLiteral("send/rate"), m_sendRate->value());
     settings.setValue(QStringLiteral("send/withKeys"), m_withKeys->isChecked());
+}
+
+void MonitorWindow::updateFireAndForgetBanner()
+{
+    // Fire-and-forget reproduces the bug ackhook fixes: never let it look like a normal run.
+    QList<QByteArray> fireAndForget;
+    for (const Endpoint &endpoint : m_runtime->config().gateway.resolvedEndpoints()) {
+        if (endpoint.dispatch == DispatchPolicy::FireAndForget)
+            fireAndForget.append(endpoint.path);
+    }
+    if (fireAndForget.isEmpty()) {
+        if (m_fireAndForgetBanner)
+            m_fireAndForgetBanner->hide();
+        return;
+    }
+    if (!m_fireAndForgetBanner) {
+        m_fireAndForgetBanner = new QLabel(m_centralLayout->parentWidget());
+        m_fireAndForgetBanner->setObjectName(QStringLiteral("fireAndForgetBanner"));
+        m_fireAndForgetBanner->setWordWrap(true);
+        m_fireAndForgetBanner->setStyleSheet(QStringLiteral(
+            "QLabel { background: #b71c1c; color: white; font-weight: bold; padding: 6px 12px; }"));
+        m_centralLayout->insertWidget(0, m_fireAndForgetBanner);
+    }
+    m_fireAndForgetBanner->setText(tr("FIRE-AND-FORGET on %1: these endpoints answer 200 BEFORE the event is stored "
+                                      "and lose events during an outage. For demonstrations only.")
+                                       .arg(QString::fromUtf8(fireAndForget.join(", "))));
+    m_fireAndForgetBanner->show();
+}
+
+void MonitorWindow::showEndpointPolicy()
+{
+    const QList<Endpoint> endpoints = m_runtime->config().gateway.resolvedEndpoints();
+    const int index = m_sendEndpoint->currentIndex();
+    m_endpointPolicy->setEnabled(index >= 0 && index < endpoints.size());
+    if (!m_endpointPolicy->isEnabled())
+        return;
+    const DispatchPolicy policy = endpoints.at(index).dispatch.value_or(DispatchPolicy::Ack);
+    m_endpointPolicy->setCurrentIndex(m_endpointPolicy->findData(static_cast<int>(policy)));
+}
+
+void MonitorWindow::switchEndpointPolicy(int item)
+{
+    const int endpoint = m_sendEndpoint->currentIndex();
+    const auto policy = static_cast<DispatchPolicy>(m_endpointPolicy->itemData(item).toInt());
+    const QList<Endpoint> endpoints = m_runtime->config().gateway.resolvedEndpoints();
+    if (endpoint < 0 || endpoint >= endpoints.size() || endpoints.at(endpoint).dispatch == policy)
+        return;
+    const QString path = QString::fromUtf8(endpoints.at(endpoint).path);
+    if (policy == DispatchPolicy::FireAndForget) {
+        QMessageBox confirm(QMessageBox::Warning, tr("Switch to fire-and-forget?"),
+            tr("%1 will answer 200 BEFORE the event is stored, and lose events while NATS is away: the bug "
+               "ackhook exists to fix, for demonstrations only.\n\nSwitch %1 to fire-and-forget?")
+                .arg(path),
+            QMessageBox::Cancel, this);
+        confirm.setObjectName(QStringLiteral("confirmFireAndForget"));
+        confirm.addButton(tr("Switch to fire-and-forget"), QMessageBox::DestructiveRole);
+        confirm.setDefaultButton(QMessageBox::Cancel);
+        confirm.exec();
+        if (confirm.buttonRole(confirm.clickedButton()) != QMessageBox::DestructiveRole) {
+            showEndpointPolicy();
+            return;
+        }
+    }
+    QString error;
+    if (!m_runtime->setDispatchPolicy(endpoint, policy, &error)) {
+        showEndpointPolicy();
+        QMessageBox refused(QMessageBox::Warning, tr("Policy not switched"),
+            tr("%1 keeps its policy: %2").arg(path, error), QMessageBox::Ok, this);
+        refused.setObjectName(QStringLiteral("policyRefused"));
+        refused.exec();
+        return;
+    }
+    statusBar()->showMessage(tr("%1 now uses the %2 policy").arg(path, dispatchPolicyName(policy)), 5000);
 }
 
 void MonitorWindow::runScenario()

@@ -30,6 +30,7 @@ class QSplitter;
 class QTableView;
 class QTabWidget;
 class QTimer;
+class QVBoxLayout;
 class RateChartView;
 class RateHistoryModel;
 class RequestDetailView;
@@ -62,6 +63,9 @@ public:
     QPushButton *sendStopButton() const { return m_sendStop; }
     QCheckBox *withKeysBox() const { return m_withKeys; }
     QComboBox *sendEndpoint() const { return m_sendEndpoint; } // which endpoint test events go to
+    // The dispatch policy of the endpoint chosen in sendEndpoint(): choosing another switches it
+    // (fire-and-forget after a confirmation). Item data: the DispatchPolicy as int.
+    QComboBox *endpointPolicy() const { return m_endpointPolicy; }
     QCheckBox *pauseBox() const { return m_pause; }
     QComboBox *statusFilter() const { return m_statusFilter; }
     QLineEdit *textFilter() const { return m_textFilter; }
@@ -152,6 +156,12 @@ private:
     QSpinBox *m_sendRate = nullptr;
     QCheckBox *m_withKeys = nullptr;
     QComboBox *m_sendEndpoint = nullptr;
+    QComboBox *m_endpointPolicy = nullptr;
+    QVBoxLayout *m_centralLayout = nullptr;
+    QLabel *m_fireAndForgetBanner = nullptr; // made when an endpoint first uses fire-and-forget
+    void updateFireAndForgetBanner();
+    void showEndpointPolicy(); // the combo follows the chosen endpoint's policy
+    void switchEndpointPolicy(int item);
     QPushButton *m_sendStop = nullptr;
     QLabel *m_totals = nullptr;
     QTimer *m_burstTimer = nullptr;

@@ -80,6 +80,8 @@ QJsonObject statusToJson(const StatusSnapshot &s)
                 { QStringLiteral("rejected"), static_cast<qint64>(c.rejected) },
                 { QStringLiteral("overloaded"), static_cast<qint64>(c.overloaded) },
                 { QStringLiteral("in_flight"), s.inFlight } } },
+        // Per endpoint, as /api/endpoints: its current dispatch policy (switchable in the window).
+        { QStringLiteral("endpoints"), EndpointCounters::toJson(s.endpoints) },
         { QStringLiteral("lab"), labToJson(s) } };
 }
 

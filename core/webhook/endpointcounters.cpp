@@ -9,16 +9,31 @@
 EndpointCounters::EndpointCounters(const QList<Endpoint> &endpoints)
     : m_counts(std::make_unique<Atomic[]>(static_cast<size_t>(endpoints.size())))
 {
-    for (const Endpoint &endpoint : endpoints) {
+    for (qsizetype i = 0; i < endpoints.size(); ++i) {
+        const Endpoint &endpoint = endpoints.at(i);
+        m_counts[static_cast<size_t>(i)].dispatch.store(
+            static_cast<int>(endpoint.dispatch.value_or(DispatchPolicy::Ack)), std::memory_order_relaxed);
         Row row;
         row.name = endpoint.displayName();
         row.path = endpoint.path;
         row.source = endpoint.source;
-        row.dispatch = dispatchPolicyName(endpoint.dispatch.value_or(DispatchPolicy::Ack)).toLatin1();
         row.subject = endpoint.subject;
         row.auth = SignatureScheme::kindName(endpoint.auth.kind).toLatin1();
         m_names.append(row);
     }
+}
+
+void EndpointCounters::setDispatch(qsizetype endpoint, DispatchPolicy policy)
+{
+    if (endpoint >= 0 && endpoint < m_names.size())
+        m_counts[static_cast<size_t>(endpoint)].dispatch.store(static_cast<int>(policy), std::memory_order_relaxed);
+}
+
+DispatchPolicy EndpointCounters::dispatch(qsizetype endpoint) const
+{
+    if (endpoint < 0 || endpoint >= m_names.size())
+        return DispatchPolicy::Ack;
+    return static_cast<DispatchPolicy>(m_counts[static_cast<size_t>(endpoint)].dispatch.load(std::memory_order_relaxed));
 }
 
 void EndpointCounters::count(qsizetype endpoint, int status)
@@ -70,6 +85,7 @@ QList<EndpointCounters::Row> EndpointCounters::rows() const
     QList<Row> rows = m_names;
     for (qsizetype i = 0; i < rows.size(); ++i) {
         const Atomic &counts = m_counts[static_cast<size_t>(i)];
+        rows[i].dispatch = dispatchPolicyName(static_cast<DispatchPolicy>(counts.dispatch.load(std::memory_order_relaxed))).toLatin1();
         rows[i].requests = counts.requests.load(std::memory_order_relaxed);
         rows[i].accepted = counts.accepted.load(std::memory_order_relaxed);
         rows[i].failed = counts.failed.load(std::memory_order_relaxed);
@@ -86,8 +102,13 @@ QList<EndpointCounters::Row> EndpointCounters::rows() const
 
 QJsonArray EndpointCounters::toJson() const
 {
+    return toJson(rows());
+}
+
+QJsonArray EndpointCounters::toJson(const QList<Row> &rows)
+{
     QJsonArray array;
-    for (const Row &row : rows()) {
+    for (const Row &row : rows) {
         array.append(QJsonObject { { QStringLiteral("name"), QString::fromUtf8(row.name) },
             { QStringLiteral("path"), QString::fromUtf8(row.path) },
             { QStringLiteral("source"), QString::fromLatin1(row.source) },

@@ -27,7 +27,7 @@ public:
         QByteArray source;
         QByteArray subject;
         QByteArray auth; // the signature scheme's kind name
-        QByteArray dispatch; // the dispatch policy's name
+        QByteArray dispatch; // the dispatch policy's name, as it is now (switchable at runtime)
         quint64 requests = 0;
         quint64 accepted = 0; // 2xx: stored in JetStream (ack), spooled (spool), or only read (fire-and-forget)
         quint64 failed = 0; // 5xx: publish not confirmed
@@ -48,14 +48,20 @@ public:
     // One event's dispatch outcome (a batch request counts each of its events): latency from the
     // complete request to the outcome, and the reason when it failed. Lock-free, a few relaxed atomics.
     void countDispatch(qsizetype endpoint, const PublishResult &result, qint64 latencyUs);
+    // The endpoint's current dispatch policy: written by the server thread when it is switched,
+    // read from any thread (rows(), /api/endpoints, /api/status).
+    void setDispatch(qsizetype endpoint, DispatchPolicy policy);
+    DispatchPolicy dispatch(qsizetype endpoint) const;
     QList<Row> rows() const; // a snapshot; safe from any thread
     QJsonArray toJson() const; // GET /api/endpoints: one object per endpoint, in configuration order
+    static QJsonArray toJson(const QList<Row> &rows); // the same of a snapshot (GET /api/status)
 
 private:
     struct Atomic {
         std::atomic<quint64> requests { 0 }, accepted { 0 }, failed { 0 }, unauthorized { 0 }, rejected { 0 };
         std::array<std::atomic<quint64>, LatencyBucketsUs.size() + 1> latencyBuckets {};
         std::atomic<quint64> latencySumUs { 0 };
+        std::atomic<int> dispatch { static_cast<int>(DispatchPolicy::Ack) };
         std::array<std::atomic<quint64>, MaxFailureReasons> failures {};
     };
     QList<Row> m_names;

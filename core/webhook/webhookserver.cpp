@@ -226,6 +226,14 @@ void WebhookServer::answerEndpoint(qsizetype index, const HttpRequest &request, 
     answer(request, responder, response, std::move(record));
 }
 
+void WebhookServer::setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy)
+{
+    if (endpoint < 0 || endpoint >= m_options.endpoints.size())
+        return;
+    m_options.endpoints[endpoint].dispatch = policy;
+    m_endpointCounters.setDispatch(endpoint, policy);
+}
+
 void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const HttpResponder &responder)
 {
     const Endpoint &endpoint = m_options.endpoints.at(index);

@@ -53,6 +53,9 @@ public:
     const Options &options() const { return m_options; }
     const EndpointCounters &endpointCounters() const { return m_endpointCounters; } // safe from any thread
     EventIntake *intake() const { return m_intake; } // the dispatch policies
+    // Server thread. Requests from now on use the new policy; those in flight keep theirs.
+    void setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy);
+    void setLossDetector(LossDetector *detector) { m_links.lossDetector = detector; } // server thread
     // Stop accepting connections and close every connection that has no answer pending.
     void stopListening();
 
