@@ -204,7 +204,9 @@ void LossDetector::finishRead(const ReadResult &result)
         if (closed.ok) {
             --counts.lostAfter2xx;
             ++counts.stored;
-            const auto it = std::find_if(m_lost.begin(), m_lost.end(), [&](const LostEvent &e) { return e.key == key; });
+            // Not [&]: clang 14 (the fuzz build) cannot capture a structured binding.
+            const auto it = std::find_if(
+                m_lost.begin(), m_lost.end(), [&lostKey = key](const LostEvent &e) { return e.key == lostKey; });
             if (it != m_lost.end())
                 m_lost.erase(it);
         } else {
