@@ -42,7 +42,6 @@ done
 machine_line
 echo "ackhook $("$ACKHOOK" --version | head -1 | cut -d' ' -f2) ${EXTRA_FLAGS[*]}, nats-server $("$NATS_SERVER" --version | head -1 | cut -d' ' -f2), wrk $DURATION s per run, $RUNS runs"
 printf '%-6s %-4s %10s %9s %9s %9s %10s %10s\n' conns run req/s p50 p99 non2xx 200s stored
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f", v}'; }
 
 for conns in "${CONCURRENCY[@]}"; do
     rates=(); p50s=(); p99s=()
