@@ -1,6 +1,7 @@
 // HeadlessReporter: request lines are written a batch at a time and at most MaxLinesPerSecond of
 // them; what is left out is counted on one line, by status class.
 #include "headlessreporter.h"
+#include "testsupport.h"
 
 #include <QTest>
 
@@ -32,13 +33,7 @@ RequestRecordBatch makeBatch(int count, int status)
 
 QByteArrayList written(FILE *file)
 {
-    std::fflush(file);
-    std::rewind(file);
-    QByteArray text;
-    char chunk[4096];
-    for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, file)) > 0;)
-        text.append(chunk, static_cast<qsizetype>(n));
-    QByteArrayList lines = text.split('\n');
+    QByteArrayList lines = TestSupport::readBack(file).split('\n');
     lines.removeAll(QByteArray());
     return lines;
 }

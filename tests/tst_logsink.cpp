@@ -34,18 +34,6 @@ private Q_SLOTS:
 
 namespace {
 
-// What a FILE received, read back from the start.
-QByteArray contents(FILE *file)
-{
-    std::fflush(file);
-    std::rewind(file);
-    QByteArray text;
-    char chunk[4096];
-    for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, file)) > 0;)
-        text.append(chunk, static_cast<qsizetype>(n));
-    return text;
-}
-
 const QRegularExpression TextLine(
     QStringLiteral(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (debug|info|warning|error) [^ ]+:( .*)?$)"));
 
@@ -202,7 +190,7 @@ void TestLogSink::qtMessagesGoThroughTheSink()
         sink.info("ackhook", QStringLiteral("ackhook listening"));
         LogSink::installMessageHandler(nullptr);
     }
-    const QByteArrayList errLines = contents(err).split('\n');
+    const QByteArrayList errLines = TestSupport::readBack(err).split('\n');
     QCOMPARE(errLines.size(), 3); // two lines and the empty rest after the last newline
     const QJsonObject warning = QJsonDocument::fromJson(errLines[0]).object();
     QCOMPARE(warning.value(QLatin1String("level")).toString(), QStringLiteral("warning"));
@@ -211,7 +199,7 @@ void TestLogSink::qtMessagesGoThroughTheSink()
     QCOMPARE(
         QJsonDocument::fromJson(errLines[1]).object().value(QLatin1String("level")).toString(), QStringLiteral("info"));
     // Start and request lines go to the other stream.
-    const QJsonObject banner = QJsonDocument::fromJson(contents(out)).object();
+    const QJsonObject banner = QJsonDocument::fromJson(TestSupport::readBack(out)).object();
     QCOMPARE(banner.value(QLatin1String("message")).toString(), QStringLiteral("ackhook listening"));
     std::fclose(out);
     std::fclose(err);

@@ -313,3 +313,14 @@ void continueProcess(qint64 pid)
 }
 
 } // namespace TestSupport
+
+QByteArray TestSupport::readBack(FILE *file)
+{
+    std::fflush(file);
+    std::rewind(file);
+    QByteArray text;
+    char chunk[4096];
+    for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, file)) > 0;)
+        text.append(chunk, static_cast<qsizetype>(n));
+    return text;
+}

@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QTcpSocket>
 
+#include <cstdio>
 #include <memory>
 #include <optional>
 
@@ -103,6 +104,8 @@ bool setOutageAndWait(Runtime *runtime, OutageSettings::Mode mode, int timeoutMs
 qint64 residentKiB(); // this process' VmRSS
 quint16 freePort();
 QByteArray uniqueKey(); // a fresh UUID: unique idempotency keys for tests
+// What a FILE (e.g. std::tmpfile() given to a log writer) received, read back from the start.
+QByteArray readBack(FILE *file);
 bool processExists(qint64 pid); // alive: zombies do not count
 void stopProcess(qint64 pid); // SIGSTOP, returns once the process is stopped
 void continueProcess(qint64 pid); // SIGCONT
