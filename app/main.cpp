@@ -145,7 +145,7 @@ int run(int argc, char *argv[])
     log.info("ackhook",
         QStringLiteral("nats access: %1; fault proxy %2")
             .arg(runtime.natsAccess().describe(),
-                cli.runtime.faultProxyEnabled ? QStringLiteral("on (outages can be simulated)")
+                cli.runtime.faultProxyEnabled ? QStringLiteral("on (outages can be simulated; in the path only while one is)")
                                               : QStringLiteral("off (direct connection)")),
         { { "fault_proxy", cli.runtime.faultProxyEnabled } });
     for (const Endpoint &endpoint : gateway.endpoints) {

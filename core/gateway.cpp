@@ -250,6 +250,23 @@ bool GatewayHost::setDispatchPolicy(
     return false;
 }
 
+bool GatewayHost::moveNats(const QStringList &urls, bool ignoreDiscoveredServers, QString *error)
+{
+    if (!m_gateway || !m_thread.isRunning()) {
+        if (error)
+            *error = QStringLiteral("the gateway is not running");
+        return false;
+    }
+    bool ok = false;
+    Gateway *gateway = m_gateway.get();
+    auto move = [&] { ok = gateway->bus()->moveTo(urls, ignoreDiscoveredServers, error); };
+    if (QThread::currentThread() == &m_thread)
+        move();
+    else
+        QMetaObject::invokeMethod(gateway, move, Qt::BlockingQueuedConnection);
+    return ok;
+}
+
 void GatewayHost::shutdownAndWait()
 {
     if (!m_gateway)

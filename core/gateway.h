@@ -82,6 +82,9 @@ public:
     void shutdownAndWait();
     // Blocks until the gateway's thread has switched the policy (Gateway::setDispatchPolicy).
     bool setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, LossDetector *lossDetector, QString *error);
+    // Blocks until the gateway's thread has moved its NATS connection (NatsBus::moveTo). From any
+    // thread, the gateway's own included.
+    bool moveNats(const QStringList &urls, bool ignoreDiscoveredServers, QString *error);
 
     bool isRunning() const { return m_thread.isRunning(); }
     quint16 port() const { return m_port; }

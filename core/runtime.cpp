@@ -115,10 +115,13 @@ bool Runtime::start(QString *error)
     if (m_config.faultProxyEnabled) {
         if (!m_proxy->start(upstreams, m_config.outage, &message))
             return fail(message);
-        // NatsBus connects through the proxy; credentials and TLS still go end to end (the proxy
-        // forwards bytes), and the certificate is checked against the upstream's name (tlsHostname).
-        gatewayConfig.natsUrls = { m_proxy->url() };
-        gatewayConfig.ignoreDiscoveredServers = true;
+        // NatsBus connects through the proxy only while a fault is simulated (the path switch
+        // below); credentials and TLS go end to end either way (the proxy forwards bytes), and the
+        // certificate is checked against the upstream's name (tlsHostname).
+        if (m_config.outage.mode != OutageSettings::Mode::Off) {
+            gatewayConfig.natsUrls = { m_proxy->url() };
+            gatewayConfig.ignoreDiscoveredServers = true;
+        }
     } else if (m_config.outage.mode != OutageSettings::Mode::Off) {
         return fail(QStringLiteral("--outage needs the fault proxy (add --fault-proxy, or drop --no-fault-proxy)"));
     }
@@ -141,6 +144,19 @@ bool Runtime::start(QString *error)
     if (!m_host->start(&message))
         return fail(message);
     connect(m_host.get(), &GatewayHost::stopped, this, &Runtime::finishShutdown, Qt::QueuedConnection);
+    if (m_config.faultProxyEnabled) {
+        // The proxy costs a wake-up and two copies per message each way: out of the path in mode
+        // off (issue #18). Called by FaultProxy::setSettings from whichever thread sets a mode.
+        m_proxy->setPathSwitch(
+            [this, directIgnores = m_config.gateway.ignoreDiscoveredServers, proxied = m_proxy->url()](
+                bool throughProxy, QString *why) {
+                if (!m_host)
+                    return true; // stopping: nothing to move
+                return throughProxy ? m_host->moveNats({ proxied }, true, why)
+                                    : m_host->moveNats(m_upstreamUrls, directIgnores, why);
+            },
+            m_config.outage.mode != OutageSettings::Mode::Off);
+    }
 
     m_replayer = std::make_unique<Replayer>(m_store.get(), m_host.get());
     if (m_config.autoReplay) {
@@ -272,8 +288,10 @@ StatusSnapshot Runtime::status() const
     if (m_proxy) {
         s.outage = m_proxy->settings();
         s.droppedAcks = m_proxy->droppedAcks();
-        if (m_config.faultProxyEnabled)
+        if (m_config.faultProxyEnabled) {
             s.proxyUrl = m_proxy->url();
+            s.proxyInPath = m_proxy->isInPath();
+        }
     }
     if (m_store)
         s.failedQueue = m_store->stats();

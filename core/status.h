@@ -33,7 +33,8 @@ struct StatusSnapshot {
 
     NatsBus::Status nats;
     QStringList upstreamUrls; // the NATS ackhook really talks to (embedded or --nats-url)
-    QString proxyUrl; // the fault proxy NatsBus connects through; empty when it is disabled
+    QString proxyUrl; // the fault proxy NatsBus connects through during a fault; empty when it is disabled
+    bool proxyInPath = false; // NatsBus is connected through it now (only while a fault is simulated)
     QString stream;
     EmbeddedNatsStatus embedded;
 

@@ -4,6 +4,7 @@
 #include "nats/embeddednats.h"
 #include "runtime.h"
 #include "testsupport.h"
+#include "webhookcaller.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -36,12 +37,15 @@ private Q_SLOTS:
     void admin();
     void embeddedNatsStopAndStartKeepTheStore();
     void cyclingModesLosesNothing();
+    void offKeepsTheProxyOutOfThePath();
+    void movingOnAndOffTheProxyFailsNothing();
 
 private:
     HttpReply post(const QByteArray &key, int timeoutMs = 10000);
     HttpReply admin(const QByteArray &method, const QByteArray &path, const QByteArray &body = {});
     void setOutage(const QByteArray &json);
     bool busConnected() const { return m_runtime->gateway()->bus()->isConnected(); }
+    QString connectedUrl() const { return m_runtime->gateway()->bus()->status().connectedUrl; }
 
     QTemporaryDir m_dir;
     std::unique_ptr<Runtime> m_runtime;
@@ -406,6 +410,76 @@ void TestFaultProxy::cyclingModesLosesNothing()
         lost += stored.contains(key) ? 0 : 1;
     qInfo("stored %lld distinct ids; lost %d", static_cast<long long>(stored.size()), lost);
     QCOMPARE(lost, 0);
+}
+
+void TestFaultProxy::offKeepsTheProxyOutOfThePath()
+{
+    // Issue #18: in mode off the client talks to nats-server directly (the proxy cost ~10 % of the
+    // throughput); the first fault moves it onto the proxy, off moves it back.
+    FaultProxy *proxy = m_runtime->faultProxy();
+    const QString natsUrl = m_runtime->embeddedNats()->url();
+    QTRY_COMPARE_WITH_TIMEOUT(proxy->connectionCount(), 0, 5000);
+    QVERIFY(!proxy->isInPath());
+    QCOMPARE(connectedUrl(), natsUrl);
+    QCOMPARE(post(uniqueKey()).status, 200);
+
+    setOutage(R"({"mode":"latency","latency_ms":50})");
+    // Moved before the mode applied: the very next webhook goes through it and waits for it.
+    QVERIFY(proxy->isInPath());
+    QCOMPARE(proxy->connectionCount(), 1);
+    QCOMPARE(connectedUrl(), proxy->url());
+    QElapsedTimer clock;
+    clock.start();
+    QCOMPARE(post(uniqueKey()).status, 200);
+    QVERIFY2(clock.elapsed() >= 98, qPrintable(QString::number(clock.elapsed())));
+
+    setOutage(R"({"mode":"down"})"); // one fault to another: no move, the proxy severs its link
+    QVERIFY(proxy->isInPath());
+    QCOMPARE(post(uniqueKey()).status, 500);
+
+    setOutage(R"({"mode":"off"})");
+    QVERIFY(!proxy->isInPath());
+    QCOMPARE(connectedUrl(), natsUrl);
+    QCOMPARE(post(uniqueKey()).status, 200); // at once: no reconnect delay to wait out
+    QTRY_COMPARE_WITH_TIMEOUT(proxy->connectionCount(), 0, 5000); // the proxied connection closed
+    const QJsonObject nats = admin("GET", "/api/status").json().value(QLatin1String("nats")).toObject();
+    QCOMPARE(nats.value(QLatin1String("cluster")).toObject().value(QLatin1String("connected_url")).toString(), natsUrl);
+    QCOMPARE(nats.value(QLatin1String("proxy_in_path")).toBool(), false);
+    QCOMPARE(nats.value(QLatin1String("via_proxy")).toString(), proxy->url()); // ready for the next fault
+}
+
+void TestFaultProxy::movingOnAndOffTheProxyFailsNothing()
+{
+    // Make before break: PubAcks in flight on the connection being left still arrive, so a move
+    // fails no webhook. Callers send without pause while latency is switched on and off; none of
+    // them may see anything but 200, and every id is stored. Bounded by count and time.
+    constexpr int Switches = 16;
+    QSet<QByteArray> acked;
+    {
+        CallerCrowd crowd(m_port, 6, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(crowd.answers().size() >= 20, 10000);
+        for (int i = 0; i < Switches; ++i) {
+            setOutage(i % 2 == 0 ? R"({"mode":"latency","latency_ms":3})" : R"({"mode":"off"})");
+            const qsizetype before = crowd.answers().size();
+            QTRY_VERIFY_WITH_TIMEOUT(crowd.answers().size() >= before + 20, 10000); // traffic on each side
+        }
+        setOutage(R"({"mode":"off"})");
+        QVERIFY2(crowd.stop(AckTimeoutMs + 10000), "requests did not finish");
+        QMap<int, int> statuses;
+        for (const CallerCrowd::Answer &answer : crowd.answers()) {
+            ++statuses[answer.outcome.status];
+            if (answer.outcome.status == 200)
+                acked.insert(answer.outcome.id);
+        }
+        qInfo("%d switches: %d answered 200, other answers: %d", Switches, statuses.value(200),
+            int(crowd.answers().size()) - statuses.value(200));
+        QCOMPARE(statuses.value(200), crowd.answers().size());
+    }
+    StreamReader reader(m_runtime->embeddedNats()->url());
+    QSet<QByteArray> stored;
+    for (const StoredMessage &message : reader.all("EVENTS"))
+        stored.insert(message.header("Nats-Msg-Id"));
+    QCOMPARE((acked - stored).size(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestFaultProxy)

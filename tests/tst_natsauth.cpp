@@ -269,7 +269,24 @@ void TestNatsAuth::securedNats()
         QCOMPARE(status->status, 200);
         const QJsonObject natsJson = status->json().value(QLatin1String("nats")).toObject();
         QCOMPARE(natsJson.value(QLatin1String("via_proxy")).isString(), proxy);
+        QCOMPARE(natsJson.value(QLatin1String("proxy_in_path")).toBool(), false); // mode off: direct
         shown += status->body + metrics->body;
+        if (proxy) {
+            // Through the proxy as well: a fault moves the connection onto it, a new connection with
+            // the same credentials and TLS end to end (the proxy only forwards bytes).
+            const std::optional<HttpReply> moved = request(ackhook.adminPort(), "PUT", "/api/outage",
+                R"({"mode":"latency","latency_ms":1})", { { "Content-Type", "application/json" } });
+            QVERIFY(moved);
+            QVERIFY2(moved->status == 200, moved->body.constData());
+            const std::optional<HttpReply> through
+                = request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } });
+            QVERIFY(through);
+            QVERIFY2(through->status == 200, through->body.constData());
+            const std::optional<HttpReply> proxied = request(ackhook.adminPort(), "GET", "/api/status");
+            QVERIFY(proxied);
+            QVERIFY(proxied->json().value(QLatin1String("nats")).toObject().value(QLatin1String("proxy_in_path")).toBool());
+            shown += proxied->body;
+        }
         ackhook.process().terminate();
         QVERIFY(ackhook.process().waitForFinished(15000));
         ackhook.collect();

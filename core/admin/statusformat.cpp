@@ -48,6 +48,7 @@ QJsonObject statusToJson(const StatusSnapshot &s)
     QJsonObject nats { { QStringLiteral("state"), NatsBus::stateName(bus.state) },
         { QStringLiteral("upstream"), QJsonArray::fromStringList(s.upstreamUrls) },
         { QStringLiteral("via_proxy"), s.proxyUrl.isEmpty() ? QJsonValue() : QJsonValue(s.proxyUrl) },
+        { QStringLiteral("proxy_in_path"), s.proxyInPath },
         { QStringLiteral("rtt_us"), bus.rttUs }, { QStringLiteral("reconnects"), static_cast<qint64>(bus.reconnects) },
         { QStringLiteral("stream"), s.stream }, { QStringLiteral("stream_ready"), bus.streamReady },
         { QStringLiteral("stream_messages"), bus.streamMessages },

@@ -133,20 +133,27 @@ struct NatsBus::Context {
     }
 };
 
+NatsBus::Context *NatsBus::newContext(NatsBus *owner)
+{
+    auto context = std::make_unique<Context>();
+    context->owner = owner;
+    Context *created = context.get();
+    // Contexts are few (one per bus, one more per moveTo) and must outlive any cnats callback:
+    // freed at exit.
+    static std::mutex contextsMutex;
+    static std::vector<std::unique_ptr<Context>> contexts;
+    std::lock_guard lock(contextsMutex);
+    contexts.push_back(std::move(context));
+    return created;
+}
+
 NatsBus::NatsBus(Options options, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
 {
-    auto context = std::make_unique<Context>();
-    context->owner = this;
-    m_context = context.get();
-    {
-        // Contexts are few (one per bus) and must outlive any cnats callback: freed at exit.
-        static std::mutex contextsMutex;
-        static std::vector<std::unique_ptr<Context>> contexts;
-        std::lock_guard lock(contextsMutex);
-        contexts.push_back(std::move(context));
-    }
+    m_link.context = newContext(this);
+    m_retireTimer.setInterval(std::chrono::milliseconds(50));
+    connect(&m_retireTimer, &QTimer::timeout, this, [this] { closeRetiredLinks(false); });
     m_expectedStream = m_options.stream.name.toUtf8();
     m_blockingCalls.setMaxThreadCount(1);
     m_restartTimer.setSingleShot(true);
@@ -166,8 +173,72 @@ NatsBus::NatsBus(Options options, QObject *parent)
 NatsBus::~NatsBus()
 {
     close();
-    std::lock_guard lock(m_context->mutex);
-    m_context->owner = nullptr;
+    std::lock_guard lock(m_link.context->mutex);
+    m_link.context->owner = nullptr;
+}
+
+bool NatsBus::moveTo(const QStringList &urls, bool ignoreDiscoveredServers, QString *error)
+{
+    if (urls == m_options.urls && ignoreDiscoveredServers == m_options.ignoreDiscoveredServers)
+        return true;
+    const QStringList oldUrls = std::exchange(m_options.urls, urls);
+    const bool oldIgnore = std::exchange(m_options.ignoreDiscoveredServers, ignoreDiscoveredServers);
+    if (m_closed || !m_link.connection)
+        return true; // not running: the next start() uses the new URLs
+    Link old = std::exchange(m_link, Link {});
+    m_link.context = newContext(this);
+    m_rttTimer.stop();
+    m_moving = true;
+    const bool started = start(error);
+    m_moving = false;
+    if (!started) {
+        {
+            std::lock_guard lock(m_link.context->mutex);
+            m_link.context->owner = nullptr;
+        }
+        m_link = old;
+        m_options.urls = oldUrls;
+        m_options.ignoreDiscoveredServers = oldIgnore;
+        if (isConnected())
+            m_rttTimer.start();
+        return false;
+    }
+    qCInfo(lcNats).noquote() << "NATS connection moved to" << NatsAccess::redact(urls.join(QLatin1Char(',')))
+                             << (isConnected() ? QStringLiteral("(connected)") : QStringLiteral("(connecting)"));
+    if (!isConnected())
+        setState(m_state == State::Connected ? State::Reconnecting : m_state);
+    // The old connection stays until what was published on it is answered: a PubAck in flight on
+    // it is a stored event, and its caller gets its 200.
+    old.retireDeadline.setRemainingTime(m_longestWait + std::chrono::seconds(1));
+    m_retired.push_back(old);
+    closeRetiredLinks(false);
+    return true;
+}
+
+void NatsBus::closeRetiredLinks(bool all)
+{
+    for (auto it = m_retired.begin(); it != m_retired.end();) {
+        Link &link = *it;
+        bool done = all || !link.context->connected.load(std::memory_order_acquire) || link.retireDeadline.hasExpired();
+        if (!done) {
+            std::lock_guard lock(link.context->mutex);
+            done = link.context->pending.empty();
+        }
+        if (!done) {
+            ++it;
+            continue;
+        }
+        teardownLink(link);
+        {
+            std::lock_guard lock(link.context->mutex);
+            link.context->owner = nullptr;
+        }
+        it = m_retired.erase(it);
+    }
+    if (m_retired.empty())
+        m_retireTimer.stop();
+    else if (!m_retireTimer.isActive())
+        m_retireTimer.start();
 }
 
 QString NatsBus::stateName(State state)
@@ -180,27 +251,40 @@ QString NatsBus::stateName(State state)
 
 bool NatsBus::isConnected() const
 {
-    return m_context->connected.load(std::memory_order_acquire);
+    return m_link.context->connected.load(std::memory_order_acquire);
 }
 
 int NatsBus::pendingPublishes() const
 {
-    std::lock_guard lock(m_context->mutex);
-    return static_cast<int>(m_context->pending.size());
+    std::size_t count = 0;
+    {
+        std::lock_guard lock(m_link.context->mutex);
+        count += m_link.context->pending.size();
+    }
+    for (const Link &link : m_retired) { // read on the owner's thread only: m_retired is its own
+        std::lock_guard lock(link.context->mutex);
+        count += link.context->pending.size();
+    }
+    return static_cast<int>(count);
 }
 
 void NatsBus::onConnected(natsConnection *, void *closure)
 {
     auto *context = static_cast<Context *>(closure);
     context->connected.store(true, std::memory_order_release);
-    context->post([](NatsBus *bus) { bus->handleConnectionUp(); });
+    context->post([context](NatsBus *bus) {
+        if (bus->m_link.context == context)
+            bus->handleConnectionUp();
+    });
 }
 
 void NatsBus::onReconnected(natsConnection *, void *closure)
 {
     auto *context = static_cast<Context *>(closure);
     context->connected.store(true, std::memory_order_release);
-    context->post([](NatsBus *bus) {
+    context->post([context](NatsBus *bus) {
+        if (bus->m_link.context != context)
+            return; // a retired link: closed soon, its state is no one's
         bus->updateStatus([](Status &status) { ++status.reconnects; });
         bus->handleConnectionUp();
         // A quick reconnect (another server of a cluster) may never show as a state change: say where to.
@@ -213,69 +297,77 @@ void NatsBus::onDisconnected(natsConnection *, void *closure)
     auto *context = static_cast<Context *>(closure);
     // Set here, not on the owner thread, so that publishes fail fast from this instant on.
     context->connected.store(false, std::memory_order_release);
-    context->post([](NatsBus *bus) { bus->handleConnectionLost(); });
+    context->post([context](NatsBus *bus) {
+        if (bus->m_link.context == context)
+            bus->handleConnectionLost();
+        else
+            bus->closeRetiredLinks(false); // its pending PubAcks will not come: fail them now
+    });
 }
 
 void NatsBus::onClosed(natsConnection *, void *closure)
 {
     auto *context = static_cast<Context *>(closure);
     context->connected.store(false, std::memory_order_release);
-    context->post([](NatsBus *bus) { bus->handleClosedByClient(); });
+    context->post([context](NatsBus *bus) {
+        if (bus->m_link.context == context)
+            bus->handleClosedByClient();
+    });
 }
 
 bool NatsBus::start(QString *error)
 {
-    if (m_connection)
+    if (m_link.connection)
         return true;
     m_closed = false;
     auto fail = [&](natsStatus status, const QString &what) {
         if (error)
             *error = what + QStringLiteral(": ") + natsErrorText(status, nats_GetLastError(nullptr));
-        natsOptions_Destroy(m_natsOptions);
-        m_natsOptions = nullptr;
+        natsOptions_Destroy(m_link.options);
+        m_link.options = nullptr;
         return false;
     };
 
-    natsStatus s = natsOptions_Create(&m_natsOptions);
+    natsStatus s = natsOptions_Create(&m_link.options);
     if (s != NATS_OK)
         return fail(s, QStringLiteral("cannot create NATS options"));
 
     const QByteArray name = m_options.name.toUtf8();
 
-    s = setServers(m_natsOptions, m_options.urls);
+    s = setServers(m_link.options, m_options.urls);
     if (s == NATS_OK)
-        s = natsOptions_SetName(m_natsOptions, name.constData());
+        s = natsOptions_SetName(m_link.options, name.constData());
     if (s == NATS_OK)
-        s = natsOptions_SetTimeout(m_natsOptions, m_options.connectTimeout.count());
+        s = natsOptions_SetTimeout(m_link.options, m_options.connectTimeout.count());
     if (s == NATS_OK)
-        s = natsOptions_SetMaxReconnect(m_natsOptions, -1); // forever
+        s = natsOptions_SetMaxReconnect(m_link.options, -1); // forever
     if (s == NATS_OK)
-        s = natsOptions_SetReconnectWait(m_natsOptions, m_options.reconnectWait.count());
+        s = natsOptions_SetReconnectWait(m_link.options, m_options.reconnectWait.count());
     if (s == NATS_OK)
-        s = natsOptions_SetReconnectJitter(m_natsOptions, 50, 50);
+        s = natsOptions_SetReconnectJitter(m_link.options, 50, 50);
     if (s == NATS_OK)
-        s = natsOptions_SetPingInterval(m_natsOptions, m_options.pingInterval.count());
+        s = natsOptions_SetPingInterval(m_link.options, m_options.pingInterval.count());
     if (s == NATS_OK)
-        s = natsOptions_SetMaxPingsOut(m_natsOptions, m_options.maxPingsOut);
+        s = natsOptions_SetMaxPingsOut(m_link.options, m_options.maxPingsOut);
     if (s == NATS_OK) // without it cnats delays each publish by up to 1 ms to batch writes
-        s = natsOptions_SetSendAsap(m_natsOptions, true);
+        s = natsOptions_SetSendAsap(m_link.options, true);
     if (s == NATS_OK)
-        s = natsOptions_SetRetryOnFailedConnect(m_natsOptions, true, &NatsBus::onConnected, m_context);
+        s = natsOptions_SetRetryOnFailedConnect(m_link.options, true, &NatsBus::onConnected, m_link.context);
     if (s == NATS_OK)
-        s = natsOptions_SetDisconnectedCB(m_natsOptions, &NatsBus::onDisconnected, m_context);
+        s = natsOptions_SetDisconnectedCB(m_link.options, &NatsBus::onDisconnected, m_link.context);
     if (s == NATS_OK)
-        s = natsOptions_SetReconnectedCB(m_natsOptions, &NatsBus::onReconnected, m_context);
+        s = natsOptions_SetReconnectedCB(m_link.options, &NatsBus::onReconnected, m_link.context);
     if (s == NATS_OK)
-        s = natsOptions_SetClosedCB(m_natsOptions, &NatsBus::onClosed, m_context);
+        s = natsOptions_SetClosedCB(m_link.options, &NatsBus::onClosed, m_link.context);
     if (s == NATS_OK && m_options.ignoreDiscoveredServers)
-        s = natsOptions_SetIgnoreDiscoveredServers(m_natsOptions, true);
+        s = natsOptions_SetIgnoreDiscoveredServers(m_link.options, true);
     if (s != NATS_OK)
         return fail(s, QStringLiteral("invalid NATS options"));
-    if (QString message; !m_options.access.applyTo(m_natsOptions, &message)) {
+    if (QString message; !m_options.access.applyTo(m_link.options, &message)) {
         if (error)
             *error = message;
-        natsOptions_Destroy(m_natsOptions);
-        m_natsOptions = nullptr;
+        natsOptions_Destroy(m_link.options);
+        m_link.options = nullptr;
         return false;
     }
 
@@ -285,17 +377,17 @@ bool NatsBus::start(QString *error)
         if (QString refusal = probeAccess(); !refusal.isEmpty()) {
             if (error)
                 *error = refusal;
-            natsOptions_Destroy(m_natsOptions);
-            m_natsOptions = nullptr;
+            natsOptions_Destroy(m_link.options);
+            m_link.options = nullptr;
             return false;
         }
         m_startedOnce = true;
     }
-    if (!m_restarting)
+    if (!m_restarting && !m_moving)
         setState(State::Connecting);
-    s = natsConnection_Connect(&m_connection, m_natsOptions);
+    s = natsConnection_Connect(&m_link.connection, m_link.options);
     if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
-        m_connection = nullptr;
+        m_link.connection = nullptr;
         setState(State::Disconnected);
         return fail(s, QStringLiteral("cannot connect to NATS"));
     }
@@ -304,20 +396,20 @@ bool NatsBus::start(QString *error)
     jsOptions_Init(&jsOpts);
     jsOpts.Wait = 5000;
     jsOpts.PublishAsync.AckHandler = &Context::ackHandler;
-    jsOpts.PublishAsync.AckHandlerClosure = m_context;
+    jsOpts.PublishAsync.AckHandlerClosure = m_link.context;
     jsOpts.PublishAsync.MaxPending = 0; // > 0 can block the publisher for StallWait: we bound in-flight ourselves
-    s = natsConnection_JetStream(&m_js, m_connection, &jsOpts);
+    s = natsConnection_JetStream(&m_link.js, m_link.connection, &jsOpts);
     if (s != NATS_OK) {
-        natsConnection_Destroy(m_connection);
-        m_connection = nullptr;
+        natsConnection_Destroy(m_link.connection);
+        m_link.connection = nullptr;
         setState(State::Disconnected);
         return fail(s, QStringLiteral("cannot create the JetStream context"));
     }
 
-    if (natsConnection_Status(m_connection) == NATS_CONN_STATUS_CONNECTED) {
-        m_context->connected.store(true, std::memory_order_release);
+    if (natsConnection_Status(m_link.connection) == NATS_CONN_STATUS_CONNECTED) {
+        m_link.context->connected.store(true, std::memory_order_release);
         handleConnectionUp();
-    } else if (!m_restarting) {
+    } else if (!m_restarting && !m_moving) {
         qCInfo(lcNats).noquote() << "NATS not reachable yet at"
                                  << NatsAccess::redact(m_options.urls.join(QLatin1Char(',')))
                                  << "- retrying in the background";
@@ -384,7 +476,8 @@ void NatsBus::close()
 {
     m_closed = true;
     m_restartTimer.stop();
-    if (!m_connection) {
+    closeRetiredLinks(true);
+    if (!m_link.connection) {
         setState(State::Closed);
         return;
     }
@@ -394,14 +487,14 @@ void NatsBus::close()
 
 void NatsBus::handleClosedByClient()
 {
-    if (m_closed || !m_connection)
+    if (m_closed || !m_link.connection)
         return; // our own close(): nothing to repair
     // cnats gave up on its own, although it was told to reconnect forever: 3.4.1 does so when, in
     // the initial-connect retry, a server accepts the TCP connection and closes it before INFO
     // (a proxy whose upstream is down, a server starting up). Start a fresh connection.
     // Why, when cnats knows: a refused password or certificate must show, not just "reconnecting".
     const char *text = nullptr;
-    const natsStatus last = natsConnection_GetLastError(m_connection, &text);
+    const natsStatus last = natsConnection_GetLastError(m_link.connection, &text);
     const QString reason = last == NATS_OK ? QString() : NatsAccess::redact(natsErrorText(last, text));
     updateStatus([&](Status &status) { status.connectError = reason; });
     if (!m_restarting)
@@ -417,19 +510,24 @@ void NatsBus::handleClosedByClient()
 void NatsBus::teardown()
 {
     m_rttTimer.stop();
-    m_context->connected.store(false, std::memory_order_release);
-    natsConnection_Close(m_connection);
-    m_blockingCalls.waitForDone();
-    // cnats 3.4.1 leaves pending async publishes unresolved on close: collect and fail them.
-    failPending(FailureReason::Disconnected, QStringLiteral("NATS connection closed"));
-    jsCtx_Destroy(m_js);
-    m_js = nullptr;
-    natsConnection_Destroy(m_connection);
-    m_connection = nullptr;
-    natsOptions_Destroy(m_natsOptions);
-    m_natsOptions = nullptr;
-    deliverReports();
+    teardownLink(m_link);
     updateStatus([](Status &status) { status.streamReady = false; });
+}
+
+void NatsBus::teardownLink(Link &link)
+{
+    link.context->connected.store(false, std::memory_order_release);
+    natsConnection_Close(link.connection);
+    m_blockingCalls.waitForDone(); // a stream look-up or RTT ping may still use this connection
+    // cnats 3.4.1 leaves pending async publishes unresolved on close: collect and fail them.
+    failPending(link, FailureReason::Disconnected, QStringLiteral("NATS connection closed"));
+    jsCtx_Destroy(link.js);
+    link.js = nullptr;
+    natsConnection_Destroy(link.connection);
+    link.connection = nullptr;
+    natsOptions_Destroy(link.options);
+    link.options = nullptr;
+    deliverReports(); // PubAcks that arrived before the close
 }
 
 NatsBus::Status NatsBus::status() const
@@ -460,17 +558,17 @@ void NatsBus::setState(State state)
 
 void NatsBus::handleConnectionUp()
 {
-    if (!m_connection || !isConnected())
+    if (!m_link.connection || !isConnected())
         return;
     m_restarting = false;
     char url[256] = {};
-    if (natsConnection_GetConnectedUrl(m_connection, url, sizeof url) == NATS_OK)
+    if (natsConnection_GetConnectedUrl(m_link.connection, url, sizeof url) == NATS_OK)
         updateStatus([&](Status &status) {
             status.connectedUrl = displayUrl(url);
             status.connectError.clear();
         });
     // Each server of a cluster may have its own max_payload: read it again on every (re)connect.
-    const qint64 maxPayload = natsConnection_GetMaxPayload(m_connection);
+    const qint64 maxPayload = natsConnection_GetMaxPayload(m_link.connection);
     if (maxPayload > 0) {
         m_maxPayload.store(maxPayload, std::memory_order_relaxed);
         updateStatus([&](Status &status) { status.maxPayload = maxPayload; });
@@ -483,11 +581,11 @@ void NatsBus::handleConnectionUp()
 
 void NatsBus::handleConnectionLost()
 {
-    if (!m_connection)
+    if (!m_link.connection)
         return;
     m_rttTimer.stop();
     // Acks of publishes sent on the lost connection will not come: answer them now.
-    failPending(FailureReason::Disconnected, QStringLiteral("NATS connection lost before the PubAck"));
+    failPending(m_link, FailureReason::Disconnected, QStringLiteral("NATS connection lost before the PubAck"));
     if (!isConnected())
         setState(State::Reconnecting);
 }
@@ -496,9 +594,16 @@ void NatsBus::deliverReports()
 {
     std::vector<std::pair<quint64, PublishResult>> reports;
     {
-        std::lock_guard lock(m_context->mutex);
-        reports.swap(m_context->reports);
-        m_context->drainScheduled = false;
+        std::lock_guard lock(m_link.context->mutex);
+        reports.swap(m_link.context->reports);
+        m_link.context->drainScheduled = false;
+    }
+    for (Link &link : m_retired) { // after a moveTo(): the PubAcks of the old connection
+        std::lock_guard lock(link.context->mutex);
+        reports.insert(reports.end(), std::make_move_iterator(link.context->reports.begin()),
+            std::make_move_iterator(link.context->reports.end()));
+        link.context->reports.clear();
+        link.context->drainScheduled = false;
     }
     // A no_stream failure makes the stream not ready before it is answered: whoever sees the 500
     // and asks /ready or /api/status next sees why.
@@ -527,23 +632,23 @@ void NatsBus::deliverReports()
         requestStreamCheck();
 }
 
-void NatsBus::failPending(FailureReason reason, const QString &detail)
+void NatsBus::failPending(Link &link, FailureReason reason, const QString &detail)
 {
     // cnats 3.4.1 creates its pending map at the first async publish and dereferences it here
     // unchecked: asking before any publish crashes.
-    if (!m_js || !m_publishedOnce)
+    if (!link.js || !link.publishedOnce)
         return;
     natsMsgList list {};
-    if (js_PublishAsyncGetPendingList(&list, m_js) != NATS_OK)
+    if (js_PublishAsyncGetPendingList(&list, link.js) != NATS_OK)
         return; // NATS_NOT_FOUND: nothing pending
     std::vector<quint64> tokens;
     {
-        std::lock_guard lock(m_context->mutex);
+        std::lock_guard lock(link.context->mutex);
         for (int i = 0; i < list.Count; ++i) {
-            const auto it = m_context->pending.find(list.Msgs[i]);
-            if (it != m_context->pending.end()) {
+            const auto it = link.context->pending.find(list.Msgs[i]);
+            if (it != link.context->pending.end()) {
                 tokens.push_back(it->second);
-                m_context->pending.erase(it);
+                link.context->pending.erase(it);
             }
         }
     }
@@ -556,7 +661,7 @@ void NatsBus::failPending(FailureReason reason, const QString &detail)
 std::optional<PublishResult> NatsBus::publishAsync(
     quint64 token, const OutgoingEvent &event, std::chrono::milliseconds maxWait)
 {
-    if (!m_js || !isConnected())
+    if (!m_link.js || !isConnected())
         return PublishResult::failure(FailureReason::Disconnected, QStringLiteral("not connected to NATS"));
 
     natsMsg *msg = nullptr;
@@ -571,6 +676,7 @@ std::optional<PublishResult> NatsBus::publishAsync(
 
     jsPubOptions options;
     jsPubOptions_Init(&options);
+    m_longestWait = std::max(m_longestWait, maxWait);
     options.MaxWait = std::max<qint64>(1, maxWait.count()); // cnats 3.4.1: no MaxWait, no timeout at all
     options.MsgId = event.msgId.constData();
     // A publish that the configured stream does not store fails (no_stream) instead of landing in
@@ -578,17 +684,17 @@ std::optional<PublishResult> NatsBus::publishAsync(
     options.ExpectStream = m_expectedStream.constData();
 
     {
-        std::lock_guard lock(m_context->mutex);
-        m_context->pending.emplace(msg, token); // before publishing: the ack may beat the return
+        std::lock_guard lock(m_link.context->mutex);
+        m_link.context->pending.emplace(msg, token); // before publishing: the ack may beat the return
     }
     natsMsg *handedOver = msg;
-    m_publishedOnce = true;
-    s = js_PublishMsgAsync(m_js, &handedOver, &options);
+    m_link.publishedOnce = true;
+    s = js_PublishMsgAsync(m_link.js, &handedOver, &options);
     if (s != NATS_OK) {
         bool stillOurs = false;
         {
-            std::lock_guard lock(m_context->mutex);
-            stillOurs = m_context->pending.erase(msg) > 0;
+            std::lock_guard lock(m_link.context->mutex);
+            stillOurs = m_link.context->pending.erase(msg) > 0;
         }
         natsMsg_Destroy(handedOver); // no-op when cnats took ownership
         if (stillOurs)
@@ -610,15 +716,15 @@ struct NatsBus::StreamCheck {
 
 void NatsBus::ensureStream()
 {
-    if (!m_js)
+    if (!m_link.js)
         return;
     m_streamCheckRunning = true;
     m_lastStreamCheck.start();
-    jsCtx *js = m_js;
+    jsCtx *js = m_link.js;
     const StreamSettings wanted = m_options.stream;
     const QList<QByteArray> required = m_options.requiredSubjects;
     const bool create = m_options.createStream;
-    Context *context = m_context;
+    Context *context = m_link.context;
 
     m_blockingCalls.start([=] {
         StreamCheck check;
@@ -692,7 +798,7 @@ void NatsBus::requestStreamCheck()
 {
     // One look-up at a time, at most two a second: a burst of failures does not flood JetStream.
     constexpr qint64 MinIntervalMs = 500;
-    if (!m_js || !isConnected())
+    if (!m_link.js || !isConnected())
         return;
     if (m_streamCheckRunning) {
         m_streamCheckAgain = true;
@@ -753,17 +859,17 @@ void NatsBus::finishStreamCheck(const StreamCheck &check)
 
 void NatsBus::measureRtt()
 {
-    if (!m_connection || !m_js || !isConnected() || m_blockingCalls.activeThreadCount() > 0)
+    if (!m_link.connection || !m_link.js || !isConnected() || m_blockingCalls.activeThreadCount() > 0)
         return;
     // A failed stream lookup is asked again with every poll, not only at the next reconnect: a
     // cluster still electing the stream's leader answers Timeout, and is fine seconds later.
     if (!isStreamReady())
         requestStreamCheck();
-    natsConnection *connection = m_connection;
-    jsCtx *js = m_js;
+    natsConnection *connection = m_link.connection;
+    jsCtx *js = m_link.js;
     const QByteArray stream = m_options.stream.name.toUtf8();
     const QList<QByteArray> required = m_options.requiredSubjects;
-    Context *context = m_context;
+    Context *context = m_link.context;
     m_blockingCalls.start([connection, js, stream, required, context] {
         int64_t rttNs = 0;
         if (natsConnection_GetRTT(connection, &rttNs) != NATS_OK)

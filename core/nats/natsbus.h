@@ -5,6 +5,7 @@
 #include "nats/natsaccess.h"
 #include "nats/streamsettings.h"
 
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QMutex>
 #include <QObject>
@@ -15,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <vector>
 
 struct __natsConnection;
 struct __natsOptions;
@@ -93,6 +95,13 @@ public:
     bool start(QString *error);
     // Closes the connection; every publish still pending is reported as failed.
     void close();
+    // Make before break: connects to urls (through the fault proxy, or straight to NATS again) and
+    // publishes there from now on; the publishes still pending on the old connection keep it open
+    // until their PubAcks arrive (or their wait ends, or it drops), so none fails for the move.
+    // Returns once the new connection is up or, when its server is not reachable, retrying in the
+    // background (then publishes fail fast as disconnected until it connects). False with *error
+    // only when the connection cannot be set up at all; the old one is kept then.
+    bool moveTo(const QStringList &urls, bool ignoreDiscoveredServers, QString *error);
 
     State state() const { return m_state; }
     static QString stateName(State state);
@@ -118,6 +127,17 @@ Q_SIGNALS:
 
 private:
     struct Context;
+    // One cnats connection with its JetStream context and its own callback context: the active
+    // one, and those retired by moveTo() until their pending publishes are answered.
+    struct Link {
+        Context *context = nullptr;
+        __natsOptions *options = nullptr;
+        __natsConnection *connection = nullptr;
+        __jsCtx *js = nullptr;
+        bool publishedOnce = false; // cnats 3.4.1 crashes when asked for pending publishes before any
+        QDeadlineTimer retireDeadline; // retired links: closed at the latest then
+    };
+    static Context *newContext(NatsBus *owner); // lives until process exit
     static void onConnected(__natsConnection *nc, void *closure);
     static void onDisconnected(__natsConnection *nc, void *closure);
     static void onReconnected(__natsConnection *nc, void *closure);
@@ -128,8 +148,10 @@ private:
     void handleConnectionLost();
     void handleClosedByClient();
     void teardown(); // close and destroy the cnats objects; pending publishes are failed
+    void teardownLink(Link &link);
+    void closeRetiredLinks(bool all); // those done with, or all
     void deliverReports();
-    void failPending(FailureReason reason, const QString &detail);
+    void failPending(Link &link, FailureReason reason, const QString &detail);
     // One connection attempt without retries: a message when NATS refused the credentials or the
     // TLS handshake failed, empty otherwise (connected, or not reachable yet).
     QString probeAccess() const;
@@ -141,17 +163,17 @@ private:
     void measureRtt();
 
     Options m_options;
-    Context *m_context; // lives until process exit: cnats gives no "last callback" guarantee
-    __natsOptions *m_natsOptions = nullptr;
-    __natsConnection *m_connection = nullptr;
-    __jsCtx *m_js = nullptr;
+    Link m_link; // its Context lives until process exit: cnats gives no "last callback" guarantee
+    std::vector<Link> m_retired; // moved away from, waiting for their last PubAcks
+    QTimer m_retireTimer { this };
+    std::chrono::milliseconds m_longestWait { 5000 }; // the longest maxWait of a publish so far
+    bool m_moving = false; // inside moveTo(): no Connecting state for the new link
     void updateStatus(const std::function<void(Status &)> &change);
 
     State m_state = State::Disconnected;
     mutable QMutex m_statusMutex;
     Status m_status; // mirror for other threads
     std::atomic<qint64> m_maxPayload { -1 }; // read on every webhook: no mutex
-    bool m_publishedOnce = false;
     bool m_startedOnce = false; // the first start() probes the credentials (probeAccess)
     QByteArray m_expectedStream; // Nats-Expected-Stream of every publish
     bool m_streamCheckRunning = false;

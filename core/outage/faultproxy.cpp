@@ -79,18 +79,62 @@ QString FaultProxy::refusal(OutageSettings::Mode mode) const
     return {};
 }
 
+void FaultProxy::setPathSwitch(PathSwitch moveThrough, bool throughNow)
+{
+    QMutexLocker switchLock(&m_switchMutex);
+    m_pathSwitch = std::move(moveThrough);
+    QMutexLocker lock(&m_mutex);
+    m_inPath = throughNow || !m_pathSwitch;
+}
+
+bool FaultProxy::isInPath() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_inPath;
+}
+
 bool FaultProxy::setSettings(const OutageSettings &settings, QString *error)
 {
-    if (const QString why = refusal(settings.mode); !why.isEmpty()) {
+    auto refuse = [&](const QString &why) {
         if (error)
             *error = why;
         qCWarning(lcProxy).noquote() << "simulated outage refused:" << why;
         return false;
+    };
+    if (const QString why = refusal(settings.mode); !why.isEmpty())
+        return refuse(why);
+    QMutexLocker switchLock(&m_switchMutex);
+    const bool fault = settings.mode != OutageSettings::Mode::Off;
+    if (fault && m_pathSwitch && !isInPath()) {
+        // Onto the proxy first, still in mode off: the move loses nothing, and the fault then
+        // applies to the connection the client publishes on.
+        if (QString why; !m_pathSwitch(true, &why))
+            return refuse(QStringLiteral("cannot move the NATS connection onto the fault proxy: ") + why);
+        QMutexLocker lock(&m_mutex);
+        m_inPath = true;
     }
+    if (!applySettings(settings))
+        return true; // unchanged
+    if (!fault && m_pathSwitch && isInPath()) {
+        // Off the proxy again once it forwards everything: the client reconnects straight to NATS
+        // (at once, while the proxied connection may still be waiting out a reconnect delay).
+        if (QString why; !m_pathSwitch(false, &why))
+            qCWarning(lcProxy).noquote() << "the NATS connection stays on the fault proxy:" << why;
+        else {
+            QMutexLocker lock(&m_mutex);
+            m_inPath = false;
+        }
+    }
+    Q_EMIT settingsChanged(settings);
+    return true;
+}
+
+bool FaultProxy::applySettings(const OutageSettings &settings)
+{
     {
         QMutexLocker lock(&m_mutex);
         if (m_settings == settings)
-            return true;
+            return false;
         m_settings = settings;
     }
     m_mode.store(settings.mode);
@@ -100,7 +144,6 @@ bool FaultProxy::setSettings(const OutageSettings &settings, QString *error)
         QMetaObject::invokeMethod(
             m_worker.get(), [this, settings] { m_worker->apply(settings); }, Qt::QueuedConnection);
     qCInfo(lcProxy).noquote() << "simulated outage:" << OutageSettings::modeName(settings.mode);
-    Q_EMIT settingsChanged(settings);
     return true;
 }
 
