@@ -223,14 +223,16 @@ static int mount_and_wait(const struct image *img)
     int keepalive = mount_image(img, mountpoint, sizeof mountpoint);
     if (keepalive < 0)
         return 1;
-    printf("%s\n", mountpoint);
-    fflush(stdout);
+    /* Blocked before the mount point is printed: whoever reads it may signal at once, and a signal
+       that came before sigwait would otherwise kill this process with the mount left to the helper. */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
     sigprocmask(SIG_BLOCK, &set, NULL);
+    printf("%s\n", mountpoint);
+    fflush(stdout);
     int signal_number;
     sigwait(&set, &signal_number);
     close(keepalive); /* the helper unmounts and removes the mount point */
