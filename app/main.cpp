@@ -173,6 +173,7 @@ int run(int argc, char *argv[])
         log.warning("ackhook", HeadlessReporter::fireAndForgetWarning({ "/lab/fire-and-forget" }));
         ScenarioRunner::Options options;
         options.before = options.outage = options.after = std::chrono::seconds(cli.scenarioSeconds);
+        options.seed = cli.scenarioSeed;
         scenario = std::make_unique<ScenarioRunner>(&runtime, *ScenarioRunner::find(cli.scenario), options);
         QObject::connect(scenario.get(), &ScenarioRunner::progress,
             [&log](const QString &phase) { log.info("scenario", phase); });

@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
+#include <QRandomGenerator>
 #include <QTimer>
 
 #include <array>
@@ -35,6 +36,10 @@ public:
         std::chrono::milliseconds outage { 10000 };
         std::chrono::milliseconds after { 10000 };
         std::chrono::milliseconds settleTimeout { 60000 }; // waiting for the spool and the detector
+        // Drives everything random in the traffic: the gaps between requests (jitter of +-50 %
+        // around 1/rate), the random part of each key and the body's contents. Empty: one is drawn
+        // at random and shown in the summary, so the run can be repeated (--scenario-seed).
+        std::optional<quint32> seed;
     };
     struct Row {
         QString policy;
@@ -55,6 +60,7 @@ public:
         QString scenario;
         QString description;
         Options options;
+        quint32 seed = 0; // the seed the traffic was drawn from
         QList<Row> rows;
         bool settled = false; // false: the settle timeout ended the wait (pending > 0 somewhere)
         QString error;
@@ -75,7 +81,7 @@ Q_SIGNALS:
 private:
     enum class Phase { Idle, Before, Outage, After, Settling, Done };
     void tick();
-    void sendOne(int policy);
+    void sendOne(int policy, const QByteArray &nonce, const QByteArray &payload);
     void beginOutage();
     void endOutage();
     void settle();
@@ -89,6 +95,14 @@ private:
     std::array<QByteArray, DispatchPolicyCount> m_paths;
     std::array<Row, DispatchPolicyCount> m_rows;
     LossFigures m_baseline;
+    quint32 m_seed = 0;
+    QRandomGenerator m_random;
+    // The schedule is drawn from the seed, and each phase ends after the request scheduled past its
+    // end: the number of requests per phase depends on the seed and the options only, never on how
+    // punctually the timer fired (a late tick sends at once and the next gap shrinks).
+    QByteArray m_runId; // unique per run: the same seed twice does not repeat keys within the stream's duplicate window
+    qint64 m_scheduledMs = 0; // when the next request is due, from the start of the traffic
+    QElapsedTimer m_trafficClock;
     QTimer m_sendTimer { this };
     QTimer m_settleTimer { this };
     QElapsedTimer m_phaseClock;
