@@ -118,6 +118,9 @@ int run(int argc, char *argv[])
 
     // Before anything starts: a signal during start-up is then handled (once the loop runs), not fatal.
     UnixSignalWatcher signalWatcher;
+    // Under a file-size limit (ulimit -f) a write past it would kill ackhook with SIGXFSZ; ignored,
+    // the write fails with EFBIG and is reported like a full disk (the spool answers 500, not a crash).
+    std::signal(SIGXFSZ, SIG_IGN);
 
     if (!QDir().mkpath(cli.runtime.dataDir)) {
         log.error("ackhook", QStringLiteral("cannot create the data directory %1").arg(cli.runtime.dataDir));
