@@ -206,6 +206,14 @@ int run(int argc, char *argv[])
         waitReady->start(100);
     } else if (cli.headless) {
         reporter = std::make_unique<HeadlessReporter>(runtime.gateway(), &log);
+        QObject::connect(&runtime, &Runtime::dispatchPolicyChanged, reporter.get(), [&runtime, &reporter] {
+            QList<QByteArray> paths;
+            for (const Endpoint &endpoint : runtime.config().gateway.resolvedEndpoints()) {
+                if (endpoint.dispatch == DispatchPolicy::FireAndForget)
+                    paths.append(endpoint.path);
+            }
+            reporter->setFireAndForgetPaths(paths);
+        });
         QObject::connect(
             runtime.gatewayHost(), &GatewayHost::recordsReady, reporter.get(), &HeadlessReporter::writeRecords);
     } else {
