@@ -13,6 +13,7 @@
 #include "displaycheck.h"
 #include "eventlooplagprobe.h"
 #include "monitorwindow.h"
+#include "scenariochart.h"
 
 #include <QApplication>
 #endif
@@ -104,11 +105,21 @@ int run(int argc, char *argv[])
     }
 
 #ifdef ACKHOOK_HAVE_UI
-    std::unique_ptr<QCoreApplication> application
-        = cli.headless ? std::make_unique<QCoreApplication>(argc, argv) : std::make_unique<QApplication>(argc, argv);
+    // The scenario's chart is painted with fonts: that needs a QGuiApplication, on the offscreen
+    // platform unless one was chosen (no display is needed).
+    if (!cli.scenarioChart.isEmpty() && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    std::unique_ptr<QCoreApplication> application = !cli.scenarioChart.isEmpty()
+        ? std::make_unique<QGuiApplication>(argc, argv)
+        : cli.headless ? std::make_unique<QCoreApplication>(argc, argv)
+                       : std::make_unique<QApplication>(argc, argv);
     // Wayland compositors and task bars match the window to packaging/'s desktop entry and icon.
     QGuiApplication::setDesktopFileName(QStringLiteral("org.ackhook.ackhook"));
 #else
+    if (!cli.scenarioChart.isEmpty()) {
+        std::fputs("ackhook: built without the monitor window: --scenario-chart is not available.\n", stderr);
+        return 2;
+    }
     auto application = std::make_unique<QCoreApplication>(argc, argv);
 #endif
     QCoreApplication &app = *application;
@@ -187,6 +198,14 @@ int run(int argc, char *argv[])
                 QFile report(QDir(cli.runtime.dataDir).filePath(QStringLiteral("scenario-%1.md").arg(cli.scenario)));
                 if (report.open(QIODevice::WriteOnly | QIODevice::Truncate) && report.write(markdown) == markdown.size())
                     log.info("scenario", QStringLiteral("summary written to %1").arg(report.fileName()));
+#ifdef ACKHOOK_HAVE_UI
+                if (!cli.scenarioChart.isEmpty() && summary.error.isEmpty()) {
+                    if (ScenarioChart::render(summary).save(cli.scenarioChart, "PNG"))
+                        log.info("scenario", QStringLiteral("chart written to %1").arg(cli.scenarioChart));
+                    else
+                        log.error("scenario", QStringLiteral("cannot write the chart to %1").arg(cli.scenarioChart));
+                }
+#endif
                 exitCode = summary.error.isEmpty() ? 0 : 1;
                 runtime.shutdown();
             });

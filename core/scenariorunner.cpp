@@ -101,6 +101,7 @@ void ScenarioRunner::start()
     m_runId = QByteArray::number(QDateTime::currentMSecsSinceEpoch(), 36);
     setPhase(Phase::Before, QStringLiteral("steady traffic (seed %1)").arg(m_seed));
     m_trafficClock.start();
+    m_startedAtMs = QDateTime::currentMSecsSinceEpoch();
     m_scheduledMs = 0;
     m_sendTimer.start(0);
 }
@@ -155,13 +156,16 @@ void ScenarioRunner::sendOne(int policy, const QByteArray &nonce, const QByteArr
         + ",\"sent_ms\":" + QByteArray::number(QDateTime::currentMSecsSinceEpoch()) + '}';
     ++row.sent;
     ++m_open;
+    const qsizetype second = m_trafficClock.elapsed() / 1000;
+    if (row.seconds.size() <= second)
+        row.seconds.resize(second + 1);
     auto *socket = new QTcpSocket(this);
     auto answered = std::make_shared<bool>(false);
     const QByteArray request = "POST " + row.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         + "Idempotency-Key: " + key + "\r\nContent-Length: " + QByteArray::number(body.size())
         + "\r\nConnection: close\r\n\r\n" + body;
     connect(socket, &QTcpSocket::connected, socket, [socket, request] { socket->write(request); });
-    const auto done = [this, socket, policy, answered] {
+    const auto done = [this, socket, policy, answered, second] {
         if (*answered)
             return;
         *answered = true;
@@ -169,11 +173,13 @@ void ScenarioRunner::sendOne(int policy, const QByteArray &nonce, const QByteArr
         const QByteArray head = socket->readAll();
         const int status = head.startsWith("HTTP/1.1 ") ? head.mid(9, 3).toInt() : 0;
         Row &row = m_rows[static_cast<size_t>(policy)];
-        if (status >= 200 && status < 300)
+        if (status >= 200 && status < 300) {
             ++row.answered2xx;
-        else if (status >= 500)
+            ++row.seconds[second].answered2xx;
+        } else if (status >= 500) {
             ++row.answered5xx;
-        else
+            ++row.seconds[second].answered5xx;
+        } else
             ++row.otherOrNone;
         --m_open;
         socket->deleteLater();
@@ -189,6 +195,7 @@ void ScenarioRunner::sendOne(int policy, const QByteArray &nonce, const QByteArr
 
 void ScenarioRunner::beginOutage()
 {
+    m_outageFromMs = m_trafficClock.elapsed();
     setPhase(Phase::Outage, QStringLiteral("outage: %1").arg(QLatin1String(m_scenario.name)));
     OutageSettings settings;
     switch (m_scenario.outage) {
@@ -217,6 +224,7 @@ void ScenarioRunner::endOutage()
     } else {
         m_runtime->faultProxy()->setSettings(OutageSettings {});
     }
+    m_outageToMs = m_trafficClock.elapsed();
     setPhase(Phase::After, QStringLiteral("recovered"));
 }
 
@@ -240,10 +248,14 @@ void ScenarioRunner::finish(bool settled, const QString &error)
     summary.description = QLatin1String(m_scenario.description);
     summary.options = m_options;
     summary.seed = m_seed;
+    summary.startedAtMs = m_startedAtMs;
+    summary.outageFromMs = m_outageFromMs;
+    summary.outageToMs = m_outageToMs;
     summary.settled = settled;
     summary.error = error;
     if (error.isEmpty()) {
         const LossFigures now = m_runtime->lossDetector()->figures();
+        const QList<LostEvent> lostEvents = m_runtime->lossDetector()->lost();
         for (int i = 0; i < DispatchPolicyCount; ++i) {
             Row row = m_rows[static_cast<size_t>(i)];
             const LossCounts &c = now.policies[static_cast<size_t>(i)];
@@ -255,6 +267,14 @@ void ScenarioRunner::finish(bool settled, const QString &error)
             row.pending = c.pending;
             row.delayP50Ms = c.delayP50Ms;
             row.delayP99Ms = c.delayP99Ms;
+            // The chart's lost events, by the second they were sent: this run's keys only.
+            const QByteArray prefix
+                = "scenario-" + QByteArray(m_scenario.name) + '-' + row.policy.toLatin1() + '-' + m_runId + '-';
+            for (const LostEvent &lost : lostEvents) {
+                const qint64 second = (lost.receivedMs - m_startedAtMs) / 1000;
+                if (lost.key.startsWith(prefix) && second >= 0 && second < row.seconds.size())
+                    ++row.seconds[second].lostAfter2xx;
+            }
             summary.rows.append(row);
         }
     }

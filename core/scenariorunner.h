@@ -41,6 +41,12 @@ public:
         // at random and shown in the summary, so the run can be repeated (--scenario-seed).
         std::optional<quint32> seed;
     };
+    // One second of the traffic, by when the requests were sent (for the chart).
+    struct Second {
+        quint32 answered2xx = 0;
+        quint32 answered5xx = 0;
+        quint32 lostAfter2xx = 0; // of the 2xx; the lost events the detector lists (its last 1000)
+    };
     struct Row {
         QString policy;
         QByteArray path;
@@ -55,12 +61,15 @@ public:
         quint64 duplicates = 0;
         qint64 delayP50Ms = 0;
         qint64 delayP99Ms = 0;
+        QList<Second> seconds;
     };
     struct Summary {
         QString scenario;
         QString description;
         Options options;
         quint32 seed = 0; // the seed the traffic was drawn from
+        qint64 startedAtMs = 0; // wall clock (ms since the epoch) of the first request
+        qint64 outageFromMs = 0, outageToMs = 0; // from the first request
         QList<Row> rows;
         bool settled = false; // false: the settle timeout ended the wait (pending > 0 somewhere)
         QString error;
@@ -102,6 +111,9 @@ private:
     // punctually the timer fired (a late tick sends at once and the next gap shrinks).
     QByteArray m_runId; // unique per run: the same seed twice does not repeat keys within the stream's duplicate window
     qint64 m_scheduledMs = 0; // when the next request is due, from the start of the traffic
+    qint64 m_startedAtMs = 0;
+    qint64 m_outageFromMs = 0;
+    qint64 m_outageToMs = 0;
     QElapsedTimer m_trafficClock;
     QTimer m_sendTimer { this };
     QTimer m_settleTimer { this };
