@@ -8,6 +8,9 @@
 #include "testsupport.h"
 
 #include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMap>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -86,7 +89,9 @@ void TestScenarioRunner::downScenario()
 }
 
 // One run of `down` on a fresh ackhook (its own data directory and nats-server) with a fixed seed.
-static ScenarioRunner::Summary runDown(quint32 seed)
+// *traffic: what the spool endpoint's requests carried (all of them reach the stream), in order:
+// "n amount note sequence nonce" from each body and key, without the run's stamp and clock.
+static ScenarioRunner::Summary runDown(quint32 seed, QStringList *traffic)
 {
     const CommandLine cli = CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--scenario"),
         QStringLiteral("down"), QStringLiteral("--scenario-seed"), QString::number(seed) });
@@ -118,6 +123,22 @@ static ScenarioRunner::Summary runDown(quint32 seed)
     runner.start();
     if (finished.wait(40000))
         summary = finished.at(0).at(0).value<ScenarioRunner::Summary>();
+    StreamReader reader(runtime->upstreamUrls().first());
+    QMap<int, QString> bySent;
+    for (const StoredMessage &message : reader.all("EVENTS")) {
+        if (message.subject != "ackhook.lab.spool")
+            continue;
+        const QJsonObject body = QJsonDocument::fromJson(message.data).object();
+        const QList<QByteArray> key = message.header("Nats-Msg-Id").split('-');
+        const int n = body.value(QLatin1String("n")).toInt();
+        bySent.insert(n,
+            QStringLiteral("%1 %2 %3 %4 %5")
+                .arg(n)
+                .arg(body.value(QLatin1String("amount")).toInt())
+                .arg(body.value(QLatin1String("note")).toString(), QString::fromLatin1(key.value(key.size() - 2)),
+                    QString::fromLatin1(key.value(key.size() - 1))));
+    }
+    *traffic = bySent.values();
     runtime->shutdownAndWait();
     return summary;
 }
@@ -125,8 +146,13 @@ static ScenarioRunner::Summary runDown(quint32 seed)
 void TestScenarioRunner::fixedSeedReproduces()
 {
     const quint32 seed = 4242;
-    const ScenarioRunner::Summary first = runDown(seed);
-    const ScenarioRunner::Summary second = runDown(seed);
+    QStringList firstTraffic, secondTraffic;
+    const ScenarioRunner::Summary first = runDown(seed, &firstTraffic);
+    const ScenarioRunner::Summary second = runDown(seed, &secondTraffic);
+    // The same requests: bodies and keys drawn from the seed, one for one.
+    QCOMPARE(quint64(firstTraffic.size()), first.rows.value(int(DispatchPolicy::Spool)).sent);
+    QCOMPARE(firstTraffic, secondTraffic);
+    QVERIFY(firstTraffic.value(0).split(QLatin1Char(' ')).value(1).toInt() > 0); // an amount was drawn
     for (const ScenarioRunner::Summary *summary : { &first, &second }) {
         QVERIFY2(summary->error.isEmpty(), qPrintable(summary->error));
         QVERIFY(summary->settled);
