@@ -29,6 +29,7 @@ private Q_SLOTS:
     void commandLine_data();
     void commandLine();
     void headlessWarnsAboutFireAndForget();
+    void headlessSummaryAndChart();
 };
 
 void TestScenarioRunner::downScenario()
@@ -272,6 +273,43 @@ void TestScenarioRunner::headlessWarnsAboutFireAndForget()
     ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
     QVERIFY(ackhook.process().waitForFinished(15000));
     QCOMPARE(ackhook.process().exitCode(), 0);
+    const QByteArray reports = ackhook.sanitizerReports();
+    QVERIFY2(reports.isEmpty(), reports.constData());
+}
+
+// The real binary, headless, without a display: the summary on stdout and in the data directory,
+// and the chart as a PNG (painted on the offscreen platform).
+void TestScenarioRunner::headlessSummaryAndChart()
+{
+    QTemporaryDir dataDir;
+    const QString chart = dataDir.filePath(QStringLiteral("chart.png"));
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("DISPLAY"));
+    environment.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    environment.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    AckhookProcess ackhook({ QStringLiteral("--scenario"), QStringLiteral("down"), QStringLiteral("--scenario-seconds"),
+                               QStringLiteral("1"), QStringLiteral("--scenario-seed"), QStringLiteral("9"),
+                               QStringLiteral("--scenario-chart"), chart, QStringLiteral("--listen"),
+                               QStringLiteral("127.0.0.1:0"), QStringLiteral("--data-dir"), dataDir.path() },
+        environment);
+    QVERIFY(ackhook.process().waitForFinished(90000));
+    ackhook.collect();
+    QCOMPARE(ackhook.process().exitStatus(), QProcess::NormalExit);
+#ifndef ACKHOOK_HAVE_UI
+    // Built without the window: said at once, not a run without its chart.
+    QCOMPARE(ackhook.process().exitCode(), 2);
+    QVERIFY(ackhook.err().contains("--scenario-chart is not available"));
+    return;
+#endif
+    QVERIFY2(ackhook.process().exitCode() == 0, ackhook.err().right(3000).constData());
+    QVERIFY2(ackhook.out().contains("seed 9 (repeat with `--scenario-seed 9`)"), ackhook.out().constData());
+    QVERIFY(ackhook.out().contains("| `fire-and-forget` |"));
+    QVERIFY(QFile::exists(dataDir.filePath(QStringLiteral("scenario-down.md"))));
+    QFile png(chart);
+    QVERIFY2(png.open(QIODevice::ReadOnly), qPrintable(chart));
+    const QByteArray bytes = png.readAll();
+    QVERIFY(bytes.startsWith("\x89PNG\r\n\x1a\n"));
+    QVERIFY(bytes.size() > 5000); // three panels of bars and text, not an empty image
     const QByteArray reports = ackhook.sanitizerReports();
     QVERIFY2(reports.isEmpty(), reports.constData());
 }
