@@ -271,6 +271,12 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("NAME"));
     const QCommandLineOption scenarioSeconds(QStringLiteral("scenario-seconds"),
         QStringLiteral("Length of each scenario phase: steady, outage, recovered (default 10)."), QStringLiteral("N"));
+    const QCommandLineOption scenarioChart(QStringLiteral("scenario-chart"),
+        QStringLiteral("Also paint the scenario's chart (one panel per policy) into FILE.png."), QStringLiteral("FILE"));
+    const QCommandLineOption scenarioSeed(QStringLiteral("scenario-seed"),
+        QStringLiteral("Seed of the scenario's traffic (gaps, keys, bodies), 0 to 4294967295 (default: a random one, "
+                       "shown in the summary)."),
+        QStringLiteral("N"));
     const QCommandLineOption lossDetector(QStringLiteral("loss-detector"),
         QStringLiteral("Reconcile every answer with the stream (on by itself when an endpoint's policy is not ack)."));
     const QCommandLineOption noFaultProxy(QStringLiteral("no-fault-proxy"),
@@ -300,7 +306,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     const QList<QCommandLineOption> options { help, version, headless, listen, natsUrl, natsCreds, natsNkey, natsUser,
         natsPasswordFile, natsTokenFile, natsTls, natsTlsCa, natsTlsCert, natsTlsKey, natsTlsHostname, stream,
         streamReplicas, dataDir, ackTimeout, maxInflight, maxPayload, idleTimeout, adminListen, adminToken,
-        adminTokenFile, outage, policy, scenario, scenarioSeconds, lossDetector, faultProxy, noFaultProxy, autoReplay, failedMaxRecords, failedMaxBytes, authToken,
+        adminTokenFile, outage, policy, scenario, scenarioSeconds, scenarioSeed, scenarioChart, lossDetector, faultProxy, noFaultProxy, autoReplay, failedMaxRecords, failedMaxBytes, authToken,
         hmacSecret, signatureHeader, logFormat, configFile, checkConfig };
     parser.addOptions(options);
 
@@ -518,6 +524,15 @@ CommandLine CommandLine::parse(const QStringList &arguments)
             if (!ok || result.scenarioSeconds < 1 || result.scenarioSeconds > 3600)
                 return fail(QStringLiteral("--scenario-seconds expects seconds between 1 and 3600"));
         }
+        if (parser.isSet(scenarioSeed)) {
+            bool ok = false;
+            const quint32 seed = parser.value(scenarioSeed).toUInt(&ok);
+            if (!ok)
+                return fail(QStringLiteral("--scenario-seed expects a number from 0 to 4294967295, not '%1'")
+                                .arg(parser.value(scenarioSeed)));
+            result.scenarioSeed = seed;
+        }
+        result.scenarioChart = parser.value(scenarioChart);
         result.headless = true;
         // One endpoint per policy; fire-and-forget is named here on purpose: the scenario measures it.
         GatewayConfig &gateway = result.runtime.gateway;

@@ -20,6 +20,8 @@ struct CommandLine {
     RuntimeConfig runtime; // runtime.gateway.natsUrls empty: start the embedded nats-server
     QString scenario; // --scenario NAME: run the lab's scenario headless, print its summary, exit
     int scenarioSeconds = 10; // --scenario-seconds N: each phase (steady, outage, recovered)
+    std::optional<quint32> scenarioSeed; // --scenario-seed N: the traffic's seed (empty: a random one)
+    QString scenarioChart; // --scenario-chart FILE: the chart as PNG too (needs the window's libraries)
 
     // arguments[0] is the program. --config FILE (TOML, see core/config/configfile.h) is applied
     // first, then the environment, then the flags on the command line: every flag --some-name can be

@@ -23,10 +23,24 @@ HeadlessReporter::HeadlessReporter(const Gateway *gateway, const LogSink *sink, 
                 m_fireAndForgetPaths.append(endpoint.path);
         }
     }
+    m_warningTimer.setInterval(FireAndForgetWarningMs);
+    connect(&m_warningTimer, &QTimer::timeout, this, &HeadlessReporter::writeFireAndForgetWarning);
     if (!m_fireAndForgetPaths.isEmpty()) {
         writeFireAndForgetWarning();
-        m_warningTimer.setInterval(FireAndForgetWarningMs);
-        connect(&m_warningTimer, &QTimer::timeout, this, &HeadlessReporter::writeFireAndForgetWarning);
+        m_warningTimer.start();
+    }
+}
+
+void HeadlessReporter::setFireAndForgetPaths(const QList<QByteArray> &paths)
+{
+    bool added = false;
+    for (const QByteArray &path : paths)
+        added = added || !m_fireAndForgetPaths.contains(path);
+    m_fireAndForgetPaths = paths;
+    if (paths.isEmpty()) {
+        m_warningTimer.stop();
+    } else if (added) {
+        writeFireAndForgetWarning();
         m_warningTimer.start();
     }
 }

@@ -29,6 +29,9 @@ public:
     // Printed at start and every minute while an endpoint answers fire-and-forget.
     static QString fireAndForgetWarning(const QList<QByteArray> &paths);
     void writeFireAndForgetWarning();
+    // After a switch at run time (admin API): warns at once when an endpoint became fire-and-forget,
+    // then every minute while one is.
+    void setFireAndForgetPaths(const QList<QByteArray> &paths);
     void writeRecords(const RequestRecordBatch &batch);
     void writeStats();
 

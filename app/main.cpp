@@ -13,6 +13,7 @@
 #include "displaycheck.h"
 #include "eventlooplagprobe.h"
 #include "monitorwindow.h"
+#include "scenariochart.h"
 
 #include <QApplication>
 #endif
@@ -104,11 +105,21 @@ int run(int argc, char *argv[])
     }
 
 #ifdef ACKHOOK_HAVE_UI
-    std::unique_ptr<QCoreApplication> application
-        = cli.headless ? std::make_unique<QCoreApplication>(argc, argv) : std::make_unique<QApplication>(argc, argv);
+    // The scenario's chart is painted with fonts: that needs a QGuiApplication, on the offscreen
+    // platform unless one was chosen (no display is needed).
+    if (!cli.scenarioChart.isEmpty() && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    std::unique_ptr<QCoreApplication> application = !cli.scenarioChart.isEmpty()
+        ? std::make_unique<QGuiApplication>(argc, argv)
+        : cli.headless ? std::make_unique<QCoreApplication>(argc, argv)
+                       : std::make_unique<QApplication>(argc, argv);
     // Wayland compositors and task bars match the window to packaging/'s desktop entry and icon.
     QGuiApplication::setDesktopFileName(QStringLiteral("org.ackhook.ackhook"));
 #else
+    if (!cli.scenarioChart.isEmpty()) {
+        std::fputs("ackhook: built without the monitor window: --scenario-chart is not available.\n", stderr);
+        return 2;
+    }
     auto application = std::make_unique<QCoreApplication>(argc, argv);
 #endif
     QCoreApplication &app = *application;
@@ -118,6 +129,9 @@ int run(int argc, char *argv[])
 
     // Before anything starts: a signal during start-up is then handled (once the loop runs), not fatal.
     UnixSignalWatcher signalWatcher;
+    // Under a file-size limit (ulimit -f) a write past it would kill ackhook with SIGXFSZ; ignored,
+    // the write fails with EFBIG and is reported like a full disk (the spool answers 500, not a crash).
+    std::signal(SIGXFSZ, SIG_IGN);
 
     if (!QDir().mkpath(cli.runtime.dataDir)) {
         log.error("ackhook", QStringLiteral("cannot create the data directory %1").arg(cli.runtime.dataDir));
@@ -173,6 +187,7 @@ int run(int argc, char *argv[])
         log.warning("ackhook", HeadlessReporter::fireAndForgetWarning({ "/lab/fire-and-forget" }));
         ScenarioRunner::Options options;
         options.before = options.outage = options.after = std::chrono::seconds(cli.scenarioSeconds);
+        options.seed = cli.scenarioSeed;
         scenario = std::make_unique<ScenarioRunner>(&runtime, *ScenarioRunner::find(cli.scenario), options);
         QObject::connect(scenario.get(), &ScenarioRunner::progress,
             [&log](const QString &phase) { log.info("scenario", phase); });
@@ -183,6 +198,14 @@ int run(int argc, char *argv[])
                 QFile report(QDir(cli.runtime.dataDir).filePath(QStringLiteral("scenario-%1.md").arg(cli.scenario)));
                 if (report.open(QIODevice::WriteOnly | QIODevice::Truncate) && report.write(markdown) == markdown.size())
                     log.info("scenario", QStringLiteral("summary written to %1").arg(report.fileName()));
+#ifdef ACKHOOK_HAVE_UI
+                if (!cli.scenarioChart.isEmpty() && summary.error.isEmpty()) {
+                    if (ScenarioChart::render(summary).save(cli.scenarioChart, "PNG"))
+                        log.info("scenario", QStringLiteral("chart written to %1").arg(cli.scenarioChart));
+                    else
+                        log.error("scenario", QStringLiteral("cannot write the chart to %1").arg(cli.scenarioChart));
+                }
+#endif
                 exitCode = summary.error.isEmpty() ? 0 : 1;
                 runtime.shutdown();
             });
@@ -202,6 +225,14 @@ int run(int argc, char *argv[])
         waitReady->start(100);
     } else if (cli.headless) {
         reporter = std::make_unique<HeadlessReporter>(runtime.gateway(), &log);
+        QObject::connect(&runtime, &Runtime::dispatchPolicyChanged, reporter.get(), [&runtime, &reporter] {
+            QList<QByteArray> paths;
+            for (const Endpoint &endpoint : runtime.config().gateway.resolvedEndpoints()) {
+                if (endpoint.dispatch == DispatchPolicy::FireAndForget)
+                    paths.append(endpoint.path);
+            }
+            reporter->setFireAndForgetPaths(paths);
+        });
         QObject::connect(
             runtime.gatewayHost(), &GatewayHost::recordsReady, reporter.get(), &HeadlessReporter::writeRecords);
     } else {

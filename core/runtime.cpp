@@ -1,5 +1,6 @@
 // Runtime: start order upstream → proxy → gateway → admin; shutdown in reverse once drained.
 #include "runtime.h"
+#include "lab/dispatchswitches.h"
 #include "lab/lossdetector.h"
 #include "spool/spool.h"
 #include "webhook/webhookserver.h"
@@ -54,6 +55,17 @@ bool Runtime::start(QString *error)
         QString message;
         if (!lockDataDir(&message))
             return fail(message);
+    }
+    // Policies switched in an earlier run (window or admin API), where still valid.
+    m_switches = std::make_unique<DispatchSwitches>(
+        m_config.dataDir.isEmpty() ? QString() : QDir(m_config.dataDir).filePath(QLatin1String(DispatchSwitches::FileName)));
+    {
+        QString message;
+        QStringList notes;
+        if (!m_switches->load(m_config.gateway, &notes, &message))
+            return fail(message);
+        for (const QString &note : std::as_const(notes))
+            qCWarning(lcRuntime).noquote() << note;
     }
 
     // Credentials leave the URLs here: from now on every URL shown (banner, log, status, window)
@@ -195,7 +207,7 @@ void Runtime::startLossDetector(const QString &stream)
     });
 }
 
-bool Runtime::setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, QString *error)
+bool Runtime::setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, QString *error, QString *saveError)
 {
     auto fail = [&](const QString &message) {
         if (error)
@@ -217,6 +229,11 @@ bool Runtime::setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, QStri
         return fail(message);
     }
     m_config.gateway.endpoints[endpoint].dispatch = policy;
+    if (QString message; m_switches && !m_switches->record(m_config.gateway.endpoints.at(endpoint).path, policy, &message)) {
+        qCWarning(lcRuntime).noquote() << message;
+        if (saveError)
+            *saveError = message;
+    }
     Q_EMIT dispatchPolicyChanged(endpoint, policy);
     return true;
 }

@@ -15,6 +15,7 @@
 #include <memory>
 
 class AdminServer;
+class DispatchSwitches;
 class EmbeddedNats;
 class LossDetector;
 class Replayer;
@@ -80,7 +81,10 @@ public:
     // requests from now on use it, those in flight keep theirs. Spool opens the spool (false with
     // *error when it cannot); a policy other than ack starts the loss detector if it is off. Main
     // thread; blocks briefly while the gateway's thread applies it. config() shows the new policy.
-    bool setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, QString *error);
+    // The switch is saved in the data directory (core/lab/dispatchswitches.h says which wins at the
+    // next start); when saving fails, the switch holds anyway and *saveError says why.
+    bool setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, QString *error, QString *saveError = nullptr);
+    const DispatchSwitches *dispatchSwitches() const { return m_switches.get(); } // null before start()
 
 Q_SIGNALS:
     void stopped();
@@ -94,6 +98,7 @@ private:
 
     RuntimeConfig m_config;
     std::unique_ptr<QLockFile> m_dataDirLock; // held from start() until the Runtime is destroyed
+    std::unique_ptr<DispatchSwitches> m_switches;
     QStringList m_upstreamUrls;
     NatsAccess m_natsAccess;
     std::unique_ptr<EmbeddedNats> m_embedded;

@@ -10,7 +10,6 @@
 #include <QDateTime>
 #include <QTcpSocket>
 #include <QUrl>
-#include <QUuid>
 
 namespace {
 
@@ -64,8 +63,10 @@ ScenarioRunner::ScenarioRunner(Runtime *runtime, Scenario scenario, Options opti
         m_rows[static_cast<size_t>(i)].policy = dispatchPolicyName(static_cast<DispatchPolicy>(i));
         m_rows[static_cast<size_t>(i)].path = m_paths[static_cast<size_t>(i)];
     }
+    m_seed = m_options.seed.value_or(QRandomGenerator::system()->generate());
+    m_random.seed(m_seed);
     m_sendTimer.setTimerType(Qt::PreciseTimer);
-    m_sendTimer.setInterval(std::max(1, 1000 / std::max(1, m_options.ratePerEndpoint)));
+    m_sendTimer.setSingleShot(true);
     connect(&m_sendTimer, &QTimer::timeout, this, &ScenarioRunner::tick);
     m_settleTimer.setInterval(200);
     connect(&m_settleTimer, &QTimer::timeout, this, &ScenarioRunner::settle);
@@ -97,8 +98,12 @@ void ScenarioRunner::start()
         return;
     }
     m_baseline = m_runtime->lossDetector()->figures();
-    setPhase(Phase::Before, QStringLiteral("steady traffic"));
-    m_sendTimer.start();
+    m_runId = QByteArray::number(QDateTime::currentMSecsSinceEpoch(), 36);
+    setPhase(Phase::Before, QStringLiteral("steady traffic (seed %1)").arg(m_seed));
+    m_trafficClock.start();
+    m_startedAtMs = QDateTime::currentMSecsSinceEpoch();
+    m_scheduledMs = 0;
+    m_sendTimer.start(0);
 }
 
 void ScenarioRunner::setPhase(Phase phase, const QString &text)
@@ -110,38 +115,57 @@ void ScenarioRunner::setPhase(Phase phase, const QString &text)
 
 void ScenarioRunner::tick()
 {
+    // The same request on every endpoint (one per policy): only the policy differs. The draws are
+    // made in a fixed order, so one seed gives one sequence of keys, bodies and gaps.
+    const QByteArray nonce = QByteArray::number(m_random.generate(), 16).rightJustified(8, '0');
+    QByteArray note(m_random.bounded(0, 33), 'a');
+    for (char &c : note)
+        c = static_cast<char>('a' + m_random.bounded(26));
+    const QByteArray payload
+        = "\"amount\":" + QByteArray::number(m_random.bounded(1, 100000)) + ",\"note\":\"" + note + '"';
     for (int i = 0; i < DispatchPolicyCount; ++i)
-        sendOne(i);
-    const qint64 elapsed = m_phaseClock.elapsed();
-    if (m_phase == Phase::Before && elapsed >= m_options.before.count())
+        sendOne(i, nonce, payload);
+
+    const double meanGapMs = 1000.0 / std::max(1, m_options.ratePerEndpoint);
+    m_scheduledMs += std::max<qint64>(1, qRound64(meanGapMs * (0.5 + m_random.generateDouble())));
+    const qint64 outageAt = m_options.before.count();
+    const qint64 recoveryAt = outageAt + m_options.outage.count();
+    const qint64 endAt = recoveryAt + m_options.after.count();
+    if (m_phase == Phase::Before && m_scheduledMs >= outageAt)
         beginOutage();
-    else if (m_phase == Phase::Outage && elapsed >= m_options.outage.count())
+    if (m_phase == Phase::Outage && m_scheduledMs >= recoveryAt)
         endOutage();
-    else if (m_phase == Phase::After && elapsed >= m_options.after.count()) {
-        m_sendTimer.stop();
+    if (m_phase == Phase::After && m_scheduledMs >= endAt) {
         setPhase(Phase::Settling, QStringLiteral("waiting for the spool to drain and the detector to classify"));
         m_settleClock.start();
         m_settleTimer.start();
+        return;
     }
+    if (m_phase == Phase::Done)
+        return; // endOutage() failed and finished the run
+    m_sendTimer.start(static_cast<int>(std::max<qint64>(0, m_scheduledMs - m_trafficClock.elapsed())));
 }
 
-void ScenarioRunner::sendOne(int policy)
+void ScenarioRunner::sendOne(int policy, const QByteArray &nonce, const QByteArray &payload)
 {
     Row &row = m_rows[static_cast<size_t>(policy)];
-    const QByteArray key = "scenario-" + QByteArray(m_scenario.name) + '-' + row.policy.toLatin1() + '-'
-        + QByteArray::number(++m_sequence) + '-' + QUuid::createUuid().toByteArray(QUuid::WithoutBraces).left(8);
+    const QByteArray key = "scenario-" + QByteArray(m_scenario.name) + '-' + row.policy.toLatin1() + '-' + m_runId
+        + '-' + QByteArray::number(++m_sequence) + '-' + nonce;
     const QByteArray body = "{\"scenario\":\"" + QByteArray(m_scenario.name) + "\",\"policy\":\""
-        + row.policy.toLatin1() + "\",\"n\":" + QByteArray::number(row.sent)
+        + row.policy.toLatin1() + "\",\"n\":" + QByteArray::number(row.sent) + ',' + payload
         + ",\"sent_ms\":" + QByteArray::number(QDateTime::currentMSecsSinceEpoch()) + '}';
     ++row.sent;
     ++m_open;
+    const qsizetype second = m_trafficClock.elapsed() / 1000;
+    if (row.seconds.size() <= second)
+        row.seconds.resize(second + 1);
     auto *socket = new QTcpSocket(this);
     auto answered = std::make_shared<bool>(false);
     const QByteArray request = "POST " + row.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         + "Idempotency-Key: " + key + "\r\nContent-Length: " + QByteArray::number(body.size())
         + "\r\nConnection: close\r\n\r\n" + body;
     connect(socket, &QTcpSocket::connected, socket, [socket, request] { socket->write(request); });
-    const auto done = [this, socket, policy, answered] {
+    const auto done = [this, socket, policy, answered, second] {
         if (*answered)
             return;
         *answered = true;
@@ -149,11 +173,13 @@ void ScenarioRunner::sendOne(int policy)
         const QByteArray head = socket->readAll();
         const int status = head.startsWith("HTTP/1.1 ") ? head.mid(9, 3).toInt() : 0;
         Row &row = m_rows[static_cast<size_t>(policy)];
-        if (status >= 200 && status < 300)
+        if (status >= 200 && status < 300) {
             ++row.answered2xx;
-        else if (status >= 500)
+            ++row.seconds[second].answered2xx;
+        } else if (status >= 500) {
             ++row.answered5xx;
-        else
+            ++row.seconds[second].answered5xx;
+        } else
             ++row.otherOrNone;
         --m_open;
         socket->deleteLater();
@@ -169,6 +195,7 @@ void ScenarioRunner::sendOne(int policy)
 
 void ScenarioRunner::beginOutage()
 {
+    m_outageFromMs = m_trafficClock.elapsed();
     setPhase(Phase::Outage, QStringLiteral("outage: %1").arg(QLatin1String(m_scenario.name)));
     OutageSettings settings;
     switch (m_scenario.outage) {
@@ -191,13 +218,13 @@ void ScenarioRunner::endOutage()
     if (m_scenario.outage == Outage::NatsKill) {
         QString error;
         if (!m_runtime->startEmbeddedNats(&error)) {
-            m_sendTimer.stop();
             finish(false, QStringLiteral("cannot start the nats-server again: ") + error);
             return;
         }
     } else {
         m_runtime->faultProxy()->setSettings(OutageSettings {});
     }
+    m_outageToMs = m_trafficClock.elapsed();
     setPhase(Phase::After, QStringLiteral("recovered"));
 }
 
@@ -220,10 +247,15 @@ void ScenarioRunner::finish(bool settled, const QString &error)
     summary.scenario = QLatin1String(m_scenario.name);
     summary.description = QLatin1String(m_scenario.description);
     summary.options = m_options;
+    summary.seed = m_seed;
+    summary.startedAtMs = m_startedAtMs;
+    summary.outageFromMs = m_outageFromMs;
+    summary.outageToMs = m_outageToMs;
     summary.settled = settled;
     summary.error = error;
     if (error.isEmpty()) {
         const LossFigures now = m_runtime->lossDetector()->figures();
+        const QList<LostEvent> lostEvents = m_runtime->lossDetector()->lost();
         for (int i = 0; i < DispatchPolicyCount; ++i) {
             Row row = m_rows[static_cast<size_t>(i)];
             const LossCounts &c = now.policies[static_cast<size_t>(i)];
@@ -235,6 +267,14 @@ void ScenarioRunner::finish(bool settled, const QString &error)
             row.pending = c.pending;
             row.delayP50Ms = c.delayP50Ms;
             row.delayP99Ms = c.delayP99Ms;
+            // The chart's lost events, by the second they were sent: this run's keys only.
+            const QByteArray prefix
+                = "scenario-" + QByteArray(m_scenario.name) + '-' + row.policy.toLatin1() + '-' + m_runId + '-';
+            for (const LostEvent &lost : lostEvents) {
+                const qint64 second = (lost.receivedMs - m_startedAtMs) / 1000;
+                if (lost.key.startsWith(prefix) && second >= 0 && second < row.seconds.size())
+                    ++row.seconds[second].lostAfter2xx;
+            }
             summary.rows.append(row);
         }
     }
@@ -247,14 +287,16 @@ QString ScenarioRunner::Summary::markdown() const
     if (!error.isEmpty())
         return QStringLiteral("Scenario %1 did not run: %2\n").arg(scenario, error);
     QString text = QStringLiteral("### Scenario `%1`: %2\n\n").arg(scenario, description);
-    text += QStringLiteral("%1 requests/s on each endpoint; %2 s steady, %3 s outage, %4 s after recovery.%5\n\n")
+    text += QStringLiteral("%1 requests/s on each endpoint; %2 s steady, %3 s outage, %4 s after recovery; seed %6 "
+                           "(repeat with `--scenario-seed %6`).%5\n\n")
                 .arg(options.ratePerEndpoint)
                 .arg(options.before.count() / 1000.0)
                 .arg(options.outage.count() / 1000.0)
                 .arg(options.after.count() / 1000.0)
                 .arg(settled ? QString()
                              : QStringLiteral(" **Not settled** within %1 s: some events are still pending.")
-                                   .arg(options.settleTimeout.count() / 1000));
+                                   .arg(options.settleTimeout.count() / 1000))
+                .arg(seed);
     text += QStringLiteral(
         "| policy | sent | answered 2xx | answered 5xx | other / none | stored | **lost after 2xx** | "
         "stored after 5xx | pending | duplicates | delay p50 | delay p99 |\n");

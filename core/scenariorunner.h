@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
+#include <QRandomGenerator>
 #include <QTimer>
 
 #include <array>
@@ -35,6 +36,16 @@ public:
         std::chrono::milliseconds outage { 10000 };
         std::chrono::milliseconds after { 10000 };
         std::chrono::milliseconds settleTimeout { 60000 }; // waiting for the spool and the detector
+        // Drives everything random in the traffic: the gaps between requests (jitter of +-50 %
+        // around 1/rate), the random part of each key and the body's contents. Empty: one is drawn
+        // at random and shown in the summary, so the run can be repeated (--scenario-seed).
+        std::optional<quint32> seed;
+    };
+    // One second of the traffic, by when the requests were sent (for the chart).
+    struct Second {
+        quint32 answered2xx = 0;
+        quint32 answered5xx = 0;
+        quint32 lostAfter2xx = 0; // of the 2xx; the lost events the detector lists (its last 1000)
     };
     struct Row {
         QString policy;
@@ -50,11 +61,15 @@ public:
         quint64 duplicates = 0;
         qint64 delayP50Ms = 0;
         qint64 delayP99Ms = 0;
+        QList<Second> seconds;
     };
     struct Summary {
         QString scenario;
         QString description;
         Options options;
+        quint32 seed = 0; // the seed the traffic was drawn from
+        qint64 startedAtMs = 0; // wall clock (ms since the epoch) of the first request
+        qint64 outageFromMs = 0, outageToMs = 0; // from the first request
         QList<Row> rows;
         bool settled = false; // false: the settle timeout ended the wait (pending > 0 somewhere)
         QString error;
@@ -75,7 +90,7 @@ Q_SIGNALS:
 private:
     enum class Phase { Idle, Before, Outage, After, Settling, Done };
     void tick();
-    void sendOne(int policy);
+    void sendOne(int policy, const QByteArray &nonce, const QByteArray &payload);
     void beginOutage();
     void endOutage();
     void settle();
@@ -89,6 +104,17 @@ private:
     std::array<QByteArray, DispatchPolicyCount> m_paths;
     std::array<Row, DispatchPolicyCount> m_rows;
     LossFigures m_baseline;
+    quint32 m_seed = 0;
+    QRandomGenerator m_random;
+    // The schedule is drawn from the seed, and each phase ends after the request scheduled past its
+    // end: the number of requests per phase depends on the seed and the options only, never on how
+    // punctually the timer fired (a late tick sends at once and the next gap shrinks).
+    QByteArray m_runId; // unique per run: the same seed twice does not repeat keys within the stream's duplicate window
+    qint64 m_scheduledMs = 0; // when the next request is due, from the start of the traffic
+    qint64 m_startedAtMs = 0;
+    qint64 m_outageFromMs = 0;
+    qint64 m_outageToMs = 0;
+    QElapsedTimer m_trafficClock;
     QTimer m_sendTimer { this };
     QTimer m_settleTimer { this };
     QElapsedTimer m_phaseClock;

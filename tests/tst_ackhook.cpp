@@ -131,7 +131,7 @@ void TestAckhook::helpListsEveryFlag()
         QStringLiteral("--help"), QStringLiteral("--version"), QStringLiteral("--stream-replicas"),
         QStringLiteral("--admin-token-file"), QStringLiteral("--log-format"),
         QStringLiteral("--policy"), QStringLiteral("--loss-detector"), QStringLiteral("--scenario"),
-        QStringLiteral("--scenario-seconds") };
+        QStringLiteral("--scenario-seconds"), QStringLiteral("--scenario-seed"), QStringLiteral("--scenario-chart") };
     const Run run = runToEnd({ QStringLiteral("--help") });
     QCOMPARE(run.exitCode, 0);
     const QString help = QString::fromUtf8(run.out);

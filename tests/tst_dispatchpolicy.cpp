@@ -1,6 +1,7 @@
 // Dispatch policies side by side on one running ackhook (real nats-server, real HTTP): what each
 // answers, and what the stream really holds after an outage (`down` through the fault proxy, and
 // the nats-server really stopped). Ground truth is read from the stream over its own connection.
+#include "ackhookprocess.h"
 #include "spool/spool.h"
 #include "testsupport.h"
 #include "webhook/eventintake.h"
@@ -10,6 +11,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <csignal>
 
 using namespace TestSupport;
 
@@ -60,6 +63,7 @@ private Q_SLOTS:
     void spoolWithUnusableFileFailsAtStart();
     void defaultPolicyFillsEndpoints();
     void switchAtRuntime();
+    void adminApiSwitchesAndSaves();
 
 private:
     static void post(quint16 port, const QByteArray &path, int count, int expectStatus, Sent &sent);
@@ -299,6 +303,161 @@ void TestDispatchPolicy::switchAtRuntime()
     QCOMPARE(reply->status, 200);
     QVERIFY(reply->json().value(QLatin1String("seq")).toInteger() > 0);
     runtime->shutdownAndWait();
+}
+
+// The admin API switches a policy of the real binary (same bearer token as every admin call); the
+// switch is saved in the data directory and wins at the next start while the configuration still
+// says what it said; a changed configuration wins over it. fire-and-forget needs "confirm" and is
+// never saved.
+void TestDispatchPolicy::adminApiSwitchesAndSaves()
+{
+    QTemporaryDir dataDir;
+    const quint16 port = freePort();
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("ACKHOOK_ADMIN_TOKEN"), QStringLiteral("lab-token"));
+    const QStringList base { QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--data-dir"), dataDir.path() };
+    const HeaderList auth { { "Authorization", "Bearer lab-token" }, { "Content-Type", "application/json" } };
+    const auto call = [&](quint16 admin, const QByteArray &method, const QByteArray &which, const QByteArray &body = {}) {
+        return request(admin, method, "/api/endpoints/" + which + "/dispatch", body, auth);
+    };
+    const auto webhook = [port] {
+        return request(port, "POST", "/webhook", "{}",
+            { { "Content-Type", "application/json" }, { "Idempotency-Key", uniqueKey() } });
+    };
+    const auto stop = [](AckhookProcess &ackhook) {
+        ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
+        QVERIFY(ackhook.process().waitForFinished(15000));
+        QCOMPARE(ackhook.process().exitCode(), 0);
+    };
+
+    {
+        AckhookProcess ackhook(base, environment);
+        QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+        const quint16 admin = ackhook.adminPort();
+        auto reply = request(admin, "POST", "/api/endpoints/webhook/dispatch", "{\"dispatch\":\"spool\"}",
+            { { "Content-Type", "application/json" } });
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 401);
+        // Bad input is named; nothing changes.
+        reply = call(admin, "POST", "webhook", "{\"dispatch\":\"yolo\"}");
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 400);
+        QCOMPARE(reply->json().value(QLatin1String("error")).toString(),
+            QStringLiteral("'yolo' is not a dispatch policy; one of: ack, fire-and-forget, spool"));
+        reply = call(admin, "POST", "webhook", "spool");
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 400);
+        QVERIFY(reply->json().value(QLatin1String("error")).toString().contains(QLatin1String("{\"dispatch\":\"spool\"}")));
+        reply = call(admin, "POST", "nowhere", "{\"dispatch\":\"spool\"}");
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 404);
+        QVERIFY(reply->json().value(QLatin1String("error")).toString().startsWith(QLatin1String("no endpoint 'nowhere'")));
+        reply = call(admin, "POST", "webhook", "{\"dispatch\":\"fire-and-forget\"}");
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 400);
+        QVERIFY2(reply->json().value(QLatin1String("error")).toString().contains(QLatin1String("\"confirm\":true")),
+            reply->body.constData());
+        reply = call(admin, "PATCH", "webhook", "{\"dispatch\":\"spool\"}");
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 405);
+        QCOMPARE(reply->header("Allow"), QByteArray("GET, POST, DELETE"));
+        reply = webhook();
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 200);
+        QVERIFY(reply->json().value(QLatin1String("seq")).toInteger() > 0);
+
+        // To spool: in effect at once, and saved.
+        reply = call(admin, "POST", "webhook", "{\"dispatch\":\"spool\"}");
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 200);
+        QJsonObject state = reply->json();
+        QCOMPARE(state.value(QLatin1String("path")).toString(), QStringLiteral("/webhook"));
+        QCOMPARE(state.value(QLatin1String("dispatch")).toString(), QStringLiteral("spool"));
+        QCOMPARE(state.value(QLatin1String("configured")).toString(), QStringLiteral("ack"));
+        QCOMPARE(state.value(QLatin1String("saved"))[QLatin1String("dispatch")].toString(), QStringLiteral("spool"));
+        reply = webhook();
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 202);
+        QVERIFY(QFile::exists(dataDir.filePath(QStringLiteral("dispatch-switches.json"))));
+        stop(ackhook);
+    }
+    {
+        // Restarted, configuration unchanged: the saved switch wins, and says so.
+        AckhookProcess ackhook(base, environment);
+        QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+        const quint16 admin = ackhook.adminPort();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (ackhook.collect(), ackhook.err().contains("dispatch policy of /webhook is spool, as switched at")), 5000);
+        auto reply = webhook();
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 202);
+        reply = call(admin, "GET", "0");
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 200);
+        QCOMPARE(reply->json().value(QLatin1String("dispatch")).toString(), QStringLiteral("spool"));
+        // fire-and-forget, confirmed: in effect, loudly, and not saved.
+        reply = call(admin, "POST", "0", "{\"dispatch\":\"fire-and-forget\",\"confirm\":true}");
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 200);
+        QCOMPARE(reply->json().value(QLatin1String("dispatch")).toString(), QStringLiteral("fire-and-forget"));
+        QVERIFY(reply->json().value(QLatin1String("saved")).isNull());
+        reply = webhook();
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 200);
+        QCOMPARE(reply->json().value(QLatin1String("policy")).toString(), QStringLiteral("fire-and-forget"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (ackhook.collect(), ackhook.err().contains("fire-and-forget dispatch is now on for /webhook")), 5000);
+        // Headless: the same warning as at start (then every minute), not only a log line.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (ackhook.collect(), ackhook.err().contains("WARNING: fire-and-forget dispatch on /webhook")), 5000);
+        stop(ackhook);
+    }
+    {
+        // fire-and-forget did not survive the restart: the configured ack. DELETE goes back to it.
+        AckhookProcess ackhook(base, environment);
+        QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+        const quint16 admin = ackhook.adminPort();
+        auto reply = webhook();
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 200);
+        QVERIFY(reply->json().value(QLatin1String("seq")).toInteger() > 0);
+        reply = call(admin, "POST", "webhook", "{\"dispatch\":\"spool\"}");
+        QVERIFY(reply && reply->status == 200);
+        reply = call(admin, "DELETE", "webhook");
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 200);
+        QCOMPARE(reply->json().value(QLatin1String("dispatch")).toString(), QStringLiteral("ack"));
+        QVERIFY(reply->json().value(QLatin1String("saved")).isNull());
+        reply = webhook();
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 200);
+        reply = call(admin, "POST", "webhook", "{\"dispatch\":\"spool\"}");
+        QVERIFY(reply && reply->status == 200);
+        stop(ackhook);
+    }
+    {
+        // The configuration changed after the switch: the newer decision wins, the stale switch goes.
+        AckhookProcess ackhook(
+            base + QStringList { QStringLiteral("--policy"), QStringLiteral("fire-and-forget") }, environment);
+        QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+        QTRY_VERIFY_WITH_TIMEOUT((ackhook.collect(),
+                                     ackhook.err().contains("dispatch policy of /webhook switched to spool at")
+                                         && ackhook.err().contains("is dropped: the configuration changed since (ack, "
+                                                                   "then fire-and-forget)")),
+            5000);
+        auto reply = webhook();
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 200);
+        QCOMPARE(reply->json().value(QLatin1String("policy")).toString(), QStringLiteral("fire-and-forget"));
+        reply = call(ackhook.adminPort(), "GET", "webhook");
+        QVERIFY(reply);
+        QVERIFY(reply->json().value(QLatin1String("saved")).isNull());
+        QCOMPARE(reply->json().value(QLatin1String("configured")).toString(), QStringLiteral("fire-and-forget"));
+        stop(ackhook);
+        const QByteArray reports = ackhook.sanitizerReports();
+        QVERIFY2(reports.isEmpty(), reports.constData());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestDispatchPolicy)

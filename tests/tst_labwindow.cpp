@@ -3,6 +3,7 @@
 // policy switched from the window while running.
 #include "monitorwindow.h"
 #include "runtime.h"
+#include "scenariochart.h"
 #include "scenariorunner.h"
 #include "testsupport.h"
 
@@ -11,6 +12,7 @@
 #include <QMessageBox>
 #include <QTimer>
 #include <QDialog>
+#include <QDir>
 #include <QLabel>
 #include <QPushButton>
 #include <QTemporaryDir>
@@ -24,6 +26,7 @@ private Q_SLOTS:
     void threePolicies();
     void ackOnly();
     void switchPolicyInWindow();
+    void scenarioChart();
 };
 
 namespace {
@@ -210,6 +213,46 @@ void TestLabWindow::ackOnly()
     QVERIFY(!window.findChild<QPushButton *>(QStringLiteral("runScenario"))->isVisible());
     window.close();
     runtime->shutdownAndWait();
+}
+
+// The scenario's chart: one panel per policy; red (lost after 2xx) appears only where events were lost.
+void TestLabWindow::scenarioChart()
+{
+    ScenarioRunner::Summary summary;
+    summary.scenario = QStringLiteral("down");
+    summary.seed = 7;
+    summary.outageFromMs = 3000;
+    summary.outageToMs = 6000;
+    for (int i = 0; i < DispatchPolicyCount; ++i) {
+        ScenarioRunner::Row row;
+        row.policy = dispatchPolicyName(static_cast<DispatchPolicy>(i));
+        for (int second = 0; second < 9; ++second) {
+            ScenarioRunner::Second s;
+            const bool outage = second >= 3 && second < 6;
+            s.answered2xx = outage && i == int(DispatchPolicy::Ack) ? 0 : 20;
+            s.answered5xx = outage && i == int(DispatchPolicy::Ack) ? 20 : 0;
+            row.seconds.append(s);
+        }
+        summary.rows.append(row);
+    }
+    const QColor lost(0xd6, 0x27, 0x28); // ScenarioChart's colour for lost events
+    const auto lostPixels = [&lost](const QImage &image) {
+        int count = 0;
+        for (int y = 0; y < image.height(); ++y) {
+            for (int x = 0; x < image.width(); ++x)
+                count += image.pixelColor(x, y) == lost;
+        }
+        return count;
+    };
+    const QImage clean = ScenarioChart::render(summary);
+    QCOMPARE(clean.size(), QSize(960, 560));
+    QCOMPARE(lostPixels(clean), 12 * 12); // only the legend's square
+    // fire-and-forget lost the first outage second's 20 events.
+    ScenarioRunner::Row &ff = summary.rows[int(DispatchPolicy::FireAndForget)];
+    ff.seconds[3].lostAfter2xx = 20;
+    ff.lostAfter2xx = 20;
+    const QImage lossy = ScenarioChart::render(summary);
+    QVERIFY(lostPixels(lossy) > 12 * 12 + 60 * 60); // a whole bar of a second (~100 px wide, 1/4 of the panel high)
 }
 
 QTEST_MAIN(TestLabWindow)

@@ -9,6 +9,8 @@
 #include "webhook/webhookserver.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -64,6 +66,7 @@ class TestLossDetector : public QObject {
 private Q_SLOTS:
     void countsEqualGroundTruth_data();
     void countsEqualGroundTruth();
+    void batchEventsReconciled();
     void boundedTracking();
 
 private:
@@ -208,6 +211,75 @@ void TestLossDetector::countsEqualGroundTruth()
         + QByteArray::number(figures.of(DispatchPolicy::FireAndForget).lostAfter2xx) + '\n';
     QVERIFY(metrics->body.contains(ffLine));
     QVERIFY(metrics->body.contains("ackhook_loss_lost_after_2xx_total{policy=\"ack\"} 0\n"));
+    runtime->shutdownAndWait();
+}
+
+// A CloudEvents batch: each of its events is reconciled on its own, by its key (source + id), with
+// the answer its item in the batch got.
+void TestLossDetector::batchEventsReconciled()
+{
+    QTemporaryDir dir;
+    QString error;
+    auto runtime = startRuntime(threePolicies(), dir.path(), std::chrono::milliseconds(1000), &error);
+    QVERIFY2(runtime, qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(runtime->status().notReady().isEmpty(), 10000);
+    const quint16 port = runtime->webhookPort();
+    const QByteArray prefix = uniqueKey();
+    const auto batch = [&](const QByteArray &path, const QByteArray &name, int count) {
+        QByteArrayList events;
+        for (int i = 0; i < count; ++i)
+            events.append(R"({"specversion":"1.0","id":")" + prefix + '-' + name + '-' + QByteArray::number(i)
+                + R"(","source":"/lab","type":"com.example.lab","data":{"n":)" + QByteArray::number(i) + "}}");
+        const auto reply = request(port, "POST", path, '[' + events.join(',') + ']',
+            { { "Content-Type", "application/cloudevents-batch+json" } });
+        return reply ? reply->status : 0;
+    };
+    // NATS up: every event of every batch is stored.
+    QCOMPARE(batch("/ack", "ack-up", 3), 200);
+    QCOMPARE(batch("/ff", "ff-up", 3), 200);
+    QCOMPARE(batch("/spool", "spool-up", 3), 202);
+    const EventIntake *intake = runtime->gateway()->webhookServer()->intake();
+    QTRY_COMPARE_WITH_TIMEOUT(intake->fireAndForget().published, quint64(3), 5000);
+    // NATS away: ack answers 500 for its two, fire-and-forget 200 and loses its four, spool 202.
+    QVERIFY(setOutageAndWait(runtime.get(), OutageSettings::Mode::Down));
+    QCOMPARE(batch("/ack", "ack-down", 2), 500);
+    QCOMPARE(batch("/ff", "ff-down", 4), 200);
+    QCOMPARE(batch("/spool", "spool-down", 2), 202);
+    QTRY_VERIFY_WITH_TIMEOUT(intake->fireAndForget().waiting == 0 && intake->fireAndForget().dropped == 4, 10000);
+    QVERIFY(setOutageAndWait(runtime.get(), OutageSettings::Mode::Off, 10000));
+    QTRY_COMPARE_WITH_TIMEOUT(runtime->gateway()->spool()->stats().records, qint64(0), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(runtime->lossDetector()->figures().tracked == 0, 10000);
+
+    const LossFigures figures = runtime->lossDetector()->figures();
+    const LossCounts &ack = figures.of(DispatchPolicy::Ack);
+    const LossCounts &ff = figures.of(DispatchPolicy::FireAndForget);
+    const LossCounts &spool = figures.of(DispatchPolicy::Spool);
+    QCOMPARE(ack.answered2xx, quint64(3));
+    QCOMPARE(ack.stored, quint64(3));
+    QCOMPARE(ack.answered5xx, quint64(2));
+    QCOMPARE(ack.storedAfter5xx, quint64(0));
+    QCOMPARE(ack.lostAfter2xx, quint64(0));
+    QCOMPARE(ff.answered2xx, quint64(7));
+    QCOMPARE(ff.stored, quint64(3));
+    QCOMPARE(ff.lostAfter2xx, quint64(4));
+    QCOMPARE(spool.answered2xx, quint64(5));
+    QCOMPARE(spool.stored, quint64(5));
+    QCOMPARE(spool.lostAfter2xx, quint64(0));
+    for (const LossCounts *counts : { &ack, &ff, &spool })
+        QCOMPARE(counts->pending, quint64(0));
+
+    // The lost ones are the four events of the batch, each with its key and its own JSON.
+    const QList<LostEvent> lost = runtime->lossDetector()->lost();
+    QCOMPARE(lost.size(), 4);
+    for (int i = 0; i < lost.size(); ++i) {
+        const QByteArray id = prefix + "-ff-down-" + QByteArray::number(i);
+        QCOMPARE(lost.at(i).key, "/lab " + id);
+        QCOMPARE(lost.at(i).endpoint, QByteArray("/ff"));
+        QCOMPARE(lost.at(i).status, 200);
+        const QJsonObject body = QJsonDocument::fromJson(lost.at(i).body).object();
+        QCOMPARE(body.value(QLatin1String("id")).toString(), QString::fromLatin1(id));
+        QCOMPARE(body.value(QLatin1String("data")).toObject().value(QLatin1String("n")).toInt(), i);
+    }
     runtime->shutdownAndWait();
 }
 

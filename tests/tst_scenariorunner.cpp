@@ -7,6 +7,10 @@
 #include "scenariorunner.h"
 #include "testsupport.h"
 
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMap>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -19,10 +23,13 @@ class TestScenarioRunner : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void downScenario();
+    void fixedSeedReproduces();
     void refusesWhatItCannotRun();
+    void seedOnTheCommandLine();
     void commandLine_data();
     void commandLine();
     void headlessWarnsAboutFireAndForget();
+    void headlessSummaryAndChart();
 };
 
 void TestScenarioRunner::downScenario()
@@ -80,6 +87,131 @@ void TestScenarioRunner::downScenario()
     QVERIFY(markdown.contains(QLatin1String("| `fire-and-forget` |")));
     QVERIFY(markdown.contains(QStringLiteral("| **%1** |").arg(ff.lostAfter2xx)));
     runtime->shutdownAndWait();
+}
+
+// One run of `down` on a fresh ackhook (its own data directory and nats-server) with a fixed seed.
+// *traffic: what the spool endpoint's requests carried (all of them reach the stream), in order:
+// "n amount note sequence nonce" from each body and key, without the run's stamp and clock.
+static ScenarioRunner::Summary runDown(quint32 seed, QStringList *traffic)
+{
+    const CommandLine cli = CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--scenario"),
+        QStringLiteral("down"), QStringLiteral("--scenario-seed"), QString::number(seed) });
+    ScenarioRunner::Summary summary;
+    summary.error = QStringLiteral("did not run");
+    if (cli.action != CommandLine::Action::Run || cli.scenarioSeed != seed)
+        return summary;
+    RuntimeConfig config = cli.runtime;
+    config.lossGrace = std::chrono::milliseconds(1000);
+    config.gateway.fireAndForget.retryFor = std::chrono::milliseconds(300);
+    QTemporaryDir dir;
+    QString error;
+    auto runtime = startRuntime(config, dir.path(), std::chrono::milliseconds(1000), &error);
+    if (!runtime) {
+        summary.error = error;
+        return summary;
+    }
+    QElapsedTimer ready;
+    ready.start();
+    while (!runtime->status().notReady().isEmpty() && ready.elapsed() < 10000)
+        QTest::qWait(20);
+    ScenarioRunner::Options options;
+    options.ratePerEndpoint = 10;
+    options.before = options.outage = options.after = std::chrono::milliseconds(1500);
+    options.settleTimeout = std::chrono::milliseconds(20000);
+    options.seed = cli.scenarioSeed;
+    ScenarioRunner runner(runtime.get(), *ScenarioRunner::find(u"down"), options);
+    QSignalSpy finished(&runner, &ScenarioRunner::finished);
+    runner.start();
+    if (finished.wait(40000))
+        summary = finished.at(0).at(0).value<ScenarioRunner::Summary>();
+    StreamReader reader(runtime->upstreamUrls().first());
+    QMap<int, QString> bySent;
+    for (const StoredMessage &message : reader.all("EVENTS")) {
+        if (message.subject != "ackhook.lab.spool")
+            continue;
+        const QJsonObject body = QJsonDocument::fromJson(message.data).object();
+        const QList<QByteArray> key = message.header("Nats-Msg-Id").split('-');
+        const int n = body.value(QLatin1String("n")).toInt();
+        bySent.insert(n,
+            QStringLiteral("%1 %2 %3 %4 %5")
+                .arg(n)
+                .arg(body.value(QLatin1String("amount")).toInt())
+                .arg(body.value(QLatin1String("note")).toString(), QString::fromLatin1(key.value(key.size() - 2)),
+                    QString::fromLatin1(key.value(key.size() - 1))));
+    }
+    *traffic = bySent.values();
+    runtime->shutdownAndWait();
+    return summary;
+}
+
+void TestScenarioRunner::fixedSeedReproduces()
+{
+    const quint32 seed = 4242;
+    QStringList firstTraffic, secondTraffic;
+    const ScenarioRunner::Summary first = runDown(seed, &firstTraffic);
+    const ScenarioRunner::Summary second = runDown(seed, &secondTraffic);
+    // The same requests: bodies and keys drawn from the seed, one for one.
+    QCOMPARE(quint64(firstTraffic.size()), first.rows.value(int(DispatchPolicy::Spool)).sent);
+    QCOMPARE(firstTraffic, secondTraffic);
+    QVERIFY(firstTraffic.value(0).split(QLatin1Char(' ')).value(1).toInt() > 0); // an amount was drawn
+    for (const ScenarioRunner::Summary *summary : { &first, &second }) {
+        QVERIFY2(summary->error.isEmpty(), qPrintable(summary->error));
+        QVERIFY(summary->settled);
+        QCOMPARE(summary->seed, seed);
+        QVERIFY(summary->markdown().contains(QLatin1String("`--scenario-seed 4242`")));
+        QCOMPARE(summary->rows.size(), DispatchPolicyCount);
+    }
+    // The seed fixes the schedule, so the number sent is the same, exactly, and so is which request
+    // falls in which phase. What the outage does to them depends on timing, not traffic: when the
+    // client sees the proxy's refusal, the reconnect after recovery (every 250 ms, +-50 ms jitter),
+    // fire-and-forget's 300 ms retry window, and a loaded machine's late timers. Together they move
+    // the outage's edges by up to ~0.5 s, i.e. up to 5 requests at 10 requests/s from one column to
+    // another (two runs on an idle machine differed by 0 to 2). Tolerance: 5 requests, or 20 % of
+    // those the outage touched (5xx or lost, about 15 per policy here), whichever is more.
+    for (int i = 0; i < DispatchPolicyCount; ++i) {
+        const ScenarioRunner::Row &a = first.rows.at(i);
+        const ScenarioRunner::Row &b = second.rows.at(i);
+        qInfo("%s: sent %llu/%llu 2xx %llu/%llu 5xx %llu/%llu lost %llu/%llu", qPrintable(a.policy), a.sent, b.sent,
+            a.answered2xx, b.answered2xx, a.answered5xx, b.answered5xx, a.lostAfter2xx, b.lostAfter2xx);
+        QCOMPARE(a.sent, b.sent);
+        QVERIFY(a.sent >= 30); // 4.5 s at 10/s, with a mean gap of 100 ms
+        const auto close = [](quint64 x, quint64 y, quint64 touched) {
+            const quint64 tolerance = std::max<quint64>(5, touched * 20 / 100);
+            return (x > y ? x - y : y - x) <= tolerance;
+        };
+        const quint64 touched = std::max(a.answered5xx + a.lostAfter2xx, b.answered5xx + b.lostAfter2xx);
+        QVERIFY2(close(a.answered2xx, b.answered2xx, touched), qPrintable(a.policy));
+        QVERIFY2(close(a.answered5xx, b.answered5xx, touched), qPrintable(a.policy));
+        QVERIFY2(close(a.lostAfter2xx, b.lostAfter2xx, touched), qPrintable(a.policy));
+        QVERIFY2(close(a.stored, b.stored, touched), qPrintable(a.policy));
+        QCOMPARE(a.pending, quint64(0));
+        QCOMPARE(b.pending, quint64(0));
+    }
+    for (const ScenarioRunner::Summary *summary : { &first, &second }) {
+        QCOMPARE(summary->rows.at(int(DispatchPolicy::Ack)).lostAfter2xx, quint64(0));
+        QCOMPARE(summary->rows.at(int(DispatchPolicy::Spool)).lostAfter2xx, quint64(0));
+        QVERIFY(summary->rows.at(int(DispatchPolicy::FireAndForget)).lostAfter2xx > 0);
+    }
+}
+
+void TestScenarioRunner::seedOnTheCommandLine()
+{
+    const QStringList down { QStringLiteral("ackhook"), QStringLiteral("--scenario"), QStringLiteral("down") };
+    CommandLine cli = CommandLine::parse(down);
+    QCOMPARE(cli.action, CommandLine::Action::Run);
+    QVERIFY(!cli.scenarioSeed); // a random one, drawn by the runner and shown in its summary
+    cli = CommandLine::parse(down + QStringList { QStringLiteral("--scenario-seed"), QStringLiteral("4294967295") });
+    QCOMPARE(cli.scenarioSeed, std::optional<quint32>(4294967295u));
+    for (const QString &bad : { QStringLiteral("-1"), QStringLiteral("4294967296"), QStringLiteral("seven") }) {
+        cli = CommandLine::parse(down + QStringList { QStringLiteral("--scenario-seed=") + bad });
+        QCOMPARE(cli.action, CommandLine::Action::Error);
+        QVERIFY2(cli.message.contains(QLatin1String("--scenario-seed")) && cli.message.contains(bad),
+            qPrintable(cli.message));
+    }
+    qputenv("ACKHOOK_SCENARIO_SEED", "77");
+    cli = CommandLine::parse(down);
+    qunsetenv("ACKHOOK_SCENARIO_SEED");
+    QCOMPARE(cli.scenarioSeed, std::optional<quint32>(77));
 }
 
 void TestScenarioRunner::refusesWhatItCannotRun()
@@ -141,6 +273,43 @@ void TestScenarioRunner::headlessWarnsAboutFireAndForget()
     ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
     QVERIFY(ackhook.process().waitForFinished(15000));
     QCOMPARE(ackhook.process().exitCode(), 0);
+    const QByteArray reports = ackhook.sanitizerReports();
+    QVERIFY2(reports.isEmpty(), reports.constData());
+}
+
+// The real binary, headless, without a display: the summary on stdout and in the data directory,
+// and the chart as a PNG (painted on the offscreen platform).
+void TestScenarioRunner::headlessSummaryAndChart()
+{
+    QTemporaryDir dataDir;
+    const QString chart = dataDir.filePath(QStringLiteral("chart.png"));
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("DISPLAY"));
+    environment.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    environment.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    AckhookProcess ackhook({ QStringLiteral("--scenario"), QStringLiteral("down"), QStringLiteral("--scenario-seconds"),
+                               QStringLiteral("1"), QStringLiteral("--scenario-seed"), QStringLiteral("9"),
+                               QStringLiteral("--scenario-chart"), chart, QStringLiteral("--listen"),
+                               QStringLiteral("127.0.0.1:0"), QStringLiteral("--data-dir"), dataDir.path() },
+        environment);
+    QVERIFY(ackhook.process().waitForFinished(90000));
+    ackhook.collect();
+    QCOMPARE(ackhook.process().exitStatus(), QProcess::NormalExit);
+#ifndef ACKHOOK_HAVE_UI
+    // Built without the window: said at once, not a run without its chart.
+    QCOMPARE(ackhook.process().exitCode(), 2);
+    QVERIFY(ackhook.err().contains("--scenario-chart is not available"));
+    return;
+#endif
+    QVERIFY2(ackhook.process().exitCode() == 0, ackhook.err().right(3000).constData());
+    QVERIFY2(ackhook.out().contains("seed 9 (repeat with `--scenario-seed 9`)"), ackhook.out().constData());
+    QVERIFY(ackhook.out().contains("| `fire-and-forget` |"));
+    QVERIFY(QFile::exists(dataDir.filePath(QStringLiteral("scenario-down.md"))));
+    QFile png(chart);
+    QVERIFY2(png.open(QIODevice::ReadOnly), qPrintable(chart));
+    const QByteArray bytes = png.readAll();
+    QVERIFY(bytes.startsWith("\x89PNG\r\n\x1a\n"));
+    QVERIFY(bytes.size() > 5000); // three panels of bars and text, not an empty image
     const QByteArray reports = ackhook.sanitizerReports();
     QVERIFY2(reports.isEmpty(), reports.constData());
 }

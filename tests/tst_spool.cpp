@@ -2,6 +2,7 @@
 // killed -9 with events spooled and while forwarding them, restarted on its data directory: every
 // spooled event reaches the stream exactly once per key, in arrival order.
 #include "ackhookprocess.h"
+#include "nats/embeddednats.h"
 #include "spool/spool.h"
 #include "testsupport.h"
 
@@ -13,6 +14,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <sys/resource.h>
 
 using namespace TestSupport;
 
@@ -62,6 +64,7 @@ class TestSpool : public QObject {
 private Q_SLOTS:
     void boundsOrderAndReopen();
     void killedWhileSpooledAndForwarding();
+    void fullDisk();
 };
 
 void TestSpool::boundsOrderAndReopen()
@@ -164,6 +167,106 @@ void TestSpool::killedWhileSpooledAndForwarding()
     ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
     QVERIFY(ackhook.process().waitForFinished(15000));
     QCOMPARE(ackhook.process().exitCode(), 0);
+    const QByteArray reports = ackhook.sanitizerReports();
+    QVERIFY2(reports.isEmpty(), reports.constData());
+}
+
+// A full disk, for real and without root: ackhook runs under a file-size limit (RLIMIT_FSIZE, set
+// in the child before exec), so a write past it fails with EFBIG as one on a full disk fails with
+// ENOSPC. ackhook ignores SIGXFSZ itself (else the limit would kill it): the test does not.
+void TestSpool::fullDisk()
+{
+    // NATS outside the limit: the test's own nats-server, not ackhook's child.
+    QTemporaryDir natsDir;
+    EmbeddedNats::Options natsOptions;
+    natsOptions.dataDir = natsDir.path();
+    EmbeddedNats nats(natsOptions);
+    QString error;
+    QVERIFY2(nats.start(&error), qPrintable(error));
+    const auto fileSizeLimit = [](rlim_t bytes) {
+        return [bytes] {
+            const rlimit limit { bytes, bytes };
+            ::setrlimit(RLIMIT_FSIZE, &limit);
+        };
+    };
+    QTemporaryDir dataDir;
+    const quint16 port = freePort();
+    const QStringList base { QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--data-dir"), dataDir.path(),
+        QStringLiteral("--nats-url"), nats.url(), QStringLiteral("--policy"), QStringLiteral("spool") };
+
+    // No room at start (256 KiB, less than the spool asks for): a clear error naming the spool in the
+    // data directory, and a non-zero exit.
+    {
+        AckhookProcess ackhook(base, QProcessEnvironment::systemEnvironment(), fileSizeLimit(256 * 1024));
+        QVERIFY(ackhook.process().waitForFinished(20000));
+        ackhook.collect();
+        QCOMPARE(ackhook.process().exitStatus(), QProcess::NormalExit);
+        QVERIFY(ackhook.process().exitCode() != 0);
+        const QByteArray err = ackhook.err();
+        const QByteArray expected = "no room for the spool " + dataDir.filePath(QStringLiteral("spool.sqlite")).toUtf8();
+        QVERIFY2(err.contains(expected), err.constData());
+        QVERIFY2(err.contains("File too large"), err.constData());
+    }
+
+    // The disk fills while running (1.5 MiB: room at start, not for 64 KiB bodies for long; NATS
+    // away, so nothing leaves the spool): never a 202 for an event not committed, a clear 500 from
+    // then on, no crash; what was spooled before is forwarded once NATS is back.
+    AckhookProcess ackhook(base + QStringList { QStringLiteral("--outage"), QStringLiteral("down") },
+        QProcessEnvironment::systemEnvironment(), fileSizeLimit(1536 * 1024));
+    QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+    const QByteArray body = "{\"pad\":\"" + QByteArray(64 * 1024, 'x') + "\"}";
+    QList<QByteArray> spooled;
+    int refused = 0;
+    for (int i = 0; i < 80 && refused < 3; ++i) {
+        const QByteArray key = uniqueKey();
+        const auto reply = request(port, "POST", "/webhook", body,
+            { { "Content-Type", "application/json" }, { "Idempotency-Key", key } });
+        QVERIFY2(reply, "no answer: did ackhook crash?");
+        if (reply->status == 202) {
+            QVERIFY2(refused == 0, "a 202 after the disk was full");
+            spooled.append(key);
+            continue;
+        }
+        ++refused;
+        QCOMPARE(reply->status, 500);
+        QCOMPARE(reply->json().value(QLatin1String("reason")).toString(), QStringLiteral("spool_error"));
+        const QString message = reply->json().value(QLatin1String("error")).toString();
+        QVERIFY2(message.contains(QLatin1String("event not spooled: cannot write to the spool")), qPrintable(message));
+        QVERIFY(!reply->header("Retry-After").isEmpty());
+    }
+    qInfo() << spooled.size() << "events spooled before the disk was full";
+    QCOMPARE(refused, 3);
+    QVERIFY(spooled.size() >= 5);
+    QCOMPARE(ackhook.process().state(), QProcess::Running);
+
+    const auto off = request(ackhook.adminPort(), "PUT", "/api/outage", "{\"mode\":\"off\"}",
+        { { "Content-Type", "application/json" } });
+    QVERIFY(off && off->status == 200);
+    StreamReader reader(nats.url());
+    QVERIFY(reader.isValid());
+    QHash<QByteArray, int> stored;
+    QElapsedTimer clock;
+    clock.start();
+    bool all = false;
+    while (!all && clock.elapsed() < 20000) {
+        stored.clear();
+        for (const StoredMessage &message : reader.all("EVENTS"))
+            stored[message.header("Nats-Msg-Id")] += 1;
+        all = std::all_of(spooled.cbegin(), spooled.cend(), [&](const QByteArray &key) { return stored.contains(key); });
+        if (!all)
+            QTest::qWait(100);
+    }
+    for (const QByteArray &key : std::as_const(spooled))
+        QCOMPARE(stored.value(key), 1);
+    for (auto it = stored.cbegin(); it != stored.cend(); ++it)
+        QCOMPARE(it.value(), 1);
+
+    ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
+    QVERIFY(ackhook.process().waitForFinished(15000));
+    ackhook.collect();
+    QCOMPARE(ackhook.process().exitStatus(), QProcess::NormalExit);
+    QVERIFY2(ackhook.process().exitCode() == 0, ackhook.err().right(2000).constData());
     const QByteArray reports = ackhook.sanitizerReports();
     QVERIFY2(reports.isEmpty(), reports.constData());
 }

@@ -14,6 +14,7 @@
 #include "nats/embeddednats.h"
 #include "nats/streamaudit.h"
 #include "runtime.h"
+#include "scenariochart.h"
 #include "scenariorunner.h"
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
@@ -1134,13 +1135,13 @@ void MonitorWindow::runScenario()
             if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(markdown.toUtf8()) < 0)
                 QMessageBox::warning(dialog, tr("Save the summary"), tr("Cannot write %1").arg(path));
         });
-        // The window's chart covers the scenario's minute: answers per second and latency.
+        // The scenario's own chart: one panel per policy, stored / lost / 5xx per second, the outage shaded.
         auto *chart = buttons->addButton(tr("Save chart as PNG…"), QDialogButtonBox::ActionRole);
         chart->setObjectName(QStringLiteral("saveScenarioChart"));
-        connect(chart, &QPushButton::clicked, dialog, [this, dialog, name = summary.scenario] {
-            const QString path = QFileDialog::getSaveFileName(
-                dialog, tr("Save the chart"), QStringLiteral("scenario-%1.png").arg(name), tr("PNG image (*.png)"));
-            if (!path.isEmpty() && !m_chart->grab().save(path, "PNG"))
+        connect(chart, &QPushButton::clicked, dialog, [dialog, summary] {
+            const QString path = QFileDialog::getSaveFileName(dialog, tr("Save the chart"),
+                QStringLiteral("scenario-%1.png").arg(summary.scenario), tr("PNG image (*.png)"));
+            if (!path.isEmpty() && !ScenarioChart::render(summary).save(path, "PNG"))
                 QMessageBox::warning(dialog, tr("Save the chart"), tr("Cannot write %1").arg(path));
         });
         layout->addWidget(buttons);

@@ -8,6 +8,7 @@
 #include "lab/lossdetector.h"
 #include "admin/statusformat.h"
 #include "http/bearerauth.h"
+#include "lab/dispatchswitches.h"
 #include "nats/embeddednats.h"
 #include "runtime.h"
 #include "store/failedeventstore.h"
@@ -111,6 +112,10 @@ QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
         if (method != Method::Get)
             return methodNotAllowed("GET");
         return json(statusToJson(m_runtime->status()));
+    }
+    if (path.startsWith(QLatin1String("/api/endpoints/")) && path.endsWith(QLatin1String("/dispatch"))) {
+        const qsizetype from = qsizetype(qstrlen("/api/endpoints/"));
+        return endpointDispatch(request, path.mid(from, path.size() - from - qsizetype(qstrlen("/dispatch"))));
     }
     if (path == QLatin1String("/api/endpoints")) {
         if (method != Method::Get)
@@ -365,4 +370,89 @@ QHttpServerResponse AdminServer::natsControl(bool start)
 QJsonObject AdminServer::outageJson() const
 {
     return outageToJson(m_runtime->faultProxy()->settings(), m_runtime->faultProxy()->droppedAcks());
+}
+
+QHttpServerResponse AdminServer::endpointDispatch(const QHttpServerRequest &request, const QString &which)
+{
+    // The endpoint by its path without the leading slash (/api/endpoints/lab/spool/dispatch), or by
+    // its number from 0 in the order of GET /api/endpoints.
+    const QList<Endpoint> endpoints = m_runtime->config().gateway.resolvedEndpoints();
+    QString trimmed = which;
+    while (trimmed.startsWith(QLatin1Char('/')))
+        trimmed.remove(0, 1);
+    const QByteArray asPath = '/' + trimmed.toUtf8();
+    qsizetype index = -1;
+    for (qsizetype i = 0; i < endpoints.size(); ++i) {
+        if (endpoints.at(i).path == asPath)
+            index = i;
+    }
+    bool isNumber = false;
+    const int number = trimmed.toInt(&isNumber);
+    if (index < 0 && isNumber && number >= 0 && number < endpoints.size())
+        index = number;
+    if (index < 0)
+        return error(QHttpServerResponse::StatusCode::NotFound,
+            QStringLiteral("no endpoint '%1': give its path without the leading slash "
+                           "(/api/endpoints/webhook/dispatch) or its number from 0 (GET /api/endpoints)")
+                .arg(which));
+    const QByteArray endpointPath = endpoints.at(index).path;
+    const DispatchSwitches *switches = m_runtime->dispatchSwitches();
+    const auto describe = [&] {
+        const Endpoint now = m_runtime->config().gateway.resolvedEndpoints().at(index);
+        QJsonObject object { { QStringLiteral("endpoint"), static_cast<qint64>(index) },
+            { QStringLiteral("path"), QString::fromUtf8(endpointPath) },
+            { QStringLiteral("dispatch"), dispatchPolicyName(*now.dispatch) } };
+        const auto configured = switches ? switches->configured(endpointPath) : std::nullopt;
+        if (configured)
+            object.insert(QStringLiteral("configured"), dispatchPolicyName(*configured));
+        const auto saved = switches ? switches->saved(endpointPath) : std::nullopt;
+        object.insert(QStringLiteral("saved"),
+            saved ? QJsonValue(QJsonObject { { QStringLiteral("dispatch"), dispatchPolicyName(saved->dispatch) },
+                        { QStringLiteral("at"), saved->at.toString(Qt::ISODateWithMs) } })
+                  : QJsonValue(QJsonValue::Null));
+        return object;
+    };
+    const auto apply = [&](DispatchPolicy policy) {
+        QString message, saveError;
+        if (!m_runtime->setDispatchPolicy(index, policy, &message, &saveError))
+            return error(QHttpServerResponse::StatusCode::InternalServerError, message);
+        QJsonObject object = describe();
+        if (!saveError.isEmpty())
+            object.insert(QStringLiteral("save_error"), saveError);
+        return json(object);
+    };
+
+    const Method method = request.method();
+    if (method == Method::Get)
+        return json(describe());
+    if (method == Method::Delete) {
+        const auto configured = switches ? switches->configured(endpointPath) : std::nullopt;
+        if (!configured)
+            return error(QHttpServerResponse::StatusCode::Conflict,
+                QStringLiteral("%1 has no configured policy to go back to").arg(QString::fromUtf8(endpointPath)));
+        return apply(*configured);
+    }
+    if (method != Method::Post && method != Method::Put)
+        return methodNotAllowed("GET, POST, DELETE");
+
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(request.body(), &parseError);
+    const QJsonValue name = document.object().value(QLatin1String("dispatch"));
+    if (!document.isObject() || !name.isString())
+        return error(QHttpServerResponse::StatusCode::BadRequest,
+            QStringLiteral("expected a JSON object such as {\"dispatch\":\"spool\"} (one of: %1)")
+                .arg(dispatchPolicyNames().join(QStringLiteral(", "))));
+    const auto policy = dispatchPolicyFromName(name.toString());
+    if (!policy)
+        return error(QHttpServerResponse::StatusCode::BadRequest,
+            QStringLiteral("'%1' is not a dispatch policy; one of: %2")
+                .arg(name.toString(), dispatchPolicyNames().join(QStringLiteral(", "))));
+    // The pre-fix bug, on purpose: only when asked for twice.
+    if (*policy == DispatchPolicy::FireAndForget && document.object().value(QLatin1String("confirm")) != QJsonValue(true))
+        return error(QHttpServerResponse::StatusCode::BadRequest,
+            QStringLiteral("fire-and-forget answers 200 BEFORE the event is stored and loses events during an outage "
+                           "(a demonstration of the bug); to switch %1 to it anyway, send "
+                           "{\"dispatch\":\"fire-and-forget\",\"confirm\":true}")
+                .arg(QString::fromUtf8(endpointPath)));
+    return apply(*policy);
 }

@@ -29,6 +29,8 @@ private:
     QJsonObject outageJson() const;
     QHttpServerResponse putOutage(const QHttpServerRequest &request);
     QHttpServerResponse natsControl(bool start);
+    // /api/endpoints/<path or number>/dispatch: GET, POST {"dispatch":NAME}, DELETE (back to the config's).
+    QHttpServerResponse endpointDispatch(const QHttpServerRequest &request, const QString &which);
     bool authorized(const QHttpServerRequest &request) const;
 
     Runtime *m_runtime;

@@ -2,7 +2,14 @@
 #include "spool/spool.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QLoggingCategory>
+
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcSpool, "ackhook.spool")
 
@@ -17,10 +24,50 @@ Spool::~Spool()
     close();
 }
 
+namespace {
+
+// A spool that cannot write finds out at its first webhook, answering 500 from then on; a full disk
+// (or a directory that cannot be written) is better said at start. SQLite writes nothing when it
+// opens a spool file that exists already, so room is checked by writing (and syncing) a probe of
+// Spool::RoomProbeBytes next to it, then removing it.
+bool hasRoom(const QString &spoolPath, QString *error)
+{
+    const QString directory = QFileInfo(spoolPath).absolutePath();
+    QFile probe(QDir(directory).filePath(QStringLiteral(".spool-room-probe")));
+    const auto fail = [&](const QString &why) {
+        *error = QStringLiteral("no room for the spool %1: writing %2 KiB in %3 failed: %4 (a full disk, or a "
+                                "directory ackhook cannot write)")
+                     .arg(spoolPath)
+                     .arg(Spool::RoomProbeBytes / 1024)
+                     .arg(directory, why);
+        probe.remove();
+        return false;
+    };
+    if (!probe.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Unbuffered))
+        return fail(probe.errorString());
+    const QByteArray chunk(64 * 1024, '\0');
+    for (qint64 written = 0; written < Spool::RoomProbeBytes; written += chunk.size()) {
+        if (probe.write(chunk) != chunk.size())
+            return fail(probe.errorString());
+    }
+    if (::fsync(probe.handle()) != 0)
+        return fail(QString::fromLocal8Bit(std::strerror(errno)));
+    probe.close();
+    probe.remove();
+    return true;
+}
+
+} // namespace
+
 bool Spool::open(const Options &options, QString *error)
 {
     if (m_database)
         return true;
+    if (QString why; !hasRoom(options.path, &why)) {
+        if (error)
+            *error = why;
+        return false;
+    }
     m_database = std::make_unique<SpoolDatabase>();
     m_database->moveToThread(&m_thread);
     m_thread.start();

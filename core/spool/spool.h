@@ -22,11 +22,13 @@ public:
     using AppendDone = std::function<void(const Appended &appended)>;
     using FetchDone = std::function<void(std::vector<SpooledEvent> events)>;
     static constexpr qint64 MaxWaitingBytes = 64LL * 1024 * 1024; // waiting for the disk: beyond, "full"
+    static constexpr qint64 RoomProbeBytes = 1024 * 1024; // open() refuses a disk without this much room
 
     explicit Spool(QObject *parent = nullptr);
     ~Spool() override;
 
-    bool open(const Options &options, QString *error); // blocking: schema, the records already spooled
+    // Blocking: room on the disk (RoomProbeBytes), schema, the records already spooled.
+    bool open(const Options &options, QString *error);
     void close(); // blocking: waits for the commit in progress
     bool isOpen() const { return m_database != nullptr; }
 

@@ -429,7 +429,7 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
 
     const DispatchPolicy policy = endpoint.dispatch.value_or(DispatchPolicy::Ack);
     const int success = EventIntake::statusFor(policy, PublishResult::takenWithoutAck({}));
-    const auto finish = [this, index, pending, policy, success] {
+    const auto finish = [this, index, pending, policy, success, receivedMs] {
         HttpRequest &request = pending->request;
         QJsonArray results;
         int status = success;
@@ -462,6 +462,10 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
                 }
             }
             results.append(item);
+            // Each event of a batch is reconciled on its own, with the answer its item gave.
+            if (m_links.lossDetector)
+                m_links.lossDetector->note(policy, request.path, pending->events.at(i).key,
+                    EventIntake::statusFor(policy, result), receivedMs, pending->events.at(i).json);
         }
         RequestRecord record;
         record.resolvedUs = request.received.nsecsElapsed() / 1000;

@@ -11,10 +11,13 @@ QString ackhookBinary()
     return qEnvironmentVariable("ACKHOOK_BINARY");
 }
 
-AckhookProcess::AckhookProcess(QStringList arguments, const QProcessEnvironment &environment)
+AckhookProcess::AckhookProcess(
+    QStringList arguments, const QProcessEnvironment &environment, const std::function<void()> &childModifier)
 {
     arguments << QStringLiteral("--admin-listen") << QStringLiteral("127.0.0.1:0");
     m_process.setProcessEnvironment(environment);
+    if (childModifier)
+        m_process.setChildProcessModifier(childModifier);
     m_process.start(ackhookBinary(), arguments);
 }
 

@@ -5,6 +5,8 @@
 #include <QProcess>
 #include <QStringList>
 
+#include <functional>
+
 namespace TestSupport {
 
 QString ackhookBinary(); // $ACKHOOK_BINARY, set by CMake for every suite
@@ -12,8 +14,11 @@ QString ackhookBinary(); // $ACKHOOK_BINARY, set by CMake for every suite
 class AckhookProcess {
 public:
     // Every instance gets its own admin port (--admin-listen 127.0.0.1:0), so suites can run side by side.
-    explicit AckhookProcess(
-        QStringList arguments, const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
+    // childModifier runs in the child between fork and exec (QProcess::setChildProcessModifier), e.g.
+    // to lower a resource limit.
+    explicit AckhookProcess(QStringList arguments,
+        const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment(),
+        const std::function<void()> &childModifier = {});
     ~AckhookProcess();
     AckhookProcess(const AckhookProcess &) = delete;
     AckhookProcess &operator=(const AckhookProcess &) = delete;
