@@ -5,7 +5,8 @@
 #   bench/targets.sh [seconds per wrk run, default 10] [rounds, default 3]
 # Environment: TOTAL=1000000 (requests of the RSS run; 0 skips it), GUI=1 (0 skips the window run),
 #   PNG=docs/benchmarks-targets.png (chart of the medians; empty: none), RESULTS=FILE (keep the raw table),
-#   REFERENCE=path/to/an/older/ackhook (adds it as variant "reference" to the c5 and c64 rotation: before/after).
+#   REFERENCE=path/to/an/older/ackhook (adds it as variant "reference" to the c5 and c64 rotation: before/after),
+#   REFERENCE_FLAGS="--fault-proxy" (flags for it only).
 #   ACKHOOK_BIN=path (the ackhook to measure; default build/release/app/ackhook).
 #
 # Variants, all behind one nats-server (JetStream, file storage), 1 KiB bodies, unique X-Event-Id:
@@ -59,10 +60,13 @@ pids+=($!)
 nats_pid=$!
 
 declare -A port pid admin
+# A run stores a few GiB: the stream's default bound (1 GiB, oldest dropped) would drop events while
+# they are counted and make the "stored" column meaningless.
+printf '[stream]\nmax_bytes = "256GiB"\n' >"$work/bench.toml"
 start_ackhook() { # variant nats-url extra-flags...
     local variant=$1 url=$2; shift 2
     port[$variant]=$(free_port); admin[$variant]=$(free_port)
-    "${BIN:-$ACKHOOK}" --headless --listen "127.0.0.1:${port[$variant]}" --nats-url "$url" \
+    "${BIN:-$ACKHOOK}" --headless --listen "127.0.0.1:${port[$variant]}" --nats-url "$url" --config "$work/bench.toml" \
         --data-dir "$work/data-$variant" --max-inflight 65536 --admin-listen "127.0.0.1:${admin[$variant]}" "$@" \
         >"$work/$variant.log" 2>&1 &
     pid[$variant]=$!
@@ -76,7 +80,8 @@ wait_http "http://127.0.0.1:${port[ackhook]}/webhook" -d '{}' -H 'X-Event-Id: wa
 start_ackhook direct "nats://127.0.0.1:$nats_port" --no-fault-proxy
 reference=()
 if [ -n "${REFERENCE:-}" ]; then
-    BIN=$REFERENCE start_ackhook reference "nats://127.0.0.1:$nats_port"
+    # shellcheck disable=SC2086 # REFERENCE_FLAGS: several flags, e.g. --fault-proxy for an older build
+    BIN=$REFERENCE start_ackhook reference "nats://127.0.0.1:$nats_port" ${REFERENCE_FLAGS:-}
     reference=(reference)
 fi
 # No NATS behind it: the switch must not need one (port 9 is discard, nothing listens there).
