@@ -5,7 +5,8 @@
 #   bench/ab.sh OLD_BINARY NEW_BINARY [seconds per run, default 10] [rounds, default 5]
 # Environment: MODE=acked (default), ceiling (ACKHOOK_BENCH_NO_NATS=1, no NATS at all) or down (no
 #   NATS reachable: every webhook is a 500 "disconnected" recorded in the failed-event queue),
-#   CONNS=64, LUA=bench/ingest.lua (bench/pipeline.lua: 8 pipelined requests per write).
+#   CONNS=64, LUA=bench/ingest.lua (bench/pipeline.lua: 8 pipelined requests per write),
+#   FLAGS="--fault-proxy" (more ackhook flags, for both binaries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -35,6 +36,8 @@ else
     pids+=($!)
     nats_url=nats://127.0.0.1:$nats_port
 fi
+read -r -a more_flags <<<"${FLAGS:-}"
+flags+=("${more_flags[@]}")
 declare -A port pid
 for v in old new; do
     bin=$OLD; [ "$v" = new ] && bin=$NEW

@@ -62,7 +62,7 @@ nats_pid=$!
 declare -A port pid admin
 # A run stores a few GiB: the stream's default bound (1 GiB, oldest dropped) would drop events while
 # they are counted and make the "stored" column meaningless.
-printf '[stream]\nmax_bytes = "256GiB"\n' >"$work/bench.toml"
+printf '[stream]\nmax_bytes = "16GiB"\n' >"$work/bench.toml"
 start_ackhook() { # variant nats-url extra-flags...
     local variant=$1 url=$2; shift 2
     port[$variant]=$(free_port); admin[$variant]=$(free_port)

@@ -262,8 +262,7 @@ void TestEndpoints::signedSamples_data()
         << QByteArray("/events") << HeaderList { { "Content-Type", "application/cloudevents+json" } } << structured
         << 200 << QByteArray("events.com.example.order.paid") << "/shop " + structuredId
         << QByteArray("com.example.order.paid");
-    // The body is parsed only when something may read it (issue #18): a key spelled with JSON
-    // escapes is still a CloudEvent's.
+    // JSON escapes in a structured CloudEvent's names change nothing.
     const QByteArray escapedId = uniqueKey();
     const QByteArray escaped = R"({"spec\u0076ersion":"1.0","id":")" + escapedId
         + R"(","source":"/shop","\u0074ype":"com.example.order.refunded","data":{"order":1}})";

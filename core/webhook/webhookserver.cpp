@@ -32,18 +32,12 @@ HttpListener::Options listenerOptions(const WebhookServer::Options &options)
     return http;
 }
 
-// The body as a JSON object, parsed only when something may read it: the endpoint's key field or
-// event path, Slack's url_verification, or a structured CloudEvent's type. Every webhook paid for a
-// QJsonDocument parse of its body, most of them for nothing (docs/BENCHMARKS.md). A CloudEvent
-// names "specversion"; a JSON text that spells it with \u escapes is parsed too.
-QJsonDocument jsonObjectBody(const Endpoint &endpoint, const HttpRequest &request)
+QJsonDocument jsonObjectBody(const HttpRequest &request)
 {
     const QByteArrayView body = QByteArrayView(request.body).trimmed();
     if (!body.startsWith('{'))
         return {};
-    const bool read = endpoint.auth.kind == SignatureScheme::Kind::Slack || !endpoint.keyJsonField.isEmpty()
-        || !endpoint.eventJsonPath.isEmpty() || body.contains("specversion") || body.contains("\\u");
-    return read ? QJsonDocument::fromJson(request.body) : QJsonDocument();
+    return QJsonDocument::fromJson(request.body);
 }
 
 // What the monitor shows of a request before its answer: no status, no headers or body yet.
@@ -296,7 +290,7 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
         return;
     }
 
-    const QJsonDocument json = jsonObjectBody(endpoint, request);
+    const QJsonDocument json = jsonObjectBody(request);
     if (endpoint.auth.kind == SignatureScheme::Kind::Slack && json.isObject()
         && json.object().value(QLatin1String("type")).toString() == QLatin1String("url_verification")) {
         // Slack's URL verification: answer the challenge (the request was signed and is fresh); not an event.
