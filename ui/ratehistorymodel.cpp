@@ -6,7 +6,7 @@
 #include <algorithm>
 
 namespace {
-// Late records (batches are flushed every 100 ms, answers can straddle a second) still find
+// Late records (batches are flushed every 25 ms, answers can straddle a second) still find
 // their bucket: its latencies are kept this many seconds before being reduced to percentiles.
 constexpr qint64 FinishAfterSeconds = 3;
 

@@ -4,9 +4,10 @@
 RequestLog::RequestLog(QObject *parent)
     : QObject(parent)
 {
+    // Armed by the first record of a batch: no wake-up while nothing happens.
+    m_flushTimer.setSingleShot(true);
     m_flushTimer.setInterval(DefaultFlushIntervalMs);
     connect(&m_flushTimer, &QTimer::timeout, this, &RequestLog::flush);
-    m_flushTimer.start();
 }
 
 void RequestLog::append(RequestRecord record)
@@ -26,12 +27,16 @@ void RequestLog::append(RequestRecord record)
         return;
     }
     m_batch.append(std::move(record));
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
 }
 
 void RequestLog::appendWaiting(RequestRecord record)
 {
     if (m_waiting.size() < MaxBatch) // dropped beyond: the answered record still arrives
         m_waiting.append(std::move(record));
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
 }
 
 void RequestLog::flush()
