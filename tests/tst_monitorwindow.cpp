@@ -65,6 +65,7 @@ private Q_SLOTS:
     void helpListsTheShortcuts();
     void layoutIsKeptBetweenRuns();
     void testEventsCarryCredentialsWhenRequired();
+    void windowOutlivesItsRuntime();
 
 private:
     bool hasRowWithStatus(int status) const
@@ -593,6 +594,31 @@ void TestMonitorWindow::testEventsCarryCredentialsWhenRequired()
                  .value_or(TestSupport::HttpReply {})
                  .status,
         401);
+}
+
+void TestMonitorWindow::windowOutlivesItsRuntime()
+{
+    // ackhook stopping (SIGTERM, or a test's shutdown) frees the failed-event store and the replayer
+    // while the window still shows; its reload timers fired into the freed store (a crash seen in
+    // tst_labwindow under load). The window must let go of them: reloads and actions do nothing.
+    QTemporaryDir dir;
+    QString error;
+    auto runtime = TestSupport::startRuntime({}, dir.path(), std::chrono::milliseconds(1000), &error);
+    QVERIFY2(runtime, qPrintable(error));
+    MonitorWindow window(runtime.get());
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    FailedQueuePanel *panel = window.failedPanel();
+    QVERIFY(panel);
+    panel->reload();
+    runtime->shutdownAndWait();
+    QVERIFY(!runtime->failedEvents());
+    panel->reload(); // read the freed store before the fix
+    QString why;
+    QVERIFY(!panel->exportTo(dir.filePath(QStringLiteral("after-stop.jsonl")), FailedQueuePanel::ExportFormat::JsonLines, &why));
+    QVERIFY2(why.contains(QLatin1String("stopped")), qPrintable(why));
+    QCoreApplication::processEvents(); // the window's own reload timers, if any are due
+    window.close();
 }
 
 QTEST_MAIN(TestMonitorWindow)

@@ -122,7 +122,7 @@ void FailedQueuePanel::scheduleReload()
 void FailedQueuePanel::reload()
 {
     m_reloadScheduled = false;
-    if (!m_store->isOpen())
+    if (!m_store || !m_store->isOpen())
         return;
     m_model->setEvents(m_store->list(filterState(), MaxRows, 0)); // no bodies: the list needs none
     const FailedQueueStats s = m_store->stats();
@@ -154,10 +154,11 @@ QList<qint64> FailedQueuePanel::selectedIds() const
 void FailedQueuePanel::updateButtons()
 {
     const bool selection = !selectedIds().isEmpty();
-    const bool busy = m_replayer->isBusy();
-    m_replaySelected->setEnabled(selection && !busy);
-    m_discard->setEnabled(selection);
-    m_replayAll->setEnabled(m_store->stats().pending > 0 && !busy);
+    const bool running = m_store && m_replayer; // false once the runtime has stopped
+    const bool busy = running && m_replayer->isBusy();
+    m_replaySelected->setEnabled(running && selection && !busy);
+    m_discard->setEnabled(running && selection);
+    m_replayAll->setEnabled(running && m_store->stats().pending > 0 && !busy);
 }
 
 Replayer::Done FailedQueuePanel::reportWhenDone(const QString &what)
@@ -229,13 +230,14 @@ bool FailedQueuePanel::selectEvent(qint64 id)
 void FailedQueuePanel::replaySelected()
 {
     const QList<qint64> ids = selectedIds();
-    if (!ids.isEmpty())
+    if (!ids.isEmpty() && m_replayer)
         m_replayer->replay(ids, reportWhenDone(tr("selected events")));
 }
 
 void FailedQueuePanel::replayAll()
 {
-    m_replayer->replayAllPending(reportWhenDone(tr("failed events")));
+    if (m_replayer)
+        m_replayer->replayAllPending(reportWhenDone(tr("failed events")));
 }
 
 void FailedQueuePanel::discardSelected()
@@ -268,13 +270,18 @@ void FailedQueuePanel::discardSelected()
     }
     int discarded = 0;
     for (qint64 id : ids)
-        discarded += m_store->discard(id);
+        discarded += m_store ? m_store->discard(id) : 0;
     Q_EMIT message(tr("Discarded %1 events").arg(discarded));
     reload();
 }
 
 bool FailedQueuePanel::exportTo(const QString &path, ExportFormat format, QString *error) const
 {
+    if (!m_store) {
+        if (error)
+            *error = tr("ackhook has stopped: the failed-event queue is closed");
+        return false;
+    }
     const QByteArray data = format == ExportFormat::JsonLines ? m_store->exportJsonLines(filterState())
                                                               : m_store->exportCurlScript(m_webhookUrl, filterState());
     QSaveFile file(path);

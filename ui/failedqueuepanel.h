@@ -4,6 +4,7 @@
 #include "store/failedevent.h"
 #include "store/replayer.h"
 
+#include <QPointer>
 #include <QWidget>
 
 #include <functional>
@@ -59,8 +60,10 @@ private:
     void exportWithDialog(ExportFormat format);
     std::optional<FailedEvent::State> filterState() const;
 
-    FailedEventStore *m_store;
-    Replayer *m_replayer;
+    // Owned by the Runtime, which may stop (and destroy them) while the window still shows: every
+    // use checks them (a reload timer firing after the stop crashed on a freed store).
+    QPointer<FailedEventStore> m_store;
+    QPointer<Replayer> m_replayer;
     QString m_webhookUrl;
     FailedEventModel *m_model;
     QTableView *m_view;

@@ -803,10 +803,11 @@ QString MonitorWindow::outcomesText() const
 
 void MonitorWindow::reloadQueueLinks()
 {
-    if (!m_runtime->failedEvents()->isOpen())
+    const FailedEventStore *store = m_runtime->failedEvents(); // null once the runtime has stopped
+    if (!store || !store->isOpen())
         return;
     QHash<QString, RequestTableModel::QueueLink> links;
-    const QList<FailedEvent> events = m_runtime->failedEvents()->list(std::nullopt, FailedQueuePanel::MaxRows, 0);
+    const QList<FailedEvent> events = store->list(std::nullopt, FailedQueuePanel::MaxRows, 0);
     for (const FailedEvent &event : events) { // newest first: a replayed entry wins over an older one
         const QString key = QString::fromLatin1(event.key);
         const auto existing = links.constFind(key);
