@@ -19,6 +19,16 @@
 
 using namespace TestSupport;
 
+// The runtime `ackhook --scenario …` would start, with the lab's waits shortened for a test: a
+// one-second grace before an answered event counts as lost, fire-and-forget retrying for 300 ms.
+static std::unique_ptr<Runtime> startScenarioRuntime(const CommandLine &cli, const QString &dir, QString *error)
+{
+    RuntimeConfig config = cli.runtime;
+    config.lossGrace = std::chrono::milliseconds(1000);
+    config.gateway.fireAndForget.retryFor = std::chrono::milliseconds(300);
+    return startRuntime(config, dir, std::chrono::milliseconds(1000), error);
+}
+
 class TestScenarioRunner : public QObject {
     Q_OBJECT
 private Q_SLOTS:
@@ -38,12 +48,9 @@ void TestScenarioRunner::downScenario()
         = CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--scenario"), QStringLiteral("down") });
     QCOMPARE(cli.action, CommandLine::Action::Run);
     QVERIFY(cli.headless);
-    RuntimeConfig config = cli.runtime;
-    config.lossGrace = std::chrono::milliseconds(1000);
-    config.gateway.fireAndForget.retryFor = std::chrono::milliseconds(300);
     QTemporaryDir dir;
     QString error;
-    auto runtime = startRuntime(config, dir.path(), std::chrono::milliseconds(1000), &error);
+    auto runtime = startScenarioRuntime(cli, dir.path(), &error);
     QVERIFY2(runtime, qPrintable(error));
     QTRY_VERIFY_WITH_TIMEOUT(runtime->status().notReady().isEmpty(), 10000);
 
@@ -100,12 +107,9 @@ static ScenarioRunner::Summary runDown(quint32 seed, QStringList *traffic)
     summary.error = QStringLiteral("did not run");
     if (cli.action != CommandLine::Action::Run || cli.scenarioSeed != seed)
         return summary;
-    RuntimeConfig config = cli.runtime;
-    config.lossGrace = std::chrono::milliseconds(1000);
-    config.gateway.fireAndForget.retryFor = std::chrono::milliseconds(300);
     QTemporaryDir dir;
     QString error;
-    auto runtime = startRuntime(config, dir.path(), std::chrono::milliseconds(1000), &error);
+    auto runtime = startScenarioRuntime(cli, dir.path(), &error);
     if (!runtime) {
         summary.error = error;
         return summary;
