@@ -481,8 +481,13 @@ CommandLine CommandLine::parse(const QStringList &arguments)
                         .arg(parser.value(adminListen)));
     if (parser.isSet(adminToken) && parser.isSet(adminTokenFile))
         return fail(QStringLiteral("--admin-token and --admin-token-file both give the admin token: keep one"));
-    if (parser.isSet(adminToken))
+    if (parser.isSet(adminToken)) {
+        // An empty value is a mistake (an unset variable expanded), never "no authentication".
+        if (parser.value(adminToken).trimmed().isEmpty())
+            return fail(QStringLiteral("--admin-token is empty (an unset variable?): give a token, or leave the "
+                                       "flag out for none"));
         result.runtime.adminToken = parser.value(adminToken);
+    }
     if (parser.isSet(adminTokenFile)) {
         QFile file(parser.value(adminTokenFile));
         if (!file.open(QIODevice::ReadOnly))
@@ -561,11 +566,21 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     if (parser.isSet(autoReplay))
         result.runtime.autoReplay = true;
 
-    const auto secret = [&parser](const QCommandLineOption &option, const char *variable) {
-        return parser.isSet(option) ? parser.value(option).toUtf8() : qgetenv(variable);
+    // A secret given but empty (an unset variable expanded: --auth-token=$TOKEN) is refused: it must
+    // never turn authentication off without a word.
+    QString emptySecret;
+    const auto secret = [&parser, &emptySecret](const QCommandLineOption &option, const char *variable) {
+        // An empty environment variable counts as unset (EnvironmentHelp); an empty flag is a mistake.
+        const QByteArray value = parser.isSet(option) ? parser.value(option).toUtf8() : qgetenv(variable);
+        if (parser.isSet(option) && value.trimmed().isEmpty() && emptySecret.isEmpty())
+            emptySecret = QStringLiteral("--") + option.names().constFirst();
+        return value;
     };
     config.auth.bearerToken = secret(authToken, "ACKHOOK_AUTH_TOKEN");
     config.auth.hmacSecret = secret(hmacSecret, "ACKHOOK_HMAC_SECRET");
+    if (!emptySecret.isEmpty())
+        return fail(QStringLiteral("%1 is empty (an unset variable?): give the secret, or leave it out for none")
+                        .arg(emptySecret));
     if (parser.isSet(signatureHeader)) {
         config.auth.signatureHeader = parser.value(signatureHeader).toLatin1();
         if (config.auth.signatureHeader.isEmpty() || config.auth.signatureHeader.contains(':')

@@ -133,7 +133,7 @@ int run(int argc, char *argv[])
     // the write fails with EFBIG and is reported like a full disk (the spool answers 500, not a crash).
     std::signal(SIGXFSZ, SIG_IGN);
 
-    if (!QDir().mkpath(cli.runtime.dataDir)) {
+    if (!Runtime::makeDataDir(cli.runtime.dataDir)) {
         log.error("ackhook", QStringLiteral("cannot create the data directory %1").arg(cli.runtime.dataDir));
         return 1;
     }

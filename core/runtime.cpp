@@ -11,6 +11,7 @@
 #include "store/replayer.h"
 
 #include <QDir>
+#include <QFileInfo>
 
 #include <QEventLoop>
 #include <QLoggingCategory>
@@ -238,9 +239,22 @@ bool Runtime::setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, QStri
     return true;
 }
 
+bool Runtime::makeDataDir(const QString &path)
+{
+    const QDir dir(path);
+    if (dir.exists())
+        return true;
+    // The queue and the spool hold webhook bodies and headers: private by default, like ~/.ssh.
+    const QString absolute = dir.absolutePath();
+    const QString parent = QFileInfo(absolute).absolutePath();
+    return QDir().mkpath(parent)
+        && (QDir().mkdir(absolute, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner)
+            || dir.exists());
+}
+
 bool Runtime::lockDataDir(QString *error)
 {
-    if (!QDir().mkpath(m_config.dataDir)) {
+    if (!makeDataDir(m_config.dataDir)) {
         *error = QStringLiteral("cannot create the data directory %1").arg(QDir::toNativeSeparators(m_config.dataDir));
         return false;
     }

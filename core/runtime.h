@@ -43,6 +43,9 @@ struct RuntimeConfig {
 class Runtime : public QObject {
     Q_OBJECT
 public:
+    // Creates the data directory readable by its owner only (its parents as umask says); an existing
+    // one is left as it is. False when it cannot be created.
+    static bool makeDataDir(const QString &path);
     explicit Runtime(RuntimeConfig config, QObject *parent = nullptr);
     ~Runtime() override;
 

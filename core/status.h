@@ -57,7 +57,7 @@ struct StatusSnapshot {
     // "simulated outage (down)" while one is on, else the NATS connection state's name.
     QString connectivity() const;
     // Empty when ready to take webhooks; else why not (GET /ready answers 503 with these).
-    QStringList notReady() const { return readinessProblems(nats, stream, outage.mode); }
+    QStringList notReady() const { return readinessProblems(nats, stream, outage.mode, failedQueue); }
 };
 
 // http://host:port for a listener bound to address: IPv6 in brackets, a wildcard bind as loopback.

@@ -149,6 +149,15 @@ void TestCommandLine::invalid_data()
         QStringLiteral("0.0.0.0:9") } << QStringLiteral("--admin-token");
     QTest::addRow("signature header with colon") << QStringList { QStringLiteral("--signature-header"),
         QStringLiteral("X-Sig: 1") } << QStringLiteral("--signature-header");
+    // An empty secret (an unset shell variable: --auth-token=$TOKEN) must never mean "no authentication".
+    QTest::addRow("empty auth token") << QStringList { QStringLiteral("--auth-token=") }
+                                      << QStringLiteral("--auth-token is empty");
+    QTest::addRow("blank auth token") << QStringList { QStringLiteral("--auth-token"), QStringLiteral("  ") }
+                                      << QStringLiteral("--auth-token is empty");
+    QTest::addRow("empty hmac secret") << QStringList { QStringLiteral("--hmac-secret=") }
+                                       << QStringLiteral("--hmac-secret is empty");
+    QTest::addRow("empty admin token") << QStringList { QStringLiteral("--admin-token"), QString() }
+                                       << QStringLiteral("--admin-token is empty");
     QTest::addRow("missing config file") << QStringList { QStringLiteral("--config"), QStringLiteral("/no/such.json") }
                                          << QStringLiteral("cannot read");
 }

@@ -47,7 +47,7 @@ QHash<QByteArray, int> storedKeys(const QString &url)
     if (!reader.isValid())
         return keys;
     for (const StoredMessage &message : reader.all("EVENTS"))
-        keys[message.header("Nats-Msg-Id")] += 1;
+        keys[message.callerKey()] += 1;
     return keys;
 }
 

@@ -109,6 +109,9 @@ private Q_SLOTS:
     void signedSamples();
     void publishedHeaders();
     void slackChallenge();
+    void keysAreScopedToTheirEndpoint_data();
+    void keysAreScopedToTheirEndpoint();
+    void structuredEventsKeepOnlyTheirOwnAttributes();
     void failedAuthIsCountedNeverPublished();
     void batch_data();
     void batch();
@@ -211,6 +214,16 @@ void TestEndpoints::signedSamples_data()
     QTest::addRow("stripe payment") << QByteArray("/stripe") << stripe(payment, now()) << payment << 200
                                     << QByteArray("stripe.payment_intent.succeeded") << eventId
                                     << QByteArray("payment_intent.succeeded");
+    // Signed, but nested deeper than a JSON reader takes (1,024 levels): the key and the event type
+    // come from the JSON, so 400 (never a random key under subject "unknown").
+    const QByteArray deep = R"({"id":"evt_deep","type":"charge.succeeded","x":)" + QByteArray(1100, '[')
+        + QByteArray(1100, ']') + "}";
+    QTest::addRow("stripe nested too deep") << QByteArray("/stripe") << stripe(deep, now()) << deep << 400
+                                            << QByteArray() << QByteArray() << QByteArray();
+    const QByteArray deepSlack = R"({"event_id":"Ev1","event":{"type":"message"},"x":)" + QByteArray(1100, '[')
+        + QByteArray(1100, ']') + "}";
+    QTest::addRow("slack nested too deep") << QByteArray("/slack") << slack(deepSlack, now()) << deepSlack << 400
+                                           << QByteArray() << QByteArray() << QByteArray();
     QTest::addRow("stripe stale") << QByteArray("/stripe") << stripe(payment, now() - 600) << payment << 401
                                   << QByteArray() << QByteArray() << QByteArray();
     QTest::addRow("stripe future") << QByteArray("/stripe") << stripe(payment, now() + 600) << payment << 401
@@ -296,7 +309,10 @@ void TestEndpoints::signedSamples()
     QVERIFY(stored);
     QCOMPARE(stored->subject, subject);
     QCOMPARE(stored->data, body); // unchanged, byte for byte
-    QCOMPARE(stored->header("Nats-Msg-Id"), msgId);
+    // The key, scoped to its endpoint (a CloudEvent's apart from any header's).
+    const bool cloudEvent = !headerValue(headers, "ce-id").isNull()
+        || headerValue(headers, "Content-Type").startsWith("application/cloudevents+json");
+    QCOMPARE(stored->header("Nats-Msg-Id"), scopedMsgId(path, msgId, cloudEvent));
     QCOMPARE(stored->header("Ackhook-Event"), event);
     QCOMPARE(stored->header("Ackhook-Endpoint"), path == "/events" ? QByteArray("cloudevents") : path.mid(1));
 }
@@ -341,10 +357,19 @@ void TestEndpoints::slackChallenge()
     const quint64 before = messageCount();
     const QJsonObject countersBefore = endpointCounters("slack");
 
-    const auto fresh = request(m_port, "POST", "/slack", body, slack(body, now()));
+    const HeaderList signedNow = slack(body, now());
+    const auto fresh = request(m_port, "POST", "/slack", body, signedNow);
     QVERIFY(fresh);
     QCOMPARE(fresh->status, 200);
     QCOMPARE(fresh->body, challenge);
+
+    // The same signed request again, still fresh: nothing is published, so JetStream cannot tell
+    // a replay; ackhook remembers the answered signature and refuses it.
+    const auto again = request(m_port, "POST", "/slack", body, signedNow);
+    QVERIFY(again);
+    QCOMPARE(again->status, 401);
+    QVERIFY2(again->json().value(QLatin1String("error")).toString().contains(QLatin1String("replayed")),
+        again->body.constData());
 
     // A challenge captured and replayed later: its timestamp is out of the tolerance.
     const auto replayed = request(m_port, "POST", "/slack", body, slack(body, now() - 301));
@@ -359,8 +384,105 @@ void TestEndpoints::slackChallenge()
     QCOMPARE(messageCount(), before); // a challenge is not an event
     const QJsonObject counters = endpointCounters("slack").value(QLatin1String("counters")).toObject();
     const QJsonObject old = countersBefore.value(QLatin1String("counters")).toObject();
-    QCOMPARE(counters.value(QLatin1String("unauthorized")).toInteger() - old.value(QLatin1String("unauthorized")).toInteger(), 2);
+    QCOMPARE(counters.value(QLatin1String("unauthorized")).toInteger() - old.value(QLatin1String("unauthorized")).toInteger(), 3);
     QCOMPARE(counters.value(QLatin1String("accepted")).toInteger() - old.value(QLatin1String("accepted")).toInteger(), 1);
+}
+
+// JetStream deduplicates across the whole stream: a key sent by a caller of one endpoint (here
+// /events, which takes anyone) must never make another endpoint's signed event a "duplicate" that
+// is answered 200 and not stored; nor may an Idempotency-Key pose as a CloudEvent's source and id,
+// nor two different CloudEvents read as the same key.
+void TestEndpoints::keysAreScopedToTheirEndpoint_data()
+{
+    QTest::addColumn<QByteArray>("firstPath");
+    QTest::addColumn<HeaderList>("firstHeaders");
+    QTest::addColumn<QByteArray>("firstBody");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<HeaderList>("headers");
+    QTest::addColumn<QByteArray>("body");
+
+    const QByteArray evil = R"({"evil":1})";
+    const QByteArray delivery = uniqueKey();
+    const QByteArray push = R"({"ref":"refs/heads/main","after":"cafe"})";
+    QTest::addRow("a GitHub delivery id sent first as Idempotency-Key to another endpoint")
+        << QByteArray("/events") << HeaderList { { "Idempotency-Key", delivery } } << evil << QByteArray("/github")
+        << github("push", delivery, push) << push;
+    const QByteArray eventId = "evt_" + uniqueKey().left(12);
+    const QByteArray payment = R"({"id":")" + eventId + R"(","object":"event","type":"charge.succeeded"})";
+    QTest::addRow("a Stripe event id sent first as X-Request-Id to another endpoint")
+        << QByteArray("/events") << HeaderList { { "X-Request-Id", eventId } } << evil << QByteArray("/stripe")
+        << stripe(payment, now()) << payment;
+    const QByteArray ceId = uniqueKey();
+    const HeaderList ce { { "ce-specversion", "1.0" }, { "ce-type", "com.example.t" } };
+    QTest::addRow("a CloudEvent's source and id sent first as Idempotency-Key to its own endpoint")
+        << QByteArray("/events") << HeaderList { { "Idempotency-Key", "/shop " + ceId } } << evil
+        << QByteArray("/events") << ce + HeaderList { { "ce-source", "/shop" }, { "ce-id", ceId } }
+        << QByteArray(R"({"order":1})");
+    const QByteArray z = uniqueKey();
+    QTest::addRow("two CloudEvents whose source and id read alike with a space")
+        << QByteArray("/events") << ce + HeaderList { { "ce-source", "/x y" }, { "ce-id", z } } << QByteArray("{}")
+        << QByteArray("/events") << ce + HeaderList { { "ce-source", "/x" }, { "ce-id", "y " + z } }
+        << QByteArray(R"({"second":true})");
+}
+
+void TestEndpoints::keysAreScopedToTheirEndpoint()
+{
+    QFETCH(QByteArray, firstPath);
+    QFETCH(HeaderList, firstHeaders);
+    QFETCH(QByteArray, firstBody);
+    QFETCH(QByteArray, path);
+    QFETCH(HeaderList, headers);
+    QFETCH(QByteArray, body);
+
+    const auto first = request(m_port, "POST", firstPath, firstBody, firstHeaders);
+    QVERIFY(first);
+    QCOMPARE(first->status, 200);
+    const auto reply = request(m_port, "POST", path, body, headers);
+    QVERIFY(reply);
+    QCOMPARE(reply->status, 200);
+    QCOMPARE(reply->json().value(QLatin1String("duplicate")).toBool(), false);
+    const qint64 seq = reply->json().value(QLatin1String("seq")).toInteger();
+    QVERIFY(seq > first->json().value(QLatin1String("seq")).toInteger());
+    const auto stored = m_reader->message("EVENTS", seq);
+    QVERIFY(stored);
+    QCOMPARE(stored->data, body); // the second event itself is in the stream
+    // Within one endpoint a retry is still a duplicate.
+    const auto retry = request(m_port, "POST", path, body, headers);
+    QVERIFY(retry);
+    QCOMPARE(retry->status, 200);
+    QCOMPARE(retry->json().value(QLatin1String("duplicate")).toBool(), true);
+    QCOMPARE(retry->json().value(QLatin1String("seq")).toInteger(), seq);
+}
+
+// A structured CloudEvent's attributes are its JSON: ce-* request headers beside it are not its own
+// and are not published (a caller could otherwise store "ce-id: spoofed" beside the body's id).
+void TestEndpoints::structuredEventsKeepOnlyTheirOwnAttributes()
+{
+    const QByteArray id = uniqueKey();
+    const QByteArray event = R"({"specversion":"1.0","id":")" + id
+        + R"(","source":"/shop","type":"com.example.order.paid","data":{}})";
+    const auto reply = request(m_port, "POST", "/events", event,
+        { { "Content-Type", "application/cloudevents+json" }, { "ce-id", "spoofed" }, { "ce-source", "/elsewhere" } });
+    QVERIFY(reply);
+    QCOMPARE(reply->status, 200);
+    const auto stored = m_reader->message("EVENTS", reply->json().value(QLatin1String("seq")).toInteger());
+    QVERIFY(stored);
+    QVERIFY2(stored->header("ce-id").isNull(), stored->header("ce-id").constData());
+    QVERIFY(stored->header("ce-source").isNull());
+    QCOMPARE(stored->header("Nats-Msg-Id"), scopedMsgId("/events", QByteArray("/shop " + id), true));
+
+    const QByteArray batch = "[" + event + "]";
+    const QByteArray batchId = uniqueKey();
+    const QByteArray second = QByteArray(batch).replace(id, batchId);
+    const auto batchReply = request(m_port, "POST", "/events", second,
+        { { "Content-Type", "application/cloudevents-batch+json" }, { "ce-id", "spoofed" } });
+    QVERIFY(batchReply);
+    QCOMPARE(batchReply->status, 200);
+    const qint64 seq
+        = batchReply->json().value(QLatin1String("events")).toArray().first().toObject().value(QLatin1String("seq")).toInteger();
+    const auto storedBatch = m_reader->message("EVENTS", seq);
+    QVERIFY(storedBatch);
+    QVERIFY(storedBatch->header("ce-id").isNull());
 }
 
 void TestEndpoints::failedAuthIsCountedNeverPublished()
@@ -445,7 +567,7 @@ void TestEndpoints::batch()
         QCOMPARE(result.value(QLatin1String("id")).toString(), key);
         const auto stored = m_reader->message("EVENTS", result.value(QLatin1String("seq")).toInteger());
         QVERIFY(stored);
-        QCOMPARE(stored->header("Nats-Msg-Id"), key.toUtf8());
+        QCOMPARE(stored->header("Nats-Msg-Id"), scopedMsgId("/events", key.toUtf8(), true));
         QCOMPARE(stored->header("Content-Type"), QByteArray("application/cloudevents+json"));
         QCOMPARE(stored->subject, "events." + sent.value(QLatin1String("type")).toString().toUtf8());
         QCOMPARE(QJsonDocument::fromJson(stored->data).object(), sent); // the event alone, structured mode

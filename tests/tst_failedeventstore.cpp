@@ -10,6 +10,8 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QDir>
+#include <QFileInfo>
 #include <QTest>
 #include <QThread>
 
@@ -24,7 +26,7 @@ FailedEvent makeEvent(const QByteArray &key, const QByteArray &body = "{\"a\":1}
     event.method = "POST";
     event.headers = { { "Host", "127.0.0.1" }, { "Content-Type", "application/json" }, { "Idempotency-Key", key },
         { "Authorization", "Bearer secret-token" }, { "X-Hub-Signature-256", "sha256=abc" }, { "Cookie", "s=1" },
-        { "X-Api-Key", "k" }, { "ce-type", "t" } };
+        { "X-Api-Key", "k" }, { "X-Webhook-Key", "wk" }, { "X-Event-Key", "repo:push" }, { "ce-type", "t" } };
     event.body = body;
     event.key = key;
     event.reason = QStringLiteral("disconnected");
@@ -39,6 +41,7 @@ public:
     struct Received {
         QByteArray method, path, body;
         HeaderList headers;
+        QByteArray target;
     };
     RecordingServer()
     {
@@ -50,7 +53,7 @@ public:
                 m_listener = new HttpListener(HttpListener::Options {}, this);
                 m_listener->setRequestHandler([this](HttpRequest &&request, const HttpResponder &responder) {
                     QMutexLocker lock(&m_mutex);
-                    m_received.append({ request.method, request.path, request.body, request.headers });
+                    m_received.append({ request.method, request.path, request.body, request.headers, request.target });
                     responder.respond(HttpResponse::text(200, "OK"));
                 });
                 m_listener->listen(QHostAddress::LocalHost, 0);
@@ -95,6 +98,8 @@ private Q_SLOTS:
     void replayOutcomes();
     void jsonLinesRoundTrip();
     void curlScriptResendsEvents();
+    void replayPublishesTheRecordedMessage();
+    void fileIsPrivateAndNeverALink();
 
 private:
     FailedEventStore::Options options(qint64 maxRecords = 1000, qint64 maxBytes = 1 << 20) const
@@ -137,6 +142,8 @@ void TestFailedEventStore::recordsOneEventWithSecretsMasked()
     QCOMPARE(headerValue(e.headers, "X-Hub-Signature-256"), QByteArray(MaskedValue));
     QCOMPARE(headerValue(e.headers, "Cookie"), QByteArray(MaskedValue));
     QCOMPARE(headerValue(e.headers, "X-Api-Key"), QByteArray(MaskedValue));
+    QCOMPARE(headerValue(e.headers, "X-Webhook-Key"), QByteArray(MaskedValue)); // a key that opens something
+    QCOMPARE(headerValue(e.headers, "X-Event-Key"), QByteArray("repo:push")); // Bitbucket's event type stays
     QCOMPARE(headerValue(e.headers, "Idempotency-Key"), QByteArray("key-1"));
     QCOMPARE(headerValue(e.headers, "ce-type"), QByteArray("t"));
     QCOMPARE(m_store->stats().pending, 1);
@@ -149,6 +156,10 @@ void TestFailedEventStore::recordsOneEventWithSecretsMasked()
     QCOMPARE(outgoing.subject, QByteArray("ackhook.webhook"));
     QCOMPARE(headerValue(outgoing.headers, "Content-Type"), QByteArray("application/json"));
     QVERIFY(headerValue(outgoing.headers, "Authorization").isNull());
+    // The file is readable by its owner only (webhook bodies and headers are in it).
+    QCOMPARE(QFileInfo(m_store->path()).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther
+                 | QFileDevice::WriteGroup | QFileDevice::WriteOther),
+        QFileDevice::Permissions());
 }
 
 void TestFailedEventStore::survivesReopen()
@@ -282,6 +293,10 @@ void TestFailedEventStore::curlScriptResendsEvents()
     generated.headers.removeIf([](const auto &header) { return header.first == "Idempotency-Key"; });
     generated.keyGenerated = true;
     m_store->record(generated);
+    FailedEvent github = makeEvent("d1");
+    github.endpoint = "/github";
+    github.target = "/github?installation=7";
+    m_store->record(github);
     m_store->flush();
 
     RecordingServer server;
@@ -299,7 +314,7 @@ void TestFailedEventStore::curlScriptResendsEvents()
     QVERIFY2(sh.exitCode() == 0, sh.readAllStandardError().constData());
 
     const auto received = server.received();
-    QCOMPARE(received.size(), 3);
+    QCOMPARE(received.size(), 4);
     QCOMPARE(received[0].body, QByteArray("{\"quote\":\"it's\"}"));
     QCOMPARE(headerValue(received[0].headers, "Idempotency-Key"), QByteArray("c1"));
     QCOMPARE(headerValue(received[0].headers, "Content-Type"), QByteArray("application/json"));
@@ -307,6 +322,48 @@ void TestFailedEventStore::curlScriptResendsEvents()
     QVERIFY(headerValue(received[0].headers, "X-Hub-Signature-256").isNull());
     QCOMPARE(received[1].body, QByteArray("\x00\x10 binary", 9));
     QCOMPARE(headerValue(received[2].headers, "Idempotency-Key"), generated.key); // dedup keeps working
+    // Each event goes back to its own endpoint, with its query; the URL's path is not used.
+    QCOMPARE(received[0].path, QByteArray("/webhook"));
+    QCOMPARE(received[3].path, QByteArray("/github"));
+    QCOMPARE(received[3].target, QByteArray("/github?installation=7"));
+    QCOMPARE(headerValue(received[3].headers, "Idempotency-Key"), QByteArray("d1"));
+}
+
+// A record keeps the Nats-Msg-Id and NATS headers first published; a replay sends exactly those.
+void TestFailedEventStore::replayPublishesTheRecordedMessage()
+{
+    FailedEvent event = makeEvent("caller-key");
+    event.endpoint = "/github";
+    event.target = "/github?installation=7";
+    event.msgId = "/github caller-key";
+    event.published = { { "Content-Type", "application/json" }, { "X-GitHub-Event", "push" },
+        { "Ackhook-Query", "installation=7" }, { "Ackhook-Received", "2026-12-07T00:00:00.000Z" } };
+    m_store->record(event);
+    m_store->flush();
+    const FailedEvent e = m_store->list(std::nullopt, 1).first();
+    QCOMPARE(e.key, QByteArray("caller-key"));
+    QCOMPARE(e.target, QByteArray("/github?installation=7"));
+    const OutgoingEvent outgoing = e.toOutgoingEvent();
+    QCOMPARE(outgoing.msgId, QByteArray("/github caller-key"));
+    QCOMPARE(outgoing.headers, event.published);
+}
+
+// The queue's SQLite file is created for its owner only, and a symbolic link in its place (a
+// dangling one would make SQLite create its target wherever it points) is refused with the reason.
+void TestFailedEventStore::fileIsPrivateAndNeverALink()
+{
+    QTemporaryDir dir;
+    const QString elsewhere = dir.filePath(QStringLiteral("elsewhere/planted.sqlite"));
+    QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("elsewhere")));
+    const QString link = dir.filePath(QStringLiteral("failed-events.sqlite"));
+    QVERIFY(QFile::link(elsewhere, link)); // dangling: its target does not exist
+    FailedEventStore store;
+    FailedEventStore::Options linked;
+    linked.path = link;
+    QString error;
+    QVERIFY(!store.open(linked, &error));
+    QVERIFY2(error.contains(QLatin1String("symbolic link")), qPrintable(error));
+    QVERIFY(!QFileInfo::exists(elsewhere));
 }
 
 QTEST_GUILESS_MAIN(TestFailedEventStore)

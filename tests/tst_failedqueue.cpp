@@ -1,10 +1,12 @@
 // The failed-event queue end to end: Runtime with a real nats-server, failures through the fault
 // proxy, the admin API for listing, replaying and discarding, and restarts on the same data dir.
+#include "ackhookprocess.h"
 #include "nats/embeddednats.h"
 #include "store/failedeventstore.h"
 #include "runtime.h"
 #include "testsupport.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QFile>
 #include <QJsonDocument>
@@ -12,6 +14,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
+
+#include <csignal>
+#include <sys/resource.h>
 
 using namespace TestSupport;
 
@@ -33,6 +38,8 @@ private Q_SLOTS:
     void payloadLimitBoundary_data();
     void payloadLimitBoundary();
     void serverMaxPayloadCountsHeaders();
+    void replayPublishesWhatWasFirstPublished();
+    void fullDiskNeverCountsUncommittedEventsAsSaved();
 
 private:
     bool startsItsOwnRuntime() const;
@@ -65,7 +72,7 @@ bool TestFailedQueue::startsItsOwnRuntime() const
 {
     const QByteArray name = QTest::currentTestFunction();
     return name == "onlyDispatchFailuresAreQueued" || name == "payloadLimitBoundary"
-        || name == "serverMaxPayloadCountsHeaders";
+        || name == "serverMaxPayloadCountsHeaders" || name == "fullDiskNeverCountsUncommittedEventsAsSaved";
 }
 
 bool TestFailedQueue::isQueued(const QByteArray &key) const
@@ -127,7 +134,7 @@ QSet<QByteArray> TestFailedQueue::storedKeys()
     StreamReader reader(m_runtime->embeddedNats()->url());
     QSet<QByteArray> keys;
     for (const StoredMessage &message : reader.all("EVENTS"))
-        keys.insert(message.header("Nats-Msg-Id"));
+        keys.insert(message.keyOn("/webhook"));
     return keys;
 }
 
@@ -136,7 +143,7 @@ int TestFailedQueue::countStored(const QByteArray &key)
     StreamReader reader(m_runtime->embeddedNats()->url());
     int count = 0;
     for (const StoredMessage &message : reader.all("EVENTS"))
-        count += message.header("Nats-Msg-Id") == key;
+        count += message.header("Nats-Msg-Id") == scopedMsgId("/webhook", key);
     return count;
 }
 
@@ -587,7 +594,7 @@ void TestFailedQueue::payloadLimitBoundary()
         const auto stored = reader.message("EVENTS", reply->json().value(QLatin1String("seq")).toInteger());
         QVERIFY(stored);
         QCOMPARE(stored->data, body);
-        QCOMPARE(stored->header("Nats-Msg-Id"), key);
+        QCOMPARE(stored->header("Nats-Msg-Id"), scopedMsgId("/webhook", key, largeHeaders)); // a CloudEvent's key
     }
     if (reply->status == 413) {
         QVERIFY(reply->json().value(QLatin1String("error")).toString().contains(QLatin1String("limit")));
@@ -682,6 +689,152 @@ void TestFailedQueue::serverMaxPayloadCountsHeaders()
     QCOMPARE(after.total, before.total); // a 413 is a refusal, not a dispatch failure: nothing queued
     QCOMPARE(after.pending, before.pending);
     stopRuntime(); // before the nats-server it publishes to
+}
+
+// A replay republishes the message as it was first published: its Nats-Msg-Id, its query string
+// and ackhook's Ackhook-* headers (the time it was received, not the time of the replay), not only
+// the key and Content-Type.
+void TestFailedQueue::replayPublishesWhatWasFirstPublished()
+{
+    setOutage("down");
+    const QByteArray key = uniqueKey();
+    const qint64 sentMs = QDateTime::currentMSecsSinceEpoch();
+    const auto failed = request(m_port, "POST", "/webhook?source=shop&n=7", "{\"order\":7}",
+        { { "Content-Type", "application/json" }, { "Idempotency-Key", key } });
+    QVERIFY(failed);
+    QCOMPARE(failed->status, 500);
+    QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->stats().pending, 1, 2000);
+    const QJsonObject queued = admin("GET", "/api/failed").json().value(QLatin1String("events")).toArray().first().toObject();
+    QCOMPARE(queued.value(QLatin1String("target")).toString(), QStringLiteral("/webhook?source=shop&n=7"));
+    QCOMPARE(queued.value(QLatin1String("key")).toString(), QString::fromLatin1(key));
+    QCOMPARE(queued.value(QLatin1String("msg_id")).toString(), QString::fromLatin1(scopedMsgId("/webhook", key)));
+
+    setOutage("off");
+    QTest::qWait(20); // the replay's time stamp must be able to differ from the first attempt's
+    const qint64 replayMs = QDateTime::currentMSecsSinceEpoch();
+    const HttpReply reply = admin("POST", "/api/failed/replay", R"({"all":true})");
+    QCOMPARE(reply.status, 200);
+    const QJsonObject result = reply.json().value(QLatin1String("results")).toArray().first().toObject();
+    QCOMPARE(result.value(QLatin1String("status")).toString(), QStringLiteral("replayed"));
+
+    StreamReader reader(m_runtime->embeddedNats()->url());
+    const auto stored = reader.message("EVENTS", result.value(QLatin1String("seq")).toInteger());
+    QVERIFY(stored);
+    QCOMPARE(stored->data, QByteArray("{\"order\":7}"));
+    QCOMPARE(stored->header("Nats-Msg-Id"), scopedMsgId("/webhook", key));
+    QCOMPARE(stored->header("Content-Type"), QByteArray("application/json"));
+    QCOMPARE(stored->header("Ackhook-Query"), QByteArray("source=shop&n=7"));
+    QCOMPARE(stored->header("Ackhook-Endpoint"), QByteArray("webhook"));
+    QCOMPARE(stored->header("Ackhook-Remote-Addr"), QByteArray("127.0.0.1"));
+    const QDateTime received = QDateTime::fromString(QString::fromLatin1(stored->header("Ackhook-Received")), Qt::ISODateWithMs);
+    QVERIFY2(received.isValid(), stored->header("Ackhook-Received").constData());
+    QVERIFY2(received.toMSecsSinceEpoch() >= sentMs - 1 && received.toMSecsSinceEpoch() < replayMs,
+        "Ackhook-Received must be when the webhook came, not when it was replayed");
+}
+
+// A full disk, for real and without root: ackhook runs under a file-size limit (RLIMIT_FSIZE), so a
+// commit past it fails as on a full disk. The queue must never report as saved what is not on disk:
+// the batch stays in memory (uncommitted), /ready says why, and once there is room again it is
+// committed; what /api/status called pending is exactly what a restart finds.
+void TestFailedQueue::fullDiskNeverCountsUncommittedEventsAsSaved()
+{
+    QTemporaryDir natsDir;
+    EmbeddedNats::Options natsOptions;
+    natsOptions.dataDir = natsDir.path();
+    EmbeddedNats nats(natsOptions); // outside the limit: the test's own nats-server
+    QString error;
+    QVERIFY2(nats.start(&error), qPrintable(error));
+    const rlim_t limit = 1536 * 1024;
+    QTemporaryDir dataDir;
+    const quint16 port = freePort();
+    const QStringList arguments { QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--data-dir"), dataDir.path(),
+        QStringLiteral("--nats-url"), nats.url(), QStringLiteral("--outage"), QStringLiteral("down") };
+    auto ackhook = std::make_unique<AckhookProcess>(arguments, QProcessEnvironment::systemEnvironment(), [limit] {
+        const rlimit fileSize { limit, limit };
+        ::setrlimit(RLIMIT_FSIZE, &fileSize);
+    });
+    QVERIFY2(ackhook->waitUntilListening(),
+        qPrintable(QString::fromUtf8(ackhook->err() + ackhook->out()) + ackhook->process().errorString()));
+    const auto queueStatus = [&] {
+        const auto reply = request(ackhook->adminPort(), "GET", "/api/status");
+        return reply ? reply->json().value(QLatin1String("failed_queue")).toObject() : QJsonObject();
+    };
+
+    // 300 KB bodies: four or five fit, then every commit fails. Each is still answered 500.
+    const QByteArray body = "{\"pad\":\"" + QByteArray(300 * 1000, 'x') + "\"}";
+    constexpr int Failures = 8;
+    for (int i = 0; i < Failures; ++i) {
+        const auto reply = request(port, "POST", "/webhook", body, { { "Idempotency-Key", uniqueKey() } });
+        QVERIFY2(reply, "no answer: did ackhook crash?");
+        QCOMPARE(reply->status, 500);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(!queueStatus().value(QLatin1String("commit_error")).toString().isEmpty(), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(queueStatus().value(QLatin1String("pending")).toInteger()
+            + queueStatus().value(QLatin1String("uncommitted")).toInteger(),
+        qint64(Failures), 10000);
+    const QJsonObject full = queueStatus();
+    const qint64 pending = full.value(QLatin1String("pending")).toInteger();
+    qInfo() << pending << "committed," << full.value(QLatin1String("uncommitted")).toInteger() << "held:"
+            << full.value(QLatin1String("commit_error")).toString();
+    QVERIFY(pending < Failures);
+    QVERIFY(full.value(QLatin1String("uncommitted")).toInteger() > 0);
+    QCOMPARE(full.value(QLatin1String("unrecorded")).toInteger(), 0);
+    const auto ready = request(port, "GET", "/ready");
+    QVERIFY(ready);
+    QCOMPARE(ready->status, 503);
+    QVERIFY2(ready->body.contains("failed-event queue cannot commit"), ready->body.constData());
+    const auto metrics = request(ackhook->adminPort(), "GET", "/metrics");
+    QVERIFY(metrics);
+    QVERIFY2(metrics->body.contains(QByteArray("\nackhook_failed_events_uncommitted " + QByteArray::number(Failures - pending))),
+        metrics->body.constData());
+    QVERIFY2(metrics->body.contains(QByteArray("\nackhook_failed_events{state=\"pending\"} " + QByteArray::number(pending))),
+        metrics->body.constData());
+
+    // What /api/status calls pending is on disk: a kill -9 now keeps exactly those.
+    {
+        ::kill(static_cast<pid_t>(ackhook->pid()), SIGKILL);
+        QVERIFY(ackhook->process().waitForFinished(10000));
+        AckhookProcess again(arguments);
+        QVERIFY2(again.waitUntilListening(), again.err().constData());
+        const auto list = request(again.adminPort(), "GET", "/api/failed?limit=100");
+        QVERIFY(list);
+        QCOMPARE(list->json().value(QLatin1String("events")).toArray().size(), pending);
+        ::kill(static_cast<pid_t>(again.pid()), SIGTERM);
+        QVERIFY(again.process().waitForFinished(15000));
+    }
+
+    // Room again (the limit of the running process raised): the held batch is committed by the retry.
+    ackhook = std::make_unique<AckhookProcess>(arguments, QProcessEnvironment::systemEnvironment(), [limit] {
+        const rlimit fileSize { limit, RLIM_INFINITY }; // a soft limit: this test may raise it later
+        ::setrlimit(RLIMIT_FSIZE, &fileSize);
+    });
+    QVERIFY2(ackhook->waitUntilListening(), ackhook->err().constData());
+    for (int i = 0; i < Failures; ++i)
+        QCOMPARE(request(port, "POST", "/webhook", body, { { "Idempotency-Key", uniqueKey() } })->status, 500);
+    QTRY_VERIFY_WITH_TIMEOUT(queueStatus().value(QLatin1String("uncommitted")).toInteger() > 0, 10000);
+    const rlimit unlimited { RLIM_INFINITY, RLIM_INFINITY };
+    QCOMPARE(::prlimit(static_cast<pid_t>(ackhook->pid()), RLIMIT_FSIZE, &unlimited, nullptr), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(queueStatus().value(QLatin1String("uncommitted")).toInteger(), qint64(0), 10000);
+    QVERIFY(queueStatus().value(QLatin1String("commit_error")).isNull());
+    const qint64 total = pending + Failures;
+    QCOMPARE(queueStatus().value(QLatin1String("pending")).toInteger(), total);
+    const auto readyAgain = request(port, "GET", "/ready");
+    QVERIFY(readyAgain);
+    QVERIFY2(!readyAgain->body.contains("failed-event queue"), readyAgain->body.constData()); // only the outage
+
+    ::kill(static_cast<pid_t>(ackhook->pid()), SIGTERM);
+    QVERIFY(ackhook->process().waitForFinished(15000));
+    ackhook->collect();
+    QCOMPARE(ackhook->process().exitCode(), 0);
+    QVERIFY2(ackhook->err().contains("committed again"), ackhook->err().right(3000).constData());
+    const QByteArray reports = ackhook->sanitizerReports();
+    QVERIFY2(reports.isEmpty(), reports.constData());
+    AckhookProcess last(arguments);
+    QVERIFY2(last.waitUntilListening(), last.err().constData());
+    const auto list = request(last.adminPort(), "GET", "/api/failed?limit=100");
+    QVERIFY(list);
+    QCOMPARE(list->json().value(QLatin1String("events")).toArray().size(), total);
 }
 
 QTEST_GUILESS_MAIN(TestFailedQueue)

@@ -166,7 +166,7 @@ void TestFaultProxy::ackLossStoresButAnswers500ThenDuplicate()
     bool stored = false;
     const quint64 last = reader.lastSeq("EVENTS");
     for (quint64 seq = last; seq > 0 && seq + 5 > last && !stored; --seq)
-        stored = reader.message("EVENTS", seq).value_or(StoredMessage {}).header("Nats-Msg-Id") == key;
+        stored = reader.message("EVENTS", seq).value_or(StoredMessage {}).header("Nats-Msg-Id") == scopedMsgId("/webhook", key);
     QVERIFY2(stored, "the event whose ack was lost must be in the stream");
 
     setOutage(R"({"mode":"off"})");
@@ -322,7 +322,7 @@ void TestFaultProxy::embeddedNatsStopAndStartKeepTheStore()
     StreamReader reader(m_runtime->embeddedNats()->url());
     const auto message = reader.message("EVENTS", stored.json().value(QLatin1String("seq")).toInteger());
     QVERIFY(message);
-    QCOMPARE(message->header("Nats-Msg-Id"), before);
+    QCOMPARE(message->header("Nats-Msg-Id"), scopedMsgId("/webhook", before));
 }
 
 void TestFaultProxy::cyclingModesLosesNothing()
@@ -404,7 +404,7 @@ void TestFaultProxy::cyclingModesLosesNothing()
     StreamReader reader(m_runtime->embeddedNats()->url());
     QSet<QByteArray> stored;
     for (const StoredMessage &message : reader.all("EVENTS"))
-        stored.insert(message.header("Nats-Msg-Id"));
+        stored.insert(message.keyOn("/webhook"));
     int lost = 0;
     for (const QByteArray &key : std::as_const(acked))
         lost += stored.contains(key) ? 0 : 1;
@@ -478,7 +478,7 @@ void TestFaultProxy::movingOnAndOffTheProxyFailsNothing()
     StreamReader reader(m_runtime->embeddedNats()->url());
     QSet<QByteArray> stored;
     for (const StoredMessage &message : reader.all("EVENTS"))
-        stored.insert(message.header("Nats-Msg-Id"));
+        stored.insert(message.keyOn("/webhook"));
     QCOMPARE((acked - stored).size(), 0);
 }
 

@@ -10,6 +10,7 @@ private Q_SLOTS:
     void extract();
     void generatedKeysAreUnique();
     void customHeaderList();
+    void scopedToTheEndpoint();
 };
 
 void TestIdempotencyKey::extract_data()
@@ -24,6 +25,14 @@ void TestIdempotencyKey::extract_data()
     const HeaderList ce { { "ce-specversion", "1.0" }, { "ce-type", "com.example.push" } };
     QTest::addRow("binary cloudevent") << ce + HeaderList { { "ce-source", "/github" }, { "ce-id", "42" } } << json
                                        << QByteArray("/github 42") << QByteArray("cloudevent") << true;
+    // A space or '%' in the source is percent-encoded: ("/x y", "z") and ("/x", "y z") differ.
+    QTest::addRow("source with a space") << ce + HeaderList { { "ce-source", "/x y" }, { "ce-id", "z" } } << json
+                                         << QByteArray("/x%20y z") << QByteArray("cloudevent") << true;
+    QTest::addRow("id with a space") << ce + HeaderList { { "ce-source", "/x" }, { "ce-id", "y z" } } << json
+                                     << QByteArray("/x y z") << QByteArray("cloudevent") << true;
+    QTest::addRow("source with a percent sign")
+        << ce + HeaderList { { "ce-source", "/x%20y" }, { "ce-id", "z" } } << json << QByteArray("/x%2520y z")
+        << QByteArray("cloudevent") << true;
     QTest::addRow("binary ce names in any case")
         << HeaderList { { "Ce-Specversion", "1.0" }, { "CE-TYPE", "t" }, { "Ce-Source", "s" }, { "CE-ID", "1" } }
         << json << QByteArray("s 1") << QByteArray("cloudevent") << true;
@@ -127,6 +136,19 @@ void TestIdempotencyKey::customHeaderList()
     const HeaderList headers { { "X-Delivery", "d" }, { "Idempotency-Key", "i" } };
     const IdempotencyKey key = IdempotencyKey::extract(headers, {}, { "X-Delivery" });
     QCOMPARE(key.value, QByteArray("d"));
+}
+
+// Nats-Msg-Id: the key scoped to its endpoint, a CloudEvent's apart from any header's.
+void TestIdempotencyKey::scopedToTheEndpoint()
+{
+    const IdempotencyKey header = IdempotencyKey::extract({ { "Idempotency-Key", "/shop 7" } }, {});
+    const IdempotencyKey cloudEvent = IdempotencyKey::extract({ { "ce-specversion", "1.0" }, { "ce-type", "t" },
+                                                                  { "ce-source", "/shop" }, { "ce-id", "7" } },
+        {});
+    QCOMPARE(header.value, cloudEvent.value); // the same text …
+    QCOMPARE(header.msgIdOn("/events"), QByteArray("/events /shop 7"));
+    QCOMPARE(cloudEvent.msgIdOn("/events"), QByteArray("/events#ce /shop 7")); // … never the same Nats-Msg-Id
+    QVERIFY(header.msgIdOn("/events") != header.msgIdOn("/github"));
 }
 
 QTEST_GUILESS_MAIN(TestIdempotencyKey)

@@ -80,7 +80,7 @@ void TestLabWindow::switchPolicyInWindow()
     const auto storedKeys = [&] {
         QList<QByteArray> keys;
         for (const TestSupport::StoredMessage &message : reader.all(stream))
-            keys.append(message.header("Nats-Msg-Id"));
+            keys.append(message.callerKey());
         return keys;
     };
     const auto statusDispatch = [&] {

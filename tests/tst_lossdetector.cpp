@@ -145,7 +145,7 @@ void TestLossDetector::countsEqualGroundTruth()
         StreamReader reader(runtime->upstreamUrls().first());
         QVERIFY(reader.isValid());
         for (const StoredMessage &message : reader.all("EVENTS"))
-            copies[message.header("Nats-Msg-Id")] += 1;
+            copies[message.callerKey()] += 1;
     }
     std::array<LossCounts, DispatchPolicyCount> truth {};
     for (const Answered &a : std::as_const(answered)) {
@@ -297,8 +297,10 @@ void TestLossDetector::boundedTracking()
     options.maxTracked = 5;
     LossDetector detector(options);
     detector.start();
-    for (int i = 0; i < 8; ++i)
-        detector.note(DispatchPolicy::FireAndForget, "/ff", uniqueKey(), 200, 0, "{}");
+    for (int i = 0; i < 8; ++i) {
+        const QByteArray key = uniqueKey();
+        detector.note(DispatchPolicy::FireAndForget, "/ff", key, "/ff " + key, 200, 0, "{}");
+    }
     LossFigures figures = detector.figures();
     QCOMPARE(figures.of(DispatchPolicy::FireAndForget).answered2xx, quint64(8));
     QCOMPARE(figures.of(DispatchPolicy::FireAndForget).untracked, quint64(3));

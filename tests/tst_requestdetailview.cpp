@@ -149,7 +149,7 @@ void TestRequestDetailView::curlCommandResendsTheSameEvent()
         = reader.message("EVENTS", static_cast<quint64>(answer.value(QStringLiteral("seq")).toInteger()));
     QVERIFY(stored);
     QCOMPARE(stored->data, body); // byte for byte
-    QCOMPARE(stored->header("Nats-Msg-Id"), key);
+    QCOMPARE(stored->header("Nats-Msg-Id"), scopedMsgId("/webhook", key));
     QCOMPARE(stored->header("Content-Type"), QByteArray("application/octet-stream"));
 
     // Run twice: the same key, so JetStream drops the second.

@@ -134,7 +134,7 @@ static ScenarioRunner::Summary runDown(quint32 seed, QStringList *traffic)
         if (message.subject != "ackhook.lab.spool")
             continue;
         const QJsonObject body = QJsonDocument::fromJson(message.data).object();
-        const QList<QByteArray> key = message.header("Nats-Msg-Id").split('-');
+        const QList<QByteArray> key = message.callerKey().split('-');
         const int n = body.value(QLatin1String("n")).toInt();
         bySent.insert(n,
             QStringLiteral("%1 %2 %3 %4 %5")

@@ -160,7 +160,7 @@ void TestSpool::killedWhileSpooledAndForwarding()
     const QList<StoredMessage> stored = reader.all("EVENTS");
     QList<QByteArray> storedKeys;
     for (const StoredMessage &message : stored)
-        storedKeys.append(message.header("Nats-Msg-Id"));
+        storedKeys.append(message.keyOn("/webhook"));
     QCOMPARE(storedKeys.size(), Events); // exactly once per key (a resend was dropped by its Nats-Msg-Id)
     QCOMPARE(storedKeys, keys); // in arrival order
     // A clean exit, without sanitizer reports (in the asan build).
@@ -252,7 +252,7 @@ void TestSpool::fullDisk()
     while (!all && clock.elapsed() < 20000) {
         stored.clear();
         for (const StoredMessage &message : reader.all("EVENTS"))
-            stored[message.header("Nats-Msg-Id")] += 1;
+            stored[message.keyOn("/webhook")] += 1;
         all = std::all_of(spooled.cbegin(), spooled.cend(), [&](const QByteArray &key) { return stored.contains(key); });
         if (!all)
             QTest::qWait(100);

@@ -326,7 +326,7 @@ void TestStreamContract::deletedWhileRunning()
         // 200 must then name an event that really is in the new stream.
         const auto stored = reader.message("EVENTS", first.json().value(QLatin1String("seq")).toInteger());
         QVERIFY(stored);
-        QCOMPARE(stored->header("Nats-Msg-Id"), key);
+        QCOMPARE(stored->header("Nats-Msg-Id"), scopedMsgId("/webhook", key));
     } else {
         QCOMPARE(first.status, 500);
         QCOMPARE(first.json().value(QLatin1String("reason")).toString(), QStringLiteral("no_stream"));
@@ -372,7 +372,7 @@ void TestStreamContract::deletedWhileRunning()
     QCOMPARE(recovered.status, 200);
     const auto stored = reader.message("EVENTS", recovered.json().value(QLatin1String("seq")).toInteger());
     QVERIFY(stored);
-    QCOMPARE(stored->header("Nats-Msg-Id"), after);
+    QCOMPARE(stored->header("Nats-Msg-Id"), scopedMsgId("/webhook", after));
 }
 
 void TestStreamContract::expectedStreamHeaderIsStored()

@@ -890,7 +890,7 @@ void MonitorWindow::appendRecords(const RequestRecordBatch &batch)
     QList<StreamAudit::Entry> answered;
     for (const RequestRecord &r : batch) {
         if (r.status / 100 == 2 && r.seq)
-            answered.append({ r.seq, r.key.toLatin1() });
+            answered.append({ r.seq, r.msgId });
     }
     m_audit->check(answered);
     if (!m_pause->isChecked()) {

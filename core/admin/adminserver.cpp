@@ -284,7 +284,7 @@ QHttpServerResponse AdminServer::exportFailed(const QHttpServerRequest &request)
     if (format == QLatin1String("curl")) {
         const QString url = query.hasQueryItem(QStringLiteral("url"))
             ? query.queryItemValue(QStringLiteral("url"), QUrl::FullyDecoded)
-            : m_runtime->webhookBaseUrl() + QStringLiteral("/webhook");
+            : m_runtime->webhookBaseUrl(); // each event names its own path
         return QHttpServerResponse("text/x-shellscript", m_runtime->failedEvents()->exportCurlScript(url, state));
     }
     return error(QHttpServerResponse::StatusCode::BadRequest, QStringLiteral("format must be jsonl or curl"));

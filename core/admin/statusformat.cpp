@@ -18,6 +18,8 @@ QJsonObject failedQueueToJson(const FailedQueueStats &s)
     return { { QStringLiteral("total"), s.total }, { QStringLiteral("pending"), s.pending },
         { QStringLiteral("replayed"), s.replayed }, { QStringLiteral("discarded"), s.discarded },
         { QStringLiteral("bytes"), s.bytes }, { QStringLiteral("unrecorded"), static_cast<qint64>(s.unrecorded) },
+        { QStringLiteral("uncommitted"), s.uncommitted },
+        { QStringLiteral("commit_error"), s.commitError.isEmpty() ? QJsonValue() : QJsonValue(s.commitError) },
         { QStringLiteral("max_records"), s.maxRecords }, { QStringLiteral("max_bytes"), s.maxBytes } };
 }
 
@@ -243,8 +245,12 @@ QByteArray statusToPrometheus(const StatusSnapshot &s)
         "Bounds of the failed-event queue (records, body bytes); beyond them failures are not stored.");
     sample("ackhook_failed_events_limit{bound=\"records\"}", failed.maxRecords);
     sample("ackhook_failed_events_limit{bound=\"bytes\"}", failed.maxBytes);
-    family("ackhook_failed_events_unrecorded_total", "counter", "Failures answered 500 but not stored (queue full).");
+    family("ackhook_failed_events_unrecorded_total", "counter",
+        "Failures answered 500 but not stored (queue full, or still uncommitted at exit).");
     sample("ackhook_failed_events_unrecorded_total", static_cast<qint64>(failed.unrecorded));
+    family("ackhook_failed_events_uncommitted", "gauge",
+        "Failures answered 500 held in memory because the queue's last commit failed (disk full); retried.");
+    sample("ackhook_failed_events_uncommitted", failed.uncommitted);
     family("ackhook_simulated_outage", "gauge", "1 for the simulated outage mode in force.");
     for (const QString &name : OutageSettings::modeNames())
         sample("ackhook_simulated_outage{mode=\"" + name.toLatin1() + "\"}",

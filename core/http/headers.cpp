@@ -1,6 +1,8 @@
 // HTTP header helpers: lookup, secret masking and the headers that are published.
 #include "http/headers.h"
 
+#include <algorithm>
+
 QByteArray headerValue(const HeaderList &headers, QByteArrayView name)
 {
     for (const auto &[key, value] : headers) {
@@ -19,16 +21,29 @@ bool isSecretHeader(QByteArrayView name)
         if (lower == candidate)
             return true;
     }
-    // X-Hub-Signature(-256), X-Slack-Signature, Stripe-Signature, X-Gitlab-Token, X-Foo-Api-Key, ...
+    // X-Hub-Signature(-256), X-Slack-Signature, Stripe-Signature, X-Gitlab-Token, X-Foo-Api-Key,
+    // X-Webhook-Key, ... An idempotency key is not a credential: a resend needs it.
+    if (lower.contains("idempotency"))
+        return false;
+    // Keys that open something, not keys that name something (Bitbucket's X-Event-Key is an event type).
+    static const char *const keySuffixes[] = { "api-key", "apikey", "api_key", "webhook-key", "hook-key",
+        "access-key", "private-key", "signing-key", "auth-key", "client-key", "shared-key", "secret-key" };
+    for (const char *suffix : keySuffixes) {
+        if (lower.endsWith(suffix))
+            return true;
+    }
     return lower.contains("signature") || lower.contains("token") || lower.contains("secret")
-        || lower.contains("password") || lower.endsWith("api-key") || lower.endsWith("apikey");
+        || lower.contains("password") || lower.contains("passwd") || lower.contains("credential") || lower == "key"
+        || lower == "x-key";
 }
 
-HeaderList maskSecrets(const HeaderList &headers)
+HeaderList maskSecrets(const HeaderList &headers, const QList<QByteArray> &alsoSecret)
 {
     HeaderList masked = headers;
     for (auto &[name, value] : masked) {
-        if (isSecretHeader(name))
+        const bool named = std::any_of(alsoSecret.cbegin(), alsoSecret.cend(),
+            [&name = name](const QByteArray &secret) { return name.compare(secret, Qt::CaseInsensitive) == 0; });
+        if (named || isSecretHeader(name))
             value = MaskedValue;
     }
     return masked;

@@ -17,6 +17,8 @@ QByteArray headerValue(const HeaderList &headers, QByteArrayView name);
 inline constexpr char MaskedValue[] = "***";
 // Authorization, cookies, signatures, API keys, tokens, secrets: never stored or shown in clear.
 bool isSecretHeader(QByteArrayView name);
-HeaderList maskSecrets(const HeaderList &headers);
+// Masks every secret header, and also the names given (an endpoint's own credential headers, such
+// as a generic HMAC endpoint's signature_header, whatever they are called).
+HeaderList maskSecrets(const HeaderList &headers, const QList<QByteArray> &alsoSecret = {});
 // What ackhook publishes of a webhook's headers: Content-Type and the CloudEvents ce-* attributes.
 HeaderList publishedHeaders(const HeaderList &headers);

@@ -56,8 +56,8 @@ void LossDetector::start()
     m_timer.start();
 }
 
-void LossDetector::note(DispatchPolicy policy, const QByteArray &endpoint, const QByteArray &key, int status,
-    qint64 receivedMs, const QByteArray &body)
+void LossDetector::note(DispatchPolicy policy, const QByteArray &endpoint, const QByteArray &key,
+    const QByteArray &msgId, int status, qint64 receivedMs, const QByteArray &body)
 {
     const bool ok = status >= 200 && status < 300;
     if (!ok && status < 500)
@@ -78,7 +78,8 @@ void LossDetector::note(DispatchPolicy policy, const QByteArray &endpoint, const
     }
     QMutexLocker lock(&m_inboxMutex);
     m_inbox.push_back(
-        { policy, endpoint, key, status, receivedMs, QDateTime::currentMSecsSinceEpoch(), body.left(MaxBodyBytes) });
+        { policy, endpoint, key, msgId, status, receivedMs,
+            QDateTime::currentMSecsSinceEpoch(), body.left(MaxBodyBytes) });
 }
 
 void LossDetector::setHold(DispatchPolicy policy, std::function<bool()> held)
@@ -206,7 +207,7 @@ void LossDetector::finishRead(const ReadResult &result)
             ++counts.stored;
             // Not [&]: clang 14 (the fuzz build) cannot capture a structured binding.
             const auto it = std::find_if(
-                m_lost.begin(), m_lost.end(), [&lostKey = key](const LostEvent &e) { return e.key == lostKey; });
+                m_lost.begin(), m_lost.end(), [&lostId = key](const LostEvent &e) { return e.msgId == lostId; });
             if (it != m_lost.end())
                 m_lost.erase(it);
         } else {
@@ -237,7 +238,7 @@ void LossDetector::classify()
     for (auto it = m_waiting.begin(); it != m_waiting.end();) {
         const size_t p = static_cast<size_t>(it->policy);
         const bool ok = it->status < 300;
-        const auto seen = m_seen.find(it->key);
+        const auto seen = m_seen.find(it->msgId);
         bool done = true;
         if (seen != m_seen.end()) {
             seen->policy = static_cast<int>(p);
@@ -255,13 +256,13 @@ void LossDetector::classify()
         } else if (ok) {
             ++found[p].lostAfter2xx;
             newlyLost.push_back(
-                { dispatchPolicyName(it->policy), it->endpoint, it->key, it->status, it->receivedMs, it->body });
+                { dispatchPolicyName(it->policy), it->endpoint, it->key, it->status, it->receivedMs, it->body, it->msgId });
             qCWarning(lcLoss).noquote() << "LOST after" << it->status << ":" << it->key << "on" << it->endpoint << "("
                                         << dispatchPolicyName(it->policy) << ")";
         } // else a 5xx not in the stream: not stored, as answered (until it turns up)
         if (done && seen == m_seen.end()) {
-            m_closed.insert(it->key, { static_cast<int>(p), ok });
-            m_closedOrder.push_back(it->key);
+            m_closed.insert(it->msgId, { static_cast<int>(p), ok });
+            m_closedOrder.push_back(it->msgId);
         }
         if (done) {
             ++classified;

@@ -40,9 +40,10 @@ public:
     // Blocking (at most the connect timeout): the sequence to start reading at, so only events
     // stored from now on are read. Then reads every interval.
     void start();
-    // Any thread, never blocks: one answer to a dispatched event.
-    void note(DispatchPolicy policy, const QByteArray &endpoint, const QByteArray &key, int status, qint64 receivedMs,
-        const QByteArray &body);
+    // Any thread, never blocks: one answer to a dispatched event. key: the caller's idempotency
+    // key (shown); msgId: the Nats-Msg-Id it was published with (searched for in the stream).
+    void note(DispatchPolicy policy, const QByteArray &endpoint, const QByteArray &key, const QByteArray &msgId,
+        int status, qint64 receivedMs, const QByteArray &body);
     // While it answers true, unseen 2xx events of that policy stay pending past the grace period
     // (the spool still holds events to forward). Main thread.
     void setHold(DispatchPolicy policy, std::function<bool()> held);
@@ -55,6 +56,7 @@ private:
         DispatchPolicy policy;
         QByteArray endpoint;
         QByteArray key;
+        QByteArray msgId; // as published: the key scoped to the endpoint
         int status;
         qint64 receivedMs;
         qint64 notedMs;

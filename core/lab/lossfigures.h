@@ -43,4 +43,5 @@ struct LostEvent {
     int status = 0;
     qint64 receivedMs = 0;
     QByteArray body; // cut to LossDetector::MaxBodyBytes
+    QByteArray msgId; // the Nats-Msg-Id it was published with (the key scoped to its endpoint)
 };

@@ -19,5 +19,5 @@ std::optional<FailedEvent::State> FailedEvent::stateFromName(QStringView name)
 
 OutgoingEvent FailedEvent::toOutgoingEvent() const
 {
-    return { subject, key, body, publishedHeaders(headers) };
+    return { subject, msgId.isEmpty() ? key : msgId, body, published.isEmpty() ? publishedHeaders(headers) : published };
 }

@@ -13,12 +13,18 @@ struct FailedEvent {
     qint64 id = 0;
     qint64 receivedMs = 0;
     QByteArray endpoint; // path, e.g. /webhook
+    QByteArray target; // path and query as received; empty in records from before it was kept
     QByteArray subject;
     QByteArray method;
     HeaderList headers; // as received, secrets masked
     QByteArray body; // verbatim
     qint64 bodyBytes = 0; // size of the whole body (as read from the store; body may be cut)
-    QByteArray key; // Nats-Msg-Id: a replay reuses it, so JetStream deduplicates
+    QByteArray key; // the caller's idempotency key (or the generated one)
+    // The Nats-Msg-Id and NATS headers first published: a replay publishes them again unchanged, so
+    // JetStream deduplicates and a consumer sees the same message. Empty in records from before
+    // they were kept: key, and the headers rebuilt from the request's, as published then.
+    QByteArray msgId;
+    HeaderList published;
     bool keyGenerated = false;
     QString reason; // failure reason name of the last attempt
     QString detail;
@@ -30,8 +36,10 @@ struct FailedEvent {
 
     static QString stateName(State state);
     static std::optional<State> stateFromName(QStringView name);
-    // The NATS message a replay publishes: same subject, key, body and published headers.
+    // The NATS message a replay publishes: same subject, Nats-Msg-Id, body and published headers.
     OutgoingEvent toOutgoingEvent() const;
+    // Where a resend goes on the same gateway: the target as received (path and query), else the path.
+    QByteArray resendTarget() const { return target.isEmpty() ? endpoint : target; }
 };
 
 Q_DECLARE_METATYPE(FailedEvent)

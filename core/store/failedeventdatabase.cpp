@@ -15,12 +15,13 @@ Q_DECLARE_LOGGING_CATEGORY(lcStore)
 namespace {
 
 constexpr int CommitDelayMs = 10; // failures arriving together share one transaction
+constexpr int RetryDelayMs = 1000; // after a failed commit (a full disk): the batch waits in memory
 constexpr int ChangedIntervalMs = 100;
 
 // %1: the body column, whole or cut (the monitor's list must not load megabytes per row).
 const QString Columns = QStringLiteral(
     "id, received_ms, endpoint, subject, method, headers, %1, idem_key, key_generated, reason, detail, "
-    "attempts, last_attempt_ms, state, replay_seq, replay_duplicate, length(body)");
+    "attempts, last_attempt_ms, state, replay_seq, replay_duplicate, length(body), target, msg_id, published_headers");
 
 FailedEvent fromQuery(const QSqlQuery &q)
 {
@@ -42,6 +43,10 @@ FailedEvent fromQuery(const QSqlQuery &q)
     e.replaySeq = q.value(14).toULongLong();
     e.replayDuplicate = q.value(15).toBool();
     e.bodyBytes = q.value(16).toLongLong();
+    e.target = q.value(17).toString().toUtf8();
+    e.msgId = q.value(18).toString().toLatin1();
+    if (!q.isNull(19))
+        e.published = SqliteFile::headersFromJson(q.value(19).toByteArray());
     return e;
 }
 
@@ -77,6 +82,13 @@ bool FailedEventDatabase::open(const FailedEventStore::Options &options, QString
     if (!SqliteFile::open(m_connectionName, options.path, SqliteFile::Durability::Normal, schema,
             QStringLiteral("failed-event queue"), error))
         return false;
+    // Columns added later (a queue written by an older ackhook gains them, NULL in its rows).
+    const QStringList added { QStringLiteral("target TEXT"), QStringLiteral("msg_id TEXT"),
+        QStringLiteral("published_headers TEXT") };
+    if (!SqliteFile::addColumns(m_connectionName, QStringLiteral("failed_events"), added, error)) {
+        SqliteFile::close(m_connectionName);
+        return false;
+    }
     recount();
     return true;
 }
@@ -86,6 +98,18 @@ void FailedEventDatabase::close()
     if (!QSqlDatabase::contains(m_connectionName))
         return;
     commit();
+    if (!m_queue.empty()) {
+        // The last chance failed too: these 500s are not in the queue, and the counters say so.
+        qCCritical(lcStore).noquote() << "failed-event queue: could not record" << m_queue.size()
+                                      << "failed events before closing:" << m_commitError;
+        const quint64 lost = m_queue.size();
+        for (const FailedEvent &e : m_queue)
+            m_state->queuedBytes.fetch_sub(e.body.size());
+        m_queue.clear();
+        m_commitError.clear();
+        publishStats(lost);
+    }
+    m_commitTimer.stop();
     SqliteFile::close(m_connectionName);
 }
 
@@ -102,16 +126,46 @@ void FailedEventDatabase::commit()
     if (m_queue.empty() && m_replays.empty())
         return;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    db.transaction();
+    QString error;
+    quint64 unrecorded = 0;
+    if (!writeBatch(db, &error, &unrecorded)) {
+        // Nothing of the batch is on disk: the counters come back from the file, the events stay
+        // here (their bytes still count against the facade's bound) and the commit is retried.
+        recount();
+        if (m_commitError.isEmpty())
+            qCWarning(lcStore).noquote() << "failed-event queue: cannot commit" << m_queue.size()
+                                         << "failed events, holding them in memory and retrying every second:" << error;
+        m_commitError = error;
+        m_commitTimer.start(RetryDelayMs);
+        publishStats(0);
+        return;
+    }
+    if (!m_commitError.isEmpty())
+        qCInfo(lcStore).noquote() << "failed-event queue: committed again after:" << m_commitError;
+    m_commitError.clear();
+    for (const FailedEvent &e : m_queue)
+        m_state->queuedBytes.fetch_sub(e.body.size());
+    m_queue.clear();
+    m_replays.clear();
+    publishStats(unrecorded);
+}
+
+bool FailedEventDatabase::writeBatch(QSqlDatabase &db, QString *error, quint64 *unrecorded)
+{
+    const auto fail = [&](const QString &what, const QSqlError &sqlError) {
+        *error = what + QStringLiteral(": ") + sqlError.text();
+        db.rollback();
+        return false;
+    };
+    if (!db.transaction())
+        return fail(QStringLiteral("cannot begin a transaction"), db.lastError());
     QSqlQuery insert(db);
     insert.prepare(QStringLiteral("INSERT INTO failed_events (received_ms, endpoint, subject, method, headers, body,"
-                                  " idem_key, key_generated, reason, detail, attempts, last_attempt_ms, state)"
-                                  " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'pending')"));
-    quint64 unrecorded = 0;
+                                  " idem_key, key_generated, reason, detail, attempts, last_attempt_ms, target, msg_id,"
+                                  " published_headers, state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'pending')"));
     for (const FailedEvent &e : m_queue) {
-        m_state->queuedBytes.fetch_sub(e.body.size());
         if (!makeRoom(db, e.body.size())) {
-            ++unrecorded;
+            ++*unrecorded; // the queue is full of pending events: its bound, not the disk
             continue;
         }
         insert.addBindValue(e.receivedMs);
@@ -126,22 +180,26 @@ void FailedEventDatabase::commit()
         insert.addBindValue(e.detail);
         insert.addBindValue(e.attempts);
         insert.addBindValue(e.lastAttemptMs);
+        insert.addBindValue(QString::fromUtf8(e.target));
+        insert.addBindValue(QString::fromLatin1(e.msgId));
+        insert.addBindValue(e.published.isEmpty() ? QVariant()
+                                                  : QVariant(QString::fromUtf8(SqliteFile::headersToJson(e.published))));
         if (!insert.exec()) {
-            qCWarning(lcStore).noquote() << "cannot record a failed event:" << insert.lastError().text();
-            ++unrecorded;
-            continue;
+            *unrecorded = 0;
+            return fail(QStringLiteral("cannot record a failed event"), insert.lastError());
         }
+        // makeRoom() counts with these, so a batch over the bounds drops what it must.
         m_total += 1;
         m_pending += 1;
         m_bytes += e.body.size();
     }
-    m_queue.clear();
 
     QSqlQuery update(db);
     // A successful replay keeps the reason of the last failure, for the record.
     update.prepare(QStringLiteral("UPDATE failed_events SET attempts = attempts + 1, last_attempt_ms = ?,"
                                   " reason = COALESCE(?, reason), detail = COALESCE(?, detail), state = ?,"
                                   " replay_seq = ?, replay_duplicate = ? WHERE id = ? AND state = 'pending'"));
+    qint64 replayed = 0;
     for (const auto &[id, result] : m_replays) {
         update.addBindValue(QDateTime::currentMSecsSinceEpoch());
         update.addBindValue(result.acked ? QVariant() : QVariant(failureReasonName(result.reason)));
@@ -150,17 +208,20 @@ void FailedEventDatabase::commit()
         update.addBindValue(result.acked ? QVariant(static_cast<qint64>(result.seq)) : QVariant());
         update.addBindValue(result.acked ? QVariant(result.duplicate ? 1 : 0) : QVariant());
         update.addBindValue(id);
-        if (!update.exec())
-            qCWarning(lcStore).noquote() << "cannot record a replay:" << update.lastError().text();
-        else if (update.numRowsAffected() > 0 && result.acked) {
-            --m_pending;
-            ++m_replayed;
+        if (!update.exec()) {
+            *unrecorded = 0;
+            return fail(QStringLiteral("cannot record a replay"), update.lastError());
         }
+        if (update.numRowsAffected() > 0 && result.acked)
+            ++replayed;
     }
-    m_replays.clear();
-    if (!db.commit())
-        qCWarning(lcStore).noquote() << "failed-event queue commit failed:" << db.lastError().text();
-    publishStats(unrecorded);
+    if (!db.commit()) {
+        *unrecorded = 0;
+        return fail(QStringLiteral("commit failed"), db.lastError());
+    }
+    m_pending -= replayed;
+    m_replayed += replayed;
+    return true;
 }
 
 bool FailedEventDatabase::makeRoom(QSqlDatabase &db, qint64 bytes)
@@ -210,6 +271,8 @@ void FailedEventDatabase::publishStats(quint64 unrecorded)
         s.discarded = m_discarded;
         s.bytes = m_bytes;
         s.unrecorded += unrecorded;
+        s.uncommitted = m_commitError.isEmpty() ? 0 : static_cast<qint64>(m_queue.size());
+        s.commitError = m_commitError;
         s.maxRecords = m_options.maxRecords;
         s.maxBytes = m_options.maxBytes;
     }

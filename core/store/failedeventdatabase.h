@@ -31,6 +31,9 @@ private:
     bool makeRoom(QSqlDatabase &db, qint64 bytes);
     void recount();
     void publishStats(quint64 unrecorded);
+    // Inserts the queued failures and applies the replays in one transaction; false (and *error)
+    // when any statement or the commit failed, after a rollback.
+    bool writeBatch(QSqlDatabase &db, QString *error, quint64 *unrecorded);
 
     FailedQueueState *m_state;
     std::function<void()> m_changed;
@@ -39,6 +42,7 @@ private:
     std::vector<FailedEvent> m_queue;
     std::vector<std::pair<qint64, PublishResult>> m_replays;
     QTimer m_commitTimer { this };
+    QString m_commitError; // the last commit's failure; empty when it succeeded
     QTimer m_changedTimer { this };
     qint64 m_total = 0, m_pending = 0, m_replayed = 0, m_discarded = 0, m_bytes = 0;
 };

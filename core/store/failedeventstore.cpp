@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QStringDecoder>
+#include <QUrl>
 
 Q_LOGGING_CATEGORY(lcStore, "ackhook.failed")
 
@@ -26,6 +27,8 @@ QJsonObject toJson(const FailedEvent &e)
         { QStringLiteral("received"),
             QDateTime::fromMSecsSinceEpoch(e.receivedMs, Qt::UTC).toString(Qt::ISODateWithMs) },
         { QStringLiteral("endpoint"), QString::fromUtf8(e.endpoint) },
+        { QStringLiteral("target"), QString::fromUtf8(e.resendTarget()) },
+        { QStringLiteral("msg_id"), QString::fromLatin1(e.msgId.isEmpty() ? e.key : e.msgId) },
         { QStringLiteral("subject"), QString::fromUtf8(e.subject) },
         { QStringLiteral("method"), QString::fromLatin1(e.method) }, { QStringLiteral("headers"), headers },
         { QStringLiteral("key"), QString::fromLatin1(e.key) }, { QStringLiteral("key_generated"), e.keyGenerated },
@@ -229,20 +232,28 @@ QByteArray FailedEventStore::exportJsonLines(std::optional<FailedEvent::State> s
 QByteArray FailedEventStore::exportCurlScript(const QString &url, std::optional<FailedEvent::State> state) const
 {
     const QList<FailedEvent> all = list(state, std::numeric_limits<int>::max());
+    // Each event goes back to its own endpoint (path and query as received): only the gateway's
+    // scheme://host:port is taken from url, or from the script's argument.
+    QUrl base(url);
+    base.setPath({});
+    base.setQuery(QString());
+    base.setFragment({});
     QByteArray out = "#!/bin/sh\n"
-                     "# ackhook failed-event export: resends each event with its original headers (secrets left out).\n"
-                     "# Usage: sh THIS_FILE [URL]\n"
+                     "# ackhook failed-event export: resends each event to its own endpoint with its original headers\n"
+                     "# (secrets left out).\n"
+                     "# Usage: sh THIS_FILE [BASE_URL]   (scheme://host:port of the gateway; a path in it is ignored)\n"
                      "# The idempotency key travels along, so JetStream deduplicates events that were already stored.\n"
                      "set -u\n"
                      "URL=${1:-"
-        + shellQuote(url.toUtf8()) + "}\nfailed=0\n";
+        + shellQuote(base.toString(QUrl::FullyEncoded).toUtf8())
+        + "}\nURL=$(printf '%s' \"$URL\" | sed -E 's#^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*).*#\\1#')\nfailed=0\n";
     for (auto it = all.crbegin(); it != all.crend(); ++it) {
         const FailedEvent &e = *it;
         out += "\n# id " + QByteArray::number(e.id) + ", "
             + QDateTime::fromMSecsSinceEpoch(e.receivedMs, Qt::UTC).toString(Qt::ISODateWithMs).toLatin1() + ", "
             + e.reason.toUtf8() + '\n';
-        const QByteArray command = curlCommand(
-            e.method, resendHeaders(e.headers, e.key), e.body, { "\"$URL\"", "-sS -o /dev/null -w '%{http_code}'" });
+        const QByteArray command = curlCommand(e.method, resendHeaders(e.headers, e.key), e.body,
+            { "\"$URL\"" + shellQuote(e.resendTarget()), "-sS -o /dev/null -w '%{http_code}'" });
         out += "status=$(" + command + ")\n";
         out += "echo \"id " + QByteArray::number(e.id) + ": $status\"\n";
         out += "case $status in 2*) ;; *) failed=$((failed + 1)) ;; esac\n";

@@ -23,7 +23,11 @@ struct FailedQueueStats {
     qint64 replayed = 0;
     qint64 discarded = 0;
     qint64 bytes = 0; // bodies stored
-    quint64 unrecorded = 0; // failures answered 500 but not stored (queue full)
+    quint64 unrecorded = 0; // failures answered 500 but not stored (queue full, or lost while uncommitted)
+    // Recorded but not committed because the last commit failed (a full disk): held in memory and
+    // retried; pending counts only what is committed. commitError says why, empty once committed.
+    qint64 uncommitted = 0;
+    QString commitError;
     qint64 maxRecords = 0;
     qint64 maxBytes = 0;
 };
@@ -51,7 +55,9 @@ public:
     void close(); // commits what is queued, then closes
 
     // Any thread, never blocks. Committed in batches; when the queue is full (after dropping the
-    // oldest replayed or discarded records) the event is counted as unrecorded instead.
+    // oldest replayed or discarded records) the event is counted as unrecorded instead. When a
+    // commit fails (disk full, I/O error) the batch is rolled back, held in memory (bounded) and
+    // retried every second: counted as uncommitted, never as pending, until it is on disk.
     void record(FailedEvent event);
 
     // Blocking reads and changes (SQLite on a local file: milliseconds). Newest first. With
@@ -66,7 +72,8 @@ public:
     void flush() const; // blocks until everything queued so far is committed
 
     QByteArray exportJsonLines(std::optional<FailedEvent::State> state) const;
-    // A shell script resending each event to url with its original headers (secrets left out).
+    // A shell script resending each event to its own endpoint (path and query as received) on the
+    // gateway at url's scheme://host:port, with its original headers (secrets left out).
     QByteArray exportCurlScript(const QString &url, std::optional<FailedEvent::State> state) const;
 
     FailedQueueStats stats() const; // any thread

@@ -17,8 +17,12 @@ enum class Durability {
 
 // Opens path as the named connection of this thread, WAL, with the schema statements run in
 // order. On failure *error names what (e.g. "spool /x/spool.sqlite: unable to open database file").
+// A new file is created readable by its owner only (SQLite gives its -wal and -shm files the same
+// mode); a symbolic link is refused (SQLite would create a dangling one's target wherever it points).
 bool open(const QString &connectionName, const QString &path, Durability durability, const QStringList &schema,
     const QString &what, QString *error);
+// Adds each column ("name TYPE") the table lacks; a column it has is left as it is.
+bool addColumns(const QString &connectionName, const QString &table, const QStringList &columns, QString *error);
 // Closes and removes the named connection, if open.
 void close(const QString &connectionName);
 

@@ -5,12 +5,13 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
-namespace {
-bool isStructured(const HeaderList &headers)
+bool CloudEventAttributes::isStructured(const HeaderList &headers)
 {
     const QByteArray type = headerValue(headers, "content-type").trimmed().toLower();
     return type.startsWith("application/cloudevents+json");
 }
+
+namespace {
 
 QString checkRequired(const CloudEventAttributes &event, const char *prefix)
 {

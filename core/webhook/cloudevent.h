@@ -14,6 +14,8 @@ struct CloudEventAttributes {
     };
 
     Mode mode = Mode::None;
+    // Content-Type application/cloudevents+json: the attributes are in the body, not in ce-* headers.
+    static bool isStructured(const HeaderList &headers);
     QByteArray specVersion;
     QByteArray id;
     QByteArray source;

@@ -32,6 +32,8 @@ bool EventHeaders::mayPublish(const Endpoint &endpoint, QByteArrayView name)
 HeaderList EventHeaders::build(const Endpoint &endpoint, const Request &request)
 {
     HeaderList headers = publishedHeaders(request.headers);
+    if (request.structured)
+        headers.removeIf([](const auto &header) { return header.first.startsWith("ce-"); }); // lower case here
     for (const QByteArray &name : endpoint.keptHeaders) {
         if (!mayPublish(endpoint, name))
             continue;

@@ -23,6 +23,9 @@ struct EventHeaders {
         QHostAddress peer;
         qint64 receivedMs = 0;
         QByteArrayView eventType;
+        // A structured CloudEvent (or one of a batch): its attributes are in its JSON, so ce-*
+        // request headers are not its own and are not published (a caller could spoof ce-id).
+        bool structured = false;
     };
     static HeaderList build(const Endpoint &endpoint, const Request &request);
     // A kept header is published unless it may carry a credential: Authorization, cookies, any

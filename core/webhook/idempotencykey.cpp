@@ -42,13 +42,12 @@ QList<QByteArray> IdempotencyKey::defaultHeaderNames()
 IdempotencyKey IdempotencyKey::extract(
     const HeaderList &headers, const QByteArray &body, const QList<QByteArray> &headerNames)
 {
-    // CloudEvents guarantees source+id unique; a source is a URI-reference and holds no space,
-    // so "source id" cannot collide with another pair.
+    // CloudEvents guarantees source+id unique; the pair is encoded so that no two pairs collide.
     const CloudEventAttributes event = CloudEventAttributes::read(headers, body);
     if (!event.isValid())
         return { {}, "cloudevent", false, event.error };
     if (event.mode != CloudEventAttributes::Mode::None)
-        return make(event.source + ' ' + event.id, "cloudevent");
+        return make(cloudEventKey(event.source, event.id), "cloudevent");
 
     for (const QByteArray &name : headerNames) {
         const QByteArray value = headerValue(headers, name).trimmed();
@@ -57,4 +56,33 @@ IdempotencyKey IdempotencyKey::extract(
     }
 
     return { QUuid::createUuid().toByteArray(QUuid::WithoutBraces), "generated", true, {} };
+}
+
+QByteArray IdempotencyKey::cloudEventKey(QByteArrayView source, QByteArrayView id)
+{
+    QByteArray key;
+    key.reserve(source.size() + id.size() + 1);
+    for (char c : source) {
+        if (c == '%')
+            key += "%25";
+        else if (c == ' ')
+            key += "%20";
+        else
+            key += c;
+    }
+    key += ' ';
+    key += id;
+    return key;
+}
+
+QByteArray IdempotencyKey::scopedTo(QByteArrayView endpointPath, QByteArrayView key, bool cloudEvent)
+{
+    QByteArray scoped;
+    scoped.reserve(endpointPath.size() + 4 + key.size());
+    scoped += endpointPath;
+    if (cloudEvent)
+        scoped += "#ce";
+    scoped += ' ';
+    scoped += key;
+    return scoped;
 }

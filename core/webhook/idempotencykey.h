@@ -26,4 +26,20 @@ struct IdempotencyKey {
     // headers: as received (names in any case). body is read only for structured CloudEvents.
     static IdempotencyKey extract(
         const HeaderList &headers, const QByteArray &body, const QList<QByteArray> &headerNames = defaultHeaderNames());
+
+    // A CloudEvent's key: its source with '%' and ' ' percent-encoded, a space, its id. The source
+    // holds no space once encoded, so the first space splits the pair: ("/x y", "z") and
+    // ("/x", "y z") are different keys.
+    static QByteArray cloudEventKey(QByteArrayView source, QByteArrayView id);
+
+    // The Nats-Msg-Id published for a key on an endpoint: "<path> <key>", or "<path>#ce <key>" for
+    // a CloudEvent's. JetStream deduplicates across the whole stream, so the key is scoped to its
+    // endpoint: a caller of one endpoint can never make another endpoint's event a "duplicate", and
+    // an Idempotency-Key can never pose as a CloudEvent's source and id. A path holds neither a space
+    // nor '#', so the first space ends the scope.
+    static QByteArray scopedTo(QByteArrayView endpointPath, QByteArrayView key, bool cloudEvent);
+    QByteArray msgIdOn(QByteArrayView endpointPath) const
+    {
+        return scopedTo(endpointPath, value, origin == "cloudevent");
+    }
 };

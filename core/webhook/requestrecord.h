@@ -19,7 +19,8 @@ struct RequestRecord {
     int status = 0;
     qint64 latencyUs = 0; // from the complete request to the answer being queued on the socket
     qint64 requestBytes = 0; // body size
-    QString key; // idempotency key used as Nats-Msg-Id (empty when not dispatched)
+    QString key; // the caller's idempotency key (empty when not dispatched)
+    QByteArray msgId; // the Nats-Msg-Id it was published with: the key scoped to its endpoint
     bool keyGenerated = false; // no key in the request: ackhook made one, retries will not deduplicate
     quint64 seq = 0;
     bool duplicate = false;

@@ -4,6 +4,7 @@
 #include "nats/natsbus.h"
 #include "outage/faultproxy.h"
 #include "store/failedeventstore.h"
+#include "webhook/cloudevent.h"
 #include "webhook/cloudeventbatch.h"
 #include "webhook/dispatcher.h"
 #include "webhook/eventheaders.h"
@@ -32,12 +33,18 @@ HttpListener::Options listenerOptions(const WebhookServer::Options &options)
     return http;
 }
 
-QJsonDocument jsonObjectBody(const HttpRequest &request)
+// The body as a JSON object, when it looks like one. *error: why a body that looks like one is not
+// (invalid, nested deeper than Qt's 1,024 levels, ...).
+QJsonDocument jsonObjectBody(const HttpRequest &request, QString *error)
 {
     const QByteArrayView body = QByteArrayView(request.body).trimmed();
     if (!body.startsWith('{'))
         return {};
-    return QJsonDocument::fromJson(request.body);
+    QJsonParseError parse;
+    QJsonDocument json = QJsonDocument::fromJson(request.body, &parse);
+    if (parse.error != QJsonParseError::NoError)
+        *error = QStringLiteral("%1 at byte %2").arg(parse.errorString()).arg(parse.offset);
+    return json;
 }
 
 // What the monitor shows of a request before its answer: no status, no headers or body yet.
@@ -51,6 +58,7 @@ RequestRecord waitingRecord(const HttpRequest &request, const RequestRecord &dis
     waiting.target = request.target;
     waiting.requestBytes = request.body.size();
     waiting.key = dispatched.key;
+    waiting.msgId = dispatched.msgId;
     waiting.keyGenerated = dispatched.keyGenerated;
     waiting.publishedUs = dispatched.publishedUs;
     return waiting;
@@ -137,8 +145,8 @@ void WebhookServer::stopListening()
     m_listener->closeIdleConnections();
 }
 
-void WebhookServer::answer(
-    const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response, RequestRecord record)
+void WebhookServer::answer(const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response,
+    RequestRecord record, const Endpoint *endpoint)
 {
     responder.respond(response);
     record.receivedMs = QDateTime::currentMSecsSinceEpoch() - request.received.elapsed();
@@ -149,25 +157,30 @@ void WebhookServer::answer(
     record.latencyUs = request.received.nsecsElapsed() / 1000;
     record.requestBytes = request.body.size();
     record.remote = request.peer.toString();
-    record.headers = maskSecrets(request.headers);
+    record.headers = maskSecrets(request.headers, endpoint ? endpoint->auth.credentialHeaders() : QList<QByteArray>());
     record.body = request.body.left(RequestRecord::MaxBodyBytes); // shares the bytes when not cut
     if (m_links.faultProxy && m_links.faultProxy->mode() != OutageSettings::Mode::Off)
         record.outage = OutageSettings::modeName(m_links.faultProxy->mode());
     m_log->append(std::move(record));
 }
 
-void WebhookServer::recordFailure(
-    const HttpRequest &request, const QByteArray &subject, const IdempotencyKey &key, const PublishResult &result)
+void WebhookServer::recordFailure(qsizetype index, const HttpRequest &request, const OutgoingEvent &published,
+    const IdempotencyKey &key, const PublishResult &result)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     FailedEvent event;
     event.receivedMs = now - request.received.elapsed();
     event.endpoint = request.path;
-    event.subject = subject;
+    event.target = request.target;
+    event.subject = published.subject;
     event.method = request.method;
-    event.headers = request.headers; // the store masks secrets before they leave this thread
+    // The store masks what it knows to be secret; the endpoint's own credential headers (a generic
+    // HMAC endpoint's signature header, whatever its name) only this side knows.
+    event.headers = maskSecrets(request.headers, m_options.endpoints.at(index).auth.credentialHeaders());
     event.body = request.body;
-    event.key = key.value; // the Nats-Msg-Id that was published: a replay must reuse it
+    event.key = key.value; // the caller's key: an exported curl resend carries it
+    event.msgId = published.msgId; // what a replay must publish again, so JetStream deduplicates
+    event.published = published.headers; // never a credential (EventHeaders::mayPublish)
     event.keyGenerated = key.generated;
     event.reason = failureReasonName(result.reason);
     event.detail = result.detail;
@@ -207,7 +220,8 @@ bool WebhookServer::answerProbe(const HttpRequest &request, const HttpResponder 
     }
     const NatsBus::Status nats = m_links.bus ? m_links.bus->status() : NatsBus::Status {};
     const OutageSettings::Mode outage = m_links.faultProxy ? m_links.faultProxy->mode() : OutageSettings::Mode::Off;
-    const QStringList problems = readinessProblems(nats, m_links.stream, outage);
+    const QStringList problems = readinessProblems(
+        nats, m_links.stream, outage, m_links.failedEvents ? m_links.failedEvents->stats() : FailedQueueStats {});
     if (problems.isEmpty()) {
         responder.respond(HttpResponse::text(200, "ready\n"));
         return true;
@@ -223,7 +237,7 @@ void WebhookServer::answerEndpoint(qsizetype index, const HttpRequest &request, 
     const HttpResponse &response, RequestRecord record)
 {
     m_endpointCounters.count(index, response.status);
-    answer(request, responder, response, std::move(record));
+    answer(request, responder, response, std::move(record), &m_options.endpoints.at(index));
 }
 
 void WebhookServer::setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy)
@@ -290,14 +304,33 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
         return;
     }
 
-    const QJsonDocument json = jsonObjectBody(request);
+    QString jsonError;
+    const QJsonDocument json = jsonObjectBody(request, &jsonError);
+    if (!jsonError.isEmpty() && (!endpoint.keyJsonField.isEmpty() || !endpoint.eventJsonPath.isEmpty())) {
+        // Its key or event type comes from the JSON: a random key and "unknown" would store an event
+        // no retry can deduplicate, under a subject no consumer expects.
+        const QString message = QStringLiteral("body is not JSON that %1 can read its key and event type from: %2")
+                                    .arg(QString::fromUtf8(endpoint.path), jsonError);
+        RequestRecord record;
+        record.reason = message;
+        answerEndpoint(index, request, responder, HttpResponse::error(400, message), std::move(record));
+        return;
+    }
     if (endpoint.auth.kind == SignatureScheme::Kind::Slack && json.isObject()
         && json.object().value(QLatin1String("type")).toString() == QLatin1String("url_verification")) {
         // Slack's URL verification: answer the challenge (the request was signed and is fresh); not an event.
+        // Nothing is published, so JetStream cannot tell a replay: a signed request seen within the
+        // signature's tolerance is refused here (README: a replay is answered 401).
         const QJsonValue challenge = json.object().value(QLatin1String("challenge"));
-        HttpResponse response = challenge.isString()
-            ? HttpResponse::text(200, challenge.toString().toUtf8())
-            : HttpResponse::error(400, QStringLiteral("url_verification without a challenge string"));
+        HttpResponse response;
+        if (!challenge.isString())
+            response = HttpResponse::error(400, QStringLiteral("url_verification without a challenge string"));
+        else if (!m_handshakes.firstTime(headerValue(request.headers, "X-Slack-Signature"),
+                     std::max<qint64>(endpoint.auth.tolerance.count(), 1) * 2))
+            response = HttpResponse::error(401, QStringLiteral("url_verification replayed: this signed request was "
+                                                               "already answered"));
+        else
+            response = HttpResponse::text(200, challenge.toString().toUtf8());
         answerEndpoint(index, request, responder, response, {});
         return;
     }
@@ -314,10 +347,11 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
     const qint64 receivedMs = QDateTime::currentMSecsSinceEpoch() - request.received.elapsed();
     OutgoingEvent event;
     event.subject = endpoint.subjectFor(eventType);
-    event.msgId = key.value;
+    event.msgId = key.msgIdOn(endpoint.path);
     event.body = request.body;
-    event.headers = EventHeaders::build(
-        endpoint, { request.headers, request.target, request.peer, receivedMs, eventType });
+    event.headers = EventHeaders::build(endpoint,
+        { request.headers, request.target, request.peer, receivedMs, eventType,
+            CloudEventAttributes::isStructured(request.headers) });
     if (const auto tooLarge = overNatsMaxPayload(event, m_links.bus)) {
         RequestRecord refused;
         refused.reason = QStringLiteral("too_large");
@@ -327,6 +361,7 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
 
     RequestRecord record;
     record.key = QString::fromLatin1(key.value);
+    record.msgId = event.msgId;
     record.keyGenerated = key.generated;
     record.publishedUs = request.received.nsecsElapsed() / 1000;
     record.requestId = ++m_lastRequestId;
@@ -335,8 +370,8 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
     // The request moves into the completion: it is answered when the policy says so.
     const DispatchPolicy policy = endpoint.dispatch.value_or(DispatchPolicy::Ack);
     m_intake->submit(policy, event, receivedMs,
-        [this, index, policy, request = std::move(request), responder, record = std::move(record),
-            subject = event.subject, key](const PublishResult &result) mutable {
+        [this, index, policy, request = std::move(request), responder, record = std::move(record), published = event,
+            key](const PublishResult &result) mutable {
             record.resolvedUs = request.received.nsecsElapsed() / 1000;
             m_endpointCounters.countDispatch(index, result, record.resolvedUs);
             const QJsonValue id = record.key;
@@ -364,10 +399,10 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
                 response.headers.append({ "Retry-After", QByteArray::number(m_options.retryAfterSeconds) });
                 record.reason = reason;
                 if (response.status == 500 && m_links.failedEvents)
-                    recordFailure(request, subject, key, result);
+                    recordFailure(index, request, published, key, result);
             }
             if (m_links.lossDetector)
-                m_links.lossDetector->note(policy, request.path, key.value, response.status,
+                m_links.lossDetector->note(policy, request.path, key.value, published.msgId, response.status,
                     QDateTime::currentMSecsSinceEpoch() - request.received.elapsed(), request.body);
             answerEndpoint(index, request, responder, response, std::move(record));
         });
@@ -390,7 +425,7 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
         HttpResponder responder;
         QList<std::optional<PublishResult>> results;
         QList<CloudEventBatch::Event> events;
-        QList<QByteArray> subjects;
+        QList<OutgoingEvent> published;
         qsizetype outstanding = 0;
     };
     auto pending = std::make_shared<Pending>();
@@ -409,10 +444,11 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
     for (const CloudEventBatch::Event &batchEvent : std::as_const(batch.events)) {
         OutgoingEvent event;
         event.subject = endpoint.subjectFor(batchEvent.type);
-        event.msgId = batchEvent.key;
+        event.msgId = IdempotencyKey::scopedTo(endpoint.path, batchEvent.key, true);
         event.body = batchEvent.json;
+        // Structured: the event's attributes are in its JSON; the request's ce-* headers are not its own.
         event.headers = EventHeaders::build(
-            endpoint, { eventRequestHeaders, request.target, request.peer, receivedMs, batchEvent.type });
+            endpoint, { eventRequestHeaders, request.target, request.peer, receivedMs, batchEvent.type, true });
         if (const auto tooLarge = overNatsMaxPayload(event, m_links.bus)) {
             // One event NATS cannot take refuses the batch before any of it is published.
             RequestRecord refused;
@@ -421,8 +457,8 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
             return;
         }
         outgoing.append(std::move(event));
-        pending->subjects.append(outgoing.constLast().subject);
     }
+    pending->published = outgoing;
     pending->events = std::move(batch.events);
     pending->request = std::move(request);
     pending->request.headers = eventRequestHeaders; // what a failed event is recorded with
@@ -458,13 +494,13 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
                     IdempotencyKey key;
                     key.value = pending->events.at(i).key;
                     key.origin = "cloudevent";
-                    recordFailure(single, pending->subjects.at(i), key, result);
+                    recordFailure(index, single, pending->published.at(i), key, result);
                 }
             }
             results.append(item);
             // Each event of a batch is reconciled on its own, with the answer its item gave.
             if (m_links.lossDetector)
-                m_links.lossDetector->note(policy, request.path, pending->events.at(i).key,
+                m_links.lossDetector->note(policy, request.path, pending->events.at(i).key, pending->published.at(i).msgId,
                     EventIntake::statusFor(policy, result), receivedMs, pending->events.at(i).json);
         }
         RequestRecord record;

@@ -7,6 +7,7 @@
 #include "webhook/endpointcounters.h"
 #include "webhook/eventintake.h"
 #include "webhook/idempotencykey.h"
+#include "webhook/replayguard.h"
 #include "webhook/requestrecord.h"
 #include "webhook/webhookauth.h"
 
@@ -67,10 +68,12 @@ private:
     void handleBatch(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
     void answerEndpoint(qsizetype index, const HttpRequest &request, const HttpResponder &responder,
         const HttpResponse &response, RequestRecord record);
-    void answer(
-        const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response, RequestRecord record);
-    void recordFailure(
-        const HttpRequest &request, const QByteArray &subject, const IdempotencyKey &key, const PublishResult &result);
+    // endpoint: masks its own credential headers in what is shown (nullptr: none matched).
+    void answer(const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response,
+        RequestRecord record, const Endpoint *endpoint = nullptr);
+    // Queues a 500'd event with exactly what was published (subject, Nats-Msg-Id, NATS headers).
+    void recordFailure(qsizetype index, const HttpRequest &request, const OutgoingEvent &published,
+        const IdempotencyKey &key, const PublishResult &result);
 
     Dispatcher *m_dispatcher;
     RequestLog *m_log;
@@ -78,6 +81,7 @@ private:
     ServerLinks m_links;
     HttpListener *m_listener;
     EventIntake *m_intake;
+    ReplayGuard m_handshakes; // signed handshakes answered (Slack url_verification): a replay gets 401
     EndpointCounters m_endpointCounters;
     quint64 m_lastRequestId = 0;
 };

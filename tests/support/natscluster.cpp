@@ -237,7 +237,7 @@ QHash<QByteArray, int> NatsCluster::storedIds(const QByteArray &name, quint64 *m
     if (messages)
         *messages = reader().messageCount(name);
     for (const StoredMessage &message : reader().all(name))
-        ++stored[message.header("Nats-Msg-Id")];
+        ++stored[message.callerKey()];
     return stored;
 }
 

@@ -312,6 +312,25 @@ void continueProcess(qint64 pid)
     ::kill(static_cast<pid_t>(pid), SIGCONT);
 }
 
+QByteArray StoredMessage::keyOn(QByteArrayView endpointPath) const
+{
+    const QByteArray id = header("Nats-Msg-Id");
+    const QByteArray prefix = endpointPath.toByteArray() + ' ';
+    return id.startsWith(prefix) ? id.mid(prefix.size()) : QByteArray();
+}
+
+QByteArray StoredMessage::callerKey() const
+{
+    const QByteArray id = header("Nats-Msg-Id");
+    const qsizetype space = id.indexOf(' ');
+    return space < 0 ? QByteArray() : id.mid(space + 1);
+}
+
+QByteArray scopedMsgId(QByteArrayView endpointPath, QByteArrayView key, bool cloudEvent)
+{
+    return endpointPath.toByteArray() + (cloudEvent ? "#ce " : " ") + key.toByteArray();
+}
+
 } // namespace TestSupport
 
 QByteArray TestSupport::readBack(FILE *file)

@@ -60,7 +60,16 @@ struct StoredMessage {
     QByteArray data;
     HeaderList headers;
     QByteArray header(QByteArrayView name) const;
+    // The caller's idempotency key: Nats-Msg-Id without its endpoint scope ("<path> <key>"); empty
+    // when the Nats-Msg-Id is not scoped to that path.
+    QByteArray keyOn(QByteArrayView endpointPath) const;
+    // The same for whichever endpoint it came from (an endpoint path holds no space).
+    QByteArray callerKey() const;
 };
+
+// The Nats-Msg-Id ackhook publishes for a caller's key on an endpoint: "<path> <key>", and
+// "<path>#ce <source> <id>" for a CloudEvent (written out here, not taken from the code under test).
+QByteArray scopedMsgId(QByteArrayView endpointPath, QByteArrayView key, bool cloudEvent = false);
 
 // Reads a JetStream stream over its own cnats connection.
 class StreamReader {
