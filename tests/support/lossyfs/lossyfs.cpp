@@ -192,22 +192,29 @@ int opReadlink(const char *path, char *buffer, size_t size)
     return 0;
 }
 
+// An open directory; readdir gets no path (nullpath_ok), so whether it is the root is kept here.
+struct OpenDirectory {
+    DIR *dir;
+    bool root;
+};
+
 int opOpendir(const char *path, fuse_file_info *fi)
 {
     LOCKED_LIVE();
     DIR *dir = ::opendir(full(path).c_str());
     if (!dir)
         return -errno;
-    fi->fh = reinterpret_cast<uint64_t>(dir);
+    fi->fh = reinterpret_cast<uint64_t>(new OpenDirectory { dir, std::string_view(path) == "/" });
     return 0;
 }
 
-int opReaddir(const char *path, void *buffer, fuse_fill_dir_t filler, off_t, fuse_file_info *fi, fuse_readdir_flags)
+int opReaddir(const char *, void *buffer, fuse_fill_dir_t filler, off_t, fuse_file_info *fi, fuse_readdir_flags)
 {
     LOCKED_LIVE();
-    DIR *dir = reinterpret_cast<DIR *>(fi->fh);
+    const auto *open = reinterpret_cast<OpenDirectory *>(fi->fh);
+    DIR *dir = open->dir;
     ::rewinddir(dir);
-    const bool root = path && std::string_view(path) == "/";
+    const bool root = open->root;
     while (const dirent *entry = ::readdir(dir)) {
         if (root && std::string_view(entry->d_name) == TrashName)
             continue;
@@ -222,7 +229,8 @@ int opReaddir(const char *path, void *buffer, fuse_fill_dir_t filler, off_t, fus
 
 int opReleasedir(const char *, fuse_file_info *fi)
 {
-    ::closedir(reinterpret_cast<DIR *>(fi->fh));
+    std::unique_ptr<OpenDirectory> open(reinterpret_cast<OpenDirectory *>(fi->fh));
+    ::closedir(open->dir);
     return 0;
 }
 
