@@ -20,6 +20,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <csignal>
 
 using namespace TestSupport;
@@ -76,6 +77,26 @@ QByteArray eventBody(int n)
     return "{\"n\":" + QByteArray::number(n) + ",\"pad\":\"" + QByteArray(n % 500, 'p') + "\"}";
 }
 
+// One caller, one request at a time, a new key each: the keys answered 200 (or 202) go to *ok.
+void sendEvents(quint16 port, int count, QList<QByteArray> *ok)
+{
+    auto client = std::make_unique<HttpClient>(port);
+    for (int i = 0; i < count; ++i) {
+        const QByteArray key = uniqueKey();
+        if (!client->isConnected())
+            client = std::make_unique<HttpClient>(port);
+        client->send(rawRequest("POST", "/webhook", eventBody(i), { { "Idempotency-Key", key } }));
+        const auto reply = client->readReply();
+        if (reply && reply->status / 100 == 2)
+            ok->append(key);
+    }
+}
+
+qint64 missingFrom(const QList<QByteArray> &keys, const QHash<QByteArray, int> &stored)
+{
+    return std::count_if(keys.cbegin(), keys.cend(), [&](const QByteArray &key) { return !stored.contains(key); });
+}
+
 } // namespace
 
 class TestPowerCut : public QObject {
@@ -88,6 +109,7 @@ private slots:
     void spoolKeepsEvery202();
     void failedQueueKeepsEvery500PastItsCommitWindow();
     void ackPolicyOnEmbeddedNats();
+    void ackPolicyOnCluster();
 
 private:
     // Mounts a fresh lossy file system with a durable, empty data directory on it.
@@ -348,6 +370,87 @@ void TestPowerCut::ackPolicyOnEmbeddedNats()
         qint64(acked.size()), lost);
     // ackhook itself lives through it: it starts on what the cut left and answers 200 again.
     QTRY_COMPARE_WITH_TIMEOUT(request(port, "POST", "/webhook", "{}").value_or(HttpReply {}).status, 200, 20000);
+}
+
+// A measurement too: an R3 stream on three nats-servers, each with its store on its own lossy
+// mount (one machine each). First the stream leader's machine loses power; then all three at once.
+void TestPowerCut::ackPolicyOnCluster()
+{
+    constexpr int Nodes = 3;
+    constexpr int ClusterTimeoutMs = 30000; // elections and catch-up on a loaded 2-core box
+    constexpr int EventsPerPhase = 300;
+    const QByteArray stream = "EVENTS";
+    QTemporaryDir clusterDir;
+    std::vector<std::unique_ptr<LossyMount>> mounts;
+    QString error;
+    for (int i = 0; i < Nodes; ++i) {
+        const QString backing = m_work->filePath(QStringLiteral("backing-n%1").arg(i));
+        const QString mountPoint = QDir(clusterDir.path()).filePath(NatsCluster::nodeName(i)); // the node's data dir
+        QVERIFY(QDir().mkpath(backing) && QDir().mkpath(mountPoint));
+        mounts.push_back(std::make_unique<LossyMount>(backing, mountPoint));
+        QVERIFY2(mounts.back()->mount(&error), qPrintable(error));
+    }
+    const auto cutNode = [&](NatsCluster &cluster, int node) {
+        QString why;
+        const qint64 pid = cluster.pid(node);
+        const bool cut = mounts[node]->cut(&why);
+        cluster.kill(node);
+        return cut && waitForExit(pid) && mounts[node]->remount(&why);
+    };
+    const auto allCurrent = [](const NatsBus::Cluster &c) { return NatsCluster::allCurrent(c, Nodes); };
+
+    NatsCluster cluster(clusterDir.path(), Nodes);
+    QVERIFY2(cluster.start(&error), qPrintable(error));
+    QVERIFY2(cluster.addStream(stream, "ackhook.>", Nodes, &error), qPrintable(error));
+    QVERIFY(allCurrent(cluster.waitForStream(stream, allCurrent, ClusterTimeoutMs)));
+    QTemporaryDir ackhookDir; // ackhook's own data directory: not on a lossy mount, its machine keeps power
+    const quint16 port = freePort();
+    AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--listen"),
+        QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--nats-url"), cluster.urls().join(QLatin1Char(',')),
+        QStringLiteral("--no-fault-proxy"), QStringLiteral("--stream"), QString::fromLatin1(stream),
+        QStringLiteral("--data-dir"), ackhookDir.path(), QStringLiteral("--ack-timeout"), QStringLiteral("2000") });
+    QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+    QTRY_COMPARE_WITH_TIMEOUT(request(port, "POST", "/webhook", "{}").value_or(HttpReply {}).status, 200, 15000);
+
+    // One machine: the stream leader's.
+    QList<QByteArray> ackedBefore;
+    sendEvents(port, EventsPerPhase, &ackedBefore);
+    const int leader = cluster.nodeNamed(cluster.stream(stream).leader);
+    QVERIFY(leader >= 0);
+    QVERIFY2(cutNode(cluster, leader), "the cut of one node failed");
+    QVERIFY2(cluster.restart(leader, &error), qPrintable(error));
+    const bool healed = allCurrent(cluster.waitForStream(stream, allCurrent, ClusterTimeoutMs));
+    const qint64 lostOne = missingFrom(ackedBefore, cluster.storedIds(stream));
+    qDebug("powercut: ack, R3 cluster, one node cut (the stream leader): sent %d, 200 %lld, lost after its "
+           "restart %lld; replicas current again: %s",
+        EventsPerPhase, qint64(ackedBefore.size()), lostOne, healed ? "yes" : "no");
+
+    // All three machines at once.
+    QList<QByteArray> ackedAll = ackedBefore;
+    QTRY_COMPARE_WITH_TIMEOUT(request(port, "POST", "/webhook", "{}").value_or(HttpReply {}).status, 200, 15000);
+    sendEvents(port, EventsPerPhase, &ackedAll);
+    for (int i = 0; i < Nodes; ++i)
+        QVERIFY2(mounts[i]->cut(&error), qPrintable(error));
+    for (int i = 0; i < Nodes; ++i) {
+        const qint64 pid = cluster.pid(i);
+        cluster.kill(i);
+        QVERIFY(waitForExit(pid));
+    }
+    for (int i = 0; i < Nodes; ++i)
+        QVERIFY2(mounts[i]->remount(&error), qPrintable(error));
+    for (int i = 0; i < Nodes; ++i)
+        QVERIFY2(cluster.restart(i, &error), qPrintable(error));
+    // A leader is enough to read: the replicas may never agree again on what is left.
+    const NatsBus::Cluster after = cluster.waitForStream(
+        stream, [](const NatsBus::Cluster &c) { return !c.leader.isEmpty(); }, ClusterTimeoutMs);
+    quint64 messages = 0;
+    const QHash<QByteArray, int> stored = cluster.storedIds(stream, &messages);
+    qDebug("powercut: ack, R3 cluster, all three nodes cut: sent %d, 200 %lld, lost after the restart %lld "
+           "(the stream holds %llu messages; leader %s, %d of %d replicas current)",
+        2 * EventsPerPhase, qint64(ackedAll.size()), missingFrom(ackedAll, stored), messages,
+        after.leader.isEmpty() ? "none" : qPrintable(after.leader), after.currentReplicas(), Nodes);
+    ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
+    QVERIFY(ackhook.process().waitForFinished(15000));
 }
 
 QTEST_GUILESS_MAIN(TestPowerCut)
