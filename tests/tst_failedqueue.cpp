@@ -477,10 +477,9 @@ void TestFailedQueue::onlyDispatchFailuresAreQueued()
         setOutage("down");
     } else if (situation == "spool-full") {
         setOutage("down"); // nothing leaves the spool
-        QCOMPARE(request(m_port, "POST", "/spooled", "{}", authorization + HeaderList { { "Idempotency-Key", uniqueKey() } })
-                     .value_or(HttpReply {})
-                     .status,
-            202); // the one record it has room for
+        const HeaderList filler = authorization + HeaderList { { "Idempotency-Key", uniqueKey() } };
+        // The one record it has room for.
+        QCOMPARE(request(m_port, "POST", "/spooled", "{}", filler).value_or(HttpReply {}).status, 202);
     } else if (situation == "spool-error") {
         QVERIFY(m_spoolMount->cut());
     } else if (situation == "ack-loss") {

@@ -126,7 +126,8 @@ void TestLossyFs::init()
     m_work = std::make_unique<QTemporaryDir>();
     QVERIFY(QDir(m_work->path()).mkpath(QStringLiteral("backing")));
     QVERIFY(QDir(m_work->path()).mkpath(QStringLiteral("mnt")));
-    m_mount = std::make_unique<LossyMount>(m_work->filePath(QStringLiteral("backing")), m_work->filePath(QStringLiteral("mnt")));
+    m_mount = std::make_unique<LossyMount>(
+        m_work->filePath(QStringLiteral("backing")), m_work->filePath(QStringLiteral("mnt")));
     QString error;
     QVERIFY2(m_mount->mount(&error), qPrintable(error));
     m_dir = m_mount->path();
@@ -166,7 +167,8 @@ void TestLossyFs::passesThrough()
     QCOMPARE(QFileInfo(m_mount->backing() + QStringLiteral("/f")).size(), qint64(0));
     QVERIFY(m_mount->state().contains(QLatin1String("held_bytes: 13"))); // 12 + 1: the hole holds nothing
     // Listing hides lossyfs' own names.
-    QCOMPARE(QDir(m_dir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), QStringList { QStringLiteral("f") });
+    QCOMPARE(QDir(m_dir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
+        QStringList { QStringLiteral("f") });
 }
 
 void TestLossyFs::syncedWriteSurvivesCut_data()

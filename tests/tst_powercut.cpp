@@ -58,7 +58,7 @@ QSet<QByteArray> column(const QString &path, const QString &query, QString *inte
         } else {
             QSqlQuery q(db);
             *integrity = q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next() ? q.value(0).toString()
-                                                                                       : q.lastError().text();
+                                                                                      : q.lastError().text();
             if (q.exec(query)) {
                 while (q.next())
                     values.insert(q.value(0).toString().toLatin1());
@@ -151,7 +151,8 @@ bool TestPowerCut::mountDataDir(QString *error)
         *error = QStringLiteral("cannot create the directories in ") + work.path();
         return false;
     }
-    m_mount = std::make_unique<LossyMount>(work.filePath(QStringLiteral("backing")), work.filePath(QStringLiteral("mnt")));
+    m_mount
+        = std::make_unique<LossyMount>(work.filePath(QStringLiteral("backing")), work.filePath(QStringLiteral("mnt")));
     if (!m_mount->mount(error))
         return false;
     m_dataDir = m_mount->filePath(QStringLiteral("data"));
@@ -203,7 +204,8 @@ void TestPowerCut::spoolKeepsEvery202()
     constexpr int Events = 300;
     QList<QByteArray> spooled; // answered 202, in order
     {
-        AckhookProcess ackhook(base + QStringList { QStringLiteral("--outage"), natsDown ? QStringLiteral("down") : QStringLiteral("off") });
+        AckhookProcess ackhook(base
+            + QStringList { QStringLiteral("--outage"), natsDown ? QStringLiteral("down") : QStringLiteral("off") });
         QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
         HttpClient client(port);
         for (int i = 0; i < Events; ++i) {
@@ -235,7 +237,8 @@ void TestPowerCut::spoolKeepsEvery202()
         if (!inSpool.contains(key) && !inStream.contains(key))
             lost.append(key);
     }
-    qDebug("powercut: spool, %s: sent %d, 202 %lld, in the spool after the remount %lld, in the stream %lld, lost %lld (%s)",
+    qDebug("powercut: spool, %s: sent %d, 202 %lld, in the spool after the remount %lld, in the stream %lld, lost %lld "
+           "(%s)",
         natsDown ? "NATS down" : "NATS up", Events, qint64(spooled.size()), qint64(inSpool.size()),
         qint64(inStream.size()), qint64(lost.size()), qPrintable(integrity));
     QVERIFY2(lost.isEmpty(),
@@ -256,7 +259,8 @@ void TestPowerCut::spoolKeepsEvery202()
     for (const StoredMessage &message : reader.all("EVENTS"))
         storedKeys.append(message.header("Nats-Msg-Id"));
     QCOMPARE(storedKeys.size(), spooled.size()); // once each: a resend is dropped by its Nats-Msg-Id
-    QCOMPARE(QSet<QByteArray>(storedKeys.cbegin(), storedKeys.cend()), QSet<QByteArray>(spooled.cbegin(), spooled.cend()));
+    QCOMPARE(
+        QSet<QByteArray>(storedKeys.cbegin(), storedKeys.cend()), QSet<QByteArray>(spooled.cbegin(), spooled.cend()));
     ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
     QVERIFY(ackhook.process().waitForFinished(15000));
     QCOMPARE(ackhook.process().exitCode(), 0);

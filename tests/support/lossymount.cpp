@@ -96,7 +96,8 @@ bool LossyMount::command(const QByteArray &word, QString *error)
     if (fd >= 0)
         ::close(fd);
     if (!ok && error)
-        *error = QStringLiteral("lossyfs %1: %2").arg(QString::fromLatin1(word), QString::fromLocal8Bit(std::strerror(saved)));
+        *error = QStringLiteral("lossyfs %1: %2")
+                     .arg(QString::fromLatin1(word), QString::fromLocal8Bit(std::strerror(saved)));
     return ok;
 }
 

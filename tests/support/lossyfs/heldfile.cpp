@@ -53,7 +53,8 @@ void HeldFile::write(const char *data, size_t length, off_t offset)
         bytes.resize(static_cast<size_t>(end - base));
     std::memcpy(bytes.data() + (offset - base), data, length);
     // Absorb the extents the write reached: their bytes past the write's end stay.
-    for (auto next = std::next(it); next != m_extents.end() && next->first <= base + static_cast<off_t>(bytes.size());) {
+    for (auto next = std::next(it);
+         next != m_extents.end() && next->first <= base + static_cast<off_t>(bytes.size());) {
         const off_t nextEnd = next->first + static_cast<off_t>(next->second.size());
         const off_t ours = base + static_cast<off_t>(bytes.size());
         if (nextEnd > ours)
@@ -98,7 +99,8 @@ ssize_t HeldFile::read(char *buffer, size_t length, off_t offset) const
         const off_t from = std::max(offset, it->first);
         const off_t to = std::min(end, it->first + static_cast<off_t>(it->second.size()));
         if (from < to)
-            std::memcpy(buffer + (from - offset), it->second.data() + (from - it->first), static_cast<size_t>(to - from));
+            std::memcpy(
+                buffer + (from - offset), it->second.data() + (from - it->first), static_cast<size_t>(to - from));
     }
     return static_cast<ssize_t>(n);
 }
@@ -109,7 +111,8 @@ int HeldFile::flush()
         return -errno;
     for (const auto &[start, bytes] : m_extents) {
         for (size_t done = 0; done < bytes.size();) {
-            const ssize_t wrote = ::pwrite(m_fd, bytes.data() + done, bytes.size() - done, start + static_cast<off_t>(done));
+            const ssize_t wrote
+                = ::pwrite(m_fd, bytes.data() + done, bytes.size() - done, start + static_cast<off_t>(done));
             if (wrote < 0)
                 return -errno;
             done += static_cast<size_t>(wrote);

@@ -116,7 +116,7 @@ int syncAll()
             return error;
     }
     fs()->held.clear();
-    fs()->journal.commit([](const struct stat &) { });
+    fs()->journal.commit([](const struct stat &) {});
     ++fs()->syncs;
     return 0;
 }
@@ -147,7 +147,7 @@ int opGetattr(const char *path, struct stat *st, fuse_file_info *fi)
 {
     std::lock_guard lock(fs()->mutex);
     if (isControl(path)) {
-        *st = { };
+        *st = {};
         st->st_mode = S_IFREG | 0600;
         st->st_nlink = 1;
         st->st_uid = ::getuid();
@@ -287,8 +287,7 @@ int opChmod(const char *path, mode_t mode, fuse_file_info *fi)
 int opChown(const char *path, uid_t uid, gid_t gid, fuse_file_info *fi)
 {
     LOCKED_LIVE();
-    const int result = fi ? ::fchown(static_cast<int>(fi->fh), uid, gid)
-                          : ::lchown(full(path).c_str(), uid, gid);
+    const int result = fi ? ::fchown(static_cast<int>(fi->fh), uid, gid) : ::lchown(full(path).c_str(), uid, gid);
     return result == 0 ? 0 : -errno;
 }
 
@@ -477,7 +476,7 @@ void opDestroy(void *data)
     for (auto &[key, file] : lossy->held)
         file->flush();
     lossy->held.clear();
-    lossy->journal.commit([](const struct stat &) { });
+    lossy->journal.commit([](const struct stat &) {});
 }
 
 } // namespace
@@ -505,7 +504,7 @@ int main(int argc, char *argv[])
         return 1;
     }
 
-    fuse_operations operations { };
+    fuse_operations operations {};
     operations.getattr = opGetattr;
     operations.readlink = opReadlink;
     operations.mkdir = opMkdir;

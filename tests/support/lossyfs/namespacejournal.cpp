@@ -131,7 +131,8 @@ int NamespaceJournal::rename(const char *from, const char *to, unsigned int flag
     if (flags & ~static_cast<unsigned int>(RENAME_NOREPLACE))
         return -EINVAL; // RENAME_EXCHANGE and RENAME_WHITEOUT are not modelled
     const std::string source = backingPath(from), target = backingPath(to);
-    struct stat sourceStat { }, targetStat { };
+    struct stat sourceStat {
+    }, targetStat {};
     if (::lstat(source.c_str(), &sourceStat) != 0)
         return -errno;
     const bool replaces = ::lstat(target.c_str(), &targetStat) == 0;
