@@ -98,6 +98,7 @@ private slots:
     void unlinkFollowsDirectorySync_data();
     void unlinkFollowsDirectorySync();
     void mkdirAndRmdirFollowDirectorySync();
+    void fileReplacedWhileOpenKeepsItsWrites();
     void truncateFollowsFileSync_data();
     void truncateFollowsFileSync();
     void truncateThenExtendReadsZeros();
@@ -336,6 +337,27 @@ void TestLossyFs::mkdirAndRmdirFollowDirectorySync()
     QVERIFY(durableFile(fresh + QStringLiteral("/f"), "x"));
     QCOMPARE(::rmdir(native(fresh).constData()), -1);
     QCOMPARE(errno, ENOTEMPTY);
+}
+
+// A file renamed over while open: its name is gone for good at the commit, but the descriptor still
+// reads what was written through it (the held bytes stay while it is open).
+void TestLossyFs::fileReplacedWhileOpenKeepsItsWrites()
+{
+    const QString a = m_dir + QStringLiteral("/a"), b = m_dir + QStringLiteral("/b");
+    QVERIFY(durableFile(a, "A0"));
+    QVERIFY(durableFile(b, "B0"));
+    const int fd = openFile(b, O_RDWR);
+    QVERIFY(fd >= 0);
+    QVERIFY(writeAt(fd, "B1", 0));
+    QCOMPARE(::rename(native(a).constData(), native(b).constData()), 0);
+    QCOMPARE(syncDirectory(m_dir), 0);
+    char bytes[2] = {};
+    QCOMPARE(::pread(fd, bytes, 2, 0), ssize_t(2));
+    QCOMPARE(QByteArray(bytes, 2), QByteArray("B1"));
+    ::close(fd);
+    QVERIFY(cutAndRemount());
+    QCOMPARE(readAll(b).value(), QByteArray("A0"));
+    QVERIFY(!exists(a));
 }
 
 void TestLossyFs::truncateFollowsFileSync_data()

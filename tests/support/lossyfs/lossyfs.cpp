@@ -91,6 +91,14 @@ HeldFile *heldFor(int fd, bool create)
     return fs()->held.emplace(keyOf(st), std::move(file)).first->second.get();
 }
 
+// The journal deleted this file for good: what it held can never be read or synced, unless a
+// descriptor of ours still reads and writes it.
+void forgetDeleted(const struct stat &gone)
+{
+    if (!fs()->openCount.contains(keyOf(gone)))
+        fs()->held.erase(keyOf(gone));
+}
+
 // Makes the held writes of this file durable, and (the journal model of ext4 and XFS: any fsync
 // commits the one running transaction) every name change so far.
 int syncFile(int fd)
@@ -104,7 +112,7 @@ int syncFile(int fd)
             fs()->held.erase(it);
         }
     }
-    fs()->journal.commit([](const struct stat &gone) { fs()->held.erase(keyOf(gone)); });
+    fs()->journal.commit(forgetDeleted);
     ++fs()->syncs;
     return 0;
 }
@@ -146,7 +154,7 @@ std::string controlText()
 int opGetattr(const char *path, struct stat *st, fuse_file_info *fi)
 {
     std::lock_guard lock(fs()->mutex);
-    if (isControl(path)) {
+    if (isControl(path) || (fi && fi->fh == static_cast<uint64_t>(-1))) {
         *st = {};
         st->st_mode = S_IFREG | 0600;
         st->st_nlink = 1;
@@ -419,7 +427,7 @@ int opFsync(const char *, int, fuse_file_info *fi)
 int opFsyncdir(const char *, int, fuse_file_info *)
 {
     LOCKED_LIVE();
-    fs()->journal.commit([](const struct stat &gone) { fs()->held.erase(keyOf(gone)); });
+    fs()->journal.commit(forgetDeleted);
     ++fs()->syncs;
     return 0;
 }
