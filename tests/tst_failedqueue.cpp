@@ -438,7 +438,9 @@ void TestFailedQueue::onlyDispatchFailuresAreQueued()
     if (situation == "spool-error") {
         // The spool on a disk that fails on command: every write after the cut is EIO.
         const QString reason = fuseUnusableReason();
-        QVERIFY2(reason.isEmpty(), qPrintable(reason));
+        if (!reason.isEmpty() && qEnvironmentVariableIsSet("ACKHOOK_ALLOW_NO_FUSE"))
+            QSKIP(qPrintable(reason));
+        QVERIFY2(reason.isEmpty(), qPrintable(reason + QStringLiteral(" (ACKHOOK_ALLOW_NO_FUSE=1 skips)")));
         QDir work(m_dir->path());
         QVERIFY(work.mkpath(QStringLiteral("spool-backing")) && work.mkpath(QStringLiteral("spool-mount")));
         m_spoolMount = std::make_unique<LossyMount>(
