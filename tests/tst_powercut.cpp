@@ -184,8 +184,9 @@ void TestPowerCut::spoolKeepsEvery202_data()
 
 // Every 202 means "on the disk" (docs/DESIGN.md: 202 after a local fsync). This test has teeth:
 // with the spool's SQLite at synchronous=NORMAL or OFF (core/store/sqlitefile.cpp, Durability::Full
-// for the spool) it fails, every 202 of the run lost (tried by hand, 2026-12-07); a kill -9 alone
-// (tst_spool) cannot tell, the page cache survives it.
+// for the spool) both rows fail (tried by hand, 2026-12-07): NATS down, 300 of 300 202s lost; NATS
+// up, the spool file gone (NORMAL: never an fsync, so not even its name) or 1 event lost (OFF). A
+// kill -9 alone (tst_spool) cannot tell: the page cache survives it.
 void TestPowerCut::spoolKeepsEvery202()
 {
     QFETCH(bool, natsDown);
