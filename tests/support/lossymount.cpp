@@ -64,12 +64,11 @@ bool LossyMount::isMounted() const
 
 bool LossyMount::mount(QString *error)
 {
-    // -f: lossyfs stays our child (killed by its PID); auto_unmount: fusermount3 unmounts if it dies;
-    // max_threads: libfuse 3.14 warns about its own default when none is given.
+    // -f: lossyfs stays our child (killed by its PID); auto_unmount: fusermount3 unmounts if it dies.
     m_process.setProcessChannelMode(QProcess::SeparateChannels);
     m_process.start(lossyfsBinary(),
         { m_backing, m_mountPoint, QStringLiteral("-f"), QStringLiteral("-o"),
-            QStringLiteral("auto_unmount,fsname=lossyfs,subtype=lossyfs,max_threads=8") });
+            QStringLiteral("auto_unmount,fsname=lossyfs,subtype=lossyfs") });
     if (!m_process.waitForStarted(5000)) {
         *error = QStringLiteral("lossyfs did not start: ") + m_process.errorString();
         return false;
