@@ -265,6 +265,8 @@ void TestPowerCut::spoolKeepsEvery202()
     ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
     QVERIFY(ackhook.process().waitForFinished(15000));
     QCOMPARE(ackhook.process().exitCode(), 0);
+    const QByteArray reports = ackhook.sanitizerReports(); // in the asan build
+    QVERIFY2(reports.isEmpty(), reports.constData());
 }
 
 // The failed queue (ack policy, NATS unreachable: every event answered 500 at once and recorded). With
@@ -375,6 +377,11 @@ void TestPowerCut::ackPolicyOnEmbeddedNats()
         qint64(acked.size()), lost);
     // ackhook itself lives through it: it starts on what the cut left and answers 200 again.
     QTRY_COMPARE_WITH_TIMEOUT(request(port, "POST", "/webhook", "{}").value_or(HttpReply {}).status, 200, 20000);
+    ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
+    QVERIFY(ackhook.process().waitForFinished(15000));
+    QCOMPARE(ackhook.process().exitCode(), 0);
+    const QByteArray reports = ackhook.sanitizerReports();
+    QVERIFY2(reports.isEmpty(), reports.constData());
 }
 
 // A measurement too: an R3 stream on three nats-servers, each with its store on its own lossy
@@ -456,6 +463,9 @@ void TestPowerCut::ackPolicyOnCluster()
         after.leader.isEmpty() ? "none" : qPrintable(after.leader), after.currentReplicas(), Nodes);
     ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
     QVERIFY(ackhook.process().waitForFinished(15000));
+    QCOMPARE(ackhook.process().exitCode(), 0);
+    const QByteArray reports = ackhook.sanitizerReports();
+    QVERIFY2(reports.isEmpty(), reports.constData());
 }
 
 QTEST_GUILESS_MAIN(TestPowerCut)
