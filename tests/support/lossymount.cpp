@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 namespace TestSupport {
@@ -66,6 +67,8 @@ bool LossyMount::mount(QString *error)
 {
     // -f: lossyfs stays our child (killed by its PID); auto_unmount: fusermount3 unmounts if it dies.
     m_process.setProcessChannelMode(QProcess::SeparateChannels);
+    // A test that crashes takes lossyfs with it (SIGTERM: libfuse unmounts), not leaving a mount behind.
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     m_process.start(lossyfsBinary(),
         { m_backing, m_mountPoint, QStringLiteral("-f"), QStringLiteral("-o"),
             QStringLiteral("auto_unmount,fsname=lossyfs,subtype=lossyfs") });
