@@ -3,6 +3,7 @@
 #include "ackhookprocess.h"
 #include "nats/embeddednats.h"
 #include "store/failedeventstore.h"
+#include "lossymount.h"
 #include "runtime.h"
 #include "testsupport.h"
 
@@ -56,6 +57,7 @@ private:
     int countStored(const QByteArray &key);
 
     std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<LossyMount> m_spoolMount; // spool_error: a spool whose disk fails (lossyfs, cut)
     std::unique_ptr<Runtime> m_runtime;
     quint16 m_port = 0;
     quint16 m_adminPort = 0;
@@ -94,6 +96,7 @@ void TestFailedQueue::waitUntilNothingInFlight()
 void TestFailedQueue::cleanup()
 {
     stopRuntime();
+    m_spoolMount.reset();
     m_dir.reset();
 }
 
@@ -404,6 +407,14 @@ void TestFailedQueue::onlyDispatchFailuresAreQueued_data()
                               << none << true << 500 << QStringLiteral("nack") << true;
     QTest::addRow("500 no_stream") << QByteArray() << QByteArray("POST") << QByteArray("/unrouted") << json << none
                                    << true << 500 << QStringLiteral("no_stream") << true;
+    // The spool policy (endpoint /spooled, a spool bounded to 1 record): full is 503 and not queued
+    // (a retry will do), a spool that cannot commit is a 500 like any dispatch failure, queued.
+    QTest::addRow("503 spool_full") << QByteArray("spool-full") << QByteArray("POST") << QByteArray("/spooled")
+                                    << json << none << true << 503 << QStringLiteral("spool_full") << false;
+    QTest::addRow("500 spool_error") << QByteArray("spool-error") << QByteArray("POST") << QByteArray("/spooled")
+                                     << json << none << true << 500 << QStringLiteral("spool_error") << true;
+    // No row for 500 publish_error: it is failureReasonFor()'s answer to a natsStatus none of the
+    // others covers, and no request reaches one through a working cnats (tst_dispatcher maps it).
     // And the control: a 200 is not queued either.
     QTest::addRow("200 stored") << QByteArray() << QByteArray("POST") << QByteArray("/webhook") << json << none << true
                                 << 200 << QString() << false;
@@ -427,7 +438,24 @@ void TestFailedQueue::onlyDispatchFailuresAreQueued()
     config.gateway.maxPayload = QueueRuleMaxPayload;
     config.gateway.endpoints = { { "/webhook", "ackhook.webhook" },
         { "/small", "small.events" }, // the stream refuses messages over 1 KiB: a nack
-        { "/unrouted", "unrouted.events" } }; // no stream captures it: no responders
+        { "/unrouted", "unrouted.events" }, // no stream captures it: no responders
+        { "/spooled", "ackhook.webhook" } };
+    config.gateway.endpoints.last().dispatch = DispatchPolicy::Spool;
+    config.gateway.spool.maxRecords = 1;
+    if (situation == "spool-error") {
+        // The spool on a disk that fails on command: every write after the cut is EIO.
+        const QString reason = fuseUnusableReason();
+        if (!reason.isEmpty() && qEnvironmentVariableIsSet("ACKHOOK_ALLOW_NO_FUSE"))
+            QSKIP(qPrintable(reason));
+        QVERIFY2(reason.isEmpty(), qPrintable(reason + QStringLiteral(" (ACKHOOK_ALLOW_NO_FUSE=1 skips)")));
+        QDir work(m_dir->path());
+        QVERIFY(work.mkpath(QStringLiteral("spool-backing")) && work.mkpath(QStringLiteral("spool-mount")));
+        m_spoolMount = std::make_unique<LossyMount>(
+            work.filePath(QStringLiteral("spool-backing")), work.filePath(QStringLiteral("spool-mount")));
+        QString error;
+        QVERIFY2(m_spoolMount->mount(&error), qPrintable(error));
+        config.gateway.spool.path = m_spoolMount->filePath(QStringLiteral("spool.sqlite"));
+    }
     // The test makes the stream (ackhook would make one without a message size limit), so ackhook
     // finds it missing first, then sees it and reports that it does not capture unrouted.events.
     config.gateway.createStream = false;
@@ -456,6 +484,13 @@ void TestFailedQueue::onlyDispatchFailuresAreQueued()
     std::unique_ptr<HttpClient> blocker;
     if (situation == "down") {
         setOutage("down");
+    } else if (situation == "spool-full") {
+        setOutage("down"); // nothing leaves the spool
+        const HeaderList filler = authorization + HeaderList { { "Idempotency-Key", uniqueKey() } };
+        // The one record it has room for.
+        QCOMPARE(request(m_port, "POST", "/spooled", "{}", filler).value_or(HttpReply {}).status, 202);
+    } else if (situation == "spool-error") {
+        QVERIFY(m_spoolMount->cut());
     } else if (situation == "ack-loss") {
         OutageSettings ackLoss;
         ackLoss.mode = OutageSettings::Mode::AckLoss;
