@@ -187,7 +187,10 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     parser.setApplicationDescription(
         QStringLiteral("ackhook accepts webhooks and publishes each to NATS JetStream, answering 200 only after the "
                        "PubAck, 500 when the publish failed or timed out.\nWithout --nats-url it starts its own "
-                       "nats-server (JetStream on disk in the data directory)."));
+                       "nats-server (JetStream on disk in the data directory).\nA request's idempotency key (CloudEvent "
+                       "source and id, Idempotency-Key, X-GitHub-Delivery, X-Request-Id, X-Event-Id, or a sender's "
+                       "own) is published as Nats-Msg-Id scoped to its endpoint (\"<path> <key>\"), so JetStream "
+                       "drops retries and one endpoint's callers never deduplicate another's events."));
     const QCommandLineOption help({ QStringLiteral("h"), QStringLiteral("help") }, QStringLiteral("Show this help."));
     const QCommandLineOption version(
         { QStringLiteral("v"), QStringLiteral("version") }, QStringLiteral("Show the version."));
