@@ -190,7 +190,10 @@ CommandLine CommandLine::parse(const QStringList &arguments)
                        "nats-server (JetStream on disk in the data directory).\nA request's idempotency key (CloudEvent "
                        "source and id, Idempotency-Key, X-GitHub-Delivery, X-Request-Id, X-Event-Id, or a sender's "
                        "own) is published as Nats-Msg-Id scoped to its endpoint (\"<path> <key>\"), so JetStream "
-                       "drops retries and one endpoint's callers never deduplicate another's events."));
+                       "drops retries and one endpoint's callers never deduplicate another's events.\nA 200 survives a crash of "
+                       "ackhook or nats-server; a power cut of the NATS machine can lose the last 2 minutes of "
+                       "acknowledged events (nats-server syncs its store every 2 min) unless the stream is replicated "
+                       "or the server fsyncs every write. --policy spool answers 202 after a local fsync."));
     const QCommandLineOption help({ QStringLiteral("h"), QStringLiteral("help") }, QStringLiteral("Show this help."));
     const QCommandLineOption version(
         { QStringLiteral("v"), QStringLiteral("version") }, QStringLiteral("Show the version."));

@@ -171,6 +171,18 @@ bool Runtime::start(QString *error)
             m_config.outage.mode != OutageSettings::Mode::Off);
     }
 
+    // The server's version for the durability line: read from its INFO on every (re)connect, from
+    // the real server (not the fault proxy, which passes INFO through only while it lets bytes by).
+    m_serverInfo = new ServerInfoProbe(this);
+    connect(m_host.get(), &GatewayHost::natsStateChanged, this, [this](NatsBus::State state) {
+        if (state != NatsBus::State::Connected || m_shuttingDown || !m_host->gateway())
+            return;
+        QString url = m_host->gateway()->bus()->status().connectedUrl;
+        if (url.isEmpty() || (m_proxy && url == m_proxy->url()))
+            url = m_upstreamUrls.value(0);
+        m_serverInfo->probe(url);
+    });
+
     m_replayer = std::make_unique<Replayer>(m_store.get(), m_host.get());
     if (m_config.autoReplay) {
         connect(m_host.get(), &GatewayHost::natsStateChanged, this, [this](NatsBus::State state) {
@@ -333,6 +345,11 @@ StatusSnapshot Runtime::status() const
     if (m_loss)
         s.loss = m_loss->figures();
     s.replayBusy = m_replayer && m_replayer->isBusy();
+    if (m_serverInfo)
+        s.server = m_serverInfo->last();
+    s.durability.serverVersion = s.server.version;
+    s.durability.replicas = s.nats.cluster.replicas;
+    s.durability.storage = m_config.gateway.streamSettings.storage;
     s.webhookBaseUrl = webhookBaseUrl();
     return s;
 }

@@ -3,6 +3,8 @@
 // Lives on the main thread; the window and the headless mode both drive it.
 #pragma once
 
+#include "nats/serverinfoprobe.h"
+
 #include "gateway.h"
 #include "outage/faultproxy.h"
 #include "status.h"
@@ -109,6 +111,7 @@ private:
     std::unique_ptr<FailedEventStore> m_store;
     std::unique_ptr<LossDetector> m_loss; // outlives the gateway: the server thread notes answers to it
     std::unique_ptr<GatewayHost> m_host;
+    ServerInfoProbe *m_serverInfo = nullptr; // the connected server's INFO, read on every connect
     std::unique_ptr<Replayer> m_replayer;
     std::unique_ptr<AdminServer> m_admin;
     QElapsedTimer m_uptime;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include "lab/lossfigures.h"
+#include "nats/durability.h"
 #include "nats/natsbus.h"
+#include "nats/serverinfoprobe.h"
 #include "outage/faultproxy.h"
 #include "spool/spoolstats.h"
 #include "store/failedeventstore.h"
@@ -36,6 +38,8 @@ struct StatusSnapshot {
     QString proxyUrl; // the fault proxy NatsBus connects through during a fault; empty when it is disabled
     bool proxyInPath = false; // NatsBus is connected through it now (only while a fault is simulated)
     QString stream;
+    NatsServerInfo server; // the INFO of the server last connected to (version, name)
+    Durability durability; // what an acknowledged event survives there
     EmbeddedNatsStatus embedded;
 
     OutageSettings outage;

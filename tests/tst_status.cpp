@@ -12,6 +12,7 @@
 
 #include <QApplication>
 #include <QJsonArray>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QTemporaryDir>
@@ -30,6 +31,10 @@ private Q_SLOTS:
     void webhookUrlIsConnectable_data();
     void webhookUrlIsConnectable();
     void streamReasonInEveryReader();
+    void durabilityInEveryReader();
+    void durabilityLine_data();
+    void durabilityLine();
+    void serverInfoLine();
 
 private:
     QTemporaryDir m_dir;
@@ -230,6 +235,94 @@ void TestStatus::streamReasonInEveryReader()
     const auto ready = request(runtime->webhookPort(), "GET", "/ready");
     QCOMPARE(ready->status, 503);
     QVERIFY2(ready->body.contains(reason.toUtf8()), ready->body.constData());
+}
+
+// What a 200 survives, said in the window, /api/status and /metrics for the real server: its version
+// read from its INFO (compared with what the nats-server binary itself says), the stream's replicas.
+void TestStatus::durabilityInEveryReader()
+{
+    QProcess natsServer;
+    natsServer.start(QStringLiteral("nats-server"), { QStringLiteral("--version") });
+    QVERIFY(natsServer.waitForFinished(10000));
+    // "nats-server: v2.9.10"
+    const QString version = QString::fromLatin1(natsServer.readAllStandardOutput()).trimmed().section(QLatin1Char('v'), -1);
+    QVERIFY2(!version.isEmpty(), "nats-server --version printed no version");
+
+    const auto apiDurability = [this] {
+        return request(m_runtime->adminPort(), "GET", "/api/status")
+            ->json()
+            .value(QLatin1String("nats"))
+            .toObject();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(apiDurability().value(QLatin1String("server_version")).toString(), version, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        apiDurability().value(QLatin1String("durability")).toObject().value(QLatin1String("replicas")).toInt(), 1, 10000);
+    const QJsonObject durability = apiDurability().value(QLatin1String("durability")).toObject();
+    const QString line = durability.value(QLatin1String("line")).toString();
+    QVERIFY2(line.startsWith(QStringLiteral("R1 on nats-server %1, file storage").arg(version)), qPrintable(line));
+    QVERIFY2(line.contains(QLatin1String("a power cut can lose up to 2 min")), qPrintable(line));
+    QCOMPARE(durability.value(QLatin1String("survives_process_crash")).toBool(), true);
+    QCOMPARE(durability.value(QLatin1String("survives_power_cut")).toBool(), false);
+
+    const QByteArray metrics = request(m_runtime->adminPort(), "GET", "/metrics")->body;
+    QCOMPARE(metric(metrics, "ackhook_durability{against=\"process_crash\"}"), 1);
+    QCOMPARE(metric(metrics, "ackhook_durability{against=\"one_server_lost\"}"), 0);
+    QCOMPARE(metric(metrics, "ackhook_durability{against=\"power_cut\"}"), 0);
+    QCOMPARE(metric(metrics, "ackhook_nats_server_version_info{version=\"" + version.toLatin1() + "\"}"), 1);
+
+    MonitorWindow window(m_runtime.get());
+    window.show();
+    QTRY_COMPARE_WITH_TIMEOUT(window.durabilityText(), QStringLiteral("What a 200 survives: ") + line, 5000);
+}
+
+void TestStatus::durabilityLine_data()
+{
+    QTest::addColumn<QString>("version");
+    QTest::addColumn<int>("replicas");
+    QTest::addColumn<bool>("memory");
+    QTest::addColumn<QString>("says");
+    QTest::addRow("embedded default") << QStringLiteral("2.9.10") << 1 << false
+                                      << QStringLiteral("R1 on nats-server 2.9.10, file storage: a crash of ackhook or "
+                                                        "of nats-server loses no acknowledged event; a power cut can "
+                                                        "lose up to 2 min of them (the server syncs its store every 2 min)");
+    QTest::addRow("2.10 can sync always") << QStringLiteral("2.10.4") << 1 << false
+                                          << QStringLiteral("unless the server runs with sync_interval: always");
+    QTest::addRow("replicated") << QStringLiteral("2.9.10") << 3 << false
+                                << QStringLiteral("survives a crash or power cut of one server");
+    QTest::addRow("memory") << QStringLiteral("2.9.10") << 1 << true
+                            << QStringLiteral("a restart of nats-server loses every acknowledged event");
+    QTest::addRow("not read yet") << QString() << 0 << false << QStringLiteral("R? on nats-server (version not read yet)");
+}
+
+void TestStatus::durabilityLine()
+{
+    QFETCH(QString, version);
+    QFETCH(int, replicas);
+    QFETCH(bool, memory);
+    QFETCH(QString, says);
+    Durability durability;
+    durability.serverVersion = version;
+    durability.replicas = replicas;
+    durability.storage = memory ? StreamSettings::Storage::Memory : StreamSettings::Storage::File;
+    QVERIFY2(durability.line().contains(says), qPrintable(durability.line()));
+    QVERIFY(!durability.powerCutSafe());
+}
+
+void TestStatus::serverInfoLine()
+{
+    const NatsServerInfo info = NatsServerInfo::fromInfoLine(
+        R"(INFO {"server_id":"N1","server_name":"n1","version":"2.9.10","jetstream":true,"max_payload":1048576})"
+        "\r\n");
+    QCOMPARE(info.version, QStringLiteral("2.9.10"));
+    QCOMPARE(info.serverName, QStringLiteral("n1"));
+    QVERIFY(info.jetStream);
+    QVERIFY(info.error.isEmpty());
+    QVERIFY(!NatsServerInfo::fromInfoLine("-ERR 'Authorization Violation'").error.isEmpty());
+    QVERIFY(!NatsServerInfo::fromInfoLine("INFO {not json").error.isEmpty());
+    QVERIFY(!NatsServerInfo::fromInfoLine("INFO {}").isKnown());
+    QVERIFY(Durability::versionAtLeast(QStringLiteral("2.10.0-beta.1"), 2, 10));
+    QVERIFY(!Durability::versionAtLeast(QStringLiteral("2.9.22"), 2, 10));
+    QVERIFY(!Durability::versionAtLeast(QStringLiteral("junk"), 2, 10));
 }
 
 QTEST_MAIN(TestStatus)

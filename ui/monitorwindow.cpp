@@ -189,6 +189,15 @@ void MonitorWindow::buildUi()
     header->addWidget(m_webhookUrl);
     header->addWidget(copy);
     layout->addLayout(header);
+    // A PubAck is not an fsync: said where the connection is shown, for this stream and server.
+    m_durability = new ElidedLabel(central);
+    m_durability->setObjectName(QStringLiteral("durability"));
+    m_durability->setExplanation(
+        tr("A 200 means JetStream acknowledged the event. nats-server writes its store through the page cache and "
+           "syncs it to disk every 2 minutes: a crash of ackhook or of nats-server loses nothing acknowledged, a power "
+           "cut (or kernel crash) of the machine can lose the last 2 minutes of it, unless the stream is replicated "
+           "and not every replica loses power at once (docs/DEPLOY.md, Durability)."));
+    layout->addWidget(m_durability);
 
     // What happened to every answer, and whether anything is missing from the stream.
     auto *outcomes = new QHBoxLayout;
@@ -626,6 +635,11 @@ QString MonitorWindow::natsDetailsText() const
     return m_natsDetails->fullText();
 }
 
+QString MonitorWindow::durabilityText() const
+{
+    return m_durability->fullText();
+}
+
 void MonitorWindow::refresh()
 {
     const StatusSnapshot s = m_runtime->status();
@@ -696,6 +710,7 @@ void MonitorWindow::refresh()
                                        streamSize, rtt)
                                    .arg(bus.reconnects)
         + clusterText(bus));
+    m_durability->setFullText(tr("What a 200 survives: %1").arg(s.durability.line()));
     if (s.embedded.present) {
         m_natsStop->setEnabled(s.embedded.running);
         m_natsStart->setEnabled(!s.embedded.running);

@@ -48,6 +48,7 @@ public:
     // For tests and screenshots: what the user sees and presses.
     QString connectivityText() const;
     QString natsDetailsText() const; // the header's NATS line, whole (also when the label cuts it)
+    QString durabilityText() const; // the durability line under it, whole
     QString failedQueueText() const;
     QString totalsText() const; // the status bar's counters
     RequestTableModel *requestModel() const { return m_model; }
@@ -130,6 +131,7 @@ private:
     ScenarioRunner::Options m_scenarioOptions;
     void runScenario();
     ElidedLabel *m_natsDetails = nullptr;
+    ElidedLabel *m_durability = nullptr; // what a 200 survives on this stream and server
     QLabel *m_webhookUrl = nullptr;
     QTableView *m_table = nullptr;
     QComboBox *m_statusFilter = nullptr;

@@ -60,6 +60,15 @@ QJsonObject statusToJson(const StatusSnapshot &s)
     if (!bus.connectError.isEmpty()) // why NATS keeps refusing the connection (credentials, TLS)
         nats.insert(QStringLiteral("connect_error"), bus.connectError);
     nats.insert(QStringLiteral("cluster"), clusterToJson(bus));
+    nats.insert(QStringLiteral("server_version"), s.server.version.isEmpty() ? QJsonValue() : QJsonValue(s.server.version));
+    // What an acknowledged event survives here: a PubAck is not an fsync (docs/DESIGN.md §1).
+    nats.insert(QStringLiteral("durability"),
+        QJsonObject { { QStringLiteral("line"), s.durability.line() },
+            { QStringLiteral("replicas"), s.durability.replicas },
+            { QStringLiteral("storage"), StreamSettings::storageName(s.durability.storage) },
+            { QStringLiteral("survives_process_crash"), s.durability.storage == StreamSettings::Storage::File },
+            { QStringLiteral("survives_one_server_lost"), s.durability.survivesOneServer() },
+            { QStringLiteral("survives_power_cut"), s.durability.powerCutSafe() } });
     if (s.embedded.present)
         nats.insert(QStringLiteral("embedded"),
             QJsonObject { { QStringLiteral("running"), s.embedded.running }, { QStringLiteral("pid"), s.embedded.pid },
@@ -257,6 +266,15 @@ QByteArray statusToPrometheus(const StatusSnapshot &s)
             OutageSettings::modeName(s.outage.mode) == name);
     family("ackhook_ready", "gauge", "1 when ackhook can store webhooks (GET /ready answers 200).");
     sample("ackhook_ready", s.notReady().isEmpty() ? 1 : 0);
+    family("ackhook_durability", "gauge",
+        "What an acknowledged event survives on this stream and server (1: yes, 0: no); a power cut of every "
+        "replica is never survived for sure (a PubAck is not an fsync).");
+    sample("ackhook_durability{against=\"process_crash\"}", s.durability.storage == StreamSettings::Storage::File);
+    sample("ackhook_durability{against=\"one_server_lost\"}", s.durability.survivesOneServer());
+    sample("ackhook_durability{against=\"power_cut\"}", s.durability.powerCutSafe());
+    family("ackhook_nats_server_version_info", "gauge", "The connected nats-server's version, from its INFO (1).");
+    if (!s.server.version.isEmpty())
+        sample("ackhook_nats_server_version_info{version=\"" + labelText(s.server.version) + "\"}", 1);
     family("ackhook_uptime_seconds", "gauge", "Seconds since ackhook started.");
     sample("ackhook_uptime_seconds", s.uptimeMs / 1000);
     labToPrometheus(s, out);
