@@ -174,14 +174,20 @@ bool Runtime::start(QString *error)
     // The server's version for the durability line: read from its INFO on every (re)connect, from
     // the real server (not the fault proxy, which passes INFO through only while it lets bytes by).
     m_serverInfo = new ServerInfoProbe(this);
-    connect(m_host.get(), &GatewayHost::natsStateChanged, this, [this](NatsBus::State state) {
-        if (state != NatsBus::State::Connected || m_shuttingDown || !m_host->gateway())
+    const auto probeServer = [this] {
+        if (m_shuttingDown || !m_host->gateway())
             return;
         QString url = m_host->gateway()->bus()->status().connectedUrl;
         if (url.isEmpty() || (m_proxy && url == m_proxy->url()))
             url = m_upstreamUrls.value(0);
         m_serverInfo->probe(url);
+    };
+    connect(m_host.get(), &GatewayHost::natsStateChanged, this, [probeServer](NatsBus::State state) {
+        if (state == NatsBus::State::Connected)
+            probeServer();
     });
+    if (m_host->gateway()->bus()->status().state == NatsBus::State::Connected) // connected during start
+        probeServer();
 
     m_replayer = std::make_unique<Replayer>(m_store.get(), m_host.get());
     if (m_config.autoReplay) {
