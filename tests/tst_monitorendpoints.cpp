@@ -18,6 +18,7 @@
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 using namespace TestSupport;
 
@@ -52,6 +53,7 @@ private Q_SLOTS:
     void cleanupTestCase();
     void testEventsAreSignedPerPreset_data();
     void testEventsAreSignedPerPreset();
+    void headerListsEveryServedUrl();
 
 private:
     int rowsWith(const QByteArray &path, int status) const
@@ -131,6 +133,27 @@ void TestMonitorEndpoints::testEventsAreSignedPerPreset()
     QTRY_VERIFY_WITH_TIMEOUT(
         m_window->sendEndpoint()->itemText(index).endsWith(QStringLiteral(" · 2 stored · 0 failed · 1 unauthorized")),
         5000);
+}
+
+// The header names the URLs this configuration serves (not a /webhook it does not serve), and each
+// one takes a webhook (a 401 for a signed one without its signature: the path is served).
+void TestMonitorEndpoints::headerListsEveryServedUrl()
+{
+    const auto *urls = m_window->findChild<QComboBox *>(QStringLiteral("endpointUrls"));
+    QVERIFY(urls);
+    QVERIFY(urls->isVisible());
+    QCOMPARE(urls->count(), 3);
+    const QString base = QStringLiteral("http://127.0.0.1:%1").arg(m_runtime->webhookPort());
+    const QStringList expected { base + QStringLiteral("/github"), base + QStringLiteral("/stripe"),
+        base + QStringLiteral("/slack") };
+    for (int i = 0; i < urls->count(); ++i) {
+        QCOMPARE(urls->itemText(i), expected.at(i));
+        const QUrl url(urls->itemText(i));
+        const auto reply = request(static_cast<quint16>(url.port()), "POST", url.path().toUtf8(), "{}",
+            { { "Content-Type", "application/json" } });
+        QVERIFY(reply);
+        QVERIFY2(reply->status == 401, qPrintable(urls->itemText(i))); // served (and signed), not 404
+    }
 }
 
 QTEST_MAIN(TestMonitorEndpoints)

@@ -85,6 +85,7 @@ void TestRequestTableModel::statusHasTextAndColour_data()
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("statusClass");
     QTest::addRow("200") << 200 << QStringLiteral("200 OK") << QStringLiteral("2xx");
+    QTest::addRow("202") << 202 << QStringLiteral("202 Accepted") << QStringLiteral("2xx"); // no PubAck yet
     QTest::addRow("429") << 429 << QStringLiteral("429 rejected") << QStringLiteral("4xx");
     QTest::addRow("500") << 500 << QStringLiteral("500 failed") << QStringLiteral("5xx");
 }

@@ -172,21 +172,35 @@ void MonitorWindow::buildUi()
     });
     m_natsStop->setVisible(m_runtime->isEmbedded());
     m_natsStart->setVisible(m_runtime->isEmbedded());
+    // The URLs this configuration serves (docs/lab.toml serves /lab/ack …, not /webhook): one is
+    // shown as it is, several in a selector; Copy takes the one shown.
     m_webhookUrl = new QLabel(central);
+    m_webhookUrl->setObjectName(QStringLiteral("webhookUrl"));
     m_webhookUrl->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    const QString url = QString::fromLatin1(webhookBase()) + QStringLiteral("/webhook");
-    m_webhookUrl->setText(tr("Webhook URL: <b>%1</b>").arg(url));
     m_webhookUrl->setToolTip(tr("Where callers POST their webhooks"));
+    m_endpointUrls = new QComboBox(central);
+    m_endpointUrls->setObjectName(QStringLiteral("endpointUrls"));
+    m_endpointUrls->setToolTip(tr("Every endpoint this configuration serves: where callers POST their webhooks"));
+    m_endpointUrls->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    for (const Endpoint &endpoint : m_runtime->config().gateway.endpoints)
+        m_endpointUrls->addItem(QString::fromLatin1(webhookBase()) + QString::fromUtf8(endpoint.path));
+    if (m_endpointUrls->count() <= 1) {
+        m_webhookUrl->setText(tr("Webhook URL: <b>%1</b>").arg(m_endpointUrls->itemText(0)));
+        m_endpointUrls->hide();
+    } else {
+        m_webhookUrl->setText(tr("Webhook URLs:"));
+    }
     auto *copy = new QToolButton(central);
     copy->setText(tr("Copy"));
     copy->setToolTip(tr("Copy the webhook URL"));
-    connect(copy, &QToolButton::clicked, this, [url] { QApplication::clipboard()->setText(url); });
+    connect(copy, &QToolButton::clicked, this, [this] { QApplication::clipboard()->setText(m_endpointUrls->currentText()); });
     header->addWidget(m_badge);
     header->addWidget(m_natsDetails, 1);
     header->addWidget(m_natsStop);
     header->addWidget(m_natsStart);
     header->addSpacing(8);
     header->addWidget(m_webhookUrl);
+    header->addWidget(m_endpointUrls);
     header->addWidget(copy);
     layout->addLayout(header);
     // A PubAck is not an fsync: said where the connection is shown, for this stream and server.
@@ -412,11 +426,7 @@ void MonitorWindow::buildUi()
     m_explanation->setStyleSheet(QStringLiteral("#why500 { background: #fff4d6; border: 1px solid #e0b84c; }"));
     auto *explanationLayout = new QHBoxLayout(m_explanation);
     explanationLayout->setContentsMargins(8, 4, 8, 4);
-    auto *why = new QLabel(
-        tr("<b>Why 500?</b> NATS JetStream did not confirm the event (no PubAck), so ackhook answered 500 rather "
-           "than a 200 it cannot stand behind. The sender will retry, and ackhook keeps the event in the failed-event "
-           "queue: replay it once NATS is back. Nothing is lost."),
-        m_explanation);
+    auto *why = new QLabel(why500Text(), m_explanation);
     why->setWordWrap(true);
     auto *gotIt = new QPushButton(tr("Got it"), m_explanation);
     gotIt->setObjectName(QStringLiteral("dismissWhy500"));
@@ -571,7 +581,19 @@ void MonitorWindow::buildMenus()
     QAction *shortcuts = help->addAction(tr("Keyboard shortcuts"), this,
         [this] { QMessageBox::information(this, tr("Keyboard shortcuts"), shortcutsText()); });
     shortcuts->setShortcut(QKeySequence::HelpContents);
-    help->addAction(tr("Why does ackhook answer 500?"), this, [this] { m_explanation->show(); });
+    // A dialog, not the panel: the panel may already be showing (then showing it again did nothing).
+    help->addAction(tr("Why does ackhook answer 500?"), this, [this] {
+        QMessageBox::information(this, tr("Why does ackhook answer 500?"), why500Text());
+    });
+    help->addAction(tr("About ackhook"), this, [this] {
+        const StatusSnapshot s = m_runtime->status();
+        QMessageBox::about(this, tr("About ackhook"),
+            tr("<b>ackhook %1</b><br>A webhook gateway that answers 200 only after NATS JetStream's PubAck.<br><br>"
+               "Qt %2 · cnats %3 · nats-server %4<br><br>What a 200 survives here: %5")
+                .arg(s.version, s.qtVersion, s.cnatsVersion,
+                    s.server.version.isEmpty() ? tr("(not read yet)") : s.server.version,
+                    s.durability.line().toHtmlEscaped()));
+    });
 }
 
 QString MonitorWindow::shortcutsText() const
@@ -628,6 +650,13 @@ static QString clusterText(const NatsBus::Status &bus)
         }
     }
     return text;
+}
+
+QString MonitorWindow::why500Text()
+{
+    return tr("<b>Why 500?</b> NATS JetStream did not confirm the event (no PubAck), so ackhook answered 500 rather "
+              "than a 200 it cannot stand behind. The sender will retry, and ackhook keeps the event in the "
+              "failed-event queue: replay it once NATS is back. Nothing is lost.");
 }
 
 QString MonitorWindow::natsDetailsText() const
@@ -734,20 +763,20 @@ void MonitorWindow::refresh()
             .arg(QTime(0, 0).addSecs(static_cast<int>(s.uptimeMs / 1000)).toString(QStringLiteral("HH:mm:ss"))));
 
     const StreamAudit::Figures audit = m_audit->figures();
-    QString readBack = tr("%1 of %2 read back").arg(audit.checked + audit.missing).arg(c.ok);
+    QString readBack = tr("%1 of %2 read back").arg(audit.checked + audit.missing).arg(c.ok - c.accepted);
     if (audit.skipped)
         readBack += tr(", %1 skipped").arg(audit.skipped);
     if (!audit.error.isEmpty())
         readBack += QStringLiteral(", ") + audit.error;
     m_outcomes->setFullText(
-        tr("answered 200: %1 · answered 500: %2 · recovered: %3 · still failed: %4 · answered 200 but not in the "
+        tr("answered 200: %1%7 · answered 500: %2 · recovered: %3 · still failed: %4 · answered 200 but not in the "
            "stream: %5 (%6)")
-            .arg(c.ok)
+            .arg(c.ok - c.accepted)
             .arg(c.failed)
             .arg(failed.replayed)
             .arg(failed.pending + static_cast<qint64>(failed.unrecorded))
             .arg(audit.missing)
-            .arg(readBack));
+            .arg(readBack, c.accepted ? tr(" · answered 202 (no PubAck yet): %1").arg(c.accepted) : QString()));
     m_outcomes->setStyleSheet(
         audit.missing ? QStringLiteral("QLabel { color: #b71c1c; font-weight: bold; }") : QString());
 }

@@ -49,6 +49,7 @@ public:
     QString connectivityText() const;
     QString natsDetailsText() const; // the header's NATS line, whole (also when the label cuts it)
     QString durabilityText() const; // the durability line under it, whole
+    static QString why500Text(); // the first 500's explanation (the panel and Help show it)
     QString failedQueueText() const;
     QString totalsText() const; // the status bar's counters
     RequestTableModel *requestModel() const { return m_model; }
@@ -133,6 +134,7 @@ private:
     ElidedLabel *m_natsDetails = nullptr;
     ElidedLabel *m_durability = nullptr; // what a 200 survives on this stream and server
     QLabel *m_webhookUrl = nullptr;
+    QComboBox *m_endpointUrls = nullptr; // every served endpoint's URL (shown when more than one)
     QTableView *m_table = nullptr;
     QComboBox *m_statusFilter = nullptr;
     QLineEdit *m_textFilter = nullptr;

@@ -59,6 +59,8 @@ QString RequestTableModel::statusText(int row) const
         const qint64 now = m_nowMs ? m_nowMs : QDateTime::currentMSecsSinceEpoch();
         return tr("waiting for PubAck %1 s").arg(qMax<qint64>(0, now - r.receivedMs) / 1000.0, 0, 'f', 1);
     }
+    if (r.status == 202) // taken without a PubAck (spool, fire-and-forget): not "OK"
+        return tr("202 Accepted");
     if (r.status < 400)
         return tr("%1 OK").arg(r.status);
     if (r.status < 500)

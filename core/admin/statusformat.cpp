@@ -91,6 +91,7 @@ QJsonObject statusToJson(const StatusSnapshot &s)
                 { QStringLiteral("failed"), static_cast<qint64>(c.failed) },
                 { QStringLiteral("rejected"), static_cast<qint64>(c.rejected) },
                 { QStringLiteral("overloaded"), static_cast<qint64>(c.overloaded) },
+                { QStringLiteral("accepted"), static_cast<qint64>(c.accepted) }, // 202s, part of ok
                 { QStringLiteral("in_flight"), s.inFlight } } },
         // Per endpoint, as /api/endpoints: its current dispatch policy (switchable in the window).
         { QStringLiteral("endpoints"), EndpointCounters::toJson(s.endpoints) },

@@ -21,6 +21,8 @@ void RequestLog::append(RequestRecord record)
         m_rejected.fetch_add(1, std::memory_order_relaxed);
     if (record.status == 429)
         m_overloaded.fetch_add(1, std::memory_order_relaxed);
+    else if (record.status == 202)
+        m_accepted.fetch_add(1, std::memory_order_relaxed);
 
     if (m_batch.size() >= MaxBatch) {
         m_dropped.fetch_add(1, std::memory_order_relaxed);
@@ -56,5 +58,5 @@ void RequestLog::flush()
 RequestCounters RequestLog::counters() const
 {
     return { m_requests.load(), m_ok.load(), m_failed.load(), m_rejected.load(), m_overloaded.load(),
-        m_dropped.load() };
+        m_dropped.load(), m_accepted.load() };
 }

@@ -16,6 +16,7 @@ struct RequestCounters {
     quint64 rejected = 0; // 4xx, including 429
     quint64 overloaded = 0; // 429 alone
     quint64 droppedRecords = 0; // records not delivered because a batch overflowed (counters stay exact)
+    quint64 accepted = 0; // 202 alone (of ok): taken without a PubAck (spool, fire-and-forget)
 };
 
 class RequestLog : public QObject {
@@ -46,6 +47,6 @@ private:
     RequestRecordBatch m_batch;
     RequestRecordBatch m_waiting;
     QTimer m_flushTimer { this }; // a child: moves with its owner to another thread
-    std::atomic<quint64> m_requests { 0 }, m_ok { 0 }, m_failed { 0 }, m_rejected { 0 }, m_overloaded { 0 },
+    std::atomic<quint64> m_requests { 0 }, m_ok { 0 }, m_failed { 0 }, m_rejected { 0 }, m_overloaded { 0 }, m_accepted { 0 },
         m_dropped { 0 };
 };
