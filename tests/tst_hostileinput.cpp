@@ -133,22 +133,46 @@ void TestHostileInput::requests_data()
     QTest::addRow("header without colon")
         << QByteArray("GET /health HTTP/1.1\r\nHost x\r\n\r\n") << 400 << QByteArray("") << true;
     QTest::addRow("negative Content-Length")
-        << QByteArray("POST /webhook HTTP/1.1\r\nContent-Length: -5\r\n\r\n") << 400 << QByteArray("") << true;
+        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n") << 400 << QByteArray("") << true;
     QTest::addRow("two different Content-Lengths")
-        << QByteArray("POST /webhook HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc") << 400
+        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc") << 400
         << QByteArray("") << true;
     QTest::addRow("Content-Length and chunked (smuggling)")
-        << QByteArray("POST /webhook HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
         << 400 << QByteArray("") << true;
     QTest::addRow("chunk shorter than its size")
-        << QByteArray("POST /webhook HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabc\r\n0\r\n\r\n") << 400
+        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabc\r\n0\r\n\r\n") << 400
         << QByteArray("") << true;
     QTest::addRow("chunk size not hex") << QByteArray(
-        "POST /webhook HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")
+        "POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")
                                         << 400 << QByteArray("") << true;
     QTest::addRow("chunk size overflowing 64 bits")
-        << QByteArray("POST /webhook HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n") << 400
+        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n") << 400
         << QByteArray("chunk") << true;
+
+    // Framing a proxy in front may read differently (RFC 9112): refused, never guessed.
+    const QByteArray smuggled = "0\r\n\r\nPOST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n{\"a\":1}";
+    QTest::addRow("chunked then identity (smuggling)")
+        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n"
+               + smuggled)
+        << 400 << QByteArray("must end with chunked") << true;
+    QTest::addRow("chunked, identity in one list")
+        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n" + smuggled)
+        << 400 << QByteArray("must end with chunked") << true;
+    QTest::addRow("unknown coding before chunked")
+        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" + smuggled) << 501
+        << QByteArray("only chunked") << true;
+    QTest::addRow("HTTP/1.0 with Transfer-Encoding")
+        << QByteArray("POST /webhook HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + smuggled) << 400
+        << QByteArray("HTTP/1.0") << true;
+    QTest::addRow("HTTP/1.1 without Host")
+        << QByteArray("POST /webhook HTTP/1.1\r\nContent-Length: 7\r\n\r\n{\"a\":1}") << 400 << QByteArray("Host") << true;
+    QTest::addRow("two Host headers")
+        << QByteArray("POST /webhook HTTP/1.1\r\nHost: a\r\nHost: b\r\nContent-Length: 7\r\n\r\n{\"a\":1}") << 400
+        << QByteArray("more than one Host") << true;
+    QTest::addRow("chunk size with spaces around it")
+        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n 7 \r\n{\"a\":1}\r\n0\r\n\r\n")
+        << 400 << QByteArray("chunk size") << true;
 
     // Authentication (the connection stays usable).
     HeaderList noToken { { "Idempotency-Key", "k" }, { "X-Hub-Signature-256", WebhookAuth::sign(Secret, body) } };
