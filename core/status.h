@@ -8,6 +8,7 @@
 #include "outage/faultproxy.h"
 #include "spool/spoolstats.h"
 #include "store/failedeventstore.h"
+#include "http/refusallog.h"
 #include "webhook/backgroundpublisher.h"
 #include "webhook/endpointcounters.h"
 #include "webhook/readiness.h"
@@ -42,6 +43,8 @@ struct StatusSnapshot {
     quint64 droppedAcks = 0; // PubAcks the ack-loss mode swallowed
 
     RequestCounters counters;
+    RefusalCounts webhookRefusals; // connections and requests the webhook listener refused
+    RefusalCounts adminRefusals; // the admin listener's
     QList<EndpointCounters::Row> endpoints; // per endpoint, in configuration order
     int inFlight = 0;
     int maxInFlight = 0; // the bound beyond which requests get 429
