@@ -42,6 +42,18 @@ static QJsonObject clusterToJson(const NatsBus::Status &bus)
     return cluster;
 }
 
+namespace {
+
+QJsonObject refusalsToJson(const RefusalCounts &refusals)
+{
+    QJsonObject object;
+    for (int i = 0; i < RefusalCount; ++i)
+        object.insert(refusalName(static_cast<Refusal>(i)), static_cast<qint64>(refusals.counts[i]));
+    return object;
+}
+
+} // namespace
+
 QJsonObject statusToJson(const StatusSnapshot &s)
 {
     const NatsBus::Status &bus = s.nats;
@@ -81,6 +93,10 @@ QJsonObject statusToJson(const StatusSnapshot &s)
                 { QStringLiteral("rejected"), static_cast<qint64>(c.rejected) },
                 { QStringLiteral("overloaded"), static_cast<qint64>(c.overloaded) },
                 { QStringLiteral("in_flight"), s.inFlight } } },
+        // What each listener refused before any endpoint saw it, by reason (as in /metrics).
+        { QStringLiteral("refusals"),
+            QJsonObject { { QStringLiteral("webhook"), refusalsToJson(s.webhookRefusals) },
+                { QStringLiteral("admin"), refusalsToJson(s.adminRefusals) } } },
         // Per endpoint, as /api/endpoints: its current dispatch policy (switchable in the window).
         { QStringLiteral("endpoints"), EndpointCounters::toJson(s.endpoints) },
         { QStringLiteral("lab"), labToJson(s) } };
