@@ -6,8 +6,8 @@
 #include "logsink.h"
 #include "nats/embeddednats.h"
 #include "runtime.h"
-#include "systemdnotifier.h"
 #include "scenariorunner.h"
+#include "systemdnotifier.h"
 #include "unixsignalwatcher.h"
 
 #ifdef ACKHOOK_HAVE_UI

@@ -3,12 +3,12 @@
 // they cannot disagree.
 #pragma once
 
+#include "http/refusallog.h"
 #include "lab/lossfigures.h"
 #include "nats/natsbus.h"
 #include "outage/faultproxy.h"
 #include "spool/spoolstats.h"
 #include "store/failedeventstore.h"
-#include "http/refusallog.h"
 #include "webhook/backgroundpublisher.h"
 #include "webhook/endpointcounters.h"
 #include "webhook/readiness.h"

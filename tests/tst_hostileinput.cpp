@@ -150,8 +150,8 @@ void TestHostileInput::verifyStillServing()
 
 QByteArray TestHostileInput::metrics()
 {
-    const std::optional<HttpReply> reply = request(m_adminPort, "GET", "/metrics", {},
-        { { "Host", adminHost() }, { "Authorization", "Bearer " + AdminToken } });
+    const std::optional<HttpReply> reply = request(
+        m_adminPort, "GET", "/metrics", {}, { { "Host", adminHost() }, { "Authorization", "Bearer " + AdminToken } });
     return reply && reply->status == 200 ? reply->body : QByteArray();
 }
 
@@ -197,29 +197,30 @@ void TestHostileInput::requests_data()
     QTest::addRow("header without colon")
         << QByteArray("GET /health HTTP/1.1\r\nHost x\r\n\r\n") << 400 << QByteArray("") << true;
     QTest::addRow("negative Content-Length")
-        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n") << 400 << QByteArray("") << true;
+        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n") << 400 << QByteArray("")
+        << true;
     QTest::addRow("two different Content-Lengths")
         << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc") << 400
         << QByteArray("") << true;
-    QTest::addRow("Content-Length and chunked (smuggling)")
-        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
-        << 400 << QByteArray("") << true;
+    QTest::addRow("Content-Length and chunked (smuggling)") << QByteArray(
+        "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+                                                            << 400 << QByteArray("") << true;
     QTest::addRow("chunk shorter than its size")
-        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabc\r\n0\r\n\r\n") << 400
-        << QByteArray("") << true;
+        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabc\r\n0\r\n\r\n")
+        << 400 << QByteArray("") << true;
     QTest::addRow("chunk size not hex") << QByteArray(
         "POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")
                                         << 400 << QByteArray("") << true;
     QTest::addRow("chunk size overflowing 64 bits")
-        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n") << 400
-        << QByteArray("chunk") << true;
+        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n")
+        << 400 << QByteArray("chunk") << true;
 
     // Framing a proxy in front may read differently (RFC 9112): refused, never guessed.
     const QByteArray smuggled = "0\r\n\r\nPOST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n{\"a\":1}";
-    QTest::addRow("chunked then identity (smuggling)")
-        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n"
-               + smuggled)
-        << 400 << QByteArray("must end with chunked") << true;
+    QTest::addRow("chunked then identity (smuggling)") << QByteArray(
+        "POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n"
+        + smuggled) << 400 << QByteArray("must end with chunked")
+                                                       << true;
     QTest::addRow("chunked, identity in one list")
         << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n" + smuggled)
         << 400 << QByteArray("must end with chunked") << true;
@@ -229,14 +230,14 @@ void TestHostileInput::requests_data()
     QTest::addRow("HTTP/1.0 with Transfer-Encoding")
         << QByteArray("POST /webhook HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + smuggled) << 400
         << QByteArray("HTTP/1.0") << true;
-    QTest::addRow("HTTP/1.1 without Host")
-        << QByteArray("POST /webhook HTTP/1.1\r\nContent-Length: 7\r\n\r\n{\"a\":1}") << 400 << QByteArray("Host") << true;
-    QTest::addRow("two Host headers")
-        << QByteArray("POST /webhook HTTP/1.1\r\nHost: a\r\nHost: b\r\nContent-Length: 7\r\n\r\n{\"a\":1}") << 400
-        << QByteArray("more than one Host") << true;
-    QTest::addRow("chunk size with spaces around it")
-        << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n 7 \r\n{\"a\":1}\r\n0\r\n\r\n")
-        << 400 << QByteArray("chunk size") << true;
+    QTest::addRow("HTTP/1.1 without Host") << QByteArray("POST /webhook HTTP/1.1\r\nContent-Length: 7\r\n\r\n{\"a\":1}")
+                                           << 400 << QByteArray("Host") << true;
+    QTest::addRow("two Host headers") << QByteArray(
+        "POST /webhook HTTP/1.1\r\nHost: a\r\nHost: b\r\nContent-Length: 7\r\n\r\n{\"a\":1}")
+                                      << 400 << QByteArray("more than one Host") << true;
+    QTest::addRow("chunk size with spaces around it") << QByteArray(
+        "POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n 7 \r\n{\"a\":1}\r\n0\r\n\r\n")
+                                                      << 400 << QByteArray("chunk size") << true;
 
     // Authentication (the connection stays usable).
     HeaderList noToken { { "Idempotency-Key", "k" }, { "X-Hub-Signature-256", WebhookAuth::sign(Secret, body) } };
@@ -542,50 +543,45 @@ void TestHostileInput::adminRequests_data()
     const QByteArray fireAndForget = R"({"dispatch":"fire-and-forget","confirm":true})";
     const QByteArray dispatch = "/api/endpoints/webhook/dispatch";
 
-    QTest::addRow("cross-site POST as text/plain (no preflight)")
-        << rawRequest("POST", dispatch, fireAndForget,
-               { { "Host", host }, { "Content-Type", "text/plain" }, { "Origin", "http://evil.example" },
-                   { "Sec-Fetch-Site", "cross-site" } })
-        << 403 << QByteArray("web page");
-    QTest::addRow("cross-site POST with the token and JSON") << rawRequest(
-        "POST", dispatch, fireAndForget, json + HeaderList { { "Origin", "http://evil.example" } })
-                                                             << 403 << QByteArray("Origin: http://evil.example");
+    QTest::addRow("cross-site POST as text/plain (no preflight)") << rawRequest("POST", dispatch, fireAndForget,
+        { { "Host", host }, { "Content-Type", "text/plain" }, { "Origin", "http://evil.example" },
+            { "Sec-Fetch-Site", "cross-site" } }) << 403 << QByteArray("web page");
+    QTest::addRow("cross-site POST with the token and JSON")
+        << rawRequest("POST", dispatch, fireAndForget, json + HeaderList { { "Origin", "http://evil.example" } }) << 403
+        << QByteArray("Origin: http://evil.example");
     QTest::addRow("Origin null (sandboxed page)")
         << rawRequest("PUT", "/api/outage", R"({"mode":"down"})", json + HeaderList { { "Origin", "null" } }) << 403
         << QByteArray("Origin: null");
-    QTest::addRow("same-site page") << rawRequest("PUT", "/api/outage", R"({"mode":"down"})",
-        json + HeaderList { { "Sec-Fetch-Site", "same-site" } }) << 403
-                                    << QByteArray("Sec-Fetch-Site: same-site");
-    QTest::addRow("DNS rebinding reads the failed queue")
-        << rawRequest("GET", "/api/failed", {},
-               { { "Host", "rebind.evil.example:" + QByteArray::number(m_adminPort) },
-                   { "Authorization", "Bearer " + AdminToken } })
-        << 421 << QByteArray("rebind.evil.example");
-    QTest::addRow("Host naming another port")
-        << rawRequest("GET", "/api/status", {}, { { "Host", "127.0.0.1:1" }, { "Authorization", "Bearer " + AdminToken } })
-        << 421 << QByteArray("127.0.0.1:1");
+    QTest::addRow("same-site page") << rawRequest(
+        "PUT", "/api/outage", R"({"mode":"down"})", json + HeaderList { { "Sec-Fetch-Site", "same-site" } })
+                                    << 403 << QByteArray("Sec-Fetch-Site: same-site");
+    QTest::addRow("DNS rebinding reads the failed queue") << rawRequest("GET", "/api/failed", {},
+        { { "Host", "rebind.evil.example:" + QByteArray::number(m_adminPort) },
+            { "Authorization", "Bearer " + AdminToken } }) << 421
+                                                          << QByteArray("rebind.evil.example");
+    QTest::addRow("Host naming another port") << rawRequest(
+        "GET", "/api/status", {}, { { "Host", "127.0.0.1:1" }, { "Authorization", "Bearer " + AdminToken } })
+                                              << 421 << QByteArray("127.0.0.1:1");
     QTest::addRow("no token") << rawRequest("GET", "/api/status", {}, { { "Host", host } }) << 401
                               << QByteArray("admin token");
-    QTest::addRow("form-encoded POST (curl -d without a type)")
-        << rawRequest("POST", dispatch, "dispatch=spool",
-               token + HeaderList { { "Content-Type", "application/x-www-form-urlencoded" } })
-        << 415 << QByteArray("application/json");
-    QTest::addRow("text/plain PUT") << rawRequest("PUT", "/api/outage", R"({"mode":"down"})",
-        token + HeaderList { { "Content-Type", "text/plain" } }) << 415
-                                    << QByteArray("got 'text/plain'");
-    QTest::addRow("POST without a body or a type") << rawRequest("POST", "/api/nats/stop", {}, token) << 415
-                                                   << QByteArray("got none");
-    QTest::addRow("DELETE without a type") << rawRequest("DELETE", "/api/failed/1", {}, token) << 415
-                                           << QByteArray("application/json");
+    QTest::addRow("form-encoded POST (curl -d without a type)") << rawRequest("POST", dispatch, "dispatch=spool",
+        token + HeaderList { { "Content-Type", "application/x-www-form-urlencoded" } })
+                                                                << 415 << QByteArray("application/json");
+    QTest::addRow("text/plain PUT") << rawRequest(
+        "PUT", "/api/outage", R"({"mode":"down"})", token + HeaderList { { "Content-Type", "text/plain" } })
+                                    << 415 << QByteArray("got 'text/plain'");
+    QTest::addRow("POST without a body or a type")
+        << rawRequest("POST", "/api/nats/stop", {}, token) << 415 << QByteArray("got none");
+    QTest::addRow("DELETE without a type")
+        << rawRequest("DELETE", "/api/failed/1", {}, token) << 415 << QByteArray("application/json");
     QTest::addRow("admin body over the listener's limit")
         << QByteArray("PUT /api/outage HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 2000000\r\n\r\n") << 413
         << QByteArray("limit");
-    QTest::addRow("admin framing: chunked then identity")
-        << QByteArray("PUT /api/outage HTTP/1.1\r\nHost: " + host
-               + "\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n")
-        << 400 << QByteArray("chunked");
-    QTest::addRow("admin request without Host") << QByteArray("GET /api/status HTTP/1.1\r\n\r\n") << 400
-                                                << QByteArray("Host");
+    QTest::addRow("admin framing: chunked then identity") << QByteArray("PUT /api/outage HTTP/1.1\r\nHost: " + host
+        + "\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n")
+                                                          << 400 << QByteArray("chunked");
+    QTest::addRow("admin request without Host")
+        << QByteArray("GET /api/status HTTP/1.1\r\n\r\n") << 400 << QByteArray("Host");
     // What keeps working: curl, a browser tab opened on the API, the page's own origin.
     QTest::addRow("curl GET") << rawRequest("GET", "/api/status", {}, token) << 200 << QByteArray("version");
     QTest::addRow("localhost by name") << rawRequest("GET", "/api/status", {},
@@ -728,8 +724,9 @@ void TestHostileInput::junkAnswered501IsNotAFailure()
     // 501/505 for junk are the caller's fault: counted as refused input, never as failing dispatches
     // (which the AckhookFailing alert watches).
     const RequestCounters before = m_runtime->status().counters;
-    for (const QByteArray &junk : { QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
-             QByteArray("GET /health HTTP/3.0\r\nHost: x\r\n\r\n") }) {
+    for (const QByteArray &junk :
+        { QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
+            QByteArray("GET /health HTTP/3.0\r\nHost: x\r\n\r\n") }) {
         HttpClient client(m_port);
         client.send(junk);
         const std::optional<HttpReply> reply = client.readReply(3000);
@@ -811,7 +808,8 @@ void TestHostileInput::refusalsAreLoggedOncePerBurst()
     QCOMPARE(listener.refusals().of(Refusal::TooManyConnections), 20u);
     QCOMPARE(warnings.matching(QStringLiteral("refused too_many_connections")).size(), 1);
     // The rest of the burst in one line.
-    QTRY_COMPARE_WITH_TIMEOUT(warnings.matching(QStringLiteral("refused 19 more .*too_many_connections=19")).size(), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        warnings.matching(QStringLiteral("refused 19 more .*too_many_connections=19")).size(), 1, 5000);
 }
 
 void TestHostileInput::acceptDoesNotSpinOutOfFiles()
@@ -851,7 +849,8 @@ void TestHostileInput::acceptDoesNotSpinOutOfFiles()
     window.start();
     QTest::qWait(1000); // a measuring window, not a wait for a condition
     const qint64 ticks = cpuTicks(child.processId()) - ticksBefore;
-    QVERIFY2(ticks < 30, qPrintable(QStringLiteral("child used %1 ticks of CPU in %2 ms").arg(ticks).arg(window.elapsed())));
+    QVERIFY2(
+        ticks < 30, qPrintable(QStringLiteral("child used %1 ticks of CPU in %2 ms").arg(ticks).arg(window.elapsed())));
     // Files freed: the listener accepts again and answers.
     callers.clear();
     std::optional<HttpReply> reply;
@@ -869,7 +868,8 @@ void TestHostileInput::acceptDoesNotSpinOutOfFiles()
 void TestHostileInput::fileLimitIsRaisedToTheHardLimit()
 {
     QProcess child;
-    child.start(QStringLiteral(HTTPLISTENER_CHILD), { QStringLiteral("--nofile"), QStringLiteral("64"), QStringLiteral("--raise") });
+    child.start(QStringLiteral(HTTPLISTENER_CHILD),
+        { QStringLiteral("--nofile"), QStringLiteral("64"), QStringLiteral("--raise") });
     QVERIFY(child.waitForStarted(5000));
     const auto cleanup = qScopeGuard([&child] {
         child.kill();

@@ -60,20 +60,21 @@ void TestHttpRequestParser::requests_data()
 
     QTest::addRow("GET") << QByteArray("GET /health HTTP/1.1\r\nHost: x\r\n\r\n") << QByteArray("GET")
                          << QByteArray("/health") << QByteArray();
-    QTest::addRow("POST content-length") << QByteArray("POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+    QTest::addRow("POST content-length") << QByteArray(
+        "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
                                          << QByteArray("POST") << QByteArray("/webhook") << QByteArray("hello");
     QTest::addRow("query is not part of the path")
         << QByteArray("POST /webhook?x=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n") << QByteArray("POST")
         << QByteArray("/webhook") << QByteArray();
-    QTest::addRow("absolute form") << QByteArray("GET http://h:1/health?q HTTP/1.1\r\nHost: x\r\n\r\n") << QByteArray("GET")
-                                   << QByteArray("/health") << QByteArray();
+    QTest::addRow("absolute form") << QByteArray("GET http://h:1/health?q HTTP/1.1\r\nHost: x\r\n\r\n")
+                                   << QByteArray("GET") << QByteArray("/health") << QByteArray();
     QTest::addRow("chunked") << QByteArray("POST /w HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                                            "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n")
                              << QByteArray("POST") << QByteArray("/w") << QByteArray("hello world");
-    QTest::addRow("bare LF line ends") << QByteArray("POST /w HTTP/1.1\nHost: x\nContent-Length: 2\n\nok") << QByteArray("POST")
-                                       << QByteArray("/w") << QByteArray("ok");
-    QTest::addRow("HTTP/1.0 without Host") << QByteArray("GET /h HTTP/1.0\r\n\r\n") << QByteArray("GET")
-                                           << QByteArray("/h") << QByteArray();
+    QTest::addRow("bare LF line ends") << QByteArray("POST /w HTTP/1.1\nHost: x\nContent-Length: 2\n\nok")
+                                       << QByteArray("POST") << QByteArray("/w") << QByteArray("ok");
+    QTest::addRow("HTTP/1.0 without Host")
+        << QByteArray("GET /h HTTP/1.0\r\n\r\n") << QByteArray("GET") << QByteArray("/h") << QByteArray();
     QTest::addRow("chunked, any case, with an extension")
         << QByteArray("POST /w HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n2;a=b\r\nok\r\n0\r\n\r\n")
         << QByteArray("POST") << QByteArray("/w") << QByteArray("ok");
@@ -137,16 +138,16 @@ void TestHttpRequestParser::errors_data()
     QTest::addRow("obs-fold") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nA: b\r\n c\r\n\r\n") << 400;
     QTest::addRow("control char in value") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nA: b\x01\r\n\r\n") << 400;
     QTest::addRow("negative length") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n") << 400;
-    QTest::addRow("length not a number") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n") << 400;
+    QTest::addRow("length not a number") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n")
+                                         << 400;
     QTest::addRow("conflicting lengths") << QByteArray(
         "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
                                          << 400;
     QTest::addRow("smuggling: both framings")
         << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n") << 400;
     // Transfer codings (RFC 9112 6.1, 6.3): chunked must be the final one, once; others are not understood.
-    QTest::addRow("coding other than chunked, alone") << QByteArray(
-        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n")
-                                                      << 400;
+    QTest::addRow("coding other than chunked, alone")
+        << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n") << 400;
     QTest::addRow("unknown transfer coding before chunked")
         << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n") << 501;
     QTest::addRow("identity before chunked")
@@ -179,14 +180,19 @@ void TestHttpRequestParser::errors_data()
     QTest::addRow("chunk size with a trailing space")
         << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2 \r\nab\r\n0\r\n\r\n") << 400;
     QTest::addRow("chunk size with a tab before its extension")
-        << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\t;x\r\nab\r\n0\r\n\r\n") << 400;
+        << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\t;x\r\nab\r\n0\r\n\r\n")
+        << 400;
     QTest::addRow("last chunk with a trailing space")
         << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0 \r\n\r\n") << 400;
-    QTest::addRow("bad chunk size") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n") << 400;
+    QTest::addRow("bad chunk size") << QByteArray(
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+                                    << 400;
     QTest::addRow("chunk longer than declared")
         << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n") << 400;
-    QTest::addRow("Expect other than 100-continue") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nExpect: x\r\n\r\n") << 417;
-    QTest::addRow("request line too long") << QByteArray("GET /" + QByteArray(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n") << 414;
+    QTest::addRow("Expect other than 100-continue")
+        << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nExpect: x\r\n\r\n") << 417;
+    QTest::addRow("request line too long")
+        << QByteArray("GET /" + QByteArray(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n") << 414;
     QTest::addRow("request line too long, unterminated") << QByteArray("GET /" + QByteArray(9000, 'a')) << 414;
     QTest::addRow("header line too large")
         << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nA: " + QByteArray(70000, 'a') + "\r\n\r\n") << 431;
@@ -210,7 +216,8 @@ void TestHttpRequestParser::errors()
         return;
     for (qsizetype cut = 1; cut < raw.size(); ++cut) {
         const Parsed parsed = parseAll({ raw.left(cut), raw.mid(cut) });
-        QVERIFY2(parsed.errorStatus == status, qPrintable(QStringLiteral("split at %1: %2").arg(cut).arg(parsed.errorStatus)));
+        QVERIFY2(parsed.errorStatus == status,
+            qPrintable(QStringLiteral("split at %1: %2").arg(cut).arg(parsed.errorStatus)));
         QVERIFY(parsed.requests.isEmpty());
     }
 }
@@ -233,10 +240,12 @@ void TestHttpRequestParser::keepAlive_data()
     QTest::addColumn<bool>("keepAlive");
     QTest::addColumn<bool>("expectContinue");
     QTest::addRow("1.1 default") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\n\r\n") << true << false;
-    QTest::addRow("1.1 close") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n") << false << false;
+    QTest::addRow("1.1 close") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n") << false
+                               << false;
     QTest::addRow("1.0 default") << QByteArray("GET / HTTP/1.0\r\n\r\n") << false << false;
     QTest::addRow("1.0 keep-alive") << QByteArray("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n") << true << false;
-    QTest::addRow("expect 100") << QByteArray("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx")
+    QTest::addRow("expect 100") << QByteArray(
+        "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx")
                                 << true << true;
 }
 

@@ -57,8 +57,8 @@ AdminRequestGuard::AdminRequestGuard(Options options)
     : m_options(std::move(options))
 {
     const QHostAddress &address = m_options.address;
-    const bool wildcard = address == QHostAddress::Any || address == QHostAddress::AnyIPv4
-        || address == QHostAddress::AnyIPv6;
+    const bool wildcard
+        = address == QHostAddress::Any || address == QHostAddress::AnyIPv4 || address == QHostAddress::AnyIPv6;
     if (address.isLoopback() || wildcard) {
         m_anyLoopbackLiteral = true;
         for (const char *name : { "localhost", "127.0.0.1", "::1" })
@@ -165,7 +165,8 @@ std::optional<HttpResponse> AdminRequestGuard::check(const HttpRequest &head) co
                 QStringLiteral("%1 needs Content-Type: application/json (got %2), e.g. curl --json '{...}' or "
                                "-H 'Content-Type: application/json'")
                     .arg(QString::fromLatin1(head.method),
-                        type.isEmpty() ? QStringLiteral("none") : QLatin1Char('\'') + QString::fromLatin1(type).left(100) + QLatin1Char('\'')));
+                        type.isEmpty() ? QStringLiteral("none")
+                                       : QLatin1Char('\'') + QString::fromLatin1(type).left(100) + QLatin1Char('\'')));
     }
     return std::nullopt;
 }

@@ -142,7 +142,8 @@ HttpResponse AdminServer::handleNow(const HttpRequest &request)
         const LossDetector *loss = m_runtime->lossDetector();
         if (!loss)
             return error(404,
-                QStringLiteral("the loss detector is off (--loss-detector, or an endpoint with a policy other than ack)"));
+                QStringLiteral(
+                    "the loss detector is off (--loss-detector, or an endpoint with a policy other than ack)"));
         return json(QJsonObject { { QStringLiteral("lost"), lostEventsToJson(loss->lost()) },
             { QStringLiteral("loss"), labToJson(m_runtime->status()).value(QLatin1String("loss")) } });
     }
@@ -215,8 +216,7 @@ HttpResponse AdminServer::putOutage(const HttpRequest &request)
         return error(400,
             QStringLiteral("expected a JSON object such as {\"mode\":\"down\"}: %1").arg(parseError.errorString()));
     if (!m_runtime->config().faultProxyEnabled)
-        return error(409,
-            QStringLiteral("ackhook runs with --no-fault-proxy: outages cannot be simulated"));
+        return error(409, QStringLiteral("ackhook runs with --no-fault-proxy: outages cannot be simulated"));
     const QJsonObject body = document.object();
     OutageSettings settings = m_runtime->faultProxy()->settings();
     if (body.contains(QLatin1String("mode"))) {
@@ -262,8 +262,7 @@ HttpResponse AdminServer::listFailed(const HttpRequest &request)
     if (query.hasQueryItem(QStringLiteral("state"))) {
         state = FailedEvent::stateFromName(query.queryItemValue(QStringLiteral("state")));
         if (!state)
-            return error(400,
-                QStringLiteral("state must be pending, replayed or discarded"));
+            return error(400, QStringLiteral("state must be pending, replayed or discarded"));
     }
     int limit = 100;
     if (query.hasQueryItem(QStringLiteral("limit"))) {
@@ -287,8 +286,7 @@ HttpResponse AdminServer::exportFailed(const HttpRequest &request)
         const QString value = query.queryItemValue(QStringLiteral("state"));
         state = value == QLatin1String("all") ? std::nullopt : FailedEvent::stateFromName(value);
         if (!state && value != QLatin1String("all"))
-            return error(400,
-                QStringLiteral("state must be pending, replayed, discarded or all"));
+            return error(400, QStringLiteral("state must be pending, replayed, discarded or all"));
     }
     const QString format = query.queryItemValue(QStringLiteral("format"));
     if (format.isEmpty() || format == QLatin1String("jsonl"))
@@ -307,8 +305,7 @@ HttpResponse AdminServer::discardFailed(const QString &idText)
     bool ok = false;
     const qint64 id = idText.toLongLong(&ok);
     if (!ok || !m_runtime->failedEvents()->discard(id))
-        return error(
-            404, QStringLiteral("no pending failed event %1").arg(idText));
+        return error(404, QStringLiteral("no pending failed event %1").arg(idText));
     return json({ { QStringLiteral("id"), id }, { QStringLiteral("state"), QStringLiteral("discarded") },
         { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } });
 }
@@ -326,8 +323,7 @@ void AdminServer::replayFailed(const HttpRequest &request, const HttpResponder &
         ids.append(static_cast<qint64>(number));
     }
     if (!valid || (!all && (ids.isEmpty() || ids.size() > 10000))) {
-        responder.respond(
-            error(400, QStringLiteral("expected {\"ids\":[1,2,…]} (1 to 10000 ids) or {\"all\":true}")));
+        responder.respond(error(400, QStringLiteral("expected {\"ids\":[1,2,…]} (1 to 10000 ids) or {\"all\":true}")));
         return;
     }
     // Deferred answer: the responder is a no-op once the client has gone.
@@ -351,8 +347,8 @@ void AdminServer::replayFailed(const HttpRequest &request, const HttpResponder &
         }
         // Nobody may be there to read it: the outcomes are recorded in the store all the same.
         responder.respond(json({ { QStringLiteral("results"), results }, { QStringLiteral("replayed"), replayed },
-                 { QStringLiteral("failed"), failed },
-                 { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } }));
+            { QStringLiteral("failed"), failed },
+            { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } }));
     };
     if (all)
         m_runtime->replayer()->replayAllPending(done);
@@ -365,9 +361,7 @@ HttpResponse AdminServer::natsControl(bool start)
     QString message;
     const bool ok = start ? m_runtime->startEmbeddedNats(&message) : m_runtime->stopEmbeddedNats(&message);
     if (!ok)
-        return error(m_runtime->isEmbedded() ? 500
-                                             : 409,
-            message);
+        return error(m_runtime->isEmbedded() ? 500 : 409, message);
     EmbeddedNats *nats = m_runtime->embeddedNats();
     return json({ { QStringLiteral("running"), nats->isRunning() }, { QStringLiteral("pid"), nats->pid() },
         { QStringLiteral("url"), nats->url() } });
@@ -434,8 +428,8 @@ HttpResponse AdminServer::endpointDispatch(const HttpRequest &request, const QSt
     if (method == "DELETE") {
         const auto configured = switches ? switches->configured(endpointPath) : std::nullopt;
         if (!configured)
-            return error(409,
-                QStringLiteral("%1 has no configured policy to go back to").arg(QString::fromUtf8(endpointPath)));
+            return error(
+                409, QStringLiteral("%1 has no configured policy to go back to").arg(QString::fromUtf8(endpointPath)));
         return apply(*configured);
     }
     if (method != "POST" && method != "PUT")

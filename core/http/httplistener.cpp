@@ -311,8 +311,8 @@ void HttpConnection::refuseHead(HttpResponse response)
     m_noMoreRequests = true;
     m_buffer.clear(); // the body is never read: what follows is drained and discarded
     if (const auto refusal = refusalForStatus(response.status))
-        m_listener->m_refusals->note(*refusal, m_peer,
-            QJsonDocument::fromJson(response.body).object().value(QLatin1String("error")).toString());
+        m_listener->m_refusals->note(
+            *refusal, m_peer, QJsonDocument::fromJson(response.body).object().value(QLatin1String("error")).toString());
     Slot slot;
     slot.id = m_nextSlot++;
     slot.keepAlive = false;

@@ -292,8 +292,9 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
         // RFC 9112 6.3: when chunked is not the final coding (or comes twice) the body's length
         // cannot be known: 400, whatever a proxy in front may have made of it.
         if (codings.isEmpty() || codings.last() != "chunked")
-            return fail(400, QStringLiteral("Transfer-Encoding must end with chunked, got: %1")
-                                 .arg(QString::fromLatin1(codings.join(", "))));
+            return fail(400,
+                QStringLiteral("Transfer-Encoding must end with chunked, got: %1")
+                    .arg(QString::fromLatin1(codings.join(", "))));
         if (codings.count("chunked") > 1)
             return fail(400, QStringLiteral("chunked applied more than once in Transfer-Encoding"));
         // RFC 9112 6.1: a coding the server does not understand (all but chunked here): 501.

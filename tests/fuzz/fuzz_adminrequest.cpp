@@ -17,8 +17,8 @@ const QByteArray Token = "fuzz-admin-token";
 
 const AdminRequestGuard &guard()
 {
-    static const AdminRequestGuard instance(
-        { QHostAddress::LocalHost, 12001, QString::fromLatin1(Token), { QStringLiteral("admin.example"), QStringLiteral("proxy.example:8443") } });
+    static const AdminRequestGuard instance({ QHostAddress::LocalHost, 12001, QString::fromLatin1(Token),
+        { QStringLiteral("admin.example"), QStringLiteral("proxy.example:8443") } });
     return instance;
 }
 
@@ -38,7 +38,8 @@ void checkHead(const HttpRequest &head)
     const QByteArray site = head.header("sec-fetch-site").trimmed().toLower();
     FUZZ_ASSERT(site != "cross-site" && site != "same-site");
     const QByteArray origin = head.header("origin");
-    FUZZ_ASSERT(origin.isNull() || origin.trimmed().compare(QByteArray("http://" + host.trimmed()), Qt::CaseInsensitive) == 0);
+    FUZZ_ASSERT(
+        origin.isNull() || origin.trimmed().compare(QByteArray("http://" + host.trimmed()), Qt::CaseInsensitive) == 0);
     FUZZ_ASSERT(checkBearer(head.headers, Token).isEmpty());
     if (AdminRequestGuard::isStateChanging(head.method))
         FUZZ_ASSERT(head.header("content-type").trimmed().toLower().startsWith("application/json"));

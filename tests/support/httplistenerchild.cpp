@@ -27,9 +27,8 @@ int main(int argc, char *argv[])
     options.maxConnectionsPerAddress = 0;
     options.acceptRetry = std::chrono::milliseconds(100);
     HttpListener listener(options);
-    listener.setRequestHandler([](HttpRequest &&, const HttpResponder &responder) {
-        responder.respond(HttpResponse::text(200, "OK\n"));
-    });
+    listener.setRequestHandler(
+        [](HttpRequest &&, const HttpResponder &responder) { responder.respond(HttpResponse::text(200, "OK\n")); });
     if (!listener.listen(QHostAddress::LocalHost, 0))
         return 4;
     std::printf("%u\n", listener.serverPort());
