@@ -2,11 +2,12 @@
 // thread, admin API) driven headless; signals shut it down gracefully.
 #include "commandline.h"
 #include "headlessreporter.h"
+#include "http/filelimit.h"
 #include "logsink.h"
 #include "nats/embeddednats.h"
 #include "runtime.h"
-#include "systemdnotifier.h"
 #include "scenariorunner.h"
+#include "systemdnotifier.h"
 #include "unixsignalwatcher.h"
 
 #ifdef ACKHOOK_HAVE_UI
@@ -132,6 +133,16 @@ int run(int argc, char *argv[])
     // Under a file-size limit (ulimit -f) a write past it would kill ackhook with SIGXFSZ; ignored,
     // the write fails with EFBIG and is reported like a full disk (the spool answers 500, not a crash).
     std::signal(SIGXFSZ, SIG_IGN);
+    // Every connection is a file: a soft limit of 1,024 (systemd's default) would be reached long
+    // before the listeners' connection caps. The hard limit is what the administrator allows.
+    if (const FileLimit files = raiseFileLimitToHard(); !files.ok)
+        log.warning("ackhook", QStringLiteral("cannot raise the open-file limit (now %1)").arg(files.soft));
+    else if (files.soft < 2 * static_cast<quint64>(cli.runtime.gateway.maxConnections) + 256)
+        log.warning("ackhook",
+            QStringLiteral("open-file limit %1 is below what the listeners' connection caps need (%2 each); raise "
+                           "LimitNOFILE= or ulimit -Hn")
+                .arg(files.soft)
+                .arg(cli.runtime.gateway.maxConnections));
 
     if (!Runtime::makeDataDir(cli.runtime.dataDir)) {
         log.error("ackhook", QStringLiteral("cannot create the data directory %1").arg(cli.runtime.dataDir));

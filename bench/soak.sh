@@ -45,8 +45,8 @@ while [ "$done_requests" -lt "$TOTAL" ]; do
     if [ $((segment % 2)) -eq 0 ]; then
         mode=${modes[$(( (segment / 2 - 1) % ${#modes[@]} ))]}
         # The outage holds from second 3 to second 6 of the segment.
-        ( sleep 3; curl -s -o /dev/null -X PUT -d "{\"mode\":\"$mode\",\"latency_ms\":50}" "http://127.0.0.1:$admin/api/outage"
-          sleep 3; curl -s -o /dev/null -X PUT -d '{"mode":"off"}' "http://127.0.0.1:$admin/api/outage" ) &
+        ( sleep 3; curl -s -o /dev/null -X PUT -H 'Content-Type: application/json' -d "{\"mode\":\"$mode\",\"latency_ms\":50}" "http://127.0.0.1:$admin/api/outage"
+          sleep 3; curl -s -o /dev/null -X PUT -H 'Content-Type: application/json' -d '{"mode":"off"}' "http://127.0.0.1:$admin/api/outage" ) &
         switcher=$!
     fi
     out=$(ACKHOOK_BENCH_RUN="soak-$segment-$$" wrk -t2 -c"$CONNS" -d10s -s bench/ingest.lua "http://127.0.0.1:$http/webhook")

@@ -68,9 +68,7 @@ bool Gateway::start(QString *error)
     serverOptions.endpoints = m_config.resolvedEndpoints();
     serverOptions.fireAndForget = m_config.fireAndForget;
     serverOptions.auth = m_config.auth;
-    serverOptions.http.limits.maxBodyBytes = m_config.maxPayload;
-    serverOptions.http.idleTimeout = m_config.idleTimeout;
-    serverOptions.http.headerTimeout = m_config.headerTimeout;
+    serverOptions.http = m_config.httpOptions();
     ServerLinks links = m_links;
     links.bus = m_bus.get();
     links.stream = m_config.stream;

@@ -27,6 +27,13 @@ struct GatewayConfig {
     qint64 maxPayload = 1024 * 1024;
     std::chrono::milliseconds idleTimeout { 30000 };
     std::chrono::milliseconds headerTimeout { 10000 };
+    // Both listeners (webhook and admin): a body's time, its minimum rate and the whole request's
+    // deadline; the connection caps (HttpListener::Options says what each means).
+    std::chrono::milliseconds bodyTimeout { 10000 };
+    qint64 minBodyBytesPerSecond = 1024;
+    std::chrono::milliseconds requestTimeout { 120000 };
+    int maxConnections = 4096;
+    int maxConnectionsPerAddress = 512;
     // 0: derived from the ack timeout (see Gateway::start). Explicit values are for tests.
     std::chrono::milliseconds natsPingInterval { 0 };
     QList<Endpoint> endpoints { { "/webhook", "ackhook.webhook" } };
@@ -39,6 +46,21 @@ struct GatewayConfig {
     SpoolDatabase::Options spool;
     std::chrono::milliseconds spoolRetryInterval { 500 };
     BackgroundPublisher::Options fireAndForget;
+
+    // Limits and timeouts of the webhook listener, which the admin listener shares.
+    HttpListener::Options httpOptions() const
+    {
+        HttpListener::Options http;
+        http.limits.maxBodyBytes = maxPayload;
+        http.idleTimeout = idleTimeout;
+        http.headerTimeout = headerTimeout;
+        http.bodyTimeout = bodyTimeout;
+        http.minBodyBytesPerSecond = minBodyBytesPerSecond;
+        http.requestTimeout = requestTimeout;
+        http.maxConnections = maxConnections;
+        http.maxConnectionsPerAddress = maxConnectionsPerAddress;
+        return http;
+    }
 
     // The endpoints with the default policy filled in where they name none.
     QList<Endpoint> resolvedEndpoints() const

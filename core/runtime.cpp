@@ -203,7 +203,13 @@ bool Runtime::start(QString *error)
 
     if (m_config.adminEnabled) {
         m_admin = std::make_unique<AdminServer>(this);
-        if (!m_admin->listen(m_config.adminAddress, m_config.adminPort, m_config.adminToken, &message))
+        AdminServer::Options admin;
+        admin.address = m_config.adminAddress;
+        admin.port = m_config.adminPort;
+        admin.token = m_config.adminToken;
+        admin.allowedHosts = m_config.adminAllowedHosts;
+        admin.http = m_config.gateway.httpOptions(); // the webhook listener's limits and timeouts
+        if (!m_admin->listen(admin, &message))
             return fail(message);
     }
     return true;
@@ -346,8 +352,12 @@ StatusSnapshot Runtime::status() const
         s.failedQueue = m_store->stats();
     if (gateway && gateway->spool())
         s.spool = gateway->spool()->stats();
-    if (gateway && gateway->webhookServer())
+    if (gateway && gateway->webhookServer()) {
         s.fireAndForget = gateway->webhookServer()->intake()->fireAndForget();
+        s.webhookRefusals = gateway->webhookServer()->refusals();
+    }
+    if (m_admin)
+        s.adminRefusals = m_admin->refusals();
     if (m_loss)
         s.loss = m_loss->figures();
     s.replayBusy = m_replayer && m_replayer->isBusy();

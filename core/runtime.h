@@ -28,6 +28,9 @@ struct RuntimeConfig {
     QHostAddress adminAddress = QHostAddress::LocalHost;
     quint16 adminPort = 12001;
     QString adminToken; // required (Authorization: Bearer) when set; mandatory off loopback
+    // Host names the admin API answers to besides its own address ("name" or "name:port"); by
+    // default loopback names and literals for a loopback bind, the bound address otherwise.
+    QStringList adminAllowedHosts;
     bool adminEnabled = true;
     OutageSettings outage; // the simulated outage at start
     // Off: NatsBus connects straight to NATS (no extra hop; outages cannot be simulated). The

@@ -3,6 +3,7 @@
 // they cannot disagree.
 #pragma once
 
+#include "http/refusallog.h"
 #include "lab/lossfigures.h"
 #include "nats/durability.h"
 #include "nats/natsbus.h"
@@ -46,6 +47,8 @@ struct StatusSnapshot {
     quint64 droppedAcks = 0; // PubAcks the ack-loss mode swallowed
 
     RequestCounters counters;
+    RefusalCounts webhookRefusals; // connections and requests the webhook listener refused
+    RefusalCounts adminRefusals; // the admin listener's
     QList<EndpointCounters::Row> endpoints; // per endpoint, in configuration order
     int inFlight = 0;
     int maxInFlight = 0; // the bound beyond which requests get 429

@@ -45,7 +45,8 @@ int envInt(const char *name, int fallback)
 
 bool putOutage(quint16 adminPort, const QByteArray &json)
 {
-    const std::optional<HttpReply> reply = request(adminPort, "PUT", "/api/outage", json);
+    const std::optional<HttpReply> reply
+        = request(adminPort, "PUT", "/api/outage", json, { { "Content-Type", "application/json" } });
     return reply && reply->status == 200;
 }
 

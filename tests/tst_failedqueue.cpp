@@ -124,7 +124,9 @@ HttpReply TestFailedQueue::post(const QByteArray &key, const QByteArray &body, c
 HttpReply TestFailedQueue::admin(
     const QByteArray &method, const QByteArray &path, const QByteArray &body, int timeoutMs)
 {
-    return request(m_adminPort, method, path, body, {}, timeoutMs).value_or(HttpReply {});
+    // State-changing calls need application/json (AdminRequestGuard); GETs carry it harmlessly.
+    return request(m_adminPort, method, path, body, { { "Content-Type", "application/json" } }, timeoutMs)
+        .value_or(HttpReply {});
 }
 
 void TestFailedQueue::setOutage(const char *mode)

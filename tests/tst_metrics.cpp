@@ -101,7 +101,7 @@ void TestMetrics::scrapedMetricsPassPromtoolAndFollowTraffic()
         QVERIFY(reply);
         QCOMPARE(reply->status, 200);
     }
-    QVERIFY(request(admin, "PUT", "/api/outage", R"({"mode":"down"})"));
+    QVERIFY(request(admin, "PUT", "/api/outage", R"({"mode":"down"})", { { "Content-Type", "application/json" } }));
     constexpr int Failed = 3;
     for (int i = 0; i < Failed; ++i) {
         const auto reply = request(port, "POST", "/webhook", "{}", { { "Idempotency-Key", uniqueKey() } });

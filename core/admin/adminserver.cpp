@@ -1,8 +1,10 @@
 // AdminServer: JSON status, outage switch and embedded nats-server control.
 //
-// QHttpServer 6.4 answers a wrong method with 404 and has no deferred-reply safety: every route
-// here matches all methods and checks them itself (405 with Allow), and every answer is computed
-// synchronously.
+// On the webhook listener's HttpListener, not QHttpServer: Qt 6.4's QHttpServer reads a whole body
+// before any handler runs (an unauthenticated upload was buffered in full before its 401) and has
+// no limits or timeouts. Here AdminRequestGuard judges the head before the body is read, and the
+// listener bounds sizes and times as it does for webhooks. Every route checks its methods itself
+// (405 with Allow).
 #include "admin/adminserver.h"
 #include "admin/labformat.h"
 #include "lab/lossdetector.h"
@@ -18,30 +20,46 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QPointer>
-#include <QTcpServer>
-#include <QTcpSocket>
+#include <QUrl>
 #include <QUrlQuery>
 
 namespace {
 
-QHttpServerResponse json(
-    const QJsonObject &object, QHttpServerResponse::StatusCode status = QHttpServerResponse::StatusCode::Ok)
+HttpResponse json(const QJsonObject &object, int status = 200)
 {
-    return QHttpServerResponse(object, status);
+    return HttpResponse::json(status, object);
 }
 
-QHttpServerResponse error(QHttpServerResponse::StatusCode status, const QString &message)
+HttpResponse error(int status, const QString &message)
 {
-    return json(QJsonObject { { QStringLiteral("error"), message } }, status);
+    return HttpResponse::error(status, message);
 }
 
-QHttpServerResponse methodNotAllowed(const QByteArray &allow)
+HttpResponse methodNotAllowed(const QByteArray &allow)
 {
-    QHttpServerResponse response = error(QHttpServerResponse::StatusCode::MethodNotAllowed,
-        QStringLiteral("method not allowed; use ") + QString::fromLatin1(allow));
-    response.setHeader("Allow", allow);
+    HttpResponse response = error(405, QStringLiteral("method not allowed; use ") + QString::fromLatin1(allow));
+    response.headers.append({ "Allow", allow });
     return response;
+}
+
+HttpResponse plain(int status, const QByteArray &contentType, const QByteArray &body)
+{
+    HttpResponse response;
+    response.status = status;
+    response.contentType = contentType;
+    response.body = body;
+    return response;
+}
+
+QUrlQuery queryOf(const HttpRequest &request)
+{
+    const qsizetype mark = request.target.indexOf('?');
+    return mark < 0 ? QUrlQuery() : QUrlQuery(QString::fromUtf8(request.target.mid(mark + 1)));
+}
+
+bool isGet(const HttpRequest &request)
+{
+    return request.method == "GET" || request.method == "HEAD";
 }
 
 } // namespace
@@ -50,66 +68,60 @@ AdminServer::AdminServer(Runtime *runtime, QObject *parent)
     : QObject(parent)
     , m_runtime(runtime)
 {
-    // One catch-all route; dispatching by path here keeps 404/405 under our control.
-    m_server.route(QStringLiteral("/<arg>"),
-        [this](const QUrl &, const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-            handle(request, std::move(responder));
-        });
-    m_server.setMissingHandler([](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-        const QString message = QStringLiteral("no admin endpoint at ") + request.url().path();
-        responder.write(QJsonDocument(QJsonObject { { QStringLiteral("error"), message } }),
-            QHttpServerResponder::StatusCode::NotFound);
-    });
 }
 
-bool AdminServer::listen(const QHostAddress &address, quint16 port, const QString &token, QString *error)
+bool AdminServer::listen(const Options &options, QString *error)
 {
-    if (!address.isLoopback() && token.isEmpty()) {
+    if (!options.address.isLoopback() && options.token.isEmpty()) {
         if (error)
             *error = QStringLiteral("the admin API on a non-loopback address (%1) requires --admin-token")
-                         .arg(address.toString());
+                         .arg(options.address.toString());
         return false;
     }
-    m_token = token;
-    m_port = m_server.listen(address, port);
-    if (m_port == 0) {
+    HttpListener::Options http = options.http;
+    http.name = QStringLiteral("admin");
+    m_listener = new HttpListener(http, this);
+    if (!m_listener->listen(options.address, options.port)) {
         if (error)
-            *error = QStringLiteral("cannot listen for the admin API on %1:%2").arg(address.toString()).arg(port);
+            *error = QStringLiteral("cannot listen for the admin API on %1:%2: %3")
+                         .arg(options.address.toString())
+                         .arg(options.port)
+                         .arg(m_listener->errorString());
+        delete m_listener;
+        m_listener = nullptr;
         return false;
     }
+    m_port = m_listener->serverPort();
+    m_guard = AdminRequestGuard({ options.address, m_port, options.token, options.allowedHosts });
+    // Host, origin, token and media type are judged on the head: a refused body is never read.
+    m_listener->setHeadCheck([this](const HttpRequest &head) { return m_guard.check(head); });
+    m_listener->setRequestHandler(
+        [this](HttpRequest &&request, const HttpResponder &responder) { handle(std::move(request), responder); });
     return true;
 }
 
-bool AdminServer::authorized(const QHttpServerRequest &request) const
+RefusalCounts AdminServer::refusals() const
 {
-    if (m_token.isEmpty())
-        return true;
-    return checkBearer(request.headers(), m_token.toUtf8()).isEmpty();
+    return m_listener ? m_listener->refusals() : RefusalCounts {};
 }
 
-void AdminServer::handle(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+void AdminServer::handle(HttpRequest &&request, const HttpResponder &responder)
 {
     // The one answer that waits (for PubAcks): replay. Everything else is answered right away.
-    if (authorized(request) && request.url().path() == QLatin1String("/api/failed/replay")
-        && request.method() == Method::Post) {
-        replayFailed(request, std::move(responder));
+    if (request.path == "/api/failed/replay" && request.method == "POST") {
+        replayFailed(request, responder);
         return;
     }
-    handleNow(request).write(std::move(responder));
+    responder.respond(handleNow(request));
 }
 
-QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
+HttpResponse AdminServer::handleNow(const HttpRequest &request)
 {
-    if (!authorized(request)) {
-        QHttpServerResponse response = error(QHttpServerResponse::StatusCode::Unauthorized,
-            QStringLiteral("missing or wrong admin token (Authorization: Bearer TOKEN)"));
-        response.setHeader("WWW-Authenticate", "Bearer");
-        return response;
-    }
-    const QString path = request.url().path();
-    const Method method = request.method();
+    const QString path = QUrl::fromPercentEncoding(request.path);
+    const bool get = isGet(request);
+    const QByteArray &method = request.method;
     if (path == QLatin1String("/api/status")) {
-        if (method != Method::Get)
+        if (!get)
             return methodNotAllowed("GET");
         return json(statusToJson(m_runtime->status()));
     }
@@ -118,46 +130,47 @@ QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
         return endpointDispatch(request, path.mid(from, path.size() - from - qsizetype(qstrlen("/dispatch"))));
     }
     if (path == QLatin1String("/api/endpoints")) {
-        if (method != Method::Get)
+        if (!get)
             return methodNotAllowed("GET");
         const Gateway *gateway = m_runtime->gateway();
         const EndpointCounters *counters = gateway ? gateway->endpointCounters() : nullptr;
         return json(QJsonObject { { QStringLiteral("endpoints"), counters ? counters->toJson() : QJsonArray() } });
     }
     if (path == QLatin1String("/api/lost")) { // the loss detector's lost events, with their bodies
-        if (method != Method::Get)
+        if (!get)
             return methodNotAllowed("GET");
         const LossDetector *loss = m_runtime->lossDetector();
         if (!loss)
-            return error(QHttpServerResponse::StatusCode::NotFound,
-                QStringLiteral("the loss detector is off (--loss-detector, or an endpoint with a policy other than ack)"));
+            return error(404,
+                QStringLiteral(
+                    "the loss detector is off (--loss-detector, or an endpoint with a policy other than ack)"));
         return json(QJsonObject { { QStringLiteral("lost"), lostEventsToJson(loss->lost()) },
             { QStringLiteral("loss"), labToJson(m_runtime->status()).value(QLatin1String("loss")) } });
     }
     if (path == QLatin1String("/metrics")) {
-        if (method != Method::Get)
+        if (!get)
             return methodNotAllowed("GET");
-        return QHttpServerResponse("text/plain; version=0.0.4; charset=utf-8", statusToPrometheus(m_runtime->status()));
+        return plain(200, "text/plain; version=0.0.4; charset=utf-8", statusToPrometheus(m_runtime->status()));
     }
     if (path == QLatin1String("/api/outage")) {
-        if (method == Method::Get)
+        if (get)
             return json(outageJson());
-        if (method == Method::Put || method == Method::Post)
+        if (method == "PUT" || method == "POST")
             return putOutage(request);
         return methodNotAllowed("GET, PUT");
     }
     if (path == QLatin1String("/api/nats/stop") || path == QLatin1String("/api/nats/start")) {
-        if (method != Method::Post)
+        if (method != "POST")
             return methodNotAllowed("POST");
         return natsControl(path.endsWith(QLatin1String("start")));
     }
     if (path == QLatin1String("/api/failed")) {
-        if (method != Method::Get)
+        if (!get)
             return methodNotAllowed("GET");
         return listFailed(request);
     }
     if (path == QLatin1String("/api/failed/export")) {
-        if (method != Method::Get)
+        if (!get)
             return methodNotAllowed("GET");
         return exportFailed(request);
     }
@@ -165,58 +178,57 @@ QHttpServerResponse AdminServer::handleNow(const QHttpServerRequest &request)
         return methodNotAllowed("POST");
     if (path.startsWith(QLatin1String("/api/failed/"))) {
         const QString id = path.mid(int(qstrlen("/api/failed/")));
-        if (method == Method::Delete)
+        if (method == "DELETE")
             return discardFailed(id);
-        if (method == Method::Get) {
+        if (get) {
             bool ok = false;
             const auto event = m_runtime->failedEvents()->find(id.toLongLong(&ok));
             if (!ok || !event)
-                return error(QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no failed event %1").arg(id));
+                return error(404, QStringLiteral("no failed event %1").arg(id));
             return json(failedEventToJson(*event));
         }
         return methodNotAllowed("GET, DELETE");
     }
     if (path == QLatin1String("/ready")) {
-        if (method != Method::Get)
+        if (!get)
             return methodNotAllowed("GET");
         const QStringList problems = m_runtime->status().notReady();
         if (problems.isEmpty())
-            return QHttpServerResponse("text/plain", "ready\n");
-        QHttpServerResponse response("text/plain", "not ready: " + problems.join(QStringLiteral("; ")).toUtf8() + '\n',
-            QHttpServerResponse::StatusCode::ServiceUnavailable);
-        response.setHeader("Retry-After", "1");
+            return plain(200, "text/plain", "ready\n");
+        HttpResponse response
+            = plain(503, "text/plain", "not ready: " + problems.join(QStringLiteral("; ")).toUtf8() + '\n');
+        response.headers.append({ QByteArray("Retry-After"), QByteArray("1") });
         return response;
     }
     if (path == QLatin1String("/health")) {
-        if (method != Method::Get)
+        if (!get)
             return methodNotAllowed("GET");
-        return QHttpServerResponse("text/plain", "OK\n");
+        return plain(200, "text/plain", "OK\n");
     }
-    return error(QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no admin endpoint at ") + path);
+    return error(404, QStringLiteral("no admin endpoint at ") + path);
 }
 
-QHttpServerResponse AdminServer::putOutage(const QHttpServerRequest &request)
+HttpResponse AdminServer::putOutage(const HttpRequest &request)
 {
     QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(request.body(), &parseError);
+    const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
     if (!document.isObject())
-        return error(QHttpServerResponse::StatusCode::BadRequest,
+        return error(400,
             QStringLiteral("expected a JSON object such as {\"mode\":\"down\"}: %1").arg(parseError.errorString()));
     if (!m_runtime->config().faultProxyEnabled)
-        return error(QHttpServerResponse::StatusCode::Conflict,
-            QStringLiteral("ackhook runs with --no-fault-proxy: outages cannot be simulated"));
+        return error(409, QStringLiteral("ackhook runs with --no-fault-proxy: outages cannot be simulated"));
     const QJsonObject body = document.object();
     OutageSettings settings = m_runtime->faultProxy()->settings();
     if (body.contains(QLatin1String("mode"))) {
         const auto mode = OutageSettings::modeFromName(body.value(QLatin1String("mode")).toString());
         if (!mode)
-            return error(QHttpServerResponse::StatusCode::BadRequest,
+            return error(400,
                 QStringLiteral("unknown mode '%1'; one of: %2")
                     .arg(body.value(QLatin1String("mode")).toVariant().toString(),
                         OutageSettings::modeNames().join(QStringLiteral(", "))));
         settings.mode = *mode;
     } else {
-        return error(QHttpServerResponse::StatusCode::BadRequest, QStringLiteral("\"mode\" is required"));
+        return error(400, QStringLiteral("\"mode\" is required"));
     }
     struct Field {
         const char *name;
@@ -231,7 +243,7 @@ QHttpServerResponse AdminServer::putOutage(const QHttpServerRequest &request)
             continue;
         const double number = value.toDouble(-1);
         if (!value.isDouble() || number < field.min || number > field.max || number != static_cast<int>(number))
-            return error(QHttpServerResponse::StatusCode::BadRequest,
+            return error(400,
                 QStringLiteral("%1 must be an integer from %2 to %3")
                     .arg(QLatin1String(field.name))
                     .arg(field.min)
@@ -239,26 +251,25 @@ QHttpServerResponse AdminServer::putOutage(const QHttpServerRequest &request)
         *field.value = static_cast<int>(number);
     }
     if (QString why; !m_runtime->faultProxy()->setSettings(settings, &why))
-        return error(QHttpServerResponse::StatusCode::Conflict, why);
+        return error(409, why);
     return json(outageJson());
 }
 
-QHttpServerResponse AdminServer::listFailed(const QHttpServerRequest &request)
+HttpResponse AdminServer::listFailed(const HttpRequest &request)
 {
-    const QUrlQuery query(request.url());
+    const QUrlQuery query = queryOf(request);
     std::optional<FailedEvent::State> state;
     if (query.hasQueryItem(QStringLiteral("state"))) {
         state = FailedEvent::stateFromName(query.queryItemValue(QStringLiteral("state")));
         if (!state)
-            return error(QHttpServerResponse::StatusCode::BadRequest,
-                QStringLiteral("state must be pending, replayed or discarded"));
+            return error(400, QStringLiteral("state must be pending, replayed or discarded"));
     }
     int limit = 100;
     if (query.hasQueryItem(QStringLiteral("limit"))) {
         bool ok = false;
         limit = query.queryItemValue(QStringLiteral("limit")).toInt(&ok);
         if (!ok || limit < 1 || limit > 10000)
-            return error(QHttpServerResponse::StatusCode::BadRequest, QStringLiteral("limit must be from 1 to 10000"));
+            return error(400, QStringLiteral("limit must be from 1 to 10000"));
     }
     QJsonArray events;
     for (const FailedEvent &event : m_runtime->failedEvents()->list(state, limit))
@@ -267,43 +278,41 @@ QHttpServerResponse AdminServer::listFailed(const QHttpServerRequest &request)
         { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } });
 }
 
-QHttpServerResponse AdminServer::exportFailed(const QHttpServerRequest &request)
+HttpResponse AdminServer::exportFailed(const HttpRequest &request)
 {
-    const QUrlQuery query(request.url());
+    const QUrlQuery query = queryOf(request);
     std::optional<FailedEvent::State> state = FailedEvent::State::Pending;
     if (query.hasQueryItem(QStringLiteral("state"))) {
         const QString value = query.queryItemValue(QStringLiteral("state"));
         state = value == QLatin1String("all") ? std::nullopt : FailedEvent::stateFromName(value);
         if (!state && value != QLatin1String("all"))
-            return error(QHttpServerResponse::StatusCode::BadRequest,
-                QStringLiteral("state must be pending, replayed, discarded or all"));
+            return error(400, QStringLiteral("state must be pending, replayed, discarded or all"));
     }
     const QString format = query.queryItemValue(QStringLiteral("format"));
     if (format.isEmpty() || format == QLatin1String("jsonl"))
-        return QHttpServerResponse("application/x-ndjson", m_runtime->failedEvents()->exportJsonLines(state));
+        return plain(200, "application/x-ndjson", m_runtime->failedEvents()->exportJsonLines(state));
     if (format == QLatin1String("curl")) {
         const QString url = query.hasQueryItem(QStringLiteral("url"))
             ? query.queryItemValue(QStringLiteral("url"), QUrl::FullyDecoded)
             : m_runtime->webhookBaseUrl(); // each event names its own path
-        return QHttpServerResponse("text/x-shellscript", m_runtime->failedEvents()->exportCurlScript(url, state));
+        return plain(200, "text/x-shellscript", m_runtime->failedEvents()->exportCurlScript(url, state));
     }
-    return error(QHttpServerResponse::StatusCode::BadRequest, QStringLiteral("format must be jsonl or curl"));
+    return error(400, QStringLiteral("format must be jsonl or curl"));
 }
 
-QHttpServerResponse AdminServer::discardFailed(const QString &idText)
+HttpResponse AdminServer::discardFailed(const QString &idText)
 {
     bool ok = false;
     const qint64 id = idText.toLongLong(&ok);
     if (!ok || !m_runtime->failedEvents()->discard(id))
-        return error(
-            QHttpServerResponse::StatusCode::NotFound, QStringLiteral("no pending failed event %1").arg(idText));
+        return error(404, QStringLiteral("no pending failed event %1").arg(idText));
     return json({ { QStringLiteral("id"), id }, { QStringLiteral("state"), QStringLiteral("discarded") },
         { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } });
 }
 
-void AdminServer::replayFailed(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+void AdminServer::replayFailed(const HttpRequest &request, const HttpResponder &responder)
 {
-    const QJsonDocument document = QJsonDocument::fromJson(request.body());
+    const QJsonDocument document = QJsonDocument::fromJson(request.body);
     const QJsonObject body = document.object();
     QList<qint64> ids;
     bool all = body.value(QLatin1String("all")).toBool(false);
@@ -314,16 +323,11 @@ void AdminServer::replayFailed(const QHttpServerRequest &request, QHttpServerRes
         ids.append(static_cast<qint64>(number));
     }
     if (!valid || (!all && (ids.isEmpty() || ids.size() > 10000))) {
-        error(QHttpServerResponse::StatusCode::BadRequest,
-            QStringLiteral("expected {\"ids\":[1,2,…]} (1 to 10000 ids) or {\"all\":true}"))
-            .write(std::move(responder));
+        responder.respond(error(400, QStringLiteral("expected {\"ids\":[1,2,…]} (1 to 10000 ids) or {\"all\":true}")));
         return;
     }
-    // Deferred answer. Qt 6.4 crashes writing to a responder whose client has gone: keep a guard
-    // on the socket, taken before the responder moves, and write only while it lives.
-    QPointer<QTcpSocket> socket(responder.socket());
-    auto pending = std::make_shared<QHttpServerResponder>(std::move(responder));
-    auto done = [this, socket, pending](const QList<ReplayOutcome> &outcomes) {
+    // Deferred answer: the responder is a no-op once the client has gone.
+    auto done = [this, responder](const QList<ReplayOutcome> &outcomes) {
         QJsonArray results;
         int replayed = 0;
         int failed = 0;
@@ -341,12 +345,10 @@ void AdminServer::replayFailed(const QHttpServerRequest &request, QHttpServerRes
             }
             results.append(result);
         }
-        if (!socket)
-            return; // the client left; the outcomes are recorded in the store all the same
-        json({ { QStringLiteral("results"), results }, { QStringLiteral("replayed"), replayed },
-                 { QStringLiteral("failed"), failed },
-                 { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } })
-            .write(std::move(*pending));
+        // Nobody may be there to read it: the outcomes are recorded in the store all the same.
+        responder.respond(json({ { QStringLiteral("results"), results }, { QStringLiteral("replayed"), replayed },
+            { QStringLiteral("failed"), failed },
+            { QStringLiteral("stats"), failedQueueToJson(m_runtime->failedEvents()->stats()) } }));
     };
     if (all)
         m_runtime->replayer()->replayAllPending(done);
@@ -354,14 +356,12 @@ void AdminServer::replayFailed(const QHttpServerRequest &request, QHttpServerRes
         m_runtime->replayer()->replay(ids, done);
 }
 
-QHttpServerResponse AdminServer::natsControl(bool start)
+HttpResponse AdminServer::natsControl(bool start)
 {
     QString message;
     const bool ok = start ? m_runtime->startEmbeddedNats(&message) : m_runtime->stopEmbeddedNats(&message);
     if (!ok)
-        return error(m_runtime->isEmbedded() ? QHttpServerResponse::StatusCode::InternalServerError
-                                             : QHttpServerResponse::StatusCode::Conflict,
-            message);
+        return error(m_runtime->isEmbedded() ? 500 : 409, message);
     EmbeddedNats *nats = m_runtime->embeddedNats();
     return json({ { QStringLiteral("running"), nats->isRunning() }, { QStringLiteral("pid"), nats->pid() },
         { QStringLiteral("url"), nats->url() } });
@@ -372,7 +372,7 @@ QJsonObject AdminServer::outageJson() const
     return outageToJson(m_runtime->faultProxy()->settings(), m_runtime->faultProxy()->droppedAcks());
 }
 
-QHttpServerResponse AdminServer::endpointDispatch(const QHttpServerRequest &request, const QString &which)
+HttpResponse AdminServer::endpointDispatch(const HttpRequest &request, const QString &which)
 {
     // The endpoint by its path without the leading slash (/api/endpoints/lab/spool/dispatch), or by
     // its number from 0 in the order of GET /api/endpoints.
@@ -391,7 +391,7 @@ QHttpServerResponse AdminServer::endpointDispatch(const QHttpServerRequest &requ
     if (index < 0 && isNumber && number >= 0 && number < endpoints.size())
         index = number;
     if (index < 0)
-        return error(QHttpServerResponse::StatusCode::NotFound,
+        return error(404,
             QStringLiteral("no endpoint '%1': give its path without the leading slash "
                            "(/api/endpoints/webhook/dispatch) or its number from 0 (GET /api/endpoints)")
                 .arg(which));
@@ -415,41 +415,41 @@ QHttpServerResponse AdminServer::endpointDispatch(const QHttpServerRequest &requ
     const auto apply = [&](DispatchPolicy policy) {
         QString message, saveError;
         if (!m_runtime->setDispatchPolicy(index, policy, &message, &saveError))
-            return error(QHttpServerResponse::StatusCode::InternalServerError, message);
+            return error(500, message);
         QJsonObject object = describe();
         if (!saveError.isEmpty())
             object.insert(QStringLiteral("save_error"), saveError);
         return json(object);
     };
 
-    const Method method = request.method();
-    if (method == Method::Get)
+    const QByteArray &method = request.method;
+    if (isGet(request))
         return json(describe());
-    if (method == Method::Delete) {
+    if (method == "DELETE") {
         const auto configured = switches ? switches->configured(endpointPath) : std::nullopt;
         if (!configured)
-            return error(QHttpServerResponse::StatusCode::Conflict,
-                QStringLiteral("%1 has no configured policy to go back to").arg(QString::fromUtf8(endpointPath)));
+            return error(
+                409, QStringLiteral("%1 has no configured policy to go back to").arg(QString::fromUtf8(endpointPath)));
         return apply(*configured);
     }
-    if (method != Method::Post && method != Method::Put)
+    if (method != "POST" && method != "PUT")
         return methodNotAllowed("GET, POST, DELETE");
 
     QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(request.body(), &parseError);
+    const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
     const QJsonValue name = document.object().value(QLatin1String("dispatch"));
     if (!document.isObject() || !name.isString())
-        return error(QHttpServerResponse::StatusCode::BadRequest,
+        return error(400,
             QStringLiteral("expected a JSON object such as {\"dispatch\":\"spool\"} (one of: %1)")
                 .arg(dispatchPolicyNames().join(QStringLiteral(", "))));
     const auto policy = dispatchPolicyFromName(name.toString());
     if (!policy)
-        return error(QHttpServerResponse::StatusCode::BadRequest,
+        return error(400,
             QStringLiteral("'%1' is not a dispatch policy; one of: %2")
                 .arg(name.toString(), dispatchPolicyNames().join(QStringLiteral(", "))));
     // The pre-fix bug, on purpose: only when asked for twice.
     if (*policy == DispatchPolicy::FireAndForget && document.object().value(QLatin1String("confirm")) != QJsonValue(true))
-        return error(QHttpServerResponse::StatusCode::BadRequest,
+        return error(400,
             QStringLiteral("fire-and-forget answers 200 BEFORE the event is stored and loses events during an outage "
                            "(a demonstration of the bug); to switch %1 to it anyway, send "
                            "{\"dispatch\":\"fire-and-forget\",\"confirm\":true}")

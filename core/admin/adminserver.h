@@ -1,8 +1,10 @@
-// AdminServer: the admin and monitoring API (docs/DESIGN.md §8) on QHttpServer, main thread.
+// AdminServer: the admin and monitoring API (docs/DESIGN.md §8) on an HttpListener, main thread.
 #pragma once
 
+#include "admin/adminrequestguard.h"
+#include "http/httplistener.h"
+
 #include <QHostAddress>
-#include <QHttpServer>
 #include <QJsonObject>
 #include <QObject>
 
@@ -11,30 +13,36 @@ class Runtime;
 class AdminServer : public QObject {
     Q_OBJECT
 public:
+    struct Options {
+        QHostAddress address = QHostAddress::LocalHost;
+        quint16 port = 12001;
+        QString token; // required on every call when set; mandatory off loopback (docs/DESIGN.md §8)
+        QStringList allowedHosts; // Host names accepted besides the listener's own (AdminRequestGuard)
+        HttpListener::Options http; // limits and timeouts: the webhook listener's
+    };
+
     explicit AdminServer(Runtime *runtime, QObject *parent = nullptr);
 
-    // A non-loopback address requires a token (docs/DESIGN.md §8).
-    bool listen(const QHostAddress &address, quint16 port, const QString &token, QString *error);
+    bool listen(const Options &options, QString *error);
     quint16 port() const { return m_port; }
-
+    RefusalCounts refusals() const; // any thread
+    const AdminRequestGuard &guard() const { return m_guard; }
 
 private:
-    using Method = QHttpServerRequest::Method;
-    void handle(const QHttpServerRequest &request, QHttpServerResponder &&responder);
-    QHttpServerResponse handleNow(const QHttpServerRequest &request);
-    QHttpServerResponse listFailed(const QHttpServerRequest &request);
-    QHttpServerResponse exportFailed(const QHttpServerRequest &request);
-    QHttpServerResponse discardFailed(const QString &idText);
-    void replayFailed(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    void handle(HttpRequest &&request, const HttpResponder &responder);
+    HttpResponse handleNow(const HttpRequest &request);
+    HttpResponse listFailed(const HttpRequest &request);
+    HttpResponse exportFailed(const HttpRequest &request);
+    HttpResponse discardFailed(const QString &idText);
+    void replayFailed(const HttpRequest &request, const HttpResponder &responder);
     QJsonObject outageJson() const;
-    QHttpServerResponse putOutage(const QHttpServerRequest &request);
-    QHttpServerResponse natsControl(bool start);
+    HttpResponse putOutage(const HttpRequest &request);
+    HttpResponse natsControl(bool start);
     // /api/endpoints/<path or number>/dispatch: GET, POST {"dispatch":NAME}, DELETE (back to the config's).
-    QHttpServerResponse endpointDispatch(const QHttpServerRequest &request, const QString &which);
-    bool authorized(const QHttpServerRequest &request) const;
+    HttpResponse endpointDispatch(const HttpRequest &request, const QString &which);
 
     Runtime *m_runtime;
-    QHttpServer m_server;
-    QString m_token;
+    HttpListener *m_listener = nullptr;
+    AdminRequestGuard m_guard;
     quint16 m_port = 0;
 };

@@ -44,6 +44,18 @@ static QJsonObject clusterToJson(const NatsBus::Status &bus)
     return cluster;
 }
 
+namespace {
+
+QJsonObject refusalsToJson(const RefusalCounts &refusals)
+{
+    QJsonObject object;
+    for (int i = 0; i < RefusalCount; ++i)
+        object.insert(refusalName(static_cast<Refusal>(i)), static_cast<qint64>(refusals.counts[i]));
+    return object;
+}
+
+} // namespace
+
 QJsonObject statusToJson(const StatusSnapshot &s)
 {
     const NatsBus::Status &bus = s.nats;
@@ -93,6 +105,10 @@ QJsonObject statusToJson(const StatusSnapshot &s)
                 { QStringLiteral("overloaded"), static_cast<qint64>(c.overloaded) },
                 { QStringLiteral("accepted"), static_cast<qint64>(c.accepted) }, // 202s, part of ok
                 { QStringLiteral("in_flight"), s.inFlight } } },
+        // What each listener refused before any endpoint saw it, by reason (as in /metrics).
+        { QStringLiteral("refusals"),
+            QJsonObject { { QStringLiteral("webhook"), refusalsToJson(s.webhookRefusals) },
+                { QStringLiteral("admin"), refusalsToJson(s.adminRefusals) } } },
         // Per endpoint, as /api/endpoints: its current dispatch policy (switchable in the window).
         { QStringLiteral("endpoints"), EndpointCounters::toJson(s.endpoints) },
         { QStringLiteral("lab"), labToJson(s) } };
@@ -195,6 +211,17 @@ QByteArray statusToPrometheus(const StatusSnapshot &s)
     sample("ackhook_requests_total{class=\"2xx\"}", static_cast<qint64>(c.ok));
     sample("ackhook_requests_total{class=\"4xx\"}", static_cast<qint64>(c.rejected));
     sample("ackhook_requests_total{class=\"5xx\"}", static_cast<qint64>(c.failed));
+    family("ackhook_listener_refusals_total", "counter",
+        "Connections and requests a listener refused before any endpoint saw them, by reason (503 connection caps, "
+        "408 timeouts, 413/414/431 sizes, 400 framing, 501/505; on the admin listener also 401, 403, 415, 421). "
+        "file_limit counts pauses of accept() for lack of file descriptors.");
+    for (const auto &[listener, refusals] :
+        { std::pair { "webhook", &s.webhookRefusals }, std::pair { "admin", &s.adminRefusals } }) {
+        for (int i = 0; i < RefusalCount; ++i)
+            sample(QByteArray("ackhook_listener_refusals_total{listener=\"") + listener + "\",reason=\""
+                    + refusalName(static_cast<Refusal>(i)).toLatin1() + "\"}",
+                static_cast<qint64>(refusals->counts[i]));
+    }
     family("ackhook_overloaded_total", "counter", "Requests answered 429 because too many dispatches were in flight.");
     sample("ackhook_overloaded_total", static_cast<qint64>(c.overloaded));
     family("ackhook_endpoint_requests_total", "counter",

@@ -3,10 +3,15 @@
 #include "http/socketwrite.h"
 
 #include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLoggingCategory>
+#include <QSocketNotifier>
 #include <QTcpSocket>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <sys/socket.h>
 
 namespace {
@@ -38,15 +43,24 @@ void HttpResponder::respond(const HttpResponse &response) const
 HttpListener::HttpListener(Options options, QObject *parent)
     : QTcpServer(parent)
     , m_options(options)
+    , m_refusals(new RefusalLog(m_options.name, this))
 {
-    const auto shortest = std::min(m_options.idleTimeout, m_options.headerTimeout);
+    const auto shortest = std::min({ m_options.idleTimeout, m_options.headerTimeout, m_options.bodyTimeout });
     m_sweepTimer.setInterval(std::clamp<qint64>(shortest.count() / 4, 50, 1000));
     connect(&m_sweepTimer, &QTimer::timeout, this, &HttpListener::sweep);
     m_sweepTimer.start();
+    m_acceptRetryTimer.setSingleShot(true);
+    m_acceptRetryTimer.setInterval(m_options.acceptRetry);
+    connect(&m_acceptRetryTimer, &QTimer::timeout, this, [this] {
+        if (m_acceptNotifier)
+            m_acceptNotifier->setEnabled(true);
+    });
 }
 
 HttpListener::~HttpListener()
 {
+    delete m_acceptNotifier; // before ~QTcpServer closes its descriptor
+    m_acceptNotifier = nullptr;
     // Connections are children; make sure none calls back into a half-destroyed listener.
     // All children, including connections already closing (deleteLater pending): left to
     // ~QObject, they would run their destructors against a listener that is no longer one.
@@ -57,6 +71,58 @@ HttpListener::~HttpListener()
     qDeleteAll(connections);
 }
 
+bool HttpListener::listen(const QHostAddress &address, quint16 port)
+{
+    if (!QTcpServer::listen(address, port))
+        return false;
+    // Qt 6.4's accept loop retries accept() at once after EMFILE and spins a core while the
+    // callers hang in the backlog. Its notifier is paused for good; this class accepts instead.
+    pauseAccepting();
+    m_acceptNotifier = new QSocketNotifier(socketDescriptor(), QSocketNotifier::Read, this);
+    connect(m_acceptNotifier, &QSocketNotifier::activated, this, &HttpListener::acceptPending);
+    return true;
+}
+
+void HttpListener::acceptPending()
+{
+    const int listening = static_cast<int>(socketDescriptor());
+    for (int i = 0; i < 256; ++i) { // then the event loop's other sockets get a turn
+        const int fd = ::accept4(listening, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd >= 0) {
+            incomingConnection(fd);
+            continue;
+        }
+        const int error = errno;
+        if (error == EINTR || error == ECONNABORTED)
+            continue;
+        if (error == EAGAIN || error == EWOULDBLOCK)
+            return;
+        // Out of descriptors (EMFILE, ENFILE) or memory: accept() would fail again at once. Pause
+        // for acceptRetry; the backlog holds the callers meanwhile. (A reserve descriptor, closed
+        // to accept and refuse one caller, would answer them sooner, but races with every other
+        // open() of the process, NATS and SQLite included.)
+        m_acceptNotifier->setEnabled(false);
+        m_acceptRetryTimer.start();
+        m_refusals->note(Refusal::FileLimit, {},
+            QStringLiteral("accept failed: %1; accepting again in %2 ms (raise LimitNOFILE / ulimit -n)")
+                .arg(QString::fromLocal8Bit(std::strerror(error)))
+                .arg(m_options.acceptRetry.count()));
+        return;
+    }
+}
+
+void HttpListener::refuseConnection(QTcpSocket *socket, Refusal refusal, const QString &message)
+{
+    m_refusals->note(refusal, socket->peerAddress(), message);
+    HttpResponse response = HttpResponse::error(503, message);
+    response.headers.append({ QByteArray("Retry-After"), QByteArray("1") });
+    socket->write(response.serialize(false));
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    socket->disconnectFromHost();
+    // A peer that never reads its answer must not hold the descriptor: bounded like a linger.
+    QTimer::singleShot(LingerMs, socket, [socket] { socket->abort(); });
+}
+
 void HttpListener::incomingConnection(qintptr socketDescriptor)
 {
     auto *socket = new QTcpSocket(this);
@@ -65,17 +131,29 @@ void HttpListener::incomingConnection(qintptr socketDescriptor)
         return;
     }
     if (m_connections.size() >= m_options.maxConnections) {
-        socket->write(HttpResponse::error(503, QStringLiteral("too many connections")).serialize(false));
-        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        socket->disconnectFromHost();
+        refuseConnection(socket, Refusal::TooManyConnections,
+            QStringLiteral("too many connections (limit %1)").arg(m_options.maxConnections));
         return;
     }
+    const QHostAddress peer = socket->peerAddress();
+    if (m_options.maxConnectionsPerAddress > 0 && m_perAddress.value(peer) >= m_options.maxConnectionsPerAddress) {
+        refuseConnection(socket, Refusal::PerAddressLimit,
+            QStringLiteral("too many connections from %1 (limit %2 per address)")
+                .arg(peer.toString())
+                .arg(m_options.maxConnectionsPerAddress));
+        return;
+    }
+    ++m_perAddress[peer];
     m_connections.append(new HttpConnection(socket, this));
 }
 
 void HttpListener::forget(HttpConnection *connection)
 {
-    m_connections.removeOne(connection);
+    if (!m_connections.removeOne(connection))
+        return;
+    const auto it = m_perAddress.find(connection->peer());
+    if (it != m_perAddress.end() && --it.value() <= 0)
+        m_perAddress.erase(it);
 }
 
 void HttpListener::sweep()
@@ -88,6 +166,9 @@ void HttpListener::sweep()
 
 void HttpListener::closeIdleConnections()
 {
+    delete m_acceptNotifier;
+    m_acceptNotifier = nullptr;
+    m_acceptRetryTimer.stop();
     close();
     const auto connections = m_connections;
     for (HttpConnection *connection : connections)
@@ -100,6 +181,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, HttpListener *listener)
     : QObject(listener)
     , m_listener(listener)
     , m_socket(socket)
+    , m_peer(socket->peerAddress())
     , m_parser(listener->options().limits)
     , m_lastActivityMs(nowMs())
 {
@@ -152,10 +234,7 @@ void HttpConnection::processInput()
     m_processing = true;
     const int maxPipelined = m_listener->options().maxPipelined;
     while (!m_noMoreRequests && static_cast<int>(m_slots.size()) < maxPipelined) {
-        const bool wasInProgress = m_parser.inProgress();
         const HttpRequestParser::Status status = m_parser.parse(m_buffer);
-        if (!wasInProgress && m_parser.inProgress())
-            m_requestStartedMs = nowMs();
 
         if (status == HttpRequestParser::Status::NeedMore) {
             // Read what is there into the buffer's own storage: the parser copies bodies out and
@@ -169,9 +248,21 @@ void HttpConnection::processInput()
             m_buffer.resize(old + std::max<qint64>(got, 0));
             if (got <= 0)
                 break;
+            if (m_requestStartedMs < 0)
+                m_requestStartedMs = nowMs(); // the deadlines run from the first byte, a bare CRLF too
             continue;
         }
+        if (status != HttpRequestParser::Status::Error && !m_headChecked) {
+            m_headChecked = true;
+            if (m_listener->m_headCheck) {
+                if (std::optional<HttpResponse> refusal = m_listener->m_headCheck(m_parser.current())) {
+                    refuseHead(std::move(*refusal));
+                    break;
+                }
+            }
+        }
         if (status == HttpRequestParser::Status::HeadersComplete) {
+            m_bodyStartedMs = nowMs();
             if (m_parser.current().expectContinue && m_buffer.isEmpty()) {
                 writeReadyAnswers(); // answers to earlier requests go first
                 m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
@@ -184,8 +275,18 @@ void HttpConnection::processInput()
         }
 
         HttpRequest request = m_parser.takeRequest();
+        m_headChecked = false;
+        m_bodyStartedMs = -1;
+        // Bytes already here belong to the next request; a CRLF some clients send after a body does not
+        // start a deadline (the parser skips it), bytes read later do.
         m_requestStartedMs = -1;
-        request.peer = m_socket->peerAddress();
+        for (char c : std::as_const(m_buffer)) {
+            if (c != '\r' && c != '\n') {
+                m_requestStartedMs = nowMs();
+                break;
+            }
+        }
+        request.peer = m_peer;
         Slot slot;
         slot.id = m_nextSlot++;
         slot.keepAlive = request.keepAlive;
@@ -205,12 +306,30 @@ void HttpConnection::processInput()
         flushResponses();
 }
 
+void HttpConnection::refuseHead(HttpResponse response)
+{
+    m_noMoreRequests = true;
+    m_buffer.clear(); // the body is never read: what follows is drained and discarded
+    if (const auto refusal = refusalForStatus(response.status))
+        m_listener->m_refusals->note(
+            *refusal, m_peer, QJsonDocument::fromJson(response.body).object().value(QLatin1String("error")).toString());
+    Slot slot;
+    slot.id = m_nextSlot++;
+    slot.keepAlive = false;
+    slot.headOnly = m_parser.current().method == "HEAD";
+    m_slots.push_back(slot);
+    response.closeConnection = true;
+    respond(slot.id, response);
+}
+
 void HttpConnection::rejectRequest(int status, const QString &message)
 {
     m_noMoreRequests = true;
     m_buffer.clear();
     HttpRequest partial = m_parser.current();
-    partial.peer = m_socket->peerAddress();
+    partial.peer = m_peer;
+    if (const auto refusal = refusalForStatus(status))
+        m_listener->m_refusals->note(*refusal, m_peer, message);
     if (m_listener->m_errorObserver)
         m_listener->m_errorObserver(partial, status, message);
     Slot slot;
@@ -304,11 +423,28 @@ void HttpConnection::checkTimeouts(qint64 now)
     if (!m_slots.empty() || m_shutdownSent)
         return; // an answer is pending: the dispatcher bounds that time
     const HttpListener::Options &options = m_listener->options();
-    if (m_parser.inProgress()) {
-        const bool inHead = m_parser.current().method.isEmpty();
-        if (inHead && m_requestStartedMs >= 0 && now - m_requestStartedMs > options.headerTimeout.count()) {
-            rejectRequest(
-                408, QStringLiteral("request head not received within %1 ms").arg(options.headerTimeout.count()));
+    if (m_requestStartedMs >= 0) {
+        const qint64 age = now - m_requestStartedMs;
+        if (m_bodyStartedMs < 0) {
+            if (age > options.headerTimeout.count())
+                rejectRequest(
+                    408, QStringLiteral("request head not received within %1 ms").arg(options.headerTimeout.count()));
+            return;
+        }
+        if (age > options.requestTimeout.count()) {
+            rejectRequest(408, QStringLiteral("request not received within %1 ms").arg(options.requestTimeout.count()));
+            return;
+        }
+        // Each byte buys time at the minimum rate: a trickle slower than that runs out of it.
+        const qint64 received = m_parser.current().body.size();
+        const qint64 rate = std::max<qint64>(options.minBodyBytesPerSecond, 1);
+        const qint64 allowedMs = options.bodyTimeout.count() + received * 1000 / rate;
+        if (now - m_bodyStartedMs > allowedMs) {
+            rejectRequest(408,
+                QStringLiteral("request body slower than %1 bytes/s (%2 bytes in %3 ms)")
+                    .arg(options.minBodyBytesPerSecond)
+                    .arg(received)
+                    .arg(now - m_bodyStartedMs));
             return;
         }
         if (now - m_lastActivityMs > options.idleTimeout.count())

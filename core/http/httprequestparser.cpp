@@ -246,10 +246,35 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
         m_request.expectContinue = m_request.minorVersion == 1;
     }
 
-    const QByteArray transferEncoding = m_request.header("transfer-encoding");
+    // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host or with more than one.
+    int hostCount = 0;
+    for (const auto &[name, value] : m_request.headers) {
+        if (name.compare("host", Qt::CaseInsensitive) != 0)
+            continue;
+        if (++hostCount > 1)
+            return fail(400, QStringLiteral("more than one Host header"));
+        for (char c : value) {
+            if (c == ' ' || c == '\t' || c == '/' || c == '\\' || c == '@' || c == '?' || c == '#')
+                return fail(400, QStringLiteral("invalid Host header"));
+        }
+    }
+    if (hostCount == 0 && m_request.minorVersion == 1)
+        return fail(400, QStringLiteral("HTTP/1.1 request without a Host header"));
+
+    // Every Transfer-Encoding field line, in order, as one list (RFC 9110 5.3).
+    QList<QByteArray> codings;
+    bool hasTransferEncoding = false;
     QByteArray contentLength;
     int contentLengthCount = 0;
     for (const auto &[name, value] : m_request.headers) {
+        if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0) {
+            hasTransferEncoding = true;
+            for (const QByteArray &part : value.split(',')) {
+                if (const QByteArray coding = part.trimmed().toLower(); !coding.isEmpty())
+                    codings.append(coding);
+            }
+            continue;
+        }
         if (name.compare("content-length", Qt::CaseInsensitive) != 0)
             continue;
         if (contentLengthCount++ > 0 && value != contentLength)
@@ -257,13 +282,26 @@ HttpRequestParser::Status HttpRequestParser::finishHead()
         contentLength = value;
     }
 
-    if (!transferEncoding.isNull()) {
+    if (hasTransferEncoding) {
         // Both framings at once is the request-smuggling pattern (RFC 9112 6.3): refuse it.
         if (contentLengthCount > 0)
             return fail(400, QStringLiteral("both Transfer-Encoding and Content-Length"));
-        if (transferEncoding.trimmed().compare("chunked", Qt::CaseInsensitive) != 0)
-            return fail(
-                501, QStringLiteral("unsupported Transfer-Encoding: %1").arg(QString::fromLatin1(transferEncoding)));
+        // RFC 9112 6.1: HTTP/1.0 has no transfer codings; a 1.0 message with one is faulty.
+        if (m_request.minorVersion == 0)
+            return fail(400, QStringLiteral("Transfer-Encoding in an HTTP/1.0 request"));
+        // RFC 9112 6.3: when chunked is not the final coding (or comes twice) the body's length
+        // cannot be known: 400, whatever a proxy in front may have made of it.
+        if (codings.isEmpty() || codings.last() != "chunked")
+            return fail(400,
+                QStringLiteral("Transfer-Encoding must end with chunked, got: %1")
+                    .arg(QString::fromLatin1(codings.join(", "))));
+        if (codings.count("chunked") > 1)
+            return fail(400, QStringLiteral("chunked applied more than once in Transfer-Encoding"));
+        // RFC 9112 6.1: a coding the server does not understand (all but chunked here): 501.
+        if (codings.size() > 1)
+            return fail(501,
+                QStringLiteral("unsupported Transfer-Encoding: %1 (only chunked is accepted)")
+                    .arg(QString::fromLatin1(codings.join(", "))));
         m_state = State::ChunkSize;
         return Status::HeadersComplete;
     }
@@ -327,7 +365,8 @@ HttpRequestParser::Status HttpRequestParser::parseChunked(QByteArray &buffer)
             QByteArray line = *takeLine(buffer);
             if (const qsizetype ext = line.indexOf(';'); ext >= 0)
                 line.truncate(ext);
-            line = line.trimmed();
+            // Hex digits and nothing else: white space around the size is read differently by
+            // different parsers (a smuggling vector), so it is refused, not trimmed.
             bool ok = !line.isEmpty() && line.size() <= 15;
             for (char c : line)
                 ok = ok && isxdigit(static_cast<unsigned char>(c));

@@ -15,6 +15,8 @@ void RequestLog::append(RequestRecord record)
     m_requests.fetch_add(1, std::memory_order_relaxed);
     if (record.status >= 200 && record.status < 300)
         m_ok.fetch_add(1, std::memory_order_relaxed);
+    else if (record.protocolError) // junk answered 501/505 is not a failing dispatch
+        m_rejected.fetch_add(1, std::memory_order_relaxed);
     else if (record.status >= 500)
         m_failed.fetch_add(1, std::memory_order_relaxed);
     else if (record.status >= 400)

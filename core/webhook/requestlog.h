@@ -12,8 +12,8 @@
 struct RequestCounters {
     quint64 requests = 0;
     quint64 ok = 0; // 2xx
-    quint64 failed = 0; // 5xx
-    quint64 rejected = 0; // 4xx, including 429
+    quint64 failed = 0; // 5xx of requests that reached an endpoint
+    quint64 rejected = 0; // 4xx, including 429, and every request the listener refused (501 and 505 too)
     quint64 overloaded = 0; // 429 alone
     quint64 droppedRecords = 0; // records not delivered because a batch overflowed (counters stay exact)
     quint64 accepted = 0; // 202 alone (of ok): taken without a PubAck (spool, fire-and-forget)

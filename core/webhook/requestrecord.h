@@ -24,6 +24,9 @@ struct RequestRecord {
     bool keyGenerated = false; // no key in the request: ackhook made one, retries will not deduplicate
     quint64 seq = 0;
     bool duplicate = false;
+    // Refused by the listener before any endpoint saw it (framing, limits, timeouts): bad input,
+    // counted with the 4xx even when answered 501 or 505, never as a failed dispatch.
+    bool protocolError = false;
     QString reason; // failure reason name, empty on success
     QString remote;
     QString outage; // simulated outage mode when the request was answered; empty when off

@@ -113,6 +113,7 @@ WebhookServer::WebhookServer(
         record.status = status;
         record.requestBytes = partial.body.size();
         record.reason = message;
+        record.protocolError = true;
         record.remote = partial.peer.toString();
         m_log->append(std::move(record));
     });

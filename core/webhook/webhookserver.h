@@ -54,6 +54,7 @@ public:
     const Options &options() const { return m_options; }
     const EndpointCounters &endpointCounters() const { return m_endpointCounters; } // safe from any thread
     EventIntake *intake() const { return m_intake; } // the dispatch policies
+    RefusalCounts refusals() const { return m_listener->refusals(); } // safe from any thread
     // Server thread. Requests from now on use the new policy; those in flight keep theirs.
     void setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy);
     void setLossDetector(LossDetector *detector) { m_links.lossDetector = detector; } // server thread

@@ -44,6 +44,10 @@ if command -v systemd-analyze >/dev/null; then
     grep -q '^DynamicUser=yes' "$unit" && grep -q '^StateDirectory=ackhook' "$unit" \
         && grep -q -- '--data-dir /var/lib/ackhook' "$unit" && echo "ok: DynamicUser, StateDirectory, --data-dir" \
         || { echo "FAIL: unit settings"; status=1; }
+    # Every connection is a file: systemd's default soft limit (1,024) is below one listener's cap.
+    limit=$(sed -n 's/^LimitNOFILE=//p' "$unit")
+    [ -n "$limit" ] && [ "${limit%%:*}" -ge 16384 ] && echo "ok: LimitNOFILE=$limit" \
+        || { echo "FAIL: LimitNOFILE missing or below 16384 ($limit)"; status=1; }
 else
     echo "FAIL: systemd-analyze not installed (./dev test installs systemd)"; status=1
 fi

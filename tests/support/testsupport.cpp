@@ -16,6 +16,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <csignal>
 
 namespace TestSupport {
@@ -33,7 +34,11 @@ QJsonObject HttpReply::json() const
 QByteArray rawRequest(
     const QByteArray &method, const QByteArray &path, const QByteArray &body, const HeaderList &headers, bool keepAlive)
 {
-    QByteArray out = method + ' ' + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    QByteArray out = method + ' ' + path + " HTTP/1.1\r\n";
+    const bool hostGiven = std::any_of(headers.cbegin(), headers.cend(),
+        [](const auto &header) { return header.first.compare("host", Qt::CaseInsensitive) == 0; });
+    if (!hostGiven)
+        out += "Host: 127.0.0.1\r\n";
     bool framed = false;
     for (const auto &[name, value] : headers) {
         out += name + ": " + value + "\r\n";

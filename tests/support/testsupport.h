@@ -27,7 +27,8 @@ struct HttpReply {
     QJsonObject json() const;
 };
 
-// Builds the bytes of one HTTP/1.1 request (Content-Length framing unless headers say otherwise).
+// Builds the bytes of one HTTP/1.1 request (Content-Length framing unless headers say otherwise;
+// "Host: 127.0.0.1" unless headers name one).
 QByteArray rawRequest(const QByteArray &method, const QByteArray &path, const QByteArray &body = {},
     const HeaderList &headers = {}, bool keepAlive = true);
 
