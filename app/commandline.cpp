@@ -45,6 +45,8 @@ void applyConfigFile(const ConfigFile &file, CommandLine &result)
         runtime.adminAddress = server.adminListen->address;
         runtime.adminPort = server.adminListen->port;
     }
+    if (server.adminAllowedHosts)
+        runtime.adminAllowedHosts = *server.adminAllowedHosts;
     if (server.dataDir)
         runtime.dataDir = *server.dataDir;
     if (server.ackTimeout)
@@ -253,6 +255,10 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("Require 'Authorization: Bearer TOKEN' on the admin API (visible in ps: prefer "
                        "--admin-token-file or ACKHOOK_ADMIN_TOKEN)."),
         QStringLiteral("TOKEN"));
+    const QCommandLineOption adminAllowedHost(QStringLiteral("admin-allowed-host"),
+        QStringLiteral("Also answer admin requests whose Host is NAME (any port) or NAME:PORT, e.g. a reverse "
+                       "proxy's name; repeatable or comma separated (default: the listener's own names)."),
+        QStringLiteral("NAME[:PORT]"));
     const QCommandLineOption adminTokenFile(QStringLiteral("admin-token-file"),
         QStringLiteral("Read the admin token from FILE (surrounding white space ignored)."), QStringLiteral("FILE"));
     const QCommandLineOption logFormat(QStringLiteral("log-format"),
@@ -312,7 +318,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     const QList<QCommandLineOption> options { help, version, headless, listen, natsUrl, natsCreds, natsNkey, natsUser,
         natsPasswordFile, natsTokenFile, natsTls, natsTlsCa, natsTlsCert, natsTlsKey, natsTlsHostname, stream,
         streamReplicas, dataDir, ackTimeout, maxInflight, maxPayload, idleTimeout, adminListen, adminToken,
-        adminTokenFile, outage, policy, scenario, scenarioSeconds, scenarioSeed, scenarioChart, lossDetector, faultProxy, noFaultProxy, autoReplay, failedMaxRecords, failedMaxBytes, authToken,
+        adminAllowedHost, adminTokenFile, outage, policy, scenario, scenarioSeconds, scenarioSeed, scenarioChart, lossDetector, faultProxy, noFaultProxy, autoReplay, failedMaxRecords, failedMaxBytes, authToken,
         hmacSecret, signatureHeader, logFormat, configFile, checkConfig };
     parser.addOptions(options);
 
@@ -485,6 +491,18 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         && !parseHostPort(parser.value(adminListen), &result.runtime.adminAddress, &result.runtime.adminPort))
         return fail(QStringLiteral("--admin-listen expects HOST:PORT, [IPV6]:PORT or :PORT, got '%1'")
                         .arg(parser.value(adminListen)));
+    if (parser.isSet(adminAllowedHost)) {
+        result.runtime.adminAllowedHosts.clear();
+        for (const QString &value : parser.values(adminAllowedHost)) {
+            for (const QString &name : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+                const QString host = name.trimmed();
+                if (host.isEmpty() || host.contains(QLatin1Char('/')) || host.contains(QLatin1Char(' '))
+                    || host.contains(QLatin1Char('@')))
+                    return fail(QStringLiteral("--admin-allowed-host expects NAME or NAME:PORT, got '%1'").arg(name));
+                result.runtime.adminAllowedHosts.append(host);
+            }
+        }
+    }
     if (parser.isSet(adminToken) && parser.isSet(adminTokenFile))
         return fail(QStringLiteral("--admin-token and --admin-token-file both give the admin token: keep one"));
     if (parser.isSet(adminToken)) {

@@ -153,7 +153,7 @@ void TestAckhook::helpListsEveryFlag()
         QStringLiteral("--failed-max-bytes"), QStringLiteral("--auth-token"), QStringLiteral("--hmac-secret"),
         QStringLiteral("--signature-header"), QStringLiteral("--config"), QStringLiteral("--check-config"),
         QStringLiteral("--help"), QStringLiteral("--version"), QStringLiteral("--stream-replicas"),
-        QStringLiteral("--admin-token-file"), QStringLiteral("--log-format"),
+        QStringLiteral("--admin-token-file"), QStringLiteral("--admin-allowed-host"), QStringLiteral("--log-format"),
         QStringLiteral("--policy"), QStringLiteral("--loss-detector"), QStringLiteral("--scenario"),
         QStringLiteral("--scenario-seconds"), QStringLiteral("--scenario-seed"), QStringLiteral("--scenario-chart") };
     const Run run = runToEnd({ QStringLiteral("--help") });

@@ -106,6 +106,11 @@ void TestCommandLine::valid()
     QCOMPARE(admin.runtime.adminPort, quint16(9000));
     QCOMPARE(admin.runtime.adminToken, QStringLiteral("s3cret"));
     QCOMPARE(admin.runtime.outage.mode, OutageSettings::Mode::AckLoss);
+    const CommandLine allowed = CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--admin-allowed-host"),
+        QStringLiteral("ops.example:8443, gateway"), QStringLiteral("--admin-allowed-host"), QStringLiteral("lb") });
+    QCOMPARE(allowed.action, CommandLine::Action::Run);
+    QCOMPARE(allowed.runtime.adminAllowedHosts,
+        QStringList({ QStringLiteral("ops.example:8443"), QStringLiteral("gateway"), QStringLiteral("lb") }));
 
     QCOMPARE(
         CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--help") }).action, CommandLine::Action::Help);
@@ -150,6 +155,8 @@ void TestCommandLine::invalid_data()
     QTest::addRow("signature header with colon") << QStringList { QStringLiteral("--signature-header"),
         QStringLiteral("X-Sig: 1") } << QStringLiteral("--signature-header");
     // An empty secret (an unset shell variable: --auth-token=$TOKEN) must never mean "no authentication".
+    QTest::addRow("admin allowed host with a path") << QStringList { QStringLiteral("--admin-allowed-host"),
+        QStringLiteral("proxy/x") } << QStringLiteral("--admin-allowed-host expects NAME or NAME:PORT");
     QTest::addRow("empty auth token") << QStringList { QStringLiteral("--auth-token=") }
                                       << QStringLiteral("--auth-token is empty");
     QTest::addRow("blank auth token") << QStringList { QStringLiteral("--auth-token"), QStringLiteral("  ") }

@@ -257,6 +257,8 @@ const QList<KeyRow<ConfigFile::Server>> &serverKeys()
     static const QList<KeyRow<S>> rows {
         { "listen", [=](const toml::node &n, S &s) { return assign(s.listen, hostPort(n)); } },
         { "admin_listen", [=](const toml::node &n, S &s) { return assign(s.adminListen, hostPort(n)); } },
+        { "admin_allowed_hosts",
+            [](const toml::node &n, S &s) { return assign(s.adminAllowedHosts, readStringList(n, true)); } },
         { "data_dir", [](const toml::node &n, S &s) { return assign(s.dataDir, readNonEmpty(n)); } },
         { "ack_timeout", [](const toml::node &n, S &s) { return assign(s.ackTimeout, readDuration(n, 600000)); } },
         { "idle_timeout",

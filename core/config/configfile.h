@@ -25,6 +25,7 @@ struct ConfigFile {
     struct Server {
         std::optional<HostPort> listen;
         std::optional<HostPort> adminListen;
+        std::optional<QStringList> adminAllowedHosts; // Host names the admin API also answers (NAME or NAME:PORT)
         std::optional<QString> dataDir; // relative to the file
         std::optional<std::chrono::milliseconds> ackTimeout;
         std::optional<std::chrono::milliseconds> idleTimeout;
