@@ -154,7 +154,8 @@ void TestAckhook::helpListsEveryFlag()
         QStringLiteral("--signature-header"), QStringLiteral("--config"), QStringLiteral("--check-config"),
         QStringLiteral("--help"), QStringLiteral("--version"), QStringLiteral("--stream-replicas"),
         QStringLiteral("--admin-token-file"), QStringLiteral("--log-format"),
-        QStringLiteral("--policy"), QStringLiteral("--loss-detector"), QStringLiteral("--scenario"),
+        QStringLiteral("--policy"), QStringLiteral("--loss-detector"), QStringLiteral("--lab-lossy-store"),
+        QStringLiteral("--scenario"),
         QStringLiteral("--scenario-seconds"), QStringLiteral("--scenario-seed"), QStringLiteral("--scenario-chart") };
     const Run run = runToEnd({ QStringLiteral("--help") });
     QCOMPARE(run.exitCode, 0);
