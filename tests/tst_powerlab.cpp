@@ -82,6 +82,7 @@ class TestPowerLab : public QObject {
 private slots:
     void initTestCase();
     void refusedWithoutTheLossyStore();
+    void refusedWhereLossyfsIsMissing();
     void powerCutThroughTheAdminApi();
     void powerCutScenario();
 };
@@ -113,6 +114,36 @@ void TestPowerLab::refusedWithoutTheLossyStore()
     QVERIFY(put);
     QCOMPARE(put->status, 409);
     QVERIFY2(put->body.contains("--lab-lossy-store"), put->body.constData());
+    ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
+    QVERIFY(ackhook.process().waitForFinished(15000));
+    QCOMPARE(ackhook.process().exitCode(), 0);
+}
+
+// --lab-lossy-store where the lossy store cannot be mounted (here: no lossyfs; likewise no
+// /dev/fuse or no fusermount3): ackhook starts anyway, says why, and refuses the mode with the reason.
+void TestPowerLab::refusedWhereLossyfsIsMissing()
+{
+    QTemporaryDir dataDir;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("ACKHOOK_LOSSYFS"), dataDir.filePath(QStringLiteral("no-such-lossyfs")));
+    AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--listen"),
+                               QStringLiteral("127.0.0.1:%1").arg(freePort()), QStringLiteral("--data-dir"),
+                               dataDir.path(), QStringLiteral("--lab-lossy-store") },
+        environment);
+    QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+    QTRY_VERIFY2_WITH_TIMEOUT((ackhook.collect(), ackhook.err().contains("--lab-lossy-store: lossyfs not found")),
+        ackhook.err().constData(), 5000);
+    const auto put = request(ackhook.adminPort(), "PUT", "/api/outage", R"({"mode":"power-cut"})");
+    QVERIFY(put);
+    QCOMPARE(put->status, 409);
+    QVERIFY2(put->body.contains("lossyfs not found"), put->body.constData());
+    const auto outage = request(ackhook.adminPort(), "GET", "/api/outage");
+    QVERIFY(outage);
+    QVERIFY(outage->json()[QLatin1String("power_cut")][QLatin1String("refusal")].toString().contains(
+        QLatin1String("lossyfs not found")));
+    // And the webhooks work as ever, the store on the disk.
+    QTRY_COMPARE_WITH_TIMEOUT(
+        request(ackhook.webhookPort(), "POST", "/webhook", "{}").value_or(HttpReply {}).status, 200, 10000);
     ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
     QVERIFY(ackhook.process().waitForFinished(15000));
     QCOMPARE(ackhook.process().exitCode(), 0);
