@@ -28,7 +28,8 @@ public:
 
     // The age past which an answered failure must be on disk: the commit delay, plus a commit
     // already under way when it arrived, its own commit and a late wake-up, each the worst measured
-    // and doubled (the store's thread is not the probe's: it may draw a worse time slice).
+    // and doubled (the store's thread is not the probe's: it may draw a worse time slice). Any thread,
+    // also while measuring: a test can run until it has enough failures older than the bound.
     qint64 lossBoundMs() const;
 
 private:
