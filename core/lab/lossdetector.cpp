@@ -98,11 +98,10 @@ void LossDetector::tick()
         m_recheckWanted = false;
         m_rechecking = true;
         m_nextSeq = 1;
+        // Everything read so far, matched to an answer or not yet: read again, none is a new copy.
         m_unconfirmed.clear();
-        for (auto it = m_seen.cbegin(); it != m_seen.cend(); ++it) {
-            if (it->policy >= 0)
-                m_unconfirmed.insert(it.key());
-        }
+        for (auto it = m_seen.cbegin(); it != m_seen.cend(); ++it)
+            m_unconfirmed.insert(it.key());
         qCInfo(lcLoss).noquote() << "loss detector: rereading the stream to check" << m_unconfirmed.size()
                                  << "stored events";
     }
@@ -242,6 +241,10 @@ void LossDetector::finishRead(const ReadResult &result)
             const auto seen = m_seen.constFind(msgId);
             if (seen == m_seen.cend())
                 continue;
+            if (seen->policy < 0) { // not matched to an answer yet: forgotten, as if never read
+                m_seen.remove(msgId);
+                continue;
+            }
             LossCounts &counts = m_figures.policies[static_cast<size_t>(seen->policy)];
             if (seen->status >= 200 && seen->status < 300) {
                 --counts.stored;
@@ -267,7 +270,7 @@ void LossDetector::finishRead(const ReadResult &result)
             m_seen.remove(msgId);
         }
         qCInfo(lcLoss).noquote() << "loss detector: the stream was reread;" << m_unconfirmed.size()
-                                 << "stored events are gone";
+                                 << "events read before are gone";
         m_unconfirmed.clear();
     }
 }
