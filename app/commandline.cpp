@@ -291,6 +291,10 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("N"));
     const QCommandLineOption lossDetector(QStringLiteral("loss-detector"),
         QStringLiteral("Reconcile every answer with the stream (on by itself when an endpoint's policy is not ack)."));
+    const QCommandLineOption labLossyStore(QStringLiteral("lab-lossy-store"),
+        QStringLiteral("Lab: keep the embedded nats-server's store on lossyfs (FUSE: /dev/fuse and fusermount3), "
+                       "which drops what nats-server did not fsync when the power-cut outage is simulated. Never "
+                       "for production; without FUSE a warning says why and power-cut is refused."));
     const QCommandLineOption noFaultProxy(QStringLiteral("no-fault-proxy"),
         QStringLiteral("Connect to NATS directly, without the fault proxy (no simulated outages)."));
     const QCommandLineOption autoReplay(
@@ -318,7 +322,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     const QList<QCommandLineOption> options { help, version, headless, listen, natsUrl, natsCreds, natsNkey, natsUser,
         natsPasswordFile, natsTokenFile, natsTls, natsTlsCa, natsTlsCert, natsTlsKey, natsTlsHostname, stream,
         streamReplicas, dataDir, ackTimeout, maxInflight, maxPayload, idleTimeout, adminListen, adminToken,
-        adminAllowedHost, adminTokenFile, outage, policy, scenario, scenarioSeconds, scenarioSeed, scenarioChart, lossDetector, faultProxy, noFaultProxy, autoReplay, failedMaxRecords, failedMaxBytes, authToken,
+        adminAllowedHost, adminTokenFile, outage, policy, scenario, scenarioSeconds, scenarioSeed, scenarioChart, lossDetector, labLossyStore, faultProxy, noFaultProxy, autoReplay, failedMaxRecords, failedMaxBytes, authToken,
         hmacSecret, signatureHeader, logFormat, configFile, checkConfig };
     parser.addOptions(options);
 
@@ -542,6 +546,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     }
     if (parser.isSet(lossDetector))
         result.runtime.lossDetector = true;
+    if (parser.isSet(labLossyStore))
+        result.runtime.labLossyStore = true;
     if (parser.isSet(scenario)) {
         if (!ScenarioRunner::find(parser.value(scenario)))
             return fail(QStringLiteral("--scenario: '%1' is not a scenario (%2)")
@@ -575,6 +581,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         }
         result.runtime.lossDetector = true;
         result.runtime.lossGrace = std::chrono::milliseconds(5000);
+        if (result.scenario == QLatin1String(Runtime::PowerCutMode))
+            result.runtime.labLossyStore = true; // the scenario is the lab's: its store goes on lossyfs
     }
     if (parser.isSet(policy)) {
         const auto named = dispatchPolicyFromName(parser.value(policy));

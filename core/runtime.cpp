@@ -2,6 +2,7 @@
 #include "runtime.h"
 #include "lab/dispatchswitches.h"
 #include "lab/lossdetector.h"
+#include "lab/lossystore.h"
 #include "spool/spool.h"
 #include "webhook/webhookserver.h"
 #include "webhook/endpointcounters.h"
@@ -46,6 +47,7 @@ bool Runtime::start(QString *error)
         m_store.reset();
         m_proxy.reset();
         m_embedded.reset();
+        m_lossyStore.reset();
         m_dataDirLock.reset();
         return false;
     };
@@ -89,6 +91,26 @@ bool Runtime::start(QString *error)
         EmbeddedNats::Options options;
         options.dataDir = m_config.dataDir;
         options.executable = m_config.natsServerExecutable;
+        if (m_config.labLossyStore) {
+            m_lossyStoreProblem = LossyStore::unusableReason();
+            if (m_lossyStoreProblem.isEmpty()) {
+                const QDir dataDir(m_config.dataDir);
+                auto store = std::make_unique<LossyStore>(dataDir.filePath(QStringLiteral("lossy-store.backing")),
+                    dataDir.filePath(QStringLiteral("lossy-store")));
+                if (QString message; store->mount(&message)) {
+                    m_lossyStore = std::move(store);
+                    options.storeDir = QDir(m_lossyStore->path()).filePath(QStringLiteral("jetstream"));
+                } else {
+                    m_lossyStoreProblem = QStringLiteral("cannot mount the lossy store: ") + message;
+                }
+            }
+            if (!m_lossyStoreProblem.isEmpty())
+                qCWarning(lcRuntime).noquote() << "--lab-lossy-store:" << m_lossyStoreProblem
+                                               << "- the store stays on the disk and power-cut is refused";
+            else
+                qCInfo(lcRuntime).noquote() << "lab: the embedded nats-server's store is on lossyfs at"
+                                            << m_lossyStore->path() << "(power-cut drops what it did not fsync)";
+        }
         // Room for the largest body any endpoint accepts plus ackhook's NATS headers: a body at
         // exactly --max-payload is stored, not refused by the server it runs itself (issue #13).
         qint64 maxBody = m_config.gateway.maxPayload;
@@ -393,9 +415,73 @@ bool Runtime::startEmbeddedNats(QString *error)
     }
     if (m_embedded->isRunning())
         return true;
+    if (m_poweredOff)
+        return powerOn(error); // the store comes back first
     if (!m_embedded->start(error))
         return false;
     Q_EMIT embeddedNatsRunningChanged(true);
+    return true;
+}
+
+QString Runtime::powerCutRefusal() const
+{
+    if (!m_embedded)
+        return QStringLiteral("power-cut cuts the embedded nats-server's power: not with an external NATS (--nats-url)");
+    if (!m_config.labLossyStore)
+        return QStringLiteral("power-cut needs the embedded nats-server's store on the lossy file system: start "
+                              "ackhook with --lab-lossy-store (or ACKHOOK_LAB_LOSSY_STORE=1)");
+    if (!m_lossyStore)
+        return QStringLiteral("--lab-lossy-store: ") + m_lossyStoreProblem;
+    return {};
+}
+
+int Runtime::powerCuts() const
+{
+    return m_lossyStore ? m_lossyStore->cuts() : 0;
+}
+
+bool Runtime::powerCut(QString *error)
+{
+    return powerOff(error) && powerOn(error);
+}
+
+bool Runtime::powerOff(QString *error)
+{
+    auto fail = [error](const QString &why) {
+        if (error)
+            *error = why;
+        return false;
+    };
+    if (const QString why = powerCutRefusal(); !why.isEmpty())
+        return fail(why);
+    if (m_poweredOff)
+        return fail(QStringLiteral("the power is already off"));
+    // The disk freezes first (nothing nats-server writes from here on lands), then the process dies
+    // without a chance to flush: the order of a real power cut.
+    const QString held = m_lossyStore->state();
+    QString message;
+    if (!m_lossyStore->cut(&message))
+        return fail(message);
+    m_poweredOff = true;
+    m_embedded->kill();
+    qCWarning(lcRuntime).noquote() << "simulated power cut: nats-server SIGKILLed, unsynced writes dropped ("
+                                   << QString(held).replace(QLatin1Char('\n'), QLatin1String("; ")) << ')';
+    Q_EMIT embeddedNatsRunningChanged(false);
+    return true;
+}
+
+bool Runtime::powerOn(QString *error)
+{
+    if (!m_poweredOff || !m_lossyStore)
+        return startEmbeddedNats(error);
+    if (!m_lossyStore->remount(error))
+        return false;
+    m_poweredOff = false;
+    qCInfo(lcRuntime).noquote() << "power back: the lossy store is remounted, nats-server starts on what survived";
+    if (!startEmbeddedNats(error))
+        return false;
+    if (m_loss)
+        m_loss->recheckStored(); // what it counted stored may be gone: the 200s that vanished
     return true;
 }
 
@@ -425,6 +511,7 @@ void Runtime::finishShutdown()
     if (m_embedded)
         m_embedded->stop();
     m_embedded.reset();
+    m_lossyStore.reset(); // a clean unmount: what it held is written back
     m_dataDirLock.reset(); // last: the store and the nats-server are closed
     Q_EMIT stopped();
 }

@@ -20,6 +20,7 @@ class AdminServer;
 class DispatchSwitches;
 class EmbeddedNats;
 class LossDetector;
+class LossyStore;
 class Replayer;
 
 struct RuntimeConfig {
@@ -43,6 +44,10 @@ struct RuntimeConfig {
     // not ack (the lab compares policies). Grace: how long an unseen 2xx stays pending.
     bool lossDetector = false;
     std::chrono::milliseconds lossGrace { 10000 };
+    // The lab's power cut: the embedded nats-server's store on lossyfs (core/lab/lossystore.h) in
+    // <dataDir>/lossy-store, never the default. Without FUSE ackhook starts anyway, the store on the
+    // disk, and the power cut is refused with the reason.
+    bool labLossyStore = false;
 };
 
 class Runtime : public QObject {
@@ -85,6 +90,18 @@ public:
     bool stopEmbeddedNats(QString *error);
     bool startEmbeddedNats(QString *error);
 
+    // The lab's power cut (--lab-lossy-store): lossyfs drops every write nats-server did not fsync,
+    // nats-server is SIGKILLed, the store is remounted and the server started again on what
+    // survived. powerOff() and powerOn() are its two halves (the scenario keeps the power off for
+    // a while). Blocking, main thread; false with *error, and powerCutRefusal() says why beforehand.
+    static constexpr char PowerCutMode[] = "power-cut"; // its name in the admin API and the window
+    QString powerCutRefusal() const; // empty when a power cut can be simulated
+    bool powerCut(QString *error);
+    bool powerOff(QString *error);
+    bool powerOn(QString *error);
+    bool isPoweredOff() const { return m_poweredOff; }
+    int powerCuts() const;
+
     // Switches one endpoint's dispatch policy (index into config().gateway.endpoints) while running:
     // requests from now on use it, those in flight keep theirs. Spool opens the spool (false with
     // *error when it cannot); a policy other than ack starts the loss detector if it is off. Main
@@ -109,6 +126,9 @@ private:
     std::unique_ptr<DispatchSwitches> m_switches;
     QStringList m_upstreamUrls;
     NatsAccess m_natsAccess;
+    std::unique_ptr<LossyStore> m_lossyStore; // outlives the embedded nats-server that uses it
+    QString m_lossyStoreProblem; // why --lab-lossy-store could not be honoured
+    bool m_poweredOff = false;
     std::unique_ptr<EmbeddedNats> m_embedded;
     std::unique_ptr<FaultProxy> m_proxy;
     std::unique_ptr<FailedEventStore> m_store;

@@ -17,6 +17,8 @@ const QList<ScenarioRunner::Scenario> Scenarios {
     { "down", ScenarioRunner::Outage::Down, "the fault proxy refuses every NATS connection" },
     { "blackhole", ScenarioRunner::Outage::Blackhole, "the fault proxy forwards nothing (a silent broker)" },
     { "nats-kill", ScenarioRunner::Outage::NatsKill, "the embedded nats-server is really stopped, then started" },
+    { "power-cut", ScenarioRunner::Outage::PowerCut,
+        "the embedded nats-server loses power: SIGKILL, its unsynced writes dropped (lossyfs), then restarted" },
 };
 
 QString ms(qint64 value)
@@ -86,7 +88,10 @@ QString ScenarioRunner::problem(const Runtime *runtime, Scenario scenario)
         return QStringLiteral("the scenario needs the loss detector");
     if (scenario.outage == Outage::NatsKill && !runtime->isEmbedded())
         return QStringLiteral("nats-kill stops the embedded nats-server: not with --nats-url");
-    if (scenario.outage != Outage::NatsKill && !runtime->config().faultProxyEnabled)
+    if (scenario.outage == Outage::PowerCut) {
+        if (const QString why = runtime->powerCutRefusal(); !why.isEmpty())
+            return why;
+    } else if (scenario.outage != Outage::NatsKill && !runtime->config().faultProxyEnabled)
         return QStringLiteral("%1 needs the fault proxy (drop --no-fault-proxy)").arg(QLatin1String(scenario.name));
     return {};
 }
@@ -210,14 +215,18 @@ void ScenarioRunner::beginOutage()
     case Outage::NatsKill:
         m_runtime->stopEmbeddedNats(nullptr);
         break;
+    case Outage::PowerCut:
+        if (QString error; !m_runtime->powerOff(&error))
+            finish(false, QStringLiteral("power cut: ") + error);
+        break;
     }
 }
 
 void ScenarioRunner::endOutage()
 {
-    if (m_scenario.outage == Outage::NatsKill) {
+    if (m_scenario.outage == Outage::NatsKill || m_scenario.outage == Outage::PowerCut) {
         QString error;
-        if (!m_runtime->startEmbeddedNats(&error)) {
+        if (!m_runtime->startEmbeddedNats(&error)) { // after a power cut: the remount first
             finish(false, QStringLiteral("cannot start the nats-server again: ") + error);
             return;
         }

@@ -20,7 +20,7 @@ class Runtime;
 class ScenarioRunner : public QObject {
     Q_OBJECT
 public:
-    enum class Outage { Down, Blackhole, NatsKill };
+    enum class Outage { Down, Blackhole, NatsKill, PowerCut };
     struct Scenario {
         const char *name;
         Outage outage;
@@ -78,7 +78,7 @@ public:
 
     ScenarioRunner(Runtime *runtime, Scenario scenario, Options options, QObject *parent = nullptr);
     // Empty when the runtime can run the scenario; else why not (an endpoint per policy, the loss
-    // detector, an embedded nats-server for nats-kill).
+    // detector, an embedded nats-server for nats-kill, its store on lossyfs for power-cut).
     static QString problem(const Runtime *runtime, Scenario scenario);
     void start();
     bool isRunning() const { return m_phase != Phase::Idle && m_phase != Phase::Done; }

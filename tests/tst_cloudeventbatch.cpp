@@ -1,6 +1,7 @@
 // CloudEvents batches through the real listener and Dispatcher, with a scripted publisher deciding
 // each event's fate: every outcome mix gives the documented status and per-event results (the real
 // NATS path — all acked, ack-loss — is covered by tst_endpoints).
+#include "webhook/cloudeventbatch.h"
 #include "webhook/dispatcher.h"
 #include "webhook/requestlog.h"
 #include "webhook/webhookserver.h"
@@ -47,6 +48,7 @@ class TestCloudEventBatch : public QObject {
 private Q_SLOTS:
     void outcomes_data();
     void outcomes();
+    void refusedBatchKeepsNoEvent();
 };
 
 void TestCloudEventBatch::outcomes_data()
@@ -124,6 +126,18 @@ void TestCloudEventBatch::outcomes()
     }
     QCOMPARE(server.endpointCounters().rows().value(0).requests, quint64(1));
     delete reply;
+}
+
+// A batch whose second event has no id is refused whole: the first event is not left in it either
+// (the invariant fuzz_signatures asserts; before, the events parsed before the bad one stayed).
+void TestCloudEventBatch::refusedBatchKeepsNoEvent()
+{
+    const CloudEventBatch batch
+        = CloudEventBatch::parse("[" + cloudEvent("a") + R"(,{"specversion":"1.0","source":"/t","type":"t"}])");
+    QVERIFY(!batch.error.isEmpty());
+    QVERIFY2(batch.events.isEmpty(), qPrintable(batch.error));
+    QVERIFY(!CloudEventBatch::parse("[" + cloudEvent("a") + ",1]").error.isEmpty());
+    QVERIFY(CloudEventBatch::parse("[" + cloudEvent("a") + ",1]").events.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestCloudEventBatch)

@@ -478,8 +478,9 @@ void TestEndpoints::structuredEventsKeepOnlyTheirOwnAttributes()
         { { "Content-Type", "application/cloudevents-batch+json" }, { "ce-id", "spoofed" } });
     QVERIFY(batchReply);
     QCOMPARE(batchReply->status, 200);
-    const qint64 seq
-        = batchReply->json().value(QLatin1String("events")).toArray().first().toObject().value(QLatin1String("seq")).toInteger();
+    const QJsonArray batchResults = batchReply->json().value(QLatin1String("events")).toArray();
+    QCOMPARE(batchResults.size(), 1);
+    const qint64 seq = batchResults.first().toObject().value(QLatin1String("seq")).toInteger();
     const auto storedBatch = m_reader->message("EVENTS", seq);
     QVERIFY(storedBatch);
     QVERIFY(storedBatch->header("ce-id").isNull());
@@ -604,7 +605,10 @@ void TestEndpoints::batchNotConfirmedAnswers500PerEvent()
     QTRY_COMPARE_WITH_TIMEOUT(request(m_port, "POST", "/events", body, headers).value_or(HttpReply {}).status, 200, 5000);
     const auto retried = request(m_port, "POST", "/events", body, headers);
     QVERIFY(retried);
-    for (const QJsonValue &result : retried->json().value(QLatin1String("events")).toArray())
+    QCOMPARE(retried->status, 200);
+    const QJsonArray retriedResults = retried->json().value(QLatin1String("events")).toArray();
+    QCOMPARE(retriedResults.size(), 2); // an empty list would pass the loop below without a check
+    for (const QJsonValue &result : retriedResults)
         QCOMPARE(result.toObject().value(QLatin1String("duplicate")).toBool(), true);
 }
 

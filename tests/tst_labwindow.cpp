@@ -1,12 +1,16 @@
 // The lab in the window: the red fire-and-forget banner while any endpoint uses that policy, the
 // loss detector's line, the scenario button, shown only when the scenario can run, and an endpoint's
 // policy switched from the window while running.
+#include "lab/lossdetector.h"
+#include "lab/lossystore.h"
 #include "monitorwindow.h"
+#include "nats/embeddednats.h"
 #include "runtime.h"
 #include "scenariochart.h"
 #include "scenariorunner.h"
 #include "testsupport.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QComboBox>
 #include <QMessageBox>
@@ -25,6 +29,7 @@ class TestLabWindow : public QObject {
 private Q_SLOTS:
     void threePolicies();
     void ackOnly();
+    void powerCutFromTheMenu();
     void switchPolicyInWindow();
     void scenarioChart();
 };
@@ -211,6 +216,51 @@ void TestLabWindow::ackOnly()
     QVERIFY(!window.findChild<QLabel *>(QStringLiteral("fireAndForgetBanner")));
     QVERIFY(!window.findChild<QLabel *>(QStringLiteral("lossDetector"))->isVisible());
     QVERIFY(!window.findChild<QPushButton *>(QStringLiteral("runScenario"))->isVisible());
+    // Without --lab-lossy-store the power cut is greyed out, the reason as its tooltip.
+    const QAction *powerCut = window.findChild<QAction *>(QStringLiteral("powerCut"));
+    QVERIFY(powerCut);
+    QVERIFY(!powerCut->isEnabled());
+    QVERIFY2(powerCut->toolTip().contains(QLatin1String("--lab-lossy-store")), qPrintable(powerCut->toolTip()));
+    window.close();
+    runtime->shutdownAndWait();
+}
+
+// With the lossy store, the window's power cut really cuts: nats-server restarts (a new PID) and
+// the loss detector counts the 200s answered before it as lost.
+void TestLabWindow::powerCutFromTheMenu()
+{
+    qputenv("ACKHOOK_LOSSYFS", qgetenv("LOSSYFS_BINARY")); // ctest's lossyfs: the dev tree has none in PATH
+    const QString fuse = LossyStore::unusableReason();
+    QVERIFY2(fuse.isEmpty(), qPrintable(fuse)); // CI installs fuse3: never skipped
+    QTemporaryDir dir;
+    RuntimeConfig config;
+    config.labLossyStore = true;
+    config.lossDetector = true;
+    QString error;
+    auto runtime = TestSupport::startRuntime(config, dir.path(), std::chrono::milliseconds(1000), &error);
+    QVERIFY2(runtime, qPrintable(error));
+    QVERIFY2(runtime->powerCutRefusal().isEmpty(), qPrintable(runtime->powerCutRefusal()));
+    MonitorWindow window(runtime.get());
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QAction *powerCut = window.findChild<QAction *>(QStringLiteral("powerCut"));
+    QVERIFY(powerCut);
+    QVERIFY(powerCut->isEnabled());
+    constexpr int Events = 20;
+    for (int i = 0; i < Events; ++i) {
+        const auto reply = TestSupport::request(runtime->webhookPort(), "POST", "/webhook", "{}",
+            { { "Idempotency-Key", TestSupport::uniqueKey() } });
+        QVERIFY(reply);
+        QCOMPARE(reply->status, 200);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(runtime->lossDetector()->figures().of(DispatchPolicy::Ack).stored, quint64(Events), 10000);
+    const qint64 natsPid = runtime->embeddedNats()->pid();
+    powerCut->trigger();
+    QCOMPARE(runtime->powerCuts(), 1);
+    QVERIFY(runtime->embeddedNats()->isRunning());
+    QVERIFY(runtime->embeddedNats()->pid() != natsPid);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        runtime->lossDetector()->figures().of(DispatchPolicy::Ack).lostAfter2xx, quint64(Events), 20000);
     window.close();
     runtime->shutdownAndWait();
 }

@@ -6,9 +6,11 @@
 #include "ackhookprocess.h"
 #include "lossymount.h"
 #include "natscluster.h"
+#include "storelagprobe.h"
 #include "testsupport.h"
 
 #include "nats/embeddednats.h"
+#include "store/failedeventstore.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -27,11 +29,9 @@ using namespace TestSupport;
 
 namespace {
 
-// The failed-event store commits a batch 10 ms after its first failure (CommitDelayMs in
-// core/store/failedeventdatabase.cpp); the margin is tst_ackhook's (CrashLossBoundMs): the commit
-// itself and a store thread waiting for a core on a shared 2-core box.
-constexpr qint64 CommitDelayMs = 10;
-constexpr qint64 CommitWindowMs = CommitDelayMs + 190;
+// The failed-event store commits a batch FailedEventStore::CommitDelayMs after its first failure;
+// the window past which a failure must have survived the cut adds the store's lag measured on the
+// same mount while the test runs (StoreLagProbe, as tst_ackhook derives its crash-loss bound).
 
 qint64 embeddedNatsPid(const QByteArray &log)
 {
@@ -278,10 +278,13 @@ void TestPowerCut::failedQueueKeepsEvery500PastItsCommitWindow()
     const quint16 port = freePort();
     const QStringList base { QStringLiteral("--headless"), QStringLiteral("--listen"),
         QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--data-dir"), m_dataDir };
-    constexpr qint64 RunMs = 1500;
+    constexpr qint64 RunMs = 1500; // at least; and half a second past the measured window, at most 10 s
+    constexpr qint64 MaxRunMs = 10000;
     QHash<QByteArray, qint64> answeredAtMs; // key -> when its 500 was read
     qint64 cutAtMs = 0;
     int sent = 0;
+    QVERIFY(QDir(m_mount->path()).mkdir(QStringLiteral("probe")));
+    StoreLagProbe probe(m_mount->filePath(QStringLiteral("probe"))); // commits on the lossy mount, as the store
     {
         AckhookProcess ackhook(base + QStringList { QStringLiteral("--outage"), QStringLiteral("down") });
         QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
@@ -289,7 +292,11 @@ void TestPowerCut::failedQueueKeepsEvery500PastItsCommitWindow()
         HttpClient client(port);
         QElapsedTimer clock;
         clock.start();
-        while (clock.elapsed() < RunMs) {
+        const auto running = [&] {
+            const qint64 elapsed = clock.elapsed();
+            return elapsed < RunMs || (elapsed < MaxRunMs && elapsed < probe.lossBoundMs() + 500);
+        };
+        while (running()) {
             const QByteArray key = uniqueKey();
             client.send(rawRequest("POST", "/webhook", eventBody(sent++), { { "Idempotency-Key", key } }));
             const auto reply = client.readReply();
@@ -298,11 +305,18 @@ void TestPowerCut::failedQueueKeepsEvery500PastItsCommitWindow()
             answeredAtMs.insert(key, clock.elapsed());
         }
         cutAtMs = clock.elapsed();
+        probe.stop(); // before the cut: its file fails with EIO from then on
         cutKillRemount(ackhook, { natsPid });
         if (QTest::currentTestFailed())
             return;
     }
 
+    QVERIFY2(probe.error().isEmpty() && probe.commits() > 50, qPrintable(probe.error()));
+    const qint64 commitWindowMs = probe.lossBoundMs();
+    qDebug("powercut: failed queue: window %lld ms = commit delay %d ms + 2 x (worst wake-up %lld ms + 2 x worst "
+           "commit %lld ms + 1 ms) on the mount, %d commits",
+        commitWindowMs, FailedEventStore::CommitDelayMs, probe.worstWakeLateMs(), probe.worstCommitMs(),
+        probe.commits());
     QString integrity;
     const QSet<QByteArray> queued = column(QDir(m_dataDir).filePath(QStringLiteral("failed-events.sqlite")),
         QStringLiteral("SELECT idem_key FROM failed_events"), &integrity);
@@ -315,7 +329,7 @@ void TestPowerCut::failedQueueKeepsEvery500PastItsCommitWindow()
             ++lostAny;
             oldestLostMs = qMax(oldestLostMs, cutAtMs - it.value());
         }
-        if (cutAtMs - it.value() <= CommitWindowMs)
+        if (cutAtMs - it.value() <= commitWindowMs)
             continue;
         ++required;
         if (!queued.contains(it.key()))
@@ -324,7 +338,7 @@ void TestPowerCut::failedQueueKeepsEvery500PastItsCommitWindow()
     qDebug("powercut: failed queue: sent %d, 500 %lld (%d more than %lld ms before the cut), in the queue after the "
            "remount %lld, lost %lld (in all %d answered but not queued, the oldest %lld ms before the cut); "
            "integrity_check: %s",
-        sent, qint64(answeredAtMs.size()), required, CommitWindowMs, qint64(queued.size()), qint64(missing.size()),
+        sent, qint64(answeredAtMs.size()), required, commitWindowMs, qint64(queued.size()), qint64(missing.size()),
         lostAny, oldestLostMs, qPrintable(integrity));
     QVERIFY2(required >= 100, "too few failures before the commit window to test anything");
     QVERIFY2(integrity == QLatin1String("ok") || queued.isEmpty(), qPrintable(integrity));
@@ -332,7 +346,7 @@ void TestPowerCut::failedQueueKeepsEvery500PastItsCommitWindow()
         qPrintable(QStringLiteral("%1 of %2 failures answered 500 more than %3 ms before the cut are not in the queue")
                        .arg(missing.size())
                        .arg(required)
-                       .arg(CommitWindowMs)));
+                       .arg(commitWindowMs)));
 }
 
 // A measurement, not an assertion: nats-server 2.9.10 acknowledges a publish once it is in its page

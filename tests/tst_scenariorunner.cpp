@@ -245,7 +245,7 @@ void TestScenarioRunner::commandLine_data()
                                            "--policy: 'yolo' is not a dispatch policy (ack, fire-and-forget, spool)");
     QTest::addRow("scenario unknown") << QStringList { QStringLiteral("--scenario"), QStringLiteral("meteor") }
                                       << QStringLiteral(
-                                             "--scenario: 'meteor' is not a scenario (down, blackhole, nats-kill)");
+                                             "--scenario: 'meteor' is not a scenario (down, blackhole, nats-kill, power-cut)");
     QTest::addRow("scenario seconds zero") << QStringList { QStringLiteral("--scenario"), QStringLiteral("down"),
         QStringLiteral("--scenario-seconds"), QStringLiteral("0") }
                                            << QStringLiteral("--scenario-seconds expects seconds between 1 and 3600");

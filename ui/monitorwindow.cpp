@@ -49,6 +49,7 @@
 #include <QShortcut>
 #include <QSignalBlocker>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -137,6 +138,19 @@ void MonitorWindow::buildUi()
     lab->addWidget(m_lossLabel, 1);
     m_scenarioName = new QComboBox(central);
     m_scenarioName->addItems(ScenarioRunner::names());
+    // A scenario this ackhook cannot run (power-cut without --lab-lossy-store or FUSE) is greyed
+    // out, the reason as its tooltip.
+    if (auto *items = qobject_cast<QStandardItemModel *>(m_scenarioName->model())) {
+        for (int i = 0; i < items->rowCount(); ++i) {
+            const auto scenario = ScenarioRunner::find(items->item(i)->text());
+            if (!scenario || scenario->outage != ScenarioRunner::Outage::PowerCut)
+                continue;
+            if (const QString why = m_runtime->powerCutRefusal(); !why.isEmpty()) {
+                items->item(i)->setEnabled(false);
+                items->item(i)->setToolTip(why);
+            }
+        }
+    }
     m_scenarioRun = new QPushButton(tr("Run scenario"), central);
     m_scenarioRun->setObjectName(QStringLiteral("runScenario"));
     m_scenarioRun->setToolTip(tr("Traffic on one endpoint per dispatch policy, the chosen outage in the middle, "
@@ -273,6 +287,27 @@ void MonitorWindow::buildUi()
             action->setStatusTip(why);
         }
     }
+    // The power cut is an event, not a state: nats-server dies, loses what it did not fsync, and
+    // starts again at once. Greyed out, the reason as its tooltip, where it cannot be simulated.
+    modes->addSeparator();
+    QAction *powerCut = modes->addAction(tr("Power cut: nats-server loses power"));
+    powerCut->setObjectName(QStringLiteral("powerCut"));
+    const QString powerCutRefusal = m_runtime->powerCutRefusal();
+    const QString powerCutExplanation = powerCutRefusal.isEmpty()
+        ? tr("nats-server is SIGKILLed, what it did not fsync is dropped, and it starts again on what survived: "
+             "the loss detector then counts the 200s that vanished")
+        : powerCutRefusal;
+    powerCut->setEnabled(powerCutRefusal.isEmpty());
+    powerCut->setToolTip(powerCutExplanation);
+    powerCut->setStatusTip(powerCutExplanation);
+    connect(powerCut, &QAction::triggered, this, [this] {
+        QString why;
+        statusBar()->showMessage(m_runtime->powerCut(&why)
+                ? tr("Power cut: nats-server restarted on what its disk kept; lost 200s show in the loss detector")
+                : tr("Power cut failed: %1").arg(why),
+            15000);
+        refresh();
+    });
     modes->setToolTipsVisible(true);
     m_simulate->setMenu(modes);
     m_endOutage = new QPushButton(tr("End outage"), outageBox);

@@ -215,17 +215,25 @@ HttpResponse AdminServer::putOutage(const HttpRequest &request)
     if (!document.isObject())
         return error(400,
             QStringLiteral("expected a JSON object such as {\"mode\":\"down\"}: %1").arg(parseError.errorString()));
+    const QJsonObject body = document.object();
+    if (body.value(QLatin1String("mode")).toString() == QLatin1String(Runtime::PowerCutMode)) {
+        // Not a state of the fault proxy but an event: the power goes off and comes back at once.
+        if (const QString why = m_runtime->powerCutRefusal(); !why.isEmpty())
+            return error(409, why);
+        if (QString why; !m_runtime->powerCut(&why))
+            return error(500, QStringLiteral("power cut: ") + why);
+        return json(outageJson());
+    }
     if (!m_runtime->config().faultProxyEnabled)
         return error(409, QStringLiteral("ackhook runs with --no-fault-proxy: outages cannot be simulated"));
-    const QJsonObject body = document.object();
     OutageSettings settings = m_runtime->faultProxy()->settings();
     if (body.contains(QLatin1String("mode"))) {
         const auto mode = OutageSettings::modeFromName(body.value(QLatin1String("mode")).toString());
         if (!mode)
             return error(400,
-                QStringLiteral("unknown mode '%1'; one of: %2")
+                QStringLiteral("unknown mode '%1'; one of: %2, %3")
                     .arg(body.value(QLatin1String("mode")).toVariant().toString(),
-                        OutageSettings::modeNames().join(QStringLiteral(", "))));
+                        OutageSettings::modeNames().join(QStringLiteral(", ")), QLatin1String(Runtime::PowerCutMode)));
         settings.mode = *mode;
     } else {
         return error(400, QStringLiteral("\"mode\" is required"));
@@ -369,7 +377,15 @@ HttpResponse AdminServer::natsControl(bool start)
 
 QJsonObject AdminServer::outageJson() const
 {
-    return outageToJson(m_runtime->faultProxy()->settings(), m_runtime->faultProxy()->droppedAcks());
+    QJsonObject outage = outageToJson(m_runtime->faultProxy()->settings(), m_runtime->faultProxy()->droppedAcks());
+    // The power cut (--lab-lossy-store): available or why not, and how many so far.
+    const QString refusal = m_runtime->powerCutRefusal();
+    QJsonObject powerCut { { QStringLiteral("available"), refusal.isEmpty() },
+        { QStringLiteral("cuts"), m_runtime->powerCuts() } };
+    if (!refusal.isEmpty())
+        powerCut.insert(QStringLiteral("refusal"), refusal);
+    outage.insert(QStringLiteral("power_cut"), powerCut);
+    return outage;
 }
 
 HttpResponse AdminServer::endpointDispatch(const HttpRequest &request, const QString &which)

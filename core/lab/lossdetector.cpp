@@ -87,8 +87,24 @@ void LossDetector::setHold(DispatchPolicy policy, std::function<bool()> held)
     m_holds[static_cast<size_t>(policy)] = std::move(held);
 }
 
+void LossDetector::recheckStored()
+{
+    m_recheckWanted = true; // from the next read on (one in progress may predate the loss)
+}
+
 void LossDetector::tick()
 {
+    if (m_recheckWanted && !m_reading) {
+        m_recheckWanted = false;
+        m_rechecking = true;
+        m_nextSeq = 1;
+        // Everything read so far, matched to an answer or not yet: read again, none is a new copy.
+        m_unconfirmed.clear();
+        for (auto it = m_seen.cbegin(); it != m_seen.cend(); ++it)
+            m_unconfirmed.insert(it.key());
+        qCInfo(lcLoss).noquote() << "loss detector: rereading the stream to check" << m_unconfirmed.size()
+                                 << "stored events";
+    }
     startRead();
     classify();
 }
@@ -177,6 +193,8 @@ void LossDetector::finishRead(const ReadResult &result)
     std::vector<std::pair<QByteArray, Closed>> late; // called not stored, and stored after all
     for (const auto &[key, storedMs] : result.messages) {
         auto it = m_seen.find(key);
+        if (m_rechecking && it != m_seen.end() && m_unconfirmed.remove(key))
+            continue; // still there: read again, not a new copy
         if (it != m_seen.end()) {
             ++it->copies;
             if (it->policy >= 0)
@@ -216,6 +234,45 @@ void LossDetector::finishRead(const ReadResult &result)
     }
     m_figures.readLag = result.lastSeq >= m_nextSeq ? result.lastSeq - m_nextSeq + 1 : 0;
     m_figures.error = result.error;
+    if (m_rechecking && result.error.isEmpty() && result.caughtUp) {
+        // Read to the end again: what is still unconfirmed was stored and is gone.
+        m_rechecking = false;
+        for (const QByteArray &msgId : std::as_const(m_unconfirmed)) {
+            const auto seen = m_seen.constFind(msgId);
+            if (seen == m_seen.cend())
+                continue;
+            if (seen->policy < 0) { // not matched to an answer yet: forgotten, as if never read
+                m_seen.remove(msgId);
+                continue;
+            }
+            LossCounts &counts = m_figures.policies[static_cast<size_t>(seen->policy)];
+            if (seen->status >= 200 && seen->status < 300) {
+                --counts.stored;
+                ++counts.lostAfter2xx;
+                // The Nats-Msg-Id is "<endpoint> <key>": the answer's own copies are not kept this long.
+                const qsizetype space = msgId.indexOf(' ');
+                QByteArray endpoint = space > 0 ? msgId.left(space) : QByteArray();
+                if (endpoint.endsWith("#ce")) // a CloudEvent's key: "<path>#ce <source> <id>"
+                    endpoint.chop(3);
+                const QByteArray key = space > 0 ? msgId.mid(space + 1) : msgId;
+                m_lost.push_back({ dispatchPolicyName(static_cast<DispatchPolicy>(seen->policy)), endpoint, key,
+                    seen->status, seen->receivedMs, {}, msgId });
+                if (static_cast<int>(m_lost.size()) > m_options.maxLost)
+                    m_lost.pop_front();
+                qCWarning(lcLoss).noquote() << "LOST after" << seen->status << "(was in the stream):" << key << "on"
+                                            << endpoint;
+            } else if (counts.storedAfter5xx > 0) {
+                --counts.storedAfter5xx;
+            }
+            // Should it turn up again (a resend with the same Nats-Msg-Id), it counts as stored again.
+            m_closed.insert(msgId, { seen->policy, seen->status >= 200 && seen->status < 300 });
+            m_closedOrder.push_back(msgId);
+            m_seen.remove(msgId);
+        }
+        qCInfo(lcLoss).noquote() << "loss detector: the stream was reread;" << m_unconfirmed.size()
+                                 << "events read before are gone";
+        m_unconfirmed.clear();
+    }
 }
 
 void LossDetector::classify()
@@ -242,6 +299,8 @@ void LossDetector::classify()
         bool done = true;
         if (seen != m_seen.end()) {
             seen->policy = static_cast<int>(p);
+            seen->status = it->status;
+            seen->receivedMs = it->receivedMs;
             if (ok) {
                 ++found[p].stored;
                 addDelay(it->policy, seen->storedMs - it->receivedMs);

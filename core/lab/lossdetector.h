@@ -9,6 +9,7 @@
 
 #include <QHash>
 #include <QMutex>
+#include <QSet>
 #include <QObject>
 #include <QThreadPool>
 #include <QTimer>
@@ -47,6 +48,10 @@ public:
     // While it answers true, unseen 2xx events of that policy stay pending past the grace period
     // (the spool still holds events to forward). Main thread.
     void setHold(DispatchPolicy policy, std::function<bool()> held);
+    // The stream may have lost stored events (the lab's power cut): read it again from its start,
+    // and once caught up, every event counted stored that is no longer there becomes lost after
+    // 2xx (listed without its body, which is not kept once an event is found). Main thread.
+    void recheckStored();
 
     LossFigures figures() const; // any thread
     QList<LostEvent> lost() const; // any thread, oldest first
@@ -66,6 +71,8 @@ private:
         qint64 storedMs = 0;
         int copies = 0;
         int policy = -1; // once an answer was matched: later copies are its duplicates
+        int status = 0; // of the answer matched
+        qint64 receivedMs = 0; // of the answer matched
     };
     struct ReadResult {
         std::vector<std::pair<QByteArray, qint64>> messages; // key, stream time (ms)
@@ -94,6 +101,10 @@ private:
     // leaves answers pending instead of calling them lost.
     qint64 m_caughtUpAtMs = 0;
     std::array<qint64, DispatchPolicyCount> m_heldAtMs {}; // the last time a hold said "still held"
+    // recheckStored(): rereading from the start; the stored events not found again so far.
+    bool m_rechecking = false;
+    bool m_recheckWanted = false;
+    QSet<QByteArray> m_unconfirmed;
 
     QMutex m_inboxMutex;
     std::vector<Answer> m_inbox;

@@ -89,6 +89,8 @@ QString EmbeddedNats::url() const
 
 QString EmbeddedNats::storeDir() const
 {
+    if (!m_options.storeDir.isEmpty())
+        return m_options.storeDir;
     return QDir(m_options.dataDir).filePath(QStringLiteral("jetstream"));
 }
 

@@ -11,6 +11,7 @@ class EmbeddedNats : public QObject {
 public:
     struct Options {
         QString dataDir; // JetStream goes to <dataDir>/jetstream, the log to <dataDir>/nats-server.log
+        QString storeDir; // where JetStream goes instead (the lab's lossy store); empty: <dataDir>/jetstream
         QString executable; // empty: next to this program, then PATH, then /usr/sbin
         quint16 port = 0; // 0: a free loopback port, kept across restarts
         std::chrono::milliseconds startTimeout { 15000 };

@@ -14,7 +14,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcStore)
 
 namespace {
 
-constexpr int CommitDelayMs = 10; // failures arriving together share one transaction
+constexpr int CommitDelayMs = FailedEventStore::CommitDelayMs; // exported: the tests derive their bound from it
 constexpr int RetryDelayMs = 1000; // after a failed commit (a full disk): the batch waits in memory
 constexpr int ChangedIntervalMs = 100;
 

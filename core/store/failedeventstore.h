@@ -48,6 +48,11 @@ public:
         qint64 maxBytes = 256LL * 1024 * 1024;
     };
 
+    // Failures arriving together share one transaction: a batch is committed (fsynced) this long
+    // after its first failure. A crash or a power cut can lose what is not committed yet; the
+    // tests derive their loss bound from it (tst_ackhook, tst_powercut).
+    static constexpr int CommitDelayMs = 10;
+
     explicit FailedEventStore(QObject *parent = nullptr);
     ~FailedEventStore() override;
 

@@ -36,6 +36,7 @@ CloudEventBatch CloudEventBatch::parse(const QByteArray &body)
     for (qsizetype i = 0; i < array.size(); ++i) {
         if (!array.at(i).isObject()) {
             batch.error = QStringLiteral("CloudEvents batch: event %1 is not a JSON object").arg(i);
+            batch.events.clear(); // refused whole: none of its events may be published
             return batch;
         }
         Event event;
@@ -45,6 +46,7 @@ CloudEventBatch CloudEventBatch::parse(const QByteArray &body)
         const IdempotencyKey key = IdempotencyKey::extract(structured, event.json);
         if (!key.isValid()) {
             batch.error = QStringLiteral("CloudEvents batch: event %1: %2").arg(i).arg(key.error);
+            batch.events.clear();
             return batch;
         }
         event.key = key.value;

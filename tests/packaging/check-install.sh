@@ -12,6 +12,7 @@ check() { if "$@"; then echo "ok: $*"; else echo "FAIL: $*"; status=1; fi; }
 expect() { if [ -e "$prefix/$1" ]; then echo "ok: installed $1"; else echo "FAIL: missing $1"; status=1; fi; }
 
 expect bin/ackhook
+expect bin/lossyfs # the lab's power cut (--lab-lossy-store)
 expect share/applications/org.ackhook.ackhook.desktop
 expect share/metainfo/org.ackhook.ackhook.metainfo.xml
 expect share/icons/hicolor/scalable/apps/ackhook.svg
