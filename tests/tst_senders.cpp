@@ -313,6 +313,8 @@ void TestSenders::checkConfigExplainsAWrongScheme_data()
                              << QStringLiteral(":4: scheme[1].message: '{timestamp}' does not sign the body");
     QTest::addRow("timestamp nowhere") << head + "message = \"{timestamp}.{body}\"\n" + endpoint
                                        << QStringLiteral(":1: scheme[1]: the message signs {timestamp} but no timestamp_header");
+    QTest::addRow("non-ASCII message") << head + "message = \"{body}\u20ac\"\n" + endpoint
+                                       << QStringLiteral(":4: scheme[1].message: must be printable ASCII");
     QTest::addRow("unknown key") << head + "nonce = \"x\"\n" + endpoint
                                  << QStringLiteral(":4: scheme[1].nonce: unknown key");
     QTest::addRow("unknown source") << QByteArray("[[endpoint]]\npath = \"/b\"\nsource = \"acmee\"\nsubject = \"b.x\"\n")
@@ -344,6 +346,7 @@ void TestSenders::checkConfigExplainsAWrongScheme()
     const QString all = QString::fromUtf8(process.readAllStandardOutput() + process.readAllStandardError());
     QVERIFY2(all.contains(output), qPrintable(all));
     QVERIFY(!all.contains(QLatin1String("not base64!")));
+    QVERIFY2(!all.contains(QLatin1String("unknown source 'bad'")), qPrintable(all)); // one problem, said once
 }
 
 QTEST_GUILESS_MAIN(TestSenders)

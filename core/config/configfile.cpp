@@ -1050,6 +1050,7 @@ std::optional<ConfigFile> ConfigFile::parse(
     }
 
     QList<SourcePreset> userSchemes;
+    QStringList brokenSchemes; // reported already: their endpoints are not "unknown source" too
     for (qsizetype i = 0; i < schemeDrafts.size(); ++i) {
         const SchemeDraft &draft = schemeDrafts.at(i);
         const QString prefix = QStringLiteral("scheme[%1].").arg(i + 1);
@@ -1070,6 +1071,8 @@ std::optional<ConfigFile> ConfigFile::parse(
         }
         if (std::optional<SourcePreset> preset = buildScheme(reader, draft, prefix))
             userSchemes.append(*preset);
+        else
+            brokenSchemes.append(draft.name);
     }
 
     QHash<QByteArray, int> paths;
@@ -1077,6 +1080,8 @@ std::optional<ConfigFile> ConfigFile::parse(
     for (qsizetype i = 0; i < drafts.size(); ++i) {
         const auto &[draft, line] = drafts.at(i);
         const QString prefix = QStringLiteral("endpoint[%1].").arg(i + 1);
+        if (draft.source && brokenSchemes.contains(*draft.source))
+            continue;
         const std::optional<Endpoint> endpoint = buildEndpoint(reader, draft, prefix, line, userSchemes);
         if (!endpoint)
             continue;

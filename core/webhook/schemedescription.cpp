@@ -151,10 +151,12 @@ QString SchemeDescription::apply(SourcePreset &preset, QByteArrayView key, const
         return {};
     }
     if (key == "message") {
+        if (QString problem = printableProblem(value); !problem.isEmpty())
+            return problem; // before toLatin1(), which would make '?' of it
         QString problem;
         const auto message = SignedMessage::parse(value.toLatin1(), &problem);
         if (!message)
-            return printableProblem(value).isEmpty() ? problem : printableProblem(value);
+            return problem;
         scheme.message = *message;
         return {};
     }
