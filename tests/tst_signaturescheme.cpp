@@ -832,6 +832,17 @@ void TestSignatureScheme::schemeDescription_data()
     QTest::addRow("keeps its signature") << Items { { "header", QStringLiteral("X-Sig") },
                                                 { "keep_headers", QStringLiteral("x-sig, User-Agent") } }
                                          << QStringLiteral("carries the signature");
+    // Found by fuzz_schemes: descriptions whose own signatures could not be read back.
+    QTest::addRow("prefix holds the separator")
+        << Items { { "header", QStringLiteral("X-Sig") }, { "layout", QStringLiteral("list") },
+               { "separator", QStringLiteral(" ") }, { "prefix", QStringLiteral("v1 x,") } }
+        << QStringLiteral("must not be part of the prefix");
+    QTest::addRow("separator in base64") << Items { { "header", QStringLiteral("X-Sig") }, { "layout", QStringLiteral("list") },
+                                                { "separator", QStringLiteral("+") }, { "prefix", QStringLiteral("v1,") } }
+                                         << QStringLiteral("separator must be one of");
+    QTest::addRow("signature header is the timestamp header")
+        << Items { { "header", QStringLiteral("X-Ts") }, { "timestamp_header", QStringLiteral("x-ts") } }
+        << QStringLiteral("three different headers");
     QTest::addRow("bad tolerance") << Items { { "tolerance", QStringLiteral("soon") } } << QStringLiteral("soon");
 }
 

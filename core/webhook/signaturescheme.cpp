@@ -203,6 +203,20 @@ QString SignatureScheme::checkDescription() const
         return QStringLiteral("a public key only verifies ed25519 signatures");
     if (layout != Layout::Single && separator.isEmpty())
         return QStringLiteral("a %1 layout needs a separator").arg(layoutName(layout));
+    const auto same = [](const QByteArray &a, const QByteArray &b) {
+        return !a.isEmpty() && a.compare(b, Qt::CaseInsensitive) == 0;
+    };
+    if (same(header, timestampHeader) || same(header, idHeader) || same(timestampHeader, idHeader))
+        return QStringLiteral("the signature, timestamp and id headers must be three different headers");
+    if (layout != Layout::Single && !QByteArrayView(" ,;|").contains(separator.at(0)))
+        return QStringLiteral("the separator must be one of ' ', ',', ';', '|' (a signature may hold the others)");
+    if (prefix != prefix.trimmed())
+        return QStringLiteral("the signature prefix must not start or end with white space");
+    if (layout != Layout::Single
+        && (prefix.contains(separator) || signatureKey.contains(separator) || timestampKey.contains(separator)))
+        return QStringLiteral("the separator '%1' must not be part of the prefix or a key").arg(QString::fromLatin1(separator));
+    if (layout == Layout::Keyed && !timestampKey.isEmpty() && timestampKey == signatureKey)
+        return QStringLiteral("timestamp_key and signature_key must differ");
     if (layout == Layout::Keyed && signatureKey.isEmpty())
         return QStringLiteral("a keyed layout needs signature_key (e.g. \"v1\")");
     if (layout != Layout::Keyed && !timestampKey.isEmpty())
