@@ -74,7 +74,8 @@ HeaderList acme(const QByteArray &id, qint64 ts, const QByteArray &body, const Q
     const QByteArray t = QByteArray::number(ts);
     return { { "Content-Type", "application/json" }, { "Acme-Delivery", id }, { "Acme-Event", event },
         { "Acme-Signature",
-            "ts=" + t + ";sig=" + hmac(QCryptographicHash::Sha256, AcmeSecret, id + ':' + t + ":POST:" + body).toBase64() } };
+            "ts=" + t
+                + ";sig=" + hmac(QCryptographicHash::Sha256, AcmeSecret, id + ':' + t + ":POST:" + body).toBase64() } };
 }
 
 // Standard Webhooks' algorithm: key = base64-decoded part after whsec_; "v1," + base64 HMAC-SHA256 of
@@ -126,8 +127,9 @@ void TestSenders::initTestCase()
     environment.remove(QStringLiteral("NATS_URL"));
     m_port = freePort();
     m_ackhook = std::make_unique<AckhookProcess>(
-        QStringList { QStringLiteral("--headless"), QStringLiteral("--config"), file.fileName(), QStringLiteral("--listen"),
-            QStringLiteral("127.0.0.1:%1").arg(m_port), QStringLiteral("--data-dir"), m_dir.filePath(QStringLiteral("data")) },
+        QStringList { QStringLiteral("--headless"), QStringLiteral("--config"), file.fileName(),
+            QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(m_port), QStringLiteral("--data-dir"),
+            m_dir.filePath(QStringLiteral("data")) },
         environment);
     QVERIFY2(m_ackhook->waitUntilListening(), m_ackhook->err().constData());
     m_reader = std::make_unique<StreamReader>(m_ackhook->natsUrl());
@@ -181,26 +183,28 @@ void TestSenders::configOnlyScheme_data()
                                      << QStringLiteral("missing Acme-Delivery") << QByteArray();
     HeaderList twice = acme(uniqueKey(), now, body);
     twice.append(twice.last());
-    QTest::addRow("acme signature twice") << QByteArray("/acme") << twice << body << 401
-                                          << QStringLiteral("Acme-Signature sent 2 times") << QByteArray();
+    QTest::addRow("acme signature twice")
+        << QByteArray("/acme") << twice << body << 401 << QStringLiteral("Acme-Signature sent 2 times") << QByteArray();
     HeaderList nonAscii = acme(uniqueKey(), now, body);
     nonAscii.last().second += "\xc3\xa9";
     QTest::addRow("acme non-ascii") << QByteArray("/acme") << nonAscii << body << 401
                                     << QStringLiteral("not printable ASCII") << QByteArray();
     HeaderList overLong = acme(uniqueKey(), now, body);
     overLong.last().second += QByteArray(5000, 'A');
-    QTest::addRow("acme over-long") << QByteArray("/acme") << overLong << body << 401
-                                    << QStringLiteral("over-long") << QByteArray();
+    QTest::addRow("acme over-long") << QByteArray("/acme") << overLong << body << 401 << QStringLiteral("over-long")
+                                    << QByteArray();
 
     QTest::addRow("standard-webhooks good") << QByteArray("/sw") << standardWebhooks("msg_" + uniqueKey(), now, body)
                                             << body << 200 << QString() << QByteArray("sw.unknown");
     QTest::addRow("standard-webhooks tampered")
         << QByteArray("/sw") << standardWebhooks("msg_" + uniqueKey(), now, body) << QByteArray(R"({"order":0})") << 401
         << QStringLiteral("no signature in webhook-signature matches") << QByteArray();
-    QTest::addRow("standard-webhooks stale") << QByteArray("/sw") << standardWebhooks("msg_" + uniqueKey(), now - 400, body)
-                                             << body << 401 << QStringLiteral("stale") << QByteArray();
-    QTest::addRow("standard-webhooks future") << QByteArray("/sw") << standardWebhooks("msg_" + uniqueKey(), now + 400, body)
-                                              << body << 401 << QStringLiteral("in the future") << QByteArray();
+    QTest::addRow("standard-webhooks stale")
+        << QByteArray("/sw") << standardWebhooks("msg_" + uniqueKey(), now - 400, body) << body << 401
+        << QStringLiteral("stale") << QByteArray();
+    QTest::addRow("standard-webhooks future")
+        << QByteArray("/sw") << standardWebhooks("msg_" + uniqueKey(), now + 400, body) << body << 401
+        << QStringLiteral("in the future") << QByteArray();
 
     const QByteArray kindBody = R"({"kind":"build.done"})";
     QTest::addRow("inline scheme good")
@@ -268,7 +272,8 @@ void TestSenders::redeliveryIsDuplicate()
     QVERIFY(retry);
     QCOMPARE(retry->status, 200);
     QCOMPARE(retry->json().value(QLatin1String("duplicate")).toBool(), true);
-    QCOMPARE(retry->json().value(QLatin1String("seq")).toInteger(), first->json().value(QLatin1String("seq")).toInteger());
+    QCOMPARE(
+        retry->json().value(QLatin1String("seq")).toInteger(), first->json().value(QLatin1String("seq")).toInteger());
     QCOMPARE(m_reader->messageCount("SENDERS"), count);
     if (path == "/sw")
         QCOMPARE(m_reader->message("SENDERS", first->json().value(QLatin1String("seq")).toInteger())->subject,
@@ -304,27 +309,32 @@ void TestSenders::checkConfigExplainsAWrongScheme_data()
     QTest::addColumn<QByteArray>("text");
     QTest::addColumn<QString>("output");
     const QByteArray head = "[[scheme]]\nname = \"bad\"\nheader = \"X-Bad\"\n";
-    const QByteArray endpoint = "\n[[endpoint]]\npath = \"/b\"\nsource = \"bad\"\nsecret_env = \"HOME\"\nsubject = \"b.x\"\n";
+    const QByteArray endpoint
+        = "\n[[endpoint]]\npath = \"/b\"\nsource = \"bad\"\nsecret_env = \"HOME\"\nsubject = \"b.x\"\n";
     QTest::addRow("algorithm") << head + "algorithm = \"md5\"\n" + endpoint
-                               << QStringLiteral(":4: scheme[1].algorithm: 'md5' is not one of hmac-sha256, hmac-sha1, ed25519");
+                               << QStringLiteral(
+                                      ":4: scheme[1].algorithm: 'md5' is not one of hmac-sha256, hmac-sha1, ed25519");
     QTest::addRow("placeholder") << head + "message = \"{nonce}.{body}\"\n" + endpoint
                                  << QStringLiteral(":4: scheme[1].message: unknown placeholder {nonce}");
     QTest::addRow("no body") << head + "message = \"{timestamp}\"\ntimestamp_header = \"X-Ts\"\n" + endpoint
                              << QStringLiteral(":4: scheme[1].message: '{timestamp}' does not sign the body");
-    QTest::addRow("timestamp nowhere") << head + "message = \"{timestamp}.{body}\"\n" + endpoint
-                                       << QStringLiteral(":1: scheme[1]: the message signs {timestamp} but no timestamp_header");
+    QTest::addRow("timestamp nowhere") << head + "message = \"{timestamp}.{body}\"\n"
+            + endpoint << QStringLiteral(":1: scheme[1]: the message signs {timestamp} but no timestamp_header");
     QTest::addRow("non-ASCII message") << head + "message = \"{body}\u20ac\"\n" + endpoint
                                        << QStringLiteral(":4: scheme[1].message: must be printable ASCII");
     QTest::addRow("unknown key") << head + "nonce = \"x\"\n" + endpoint
                                  << QStringLiteral(":4: scheme[1].nonce: unknown key");
-    QTest::addRow("unknown source") << QByteArray("[[endpoint]]\npath = \"/b\"\nsource = \"acmee\"\nsubject = \"b.x\"\n")
+    QTest::addRow("unknown source") << QByteArray(
+        "[[endpoint]]\npath = \"/b\"\nsource = \"acmee\"\nsubject = \"b.x\"\n")
                                     << QStringLiteral(":3: endpoint[1].source: unknown source 'acmee'");
     QTest::addRow("whsec secret") << QByteArray("[[endpoint]]\npath = \"/b\"\nsource = \"standard-webhooks\"\n"
                                                 "secret_env = \"TST_SENDERS_NOT_WHSEC\"\nsubject = \"b.x\"\n")
                                   << QStringLiteral(":4: endpoint[1].secret_env: the secret is not whsec_<base64>");
-    QTest::addRow("inline and source") << QByteArray("[[endpoint]]\npath = \"/b\"\nsource = \"github\"\nsecret_env = \"HOME\"\n"
-                                                     "subject = \"b.x\"\nscheme = { header = \"X-S\" }\n")
-                                       << QStringLiteral(":3: endpoint[1].source: give source or an inline scheme, not both");
+    QTest::addRow("inline and source") << QByteArray(
+        "[[endpoint]]\npath = \"/b\"\nsource = \"github\"\nsecret_env = \"HOME\"\n"
+        "subject = \"b.x\"\nscheme = { header = \"X-S\" }\n")
+                                       << QStringLiteral(
+                                              ":3: endpoint[1].source: give source or an inline scheme, not both");
 }
 
 void TestSenders::checkConfigExplainsAWrongScheme()

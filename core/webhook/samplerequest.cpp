@@ -12,8 +12,9 @@ SampleRequest SampleRequest::build(
     const SignatureScheme &scheme = endpoint.auth;
     const bool signsId = scheme.kind == SignatureScheme::Kind::Signed && scheme.message.uses(SignedMessage::Part::Id);
     // A scheme that signs its id needs one on every request; it is the idempotency key too.
-    const QByteArray id
-        = !key.isEmpty() ? key : signsId ? "msg_" + QUuid::createUuid().toByteArray(QUuid::Id128) : QByteArray();
+    const QByteArray id = !key.isEmpty() ? key
+        : signsId                        ? "msg_" + QUuid::createUuid().toByteArray(QUuid::Id128)
+                                         : QByteArray();
     // A JSON body keyed where the preset looks (Stripe and Slack: a field of the body).
     request.body = "{\"source\":\"ackhook monitor\",\"type\":\"ackhook_test\",\"n\":" + QByteArray::number(n);
     if (!id.isEmpty() && !endpoint.keyJsonField.isEmpty())
@@ -26,9 +27,10 @@ SampleRequest SampleRequest::build(
     if (!endpoint.eventHeader.isEmpty())
         request.headers.append({ endpoint.eventHeader, "ackhook_test" });
     if (!scheme.canSign()) {
-        request.unsigned_ = QStringLiteral("%1 verifies the sender's %2 signature with its public key: only the "
-                                           "sender can sign, so this test event is answered 401")
-                                .arg(QString::fromUtf8(endpoint.path), SignatureScheme::algorithmName(scheme.algorithm));
+        request.unsigned_
+            = QStringLiteral("%1 verifies the sender's %2 signature with its public key: only the "
+                             "sender can sign, so this test event is answered 401")
+                  .arg(QString::fromUtf8(endpoint.path), SignatureScheme::algorithmName(scheme.algorithm));
         return request;
     }
     SignatureScheme::Request signedRequest;

@@ -69,9 +69,7 @@ QString SchemeDescription::apply(SourcePreset &preset, QByteArrayView key, const
     SignatureScheme &scheme = preset.scheme;
     if (value.size() > MaxValueChars)
         return QStringLiteral("longer than %1 characters").arg(MaxValueChars);
-    const auto oneOf = [&](const QStringList &names) -> qsizetype {
-        return names.indexOf(value);
-    };
+    const auto oneOf = [&](const QStringList &names) -> qsizetype { return names.indexOf(value); };
     const auto notOneOf = [&](const QStringList &names) {
         return QStringLiteral("'%1' is not one of %2").arg(value, names.join(QStringLiteral(", ")));
     };
@@ -108,7 +106,8 @@ QString SchemeDescription::apply(SourcePreset &preset, QByteArrayView key, const
         return {};
     }
     if (key == "algorithm") {
-        const QStringList names { QStringLiteral("hmac-sha256"), QStringLiteral("hmac-sha1"), QStringLiteral("ed25519") };
+        const QStringList names { QStringLiteral("hmac-sha256"), QStringLiteral("hmac-sha1"),
+            QStringLiteral("ed25519") };
         const qsizetype index = oneOf(names);
         if (index < 0)
             return notOneOf(names);
@@ -136,8 +135,8 @@ QString SchemeDescription::apply(SourcePreset &preset, QByteArrayView key, const
         const qsizetype index = oneOf(names);
         if (index < 0)
             return notOneOf(names);
-        scheme.timestampUnit = index == 0 ? SignatureScheme::TimestampUnit::Seconds
-                                          : SignatureScheme::TimestampUnit::Milliseconds;
+        scheme.timestampUnit
+            = index == 0 ? SignatureScheme::TimestampUnit::Seconds : SignatureScheme::TimestampUnit::Milliseconds;
         return {};
     }
     if (key == "tolerance") {
@@ -186,7 +185,8 @@ QString SchemeDescription::finish(const SourcePreset &preset)
     for (const QByteArray &kept : preset.keptHeaders) {
         for (const QByteArray &credential : preset.scheme.credentialHeaders()) {
             if (kept.compare(credential, Qt::CaseInsensitive) == 0)
-                return QStringLiteral("keep_headers names %1, which carries the signature").arg(QString::fromLatin1(kept));
+                return QStringLiteral("keep_headers names %1, which carries the signature")
+                    .arg(QString::fromLatin1(kept));
         }
     }
     return {};

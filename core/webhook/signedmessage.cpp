@@ -70,8 +70,9 @@ std::optional<SignedMessage> SignedMessage::parse(QByteArrayView text, QString *
                 found = &candidate;
         }
         if (!found) {
-            *error = QStringLiteral("unknown placeholder {%1} (known: {id}, {timestamp}, {method}, {url}, {body}, {form})")
-                         .arg(QString::fromLatin1(name.first(std::min<qsizetype>(name.size(), 32))));
+            *error
+                = QStringLiteral("unknown placeholder {%1} (known: {id}, {timestamp}, {method}, {url}, {body}, {form})")
+                      .arg(QString::fromLatin1(name.first(std::min<qsizetype>(name.size(), 32))));
             return std::nullopt;
         }
         if (!literal.isEmpty())
@@ -109,7 +110,8 @@ QByteArray SignedMessage::sortedForm(const QByteArray &body)
         const auto decode = [](QByteArray text) { return QByteArray::fromPercentEncoding(text.replace('+', ' ')); };
         parameters.append({ decode(name), decode(value) });
     }
-    std::stable_sort(parameters.begin(), parameters.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    std::stable_sort(
+        parameters.begin(), parameters.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     QByteArray result;
     for (const auto &[name, value] : parameters)
         result += name + value;
