@@ -24,7 +24,19 @@ using namespace TestSupport;
 
 namespace {
 const QByteArray Config = R"([stream]
-subjects = ["github.>", "stripe.>", "slack.>"]
+subjects = ["github.>", "stripe.>", "slack.>", "sw.>", "hubspot.>", "acme.>"]
+
+[[scheme]]
+name = "acme"
+header = "Acme-Signature"
+layout = "keyed"
+separator = ";"
+timestamp_key = "ts"
+signature_key = "sig"
+encoding = "base64"
+message = "{id}:{timestamp}:{method}:{url}:{body}"
+id_header = "Acme-Delivery"
+idempotency_headers = ["Acme-Delivery"]
 
 [[endpoint]]
 path = "/github"
@@ -43,6 +55,24 @@ path = "/slack"
 source = "slack"
 secret_file = "slack.secret"
 subject = "slack.{event}"
+
+[[endpoint]]
+path = "/sw"
+source = "standard-webhooks"
+secret_file = "sw.secret"
+subject = "sw.{event}"
+
+[[endpoint]]
+path = "/hubspot"
+source = "hubspot"
+secret_file = "github.secret"
+subject = "hubspot.{event}"
+
+[[endpoint]]
+path = "/acme"
+source = "acme"
+secret_file = "github.secret"
+subject = "acme.{event}"
 )";
 } // namespace
 
@@ -83,6 +113,7 @@ void TestMonitorEndpoints::initTestCase()
     QVERIFY(write("github.secret", "github window secret"));
     QVERIFY(write("stripe.secret", "whsec_window"));
     QVERIFY(write("slack.secret", "slack window secret"));
+    QVERIFY(write("sw.secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
     qunsetenv("NATS_URL");
     const CommandLine cli = CommandLine::parse(
         { QStringLiteral("ackhook"), QStringLiteral("--config"), m_dir.filePath(QStringLiteral("ackhook.toml")) });
@@ -110,13 +141,17 @@ void TestMonitorEndpoints::testEventsAreSignedPerPreset_data()
     QTest::addRow("github") << 0 << QByteArray("/github");
     QTest::addRow("stripe") << 1 << QByteArray("/stripe");
     QTest::addRow("slack") << 2 << QByteArray("/slack");
+    // Schemes as data: signed in core (SampleRequest) with the id, timestamp, method and URL they sign.
+    QTest::addRow("standard-webhooks") << 3 << QByteArray("/sw");
+    QTest::addRow("hubspot") << 4 << QByteArray("/hubspot");
+    QTest::addRow("config-only scheme") << 5 << QByteArray("/acme");
 }
 
 void TestMonitorEndpoints::testEventsAreSignedPerPreset()
 {
     QFETCH(int, index);
     QFETCH(QByteArray, path);
-    QCOMPARE(m_window->sendEndpoint()->count(), 3);
+    QCOMPARE(m_window->sendEndpoint()->count(), 6);
     m_window->sendEndpoint()->setCurrentIndex(index);
     QVERIFY(m_window->sendEndpoint()->currentText().startsWith(QString::fromLatin1(path)));
     m_window->sendCount()->setValue(2);

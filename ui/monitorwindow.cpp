@@ -19,6 +19,7 @@
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
 #include "webhook/endpoint.h"
+#include "webhook/samplerequest.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -1026,18 +1027,12 @@ void MonitorWindow::postTestEvent()
     const Endpoint endpoint = endpoints.value(qMax(0, m_sendEndpoint->currentIndex()), Endpoint("/webhook"));
     const QByteArray key
         = m_withKeys->isChecked() ? "demo-" + QUuid::createUuid().toByteArray(QUuid::WithoutBraces) : QByteArray();
-    // A JSON body keyed where the preset looks (Stripe and Slack: a field of the body).
-    QByteArray body = "{\"source\":\"ackhook monitor\",\"type\":\"ackhook_test\",\"n\":" + QByteArray::number(m_sent);
-    if (!key.isEmpty() && !endpoint.keyJsonField.isEmpty())
-        body += ",\"" + endpoint.keyJsonField + "\":\"" + key + '"';
-    body += '}';
-    HeaderList headers { { "Content-Type", "application/json" } };
-    if (!key.isEmpty())
-        headers.append({ endpoint.keyHeaders.value(0, "Idempotency-Key"), key });
-    if (!endpoint.eventHeader.isEmpty())
-        headers.append({ endpoint.eventHeader, "ackhook_test" });
-    headers += endpoint.auth.sign(body, QDateTime::currentSecsSinceEpoch());
-    send("POST", endpoint.path, headers, body, nullptr);
+    // Signed in core as the endpoint's sender signs (every scheme; a public-key one cannot be).
+    const SampleRequest sample
+        = SampleRequest::build(endpoint, webhookBase(), m_sent, key, QDateTime::currentSecsSinceEpoch());
+    if (!sample.unsigned_.isEmpty())
+        statusBar()->showMessage(sample.unsigned_, 8000);
+    send(sample.method, sample.target, sample.headers, sample.body, nullptr);
 }
 
 void MonitorWindow::send(const QByteArray &method, const QByteArray &target, HeaderList headers, const QByteArray &body,

@@ -1,6 +1,7 @@
 // ConfigFile: TOML (toml++) → values, with a key table per section and "FILE:LINE: field: problem" errors.
 #include "config/configfile.h"
 #include "config/quantity.h"
+#include "webhook/schemedescription.h"
 #include "webhook/sourcepreset.h"
 
 #include <QDir>
@@ -224,8 +225,58 @@ QString checkStreamSubject(const QString &subject)
     return {};
 }
 
+// A scheme as written: [[scheme]] or an endpoint's inline `scheme = { … }`, each value as text with its line,
+// read by SchemeDescription once every table is known.
+struct SchemeDraft {
+    struct Item {
+        QByteArray key;
+        QString value;
+        int line = 0;
+        QString error; // a value of the wrong TOML type
+    };
+    QString name;
+    int line = 0;
+    QList<Item> items;
+};
+
+// A TOML table → its items as text: strings as they are, integers in decimal (tolerance in
+// seconds), arrays of strings comma-joined.
+SchemeDraft schemeDraft(const toml::table &table)
+{
+    SchemeDraft draft;
+    draft.line = static_cast<int>(table.source().begin.line);
+    for (auto &&[key, node] : table) {
+        SchemeDraft::Item item;
+        item.key = QByteArray(key.str().data(), static_cast<qsizetype>(key.str().size()));
+        item.line = static_cast<int>(node.source().begin.line);
+        if (const auto *text = node.as_string()) {
+            item.value = QString::fromUtf8(text->get().data(), static_cast<qsizetype>(text->get().size()));
+        } else if (const auto *number = node.as_integer(); number && item.key == "tolerance") {
+            item.value = QString::number(number->get()) + QLatin1Char('s');
+        } else if (const auto *array = node.as_array()) {
+            QStringList parts;
+            for (const toml::node &element : *array) {
+                if (const auto *text = element.as_string())
+                    parts.append(QString::fromUtf8(text->get().data(), static_cast<qsizetype>(text->get().size())));
+                else
+                    item.error = QStringLiteral("expected an array of strings");
+            }
+            item.value = parts.join(QLatin1Char(','));
+        } else {
+            item.error = QStringLiteral("expected a string, got %1").arg(typeName(node));
+        }
+        if (item.key == "name")
+            draft.name = item.value;
+        else
+            draft.items.append(item);
+    }
+    return draft;
+}
+
 // What a section's rows read into; Endpoint rows read into a draft first (the preset may come later).
 struct EndpointDraft {
+    std::optional<SchemeDraft> scheme; // inline
+    std::optional<QString> publicUrl;
     QHash<QString, int> lines; // key → line, for errors about combinations
     std::optional<QString> name, path, source, secretFile, secretEnv, subject, eventHeader, signaturePrefix,
         signatureEncoding, dispatch;
@@ -450,11 +501,24 @@ const QList<KeyRow<EndpointDraft>> &endpointKeys()
             } },
         { "source",
             [](const toml::node &n, S &s) {
-                const Read<QString> source = readString(n);
-                if (source.value && !SourcePreset::find(source.value->toLatin1()))
-                    return QStringLiteral("unknown source '%1' (one of: %2)")
-                        .arg(*source.value, SourcePreset::names().join(QStringLiteral(", ")));
-                return assign(s.source, source);
+                // Known sources include the file's [[scheme]] tables: checked when the endpoint is built.
+                return assign(s.source, readString(n));
+            } },
+        { "scheme",
+            [](const toml::node &n, S &s) {
+                const toml::table *table = n.as_table();
+                if (!table)
+                    return expected(n, QStringLiteral("an inline table (scheme = { header = \"…\", … })"));
+                s.scheme = schemeDraft(*table);
+                return QString();
+            } },
+        { "public_url",
+            [](const toml::node &n, S &s) {
+                const Read<QString> url = readNonEmpty(n);
+                if (url.value && !url.value->startsWith(QLatin1String("https://"))
+                    && !url.value->startsWith(QLatin1String("http://")))
+                    return QStringLiteral("'%1' must start with https:// or http://").arg(*url.value);
+                return assign(s.publicUrl, url);
             } },
         { "secret_file", [](const toml::node &n, S &s) { return assign(s.secretFile, readNonEmpty(n)); } },
         { "secret_env", [](const toml::node &n, S &s) { return assign(s.secretEnv, readNonEmpty(n)); } },
@@ -648,7 +712,30 @@ private:
     QList<QPair<int, QString>> m_problems;
 };
 
-std::optional<Endpoint> buildEndpoint(Reader &reader, const EndpointDraft &draft, const QString &prefix, int line)
+// A scheme draft → a preset; each problem reported at its key's line. nullopt after a problem.
+std::optional<SourcePreset> buildScheme(Reader &reader, const SchemeDraft &draft, const QString &prefix)
+{
+    SourcePreset preset = SchemeDescription::blank(draft.name.toLatin1());
+    bool ok = true;
+    for (const SchemeDraft::Item &item : draft.items) {
+        const QString field = prefix + QString::fromLatin1(item.key);
+        const QString problem = !item.error.isEmpty() ? item.error : SchemeDescription::apply(preset, item.key, item.value);
+        if (!problem.isEmpty()) {
+            reader.problem(item.line, field, problem);
+            ok = false;
+        }
+    }
+    if (!ok)
+        return std::nullopt;
+    if (const QString problem = SchemeDescription::finish(preset); !problem.isEmpty()) {
+        reader.problem(draft.line, prefix.chopped(1), problem);
+        return std::nullopt;
+    }
+    return preset;
+}
+
+std::optional<Endpoint> buildEndpoint(Reader &reader, const EndpointDraft &draft, const QString &prefix, int line,
+    const QList<SourcePreset> &userSchemes)
 {
     // A key that is present but was refused has its own message already.
     bool ok = true;
@@ -661,9 +748,38 @@ std::optional<Endpoint> buildEndpoint(Reader &reader, const EndpointDraft &draft
             QStringLiteral("missing (e.g. subject = \"github.{event}\")"));
         ok = false;
     }
-    const QString sourceName = draft.source.value_or(QStringLiteral("none"));
-    const std::optional<SourcePreset> preset = SourcePreset::find(sourceName.toLatin1());
-    if (!ok || !preset || !draft.path || !draft.subject)
+    QString sourceName = draft.source.value_or(QStringLiteral("none"));
+    std::optional<SourcePreset> preset;
+    if (draft.scheme) {
+        if (draft.source) {
+            reader.problem(draft.lines.value(QStringLiteral("source")), prefix + QStringLiteral("source"),
+                QStringLiteral("give source or an inline scheme, not both"));
+            return std::nullopt;
+        }
+        SchemeDraft inlineScheme = *draft.scheme;
+        inlineScheme.name = QStringLiteral("scheme");
+        inlineScheme.line = draft.lines.value(QStringLiteral("scheme"), line);
+        preset = buildScheme(reader, inlineScheme, prefix + QStringLiteral("scheme."));
+        if (!preset)
+            return std::nullopt;
+        sourceName = QStringLiteral("scheme");
+    } else {
+        for (const SourcePreset &user : userSchemes) {
+            if (user.name == sourceName.toLatin1())
+                preset = user;
+        }
+        if (!preset)
+            preset = SourcePreset::find(sourceName.toLatin1());
+        if (!preset) {
+            QStringList known = SourcePreset::names();
+            for (const SourcePreset &user : userSchemes)
+                known.append(QString::fromLatin1(user.name));
+            reader.problem(draft.lines.value(QStringLiteral("source"), line), prefix + QStringLiteral("source"),
+                QStringLiteral("unknown source '%1' (one of: %2)").arg(sourceName, known.join(QStringLiteral(", "))));
+            return std::nullopt;
+        }
+    }
+    if (!ok || !draft.path || !draft.subject)
         return std::nullopt;
     Endpoint endpoint = Endpoint::fromPreset(*preset, draft.path->toUtf8(), draft.subject->toUtf8());
     if (draft.name)
@@ -675,6 +791,8 @@ std::optional<Endpoint> buildEndpoint(Reader &reader, const EndpointDraft &draft
     }
     if (draft.maxBody)
         endpoint.maxBodyBytes = *draft.maxBody;
+    if (draft.publicUrl)
+        endpoint.publicUrl = draft.publicUrl->toUtf8();
     if (draft.dispatch)
         endpoint.dispatch = dispatchPolicyFromName(*draft.dispatch);
     if (draft.keyHeaders)
@@ -706,9 +824,9 @@ std::optional<Endpoint> buildEndpoint(Reader &reader, const EndpointDraft &draft
             endpoint.auth.prefix = draft.signaturePrefix->toLatin1();
     }
     if (draft.tolerance) {
-        if (endpoint.auth.kind != SignatureScheme::Kind::Slack && endpoint.auth.kind != SignatureScheme::Kind::Stripe) {
+        if (!endpoint.auth.hasTimestamp()) {
             reader.problem(draft.lines.value(QStringLiteral("tolerance")), prefix + QStringLiteral("tolerance"),
-                QStringLiteral("only for sources with a signed timestamp (slack, stripe)"));
+                QStringLiteral("only for sources with a signed timestamp (slack, stripe, …)"));
             ok = false;
         } else {
             endpoint.auth.tolerance = std::chrono::duration_cast<std::chrono::seconds>(*draft.tolerance);
@@ -722,6 +840,11 @@ std::optional<Endpoint> buildEndpoint(Reader &reader, const EndpointDraft &draft
         return std::nullopt;
     }
     endpoint.auth.secret = *secret;
+    if (const QString problem = endpoint.auth.checkSecret(); !problem.isEmpty()) {
+        const QString key = draft.secretFile ? QStringLiteral("secret_file") : QStringLiteral("secret_env");
+        reader.problem(draft.lines.value(key, line), prefix + key, problem);
+        return std::nullopt;
+    }
     if (!ok)
         return std::nullopt;
     return endpoint;
@@ -861,6 +984,7 @@ std::optional<ConfigFile> ConfigFile::parse(
     config.path = path;
     Reader reader(path, QFileInfo(path).absolutePath(), environment);
     QList<QPair<EndpointDraft, int>> drafts;
+    QList<SchemeDraft> schemeDrafts;
     for (auto &&[key, node] : root) {
         const QString name = fromStd(key.str());
         const toml::node &value = node; // lambdas cannot capture structured bindings before clang 16
@@ -906,9 +1030,51 @@ std::optional<ConfigFile> ConfigFile::parse(
                 reader.readSection(*t, prefix, endpointKeys(), draft, &draft.lines);
                 drafts.append({ draft, static_cast<int>(t->source().begin.line) });
             }
+        } else if (name == QLatin1String("scheme")) {
+            const toml::array *array = node.as_array();
+            if (!array) {
+                reader.problem(node.source(), name, expected(node, QStringLiteral("tables ([[scheme]])")));
+                continue;
+            }
+            for (const toml::node &item : *array) {
+                const QString prefix = QStringLiteral("scheme[%1].").arg(schemeDrafts.size() + 1);
+                const toml::table *t = item.as_table();
+                if (!t) {
+                    reader.problem(item.source(), prefix.chopped(1), expected(item, QStringLiteral("a table")));
+                    continue;
+                }
+                schemeDrafts.append(schemeDraft(*t));
+            }
         } else {
-            reader.problem(key.source(), name, QStringLiteral("unknown table or key (known: server, nats, stream, endpoint)"));
+            reader.problem(key.source(), name,
+                QStringLiteral("unknown table or key (known: server, nats, stream, endpoint, scheme)"));
         }
+    }
+
+    QList<SourcePreset> userSchemes;
+    QStringList brokenSchemes; // reported already: their endpoints are not "unknown source" too
+    for (qsizetype i = 0; i < schemeDrafts.size(); ++i) {
+        const SchemeDraft &draft = schemeDrafts.at(i);
+        const QString prefix = QStringLiteral("scheme[%1].").arg(i + 1);
+        static const QRegularExpression allowed(QStringLiteral("^[a-z0-9][a-z0-9_-]{0,63}$"));
+        if (!allowed.match(draft.name).hasMatch()) {
+            reader.problem(draft.line, prefix + QStringLiteral("name"),
+                draft.name.isEmpty() ? QStringLiteral("missing (e.g. name = \"acme\"; endpoints use it as source)")
+                                     : QStringLiteral("'%1' must be 1 to 64 of a-z 0-9 _ -").arg(draft.name));
+            continue;
+        }
+        bool taken = SourcePreset::find(draft.name.toLatin1()).has_value();
+        for (const SourcePreset &user : std::as_const(userSchemes))
+            taken |= user.name == draft.name.toLatin1();
+        if (taken) {
+            reader.problem(draft.line, prefix + QStringLiteral("name"),
+                QStringLiteral("'%1' is already a source's name").arg(draft.name));
+            continue;
+        }
+        if (std::optional<SourcePreset> preset = buildScheme(reader, draft, prefix))
+            userSchemes.append(*preset);
+        else
+            brokenSchemes.append(draft.name);
     }
 
     QHash<QByteArray, int> paths;
@@ -916,7 +1082,9 @@ std::optional<ConfigFile> ConfigFile::parse(
     for (qsizetype i = 0; i < drafts.size(); ++i) {
         const auto &[draft, line] = drafts.at(i);
         const QString prefix = QStringLiteral("endpoint[%1].").arg(i + 1);
-        const std::optional<Endpoint> endpoint = buildEndpoint(reader, draft, prefix, line);
+        if (draft.source && brokenSchemes.contains(*draft.source))
+            continue;
+        const std::optional<Endpoint> endpoint = buildEndpoint(reader, draft, prefix, line, userSchemes);
         if (!endpoint)
             continue;
         const int pathLine = draft.lines.value(QStringLiteral("path"), line);

@@ -102,6 +102,14 @@ IdempotencyKey Endpoint::key(const HeaderList &headers, const QByteArray &body, 
     return IdempotencyKey::fromValue(field.toString().toUtf8(), keyJsonField);
 }
 
+QByteArray Endpoint::signedUrl(const QByteArray &target, const HeaderList &headers) const
+{
+    const qsizetype query = target.indexOf('?');
+    if (!publicUrl.isEmpty())
+        return query < 0 ? publicUrl : publicUrl + target.sliced(query);
+    return "http://" + headerValue(headers, "host").trimmed() + target;
+}
+
 QByteArray Endpoint::allowHeader() const
 {
     QList<QByteArray> allowed { "OPTIONS" };

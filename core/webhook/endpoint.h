@@ -30,6 +30,9 @@ struct Endpoint {
     QList<QByteArray> eventJsonPath; // … else from this JSON body path; CloudEvents: their type
     QList<QByteArray> keptHeaders; // published besides Content-Type and ce-* (never credentials)
     qint64 maxBodyBytes = 0; // 0: the listener's limit
+    // The URL the sender signs ({url} of a scheme: Twilio, Square, HubSpot) when ackhook is behind a
+    // proxy: "https://example.com/twilio". Empty: http://<Host header><path>.
+    QByteArray publicUrl;
     std::optional<DispatchPolicy> dispatch; // unset: the gateway's default (--policy), else ack
 
     // An endpoint with the preset's scheme (secret still empty), key, event and kept headers.
@@ -46,6 +49,8 @@ struct Endpoint {
     QByteArray eventType(const HeaderList &headers, const QJsonDocument &json) const;
     // Idempotency key: CloudEvent, keyHeaders, then keyJsonField of a JSON object body, else generated.
     IdempotencyKey key(const HeaderList &headers, const QByteArray &body, const QJsonDocument &json) const;
+    // The {url} a sender signed: publicUrl (or http://<Host><path>) and the target's query.
+    QByteArray signedUrl(const QByteArray &target, const HeaderList &headers) const;
     // Allow header for a 405: the methods and OPTIONS (the CloudEvents handshake).
     QByteArray allowHeader() const;
 };

@@ -289,7 +289,9 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
     // Authentication before anything else is read from the request: a forged one costs nothing more.
     QString denied = m_options.auth.isEnabled() ? m_options.auth.check(request.headers, request.body) : QString();
     if (denied.isEmpty())
-        denied = endpoint.auth.verify(request.headers, request.body, QDateTime::currentSecsSinceEpoch());
+        denied = endpoint.auth.verify(
+            { request.method, endpoint.signedUrl(request.target, request.headers), request.headers, request.body },
+            QDateTime::currentSecsSinceEpoch());
     if (!denied.isEmpty()) {
         HttpResponse response = HttpResponse::error(401, denied);
         if (!m_options.auth.bearerToken.isEmpty() || endpoint.auth.kind == SignatureScheme::Kind::Bearer)
