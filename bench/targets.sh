@@ -7,13 +7,15 @@
 #   PNG=docs/benchmarks-targets.png (chart of the medians; empty: none), RESULTS=FILE (keep the raw table),
 #   REFERENCE=path/to/an/older/ackhook (adds it as variant "reference" to the c5 and c64 rotation: before/after),
 #   REFERENCE_FLAGS="--fault-proxy" (flags for it only).
-#   ACKHOOK_BIN=path (the ackhook to measure; default build/release/app/ackhook).
+#   ACKHOOK_BIN=path (the ackhook to measure; default build/release/app/ackhook),
+#   CEILING_BIN=path (the ceiling's program; default ackhook-bench next to ACKHOOK_BIN).
 #
 # Variants, all behind one nats-server (JetStream, file storage), 1 KiB bodies, unique X-Event-Id:
 #   ackhook   release build, --headless, through its fault proxy in mode off (the default)
 #   direct    the same with --no-fault-proxy (the proxy's cost)
-#   ceiling   the same ackhook answering 200 without NATS (ACKHOOK_BENCH_NO_NATS=1, a benchmark-only
-#             switch), when the build has it; otherwise GET /health on the ackhook instance
+#   ceiling   the same program answering 200 without NATS: ackhook-bench (built with the CMake option
+#             ACKHOOK_BENCH_CEILING=ON, as ./dev bench-targets does) with ACKHOOK_BENCH_NO_NATS=1; the
+#             shipped ackhook ignores the variable. Without ackhook-bench: GET /health on ackhook
 #   baseline  bench/baseline/syncgateway.cpp: thread per connection, one synchronous js_Publish each
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,8 @@ TOTAL=${TOTAL:-1000000}
 GUI=${GUI:-1}
 PNG=${PNG-docs/benchmarks-targets.png}
 ACKHOOK=${ACKHOOK_BIN:-build/release/app/ackhook}
+CEILING=${CEILING_BIN:-$(dirname "$ACKHOOK")/ackhook-bench}
+[ -x "$CEILING" ] || CEILING=$ACKHOOK # no ceiling switch there: /health below
 BASELINE=build/release/bench/syncgateway
 [ -x "$ACKHOOK" ] || { echo "build first: ./dev bench-targets (or cmake --preset release && cmake --build --preset release)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 2; }
@@ -85,13 +89,13 @@ if [ -n "${REFERENCE:-}" ]; then
     reference=(reference)
 fi
 # No NATS behind it: the switch must not need one (port 9 is discard, nothing listens there).
-ACKHOOK_BENCH_NO_NATS=1 start_ackhook ceiling nats://127.0.0.1:9 --no-fault-proxy
+ACKHOOK_BENCH_NO_NATS=1 BIN=$CEILING start_ackhook ceiling nats://127.0.0.1:9 --no-fault-proxy
 ceiling_answer=$(curl -s -d '{}' -H 'X-Event-Id: probe' "http://127.0.0.1:${port[ceiling]}/webhook" || true)
 if grep -q '"stream":"bench-no-nats"' <<<"$ceiling_answer"; then
-    ceiling_kind="POST /webhook answered without NATS (ACKHOOK_BENCH_NO_NATS=1)"
+    ceiling_kind="POST /webhook answered without NATS (ackhook-bench, ACKHOOK_BENCH_NO_NATS=1)"
     ceiling_url="http://127.0.0.1:${port[ceiling]}/webhook"; ceiling_script=(-s bench/ingest.lua)
 else
-    ceiling_kind="GET /health (this build has no ACKHOOK_BENCH_NO_NATS switch)"
+    ceiling_kind="GET /health (no ackhook-bench: configure with -DACKHOOK_BENCH_CEILING=ON)"
     ceiling_url="http://127.0.0.1:${port[ceiling]}/health"; ceiling_script=()
 fi
 port[baseline]=$(free_port)
