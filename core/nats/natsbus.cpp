@@ -4,6 +4,7 @@
 // values into the Context under its mutex and post one drain call to the owning thread.
 #include "nats/natsbus.h"
 #include "enumnames.h"
+#include "nats/inboxpublisher.h"
 #include "nats/natsstatus.h"
 
 #include <QLoggingCategory>
@@ -168,6 +169,16 @@ NatsBus::NatsBus(Options options, QObject *parent)
     connect(&m_streamCheckTimer, &QTimer::timeout, this, &NatsBus::requestStreamCheck);
     m_rttTimer.setInterval(std::chrono::seconds(2));
     connect(&m_rttTimer, &QTimer::timeout, this, &NatsBus::measureRtt);
+    m_inboxTimer.setSingleShot(true);
+    connect(&m_inboxTimer, &QTimer::timeout, this, &NatsBus::expireInboxPublishes);
+    // The event-loop publisher (issue #24) is a switch, off by default, until every suite passes
+    // with it on. Not with TLS: cnats 3.4.1's SSL_read waits in poll(fd, -1) on the calling thread
+    // when a record is incomplete, which would stall the whole server thread (a blackholed link).
+    m_eventLoop = qEnvironmentVariable("ACKHOOK_NATS_EVENT_LOOP") == QLatin1String("1");
+    if (m_eventLoop && m_options.access.usesTls()) {
+        m_eventLoop = false;
+        qCInfo(lcNats) << "ACKHOOK_NATS_EVENT_LOOP ignored with TLS: cnats keeps its own reader thread";
+    }
 }
 
 NatsBus::~NatsBus()
@@ -222,7 +233,7 @@ void NatsBus::closeRetiredLinks(bool all)
         bool done = all || !link.context->connected.load(std::memory_order_acquire) || link.retireDeadline.hasExpired();
         if (!done) {
             std::lock_guard lock(link.context->mutex);
-            done = link.context->pending.empty();
+            done = link.context->pending.empty() && (!link.inbox || link.inbox->pending() == 0);
         }
         if (!done) {
             ++it;
@@ -261,9 +272,11 @@ int NatsBus::pendingPublishes() const
         std::lock_guard lock(m_link.context->mutex);
         count += m_link.context->pending.size();
     }
+    if (m_link.inbox)
+        count += m_link.inbox->pending();
     for (const Link &link : m_retired) { // read on the owner's thread only: m_retired is its own
         std::lock_guard lock(link.context->mutex);
-        count += link.context->pending.size();
+        count += link.context->pending.size() + (link.inbox ? link.inbox->pending() : 0);
     }
     return static_cast<int>(count);
 }
@@ -361,8 +374,17 @@ bool NatsBus::start(QString *error)
         s = natsOptions_SetClosedCB(m_link.options, &NatsBus::onClosed, m_link.context);
     if (s == NATS_OK && m_options.ignoreDiscoveredServers)
         s = natsOptions_SetIgnoreDiscoveredServers(m_link.options, true);
-    if (s != NATS_OK)
+    if (s == NATS_OK && m_eventLoop) {
+        m_link.inbox = std::make_shared<InboxPublisher>(
+            this, m_expectedStream, [this](std::vector<std::pair<quint64, PublishResult>> &reports) {
+                publishReports(reports);
+            });
+        s = m_link.inbox->install(m_link.options);
+    }
+    if (s != NATS_OK) {
+        m_link.inbox.reset();
         return fail(s, QStringLiteral("invalid NATS options"));
+    }
     if (QString message; !m_options.access.applyTo(m_link.options, &message)) {
         if (error)
             *error = message;
@@ -388,20 +410,40 @@ bool NatsBus::start(QString *error)
     s = natsConnection_Connect(&m_link.connection, m_link.options);
     if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
         m_link.connection = nullptr;
+        m_link.inbox.reset();
         setState(State::Disconnected);
         return fail(s, QStringLiteral("cannot connect to NATS"));
+    }
+    if (m_link.inbox) {
+        s = m_link.inbox->subscribe(m_link.connection);
+        if (s != NATS_OK) {
+            natsConnection_Close(m_link.connection);
+            m_link.inbox->afterClose();
+            natsConnection_Destroy(m_link.connection);
+            m_link.connection = nullptr;
+            m_link.inbox.reset();
+            setState(State::Disconnected);
+            return fail(s, QStringLiteral("cannot subscribe to the PubAck inbox"));
+        }
     }
 
     jsOptions jsOpts;
     jsOptions_Init(&jsOpts);
     jsOpts.Wait = 5000;
-    jsOpts.PublishAsync.AckHandler = &Context::ackHandler;
-    jsOpts.PublishAsync.AckHandlerClosure = m_link.context;
+    if (!m_link.inbox) { // in event-loop mode the context only serves the stream look-ups
+        jsOpts.PublishAsync.AckHandler = &Context::ackHandler;
+        jsOpts.PublishAsync.AckHandlerClosure = m_link.context;
+    }
     jsOpts.PublishAsync.MaxPending = 0; // > 0 can block the publisher for StallWait: we bound in-flight ourselves
     s = natsConnection_JetStream(&m_link.js, m_link.connection, &jsOpts);
     if (s != NATS_OK) {
+        if (m_link.inbox) {
+            natsConnection_Close(m_link.connection);
+            m_link.inbox->afterClose();
+        }
         natsConnection_Destroy(m_link.connection);
         m_link.connection = nullptr;
+        m_link.inbox.reset();
         setState(State::Disconnected);
         return fail(s, QStringLiteral("cannot create the JetStream context"));
     }
@@ -531,8 +573,17 @@ void NatsBus::teardown()
 void NatsBus::teardownLink(Link &link)
 {
     link.context->connected.store(false, std::memory_order_release);
+    if (link.inbox)
+        link.inbox->beforeClose();
     natsConnection_Close(link.connection);
-    m_blockingCalls.waitForDone(); // a stream look-up or RTT ping may still use this connection
+    if (link.inbox)
+        link.inbox->afterClose();
+    // A stream look-up or RTT ping may still use this connection (Close kicked those out) or, in
+    // event-loop mode, the active one: its answer can only be read by this thread, so read it here.
+    while (!m_blockingCalls.waitForDone(2)) {
+        if (m_link.inbox && &link != &m_link)
+            m_link.inbox->readNow();
+    }
     // cnats 3.4.1 leaves pending async publishes unresolved on close: collect and fail them.
     failPending(link, FailureReason::Disconnected, QStringLiteral("NATS connection closed"));
     jsCtx_Destroy(link.js);
@@ -541,6 +592,7 @@ void NatsBus::teardownLink(Link &link)
     link.connection = nullptr;
     natsOptions_Destroy(link.options);
     link.options = nullptr;
+    link.inbox.reset();
     deliverReports(); // PubAcks that arrived before the close
 }
 
@@ -619,6 +671,11 @@ void NatsBus::deliverReports()
         link.context->reports.clear();
         link.context->drainScheduled = false;
     }
+    publishReports(reports);
+}
+
+void NatsBus::publishReports(std::vector<std::pair<quint64, PublishResult>> &reports)
+{
     // A no_stream failure makes the stream not ready before it is answered: whoever sees the 500
     // and asks /ready or /api/status next sees why.
     QString noStream;
@@ -646,8 +703,40 @@ void NatsBus::deliverReports()
         requestStreamCheck();
 }
 
+void NatsBus::expireInboxPublishes()
+{
+    const auto now = std::chrono::steady_clock::now();
+    std::optional<std::chrono::steady_clock::time_point> next;
+    auto earliest = [&next](std::optional<std::chrono::steady_clock::time_point> t) {
+        if (t && (!next || *t < *next))
+            next = t;
+    };
+    if (m_link.inbox)
+        earliest(m_link.inbox->expire(now));
+    for (Link &link : m_retired) {
+        if (link.inbox)
+            earliest(link.inbox->expire(now));
+    }
+    armInboxTimer(next);
+}
+
+void NatsBus::armInboxTimer(std::optional<std::chrono::steady_clock::time_point> next)
+{
+    // One wake-up per deadline that can still expire: entries answered in time are skipped in bulk.
+    if (!next) {
+        m_inboxTimer.stop();
+        return;
+    }
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - std::chrono::steady_clock::now());
+    m_inboxTimer.start(std::max(wait, std::chrono::milliseconds(0)));
+}
+
 void NatsBus::failPending(Link &link, FailureReason reason, const QString &detail)
 {
+    if (link.inbox) {
+        link.inbox->failAll(PublishResult::failure(reason, detail));
+        return;
+    }
     // cnats 3.4.1 creates its pending map at the first async publish and dereferences it here
     // unchecked: asking before any publish crashes.
     if (!link.js || !link.publishedOnce)
@@ -677,6 +766,14 @@ std::optional<PublishResult> NatsBus::publishAsync(
 {
     if (!m_link.js || !isConnected())
         return PublishResult::failure(FailureReason::Disconnected, QStringLiteral("not connected to NATS"));
+    m_longestWait = std::max(m_longestWait, maxWait);
+    if (m_link.inbox) {
+        const auto deadline = std::chrono::steady_clock::now() + maxWait;
+        auto failed = m_link.inbox->publish(token, event, deadline);
+        if (!failed && !m_inboxTimer.isActive())
+            armInboxTimer(deadline);
+        return failed;
+    }
 
     natsMsg *msg = nullptr;
     natsStatus s = natsMsg_Create(

@@ -18,6 +18,7 @@
 #include <memory>
 #include <vector>
 
+class InboxPublisher;
 struct __natsConnection;
 struct __natsOptions;
 struct __jsCtx;
@@ -111,6 +112,8 @@ public:
         quint64 token, const OutgoingEvent &event, std::chrono::milliseconds maxWait) override;
 
     const Options &options() const { return m_options; }
+    // cnats driven by this thread's loop, PubAcks on our inbox (ACKHOOK_NATS_EVENT_LOOP=1, no TLS).
+    bool usesEventLoop() const { return m_eventLoop; }
     bool isStreamReady() const { return status().streamReady; } // safe from any thread
     int pendingPublishes() const;
     // The connected server's max_payload: the NATS headers plus the body of one message. -1 until
@@ -135,6 +138,8 @@ private:
         __natsConnection *connection = nullptr;
         __jsCtx *js = nullptr;
         bool publishedOnce = false; // cnats 3.4.1 crashes when asked for pending publishes before any
+        // Event-loop mode (ACKHOOK_NATS_EVENT_LOOP=1): cnats driven by this thread, PubAcks on an inbox.
+        std::shared_ptr<InboxPublisher> inbox;
         QDeadlineTimer retireDeadline; // retired links: closed at the latest then
     };
     static Context *newContext(NatsBus *owner); // lives until process exit
@@ -151,6 +156,9 @@ private:
     void teardownLink(Link &link);
     void closeRetiredLinks(bool all); // those done with, or all
     void deliverReports();
+    void publishReports(std::vector<std::pair<quint64, PublishResult>> &reports);
+    void expireInboxPublishes(); // event-loop mode: our deadline queue instead of cnats' MaxWait
+    void armInboxTimer(std::optional<std::chrono::steady_clock::time_point> next);
     void failPending(Link &link, FailureReason reason, const QString &detail);
     // One connection attempt without retries: a message when NATS refused the credentials or the
     // TLS handshake failed, empty otherwise (connected, or not reachable yet).
@@ -186,6 +194,8 @@ private:
     QThreadPool m_blockingCalls; // JetStream API requests and RTT pings block: never on this thread
     QTimer m_rttTimer { this }; // a child: moves with its owner to another thread
     QTimer m_restartTimer { this };
+    bool m_eventLoop = false; // ACKHOOK_NATS_EVENT_LOOP=1 and no TLS: see start()
+    QTimer m_inboxTimer { this };
     bool m_closed = false; // close() was called: no automatic restart
     bool m_restarting = false; // replacing connections cnats closed: log once, not every attempt
 };
