@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+#include <QUrl>
 
 #include <csignal>
 
@@ -27,6 +28,7 @@ private Q_SLOTS:
     void uncoveredSubjectFailsAsNoStream();
     void frozenServerTimesOutOnce();
     void killedServerFailsEachPendingOnce();
+    void moveKeepsEveryPublish();
 
 private:
     struct Outcomes {
@@ -61,6 +63,10 @@ void TestNatsLoop::parsePubAck_data()
                          << FailureReason::None;
     QTest::addRow("duplicate") << QByteArray(R"({"stream":"EVENTS", "seq":7,"duplicate":true})") << true << "EVENTS"
                                << quint64(7) << true << FailureReason::None;
+    QTest::addRow("duplicate, nats-server 2.9") << QByteArray(R"({"stream":"EVENTS", "seq":7,"duplicate": true})")
+                                                << true << "EVENTS" << quint64(7) << true << FailureReason::None;
+    QTest::addRow("not duplicate") << QByteArray(R"({"stream":"EVENTS", "seq":7,"duplicate": false})") << true
+                                   << "EVENTS" << quint64(7) << false << FailureReason::None;
     QTest::addRow("domain") << QByteArray(R"({"stream":"S","domain":"hub","seq":1})") << true << "S" << quint64(1)
                             << false << FailureReason::None;
     QTest::addRow("wrong stream") << QByteArray(
@@ -230,6 +236,39 @@ void TestNatsLoop::killedServerFailsEachPendingOnce()
     dispatcher.dispatch(event(), outcomes.recorder(Count));
     QCOMPARE(outcomes.results.size(), Count + 1);
     QCOMPARE(outcomes.results.last().reason, FailureReason::Disconnected);
+}
+
+void TestNatsLoop::moveKeepsEveryPublish()
+{
+    // Make before break (the fault proxy's path switch): publishes in flight on the old connection
+    // get their PubAcks there; new ones go out on the new connection, read by this thread too.
+    QTemporaryDir dir;
+    EmbeddedNats::Options natsOptions;
+    natsOptions.dataDir = dir.path();
+    EmbeddedNats nats(natsOptions);
+    QString error;
+    QVERIFY2(nats.start(&error), qPrintable(error));
+    auto bus = startBus(nats.url());
+    QVERIFY(bus);
+    QTRY_VERIFY_WITH_TIMEOUT(bus->isStreamReady(), 10000);
+    Dispatcher dispatcher(bus.get(), { 5000ms, 100000 });
+    Outcomes outcomes;
+    for (int i = 0; i < 200; ++i)
+        dispatcher.dispatch(event(), outcomes.recorder(i));
+    const QString other = QStringLiteral("nats://localhost:%1").arg(QUrl(nats.url()).port());
+    QVERIFY2(bus->moveTo({ other }, true, &error), qPrintable(error));
+    QVERIFY(bus->isConnected());
+    for (int i = 200; i < 400; ++i)
+        dispatcher.dispatch(event(), outcomes.recorder(i));
+    QTRY_COMPARE_WITH_TIMEOUT(outcomes.results.size(), 400, 10000);
+    for (const PublishResult &r : std::as_const(outcomes.results))
+        QVERIFY2(r.acked, qPrintable(r.detail));
+    QCOMPARE(outcomes.byIndex.uniqueKeys().size(), 400);
+    // The stream look-up on the new connection (a blocking call on the pool) is answered too.
+    QTest::qWait(200);
+    QVERIFY2(bus->status().streamError.isEmpty(), qPrintable(bus->status().streamError));
+    QVERIFY(bus->isStreamReady());
+    QTRY_VERIFY_WITH_TIMEOUT(bus->status().rttUs >= 0, 5000);
 }
 
 QTEST_GUILESS_MAIN(TestNatsLoop)

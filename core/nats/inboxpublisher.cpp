@@ -181,10 +181,10 @@ void InboxPublisher::beforeClose()
         m_loop->sendBuffered();
 }
 
-void InboxPublisher::readNow()
+void InboxPublisher::pump()
 {
     if (m_loop && m_subscription)
-        m_loop->readNow();
+        m_loop->pump();
 }
 
 void InboxPublisher::afterClose()
@@ -195,26 +195,44 @@ void InboxPublisher::afterClose()
     m_subscription = nullptr;
 }
 
+namespace {
+// Where the value of "key" starts in a flat JSON object (whitespace around the colon allowed:
+// nats-server 2.9 writes a duplicate as `"duplicate": true`), or npos.
+std::size_t valueOf(std::string_view json, std::string_view quotedKey)
+{
+    auto at = json.find(quotedKey);
+    if (at == std::string_view::npos)
+        return at;
+    at += quotedKey.size();
+    auto skip = [&] {
+        while (at < json.size() && (json[at] == ' ' || json[at] == '\t'))
+            ++at;
+    };
+    skip();
+    if (at >= json.size() || json[at] != ':')
+        return std::string_view::npos;
+    ++at;
+    skip();
+    return at;
+}
+} // namespace
+
 PublishResult InboxPublisher::parsePubAck(const char *data, int length)
 {
     const std::string_view json(data ? data : "", data ? static_cast<std::size_t>(length) : 0);
-    // The usual answer, {"stream":"EVENTS","seq":42} or with "duplicate":true, read without a DOM.
+    // The usual answer, {"stream":"EVENTS", "seq":42} or with "duplicate": true, read without a DOM.
     if (json.find("\"error\"") == std::string_view::npos) {
-        constexpr std::string_view streamKey = "\"stream\":\"";
-        constexpr std::string_view seqKey = "\"seq\":";
-        const auto stream = json.find(streamKey);
-        const auto seq = json.find(seqKey);
-        if (stream != std::string_view::npos && seq != std::string_view::npos) {
-            const auto streamStart = stream + streamKey.size();
-            const auto streamEnd = json.find('"', streamStart);
+        const auto stream = valueOf(json, "\"stream\"");
+        const auto seq = valueOf(json, "\"seq\"");
+        if (stream != std::string_view::npos && seq != std::string_view::npos && json[stream] == '"') {
+            const auto streamEnd = json.find('"', stream + 1);
             quint64 number = 0;
-            const auto digits = json.data() + seq + seqKey.size();
-            const auto parsed = std::from_chars(digits, json.data() + json.size(), number);
+            const auto parsed = std::from_chars(json.data() + seq, json.data() + json.size(), number);
             if (streamEnd != std::string_view::npos && parsed.ec == std::errc()) {
-                const bool duplicate = json.find("\"duplicate\":true") != std::string_view::npos;
+                const auto duplicate = valueOf(json, "\"duplicate\"");
                 return PublishResult::ack(
-                    QString::fromUtf8(json.data() + streamStart, static_cast<qsizetype>(streamEnd - streamStart)),
-                    number, duplicate);
+                    QString::fromUtf8(json.data() + stream + 1, static_cast<qsizetype>(streamEnd - stream - 1)), number,
+                    duplicate != std::string_view::npos && json.substr(duplicate, 4) == "true");
             }
         }
     }

@@ -53,8 +53,8 @@ public:
     void beforeClose();
     // After natsConnection_Close, before natsConnection_Destroy.
     void afterClose();
-    // Reads and drains once without waiting for the loop (see NatsBus::teardownLink).
-    void readNow();
+    // Sends, reads and drains once without waiting for the loop (see NatsBus::teardownLink).
+    void pump();
 
     std::size_t pending() const { return m_pending.size(); }
     quint64 lateAnswers() const { return m_lateAnswers; }

@@ -579,10 +579,11 @@ void NatsBus::teardownLink(Link &link)
     if (link.inbox)
         link.inbox->afterClose();
     // A stream look-up or RTT ping may still use this connection (Close kicked those out) or, in
-    // event-loop mode, the active one: its answer can only be read by this thread, so read it here.
+    // event-loop mode, the active one: its request can only be sent and its answer read by this
+    // thread, so do that here meanwhile.
     while (!m_blockingCalls.waitForDone(2)) {
         if (m_link.inbox && &link != &m_link)
-            m_link.inbox->readNow();
+            m_link.inbox->pump();
     }
     // cnats 3.4.1 leaves pending async publishes unresolved on close: collect and fail them.
     failPending(link, FailureReason::Disconnected, QStringLiteral("NATS connection closed"));

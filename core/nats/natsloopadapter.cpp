@@ -117,6 +117,13 @@ void NatsLoopAdapter::apply()
         m_writeNotifier->setEnabled(m_wantWrite.load());
 }
 
+void NatsLoopAdapter::pump()
+{
+    apply();
+    writable();
+    readable();
+}
+
 void NatsLoopAdapter::readable()
 {
     // cnats stopped polling this socket (from its timer thread, say) and may close it any moment:

@@ -31,9 +31,10 @@ public:
     // waits up to 500 ms for a PONG that only this (then blocked) loop could read.
     void sendBuffered();
 
-    // One read event now, whether or not the socket is readable (non-blocking): for a wait on this
-    // thread that needs an answer only this loop can read.
-    void readNow() { readable(); }
+    // What the loop would do next, now, without waiting: apply what cnats' other threads asked for,
+    // send what is buffered, read once. For a wait on this thread for a request made on another
+    // (its bytes wait here to be sent, its answer to be read).
+    void pump();
 
     quint64 readEvents() const { return m_readEvents; }
 
