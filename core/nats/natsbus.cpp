@@ -1,4 +1,5 @@
-// NatsBus: cnats connection life cycle, JetStream stream set-up, async publish and ack delivery.
+// NatsBus: cnats connection life cycle, the stream check and cluster view it schedules, and the
+// threaded publish path (js_PublishMsgAsync; the event-loop one is InboxPublisher).
 //
 // Threading: cnats invokes callbacks on its own threads. They never touch a QObject: they copy
 // values into the Context under its mutex and post one drain call to the owning thread.
@@ -20,80 +21,6 @@
 #include <vector>
 
 Q_LOGGING_CATEGORY(lcNats, "ackhook.nats")
-
-namespace {
-
-// A URL to show: without its secret (a password or token in a seed URL stays out of every status).
-QString displayUrl(const char *url)
-{
-    return NatsAccess::redact(QString::fromUtf8(url));
-}
-
-QStringList takeServerList(char **servers, int count)
-{
-    QStringList list;
-    for (int i = 0; i < count; ++i) {
-        list.append(displayUrl(servers[i]));
-        free(servers[i]);
-    }
-    free(static_cast<void *>(servers));
-    return list;
-}
-
-// The cluster as the connection (its server, the servers it knows) and the stream info (null when
-// it could not be read) show it. Blocks on nothing: cnats keeps the connection's values locally.
-NatsBus::Cluster readCluster(natsConnection *connection, const jsStreamInfo *info, const QString &infoError)
-{
-    char id[128] = {};
-    const QString serverId
-        = natsConnection_GetConnectedServerId(connection, id, sizeof id) == NATS_OK ? QString::fromUtf8(id) : QString();
-    NatsBus::Cluster cluster = NatsBus::Cluster::fromStreamInfo(info, serverId);
-    cluster.serverId = serverId;
-    char **servers = nullptr;
-    int count = 0;
-    if (natsConnection_GetServers(connection, &servers, &count) == NATS_OK)
-        cluster.knownServers = takeServerList(servers, count);
-    servers = nullptr;
-    count = 0;
-    if (natsConnection_GetDiscoveredServers(connection, &servers, &count) == NATS_OK)
-        cluster.discoveredServers = takeServerList(servers, count).size();
-    cluster.infoError = infoError;
-    return cluster;
-}
-
-} // namespace
-
-NatsBus::Cluster NatsBus::Cluster::fromStreamInfo(const jsStreamInfo *info, const QString &standaloneServer)
-{
-    Cluster cluster;
-    if (!info)
-        return cluster;
-    if (info->Config)
-        cluster.replicas = static_cast<int>(info->Config->Replicas);
-    if (!info->Cluster && !standaloneServer.isEmpty()) {
-        // A server without clustering reports no cluster part: it holds the only copy, and leads it.
-        cluster.leader = standaloneServer;
-        cluster.peers.append({ standaloneServer, true, true, false, -1, 0 });
-    } else if (const jsClusterInfo *c = info->Cluster) {
-        cluster.name = QString::fromUtf8(c->Name);
-        cluster.leader = QString::fromUtf8(c->Leader);
-        if (!cluster.leader.isEmpty())
-            cluster.peers.append({ cluster.leader, true, true, false, -1, 0 });
-        for (int i = 0; i < c->ReplicasLen; ++i) {
-            const jsPeerInfo *peer = c->Replicas[i];
-            if (peer)
-                cluster.peers.append({ QString::fromUtf8(peer->Name), false, peer->Current, peer->Offline,
-                    peer->Active / 1000000, peer->Lag });
-        }
-    }
-    return cluster;
-}
-
-int NatsBus::Cluster::currentReplicas() const
-{
-    return static_cast<int>(
-        std::count_if(peers.cbegin(), peers.cend(), [](const Replica &r) { return r.current && !r.offline; }));
-}
 
 struct NatsBus::Context {
     std::mutex mutex;
@@ -345,25 +272,7 @@ bool NatsBus::start(QString *error)
     if (s != NATS_OK)
         return fail(s, QStringLiteral("cannot create NATS options"));
 
-    const QByteArray name = m_options.name.toUtf8();
-
-    s = setServers(m_link.options, m_options.urls);
-    if (s == NATS_OK)
-        s = natsOptions_SetName(m_link.options, name.constData());
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(m_link.options, m_options.connectTimeout.count());
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxReconnect(m_link.options, -1); // forever
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectWait(m_link.options, m_options.reconnectWait.count());
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectJitter(m_link.options, 50, 50);
-    if (s == NATS_OK)
-        s = natsOptions_SetPingInterval(m_link.options, m_options.pingInterval.count());
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxPingsOut(m_link.options, m_options.maxPingsOut);
-    if (s == NATS_OK) // without it cnats delays each publish by up to 1 ms to batch writes
-        s = natsOptions_SetSendAsap(m_link.options, true);
+    s = m_options.applyTo(m_link.options);
     if (s == NATS_OK)
         s = natsOptions_SetRetryOnFailedConnect(m_link.options, true, &NatsBus::onConnected, m_link.context);
     if (s == NATS_OK)
@@ -372,8 +281,6 @@ bool NatsBus::start(QString *error)
         s = natsOptions_SetReconnectedCB(m_link.options, &NatsBus::onReconnected, m_link.context);
     if (s == NATS_OK)
         s = natsOptions_SetClosedCB(m_link.options, &NatsBus::onClosed, m_link.context);
-    if (s == NATS_OK && m_options.ignoreDiscoveredServers)
-        s = natsOptions_SetIgnoreDiscoveredServers(m_link.options, true);
     if (s == NATS_OK && m_eventLoop) {
         m_link.inbox = std::make_shared<InboxPublisher>(
             this, m_expectedStream, [this](std::vector<std::pair<quint64, PublishResult>> &reports) {
@@ -396,7 +303,7 @@ bool NatsBus::start(QString *error)
     if (!m_startedOnce) {
         // Refused credentials or a failed TLS handshake are mistakes to show at start, not a reason
         // to retry for ever behind a "reconnecting" label (the server being away still is).
-        if (QString refusal = probeAccess(); !refusal.isEmpty()) {
+        if (QString refusal = m_options.probeAccess(); !refusal.isEmpty()) {
             if (error)
                 *error = refusal;
             natsOptions_Destroy(m_link.options);
@@ -457,75 +364,6 @@ bool NatsBus::start(QString *error)
                                  << "- retrying in the background";
     }
     return true;
-}
-
-QString NatsBus::probeAccess() const
-{
-    natsOptions *options = nullptr;
-    natsStatus s = natsOptions_Create(&options);
-    if (s == NATS_OK)
-        s = setServers(options, m_options.urls);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(options, m_options.connectTimeout.count());
-    if (s == NATS_OK)
-        s = natsOptions_SetName(options, m_options.name.toUtf8().constData());
-    if (s == NATS_OK)
-        s = natsOptions_SetAllowReconnect(options, false);
-    if (s == NATS_OK && m_options.ignoreDiscoveredServers)
-        s = natsOptions_SetIgnoreDiscoveredServers(options, true);
-    QString ignored;
-    if (s != NATS_OK || !m_options.access.applyTo(options, &ignored)) {
-        natsOptions_Destroy(options);
-        return {}; // the real start reports option problems
-    }
-    const QString where = NatsAccess::redact(m_options.urls.join(QLatin1Char(',')));
-    QString text;
-    // cnats 3.4.1 now and then sends a CONNECT with the creds file's JWT but no nonce signature
-    // (nats-server logs "Signature missing"; about one connection in 30 here): a refusal counts
-    // only when a second and a third connection are refused too. Wrong credentials cost two more
-    // round trips; the right ones no longer fail a start at random.
-    constexpr int Attempts = 3;
-    for (int attempt = 1; attempt <= Attempts; ++attempt) {
-        natsConnection *connection = nullptr;
-        s = natsConnection_Connect(&connection, options);
-        text = s == NATS_OK ? QString() : natsErrorText(s, nats_GetLastError(nullptr));
-        natsConnection_Destroy(connection);
-        if (s != NATS_OK)
-            qCInfo(lcNats).noquote() << "first connection to" << where << "failed:" << NatsAccess::redact(text)
-                                     << QStringLiteral("(attempt %1 of %2)").arg(attempt).arg(Attempts);
-        const bool refused = s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED
-            || text.contains(QLatin1String("authorization"), Qt::CaseInsensitive)
-            || text.contains(QLatin1String("authentication"), Qt::CaseInsensitive);
-        if (!refused)
-            break;
-    }
-    natsOptions_Destroy(options);
-    switch (s) {
-    case NATS_CONNECTION_AUTH_FAILED:
-    case NATS_NOT_PERMITTED:
-        return QStringLiteral("NATS at %1 refused ackhook's credentials (%2): check the user and password, token, "
-                              "creds file or NKey seed")
-            .arg(where, NatsAccess::redact(text));
-    case NATS_SSL_ERROR:
-    case NATS_SECURE_CONNECTION_WANTED:
-        return QStringLiteral("TLS to NATS at %1 failed (%2): check the CA, the client certificate and the host "
-                              "name the server's certificate carries")
-            .arg(where, NatsAccess::redact(text));
-    case NATS_PROTOCOL_ERROR:
-        // With TLS 1.3 the server checks the client certificate after the handshake and, refusing
-        // it, closes the connection: the client sees its CONNECT go unanswered.
-        if (m_options.access.usesTls() && text.contains(QLatin1String("PONG")))
-            return QStringLiteral("TLS to NATS at %1 failed: the server closed the connection right after the TLS "
-                                  "handshake (%2); it probably requires a client certificate it trusts "
-                                  "(--nats-tls-cert, --nats-tls-key)")
-                .arg(where, NatsAccess::redact(text));
-        return {};
-    default:
-        if (text.contains(QLatin1String("authorization"), Qt::CaseInsensitive)
-            || text.contains(QLatin1String("authentication"), Qt::CaseInsensitive))
-            return QStringLiteral("NATS at %1 refused ackhook's credentials (%2)").arg(where, NatsAccess::redact(text));
-        return {}; // not there yet, or anything transient: the background connection keeps trying
-    }
 }
 
 void NatsBus::close()
@@ -631,7 +469,7 @@ void NatsBus::handleConnectionUp()
     char url[256] = {};
     if (natsConnection_GetConnectedUrl(m_link.connection, url, sizeof url) == NATS_OK)
         updateStatus([&](Status &status) {
-            status.connectedUrl = displayUrl(url);
+            status.connectedUrl = NatsAccess::redact(QString::fromUtf8(url));
             status.connectError.clear();
         });
     // Each server of a cluster may have its own max_payload: read it again on every (re)connect.
@@ -816,15 +654,6 @@ std::optional<PublishResult> NatsBus::publishAsync(
     return std::nullopt;
 }
 
-// What one look-up of the stream found (on a cnats-free value, posted to the owner's thread).
-struct NatsBus::StreamCheck {
-    bool ok = false;
-    bool created = false;
-    bool missing = false; // the server said: no such stream
-    StreamFound found = StreamFound::Unknown;
-    QString error; // empty when ok
-    QStringList differences; // configured settings the found stream does not have
-};
 
 void NatsBus::ensureStream()
 {
@@ -839,69 +668,7 @@ void NatsBus::ensureStream()
     Context *context = m_link.context;
 
     m_blockingCalls.start([=] {
-        StreamCheck check;
-        const QByteArray name = wanted.name.toUtf8();
-        jsErrCode errorCode = static_cast<jsErrCode>(0);
-        jsStreamInfo *info = nullptr;
-        natsStatus s = js_GetStreamInfo(&info, js, name.constData(), nullptr, &errorCode);
-        if (s == NATS_NOT_FOUND || errorCode == JSStreamNotFoundErr) {
-            check.missing = true;
-            if (!create) {
-                check.error
-                    = QStringLiteral("stream %1 does not exist (not created by ackhook: [stream] create = false)")
-                          .arg(wanted.name);
-            } else {
-                StreamConfigBuffer config(wanted);
-                errorCode = static_cast<jsErrCode>(0);
-                s = js_AddStream(&info, js, config.config(), nullptr, &errorCode);
-                check.created = s == NATS_OK;
-                if (s != NATS_OK) // e.g. more replicas than servers (that match the placement)
-                    check.error = QStringLiteral("cannot create stream %1 (subjects %2, %3 storage, %4 replica(s), "
-                                                 "placement %5): %6")
-                                      .arg(wanted.name, wanted.subjects.join(QStringLiteral(", ")),
-                                          StreamSettings::storageName(wanted.storage))
-                                      .arg(wanted.replicas)
-                                      .arg(wanted.placementText(), natsErrorText(s, nats_GetLastError(nullptr)));
-                // JetStream names the tags even when only the count is short ("tags not matched"
-                // for R3 on two tagged servers): say what placing the stream takes.
-                if (s != NATS_OK
-                    && (check.error.contains(QLatin1String("no suitable peers"))
-                        || check.error.contains(QLatin1String("insufficient resources"))))
-                    check.error += QStringLiteral(" (placing it takes %1 running server(s)%2%3 with room for "
-                                                  "max_bytes)")
-                                       .arg(wanted.replicas)
-                                       .arg(wanted.placementCluster.isEmpty()
-                                               ? QString()
-                                               : QStringLiteral(" in cluster ") + wanted.placementCluster,
-                                           wanted.placementTags.isEmpty()
-                                               ? QString()
-                                               : QStringLiteral(" tagged %1")
-                                                     .arg(wanted.placementTags.join(QStringLiteral(" and "))));
-            }
-        } else if (s != NATS_OK) {
-            check.error = QStringLiteral("cannot look up stream %1: %2")
-                              .arg(wanted.name, natsErrorText(s, nats_GetLastError(nullptr)));
-        }
-        if (s == NATS_OK && info && info->Config) {
-            const StreamSettings found = StreamSettings::fromConfig(*info->Config);
-            const QList<QByteArray> uncovered = found.uncovered(required);
-            check.found = uncovered.isEmpty() ? StreamFound::Usable : StreamFound::Uncovered;
-            if (!uncovered.isEmpty()) {
-                QStringList names;
-                for (const QByteArray &subject : uncovered)
-                    names.append(QString::fromUtf8(subject));
-                check.error = QStringLiteral("stream %1 captures [%2] but not the subject %3: events to it cannot be "
-                                             "stored (edit the stream's subjects or the endpoints)")
-                                  .arg(wanted.name, found.subjects.join(QStringLiteral(", ")),
-                                      names.join(QStringLiteral(", ")));
-            }
-            if (!check.created)
-                check.differences = wanted.differencesFrom(found);
-        }
-        jsStreamInfo_Destroy(info);
-        if (check.missing && !check.created)
-            check.found = StreamFound::Missing;
-        check.ok = check.error.isEmpty();
+        const StreamCheck check = StreamCheck::run(js, wanted, required, create);
         context->post([check](NatsBus *bus) { bus->finishStreamCheck(check); });
     });
 }
@@ -997,15 +764,12 @@ void NatsBus::measureRtt()
         if (s == NATS_OK && info) {
             messages = static_cast<qint64>(info->State.Msgs);
             bytes = static_cast<qint64>(info->State.Bytes);
-            if (info->Config)
-                found = StreamSettings::fromConfig(*info->Config).uncovered(required).isEmpty()
-                    ? StreamFound::Usable
-                    : StreamFound::Uncovered;
+            found = StreamCheck::foundIn(info, required);
         } else if (s == NATS_NOT_FOUND || errorCode == JSStreamNotFoundErr) {
             found = StreamFound::Missing;
         }
         // Its leader and replicas (issue #17); while no leader is elected the info does not come.
-        Cluster cluster = readCluster(connection, s == NATS_OK ? info : nullptr,
+        Cluster cluster = ClusterView::read(connection, s == NATS_OK ? info : nullptr,
             s == NATS_OK ? QString() : natsErrorText(s, nats_GetLastError(nullptr)));
         jsStreamInfo_Destroy(info);
         context->post([rttNs, messages, bytes, found, seen = std::move(cluster)](NatsBus *bus) {

@@ -1,8 +1,10 @@
 // NatsBus: the one cnats connection and JetStream context; publishes asynchronously and reports acks.
 #pragma once
 
+#include "nats/clusterview.h"
 #include "nats/eventpublisher.h"
-#include "nats/natsaccess.h"
+#include "nats/natsconnectionoptions.h"
+#include "nats/streamcheck.h"
 #include "nats/streamsettings.h"
 
 #include <QDeadlineTimer>
@@ -30,49 +32,10 @@ public:
     enum class State { Disconnected, Connecting, Connected, Reconnecting, Closed };
     Q_ENUM(State)
 
-    struct Options {
-        QStringList urls;
-        StreamSettings stream; // looked up on every (re)connect, created with these settings if missing
-        bool createStream = true; // false: a missing stream stays missing (not ready, 500 no_stream)
-        // Every subject (template, "{event}" allowed) ackhook publishes to: the stream must capture each.
-        QList<QByteArray> requiredSubjects;
-        std::chrono::milliseconds connectTimeout { 2000 };
-        std::chrono::milliseconds reconnectWait { 250 };
-        // A silent broker is declared stale after about pingInterval * (maxPingsOut + 1).
-        std::chrono::milliseconds pingInterval { 2000 };
-        int maxPingsOut = 2;
-        NatsAccess access; // credentials and TLS, the same through the fault proxy or not
-        QString name = QStringLiteral("ackhook");
-        // Through the fault proxy the client must not learn (and bypass it for) the cluster's URLs.
-        bool ignoreDiscoveredServers = false;
-    };
+    using Options = NatsConnectionOptions;
 
-    // One server holding a copy of the stream, as its JetStream stream info reports it.
-    struct Replica {
-        QString name; // the server's name
-        bool leader = false;
-        bool current = false; // caught up with the leader
-        bool offline = false;
-        qint64 activeMs = -1; // since the leader last heard from it; -1 for the leader itself
-        quint64 lag = 0; // operations behind the leader
-    };
-    // The cluster as this connection and the stream's info see it, read every 2 s with the RTT.
-    struct Cluster {
-        QString serverId; // the server the connection is on
-        QStringList knownServers; // every server cnats may reconnect to: the seeds and those discovered
-        int discoveredServers = 0; // of knownServers, how many the cluster advertised
-        QString name; // the JetStream cluster's name; empty for a single server
-        int replicas = 0; // the stream's configured replicas; 0 until read
-        QString leader; // the stream's leader; empty while none is elected (or not read yet)
-        QList<Replica> peers; // the leader first, then the followers
-        quint64 leaderChanges = 0; // a different leader seen since start
-        QString lastLeader; // the last leader seen, kept while none is elected
-        QString infoError; // why the last stream info failed; empty when it was read
-        int currentReplicas() const; // peers caught up and online, the leader included
-        // The stream's part of a JetStream stream info (name, replicas, leader, peers); null: empty.
-        // A server without clustering reports none: then standaloneServer (its id) is the leader.
-        static Cluster fromStreamInfo(const jsStreamInfo *info, const QString &standaloneServer = {});
-    };
+    using Replica = ClusterView::Replica;
+    using Cluster = ClusterView;
 
     struct Status {
         State state = State::Disconnected;
@@ -160,11 +123,6 @@ private:
     void expireInboxPublishes(); // event-loop mode: our deadline queue instead of cnats' MaxWait
     void armInboxTimer(std::optional<std::chrono::steady_clock::time_point> next);
     void failPending(Link &link, FailureReason reason, const QString &detail);
-    // One connection attempt without retries: a message when NATS refused the credentials or the
-    // TLS handshake failed, empty otherwise (connected, or not reachable yet).
-    QString probeAccess() const;
-    enum class StreamFound { Unknown, Missing, Uncovered, Usable }; // what a look-up saw
-    struct StreamCheck;
     void ensureStream(); // looks the stream up, creates it if missing (and allowed), checks its subjects
     void requestStreamCheck(); // after a no_stream failure or a poll that saw the stream change
     void finishStreamCheck(const StreamCheck &check);
