@@ -96,6 +96,8 @@ NatsBus::NatsBus(Options options, QObject *parent)
     connect(&m_streamCheckTimer, &QTimer::timeout, this, &NatsBus::requestStreamCheck);
     m_rttTimer.setInterval(std::chrono::seconds(2));
     connect(&m_rttTimer, &QTimer::timeout, this, &NatsBus::measureRtt);
+    m_remainsTimer.setInterval(std::chrono::milliseconds(20));
+    connect(&m_remainsTimer, &QTimer::timeout, this, [this] { destroyRemains(false); });
     m_inboxTimer.setSingleShot(true);
     connect(&m_inboxTimer, &QTimer::timeout, this, &NatsBus::expireInboxPublishes);
     // The event-loop publisher (issue #24) is a switch, off by default, until every suite passes
@@ -287,6 +289,10 @@ bool NatsBus::start(QString *error)
                 publishReports(reports);
             });
         s = m_link.inbox->install(m_link.options);
+        // A stream look-up or RTT ping in flight when the connection drops would otherwise wait
+        // out its 5 s on the pool, and a teardown on this thread waits for the pool.
+        if (s == NATS_OK)
+            s = natsOptions_SetFailRequestsOnDisconnect(m_link.options, true);
     }
     if (s != NATS_OK) {
         m_link.inbox.reset();
@@ -372,10 +378,12 @@ void NatsBus::close()
     m_restartTimer.stop();
     closeRetiredLinks(true);
     if (!m_link.connection) {
+        destroyRemains(true);
         setState(State::Closed);
         return;
     }
     teardown();
+    destroyRemains(true);
     setState(State::Closed);
 }
 
@@ -414,15 +422,22 @@ void NatsBus::teardownLink(Link &link)
     if (link.inbox)
         link.inbox->beforeClose();
     natsConnection_Close(link.connection);
-    if (link.inbox)
+    if (link.inbox) {
         link.inbox->afterClose();
-    // A stream look-up or RTT ping may still use this connection (Close kicked those out) or, in
-    // event-loop mode, the active one: its request can only be sent and its answer read by this
-    // thread, so do that here meanwhile.
-    while (!m_blockingCalls.waitForDone(2)) {
-        if (m_link.inbox && &link != &m_link)
-            m_link.inbox->pump();
+        failPending(link, FailureReason::Disconnected, QStringLiteral("NATS connection closed"));
+        // A stream look-up or RTT ping on the pool may still hold this connection (Close kicked its
+        // requests out) or wait for an answer on another one, which only this thread can read: this
+        // thread never waits for the pool. The cnats objects are destroyed once the pool is idle.
+        m_remains.push_back({ link.js, link.connection, link.options });
+        link.js = nullptr;
+        link.connection = nullptr;
+        link.options = nullptr;
+        link.inbox.reset();
+        destroyRemains(false);
+        deliverReports();
+        return;
     }
+    m_blockingCalls.waitForDone(); // a stream look-up or RTT ping may still use this connection
     // cnats 3.4.1 leaves pending async publishes unresolved on close: collect and fail them.
     failPending(link, FailureReason::Disconnected, QStringLiteral("NATS connection closed"));
     jsCtx_Destroy(link.js);
@@ -433,6 +448,34 @@ void NatsBus::teardownLink(Link &link)
     link.options = nullptr;
     link.inbox.reset();
     deliverReports(); // PubAcks that arrived before the close
+}
+
+void NatsBus::destroyRemains(bool wait)
+{
+    if (m_remains.empty())
+        return;
+    if (wait) {
+        // Only when closing for good: send and read for the connections still open meanwhile.
+        while (!m_blockingCalls.waitForDone(2)) {
+            if (m_link.inbox && m_link.connection)
+                m_link.inbox->pump();
+            for (Link &other : m_retired) {
+                if (other.inbox && other.connection)
+                    other.inbox->pump();
+            }
+        }
+    } else if (!m_blockingCalls.waitForDone(0)) {
+        if (!m_remainsTimer.isActive())
+            m_remainsTimer.start();
+        return;
+    }
+    for (const Remains &r : m_remains) {
+        jsCtx_Destroy(r.js);
+        natsConnection_Destroy(r.connection);
+        natsOptions_Destroy(r.options);
+    }
+    m_remains.clear();
+    m_remainsTimer.stop();
 }
 
 NatsBus::Status NatsBus::status() const

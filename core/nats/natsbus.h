@@ -153,6 +153,15 @@ private:
     QTimer m_rttTimer { this }; // a child: moves with its owner to another thread
     QTimer m_restartTimer { this };
     bool m_eventLoop = false; // ACKHOOK_NATS_EVENT_LOOP=1 and no TLS: see start()
+    // Event-loop mode: closed links' cnats objects, destroyed once the pool no longer uses them.
+    struct Remains {
+        __jsCtx *js = nullptr;
+        __natsConnection *connection = nullptr;
+        __natsOptions *options = nullptr;
+    };
+    std::vector<Remains> m_remains;
+    QTimer m_remainsTimer { this };
+    void destroyRemains(bool wait); // wait: for the pool (closing for good), else later if busy
     QTimer m_inboxTimer { this };
     bool m_closed = false; // close() was called: no automatic restart
     bool m_restarting = false; // replacing connections cnats closed: log once, not every attempt
