@@ -329,6 +329,11 @@ bool NatsBus::start(QString *error)
     }
     if (m_link.inbox) {
         s = m_link.inbox->subscribe(m_link.connection);
+        // cnats 3.4.1 may already have closed a connection still in its first connect retries (a
+        // proxy that accepts and closes): as with the threaded path, the closed callback replaces it
+        // (handleClosedByClient); meanwhile publishes fail fast as disconnected.
+        if (s != NATS_OK && natsConnection_IsClosed(m_link.connection))
+            s = NATS_OK;
         if (s != NATS_OK) {
             natsConnection_Close(m_link.connection);
             m_link.inbox->afterClose();
