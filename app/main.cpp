@@ -9,6 +9,7 @@
 #include "scenariorunner.h"
 #include "systemdnotifier.h"
 #include "unixsignalwatcher.h"
+#include "webhook/dispatcher.h"
 
 #ifdef ACKHOOK_HAVE_UI
 #include "displaycheck.h"
@@ -300,6 +301,11 @@ int run(int argc, char *argv[])
 
 int main(int argc, char *argv[])
 {
+#ifdef ACKHOOK_BENCH_CEILING
+    // ackhook-bench only (CMake option ACKHOOK_BENCH_CEILING): the benchmark's HTTP ceiling.
+    if (qEnvironmentVariableIsSet("ACKHOOK_BENCH_NO_NATS"))
+        Dispatcher::setBenchCeiling(true);
+#endif
     const int code = run(argc, argv);
     nats_Close(); // cnats' global threads and pools, after every connection is gone
     return code;

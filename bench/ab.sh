@@ -3,7 +3,8 @@
 # alternating between them, medians and ratios of req/s and CPU per answered request.
 # Not a test: it asserts nothing.
 #   bench/ab.sh OLD_BINARY NEW_BINARY [seconds per run, default 10] [rounds, default 5]
-# Environment: MODE=acked (default), ceiling (ACKHOOK_BENCH_NO_NATS=1, no NATS at all) or down (no
+# Environment: MODE=acked (default), ceiling (ACKHOOK_BENCH_NO_NATS=1, no NATS at all: pass two
+#   ackhook-bench binaries, built with -DACKHOOK_BENCH_CEILING=ON; ackhook ignores it) or down (no
 #   NATS reachable: every webhook is a 500 "disconnected" recorded in the failed-event queue),
 #   CONNS=64, LUA=bench/ingest.lua (bench/pipeline.lua: 8 pipelined requests per write),
 #   FLAGS="--fault-proxy" (more ackhook flags, for both binaries).

@@ -12,13 +12,15 @@
 # as a seed URL:
 #   r1        ackhook publishing to the R1 stream
 #   r3        ackhook publishing to the R3 stream
-#   ceiling   the same ackhook answering 200 without NATS (ACKHOOK_BENCH_NO_NATS=1, benchmark only)
+#   ceiling   the same program answering 200 without NATS (ackhook-bench with ACKHOOK_BENCH_NO_NATS=1;
+#             CMake option ACKHOOK_BENCH_CEILING=ON, benchmark only: the shipped ackhook ignores it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 DURATION=${1:-10}
 ROUNDS=${2:-3}
 ACKHOOK=${ACKHOOK_BIN:-build/release/app/ackhook}
+CEILING=${CEILING_BIN:-$(dirname "$ACKHOOK")/ackhook-bench}
 [ -x "$ACKHOOK" ] || { echo "build first: cmake --preset release && cmake --build build/release" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 2; }
 NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
@@ -103,7 +105,7 @@ subjects = ["$prefix.>"]
 path = "/webhook"
 subject = "$prefix.webhook"
 EOF
-    "$ACKHOOK" --headless --config "$work/$variant.toml" --listen "127.0.0.1:${port[$variant]}" --nats-url "$url" \
+    "${BIN:-$ACKHOOK}" --headless --config "$work/$variant.toml" --listen "127.0.0.1:${port[$variant]}" --nats-url "$url" \
         --no-fault-proxy --data-dir "$work/data-$variant" --max-inflight 65536 --admin-listen "127.0.0.1:${admin[$variant]}" "$@" \
         >"$work/$variant.log" 2>&1 &
     pid[$variant]=$!
@@ -118,9 +120,10 @@ for v in r1 r3; do
         { echo "ackhook ($v) never answered 200; its log:" >&2; cat "$work/$v.log" >&2; exit 1; }
 done
 # No NATS behind it: the switch must not need one (port 9 is discard, nothing listens there).
-ACKHOOK_BENCH_NO_NATS=1 start_ackhook ceiling ceiling nats://127.0.0.1:9
+[ -x "$CEILING" ] || { echo "no $CEILING: configure with -DACKHOOK_BENCH_CEILING=ON (no ceiling)" >&2; exit 1; }
+ACKHOOK_BENCH_NO_NATS=1 BIN=$CEILING start_ackhook ceiling ceiling nats://127.0.0.1:9
 grep -q '"stream":"bench-no-nats"' <<<"$(curl -s -d '{}' -H 'X-Event-Id: probe' "http://127.0.0.1:${port[ceiling]}/webhook")" ||
-    { echo "this build has no ACKHOOK_BENCH_NO_NATS switch: no ceiling" >&2; exit 1; }
+    { echo "$CEILING did not answer as the ceiling" >&2; exit 1; }
 
 machine_line
 echo "kernel $(uname -r); ackhook $("$ACKHOOK" --version | head -1 | cut -d' ' -f2) ${ACKHOOK_BIN:-at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty')}; nats-server $("$NATS_SERVER" --version | head -1 | cut -d' ' -f2) x3 (cluster on loopback); load before: $(cut -d' ' -f1-3 /proc/loadavg)"

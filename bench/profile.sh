@@ -3,7 +3,8 @@
 # while wrk drives 64 connections (1 KiB bodies, unique ids), then the split by thread, the top
 # symbols (self time) and the kernel share. Not a test: it asserts nothing.
 #   bench/profile.sh [seconds, default 10] [connections, default 64]
-# Environment: ACKHOOK_FLAGS="" (extra ackhook flags), ACKHOOK_ENV="" (e.g. ACKHOOK_BENCH_NO_NATS=1),
+# Environment: ACKHOOK_FLAGS="" (extra ackhook flags), ACKHOOK_BIN=path (default build/release/app/ackhook),
+#   ACKHOOK_ENV="" (e.g. ACKHOOK_BENCH_NO_NATS=1 with ACKHOOK_BIN=build/release/app/ackhook-bench: the ceiling),
 #   KEEP=DIR (keep perf.data there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ DURATION=${1:-10}
 CONNS=${2:-64}
 read -r -a EXTRA_FLAGS <<<"${ACKHOOK_FLAGS:-}"
 read -r -a EXTRA_ENV <<<"${ACKHOOK_ENV:-}"
-ACKHOOK=build/release/app/ackhook
+ACKHOOK=${ACKHOOK_BIN:-build/release/app/ackhook}
 [ -x "$ACKHOOK" ] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 2; }
 command -v perf >/dev/null || { echo "perf missing: apt-get install linux-perf" >&2; exit 2; }
 NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)

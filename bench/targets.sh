@@ -7,14 +7,22 @@
 #   PNG=docs/benchmarks-targets.png (chart of the medians; empty: none), RESULTS=FILE (keep the raw table),
 #   REFERENCE=path/to/an/older/ackhook (adds it as variant "reference" to the c5 and c64 rotation: before/after),
 #   REFERENCE_FLAGS="--fault-proxy" (flags for it only).
-#   ACKHOOK_BIN=path (the ackhook to measure; default build/release/app/ackhook).
+#   ACKHOOK_BIN=path (the ackhook to measure; default build/release/app/ackhook),
+#   CEILING_BIN=path (the ceiling's program; default ackhook-bench next to ACKHOOK_BIN).
 #
 # Variants, all behind one nats-server (JetStream, file storage), 1 KiB bodies, unique X-Event-Id:
 #   ackhook   release build, --headless, through its fault proxy in mode off (the default)
 #   direct    the same with --no-fault-proxy (the proxy's cost)
-#   ceiling   the same ackhook answering 200 without NATS (ACKHOOK_BENCH_NO_NATS=1, a benchmark-only
-#             switch), when the build has it; otherwise GET /health on the ackhook instance
+#   ceiling   the same program answering 200 without NATS: ackhook-bench (built with the CMake option
+#             ACKHOOK_BENCH_CEILING=ON, as ./dev bench-targets does) with ACKHOOK_BENCH_NO_NATS=1; the
+#             shipped ackhook ignores the variable. Without ackhook-bench: GET /health on ackhook
+#   loop      direct with ACKHOOK_NATS_EVENT_LOOP=1: cnats on the server thread's event loop, PubAcks
+#             on an inbox drained there (issue #24; a switch, off by default). LOOP=0 skips it
 #   baseline  bench/baseline/syncgateway.cpp: thread per connection, one synchronous js_Publish each
+#   go        bench/baseline/gogateway: Go net/http + nats.go, one js.Publish(subject, body, nats.MsgId(id))
+#             per request in its handler, 200 after the PubAck (the gateway a user would write instead);
+#             built here offline from Debian's golang-go and golang-github-nats-io-go-nats-dev
+#             (GOPATH mode, GO111MODULE=off); skipped with a note when Go is not installed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -24,13 +32,27 @@ TOTAL=${TOTAL:-1000000}
 GUI=${GUI:-1}
 PNG=${PNG-docs/benchmarks-targets.png}
 ACKHOOK=${ACKHOOK_BIN:-build/release/app/ackhook}
+CEILING=${CEILING_BIN:-$(dirname "$ACKHOOK")/ackhook-bench}
+[ -x "$CEILING" ] || CEILING=$ACKHOOK # no ceiling switch there: /health below
 BASELINE=build/release/bench/syncgateway
+GOGATEWAY=build/release/bench/gogateway
 [ -x "$ACKHOOK" ] || { echo "build first: ./dev bench-targets (or cmake --preset release && cmake --build --preset release)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 2; }
 NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
 if [ ! -x "$BASELINE" ] || [ bench/baseline/syncgateway.cpp -nt "$BASELINE" ]; then
     mkdir -p "$(dirname "$BASELINE")"
     nice g++ -O2 -std=c++20 -o "$BASELINE" bench/baseline/syncgateway.cpp -lnats -lpthread
+fi
+goworld=()
+if command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/nats-io/nats.go ]; then
+    if [ ! -x "$GOGATEWAY" ] || [ bench/baseline/gogateway/main.go -nt "$GOGATEWAY" ]; then
+        gocache=$(mktemp -d)
+        GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$gocache nice go build -o "$GOGATEWAY" ./bench/baseline/gogateway
+        rm -rf "$gocache"
+    fi
+    goworld=(go)
+else
+    echo "no Go baseline: apt-get install golang-go golang-github-nats-io-go-nats-dev (./dev bench-targets does)" >&2
 fi
 
 work=$(mktemp -d)
@@ -79,19 +101,26 @@ wait_http "http://127.0.0.1:${port[ackhook]}/webhook" -d '{}' -H 'X-Event-Id: wa
     { echo "ackhook never answered 200; its log:" >&2; cat "$work/ackhook.log" >&2; exit 1; }
 start_ackhook direct "nats://127.0.0.1:$nats_port" --no-fault-proxy
 reference=()
+loopvariant=()
+if [ "${LOOP:-1}" = 1 ]; then
+    ACKHOOK_NATS_EVENT_LOOP=1 start_ackhook loop "nats://127.0.0.1:$nats_port" --no-fault-proxy
+    wait_http "http://127.0.0.1:${port[loop]}/webhook" -d '{}' -H 'X-Event-Id: warmup-loop' ||
+        { echo "ackhook (loop) never answered 200; its log:" >&2; cat "$work/loop.log" >&2; exit 1; }
+    loopvariant=(loop)
+fi
 if [ -n "${REFERENCE:-}" ]; then
     # shellcheck disable=SC2086 # REFERENCE_FLAGS: several flags, e.g. --fault-proxy for an older build
     BIN=$REFERENCE start_ackhook reference "nats://127.0.0.1:$nats_port" ${REFERENCE_FLAGS:-}
     reference=(reference)
 fi
 # No NATS behind it: the switch must not need one (port 9 is discard, nothing listens there).
-ACKHOOK_BENCH_NO_NATS=1 start_ackhook ceiling nats://127.0.0.1:9 --no-fault-proxy
+ACKHOOK_BENCH_NO_NATS=1 BIN=$CEILING start_ackhook ceiling nats://127.0.0.1:9 --no-fault-proxy
 ceiling_answer=$(curl -s -d '{}' -H 'X-Event-Id: probe' "http://127.0.0.1:${port[ceiling]}/webhook" || true)
 if grep -q '"stream":"bench-no-nats"' <<<"$ceiling_answer"; then
-    ceiling_kind="POST /webhook answered without NATS (ACKHOOK_BENCH_NO_NATS=1)"
+    ceiling_kind="POST /webhook answered without NATS (ackhook-bench, ACKHOOK_BENCH_NO_NATS=1)"
     ceiling_url="http://127.0.0.1:${port[ceiling]}/webhook"; ceiling_script=(-s bench/ingest.lua)
 else
-    ceiling_kind="GET /health (this build has no ACKHOOK_BENCH_NO_NATS switch)"
+    ceiling_kind="GET /health (no ackhook-bench: configure with -DACKHOOK_BENCH_CEILING=ON)"
     ceiling_url="http://127.0.0.1:${port[ceiling]}/health"; ceiling_script=()
 fi
 port[baseline]=$(free_port)
@@ -100,6 +129,15 @@ pid[baseline]=$!
 pids+=($!)
 wait_http "http://127.0.0.1:${port[baseline]}/webhook" -d '{}' -H 'X-Event-Id: warmup-baseline' ||
     { echo "baseline never answered 200:" >&2; cat "$work/baseline.log" >&2; exit 1; }
+
+if [ ${#goworld[@]} -gt 0 ]; then
+    port[go]=$(free_port)
+    "$GOGATEWAY" "${port[go]}" "nats://127.0.0.1:$nats_port" >"$work/go.log" 2>&1 &
+    pid[go]=$!
+    pids+=($!)
+    wait_http "http://127.0.0.1:${port[go]}/webhook" -d '{}' -H 'X-Event-Id: warmup-go' ||
+        { echo "Go baseline never answered 200:" >&2; cat "$work/go.log" >&2; exit 1; }
+fi
 
 machine_line
 echo "kernel $(uname -r); ackhook $("$ACKHOOK" --version | head -1 | cut -d' ' -f2) ${ACKHOOK_BIN:-at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty')}; nats-server $("$NATS_SERVER" --version | head -1 | cut -d' ' -f2); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -131,15 +169,15 @@ run_wrk() { # variant conns round
 }
 for round in $(seq 1 "$ROUNDS"); do
     # Alternate the order from round to round, so no variant always runs right after the same one.
-    if [ $((round % 2)) -eq 1 ]; then order5=(ackhook direct baseline "${reference[@]}"); order64=(ceiling ackhook direct baseline "${reference[@]}")
-    else order5=("${reference[@]}" baseline direct ackhook); order64=("${reference[@]}" baseline direct ackhook ceiling); fi
+    if [ $((round % 2)) -eq 1 ]; then order5=(ackhook direct "${loopvariant[@]}" baseline "${goworld[@]}" "${reference[@]}"); order64=(ceiling ackhook direct "${loopvariant[@]}" baseline "${goworld[@]}" "${reference[@]}")
+    else order5=("${reference[@]}" "${goworld[@]}" baseline "${loopvariant[@]}" direct ackhook); order64=("${reference[@]}" "${goworld[@]}" baseline "${loopvariant[@]}" direct ackhook ceiling); fi
     for v in "${order5[@]}"; do run_wrk "$v" 5 "$round"; done
     for v in "${order64[@]}"; do run_wrk "$v" 64 "$round"; done
 done
 med() { # variant conns column(4=req/s 5=p50 6=p99 8=cpu)
     awk -v v="$1" -v c="$2" -v k="$3" '$1==v && $2==c {print $k}' "$raw" | median
 }
-for v in ackhook direct ceiling baseline "${reference[@]}"; do kill "${pid[$v]}" 2>/dev/null || true; done
+for v in ackhook direct ceiling baseline "${loopvariant[@]}" "${goworld[@]}" "${reference[@]}"; do kill "${pid[$v]}" 2>/dev/null || true; done
 
 # ---- NATS really down: time to 500, then time to the first 200 once nats-server is back --------
 outage_port=$(free_port)
@@ -261,6 +299,12 @@ printf '  direct    c5 %6s  c64 %6s  p99(c64) %7s  cpu/req c5 %6s us  c64 %6s us
     "$(med direct 64 6)" "$(med direct 5 8)" "$(med direct 64 8)"
 printf '  ceiling       c64 %6s  p99(c64) %7s  cpu/req c64 %6s us   (%s)\n' "$c64" "$(med ceiling 64 6)" "$(med ceiling 64 8)" "$ceiling_kind"
 printf '  nats-server CPU per acked request at c64: behind ackhook %s us, behind the baseline %s us\n' "$ncpu" "$nbcpu"
+if [ ${#goworld[@]} -gt 0 ]; then
+    g64=$(med go 64 4); g5=$(med go 5 4); gcpu=$(med go 64 8); gp99=$(med go 64 6)
+    printf '  go        c5 %6s  c64 %6s  p99(c64) %7s  cpu/req c5 %6s us  c64 %6s us   (net/http + nats.go)\n' "$g5" "$g64" \
+        "$gp99" "$(med go 5 8)" "$gcpu"
+    printf '  nats-server CPU per acked request at c64 behind the Go baseline: %s us\n' "$(med go 64 9)"
+fi
 if [ -n "${REFERENCE:-}" ]; then
     printf '  reference c5 %6s  c64 %6s  p99(c64) %7s  cpu/req c5 %6s us  c64 %6s us   (%s)\n' "$(med reference 5 4)" \
         "$(med reference 64 4)" "$(med reference 64 6)" "$(med reference 5 8)" "$(med reference 64 8)" "$REFERENCE"
@@ -278,6 +322,27 @@ line "p99 c64 / baseline's p99" "<=" 0.5 "$(ratio "$ap99" "$bp99")"
 line "time to 500 with NATS down, p99 ms (c5)" "<=" 2 "$p99_500"
 printf '%-58s %-9s %-16s %s\n' "  (the same at c64, queueing included)" "" "$p99_500b" "info"
 line "time to first 200 after nats-server is back, ms" "<=" 1000 "$back"
+if [ ${#goworld[@]} -gt 0 ]; then
+    # Issue #24 compares ackhook --headless as it runs against an external NATS: no fault proxy (direct).
+    dd5=$(med direct 5 4); dcpu=$(med direct 64 8); dp99=$(med direct 64 6); dn=$(med direct 64 9)
+    line "direct req/s c5 / Go baseline (issue #24)" ">=" 1.2 "$(ratio "$dd5" "$g5")"
+    line "direct req/s c64 / Go baseline (issue #24)" ">=" 1.2 "$(ratio "$d64" "$g64")"
+    line "direct CPU per acked request c64 / Go's" "<=" 0.8 "$(ratio "$dcpu" "$gcpu")"
+    line "nats-server CPU/req c64 behind direct / behind Go" "<=" 1 "$(ratio "$dn" "$(med go 64 9)")"
+    line "direct p99 c64 / Go baseline's p99" "<=" 1 "$(ratio "$dp99" "$gp99")"
+    line "direct req/s c64 / HTTP ceiling (issue #24)" ">=" 0.75 "$(ratio "$d64" "$c64")"
+    if [ ${#loopvariant[@]} -gt 0 ]; then
+        l5=$(med loop 5 4); l64=$(med loop 64 4); lcpu=$(med loop 64 8); lp99=$(med loop 64 6); ln=$(med loop 64 9)
+        printf '  loop      c5 %6s  c64 %6s  p99(c64) %7s  cpu/req c5 %6s us  c64 %6s us   (ACKHOOK_NATS_EVENT_LOOP=1, no proxy)\n' \
+            "$l5" "$l64" "$lp99" "$(med loop 5 8)" "$lcpu"
+        line "loop req/s c5 / Go baseline (issue #24)" ">=" 1.2 "$(ratio "$l5" "$g5")"
+        line "loop req/s c64 / Go baseline (issue #24)" ">=" 1.2 "$(ratio "$l64" "$g64")"
+        line "loop CPU per acked request c64 / Go's" "<=" 0.8 "$(ratio "$lcpu" "$gcpu")"
+        line "nats-server CPU/req c64 behind loop / behind Go" "<=" 1 "$(ratio "$ln" "$(med go 64 9)")"
+        line "loop p99 c64 / Go baseline's p99" "<=" 1 "$(ratio "$lp99" "$gp99")"
+        line "loop req/s c64 / HTTP ceiling (issue #24)" ">=" 0.75 "$(ratio "$l64" "$c64")"
+    fi
+fi
 line "fault proxy off: throughput cost, % (direct vs proxy)" "<=" 2 "$proxy_cost"
 if [ "$GUI" = 1 ]; then
     line "window / headless throughput, %" ">=" 90 "$gui_ratio"

@@ -101,6 +101,7 @@ private Q_SLOTS:
     void shutdownBeforeAnyRequest();
     void secondSignalExitsWithoutAnswering();
     void natsStartingAfterAckhook();
+    void benchCeilingVariableIgnored();
     void killedDuringFailuresLosesOnlyTheLastCommitWindow();
     void embeddedNatsDiesWithAckhook();
 };
@@ -442,6 +443,41 @@ void TestAckhook::natsStartingAfterAckhook()
     QString error;
     QVERIFY2(nats.start(&error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(request(port, "POST", "/webhook", "{}").value_or(HttpReply {}).status, 200, 10000);
+}
+
+void TestAckhook::benchCeilingVariableIgnored()
+{
+    // ACKHOOK_BENCH_NO_NATS=1 is the benchmark's HTTP ceiling in ackhook-bench only: the shipped
+    // program answers 500 while NATS is down and 200 only for what JetStream stored.
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("ACKHOOK_BENCH_NO_NATS"), QStringLiteral("1"));
+    const quint16 natsPort = freePort();
+    const quint16 port = freePort();
+    QTemporaryDir dataDir;
+    AckhookProcess ackhook({ QStringLiteral("--headless"), QStringLiteral("--listen"),
+                               QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--data-dir"), dataDir.path(),
+                               QStringLiteral("--nats-url"), QStringLiteral("nats://127.0.0.1:%1").arg(natsPort) },
+        environment);
+    QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+    const auto down = request(port, "POST", "/webhook", "{}", { { "X-Event-Id", "while-down" } });
+    QVERIFY(down);
+    QCOMPARE(down->status, 500);
+
+    QTemporaryDir natsDir;
+    EmbeddedNats::Options options;
+    options.dataDir = natsDir.path();
+    options.port = natsPort;
+    EmbeddedNats nats(options);
+    QString error;
+    QVERIFY2(nats.start(&error), qPrintable(error));
+    std::optional<HttpReply> reply;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (reply = request(port, "POST", "/webhook", "{}", { { "X-Event-Id", "stored" } })) && reply->status == 200,
+        10000);
+    QCOMPARE(reply->json().value(QLatin1String("stream")).toString(), QStringLiteral("EVENTS"));
+    QVERIFY(reply->json().value(QLatin1String("seq")).toInteger() > 0);
+    ackhook.collect();
+    QVERIFY2(!ackhook.err().contains("WITHOUT publishing"), ackhook.err().constData());
 }
 
 void TestAckhook::killedDuringFailuresLosesOnlyTheLastCommitWindow()

@@ -220,11 +220,22 @@ void TestDispatcher::shutdownRefusesAndDrains()
 void TestDispatcher::benchNoNatsAnswersWithoutPublishing()
 {
     // The benchmark's HTTP ceiling: acked at once, nothing reaches the publisher, even disconnected.
+    // The environment variable alone does nothing: only ackhook-bench's main turns the ceiling on.
     qputenv("ACKHOOK_BENCH_NO_NATS", "1");
+    ScriptedPublisher ignoring;
+    ignoring.connected = false;
+    Dispatcher shipped(&ignoring, { std::chrono::milliseconds(5000), 16 });
+    qunsetenv("ACKHOOK_BENCH_NO_NATS");
+    Outcomes refused;
+    shipped.dispatch(makeEvent("x"), refused.recorder());
+    QCOMPARE(refused.results.size(), 1);
+    QCOMPARE(refused.results[0].reason, FailureReason::Disconnected);
+
+    Dispatcher::setBenchCeiling(true);
     ScriptedPublisher publisher;
     publisher.connected = false;
     Dispatcher dispatcher(&publisher, { std::chrono::milliseconds(5000), 16 });
-    qunsetenv("ACKHOOK_BENCH_NO_NATS");
+    Dispatcher::setBenchCeiling(false);
     Outcomes outcomes;
     dispatcher.dispatch(makeEvent("a"), outcomes.recorder());
     dispatcher.dispatch(makeEvent("b"), outcomes.recorder());

@@ -1,9 +1,11 @@
-// NatsBus: cnats connection life cycle, JetStream stream set-up, async publish and ack delivery.
+// NatsBus: cnats connection life cycle, the stream check and cluster view it schedules, and the
+// threaded publish path (js_PublishMsgAsync; the event-loop one is InboxPublisher).
 //
 // Threading: cnats invokes callbacks on its own threads. They never touch a QObject: they copy
 // values into the Context under its mutex and post one drain call to the owning thread.
 #include "nats/natsbus.h"
 #include "enumnames.h"
+#include "nats/inboxpublisher.h"
 #include "nats/natsstatus.h"
 
 #include <QLoggingCategory>
@@ -19,80 +21,6 @@
 #include <vector>
 
 Q_LOGGING_CATEGORY(lcNats, "ackhook.nats")
-
-namespace {
-
-// A URL to show: without its secret (a password or token in a seed URL stays out of every status).
-QString displayUrl(const char *url)
-{
-    return NatsAccess::redact(QString::fromUtf8(url));
-}
-
-QStringList takeServerList(char **servers, int count)
-{
-    QStringList list;
-    for (int i = 0; i < count; ++i) {
-        list.append(displayUrl(servers[i]));
-        free(servers[i]);
-    }
-    free(static_cast<void *>(servers));
-    return list;
-}
-
-// The cluster as the connection (its server, the servers it knows) and the stream info (null when
-// it could not be read) show it. Blocks on nothing: cnats keeps the connection's values locally.
-NatsBus::Cluster readCluster(natsConnection *connection, const jsStreamInfo *info, const QString &infoError)
-{
-    char id[128] = {};
-    const QString serverId
-        = natsConnection_GetConnectedServerId(connection, id, sizeof id) == NATS_OK ? QString::fromUtf8(id) : QString();
-    NatsBus::Cluster cluster = NatsBus::Cluster::fromStreamInfo(info, serverId);
-    cluster.serverId = serverId;
-    char **servers = nullptr;
-    int count = 0;
-    if (natsConnection_GetServers(connection, &servers, &count) == NATS_OK)
-        cluster.knownServers = takeServerList(servers, count);
-    servers = nullptr;
-    count = 0;
-    if (natsConnection_GetDiscoveredServers(connection, &servers, &count) == NATS_OK)
-        cluster.discoveredServers = takeServerList(servers, count).size();
-    cluster.infoError = infoError;
-    return cluster;
-}
-
-} // namespace
-
-NatsBus::Cluster NatsBus::Cluster::fromStreamInfo(const jsStreamInfo *info, const QString &standaloneServer)
-{
-    Cluster cluster;
-    if (!info)
-        return cluster;
-    if (info->Config)
-        cluster.replicas = static_cast<int>(info->Config->Replicas);
-    if (!info->Cluster && !standaloneServer.isEmpty()) {
-        // A server without clustering reports no cluster part: it holds the only copy, and leads it.
-        cluster.leader = standaloneServer;
-        cluster.peers.append({ standaloneServer, true, true, false, -1, 0 });
-    } else if (const jsClusterInfo *c = info->Cluster) {
-        cluster.name = QString::fromUtf8(c->Name);
-        cluster.leader = QString::fromUtf8(c->Leader);
-        if (!cluster.leader.isEmpty())
-            cluster.peers.append({ cluster.leader, true, true, false, -1, 0 });
-        for (int i = 0; i < c->ReplicasLen; ++i) {
-            const jsPeerInfo *peer = c->Replicas[i];
-            if (peer)
-                cluster.peers.append({ QString::fromUtf8(peer->Name), false, peer->Current, peer->Offline,
-                    peer->Active / 1000000, peer->Lag });
-        }
-    }
-    return cluster;
-}
-
-int NatsBus::Cluster::currentReplicas() const
-{
-    return static_cast<int>(
-        std::count_if(peers.cbegin(), peers.cend(), [](const Replica &r) { return r.current && !r.offline; }));
-}
 
 struct NatsBus::Context {
     std::mutex mutex;
@@ -168,6 +96,18 @@ NatsBus::NatsBus(Options options, QObject *parent)
     connect(&m_streamCheckTimer, &QTimer::timeout, this, &NatsBus::requestStreamCheck);
     m_rttTimer.setInterval(std::chrono::seconds(2));
     connect(&m_rttTimer, &QTimer::timeout, this, &NatsBus::measureRtt);
+    m_remainsTimer.setInterval(std::chrono::milliseconds(20));
+    connect(&m_remainsTimer, &QTimer::timeout, this, [this] { destroyRemains(false); });
+    m_inboxTimer.setSingleShot(true);
+    connect(&m_inboxTimer, &QTimer::timeout, this, &NatsBus::expireInboxPublishes);
+    // The event-loop publisher (issue #24) is a switch, off by default, until every suite passes
+    // with it on. Not with TLS: cnats 3.4.1's SSL_read waits in poll(fd, -1) on the calling thread
+    // when a record is incomplete, which would stall the whole server thread (a blackholed link).
+    m_eventLoop = qEnvironmentVariable("ACKHOOK_NATS_EVENT_LOOP") == QLatin1String("1");
+    if (m_eventLoop && m_options.access.usesTls()) {
+        m_eventLoop = false;
+        qCInfo(lcNats) << "ACKHOOK_NATS_EVENT_LOOP ignored with TLS: cnats keeps its own reader thread";
+    }
 }
 
 NatsBus::~NatsBus()
@@ -222,7 +162,7 @@ void NatsBus::closeRetiredLinks(bool all)
         bool done = all || !link.context->connected.load(std::memory_order_acquire) || link.retireDeadline.hasExpired();
         if (!done) {
             std::lock_guard lock(link.context->mutex);
-            done = link.context->pending.empty();
+            done = link.context->pending.empty() && (!link.inbox || link.inbox->pending() == 0);
         }
         if (!done) {
             ++it;
@@ -261,9 +201,11 @@ int NatsBus::pendingPublishes() const
         std::lock_guard lock(m_link.context->mutex);
         count += m_link.context->pending.size();
     }
+    if (m_link.inbox)
+        count += m_link.inbox->pending();
     for (const Link &link : m_retired) { // read on the owner's thread only: m_retired is its own
         std::lock_guard lock(link.context->mutex);
-        count += link.context->pending.size();
+        count += link.context->pending.size() + (link.inbox ? link.inbox->pending() : 0);
     }
     return static_cast<int>(count);
 }
@@ -332,25 +274,7 @@ bool NatsBus::start(QString *error)
     if (s != NATS_OK)
         return fail(s, QStringLiteral("cannot create NATS options"));
 
-    const QByteArray name = m_options.name.toUtf8();
-
-    s = setServers(m_link.options, m_options.urls);
-    if (s == NATS_OK)
-        s = natsOptions_SetName(m_link.options, name.constData());
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(m_link.options, m_options.connectTimeout.count());
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxReconnect(m_link.options, -1); // forever
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectWait(m_link.options, m_options.reconnectWait.count());
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectJitter(m_link.options, 50, 50);
-    if (s == NATS_OK)
-        s = natsOptions_SetPingInterval(m_link.options, m_options.pingInterval.count());
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxPingsOut(m_link.options, m_options.maxPingsOut);
-    if (s == NATS_OK) // without it cnats delays each publish by up to 1 ms to batch writes
-        s = natsOptions_SetSendAsap(m_link.options, true);
+    s = m_options.applyTo(m_link.options);
     if (s == NATS_OK)
         s = natsOptions_SetRetryOnFailedConnect(m_link.options, true, &NatsBus::onConnected, m_link.context);
     if (s == NATS_OK)
@@ -359,10 +283,21 @@ bool NatsBus::start(QString *error)
         s = natsOptions_SetReconnectedCB(m_link.options, &NatsBus::onReconnected, m_link.context);
     if (s == NATS_OK)
         s = natsOptions_SetClosedCB(m_link.options, &NatsBus::onClosed, m_link.context);
-    if (s == NATS_OK && m_options.ignoreDiscoveredServers)
-        s = natsOptions_SetIgnoreDiscoveredServers(m_link.options, true);
-    if (s != NATS_OK)
+    if (s == NATS_OK && m_eventLoop) {
+        m_link.inbox = std::make_shared<InboxPublisher>(
+            this, m_expectedStream, [this](std::vector<std::pair<quint64, PublishResult>> &reports) {
+                publishReports(reports);
+            });
+        s = m_link.inbox->install(m_link.options);
+        // A stream look-up or RTT ping in flight when the connection drops would otherwise wait
+        // out its 5 s on the pool, and a teardown on this thread waits for the pool.
+        if (s == NATS_OK)
+            s = natsOptions_SetFailRequestsOnDisconnect(m_link.options, true);
+    }
+    if (s != NATS_OK) {
+        m_link.inbox.reset();
         return fail(s, QStringLiteral("invalid NATS options"));
+    }
     if (QString message; !m_options.access.applyTo(m_link.options, &message)) {
         if (error)
             *error = message;
@@ -374,7 +309,7 @@ bool NatsBus::start(QString *error)
     if (!m_startedOnce) {
         // Refused credentials or a failed TLS handshake are mistakes to show at start, not a reason
         // to retry for ever behind a "reconnecting" label (the server being away still is).
-        if (QString refusal = probeAccess(); !refusal.isEmpty()) {
+        if (QString refusal = m_options.probeAccess(); !refusal.isEmpty()) {
             if (error)
                 *error = refusal;
             natsOptions_Destroy(m_link.options);
@@ -388,20 +323,45 @@ bool NatsBus::start(QString *error)
     s = natsConnection_Connect(&m_link.connection, m_link.options);
     if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
         m_link.connection = nullptr;
+        m_link.inbox.reset();
         setState(State::Disconnected);
         return fail(s, QStringLiteral("cannot connect to NATS"));
+    }
+    if (m_link.inbox) {
+        s = m_link.inbox->subscribe(m_link.connection);
+        // cnats 3.4.1 may already have closed a connection still in its first connect retries (a
+        // proxy that accepts and closes): as with the threaded path, the closed callback replaces it
+        // (handleClosedByClient); meanwhile publishes fail fast as disconnected.
+        if (s != NATS_OK && natsConnection_IsClosed(m_link.connection))
+            s = NATS_OK;
+        if (s != NATS_OK) {
+            natsConnection_Close(m_link.connection);
+            m_link.inbox->afterClose();
+            natsConnection_Destroy(m_link.connection);
+            m_link.connection = nullptr;
+            m_link.inbox.reset();
+            setState(State::Disconnected);
+            return fail(s, QStringLiteral("cannot subscribe to the PubAck inbox"));
+        }
     }
 
     jsOptions jsOpts;
     jsOptions_Init(&jsOpts);
     jsOpts.Wait = 5000;
-    jsOpts.PublishAsync.AckHandler = &Context::ackHandler;
-    jsOpts.PublishAsync.AckHandlerClosure = m_link.context;
+    if (!m_link.inbox) { // in event-loop mode the context only serves the stream look-ups
+        jsOpts.PublishAsync.AckHandler = &Context::ackHandler;
+        jsOpts.PublishAsync.AckHandlerClosure = m_link.context;
+    }
     jsOpts.PublishAsync.MaxPending = 0; // > 0 can block the publisher for StallWait: we bound in-flight ourselves
     s = natsConnection_JetStream(&m_link.js, m_link.connection, &jsOpts);
     if (s != NATS_OK) {
+        if (m_link.inbox) {
+            natsConnection_Close(m_link.connection);
+            m_link.inbox->afterClose();
+        }
         natsConnection_Destroy(m_link.connection);
         m_link.connection = nullptr;
+        m_link.inbox.reset();
         setState(State::Disconnected);
         return fail(s, QStringLiteral("cannot create the JetStream context"));
     }
@@ -417,85 +377,18 @@ bool NatsBus::start(QString *error)
     return true;
 }
 
-QString NatsBus::probeAccess() const
-{
-    natsOptions *options = nullptr;
-    natsStatus s = natsOptions_Create(&options);
-    if (s == NATS_OK)
-        s = setServers(options, m_options.urls);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(options, m_options.connectTimeout.count());
-    if (s == NATS_OK)
-        s = natsOptions_SetName(options, m_options.name.toUtf8().constData());
-    if (s == NATS_OK)
-        s = natsOptions_SetAllowReconnect(options, false);
-    if (s == NATS_OK && m_options.ignoreDiscoveredServers)
-        s = natsOptions_SetIgnoreDiscoveredServers(options, true);
-    QString ignored;
-    if (s != NATS_OK || !m_options.access.applyTo(options, &ignored)) {
-        natsOptions_Destroy(options);
-        return {}; // the real start reports option problems
-    }
-    const QString where = NatsAccess::redact(m_options.urls.join(QLatin1Char(',')));
-    QString text;
-    // cnats 3.4.1 now and then sends a CONNECT with the creds file's JWT but no nonce signature
-    // (nats-server logs "Signature missing"; about one connection in 30 here): a refusal counts
-    // only when a second and a third connection are refused too. Wrong credentials cost two more
-    // round trips; the right ones no longer fail a start at random.
-    constexpr int Attempts = 3;
-    for (int attempt = 1; attempt <= Attempts; ++attempt) {
-        natsConnection *connection = nullptr;
-        s = natsConnection_Connect(&connection, options);
-        text = s == NATS_OK ? QString() : natsErrorText(s, nats_GetLastError(nullptr));
-        natsConnection_Destroy(connection);
-        if (s != NATS_OK)
-            qCInfo(lcNats).noquote() << "first connection to" << where << "failed:" << NatsAccess::redact(text)
-                                     << QStringLiteral("(attempt %1 of %2)").arg(attempt).arg(Attempts);
-        const bool refused = s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED
-            || text.contains(QLatin1String("authorization"), Qt::CaseInsensitive)
-            || text.contains(QLatin1String("authentication"), Qt::CaseInsensitive);
-        if (!refused)
-            break;
-    }
-    natsOptions_Destroy(options);
-    switch (s) {
-    case NATS_CONNECTION_AUTH_FAILED:
-    case NATS_NOT_PERMITTED:
-        return QStringLiteral("NATS at %1 refused ackhook's credentials (%2): check the user and password, token, "
-                              "creds file or NKey seed")
-            .arg(where, NatsAccess::redact(text));
-    case NATS_SSL_ERROR:
-    case NATS_SECURE_CONNECTION_WANTED:
-        return QStringLiteral("TLS to NATS at %1 failed (%2): check the CA, the client certificate and the host "
-                              "name the server's certificate carries")
-            .arg(where, NatsAccess::redact(text));
-    case NATS_PROTOCOL_ERROR:
-        // With TLS 1.3 the server checks the client certificate after the handshake and, refusing
-        // it, closes the connection: the client sees its CONNECT go unanswered.
-        if (m_options.access.usesTls() && text.contains(QLatin1String("PONG")))
-            return QStringLiteral("TLS to NATS at %1 failed: the server closed the connection right after the TLS "
-                                  "handshake (%2); it probably requires a client certificate it trusts "
-                                  "(--nats-tls-cert, --nats-tls-key)")
-                .arg(where, NatsAccess::redact(text));
-        return {};
-    default:
-        if (text.contains(QLatin1String("authorization"), Qt::CaseInsensitive)
-            || text.contains(QLatin1String("authentication"), Qt::CaseInsensitive))
-            return QStringLiteral("NATS at %1 refused ackhook's credentials (%2)").arg(where, NatsAccess::redact(text));
-        return {}; // not there yet, or anything transient: the background connection keeps trying
-    }
-}
-
 void NatsBus::close()
 {
     m_closed = true;
     m_restartTimer.stop();
     closeRetiredLinks(true);
     if (!m_link.connection) {
+        destroyRemains(true);
         setState(State::Closed);
         return;
     }
     teardown();
+    destroyRemains(true);
     setState(State::Closed);
 }
 
@@ -531,7 +424,24 @@ void NatsBus::teardown()
 void NatsBus::teardownLink(Link &link)
 {
     link.context->connected.store(false, std::memory_order_release);
+    if (link.inbox)
+        link.inbox->beforeClose();
     natsConnection_Close(link.connection);
+    if (link.inbox) {
+        link.inbox->afterClose();
+        failPending(link, FailureReason::Disconnected, QStringLiteral("NATS connection closed"));
+        // A stream look-up or RTT ping on the pool may still hold this connection (Close kicked its
+        // requests out) or wait for an answer on another one, which only this thread can read: this
+        // thread never waits for the pool. The cnats objects are destroyed once the pool is idle.
+        m_remains.push_back({ link.js, link.connection, link.options });
+        link.js = nullptr;
+        link.connection = nullptr;
+        link.options = nullptr;
+        link.inbox.reset();
+        destroyRemains(false);
+        deliverReports();
+        return;
+    }
     m_blockingCalls.waitForDone(); // a stream look-up or RTT ping may still use this connection
     // cnats 3.4.1 leaves pending async publishes unresolved on close: collect and fail them.
     failPending(link, FailureReason::Disconnected, QStringLiteral("NATS connection closed"));
@@ -541,7 +451,36 @@ void NatsBus::teardownLink(Link &link)
     link.connection = nullptr;
     natsOptions_Destroy(link.options);
     link.options = nullptr;
+    link.inbox.reset();
     deliverReports(); // PubAcks that arrived before the close
+}
+
+void NatsBus::destroyRemains(bool wait)
+{
+    if (m_remains.empty())
+        return;
+    if (wait) {
+        // Only when closing for good: send and read for the connections still open meanwhile.
+        while (!m_blockingCalls.waitForDone(2)) {
+            if (m_link.inbox && m_link.connection)
+                m_link.inbox->pump();
+            for (Link &other : m_retired) {
+                if (other.inbox && other.connection)
+                    other.inbox->pump();
+            }
+        }
+    } else if (!m_blockingCalls.waitForDone(0)) {
+        if (!m_remainsTimer.isActive())
+            m_remainsTimer.start();
+        return;
+    }
+    for (const Remains &r : m_remains) {
+        jsCtx_Destroy(r.js);
+        natsConnection_Destroy(r.connection);
+        natsOptions_Destroy(r.options);
+    }
+    m_remains.clear();
+    m_remainsTimer.stop();
 }
 
 NatsBus::Status NatsBus::status() const
@@ -578,7 +517,7 @@ void NatsBus::handleConnectionUp()
     char url[256] = {};
     if (natsConnection_GetConnectedUrl(m_link.connection, url, sizeof url) == NATS_OK)
         updateStatus([&](Status &status) {
-            status.connectedUrl = displayUrl(url);
+            status.connectedUrl = NatsAccess::redact(QString::fromUtf8(url));
             status.connectError.clear();
         });
     // Each server of a cluster may have its own max_payload: read it again on every (re)connect.
@@ -619,6 +558,11 @@ void NatsBus::deliverReports()
         link.context->reports.clear();
         link.context->drainScheduled = false;
     }
+    publishReports(reports);
+}
+
+void NatsBus::publishReports(std::vector<std::pair<quint64, PublishResult>> &reports)
+{
     // A no_stream failure makes the stream not ready before it is answered: whoever sees the 500
     // and asks /ready or /api/status next sees why.
     QString noStream;
@@ -646,8 +590,40 @@ void NatsBus::deliverReports()
         requestStreamCheck();
 }
 
+void NatsBus::expireInboxPublishes()
+{
+    const auto now = std::chrono::steady_clock::now();
+    std::optional<std::chrono::steady_clock::time_point> next;
+    auto earliest = [&next](std::optional<std::chrono::steady_clock::time_point> t) {
+        if (t && (!next || *t < *next))
+            next = t;
+    };
+    if (m_link.inbox)
+        earliest(m_link.inbox->expire(now));
+    for (Link &link : m_retired) {
+        if (link.inbox)
+            earliest(link.inbox->expire(now));
+    }
+    armInboxTimer(next);
+}
+
+void NatsBus::armInboxTimer(std::optional<std::chrono::steady_clock::time_point> next)
+{
+    // One wake-up per deadline that can still expire: entries answered in time are skipped in bulk.
+    if (!next) {
+        m_inboxTimer.stop();
+        return;
+    }
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - std::chrono::steady_clock::now());
+    m_inboxTimer.start(std::max(wait, std::chrono::milliseconds(0)));
+}
+
 void NatsBus::failPending(Link &link, FailureReason reason, const QString &detail)
 {
+    if (link.inbox) {
+        link.inbox->failAll(PublishResult::failure(reason, detail));
+        return;
+    }
     // cnats 3.4.1 creates its pending map at the first async publish and dereferences it here
     // unchecked: asking before any publish crashes.
     if (!link.js || !link.publishedOnce)
@@ -677,6 +653,14 @@ std::optional<PublishResult> NatsBus::publishAsync(
 {
     if (!m_link.js || !isConnected())
         return PublishResult::failure(FailureReason::Disconnected, QStringLiteral("not connected to NATS"));
+    m_longestWait = std::max(m_longestWait, maxWait);
+    if (m_link.inbox) {
+        const auto deadline = std::chrono::steady_clock::now() + maxWait;
+        auto failed = m_link.inbox->publish(token, event, deadline);
+        if (!failed && !m_inboxTimer.isActive())
+            armInboxTimer(deadline);
+        return failed;
+    }
 
     natsMsg *msg = nullptr;
     natsStatus s = natsMsg_Create(
@@ -718,15 +702,6 @@ std::optional<PublishResult> NatsBus::publishAsync(
     return std::nullopt;
 }
 
-// What one look-up of the stream found (on a cnats-free value, posted to the owner's thread).
-struct NatsBus::StreamCheck {
-    bool ok = false;
-    bool created = false;
-    bool missing = false; // the server said: no such stream
-    StreamFound found = StreamFound::Unknown;
-    QString error; // empty when ok
-    QStringList differences; // configured settings the found stream does not have
-};
 
 void NatsBus::ensureStream()
 {
@@ -741,69 +716,7 @@ void NatsBus::ensureStream()
     Context *context = m_link.context;
 
     m_blockingCalls.start([=] {
-        StreamCheck check;
-        const QByteArray name = wanted.name.toUtf8();
-        jsErrCode errorCode = static_cast<jsErrCode>(0);
-        jsStreamInfo *info = nullptr;
-        natsStatus s = js_GetStreamInfo(&info, js, name.constData(), nullptr, &errorCode);
-        if (s == NATS_NOT_FOUND || errorCode == JSStreamNotFoundErr) {
-            check.missing = true;
-            if (!create) {
-                check.error
-                    = QStringLiteral("stream %1 does not exist (not created by ackhook: [stream] create = false)")
-                          .arg(wanted.name);
-            } else {
-                StreamConfigBuffer config(wanted);
-                errorCode = static_cast<jsErrCode>(0);
-                s = js_AddStream(&info, js, config.config(), nullptr, &errorCode);
-                check.created = s == NATS_OK;
-                if (s != NATS_OK) // e.g. more replicas than servers (that match the placement)
-                    check.error = QStringLiteral("cannot create stream %1 (subjects %2, %3 storage, %4 replica(s), "
-                                                 "placement %5): %6")
-                                      .arg(wanted.name, wanted.subjects.join(QStringLiteral(", ")),
-                                          StreamSettings::storageName(wanted.storage))
-                                      .arg(wanted.replicas)
-                                      .arg(wanted.placementText(), natsErrorText(s, nats_GetLastError(nullptr)));
-                // JetStream names the tags even when only the count is short ("tags not matched"
-                // for R3 on two tagged servers): say what placing the stream takes.
-                if (s != NATS_OK
-                    && (check.error.contains(QLatin1String("no suitable peers"))
-                        || check.error.contains(QLatin1String("insufficient resources"))))
-                    check.error += QStringLiteral(" (placing it takes %1 running server(s)%2%3 with room for "
-                                                  "max_bytes)")
-                                       .arg(wanted.replicas)
-                                       .arg(wanted.placementCluster.isEmpty()
-                                               ? QString()
-                                               : QStringLiteral(" in cluster ") + wanted.placementCluster,
-                                           wanted.placementTags.isEmpty()
-                                               ? QString()
-                                               : QStringLiteral(" tagged %1")
-                                                     .arg(wanted.placementTags.join(QStringLiteral(" and "))));
-            }
-        } else if (s != NATS_OK) {
-            check.error = QStringLiteral("cannot look up stream %1: %2")
-                              .arg(wanted.name, natsErrorText(s, nats_GetLastError(nullptr)));
-        }
-        if (s == NATS_OK && info && info->Config) {
-            const StreamSettings found = StreamSettings::fromConfig(*info->Config);
-            const QList<QByteArray> uncovered = found.uncovered(required);
-            check.found = uncovered.isEmpty() ? StreamFound::Usable : StreamFound::Uncovered;
-            if (!uncovered.isEmpty()) {
-                QStringList names;
-                for (const QByteArray &subject : uncovered)
-                    names.append(QString::fromUtf8(subject));
-                check.error = QStringLiteral("stream %1 captures [%2] but not the subject %3: events to it cannot be "
-                                             "stored (edit the stream's subjects or the endpoints)")
-                                  .arg(wanted.name, found.subjects.join(QStringLiteral(", ")),
-                                      names.join(QStringLiteral(", ")));
-            }
-            if (!check.created)
-                check.differences = wanted.differencesFrom(found);
-        }
-        jsStreamInfo_Destroy(info);
-        if (check.missing && !check.created)
-            check.found = StreamFound::Missing;
-        check.ok = check.error.isEmpty();
+        const StreamCheck check = StreamCheck::run(js, wanted, required, create);
         context->post([check](NatsBus *bus) { bus->finishStreamCheck(check); });
     });
 }
@@ -899,15 +812,12 @@ void NatsBus::measureRtt()
         if (s == NATS_OK && info) {
             messages = static_cast<qint64>(info->State.Msgs);
             bytes = static_cast<qint64>(info->State.Bytes);
-            if (info->Config)
-                found = StreamSettings::fromConfig(*info->Config).uncovered(required).isEmpty()
-                    ? StreamFound::Usable
-                    : StreamFound::Uncovered;
+            found = StreamCheck::foundIn(info, required);
         } else if (s == NATS_NOT_FOUND || errorCode == JSStreamNotFoundErr) {
             found = StreamFound::Missing;
         }
         // Its leader and replicas (issue #17); while no leader is elected the info does not come.
-        Cluster cluster = readCluster(connection, s == NATS_OK ? info : nullptr,
+        Cluster cluster = ClusterView::read(connection, s == NATS_OK ? info : nullptr,
             s == NATS_OK ? QString() : natsErrorText(s, nats_GetLastError(nullptr)));
         jsStreamInfo_Destroy(info);
         context->post([rttNs, messages, bytes, found, seen = std::move(cluster)](NatsBus *bus) {

@@ -1,8 +1,10 @@
 // NatsBus: the one cnats connection and JetStream context; publishes asynchronously and reports acks.
 #pragma once
 
+#include "nats/clusterview.h"
 #include "nats/eventpublisher.h"
-#include "nats/natsaccess.h"
+#include "nats/natsconnectionoptions.h"
+#include "nats/streamcheck.h"
 #include "nats/streamsettings.h"
 
 #include <QDeadlineTimer>
@@ -18,6 +20,7 @@
 #include <memory>
 #include <vector>
 
+class InboxPublisher;
 struct __natsConnection;
 struct __natsOptions;
 struct __jsCtx;
@@ -29,49 +32,10 @@ public:
     enum class State { Disconnected, Connecting, Connected, Reconnecting, Closed };
     Q_ENUM(State)
 
-    struct Options {
-        QStringList urls;
-        StreamSettings stream; // looked up on every (re)connect, created with these settings if missing
-        bool createStream = true; // false: a missing stream stays missing (not ready, 500 no_stream)
-        // Every subject (template, "{event}" allowed) ackhook publishes to: the stream must capture each.
-        QList<QByteArray> requiredSubjects;
-        std::chrono::milliseconds connectTimeout { 2000 };
-        std::chrono::milliseconds reconnectWait { 250 };
-        // A silent broker is declared stale after about pingInterval * (maxPingsOut + 1).
-        std::chrono::milliseconds pingInterval { 2000 };
-        int maxPingsOut = 2;
-        NatsAccess access; // credentials and TLS, the same through the fault proxy or not
-        QString name = QStringLiteral("ackhook");
-        // Through the fault proxy the client must not learn (and bypass it for) the cluster's URLs.
-        bool ignoreDiscoveredServers = false;
-    };
+    using Options = NatsConnectionOptions;
 
-    // One server holding a copy of the stream, as its JetStream stream info reports it.
-    struct Replica {
-        QString name; // the server's name
-        bool leader = false;
-        bool current = false; // caught up with the leader
-        bool offline = false;
-        qint64 activeMs = -1; // since the leader last heard from it; -1 for the leader itself
-        quint64 lag = 0; // operations behind the leader
-    };
-    // The cluster as this connection and the stream's info see it, read every 2 s with the RTT.
-    struct Cluster {
-        QString serverId; // the server the connection is on
-        QStringList knownServers; // every server cnats may reconnect to: the seeds and those discovered
-        int discoveredServers = 0; // of knownServers, how many the cluster advertised
-        QString name; // the JetStream cluster's name; empty for a single server
-        int replicas = 0; // the stream's configured replicas; 0 until read
-        QString leader; // the stream's leader; empty while none is elected (or not read yet)
-        QList<Replica> peers; // the leader first, then the followers
-        quint64 leaderChanges = 0; // a different leader seen since start
-        QString lastLeader; // the last leader seen, kept while none is elected
-        QString infoError; // why the last stream info failed; empty when it was read
-        int currentReplicas() const; // peers caught up and online, the leader included
-        // The stream's part of a JetStream stream info (name, replicas, leader, peers); null: empty.
-        // A server without clustering reports none: then standaloneServer (its id) is the leader.
-        static Cluster fromStreamInfo(const jsStreamInfo *info, const QString &standaloneServer = {});
-    };
+    using Replica = ClusterView::Replica;
+    using Cluster = ClusterView;
 
     struct Status {
         State state = State::Disconnected;
@@ -111,6 +75,8 @@ public:
         quint64 token, const OutgoingEvent &event, std::chrono::milliseconds maxWait) override;
 
     const Options &options() const { return m_options; }
+    // cnats driven by this thread's loop, PubAcks on our inbox (ACKHOOK_NATS_EVENT_LOOP=1, no TLS).
+    bool usesEventLoop() const { return m_eventLoop; }
     bool isStreamReady() const { return status().streamReady; } // safe from any thread
     int pendingPublishes() const;
     // The connected server's max_payload: the NATS headers plus the body of one message. -1 until
@@ -135,6 +101,8 @@ private:
         __natsConnection *connection = nullptr;
         __jsCtx *js = nullptr;
         bool publishedOnce = false; // cnats 3.4.1 crashes when asked for pending publishes before any
+        // Event-loop mode (ACKHOOK_NATS_EVENT_LOOP=1): cnats driven by this thread, PubAcks on an inbox.
+        std::shared_ptr<InboxPublisher> inbox;
         QDeadlineTimer retireDeadline; // retired links: closed at the latest then
     };
     static Context *newContext(NatsBus *owner); // lives until process exit
@@ -151,12 +119,10 @@ private:
     void teardownLink(Link &link);
     void closeRetiredLinks(bool all); // those done with, or all
     void deliverReports();
+    void publishReports(std::vector<std::pair<quint64, PublishResult>> &reports);
+    void expireInboxPublishes(); // event-loop mode: our deadline queue instead of cnats' MaxWait
+    void armInboxTimer(std::optional<std::chrono::steady_clock::time_point> next);
     void failPending(Link &link, FailureReason reason, const QString &detail);
-    // One connection attempt without retries: a message when NATS refused the credentials or the
-    // TLS handshake failed, empty otherwise (connected, or not reachable yet).
-    QString probeAccess() const;
-    enum class StreamFound { Unknown, Missing, Uncovered, Usable }; // what a look-up saw
-    struct StreamCheck;
     void ensureStream(); // looks the stream up, creates it if missing (and allowed), checks its subjects
     void requestStreamCheck(); // after a no_stream failure or a poll that saw the stream change
     void finishStreamCheck(const StreamCheck &check);
@@ -186,6 +152,17 @@ private:
     QThreadPool m_blockingCalls; // JetStream API requests and RTT pings block: never on this thread
     QTimer m_rttTimer { this }; // a child: moves with its owner to another thread
     QTimer m_restartTimer { this };
+    bool m_eventLoop = false; // ACKHOOK_NATS_EVENT_LOOP=1 and no TLS: see start()
+    // Event-loop mode: closed links' cnats objects, destroyed once the pool no longer uses them.
+    struct Remains {
+        __jsCtx *js = nullptr;
+        __natsConnection *connection = nullptr;
+        __natsOptions *options = nullptr;
+    };
+    std::vector<Remains> m_remains;
+    QTimer m_remainsTimer { this };
+    void destroyRemains(bool wait); // wait: for the pool (closing for good), else later if busy
+    QTimer m_inboxTimer { this };
     bool m_closed = false; // close() was called: no automatic restart
     bool m_restarting = false; // replacing connections cnats closed: log once, not every attempt
 };

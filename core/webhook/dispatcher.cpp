@@ -5,6 +5,15 @@
 
 Q_LOGGING_CATEGORY(lcDispatch, "ackhook.dispatch")
 
+namespace {
+std::atomic<bool> benchCeiling { false };
+}
+
+void Dispatcher::setBenchCeiling(bool on)
+{
+    benchCeiling.store(on, std::memory_order_relaxed);
+}
+
 Dispatcher::Dispatcher(EventPublisher *publisher, Options options, QObject *parent)
     : QObject(parent)
     , m_publisher(publisher)
@@ -14,11 +23,11 @@ Dispatcher::Dispatcher(EventPublisher *publisher, Options options, QObject *pare
     m_deadlineTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_deadlineTimer, &QTimer::timeout, this, &Dispatcher::onDeadline);
     m_publisher->setReportSink([this](quint64 token, const PublishResult &result) { onReport(token, result); });
-    // Benchmark-only: bench/targets.sh measures the HTTP ceiling (everything but NATS) with it.
-    m_benchNoNats = qEnvironmentVariableIsSet("ACKHOOK_BENCH_NO_NATS");
+    // Benchmark-only: bench/targets.sh measures the HTTP ceiling (everything but NATS) with ackhook-bench.
+    m_benchNoNats = benchCeiling.load(std::memory_order_relaxed);
     if (m_benchNoNats)
-        qCWarning(lcDispatch) << "ACKHOOK_BENCH_NO_NATS is set: answering 200 WITHOUT publishing anything"
-                                 " (a benchmark switch, never for production)";
+        qCWarning(lcDispatch) << "benchmark ceiling: answering 200 WITHOUT publishing anything"
+                                 " (ackhook-bench with ACKHOOK_BENCH_NO_NATS=1, never for production)";
 }
 
 void Dispatcher::dispatch(const OutgoingEvent &event, Completion done)

@@ -25,6 +25,11 @@ public:
 
     Dispatcher(EventPublisher *publisher, Options options, QObject *parent = nullptr);
 
+    // The benchmark's HTTP ceiling: dispatchers made after this call answer 200 without publishing.
+    // Only ackhook-bench (CMake option ACKHOOK_BENCH_CEILING, never installed or packaged) calls it,
+    // for ACKHOOK_BENCH_NO_NATS=1; the shipped ackhook has no path to it. Tests pass false to reset.
+    static void setBenchCeiling(bool on);
+
     // done runs exactly once on this thread: at once for a fast failure (not connected, in-flight
     // bound reached, shutting down), else when the ack, an error or the timeout comes first.
     void dispatch(const OutgoingEvent &event, Completion done);
@@ -58,7 +63,7 @@ private:
     quint64 m_nextToken = 1;
     quint64 m_lateReports = 0;
     bool m_accepting = true;
-    bool m_benchNoNats = false; // ACKHOOK_BENCH_NO_NATS: the benchmark's HTTP ceiling, nothing is published
+    bool m_benchNoNats = false; // setBenchCeiling(): the benchmark's HTTP ceiling, nothing is published
     quint64 m_benchSeq = 0;
     std::atomic<int> m_inFlight { 0 };
 };
