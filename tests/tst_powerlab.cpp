@@ -111,7 +111,8 @@ void TestPowerLab::refusedWithoutTheLossyStore()
     QCOMPARE(powerCut.value(QLatin1String("available")).toBool(true), false);
     QVERIFY2(powerCut.value(QLatin1String("refusal")).toString().contains(QLatin1String("--lab-lossy-store")),
         outage->body.constData());
-    const auto put = request(ackhook.adminPort(), "PUT", "/api/outage", R"({"mode":"power-cut"})");
+    const auto put = request(ackhook.adminPort(), "PUT", "/api/outage", R"({"mode":"power-cut"})",
+        { { "Content-Type", "application/json" } });
     QVERIFY(put);
     QCOMPARE(put->status, 409);
     QVERIFY2(put->body.contains("--lab-lossy-store"), put->body.constData());
@@ -134,7 +135,8 @@ void TestPowerLab::refusedWhereLossyfsIsMissing()
     QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
     QTRY_VERIFY2_WITH_TIMEOUT((ackhook.collect(), ackhook.err().contains("--lab-lossy-store: lossyfs not found")),
         ackhook.err().constData(), 5000);
-    const auto put = request(ackhook.adminPort(), "PUT", "/api/outage", R"({"mode":"power-cut"})");
+    const auto put = request(ackhook.adminPort(), "PUT", "/api/outage", R"({"mode":"power-cut"})",
+        { { "Content-Type", "application/json" } });
     QVERIFY(put);
     QCOMPARE(put->status, 409);
     QVERIFY2(put->body.contains("lossyfs not found"), put->body.constData());
@@ -190,7 +192,7 @@ void TestPowerLab::powerCutThroughTheAdminApi()
     QTRY_COMPARE_WITH_TIMEOUT(count(lossOf(admin, "ack"), "stored"), qint64(Events), 20000);
     QTRY_COMPARE_WITH_TIMEOUT(count(lossOf(admin, "spool"), "stored"), qint64(Events), 20000);
 
-    const auto cut = request(admin, "PUT", "/api/outage", R"({"mode":"power-cut"})", {}, 60000);
+    const auto cut = request(admin, "PUT", "/api/outage", R"({"mode":"power-cut"})", { { "Content-Type", "application/json" } }, 60000);
     QVERIFY(cut);
     QVERIFY2(cut->status == 200, cut->body.constData());
     QCOMPARE(cut->json()[QLatin1String("power_cut")][QLatin1String("cuts")].toInt(), 1);
