@@ -36,7 +36,7 @@ QString LossyStore::findExecutable()
     return QStandardPaths::findExecutable(QStringLiteral("lossyfs"));
 }
 
-QString LossyStore::unusableReason()
+QString LossyStore::fuseUnusableReason()
 {
     const int fd = ::open("/dev/fuse", O_RDWR | O_CLOEXEC);
     if (fd < 0)
@@ -45,15 +45,22 @@ QString LossyStore::unusableReason()
     ::close(fd);
     if (fusermount().isEmpty())
         return QStringLiteral("FUSE is missing: no fusermount3 (Debian: apt-get install fuse3)");
+    return {};
+}
+
+QString LossyStore::unusableReason()
+{
+    if (QString why = fuseUnusableReason(); !why.isEmpty())
+        return why;
     if (findExecutable().isEmpty())
         return QStringLiteral("lossyfs not found (looked in $ACKHOOK_LOSSYFS, next to ackhook and in PATH)");
     return {};
 }
 
-LossyStore::LossyStore(QString backing, QString mountPoint)
+LossyStore::LossyStore(QString backing, QString mountPoint, QString executable)
     : m_backing(std::move(backing))
     , m_mountPoint(std::move(mountPoint))
-    , m_executable(findExecutable())
+    , m_executable(std::move(executable))
 {
 }
 
@@ -99,7 +106,7 @@ bool LossyStore::mount(QString *error)
             *error = QStringLiteral("lossyfs exited: ") + QString::fromLocal8Bit(m_process.readAllStandardError());
             return false;
         }
-        if (isMounted() && QFile::exists(QDir(m_mountPoint).filePath(ControlName)))
+        if (isMounted() && QFile::exists(filePath(ControlName)))
             return true;
         m_process.waitForFinished(10); // a bounded poll, woken early when it exits
     }
@@ -107,25 +114,37 @@ bool LossyStore::mount(QString *error)
     return false;
 }
 
-bool LossyStore::cut(QString *error)
+bool LossyStore::command(const QByteArray &word, QString *error)
 {
-    const QByteArray path = QFile::encodeName(QDir(m_mountPoint).filePath(ControlName));
+    const QByteArray path = QFile::encodeName(filePath(ControlName));
+    const QByteArray line = word + '\n';
     const int fd = ::open(path.constData(), O_WRONLY | O_CLOEXEC);
-    const bool ok = fd >= 0 && ::write(fd, "cut\n", 4) == 4;
+    const bool ok = fd >= 0 && ::write(fd, line.constData(), size_t(line.size())) == line.size();
     const int saved = errno;
     if (fd >= 0)
         ::close(fd);
-    if (!ok) {
-        *error = QStringLiteral("lossyfs cut: ") + QString::fromLocal8Bit(std::strerror(saved));
+    if (!ok && error)
+        *error = QStringLiteral("lossyfs %1: %2")
+                     .arg(QString::fromLatin1(word), QString::fromLocal8Bit(std::strerror(saved)));
+    return ok;
+}
+
+bool LossyStore::cut(QString *error)
+{
+    if (!command("cut", error))
         return false;
-    }
     ++m_cuts;
     return true;
 }
 
+bool LossyStore::sync(QString *error)
+{
+    return command("sync", error);
+}
+
 QString LossyStore::state() const
 {
-    QFile control(QDir(m_mountPoint).filePath(ControlName));
+    QFile control(filePath(ControlName));
     if (!control.open(QIODevice::ReadOnly | QIODevice::Unbuffered))
         return {};
     return QString::fromUtf8(control.readAll()).trimmed();

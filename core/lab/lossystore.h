@@ -11,9 +11,12 @@ public:
     static QString findExecutable();
     // Why a lossy store cannot be mounted here (no /dev/fuse, no fusermount3, no lossyfs); empty when it can.
     static QString unusableReason();
+    // The FUSE part of that: no /dev/fuse, or no fusermount3. Empty when FUSE can be used.
+    static QString fuseUnusableReason();
 
     // backing: where the data really goes; mountPoint: what nats-server is given. Both are created.
-    LossyStore(QString backing, QString mountPoint);
+    // executable: the lossyfs to run (the test suites pass the one they were built with).
+    LossyStore(QString backing, QString mountPoint, QString executable = findExecutable());
     ~LossyStore(); // unmounts (everything held is written back, as a clean shutdown does)
     LossyStore(const LossyStore &) = delete;
     LossyStore &operator=(const LossyStore &) = delete;
@@ -21,16 +24,21 @@ public:
     bool mount(QString *error); // blocks until the mount answers (bounded)
     // The power cut: every write no fsync made durable is dropped, and every later operation on
     // the mount fails with EIO until remount().
-    bool cut(QString *error);
+    bool cut(QString *error = nullptr);
+    bool sync(QString *error = nullptr); // everything held made durable, as sync(1) does
     bool unmount(QString *error);
     bool remount(QString *error) { return unmount(error) && mount(error); }
 
     QString path() const { return m_mountPoint; }
+    QString filePath(const QString &name) const { return m_mountPoint + QLatin1Char('/') + name; }
+    QString backing() const { return m_backing; }
     bool isMounted() const;
     QString state() const; // lossyfs' control file: "state: live|cut", held files and bytes, pending names
     int cuts() const { return m_cuts; }
 
 private:
+    bool command(const QByteArray &word, QString *error); // one line to lossyfs' control file
+
     QString m_backing;
     QString m_mountPoint;
     QString m_executable;
