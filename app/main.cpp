@@ -2,6 +2,7 @@
 // thread, admin API) driven headless; signals shut it down gracefully.
 #include "commandline.h"
 #include "headlessreporter.h"
+#include "instancechannel.h"
 #include "http/filelimit.h"
 #include "logsink.h"
 #include "nats/embeddednats.h"
@@ -16,8 +17,10 @@
 #include "eventlooplagprobe.h"
 #include "monitorwindow.h"
 #include "scenariochart.h"
+#include "startfailuredialog.h"
 
 #include <QApplication>
+#include <QMessageBox>
 #endif
 
 #include <QCoreApplication>
@@ -150,10 +153,26 @@ int run(int argc, char *argv[])
         return 1;
     }
 
+#ifdef ACKHOOK_HAVE_UI
+    // One window per data directory: a second start (a launcher clicked twice) brings the first
+    // one's window to the front instead of failing on the data directory's lock.
+    const bool windowed = !cli.headless && cli.scenario.isEmpty();
+    if (windowed && InstanceChannel::askToShow(cli.runtime.dataDir)) {
+        log.info("ackhook",
+            QStringLiteral("an ackhook with the data directory %1 is running: its window was brought to the front")
+                .arg(QDir::toNativeSeparators(cli.runtime.dataDir)));
+        return 0;
+    }
+#endif
+
     Runtime runtime(cli.runtime);
     QString error;
     if (!runtime.start(&error)) {
         log.error("ackhook", error);
+#ifdef ACKHOOK_HAVE_UI
+        if (windowed) // started from a launcher, the log goes nowhere a user looks
+            StartFailure::makeDialog(error)->exec();
+#endif
         return 1;
     }
     const GatewayConfig &gateway = cli.runtime.gateway;
@@ -192,6 +211,7 @@ int run(int argc, char *argv[])
     std::unique_ptr<HeadlessReporter> reporter;
 #ifdef ACKHOOK_HAVE_UI
     std::unique_ptr<MonitorWindow> window;
+    std::unique_ptr<InstanceChannel> channel; // destroyed before the window it shows
 #endif
     std::unique_ptr<ScenarioRunner> scenario;
     int exitCode = 0;
@@ -251,6 +271,15 @@ int run(int argc, char *argv[])
 #ifdef ACKHOOK_HAVE_UI
         window = std::make_unique<MonitorWindow>(&runtime);
         window->show();
+        channel = std::make_unique<InstanceChannel>();
+        if (QString why; !channel->listen(cli.runtime.dataDir, &why))
+            log.warning("ackhook", QStringLiteral("a second start will not bring this window to the front: %1").arg(why));
+        QObject::connect(channel.get(), &InstanceChannel::showRequested, window.get(), [&window, &log] {
+            window->showNormal();
+            window->raise();
+            window->activateWindow();
+            log.info("ackhook", QStringLiteral("a second start with this data directory: window brought to the front"));
+        });
         // For bench/gui.sh: GUI event-loop lag on stderr every 5 s.
         if (qEnvironmentVariableIsSet("ACKHOOK_LAG_REPORT")) {
             auto *probe = new EventLoopLagProbe(window.get());
