@@ -7,6 +7,7 @@
 #include "nats/embeddednats.h"
 #include "runtime.h"
 #include "scenariochart.h"
+#include "scenariosummarydialog.h"
 #include "scenariorunner.h"
 #include "testsupport.h"
 
@@ -20,6 +21,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QTemporaryDir>
+#include <QScreen>
 #include <QTest>
 #include <QJsonArray>
 #include <QTextEdit>
@@ -32,6 +34,7 @@ private Q_SLOTS:
     void powerCutFromTheMenu();
     void switchPolicyInWindow();
     void scenarioChart();
+    void scenarioSummaryDialog();
 };
 
 namespace {
@@ -199,6 +202,9 @@ void TestLabWindow::threePolicies()
     QVERIFY2(text.contains(QLatin1String("fire-and-forget")) && text.contains(QLatin1String("lost after 2xx")),
         qPrintable(text));
     QVERIFY(dialog->findChild<QPushButton *>(QStringLiteral("saveScenarioChart")));
+    const auto *chart = dialog->findChild<QLabel *>(QStringLiteral("scenarioChartView"));
+    QVERIFY(chart && !chart->pixmap().isNull());
+    QVERIFY(dialog->findChild<QLabel *>(QStringLiteral("lost_fire-and-forget")));
     dialog->close();
     window.close();
     runtime->shutdownAndWait();
@@ -266,7 +272,9 @@ void TestLabWindow::powerCutFromTheMenu()
 }
 
 // The scenario's chart: one panel per policy; red (lost after 2xx) appears only where events were lost.
-void TestLabWindow::scenarioChart()
+namespace {
+// Nine seconds of 20 events per second and policy, an outage in seconds 3 to 5 (ack answers 5xx).
+ScenarioRunner::Summary syntheticSummary()
 {
     ScenarioRunner::Summary summary;
     summary.scenario = QStringLiteral("down");
@@ -285,6 +293,14 @@ void TestLabWindow::scenarioChart()
         }
         summary.rows.append(row);
     }
+    summary.settled = true;
+    return summary;
+}
+} // namespace
+
+void TestLabWindow::scenarioChart()
+{
+    ScenarioRunner::Summary summary = syntheticSummary();
     const QColor lost(0xd6, 0x27, 0x28); // ScenarioChart's colour for lost events
     const auto lostPixels = [&lost](const QImage &image) {
         int count = 0;
@@ -303,6 +319,62 @@ void TestLabWindow::scenarioChart()
     ff.lostAfter2xx = 20;
     const QImage lossy = ScenarioChart::render(summary);
     QVERIFY(lostPixels(lossy) > 12 * 12 + 60 * 60); // a whole bar of a second (~100 px wide, 1/4 of the panel high)
+}
+
+// The summary for an audience: the sentence, the losses large and red, the chart inline, the table
+// unwrapped, and all of it on a 1366x768 screen.
+void TestLabWindow::scenarioSummaryDialog()
+{
+    ScenarioRunner::Summary summary = syntheticSummary();
+    for (ScenarioRunner::Row &row : summary.rows) {
+        row.answered2xx = 160;
+        row.stored = 160;
+    }
+    ScenarioRunner::Row &ff = summary.rows[int(DispatchPolicy::FireAndForget)];
+    ff.seconds[3].lostAfter2xx = 20;
+    ff.lostAfter2xx = 20;
+    ff.stored = 140;
+    ScenarioSummaryDialog dialog(summary);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+
+    const auto *lesson = dialog.findChild<QLabel *>(QStringLiteral("scenarioLesson"));
+    QVERIFY(lesson);
+    const QString sentence = lesson->text();
+    QVERIFY2(sentence.contains(QLatin1String("<b>ack</b>")) && sentence.contains(QLatin1String("<b>spool</b>"))
+            && sentence.contains(QLatin1String("<b>fire-and-forget (20)</b>")) && sentence.contains(QLatin1String("gone")),
+        qPrintable(sentence));
+    const auto *lost = dialog.findChild<QLabel *>(QStringLiteral("lost_fire-and-forget"));
+    const auto *kept = dialog.findChild<QLabel *>(QStringLiteral("lost_ack"));
+    QVERIFY(lost && kept);
+    QCOMPARE(lost->text(), QStringLiteral("20"));
+    QCOMPARE(kept->text(), QStringLiteral("0"));
+    const QColor red = lost->palette().color(QPalette::WindowText);
+    QVERIFY2(red.red() > 150 && red.green() < 80 && red.blue() < 80, qPrintable(red.name()));
+    QVERIFY(kept->palette().color(QPalette::WindowText).green() > kept->palette().color(QPalette::WindowText).red());
+    QVERIFY(lost->font().pointSizeF() > 2 * dialog.font().pointSizeF());
+
+    const auto *chart = dialog.findChild<QLabel *>(QStringLiteral("scenarioChartView"));
+    QVERIFY(chart);
+    QVERIFY(!chart->pixmap().isNull());
+    QCOMPARE(chart->pixmap().size(), dialog.chartSize());
+    QVERIFY(dialog.findChild<QPushButton *>(QStringLiteral("saveScenarioChart")));
+
+    const auto *table = dialog.findChild<QTextEdit *>(QStringLiteral("scenarioTable"));
+    QVERIFY(table);
+    QCOMPARE(table->lineWrapMode(), QTextEdit::NoWrap);
+    QVERIFY(table->toPlainText().contains(QLatin1String("fire-and-forget")));
+
+    // The dialog and a title bar fit the screen's available height (1366x768 under a desktop panel
+    // leaves about 728 px; the offscreen platform's screen is 800 px high).
+    const int available = dialog.screen()->availableGeometry().height();
+    QVERIFY2(dialog.sizeHint().height() + ScenarioSummaryDialog::TitleBarAllowance <= available,
+        qPrintable(QStringLiteral("%1 px high on a screen of %2").arg(dialog.sizeHint().height()).arg(available)));
+    QVERIFY(chart->pixmap().height() >= 200);
+
+    // Nothing lost: the sentence says so.
+    ff.lostAfter2xx = 0;
+    QVERIFY(ScenarioSummaryDialog::lesson(summary).startsWith(QLatin1String("Every 2xx was stored")));
 }
 
 QTEST_MAIN(TestLabWindow)

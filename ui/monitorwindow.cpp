@@ -14,7 +14,7 @@
 #include "nats/embeddednats.h"
 #include "nats/streamaudit.h"
 #include "runtime.h"
-#include "scenariochart.h"
+#include "scenariosummarydialog.h"
 #include "scenariorunner.h"
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
@@ -29,9 +29,6 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDialog>
-#include <QDialogButtonBox>
-#include <QFileDialog>
-#include <QTextEdit>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -1188,39 +1185,8 @@ void MonitorWindow::runScenario()
         m_scenarioRun->setEnabled(true);
         m_scenarioName->setEnabled(true);
         m_scenarioRun->setText(tr("Run scenario"));
-        auto *dialog = new QDialog(this);
-        dialog->setObjectName(QStringLiteral("scenarioSummary"));
+        auto *dialog = new ScenarioSummaryDialog(summary, this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
-        dialog->setWindowTitle(tr("Scenario %1").arg(summary.scenario));
-        auto *layout = new QVBoxLayout(dialog);
-        auto *text = new QTextEdit(dialog);
-        text->setReadOnly(true);
-        const QString markdown = summary.markdown();
-        text->setMarkdown(markdown);
-        layout->addWidget(text);
-        auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, dialog);
-        buttons->button(QDialogButtonBox::Save)->setText(tr("Save as Markdown…"));
-        connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
-        connect(buttons, &QDialogButtonBox::accepted, dialog, [dialog, markdown, name = summary.scenario] {
-            const QString path = QFileDialog::getSaveFileName(
-                dialog, tr("Save the summary"), QStringLiteral("scenario-%1.md").arg(name), tr("Markdown (*.md)"));
-            if (path.isEmpty())
-                return;
-            QFile file(path);
-            if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(markdown.toUtf8()) < 0)
-                QMessageBox::warning(dialog, tr("Save the summary"), tr("Cannot write %1").arg(path));
-        });
-        // The scenario's own chart: one panel per policy, stored / lost / 5xx per second, the outage shaded.
-        auto *chart = buttons->addButton(tr("Save chart as PNG…"), QDialogButtonBox::ActionRole);
-        chart->setObjectName(QStringLiteral("saveScenarioChart"));
-        connect(chart, &QPushButton::clicked, dialog, [dialog, summary] {
-            const QString path = QFileDialog::getSaveFileName(dialog, tr("Save the chart"),
-                QStringLiteral("scenario-%1.png").arg(summary.scenario), tr("PNG image (*.png)"));
-            if (!path.isEmpty() && !ScenarioChart::render(summary).save(path, "PNG"))
-                QMessageBox::warning(dialog, tr("Save the chart"), tr("Cannot write %1").arg(path));
-        });
-        layout->addWidget(buttons);
-        dialog->resize(900, 400);
         dialog->show();
     });
     runner->start();
