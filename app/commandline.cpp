@@ -579,6 +579,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     if (parser.isSet(labLossyStore))
         result.runtime.labLossyStore = true;
     if (parser.isSet(scenario)) {
+        if (config.tls()) // its traffic is plain HTTP on a raw socket
+            return fail(QStringLiteral("--scenario sends plain HTTP to the webhook listener: leave out --tls-cert-file"));
         if (!ScenarioRunner::find(parser.value(scenario)))
             return fail(QStringLiteral("--scenario: '%1' is not a scenario (%2)")
                             .arg(parser.value(scenario), ScenarioRunner::names().join(QStringLiteral(", "))));

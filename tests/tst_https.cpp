@@ -515,6 +515,8 @@ void TestHttps::checkConfigReportsTlsFiles()
     check.start(ackhookBinary(), { QStringLiteral("--check-config"), config });
     QVERIFY(check.waitForFinished(15000));
     QCOMPARE(check.exitCode(), 0);
+    QVERIFY(check.readAllStandardOutput().contains(
+        QStringLiteral("HTTPS on the webhook listener: certificate %1").arg(path(QStringLiteral("server.pem"))).toUtf8()));
 }
 
 void TestHttps::flagsEnvironmentAndConfigKeys()
@@ -562,6 +564,11 @@ void TestHttps::flagsEnvironmentAndConfigKeys()
     QVERIFY2(cli.warnings.constFirst().contains(shared) && cli.warnings.constFirst().contains(QLatin1String("0644"))
             && cli.warnings.constFirst().contains(QLatin1String("chmod 600")),
         qPrintable(cli.warnings.constFirst()));
+    // The lab's scenario drives the listener over plain HTTP: refused with TLS.
+    cli = CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--tls-cert-file"), cert,
+        QStringLiteral("--tls-key-file"), key, QStringLiteral("--scenario"), QStringLiteral("down") });
+    QCOMPARE(cli.action, CommandLine::Action::Error);
+    QVERIFY2(cli.message.contains(QLatin1String("--scenario sends plain HTTP")), qPrintable(cli.message));
     // --help lists both flags.
     cli = CommandLine::parse({ QStringLiteral("ackhook"), QStringLiteral("--help") });
     QVERIFY(cli.message.contains(QLatin1String("--tls-cert-file <FILE>")));

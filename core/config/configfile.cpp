@@ -1188,5 +1188,8 @@ QString ConfigFile::describe() const
     }
     if (endpoints.isEmpty())
         lines.append(QStringLiteral("  POST /webhook → ackhook.webhook (the default endpoint)"));
+    if (server.tlsCertFile)
+        lines.append(QStringLiteral("  HTTPS on the webhook listener: certificate %1, key %2")
+                         .arg(*server.tlsCertFile, server.tlsKeyFile.value_or(QString())));
     return lines.join(QLatin1Char('\n'));
 }
