@@ -154,6 +154,7 @@ private Q_SLOTS:
     void renewedCertificateServesTheNextConnection();
     // The listener in process: the handshake inside the header deadline.
     void stalledHandshakeIsClosedByTheHeaderDeadline();
+    void connectionCapsHoldOverTls();
     // Problems at start and in --check-config; the flags, environment and config keys.
     void certificateProblemsStopAckhook_data();
     void certificateProblemsStopAckhook();
@@ -300,6 +301,20 @@ void TestHttps::qtClientsOverTls()
     QVERIFY(stored);
     QCOMPARE(stored->keyOn("/webhook"), key);
 
+    // Answers that close the connection arrive whole before the close (close_notify, then FIN):
+    // a body over the limit (413, refused on its head) and a request with "Connection: close".
+    TlsClient tooLarge(m_port, path(QStringLiteral("ca.pem")));
+    QVERIFY(tooLarge.encrypted);
+    QCOMPARE(tooLarge.exchange({ "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50000000\r\n\r\n" }),
+        QList<int> { 413 });
+    QTRY_COMPARE_WITH_TIMEOUT(tooLarge.socket.state(), QAbstractSocket::UnconnectedState, 5000);
+    TlsClient closing(m_port, path(QStringLiteral("ca.pem")));
+    QVERIFY(closing.encrypted);
+    QCOMPARE(closing.exchange({ rawRequest("POST", "/webhook", "{}",
+                 { { "Content-Type", "application/json" }, { "Idempotency-Key", uniqueKey() } }, false) }),
+        QList<int> { 200 });
+    QTRY_COMPARE_WITH_TIMEOUT(closing.socket.state(), QAbstractSocket::UnconnectedState, 5000);
+
     // A client that does not trust the certificate gets no answer at all.
     QSslSocket stranger;
     stranger.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_port);
@@ -397,6 +412,8 @@ void TestHttps::stalledHandshakeIsClosedByTheHeaderDeadline()
     silent.connectToHost(QHostAddress::LocalHost, listener.serverPort());
     halfHello.connectToHost(QHostAddress::LocalHost, listener.serverPort());
     noRequest.setSslConfiguration(trusting(path(QStringLiteral("ca.pem"))));
+    QByteArray noRequestGot;
+    connect(&noRequest, &QSslSocket::readyRead, this, [&] { noRequestGot += noRequest.readAll(); });
     noRequest.connectToHostEncrypted(QStringLiteral("127.0.0.1"), listener.serverPort());
     QVERIFY(silent.waitForConnected(5000));
     QVERIFY(halfHello.waitForConnected(5000));
@@ -408,6 +425,9 @@ void TestHttps::stalledHandshakeIsClosedByTheHeaderDeadline()
             && noRequest.state() == QAbstractSocket::UnconnectedState,
         HeaderTimeoutMs + 5000);
     QVERIFY(clock.elapsed() >= HeaderTimeoutMs); // not before the deadline
+    // The one that finished its handshake got its 408 over TLS before the close.
+    noRequestGot += noRequest.readAll();
+    QVERIFY2(noRequestGot.startsWith("HTTP/1.1 408"), noRequestGot.constData());
     QTRY_COMPARE_WITH_TIMEOUT(listener.connectionCount(), 0, 5000);
     QCOMPARE(listener.refusals().of(Refusal::Timeout), quint64(3));
 
@@ -431,6 +451,30 @@ void TestHttps::stalledHandshakeIsClosedByTheHeaderDeadline()
     QCOMPARE(status, 200);
     QCOMPARE(body, QByteArray("ok"));
     QCOMPARE(listener.refusals().of(Refusal::Timeout), quint64(3));
+}
+
+void TestHttps::connectionCapsHoldOverTls()
+{
+    HttpListener::Options options;
+    options.maxConnections = 1;
+    options.tls = std::make_shared<TlsIdentity>(path(QStringLiteral("server.pem")), path(QStringLiteral("server.key")));
+    QString error;
+    QVERIFY2(options.tls->load(&error), qPrintable(error));
+    HttpListener listener(options);
+    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+    QSslSocket first;
+    first.setSslConfiguration(trusting(path(QStringLiteral("ca.pem"))));
+    first.connectToHostEncrypted(QStringLiteral("127.0.0.1"), listener.serverPort());
+    QTRY_VERIFY_WITH_TIMEOUT(first.isEncrypted(), 5000);
+    // Over the cap: closed at once, before any handshake (no 503: it would cost one), and counted.
+    QSslSocket second;
+    second.setSslConfiguration(trusting(path(QStringLiteral("ca.pem"))));
+    second.connectToHostEncrypted(QStringLiteral("127.0.0.1"), listener.serverPort());
+    QTRY_COMPARE_WITH_TIMEOUT(second.state(), QAbstractSocket::UnconnectedState, 5000);
+    QVERIFY(!second.isEncrypted());
+    QCOMPARE(listener.refusals().of(Refusal::TooManyConnections), quint64(1));
+    QCOMPARE(listener.connectionCount(), 1);
+    QVERIFY(first.isEncrypted());
 }
 
 void TestHttps::certificateProblemsStopAckhook_data()

@@ -435,6 +435,15 @@ void HttpConnection::startClosing()
     if (m_shutdownSent || m_socket->bytesToWrite() > 0 || (m_tls && m_tls->encryptedBytesToWrite() > 0))
         return; // onBytesWritten comes back here once the answer is out
     m_shutdownSent = true;
+    if (m_tls) {
+        // TLS: QSslSocket encrypts and sends what was written later in the event loop (not counted
+        // by bytesToWrite), so a raw half-close here would cut the answer off. disconnectFromHost
+        // sends it, then close_notify, then closes: there is no draining of what the client still
+        // sends, and the linger bounds a peer that never reads.
+        m_tls->disconnectFromHost();
+        QTimer::singleShot(LingerMs, this, [this] { m_socket->abort(); });
+        return;
+    }
     // Half-close, then drain what the client still sends: closing with unread bytes would reset the
     // connection and the client could lose the answer (typical after a 413).
     ::shutdown(static_cast<int>(m_socket->socketDescriptor()), SHUT_WR);
