@@ -2,6 +2,7 @@
 #include "commandline.h"
 #include "config/configfile.h"
 #include "config/quantity.h"
+#include "http/tlsidentity.h"
 #include "scenariorunner.h"
 
 #include <QCommandLineParser>
@@ -63,6 +64,10 @@ void applyConfigFile(const ConfigFile &file, CommandLine &result)
         runtime.autoReplay = *server.autoReplay;
     if (server.logFormat)
         result.logFormat = LogSink::formatFromName(*server.logFormat).value_or(LogSink::Format::Text);
+    if (server.tlsCertFile)
+        gateway.tlsCertFile = *server.tlsCertFile;
+    if (server.tlsKeyFile)
+        gateway.tlsKeyFile = *server.tlsKeyFile;
     if (server.failedMaxRecords)
         runtime.failedQueue.maxRecords = *server.failedMaxRecords;
     if (server.failedMaxBytes)
@@ -203,6 +208,12 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("headless"), QStringLiteral("Run without a window; log to stdout."));
     const QCommandLineOption listen(QStringLiteral("listen"),
         QStringLiteral("Webhook listener address (default 127.0.0.1:12000)."), QStringLiteral("HOST:PORT"));
+    const QCommandLineOption tlsCertFile(QStringLiteral("tls-cert-file"),
+        QStringLiteral("Serve the webhook listener over HTTPS with this certificate chain (PEM, leaf first); needs "
+                       "--tls-key-file. A renewed file is used for new connections without a restart."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption tlsKeyFile(QStringLiteral("tls-key-file"),
+        QStringLiteral("Private key (PEM, unencrypted, mode 600) of --tls-cert-file."), QStringLiteral("FILE"));
     const QCommandLineOption natsUrl(QStringLiteral("nats-url"),
         QStringLiteral("NATS server URL(s), comma separated; no embedded server is started."), QStringLiteral("URL"));
     const QCommandLineOption natsCreds(QStringLiteral("nats-creds"),
@@ -319,7 +330,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("FILE"));
     const QCommandLineOption checkConfig(QStringLiteral("check-config"),
         QStringLiteral("Validate a TOML configuration file and exit (0: valid, 1: not)."), QStringLiteral("FILE"));
-    const QList<QCommandLineOption> options { help, version, headless, listen, natsUrl, natsCreds, natsNkey, natsUser,
+    const QList<QCommandLineOption> options { help, version, headless, listen, tlsCertFile, tlsKeyFile, natsUrl, natsCreds, natsNkey, natsUser,
         natsPasswordFile, natsTokenFile, natsTls, natsTlsCa, natsTlsCert, natsTlsKey, natsTlsHostname, stream,
         streamReplicas, dataDir, ackTimeout, maxInflight, maxPayload, idleTimeout, adminListen, adminToken,
         adminAllowedHost, adminTokenFile, outage, policy, scenario, scenarioSeconds, scenarioSeed, scenarioChart, lossDetector, labLossyStore, faultProxy, noFaultProxy, autoReplay, failedMaxRecords, failedMaxBytes, authToken,
@@ -440,6 +451,25 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     if (parser.isSet(listen) && !parseHostPort(parser.value(listen), &config.listenAddress, &config.listenPort))
         return fail(
             QStringLiteral("--listen expects HOST:PORT, [IPV6]:PORT or :PORT, got '%1'").arg(parser.value(listen)));
+    // HTTPS on the webhook listener: both files or neither, checked now (a start that would fail to
+    // serve is refused before anything else starts); the admin listener stays plain HTTP.
+    if (parser.isSet(tlsCertFile))
+        config.tlsCertFile = parser.value(tlsCertFile);
+    if (parser.isSet(tlsKeyFile))
+        config.tlsKeyFile = parser.value(tlsKeyFile);
+    if (config.tlsCertFile.isEmpty() != config.tlsKeyFile.isEmpty())
+        return fail(config.tlsCertFile.isEmpty()
+                ? QStringLiteral("--tls-key-file needs --tls-cert-file (both, or neither for plain HTTP)")
+                : QStringLiteral("--tls-cert-file needs --tls-key-file (both, or neither for plain HTTP)"));
+    if (config.tls()) {
+        if (const QString problem = TlsIdentity::check(config.tlsCertFile, config.tlsKeyFile); !problem.isEmpty())
+            return fail(QStringLiteral("--%1: %2")
+                            .arg(problem.contains(QLatin1String("TLS key file")) ? QStringLiteral("tls-key-file")
+                                                                                 : QStringLiteral("tls-cert-file"),
+                                problem));
+        if (const QString warning = TlsIdentity::keyPermissionWarning(config.tlsKeyFile); !warning.isEmpty())
+            result.warnings.append(warning);
+    }
     if (parser.isSet(natsUrl)) {
         config.natsUrls.clear(); // the flag replaces the file's URLs
         for (const QString &url : parser.value(natsUrl).split(QLatin1Char(','), Qt::SkipEmptyParts))
@@ -549,6 +579,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     if (parser.isSet(labLossyStore))
         result.runtime.labLossyStore = true;
     if (parser.isSet(scenario)) {
+        if (config.tls()) // its traffic is plain HTTP on a raw socket
+            return fail(QStringLiteral("--scenario sends plain HTTP to the webhook listener: leave out --tls-cert-file"));
         if (!ScenarioRunner::find(parser.value(scenario)))
             return fail(QStringLiteral("--scenario: '%1' is not a scenario (%2)")
                             .arg(parser.value(scenario), ScenarioRunner::names().join(QStringLiteral(", "))));

@@ -1,5 +1,6 @@
 // Gateway and GatewayHost: wiring and life cycle of the dispatch core.
 #include "gateway.h"
+#include "http/tlsidentity.h"
 #include "spool/spool.h"
 #include "spool/spoolforwarder.h"
 #include "webhook/dispatcher.h"
@@ -69,6 +70,12 @@ bool Gateway::start(QString *error)
     serverOptions.fireAndForget = m_config.fireAndForget;
     serverOptions.auth = m_config.auth;
     serverOptions.http = m_config.httpOptions();
+    if (m_config.tls()) {
+        auto identity = std::make_shared<TlsIdentity>(m_config.tlsCertFile, m_config.tlsKeyFile);
+        if (!identity->load(error))
+            return false;
+        serverOptions.http.tls = std::move(identity);
+    }
     ServerLinks links = m_links;
     links.bus = m_bus.get();
     links.stream = m_config.stream;

@@ -34,6 +34,12 @@ struct GatewayConfig {
     std::chrono::milliseconds requestTimeout { 120000 };
     int maxConnections = 4096;
     int maxConnectionsPerAddress = 512;
+    // HTTPS on the webhook listener (--tls-cert-file, --tls-key-file): both or neither; the admin
+    // listener stays plain HTTP. Gateway::start loads them (a renewal is picked up without restart).
+    QString tlsCertFile;
+    QString tlsKeyFile;
+    bool tls() const { return !tlsCertFile.isEmpty(); }
+    QString webhookScheme() const { return tls() ? QStringLiteral("https") : QStringLiteral("http"); }
     // 0: derived from the ack timeout (see Gateway::start). Explicit values are for tests.
     std::chrono::milliseconds natsPingInterval { 0 };
     QList<Endpoint> endpoints { { "/webhook", "ackhook.webhook" } };

@@ -339,7 +339,7 @@ qint64 Runtime::uptimeMs() const
 
 QString Runtime::webhookBaseUrl() const
 {
-    return httpBaseUrl(m_config.gateway.listenAddress, webhookPort());
+    return httpBaseUrl(m_config.gateway.listenAddress, webhookPort(), m_config.gateway.webhookScheme());
 }
 
 StatusSnapshot Runtime::status() const

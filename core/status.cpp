@@ -7,7 +7,7 @@ QString StatusSnapshot::connectivity() const
                              : NatsBus::stateName(nats.state);
 }
 
-QString httpBaseUrl(const QHostAddress &address, quint16 port)
+QString httpBaseUrl(const QHostAddress &address, quint16 port, const QString &scheme)
 {
     QHostAddress host = address;
     if (host == QHostAddress::Any || host == QHostAddress::AnyIPv4)
@@ -17,5 +17,5 @@ QString httpBaseUrl(const QHostAddress &address, quint16 port)
     const QString name = host.protocol() == QAbstractSocket::IPv6Protocol
         ? QLatin1Char('[') + host.toString() + QLatin1Char(']')
         : host.toString();
-    return QStringLiteral("http://%1:%2").arg(name).arg(port);
+    return QStringLiteral("%1://%2:%3").arg(scheme, name).arg(port);
 }

@@ -68,4 +68,5 @@ struct StatusSnapshot {
 };
 
 // http://host:port for a listener bound to address: IPv6 in brackets, a wildcard bind as loopback.
-QString httpBaseUrl(const QHostAddress &address, quint16 port);
+// scheme: "https" for the webhook listener with TLS (GatewayConfig::webhookScheme()).
+QString httpBaseUrl(const QHostAddress &address, quint16 port, const QString &scheme = QStringLiteral("http"));

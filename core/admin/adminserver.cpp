@@ -80,6 +80,7 @@ bool AdminServer::listen(const Options &options, QString *error)
     }
     HttpListener::Options http = options.http;
     http.name = QStringLiteral("admin");
+    http.tls.reset(); // loopback plain HTTP, whatever the webhook listener speaks
     m_listener = new HttpListener(http, this);
     if (!m_listener->listen(options.address, options.port)) {
         if (error)

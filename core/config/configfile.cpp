@@ -1,6 +1,7 @@
 // ConfigFile: TOML (toml++) → values, with a key table per section and "FILE:LINE: field: problem" errors.
 #include "config/configfile.h"
 #include "config/quantity.h"
+#include "http/tlsidentity.h"
 #include "webhook/schemedescription.h"
 #include "webhook/sourcepreset.h"
 
@@ -327,6 +328,8 @@ const QList<KeyRow<ConfigFile::Server>> &serverKeys()
                         .arg(*format.value, ConfigFile::logFormats().join(QStringLiteral(" or ")));
                 return assign(s.logFormat, format);
             } },
+        { "tls_cert_file", [](const toml::node &n, S &s) { return assign(s.tlsCertFile, readNonEmpty(n)); } },
+        { "tls_key_file", [](const toml::node &n, S &s) { return assign(s.tlsKeyFile, readNonEmpty(n)); } },
         { "failed_max_records",
             [](const toml::node &n, S &s) { return assign(s.failedMaxRecords, readInteger(n, 1, 100000000)); } },
         { "failed_max_bytes",
@@ -983,6 +986,7 @@ std::optional<ConfigFile> ConfigFile::parse(
     ConfigFile config;
     config.path = path;
     Reader reader(path, QFileInfo(path).absolutePath(), environment);
+    QHash<QString, int> serverLines;
     QList<QPair<EndpointDraft, int>> drafts;
     QList<SchemeDraft> schemeDrafts;
     for (auto &&[key, node] : root) {
@@ -996,7 +1000,7 @@ std::optional<ConfigFile> ConfigFile::parse(
         };
         if (name == QLatin1String("server")) {
             if (const toml::table *t = table("a table ([server])"))
-                reader.readSection(*t, QStringLiteral("server."), serverKeys(), config.server);
+                reader.readSection(*t, QStringLiteral("server."), serverKeys(), config.server, &serverLines);
         } else if (name == QLatin1String("nats")) {
             if (const toml::table *t = table("a table ([nats])")) {
                 QHash<QString, int> lines;
@@ -1142,6 +1146,23 @@ std::optional<ConfigFile> ConfigFile::parse(
     }
     if (config.server.dataDir)
         config.server.dataDir = reader.resolvePath(*config.server.dataDir);
+    Server &server = config.server;
+    for (std::optional<QString> *file : { &server.tlsCertFile, &server.tlsKeyFile }) {
+        if (*file)
+            *file = reader.resolvePath(**file);
+    }
+    if (server.tlsCertFile.has_value() != server.tlsKeyFile.has_value()) {
+        const QString given = server.tlsCertFile ? QStringLiteral("tls_cert_file") : QStringLiteral("tls_key_file");
+        reader.problem(serverLines.value(given), QStringLiteral("server.") + given,
+            QStringLiteral("tls_cert_file and tls_key_file go together: give both, or neither for plain HTTP"));
+    } else if (server.tlsCertFile) {
+        const QString problem = TlsIdentity::check(*server.tlsCertFile, *server.tlsKeyFile);
+        if (!problem.isEmpty()) {
+            const QString key = problem.contains(QLatin1String("TLS key file")) ? QStringLiteral("tls_key_file")
+                                                                                   : QStringLiteral("tls_cert_file");
+            reader.problem(serverLines.value(key), QStringLiteral("server.") + key, problem);
+        }
+    }
 
     if (!reader.ok()) {
         *error = reader.errors();
@@ -1167,5 +1188,8 @@ QString ConfigFile::describe() const
     }
     if (endpoints.isEmpty())
         lines.append(QStringLiteral("  POST /webhook → ackhook.webhook (the default endpoint)"));
+    if (server.tlsCertFile)
+        lines.append(QStringLiteral("  HTTPS on the webhook listener: certificate %1, key %2")
+                         .arg(*server.tlsCertFile, server.tlsKeyFile.value_or(QString())));
     return lines.join(QLatin1Char('\n'));
 }

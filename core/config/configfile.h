@@ -37,6 +37,9 @@ struct ConfigFile {
         std::optional<QString> logFormat; // one of logFormats()
         std::optional<qint64> failedMaxRecords;
         std::optional<qint64> failedMaxBytes;
+        // HTTPS on the webhook listener: PEM files relative to the config file, both or neither;
+        // parse() reads them and reports a file that is missing, not PEM, or a key that does not match.
+        std::optional<QString> tlsCertFile, tlsKeyFile;
     };
     struct Nats {
         QStringList urls; // empty: embedded nats-server (NATS_URL and --nats-url override)

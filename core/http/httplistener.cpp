@@ -1,12 +1,14 @@
 // HttpListener and HttpConnection: accepting, parsing, ordering answers, timeouts and graceful close.
 #include "http/httplistener.h"
 #include "http/socketwrite.h"
+#include "http/tlsidentity.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QSocketNotifier>
+#include <QSslSocket>
 #include <QTcpSocket>
 
 #include <algorithm>
@@ -114,6 +116,12 @@ void HttpListener::acceptPending()
 void HttpListener::refuseConnection(QTcpSocket *socket, Refusal refusal, const QString &message)
 {
     m_refusals->note(refusal, socket->peerAddress(), message);
+    if (m_options.tls) {
+        // A 503 would cost a handshake the caps exist to avoid; the caller sees the connection close.
+        socket->abort();
+        socket->deleteLater();
+        return;
+    }
     HttpResponse response = HttpResponse::error(503, message);
     response.headers.append({ QByteArray("Retry-After"), QByteArray("1") });
     socket->write(response.serialize(false));
@@ -125,7 +133,8 @@ void HttpListener::refuseConnection(QTcpSocket *socket, Refusal refusal, const Q
 
 void HttpListener::incomingConnection(qintptr socketDescriptor)
 {
-    auto *socket = new QTcpSocket(this);
+    QSslSocket *tls = m_options.tls ? new QSslSocket(this) : nullptr;
+    QTcpSocket *socket = tls ? tls : new QTcpSocket(this);
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         delete socket;
         return;
@@ -144,6 +153,11 @@ void HttpListener::incomingConnection(qintptr socketDescriptor)
         return;
     }
     ++m_perAddress[peer];
+    if (tls) {
+        // The files are looked at again here: a renewed certificate serves the next connection.
+        tls->setSslConfiguration(m_options.tls->configuration());
+        tls->startServerEncryption();
+    }
     m_connections.append(new HttpConnection(socket, this));
 }
 
@@ -195,7 +209,24 @@ HttpConnection::HttpConnection(QTcpSocket *socket, HttpListener *listener)
         m_listener->forget(this);
         deleteLater();
     });
-    connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
+    m_tls = qobject_cast<QSslSocket *>(socket);
+    if (m_tls && !m_tls->isEncrypted()) {
+        // The handshake counts within the first request's header deadline (checkTimeouts).
+        m_handshaking = true;
+        m_requestStartedMs = nowMs();
+        connect(m_tls, &QSslSocket::encrypted, this, [this] {
+            m_handshaking = false;
+            m_lastActivityMs = nowMs();
+        });
+    }
+    if (m_tls) // the encrypted bytes leaving: what startClosing waits for before the half-close
+        connect(m_tls, &QSslSocket::encryptedBytesWritten, this, &HttpConnection::onBytesWritten);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
+        if (m_handshaking && error != QAbstractSocket::RemoteHostClosedError) {
+            // Plain HTTP on the TLS port, an unsupported protocol version, ...: closed, nothing answered.
+            dropHandshake(Refusal::BadRequest, QStringLiteral("TLS handshake failed: %1").arg(m_socket->errorString()));
+            return;
+        }
         if (m_socket->state() == QAbstractSocket::UnconnectedState) {
             m_listener->forget(this);
             deleteLater();
@@ -401,9 +432,18 @@ void HttpConnection::onBytesWritten()
 void HttpConnection::startClosing()
 {
     m_noMoreRequests = true;
-    if (m_shutdownSent || m_socket->bytesToWrite() > 0)
+    if (m_shutdownSent || m_socket->bytesToWrite() > 0 || (m_tls && m_tls->encryptedBytesToWrite() > 0))
         return; // onBytesWritten comes back here once the answer is out
     m_shutdownSent = true;
+    if (m_tls) {
+        // TLS: QSslSocket encrypts and sends what was written later in the event loop (not counted
+        // by bytesToWrite), so a raw half-close here would cut the answer off. disconnectFromHost
+        // sends it, then close_notify, then closes: there is no draining of what the client still
+        // sends, and the linger bounds a peer that never reads.
+        m_tls->disconnectFromHost();
+        QTimer::singleShot(LingerMs, this, [this] { m_socket->abort(); });
+        return;
+    }
     // Half-close, then drain what the client still sends: closing with unread bytes would reset the
     // connection and the client could lose the answer (typical after a 413).
     ::shutdown(static_cast<int>(m_socket->socketDescriptor()), SHUT_WR);
@@ -418,8 +458,27 @@ void HttpConnection::closeWhenIdle()
         startClosing();
 }
 
+void HttpConnection::dropHandshake(Refusal refusal, const QString &why)
+{
+    if (m_shutdownSent)
+        return;
+    m_shutdownSent = true;
+    m_noMoreRequests = true;
+    m_listener->m_refusals->note(refusal, m_peer, why);
+    m_listener->forget(this);
+    m_socket->abort();
+    deleteLater();
+}
+
 void HttpConnection::checkTimeouts(qint64 now)
 {
+    if (m_handshaking) {
+        const qint64 headerTimeout = m_listener->options().headerTimeout.count();
+        if (now - m_requestStartedMs > headerTimeout)
+            dropHandshake(
+                Refusal::Timeout, QStringLiteral("TLS handshake not completed within %1 ms").arg(headerTimeout));
+        return;
+    }
     if (!m_slots.empty() || m_shutdownSent)
         return; // an answer is pending: the dispatcher bounds that time
     const HttpListener::Options &options = m_listener->options();

@@ -4,6 +4,13 @@
 // not QHttpServer"). In short, Qt 6.4's QHttpServer buffers whole bodies before any limit applies,
 // answers pipelined requests out of order, has no idle timeout, and crashes on deferred replies to
 // closed sockets; each fix needs the connection layer, which is what this class is.
+//
+// TLS (Options::tls, the webhook listener with --tls-cert-file): this class's own accept loop calls
+// incomingConnection(), which makes a QSslSocket and starts the server handshake there, so every
+// limit above applies unchanged: the connection caps count it, and the handshake runs inside the
+// header deadline of the first request (a client that never finishes it is closed after
+// headerTimeout). Not QSslServer: it would queue handshaking sockets in its own pending list with
+// its own handshake timeout, outside this class's accept loop, caps and deadlines.
 #pragma once
 
 #include "http/httprequest.h"
@@ -18,11 +25,14 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 
 class HttpConnection;
 class QSocketNotifier;
+class QSslSocket;
 class QTcpSocket;
+class TlsIdentity;
 
 // Handle to the answer slot of one request. Copyable; the first respond() wins, later ones are
 // ignored, and responding after the client has gone is a no-op (the connection is a QPointer).
@@ -61,6 +71,8 @@ public:
         int maxPipelined = 32; // requests parsed ahead of their answers on one connection
         // After accept() fails for lack of file descriptors, accepting pauses this long (no spin).
         std::chrono::milliseconds acceptRetry { 250 };
+        // Set: HTTPS only (the certificate re-read for new connections when renewed); null: plain HTTP.
+        std::shared_ptr<TlsIdentity> tls;
     };
 
     using RequestHandler = std::function<void(HttpRequest &&request, const HttpResponder &responder)>;
@@ -139,9 +151,12 @@ private:
     bool writeReadyAnswers(); // true when the last one written closes the connection
     void startClosing();
     void onBytesWritten();
+    void dropHandshake(Refusal refusal, const QString &why); // TLS: a handshake that failed or ran out of time
 
     HttpListener *m_listener;
     QTcpSocket *m_socket;
+    QSslSocket *m_tls = nullptr; // m_socket, when the listener speaks TLS
+    bool m_handshaking = false;
     QHostAddress m_peer;
     HttpRequestParser m_parser;
     QByteArray m_buffer;

@@ -1,6 +1,7 @@
 // writeNow: a non-blocking send(2), then Qt's buffer for the rest.
 #include "http/socketwrite.h"
 
+#include <QSslSocket>
 #include <QTcpSocket>
 
 #include <cerrno>
@@ -8,6 +9,12 @@
 
 void writeNow(QTcpSocket *socket, const QByteArray &bytes)
 {
+    if (auto *tls = qobject_cast<QSslSocket *>(socket); tls && tls->mode() != QSslSocket::UnencryptedMode) {
+        // TLS: the bytes must go through the encryption; flush() encrypts and sends them now.
+        tls->write(bytes);
+        tls->flush();
+        return;
+    }
     qsizetype sent = 0;
     if (socket->bytesToWrite() == 0 && socket->state() == QAbstractSocket::ConnectedState) {
         const auto fd = static_cast<int>(socket->socketDescriptor());

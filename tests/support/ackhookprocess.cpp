@@ -57,7 +57,7 @@ quint16 AckhookProcess::adminPort() const
 
 quint16 AckhookProcess::webhookPort() const
 {
-    static const QRegularExpression listening(QStringLiteral("listening on http://[^ ,]*:(\\d+)/"));
+    static const QRegularExpression listening(QStringLiteral("listening on https?://[^ ,]*:(\\d+)/"));
     return static_cast<quint16>(listening.match(QString::fromUtf8(m_out)).captured(1).toUInt());
 }
 

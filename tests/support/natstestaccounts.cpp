@@ -100,10 +100,27 @@ TestOperator makeTestOperator()
     return result;
 }
 
-bool makeTestCertificates(const QString &dir, QString *error)
+namespace {
+
+const QStringList EcKey { QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+    QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes") };
+
+// name.pem and name.key, signed by dir's ca.pem/ca.key with the extensions file ext.
+bool signedByTestCa(const QString &dir, const QString &name, const QString &ext, QString *error)
 {
-    const QStringList ecKey { QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
-        QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes") };
+    return run(QStringList { QStringLiteral("req") } + EcKey
+                   + QStringList { QStringLiteral("-keyout"), name + QStringLiteral(".key"), QStringLiteral("-out"),
+                       name + QStringLiteral(".csr"), QStringLiteral("-subj"), QStringLiteral("/CN=") + name },
+               dir, error)
+        && run({ QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), name + QStringLiteral(".csr"),
+                   QStringLiteral("-CA"), QStringLiteral("ca.pem"), QStringLiteral("-CAkey"), QStringLiteral("ca.key"),
+                   QStringLiteral("-CAcreateserial"), QStringLiteral("-days"), QStringLiteral("2"),
+                   QStringLiteral("-extfile"), ext, QStringLiteral("-out"), name + QStringLiteral(".pem") },
+            dir, error);
+}
+
+bool writeExtensions(const QString &dir, QString *error)
+{
     QFile serverExt(QDir(dir).filePath(QStringLiteral("server.ext")));
     QFile clientExt(QDir(dir).filePath(QStringLiteral("client.ext")));
     if (!serverExt.open(QIODevice::WriteOnly) || !clientExt.open(QIODevice::WriteOnly)) {
@@ -112,27 +129,26 @@ bool makeTestCertificates(const QString &dir, QString *error)
     }
     serverExt.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
     clientExt.write("extendedKeyUsage=clientAuth\n");
-    serverExt.close();
-    clientExt.close();
-    const auto signedBy = [&](const QString &name, const QString &ext) {
-        return run(QStringList { QStringLiteral("req") } + ecKey
-                       + QStringList { QStringLiteral("-keyout"), name + QStringLiteral(".key"), QStringLiteral("-out"),
-                           name + QStringLiteral(".csr"), QStringLiteral("-subj"), QStringLiteral("/CN=") + name },
-                   dir, error)
-            && run(
-                { QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), name + QStringLiteral(".csr"),
-                    QStringLiteral("-CA"), QStringLiteral("ca.pem"), QStringLiteral("-CAkey"), QStringLiteral("ca.key"),
-                    QStringLiteral("-CAcreateserial"), QStringLiteral("-days"), QStringLiteral("2"),
-                    QStringLiteral("-extfile"), ext, QStringLiteral("-out"), name + QStringLiteral(".pem") },
-                dir, error);
-    };
-    return run(QStringList { QStringLiteral("req"), QStringLiteral("-x509") } + ecKey
+    return true;
+}
+
+} // namespace
+
+bool makeTestCertificates(const QString &dir, QString *error)
+{
+    return writeExtensions(dir, error)
+        && run(QStringList { QStringLiteral("req"), QStringLiteral("-x509") } + EcKey
                    + QStringList { QStringLiteral("-keyout"), QStringLiteral("ca.key"), QStringLiteral("-out"),
                        QStringLiteral("ca.pem"), QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
                        QStringLiteral("/CN=ackhook test CA") },
-               dir, error)
-        && signedBy(QStringLiteral("server"), QStringLiteral("server.ext"))
-        && signedBy(QStringLiteral("client"), QStringLiteral("client.ext"));
+            dir, error)
+        && signedByTestCa(dir, QStringLiteral("server"), QStringLiteral("server.ext"), error)
+        && signedByTestCa(dir, QStringLiteral("client"), QStringLiteral("client.ext"), error);
+}
+
+bool makeServerCertificate(const QString &dir, const QString &name, QString *error)
+{
+    return signedByTestCa(dir, name, QStringLiteral("server.ext"), error);
 }
 
 } // namespace TestSupport

@@ -19,5 +19,8 @@ TestOperator makeTestOperator();
 // A CA, a server certificate for localhost and 127.0.0.1, and a client certificate, in dir (PEM):
 // ca.pem, server.pem, server.key, client.pem, client.key. False with *error when openssl failed.
 bool makeTestCertificates(const QString &dir, QString *error);
+// One more server certificate (localhost, 127.0.0.1) signed by the CA of makeTestCertificates in dir,
+// with a new key and the CA's next serial: name.pem and name.key (a renewal, for tst_https).
+bool makeServerCertificate(const QString &dir, const QString &name, QString *error);
 
 } // namespace TestSupport
