@@ -24,6 +24,7 @@ namespace {
 constexpr int AckTimeoutMs = 2000;
 const QByteArray ZoomSecret = "tst-handshakes-zoom-secret-token";
 const QByteArray DropboxSecret = "tst-handshakes-dropbox-app-secret";
+const QByteArray GraphClientState = "tst-handshakes-graph-client-state";
 const QByteArray PlainToken = "qgg8vlvZRS6UYooatFL8Aw";
 // Computed outside ackhook with the openssl command line (Zoom's recipe: hex HMAC-SHA256 of the
 // plainToken, keyed with the app's secret token):
@@ -53,6 +54,7 @@ subject = "hs.discord"
 [[endpoint]]
 path = "/graph"
 source = "microsoft-graph"
+secret_env = "TST_HANDSHAKES_GRAPH_CLIENT_STATE"
 subject = "hs.graph"
 
 [[endpoint]]
@@ -184,6 +186,7 @@ void TestHandshakes::initTestCase()
     QVERIFY(write("discord.public", publicDer.right(32).toHex() + '\n'));
     qputenv("TST_HANDSHAKES_ZOOM_SECRET", ZoomSecret);
     qputenv("TST_HANDSHAKES_DROPBOX_SECRET", DropboxSecret);
+    qputenv("TST_HANDSHAKES_GRAPH_CLIENT_STATE", GraphClientState);
     qunsetenv("NATS_URL");
 
     const CommandLine cli = CommandLine::parse(
@@ -393,12 +396,21 @@ void TestHandshakes::graphValidationToken()
     QCOMPARE(messageCount(), before);
     QCOMPARE(failedTotal(), failed);
 
-    // A change notification on the Graph endpoint is an event; a validationToken on another
-    // source's endpoint is nothing special (published as any POST there).
-    const QByteArray notification
-        = R"({"value":[{"subscriptionId":"s1","clientState":"cs","changeType":"created","resource":"me/messages/1"}]})";
+    // A change notification on the Graph endpoint is an event when each of its notifications carries
+    // the subscription's clientState (the endpoint's secret); else 401, never published.
+    const QByteArray notification = R"({"value":[{"subscriptionId":"s1","clientState":")" + GraphClientState
+        + R"(","changeType":"created","resource":"me/messages/1"}]})";
+    QByteArray forged = notification;
+    forged.replace(GraphClientState, "guessed-client-state");
+    const auto refused = request(m_port, "POST", "/graph", forged, { { "Idempotency-Key", uniqueKey() } });
+    QVERIFY(refused);
+    QCOMPARE(refused->status, 401);
+    QCOMPARE(refused->json().value(QLatin1String("error")).toString(), QStringLiteral("value[0].clientState does not match"));
+    QCOMPARE(request(m_port, "POST", "/graph", R"({"value":[{"subscriptionId":"s1"}]})", {})->status, 401);
+    QCOMPARE(messageCount(), before);
     QCOMPARE(request(m_port, "POST", "/graph", notification, { { "Idempotency-Key", uniqueKey() } })->status, 200);
     QCOMPARE(messageCount(), before + 1);
+    // A validationToken on another source's endpoint is nothing special (published as any POST there).
     const auto other = request(m_port, "POST", "/plain?validationToken=abc", R"({"n":1})",
         { { "Idempotency-Key", uniqueKey() } });
     QVERIFY(other);
@@ -613,6 +625,7 @@ void TestHandshakes::noSecretLogged()
     for (const QString &line : lines) {
         QVERIFY2(!line.contains(QLatin1String(ZoomSecret)), qPrintable(line));
         QVERIFY2(!line.contains(QLatin1String(DropboxSecret)), qPrintable(line));
+        QVERIFY2(!line.contains(QLatin1String(GraphClientState)), qPrintable(line));
         QVERIFY2(!line.contains(QLatin1String(ZoomEncryptedToken)), qPrintable(line));
     }
 }

@@ -79,6 +79,8 @@ private Q_SLOTS:
     void providerKnownAnswer_data();
     void providerKnownAnswer();
     void discordEd25519MadeByOpenssl();
+    void graphClientState_data();
+    void graphClientState();
     void badInput_data();
     void badInput();
     void signedMessageTemplate_data();
@@ -595,6 +597,48 @@ void TestSignatureScheme::providerKnownAnswer()
     }
 }
 
+// Microsoft Graph: no signature; every notification in the body's "value" carries the clientState
+// the subscription was created with (the endpoint's secret). Reasons name the notification, never a value.
+void TestSignatureScheme::graphClientState_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("reason"); // empty: passes
+    const QByteArray one = R"({"subscriptionId":"s","changeType":"created","clientState":"graph-client-state"})";
+    QTest::addRow("one") << R"({"value":[)" + one + "]}" << QString();
+    QTest::addRow("two") << R"({"value":[)" + one + "," + one + "]}" << QString();
+    QTest::addRow("second wrong") << R"({"value":[)" + one + R"(,{"clientState":"guess"}]})"
+                                  << QStringLiteral("value[1].clientState does not match");
+    QTest::addRow("missing") << QByteArray(R"({"value":[{"subscriptionId":"s"}]})")
+                             << QStringLiteral("value[0].clientState is missing or not a string");
+    QTest::addRow("number") << QByteArray(R"({"value":[{"clientState":7}]})")
+                            << QStringLiteral("value[0].clientState is missing or not a string");
+    QTest::addRow("prefix of it") << QByteArray(R"({"value":[{"clientState":"graph-client"}]})")
+                                  << QStringLiteral("value[0].clientState does not match");
+    QTest::addRow("empty value") << QByteArray(R"({"value":[]})") << QStringLiteral("body has no value array");
+    QTest::addRow("no value") << QByteArray(R"({"clientState":"graph-client-state"})")
+                              << QStringLiteral("body has no value array");
+    QTest::addRow("not JSON") << QByteArray("clientState=graph-client-state")
+                              << QStringLiteral("body is not a Microsoft Graph notification");
+}
+
+void TestSignatureScheme::graphClientState()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, reason);
+    const SignatureScheme scheme = presetScheme("microsoft-graph", "graph-client-state");
+    QCOMPARE(scheme.kind, SignatureScheme::Kind::ClientState);
+    QVERIFY(scheme.requiresSecret());
+    QVERIFY(!scheme.canSign());
+    const QString result = scheme.verify({ { "Content-Type", "application/json" } }, body, Now);
+    if (reason.isEmpty()) {
+        QCOMPARE(result, QString());
+        return;
+    }
+    QVERIFY2(result.startsWith(reason), qPrintable(result));
+    QVERIFY(!result.contains(QLatin1String("graph-client")));
+    QVERIFY(!result.contains(QLatin1String("guess")));
+}
+
 // Discord: X-Signature-Ed25519 = hex Ed25519 signature of X-Signature-Timestamp followed by the body,
 // verified with the application's public key (64 hex digits). The key pair and signature by openssl.
 void TestSignatureScheme::discordEd25519MadeByOpenssl()
@@ -651,8 +695,10 @@ void TestSignatureScheme::badInput_data()
     QTest::addColumn<QByteArray>("preset");
     QTest::addColumn<QByteArray>("mutation");
     for (const QString &name : SourcePreset::names()) {
-        if (presetScheme(name.toLatin1(), "x").kind == SignatureScheme::Kind::None || name == QLatin1String("discord"))
-            continue; // none (and microsoft-graph, aws-sns: unsigned) take anything; discord's bad input is in discordEd25519MadeByOpenssl
+        const SignatureScheme::Kind kind = presetScheme(name.toLatin1(), "x").kind;
+        if (kind == SignatureScheme::Kind::None || kind == SignatureScheme::Kind::ClientState
+            || name == QLatin1String("discord"))
+            continue; // none (and aws-sns) take anything; microsoft-graph: graphClientState; discord: discordEd25519MadeByOpenssl
         for (const char *mutation : { "missing", "malformed", "duplicated", "over-long", "non-ascii", "wrong" })
             QTest::addRow("%s %s", qPrintable(name), mutation) << name.toLatin1() << QByteArray(mutation);
         if (presetScheme(name.toLatin1(), "x").hasTimestamp()) {

@@ -168,9 +168,10 @@ QList<SourcePreset> presets()
         // ?challenge= handshake is echoed (core/webhook/handshake.cpp).
         { "dropbox", described("X-Dropbox-Signature", {}, Encoding::Hex, Algorithm::HmacSha256, "{body}"), generic, {},
             {}, {}, {} },
-        // Microsoft Graph change notifications: not signed (each carries the clientState set on the
-        // subscription, not checked here); its POST ?validationToken= handshake is echoed.
-        { "microsoft-graph", scheme(Kind::None), generic, {}, {}, {}, {} },
+        // Microsoft Graph change notifications: not signed; every notification in the body's "value"
+        // carries the clientState set on the subscription, the endpoint's secret. Its POST
+        // ?validationToken= handshake is echoed.
+        { "microsoft-graph", scheme(Kind::ClientState), generic, {}, {}, {}, {} },
         // AWS SNS (HTTP/S subscription): the certificate signature is not checked; a SubscriptionConfirmation is
         // never fetched, only shown (log, /api/status) for a person to confirm.
         { "aws-sns", scheme(Kind::None), { "x-amz-sns-message-id" }, "MessageId", "x-amz-sns-message-type", { "Type" },
