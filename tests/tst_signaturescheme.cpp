@@ -79,6 +79,8 @@ private Q_SLOTS:
     void providerKnownAnswer_data();
     void providerKnownAnswer();
     void discordEd25519MadeByOpenssl();
+    void graphClientState_data();
+    void graphClientState();
     void badInput_data();
     void badInput();
     void signedMessageTemplate_data();
@@ -554,6 +556,8 @@ void TestSignatureScheme::providerKnownAnswer_data()
     row("lemonsqueezy", "sha256", body, false, { { "X-Signature", "%SIG%" } }, body);
     // WooCommerce: X-WC-Webhook-Signature = base64 HMAC-SHA256(secret, body).
     row("woocommerce", "sha256", body, true, { { "X-WC-Webhook-Signature", "%SIG%" } }, body);
+    // Dropbox: X-Dropbox-Signature = hex HMAC-SHA256(app secret, body).
+    row("dropbox", "sha256", body, false, { { "X-Dropbox-Signature", "%SIG%" } }, body);
 }
 
 void TestSignatureScheme::providerKnownAnswer()
@@ -591,6 +595,48 @@ void TestSignatureScheme::providerKnownAnswer()
         const HeaderList own = scheme.sign(request({}, body, url, method), now);
         QCOMPARE(headerValue(own, scheme.header), headerValue(headers, scheme.header).split(',').last());
     }
+}
+
+// Microsoft Graph: no signature; every notification in the body's "value" carries the clientState
+// the subscription was created with (the endpoint's secret). Reasons name the notification, never a value.
+void TestSignatureScheme::graphClientState_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("reason"); // empty: passes
+    const QByteArray one = R"({"subscriptionId":"s","changeType":"created","clientState":"graph-client-state"})";
+    QTest::addRow("one") << R"({"value":[)" + one + "]}" << QString();
+    QTest::addRow("two") << R"({"value":[)" + one + "," + one + "]}" << QString();
+    QTest::addRow("second wrong") << R"({"value":[)" + one + R"(,{"clientState":"guess"}]})"
+                                  << QStringLiteral("value[1].clientState does not match");
+    QTest::addRow("missing") << QByteArray(R"({"value":[{"subscriptionId":"s"}]})")
+                             << QStringLiteral("value[0].clientState is missing or not a string");
+    QTest::addRow("number") << QByteArray(R"({"value":[{"clientState":7}]})")
+                            << QStringLiteral("value[0].clientState is missing or not a string");
+    QTest::addRow("prefix of it") << QByteArray(R"({"value":[{"clientState":"graph-client"}]})")
+                                  << QStringLiteral("value[0].clientState does not match");
+    QTest::addRow("empty value") << QByteArray(R"({"value":[]})") << QStringLiteral("body has no value array");
+    QTest::addRow("no value") << QByteArray(R"({"clientState":"graph-client-state"})")
+                              << QStringLiteral("body has no value array");
+    QTest::addRow("not JSON") << QByteArray("clientState=graph-client-state")
+                              << QStringLiteral("body is not a Microsoft Graph notification");
+}
+
+void TestSignatureScheme::graphClientState()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, reason);
+    const SignatureScheme scheme = presetScheme("microsoft-graph", "graph-client-state");
+    QCOMPARE(scheme.kind, SignatureScheme::Kind::ClientState);
+    QVERIFY(scheme.requiresSecret());
+    QVERIFY(!scheme.canSign());
+    const QString result = scheme.verify({ { "Content-Type", "application/json" } }, body, Now);
+    if (reason.isEmpty()) {
+        QCOMPARE(result, QString());
+        return;
+    }
+    QVERIFY2(result.startsWith(reason), qPrintable(result));
+    QVERIFY(!result.contains(QLatin1String("graph-client")));
+    QVERIFY(!result.contains(QLatin1String("guess")));
 }
 
 // Discord: X-Signature-Ed25519 = hex Ed25519 signature of X-Signature-Timestamp followed by the body,
@@ -649,8 +695,10 @@ void TestSignatureScheme::badInput_data()
     QTest::addColumn<QByteArray>("preset");
     QTest::addColumn<QByteArray>("mutation");
     for (const QString &name : SourcePreset::names()) {
-        if (name == QLatin1String("none") || name == QLatin1String("discord"))
-            continue; // none takes anything; discord's bad input is in discordEd25519MadeByOpenssl
+        const SignatureScheme::Kind kind = presetScheme(name.toLatin1(), "x").kind;
+        if (kind == SignatureScheme::Kind::None || kind == SignatureScheme::Kind::ClientState
+            || name == QLatin1String("discord"))
+            continue; // none (and aws-sns) take anything; microsoft-graph: graphClientState; discord: discordEd25519MadeByOpenssl
         for (const char *mutation : { "missing", "malformed", "duplicated", "over-long", "non-ascii", "wrong" })
             QTest::addRow("%s %s", qPrintable(name), mutation) << name.toLatin1() << QByteArray(mutation);
         if (presetScheme(name.toLatin1(), "x").hasTimestamp()) {

@@ -8,6 +8,7 @@
 
 EndpointCounters::EndpointCounters(const QList<Endpoint> &endpoints)
     : m_counts(std::make_unique<Atomic[]>(static_cast<size_t>(endpoints.size())))
+    , m_pending(endpoints.size())
 {
     for (qsizetype i = 0; i < endpoints.size(); ++i) {
         const Endpoint &endpoint = endpoints.at(i);
@@ -80,9 +81,22 @@ quint64 EndpointCounters::Row::failuresOf(FailureReason reason) const
     return index < failures.size() ? failures[index] : 0;
 }
 
+void EndpointCounters::setPendingConfirmation(qsizetype endpoint, const QJsonObject &confirmation)
+{
+    if (endpoint < 0 || endpoint >= m_names.size())
+        return;
+    const QMutexLocker lock(&m_pendingMutex);
+    m_pending[endpoint] = confirmation;
+}
+
 QList<EndpointCounters::Row> EndpointCounters::rows() const
 {
     QList<Row> rows = m_names;
+    {
+        const QMutexLocker lock(&m_pendingMutex);
+        for (qsizetype i = 0; i < rows.size(); ++i)
+            rows[i].pendingConfirmation = m_pending.at(i);
+    }
     for (qsizetype i = 0; i < rows.size(); ++i) {
         const Atomic &counts = m_counts[static_cast<size_t>(i)];
         rows[i].dispatch = dispatchPolicyName(static_cast<DispatchPolicy>(counts.dispatch.load(std::memory_order_relaxed))).toLatin1();
@@ -109,7 +123,7 @@ QJsonArray EndpointCounters::toJson(const QList<Row> &rows)
 {
     QJsonArray array;
     for (const Row &row : rows) {
-        array.append(QJsonObject { { QStringLiteral("name"), QString::fromUtf8(row.name) },
+        QJsonObject object { { QStringLiteral("name"), QString::fromUtf8(row.name) },
             { QStringLiteral("path"), QString::fromUtf8(row.path) },
             { QStringLiteral("source"), QString::fromLatin1(row.source) },
             { QStringLiteral("dispatch"), QString::fromLatin1(row.dispatch) },
@@ -120,7 +134,10 @@ QJsonArray EndpointCounters::toJson(const QList<Row> &rows)
                     { QStringLiteral("accepted"), static_cast<qint64>(row.accepted) },
                     { QStringLiteral("failed"), static_cast<qint64>(row.failed) },
                     { QStringLiteral("unauthorized"), static_cast<qint64>(row.unauthorized) },
-                    { QStringLiteral("rejected"), static_cast<qint64>(row.rejected) } } } });
+                    { QStringLiteral("rejected"), static_cast<qint64>(row.rejected) } } } };
+        if (!row.pendingConfirmation.isEmpty())
+            object.insert(QStringLiteral("pending_confirmation"), row.pendingConfirmation);
+        array.append(object);
     }
     return array;
 }

@@ -6,7 +6,9 @@
 #include "webhook/endpoint.h"
 
 #include <QJsonArray>
+#include <QJsonObject>
 #include <QList>
+#include <QMutex>
 
 #include <array>
 #include <atomic>
@@ -38,6 +40,9 @@ public:
         std::array<quint64, LatencyBucketsUs.size() + 1> latencyBuckets {};
         quint64 latencySumUs = 0;
         std::array<quint64, MaxFailureReasons> failures {}; // by static_cast<size_t>(FailureReason)
+        // An AWS SNS SubscriptionConfirmation waiting for a person (ackhook never fetches its
+        // SubscribeURL): endpoint, topic_arn, subscribe_url, received_ms. Empty: none.
+        QJsonObject pendingConfirmation;
 
         quint64 dispatches() const; // the sum of the buckets
         quint64 failuresOf(FailureReason reason) const;
@@ -52,6 +57,8 @@ public:
     // read from any thread (rows(), /api/endpoints, /api/status).
     void setDispatch(qsizetype endpoint, DispatchPolicy policy);
     DispatchPolicy dispatch(qsizetype endpoint) const;
+    // The endpoint's latest SNS SubscriptionConfirmation (replaces the one before); any thread.
+    void setPendingConfirmation(qsizetype endpoint, const QJsonObject &confirmation);
     QList<Row> rows() const; // a snapshot; safe from any thread
     QJsonArray toJson() const; // GET /api/endpoints: one object per endpoint, in configuration order
     static QJsonArray toJson(const QList<Row> &rows); // the same of a snapshot (GET /api/status)
@@ -66,4 +73,6 @@ private:
     };
     QList<Row> m_names;
     std::unique_ptr<Atomic[]> m_counts;
+    mutable QMutex m_pendingMutex; // guards m_pending (rare writes: handshakes)
+    QList<QJsonObject> m_pending; // by endpoint
 };

@@ -26,6 +26,12 @@ SampleRequest SampleRequest::build(
         request.headers.append({ keyHeader, id });
     if (!endpoint.eventHeader.isEmpty())
         request.headers.append({ endpoint.eventHeader, "ackhook_test" });
+    if (scheme.kind == SignatureScheme::Kind::ClientState) {
+        request.unsigned_ = QStringLiteral("%1 checks the clientState in each Microsoft Graph notification: this "
+                                           "test event has none, so it is answered 401")
+                                .arg(QString::fromUtf8(endpoint.path));
+        return request;
+    }
     if (!scheme.canSign()) {
         request.unsigned_
             = QStringLiteral("%1 verifies the sender's %2 signature with its public key: only the "

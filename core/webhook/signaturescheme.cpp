@@ -3,6 +3,9 @@
 #include "http/bearerauth.h"
 #include "http/headers.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMessageAuthenticationCode>
 
 #include <openssl/evp.h>
@@ -84,6 +87,31 @@ std::optional<QByteArray> decodeSignature(QByteArrayView text, SignatureScheme::
     if (!decoded || decoded.decoded.size() != bytes)
         return std::nullopt;
     return decoded.decoded;
+}
+
+// Microsoft Graph change notifications: {"value":[{…,"clientState":"<secret>"},…]}; every one must
+// carry the configured clientState (compared in constant time). Reasons never echo a value.
+QString verifyClientState(const QByteArray &body, const QByteArray &secret)
+{
+    constexpr qsizetype MaxNotifications = 1000; // a bound: each costs a comparison
+    QJsonParseError parse;
+    const QJsonDocument json = QJsonDocument::fromJson(body, &parse);
+    if (parse.error != QJsonParseError::NoError || !json.isObject())
+        return QStringLiteral("body is not a Microsoft Graph notification: a JSON object with a value array");
+    const QJsonValue value = json.object().value(QLatin1String("value"));
+    if (!value.isArray() || value.toArray().isEmpty())
+        return QStringLiteral("body has no value array of notifications (each with its clientState)");
+    const QJsonArray notifications = value.toArray();
+    if (notifications.size() > MaxNotifications)
+        return QStringLiteral("value holds %1 notifications, at most %2").arg(notifications.size()).arg(MaxNotifications);
+    for (qsizetype i = 0; i < notifications.size(); ++i) {
+        const QJsonValue clientState = notifications.at(i).toObject().value(QLatin1String("clientState"));
+        if (!clientState.isString())
+            return QStringLiteral("value[%1].clientState is missing or not a string").arg(i);
+        if (!equalConstantTime(clientState.toString().toUtf8(), secret))
+            return QStringLiteral("value[%1].clientState does not match").arg(i);
+    }
+    return {};
 }
 
 } // namespace
@@ -528,6 +556,8 @@ QList<QByteArray> SignatureScheme::credentialHeaders() const
         return { "Stripe-Signature" };
     case Kind::Signed:
         return { header };
+    case Kind::ClientState:
+        return {}; // in the body: Graph puts it in every notification
     }
     return {};
 }
@@ -549,6 +579,8 @@ QString SignatureScheme::kindName(Kind kind)
         return QStringLiteral("stripe");
     case Kind::Signed:
         return QStringLiteral("signed");
+    case Kind::ClientState:
+        return QStringLiteral("client-state");
     }
     return {};
 }
@@ -594,6 +626,8 @@ QString SignatureScheme::verify(const Request &request, qint64 nowSeconds) const
     switch (kind) {
     case Kind::Signed:
         return verifySigned(request, nowSeconds);
+    case Kind::ClientState:
+        return verifyClientState(body, secret);
     case Kind::None:
         return {};
     case Kind::Bearer:
@@ -689,6 +723,8 @@ HeaderList SignatureScheme::sign(const Request &request, qint64 nowSeconds, cons
             "t=" + timestamp + ",v1=" + hmacSha256(secret, timestamp + '.' + body).toHex() } };
     case Kind::Signed:
         return signSigned(request, nowSeconds, id);
+    case Kind::ClientState:
+        return {}; // the sender's body carries it (canSign() is false)
     }
     return {};
 }

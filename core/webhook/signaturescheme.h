@@ -22,6 +22,7 @@ struct SignatureScheme {
         Slack, // X-Slack-Signature: v0=<hex HMAC of "v0:<ts>:<body>">, X-Slack-Request-Timestamp
         Stripe, // Stripe-Signature: t=<ts>,v1=<hex HMAC of "<ts>.<body>">[,v1=…]
         Signed, // described by the fields below (Standard Webhooks, Shopify, Zoom, Discord, [[scheme]], …)
+        ClientState, // Microsoft Graph: every notification of the JSON body's "value" has "clientState": <secret>
     };
     enum class Encoding { Hex, Base64 };
     enum class Algorithm { HmacSha256, HmacSha1, Ed25519 };
@@ -69,7 +70,11 @@ struct SignatureScheme {
     // Signed: empty when the description is coherent; else its first problem.
     QString checkDescription() const;
     // False for a public-key scheme: only the sender holds the private key.
-    bool canSign() const { return !(kind == Kind::Signed && algorithm == Algorithm::Ed25519); }
+    // False for ClientState: the credential is in the sender's body, not a header ackhook could add.
+    bool canSign() const
+    {
+        return !(kind == Kind::Signed && algorithm == Algorithm::Ed25519) && kind != Kind::ClientState;
+    }
 
     // Empty when the request may pass; else why not (answer 401). Never contains the secret or the
     // expected signature. Comparisons take constant time. nowSeconds: Unix time.

@@ -164,6 +164,18 @@ QList<SourcePreset> presets()
             { "X-WC-Webhook-Delivery-ID" }, {}, "X-WC-Webhook-Topic", {},
             { "X-WC-Webhook-Topic", "X-WC-Webhook-Resource", "X-WC-Webhook-Event", "X-WC-Webhook-ID",
                 "X-WC-Webhook-Delivery-ID", "X-WC-Webhook-Source" } },
+        // Dropbox: X-Dropbox-Signature = hex HMAC-SHA256 of the body (the app secret); its GET
+        // ?challenge= handshake is echoed (core/webhook/handshake.cpp).
+        { "dropbox", described("X-Dropbox-Signature", {}, Encoding::Hex, Algorithm::HmacSha256, "{body}"), generic, {},
+            {}, {}, {} },
+        // Microsoft Graph change notifications: not signed; every notification in the body's "value"
+        // carries the clientState set on the subscription, the endpoint's secret. Its POST
+        // ?validationToken= handshake is echoed.
+        { "microsoft-graph", scheme(Kind::ClientState), generic, {}, {}, {}, {} },
+        // AWS SNS (HTTP/S subscription): the certificate signature is not checked; a SubscriptionConfirmation is
+        // never fetched, only shown (log, /api/status) for a person to confirm.
+        { "aws-sns", scheme(Kind::None), { "x-amz-sns-message-id" }, "MessageId", "x-amz-sns-message-type", { "Type" },
+            { "x-amz-sns-message-type", "x-amz-sns-message-id", "x-amz-sns-topic-arn", "x-amz-sns-subscription-arn" } },
         { "hmac", scheme(Kind::Hmac, "X-Signature-256", "sha256="), generic, {}, {}, {}, {} },
         { "bearer", scheme(Kind::Bearer), generic, {}, {}, {}, {} },
         { "none", scheme(Kind::None), generic, {}, {}, {}, {} },

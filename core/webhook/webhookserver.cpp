@@ -13,11 +13,14 @@
 
 #include <QDateTime>
 #include <QJsonArray>
+#include <QLoggingCategory>
 #include <QJsonDocument>
 #include <QJsonObject>
 
 #include <memory>
 #include <optional>
+
+Q_LOGGING_CATEGORY(lcHandshake, "ackhook.handshake")
 
 namespace {
 
@@ -241,6 +244,23 @@ void WebhookServer::answerEndpoint(qsizetype index, const HttpRequest &request, 
     answer(request, responder, response, std::move(record), &m_options.endpoints.at(index));
 }
 
+void WebhookServer::answerHandshake(
+    qsizetype index, const HttpRequest &request, const HttpResponder &responder, Handshakes::Answer &&handshake)
+{
+    if (!handshake.pendingConfirmation.isEmpty()) {
+        // Never fetched: a person confirms the subscription (the URL is in the log and in /api/status).
+        const QJsonObject &pending = handshake.pendingConfirmation;
+        qCWarning(lcHandshake).noquote()
+            << QStringLiteral("endpoint %1: AWS SNS SubscriptionConfirmation for TopicArn %2 NOT confirmed (ackhook "
+                              "never fetches it); to subscribe, open SubscribeURL %3")
+                   .arg(QString::fromUtf8(m_options.endpoints.at(index).path),
+                       pending.value(QLatin1String("topic_arn")).toString(),
+                       pending.value(QLatin1String("subscribe_url")).toString());
+        m_endpointCounters.setPendingConfirmation(index, pending);
+    }
+    answerEndpoint(index, request, responder, handshake.response, {});
+}
+
 void WebhookServer::setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy)
 {
     if (endpoint < 0 || endpoint >= m_options.endpoints.size())
@@ -263,6 +283,13 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
             response.headers.append({ QByteArray("WebHook-Allowed-Rate"), QByteArray("*") });
         }
         answer(request, responder, response, {});
+        return;
+    }
+    // Dropbox's GET challenge and Graph's validationToken come unsigned: echoed, never published
+    // (the gateway-wide caller authentication, when on, still applies).
+    if (auto handshake = Handshakes::beforeVerification(endpoint, request);
+        handshake && (!m_options.auth.isEnabled() || m_options.auth.check(request.headers, request.body).isEmpty())) {
+        answerHandshake(index, request, responder, std::move(*handshake));
         return;
     }
     if (!endpoint.methods.contains(request.method)) {
@@ -319,22 +346,8 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
         answerEndpoint(index, request, responder, HttpResponse::error(400, message), std::move(record));
         return;
     }
-    if (endpoint.auth.kind == SignatureScheme::Kind::Slack && json.isObject()
-        && json.object().value(QLatin1String("type")).toString() == QLatin1String("url_verification")) {
-        // Slack's URL verification: answer the challenge (the request was signed and is fresh); not an event.
-        // Nothing is published, so JetStream cannot tell a replay: a signed request seen within the
-        // signature's tolerance is refused here (README: a replay is answered 401).
-        const QJsonValue challenge = json.object().value(QLatin1String("challenge"));
-        HttpResponse response;
-        if (!challenge.isString())
-            response = HttpResponse::error(400, QStringLiteral("url_verification without a challenge string"));
-        else if (!m_handshakes.firstTime(headerValue(request.headers, "X-Slack-Signature"),
-                     std::max<qint64>(endpoint.auth.tolerance.count(), 1) * 2))
-            response = HttpResponse::error(401, QStringLiteral("url_verification replayed: this signed request was "
-                                                               "already answered"));
-        else
-            response = HttpResponse::text(200, challenge.toString().toUtf8());
-        answerEndpoint(index, request, responder, response, {});
+    if (auto handshake = m_handshakes.afterVerification(endpoint, request, json)) {
+        answerHandshake(index, request, responder, std::move(*handshake));
         return;
     }
 

@@ -6,8 +6,8 @@
 #include "webhook/endpoint.h"
 #include "webhook/endpointcounters.h"
 #include "webhook/eventintake.h"
+#include "webhook/handshake.h"
 #include "webhook/idempotencykey.h"
-#include "webhook/replayguard.h"
 #include "webhook/requestrecord.h"
 #include "webhook/webhookauth.h"
 
@@ -67,6 +67,9 @@ private:
     bool answerProbe(const HttpRequest &request, const HttpResponder &responder);
     void handleWebhook(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
     void handleBatch(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
+    // A provider's handshake: answered and counted for the endpoint, never published.
+    void answerHandshake(
+        qsizetype index, const HttpRequest &request, const HttpResponder &responder, Handshakes::Answer &&handshake);
     void answerEndpoint(qsizetype index, const HttpRequest &request, const HttpResponder &responder,
         const HttpResponse &response, RequestRecord record);
     // endpoint: masks its own credential headers in what is shown (nullptr: none matched).
@@ -82,7 +85,7 @@ private:
     ServerLinks m_links;
     HttpListener *m_listener;
     EventIntake *m_intake;
-    ReplayGuard m_handshakes; // signed handshakes answered (Slack url_verification): a replay gets 401
+    Handshakes m_handshakes; // providers' handshakes: answered, never published; a signed one replayed gets 401
     EndpointCounters m_endpointCounters;
     quint64 m_lastRequestId = 0;
 };
