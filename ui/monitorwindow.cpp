@@ -15,6 +15,7 @@
 #include "nats/streamaudit.h"
 #include "runtime.h"
 #include "scenariosummarydialog.h"
+#include "streambrowser.h"
 #include "scenariorunner.h"
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
@@ -549,6 +550,20 @@ void MonitorWindow::buildUi()
     m_tabs = new QTabWidget(central);
     m_tabs->addTab(m_detail, tr("Request detail"));
     m_tabs->addTab(m_failedPanel, tr("Failed-event queue"));
+    // What a consumer of the stream receives; read through a connection of its own, to the real
+    // NATS (not through the fault proxy: the question is what the stream holds).
+    m_streamBrowser = new StreamBrowser(
+        m_runtime->upstreamUrls(), m_runtime->natsAccess(), m_runtime->config().gateway.stream, central);
+    m_tabs->addTab(m_streamBrowser, tr("Stream"));
+    connect(m_streamBrowser, &StreamBrowser::requestWanted, this, &MonitorWindow::showRequestWithMsgId);
+    // From a request to the message it stored: the table's context menu, or Ctrl+J.
+    m_showInStream = new QAction(tr("Show its message in the stream"), m_table);
+    m_showInStream->setObjectName(QStringLiteral("showInStream"));
+    m_showInStream->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_J));
+    m_showInStream->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(m_showInStream, &QAction::triggered, this, &MonitorWindow::showCurrentRequestInStream);
+    m_table->addAction(m_showInStream);
+    m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_chart = new RateChartView(m_rates, central);
 
     m_bottomSplitter = new QSplitter(Qt::Horizontal, central);
@@ -609,6 +624,8 @@ void MonitorWindow::buildMenus()
     detailTab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
     QAction *queueTab = actions->addAction(tr("Show failed-event queue"), this, [this] { m_tabs->setCurrentIndex(1); });
     queueTab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+    QAction *streamTab = actions->addAction(tr("Show the stream"), this, [this] { m_tabs->setCurrentWidget(m_streamBrowser); });
+    streamTab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
     actions->addSeparator();
     QAction *quit = actions->addAction(tr("Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -942,6 +959,33 @@ void MonitorWindow::showRequestWithKey(const QString &key)
     m_table->setCurrentIndex(index);
     m_table->scrollTo(index);
     m_table->setFocus();
+}
+
+void MonitorWindow::showRequestWithMsgId(const QByteArray &msgId)
+{
+    for (int row = m_model->rowCount() - 1; row >= 0; --row) {
+        if (m_model->record(row).msgId == msgId) {
+            showRequestWithKey(m_model->record(row).key); // its newest row: a retry is shown last
+            return;
+        }
+    }
+    statusBar()->showMessage(msgId.isEmpty() ? tr("That message has no Nats-Msg-Id")
+                                             : tr("The request that stored that message is no longer in the table"),
+        8000);
+}
+
+void MonitorWindow::showCurrentRequestInStream()
+{
+    const QModelIndex source = m_filter->mapToSource(m_table->currentIndex());
+    if (!source.isValid())
+        return;
+    const RequestRecord &record = m_model->record(source.row());
+    if (record.seq == 0) {
+        statusBar()->showMessage(tr("That request stored no message (yet)"), 8000);
+        return;
+    }
+    m_tabs->setCurrentWidget(m_streamBrowser);
+    m_streamBrowser->showSequence(record.seq);
 }
 
 void MonitorWindow::explainFirstFailure()

@@ -38,6 +38,7 @@ class RequestFilterProxy;
 class RequestTableModel;
 class Runtime;
 class StreamAudit;
+class StreamBrowser;
 
 class MonitorWindow : public QMainWindow {
     Q_OBJECT
@@ -95,6 +96,8 @@ private:
     void reloadQueueLinks(); // which failed rows were replayed, from the failed-event queue
     void showQueueEntryFor(const QModelIndex &proxyIndex);
     void showRequestWithKey(const QString &key);
+    void showRequestWithMsgId(const QByteArray &msgId); // the stream browser's way back
+    void showCurrentRequestInStream();
     void appendWaiting(const RequestRecordBatch &batch);
     void explainFirstFailure();
     void showDetailFor(int sourceRow);
@@ -123,6 +126,8 @@ private:
     RequestDetailView *m_detail = nullptr;
     RateChartView *m_chart = nullptr;
     FailedQueuePanel *m_failedPanel = nullptr;
+    StreamBrowser *m_streamBrowser = nullptr;
+    QAction *m_showInStream = nullptr;
     QCheckBox *m_pause = nullptr;
     RequestRecordBatch m_held; // rows that arrived while paused (bounded like the table)
     QLabel *m_badge = nullptr;
