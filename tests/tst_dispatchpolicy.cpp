@@ -325,6 +325,11 @@ void TestDispatchPolicy::adminApiSwitchesAndSaves()
         return request(port, "POST", "/webhook", "{}",
             { { "Content-Type", "application/json" }, { "Idempotency-Key", uniqueKey() } });
     };
+    // Listening comes before the stream is ready: the first event waits for /ready (else a 500).
+    const auto ready = [port] {
+        const auto reply = request(port, "GET", "/ready");
+        return reply && reply->status == 200;
+    };
     const auto stop = [](AckhookProcess &ackhook) {
         ::kill(static_cast<pid_t>(ackhook.pid()), SIGTERM);
         QVERIFY(ackhook.process().waitForFinished(15000));
@@ -334,6 +339,7 @@ void TestDispatchPolicy::adminApiSwitchesAndSaves()
     {
         AckhookProcess ackhook(base, environment);
         QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+        QTRY_VERIFY_WITH_TIMEOUT(ready(), 10000);
         const quint16 admin = ackhook.adminPort();
         auto reply = request(admin, "POST", "/api/endpoints/webhook/dispatch", "{\"dispatch\":\"spool\"}",
             { { "Content-Type", "application/json" } });
@@ -386,6 +392,7 @@ void TestDispatchPolicy::adminApiSwitchesAndSaves()
         // Restarted, configuration unchanged: the saved switch wins, and says so.
         AckhookProcess ackhook(base, environment);
         QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+        QTRY_VERIFY_WITH_TIMEOUT(ready(), 10000);
         const quint16 admin = ackhook.adminPort();
         QTRY_VERIFY_WITH_TIMEOUT(
             (ackhook.collect(), ackhook.err().contains("dispatch policy of /webhook is spool, as switched at")), 5000);
@@ -417,6 +424,7 @@ void TestDispatchPolicy::adminApiSwitchesAndSaves()
         // fire-and-forget did not survive the restart: the configured ack. DELETE goes back to it.
         AckhookProcess ackhook(base, environment);
         QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+        QTRY_VERIFY_WITH_TIMEOUT(ready(), 10000);
         const quint16 admin = ackhook.adminPort();
         auto reply = webhook();
         QVERIFY(reply);
@@ -441,6 +449,7 @@ void TestDispatchPolicy::adminApiSwitchesAndSaves()
         AckhookProcess ackhook(
             base + QStringList { QStringLiteral("--policy"), QStringLiteral("fire-and-forget") }, environment);
         QVERIFY2(ackhook.waitUntilListening(), ackhook.err().constData());
+        QTRY_VERIFY_WITH_TIMEOUT(ready(), 10000);
         QTRY_VERIFY_WITH_TIMEOUT((ackhook.collect(),
                                      ackhook.err().contains("dispatch policy of /webhook switched to spool at")
                                          && ackhook.err().contains("is dropped: the configuration changed since (ack, "
