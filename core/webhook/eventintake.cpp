@@ -43,20 +43,3 @@ void EventIntake::submit(DispatchPolicy policy, const OutgoingEvent &event, qint
         return;
     }
 }
-
-int EventIntake::statusFor(DispatchPolicy policy, const PublishResult &result)
-{
-    if (result.acked)
-        return 200;
-    switch (result.reason) {
-    case FailureReason::None:
-        return policy == DispatchPolicy::Spool ? 202 : 200;
-    case FailureReason::Overloaded:
-        return 429;
-    case FailureReason::ShuttingDown:
-    case FailureReason::SpoolFull:
-        return 503;
-    default:
-        return 500;
-    }
-}

@@ -27,9 +27,6 @@ public:
     void setSpool(Spool *spool) { m_spool = spool; } // null: the spool policy answers 500 spool_error
     void submit(DispatchPolicy policy, const OutgoingEvent &event, qint64 receivedMs, Completion done);
 
-    // The HTTP status of a result under a policy (docs/DESIGN.md §2 and §10).
-    static int statusFor(DispatchPolicy policy, const PublishResult &result);
-
     BackgroundPublisher::Figures fireAndForget() const { return m_background.figures(); } // any thread
 
 private:
