@@ -2,9 +2,9 @@
 // the endpoint's policy and what the JSON says, in one place for a single event and a batch's items.
 #pragma once
 
+#include "dispatch/dispatchpolicy.h"
 #include "http/httprequest.h"
 #include "nats/publishresult.h"
-#include "webhook/dispatchpolicy.h"
 #include "webhook/requestrecord.h"
 
 #include <QJsonObject>

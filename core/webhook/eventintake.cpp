@@ -1,7 +1,7 @@
 // EventIntake: the dispatch policies, side by side.
 #include "webhook/eventintake.h"
+#include "dispatch/dispatcher.h"
 #include "spool/spool.h"
-#include "webhook/dispatcher.h"
 
 EventIntake::EventIntake(Dispatcher *dispatcher, BackgroundPublisher::Options background, QObject *parent)
     : QObject(parent)

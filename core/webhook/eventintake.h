@@ -3,10 +3,10 @@
 // (BackgroundPublisher, at once) or spool (Spool, after the local commit; SpoolForwarder later).
 #pragma once
 
+#include "dispatch/dispatchpolicy.h"
 #include "nats/outgoingevent.h"
 #include "nats/publishresult.h"
 #include "webhook/backgroundpublisher.h"
-#include "webhook/dispatchpolicy.h"
 
 #include <QObject>
 
