@@ -10,7 +10,7 @@
 #include "scenariorunner.h"
 #include "systemdnotifier.h"
 #include "unixsignalwatcher.h"
-#include "webhook/dispatcher.h"
+#include "dispatch/dispatcher.h"
 
 #ifdef ACKHOOK_HAVE_UI
 #include "displaycheck.h"

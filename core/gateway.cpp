@@ -1,9 +1,9 @@
 // Gateway and GatewayHost: wiring and life cycle of the dispatch core.
 #include "gateway.h"
+#include "dispatch/dispatcher.h"
 #include "http/tlsidentity.h"
 #include "spool/spool.h"
 #include "spool/spoolforwarder.h"
-#include "webhook/dispatcher.h"
 #include "webhook/webhookserver.h"
 
 #include <QEventLoop>

@@ -1,8 +1,8 @@
 // CloudEvents batches through the real listener and Dispatcher, with a scripted publisher deciding
 // each event's fate: every outcome mix gives the documented status and per-event results (the real
 // NATS path — all acked, ack-loss — is covered by tst_endpoints).
+#include "dispatch/dispatcher.h"
 #include "webhook/cloudeventbatch.h"
-#include "webhook/dispatcher.h"
 #include "webhook/requestlog.h"
 #include "webhook/webhookserver.h"
 

@@ -1,7 +1,7 @@
 // Dispatcher resolution: ack, error, timeout, late reports, fast-fail, in-flight bound, shutdown.
 // The publisher here is a scripted stand-in: these are unit tests of the resolution logic; the
 // real NATS path is covered by tst_webhookserver.
-#include "webhook/dispatcher.h"
+#include "dispatch/dispatcher.h"
 
 #include <QSignalSpy>
 #include <QTest>

@@ -1,10 +1,10 @@
 // NatsBus in event-loop mode (ACKHOOK_NATS_EVENT_LOOP=1): cnats driven by this thread, PubAcks read
 // from the inbox subscription here; every publish resolved exactly once, whatever NATS does.
+#include "dispatch/dispatcher.h"
 #include "nats/embeddednats.h"
 #include "nats/inboxpublisher.h"
 #include "nats/natsbus.h"
 #include "testsupport.h"
-#include "webhook/dispatcher.h"
 
 #include <QElapsedTimer>
 #include <QSet>

@@ -9,13 +9,13 @@
 #include "admin/labformat.h"
 #include "lab/lossdetector.h"
 #include "admin/statusformat.h"
+#include "dispatch/dispatcher.h"
 #include "http/bearerauth.h"
 #include "lab/dispatchswitches.h"
 #include "nats/embeddednats.h"
 #include "runtime.h"
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
-#include "webhook/dispatcher.h"
 #include "webhook/endpointcounters.h"
 
 #include <QJsonArray>

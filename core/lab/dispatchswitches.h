@@ -10,7 +10,7 @@
 // start), and switching an endpoint back to its configured policy clears its saved switch.
 #pragma once
 
-#include "webhook/dispatchpolicy.h"
+#include "dispatch/dispatchpolicy.h"
 
 #include <QDateTime>
 #include <QHash>

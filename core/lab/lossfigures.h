@@ -1,7 +1,7 @@
 // LossFigures: what the loss detector found, per dispatch policy: one value for the status.
 #pragma once
 
-#include "webhook/dispatchpolicy.h"
+#include "dispatch/dispatchpolicy.h"
 
 #include <QByteArray>
 #include <QString>

@@ -1,8 +1,8 @@
 // SpoolForwarder: strictly one publish at a time, so the stream stores spooled events in their
 // arrival order even across an outage (a pipelined window could reorder around a failure).
 #include "spool/spoolforwarder.h"
+#include "dispatch/dispatcher.h"
 #include "spool/spool.h"
-#include "webhook/dispatcher.h"
 
 #include <QLoggingCategory>
 #include <QPointer>

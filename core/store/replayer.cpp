@@ -2,7 +2,7 @@
 #include "store/replayer.h"
 #include "enumnames.h"
 
-#include "webhook/dispatcher.h"
+#include "dispatch/dispatcher.h"
 #include "store/failedeventstore.h"
 #include "gateway.h"
 #include <algorithm>

@@ -1,6 +1,6 @@
 // BackgroundPublisher: retries in the background until the give-up time, then drops with a warning.
 #include "webhook/backgroundpublisher.h"
-#include "webhook/dispatcher.h"
+#include "dispatch/dispatcher.h"
 
 #include <QLoggingCategory>
 

@@ -1,7 +1,7 @@
 // Endpoint: one webhook path with its sender preset, authentication, subject template and what it publishes.
 #pragma once
 
-#include "webhook/dispatchpolicy.h"
+#include "dispatch/dispatchpolicy.h"
 #include "webhook/idempotencykey.h"
 #include "webhook/signaturescheme.h"
 

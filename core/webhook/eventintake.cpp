@@ -1,7 +1,7 @@
 // EventIntake: the dispatch policies, side by side.
 #include "webhook/eventintake.h"
+#include "dispatch/dispatcher.h"
 #include "spool/spool.h"
-#include "webhook/dispatcher.h"
 
 EventIntake::EventIntake(Dispatcher *dispatcher, BackgroundPublisher::Options background, QObject *parent)
     : QObject(parent)
@@ -41,22 +41,5 @@ void EventIntake::submit(DispatchPolicy policy, const OutgoingEvent &event, qint
             }
         });
         return;
-    }
-}
-
-int EventIntake::statusFor(DispatchPolicy policy, const PublishResult &result)
-{
-    if (result.acked)
-        return 200;
-    switch (result.reason) {
-    case FailureReason::None:
-        return policy == DispatchPolicy::Spool ? 202 : 200;
-    case FailureReason::Overloaded:
-        return 429;
-    case FailureReason::ShuttingDown:
-    case FailureReason::SpoolFull:
-        return 503;
-    default:
-        return 500;
     }
 }

@@ -3,10 +3,10 @@
 // (BackgroundPublisher, at once) or spool (Spool, after the local commit; SpoolForwarder later).
 #pragma once
 
+#include "dispatch/dispatchpolicy.h"
 #include "nats/outgoingevent.h"
 #include "nats/publishresult.h"
 #include "webhook/backgroundpublisher.h"
-#include "webhook/dispatchpolicy.h"
 
 #include <QObject>
 
@@ -26,9 +26,6 @@ public:
 
     void setSpool(Spool *spool) { m_spool = spool; } // null: the spool policy answers 500 spool_error
     void submit(DispatchPolicy policy, const OutgoingEvent &event, qint64 receivedMs, Completion done);
-
-    // The HTTP status of a result under a policy (docs/DESIGN.md §2 and §10).
-    static int statusFor(DispatchPolicy policy, const PublishResult &result);
 
     BackgroundPublisher::Figures fireAndForget() const { return m_background.figures(); } // any thread
 

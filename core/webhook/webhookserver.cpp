@@ -1,23 +1,22 @@
 // WebhookServer: status codes of docs/DESIGN.md §2 for the webhook listener.
 #include "webhook/webhookserver.h"
+#include "dispatch/answer.h"
+#include "dispatch/dispatcher.h"
 #include "lab/lossdetector.h"
 #include "nats/natsbus.h"
 #include "outage/faultproxy.h"
 #include "store/failedeventstore.h"
 #include "webhook/cloudevent.h"
 #include "webhook/cloudeventbatch.h"
-#include "webhook/dispatcher.h"
 #include "webhook/eventheaders.h"
 #include "webhook/readiness.h"
 #include "webhook/requestlog.h"
 
 #include <QDateTime>
-#include <QJsonArray>
 #include <QLoggingCategory>
 #include <QJsonDocument>
 #include <QJsonObject>
 
-#include <memory>
 #include <optional>
 
 Q_LOGGING_CATEGORY(lcHandshake, "ackhook.handshake")
@@ -65,30 +64,6 @@ RequestRecord waitingRecord(const HttpRequest &request, const RequestRecord &dis
     waiting.keyGenerated = dispatched.keyGenerated;
     waiting.publishedUs = dispatched.publishedUs;
     return waiting;
-}
-
-// 413 for an event NATS must refuse: its body plus the NATS headers ackhook publishes are over the
-// server's max_payload. No retry or replay can deliver it, so it is refused before it is published
-// (and never queued). Empty while the server's max_payload is not known yet (never connected).
-std::optional<HttpResponse> overNatsMaxPayload(const OutgoingEvent &event, const NatsBus *bus)
-{
-    const qint64 maxPayload = bus ? bus->maxPayload() : -1;
-    if (maxPayload <= 0)
-        return std::nullopt;
-    const qint64 headerBytes = bus->headerBytes(event);
-    if (event.body.size() + headerBytes <= maxPayload)
-        return std::nullopt;
-    HttpResponse response = HttpResponse::error(413,
-        QStringLiteral("body of %1 bytes plus %2 bytes of NATS headers exceeds the NATS server's max_payload of "
-                       "%3 bytes")
-            .arg(event.body.size())
-            .arg(headerBytes)
-            .arg(maxPayload),
-        QJsonObject { { QStringLiteral("reason"), QStringLiteral("too_large") },
-            { QStringLiteral("limit"), std::max<qint64>(0, maxPayload - headerBytes) },
-            { QStringLiteral("max_payload"), maxPayload }, { QStringLiteral("header_bytes"), headerBytes } });
-    response.closeConnection = true;
-    return response;
 }
 
 } // namespace
@@ -190,6 +165,31 @@ void WebhookServer::recordFailure(qsizetype index, const HttpRequest &request, c
     event.detail = result.detail;
     event.lastAttemptMs = now;
     m_links.failedEvents->record(std::move(event));
+}
+
+// 413 for an event NATS must refuse: its body plus the NATS headers ackhook publishes are over the
+// server's max_payload. No retry or replay can deliver it, so it is refused before it is published
+// (and never queued). Empty while the server's max_payload is not known yet (never connected).
+std::optional<HttpResponse> WebhookServer::overNatsMaxPayload(const OutgoingEvent &event) const
+{
+    const NatsBus *bus = m_links.bus;
+    const qint64 maxPayload = bus ? bus->maxPayload() : -1;
+    if (maxPayload <= 0)
+        return std::nullopt;
+    const qint64 headerBytes = bus->headerBytes(event);
+    if (event.body.size() + headerBytes <= maxPayload)
+        return std::nullopt;
+    HttpResponse response = HttpResponse::error(413,
+        QStringLiteral("body of %1 bytes plus %2 bytes of NATS headers exceeds the NATS server's max_payload of "
+                       "%3 bytes")
+            .arg(event.body.size())
+            .arg(headerBytes)
+            .arg(maxPayload),
+        QJsonObject { { QStringLiteral("reason"), QStringLiteral("too_large") },
+            { QStringLiteral("limit"), std::max<qint64>(0, maxPayload - headerBytes) },
+            { QStringLiteral("max_payload"), maxPayload }, { QStringLiteral("header_bytes"), headerBytes } });
+    response.closeConnection = true;
+    return response;
 }
 
 void WebhookServer::handle(HttpRequest &&request, const HttpResponder &responder)
@@ -368,7 +368,7 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
     event.headers = EventHeaders::build(endpoint,
         { request.headers, request.target, request.peer, receivedMs, eventType,
             CloudEventAttributes::isStructured(request.headers) });
-    if (const auto tooLarge = overNatsMaxPayload(event, m_links.bus)) {
+    if (const auto tooLarge = overNatsMaxPayload(event)) {
         RequestRecord refused;
         refused.reason = QStringLiteral("too_large");
         answerEndpoint(index, request, responder, *tooLarge, std::move(refused));
@@ -390,162 +390,12 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
             key](const PublishResult &result) mutable {
             record.resolvedUs = request.received.nsecsElapsed() / 1000;
             m_endpointCounters.countDispatch(index, result, record.resolvedUs);
-            const QJsonValue id = record.key;
-            HttpResponse response;
-            if (result.acked) {
-                response = HttpResponse::json(200,
-                    QJsonObject { { QStringLiteral("stream"), result.stream },
-                        { QStringLiteral("seq"), static_cast<qint64>(result.seq) },
-                        { QStringLiteral("duplicate"), result.duplicate }, { QStringLiteral("id"), id } });
-                record.seq = result.seq;
-                record.duplicate = result.duplicate;
-            } else if (result.accepted()) {
-                // Taken without a PubAck: the JSON says which promise the caller got instead.
-                response = HttpResponse::json(EventIntake::statusFor(policy, result),
-                    QJsonObject { { QStringLiteral("accepted"), true },
-                        { QStringLiteral("policy"), dispatchPolicyName(policy) },
-                        { QStringLiteral("detail"), result.detail }, { QStringLiteral("id"), id } });
-            } else {
-                const QString reason = failureReasonName(result.reason);
-                const bool spool = policy == DispatchPolicy::Spool;
-                response = HttpResponse::error(EventIntake::statusFor(policy, result),
-                    (spool ? QStringLiteral("event not spooled: ") : QStringLiteral("event not confirmed by NATS JetStream: "))
-                        + result.detail,
-                    QJsonObject { { QStringLiteral("reason"), reason }, { QStringLiteral("id"), id } });
-                response.headers.append({ "Retry-After", QByteArray::number(m_options.retryAfterSeconds) });
-                record.reason = reason;
-                if (response.status == 500 && m_links.failedEvents)
-                    recordFailure(index, request, published, key, result);
-            }
+            const HttpResponse response = eventAnswer(policy, result, record.key, m_options.retryAfterSeconds, &record);
+            if (response.status == 500 && m_links.failedEvents)
+                recordFailure(index, request, published, key, result);
             if (m_links.lossDetector)
                 m_links.lossDetector->note(policy, request.path, key.value, published.msgId, response.status,
                     QDateTime::currentMSecsSinceEpoch() - request.received.elapsed(), request.body);
             answerEndpoint(index, request, responder, response, std::move(record));
         });
-}
-
-void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const HttpResponder &responder)
-{
-    const Endpoint &endpoint = m_options.endpoints.at(index);
-    CloudEventBatch batch = CloudEventBatch::parse(request.body);
-    if (!batch.error.isEmpty()) {
-        RequestRecord record;
-        record.reason = batch.error;
-        answerEndpoint(index, request, responder, HttpResponse::error(400, batch.error), std::move(record));
-        return;
-    }
-
-    // Each event is its own structured-mode message; the answer waits for every outcome.
-    struct Pending {
-        HttpRequest request;
-        HttpResponder responder;
-        QList<std::optional<PublishResult>> results;
-        QList<CloudEventBatch::Event> events;
-        QList<OutgoingEvent> published;
-        qsizetype outstanding = 0;
-    };
-    auto pending = std::make_shared<Pending>();
-    pending->responder = responder;
-    pending->results.resize(batch.events.size());
-    pending->outstanding = batch.events.size();
-    const qint64 receivedMs = QDateTime::currentMSecsSinceEpoch() - request.received.elapsed();
-    HeaderList eventRequestHeaders;
-    for (const auto &header : std::as_const(request.headers)) {
-        if (header.first.compare("content-type", Qt::CaseInsensitive) != 0)
-            eventRequestHeaders.append(header);
-    }
-    eventRequestHeaders.append({ QByteArray("Content-Type"), QByteArray("application/cloudevents+json") });
-
-    QList<OutgoingEvent> outgoing;
-    for (const CloudEventBatch::Event &batchEvent : std::as_const(batch.events)) {
-        OutgoingEvent event;
-        event.subject = endpoint.subjectFor(batchEvent.type);
-        event.msgId = IdempotencyKey::scopedTo(endpoint.path, batchEvent.key, true);
-        event.body = batchEvent.json;
-        // Structured: the event's attributes are in its JSON; the request's ce-* headers are not its own.
-        event.headers = EventHeaders::build(
-            endpoint, { eventRequestHeaders, request.target, request.peer, receivedMs, batchEvent.type, true });
-        if (const auto tooLarge = overNatsMaxPayload(event, m_links.bus)) {
-            // One event NATS cannot take refuses the batch before any of it is published.
-            RequestRecord refused;
-            refused.reason = QStringLiteral("too_large");
-            answerEndpoint(index, request, responder, *tooLarge, std::move(refused));
-            return;
-        }
-        outgoing.append(std::move(event));
-    }
-    pending->published = outgoing;
-    pending->events = std::move(batch.events);
-    pending->request = std::move(request);
-    pending->request.headers = eventRequestHeaders; // what a failed event is recorded with
-
-    const DispatchPolicy policy = endpoint.dispatch.value_or(DispatchPolicy::Ack);
-    const int success = EventIntake::statusFor(policy, PublishResult::takenWithoutAck({}));
-    const auto finish = [this, index, pending, policy, success, receivedMs] {
-        HttpRequest &request = pending->request;
-        QJsonArray results;
-        int status = success;
-        qsizetype acked = 0;
-        for (qsizetype i = 0; i < pending->results.size(); ++i) {
-            const PublishResult &result = *pending->results.at(i);
-            QJsonObject item { { QStringLiteral("id"), QString::fromLatin1(pending->events.at(i).key) } };
-            if (result.acked) {
-                ++acked;
-                item.insert(QStringLiteral("seq"), static_cast<qint64>(result.seq));
-                item.insert(QStringLiteral("duplicate"), result.duplicate);
-                item.insert(QStringLiteral("stream"), result.stream);
-            } else if (result.accepted()) {
-                ++acked;
-                item.insert(QStringLiteral("accepted"), true);
-                item.insert(QStringLiteral("policy"), dispatchPolicyName(policy));
-            } else {
-                item.insert(QStringLiteral("reason"), failureReasonName(result.reason));
-                item.insert(QStringLiteral("error"), result.detail);
-                // A 500 wins over a 429 / 503: the caller must retry, and may retry it all (the keys dedup).
-                const int failure = EventIntake::statusFor(policy, result);
-                status = status == success ? failure : std::max(status, failure);
-                if (failure == 500 && m_links.failedEvents) {
-                    HttpRequest single = request;
-                    single.body = pending->events.at(i).json;
-                    IdempotencyKey key;
-                    key.value = pending->events.at(i).key;
-                    key.origin = "cloudevent";
-                    recordFailure(index, single, pending->published.at(i), key, result);
-                }
-            }
-            results.append(item);
-            // Each event of a batch is reconciled on its own, with the answer its item gave.
-            if (m_links.lossDetector)
-                m_links.lossDetector->note(policy, request.path, pending->events.at(i).key, pending->published.at(i).msgId,
-                    EventIntake::statusFor(policy, result), receivedMs, pending->events.at(i).json);
-        }
-        RequestRecord record;
-        record.resolvedUs = request.received.nsecsElapsed() / 1000;
-        record.key = QStringLiteral("batch of %1").arg(pending->results.size());
-        HttpResponse response;
-        const QJsonObject summary { { QStringLiteral("events"), results },
-            { QStringLiteral("acked"), static_cast<qint64>(acked) },
-            { QStringLiteral("total"), static_cast<qint64>(pending->results.size()) } };
-        if (status == success) {
-            response = HttpResponse::json(success, summary);
-        } else {
-            response = HttpResponse::error(status,
-                QStringLiteral("%1 of %2 events not confirmed by NATS JetStream")
-                    .arg(pending->results.size() - acked)
-                    .arg(pending->results.size()),
-                summary);
-            response.headers.append({ "Retry-After", QByteArray::number(m_options.retryAfterSeconds) });
-            record.reason = QStringLiteral("batch");
-        }
-        answerEndpoint(index, request, pending->responder, response, std::move(record));
-    };
-
-    for (qsizetype i = 0; i < outgoing.size(); ++i) {
-        m_intake->submit(policy, outgoing.at(i), receivedMs, [this, index, pending, i, finish](const PublishResult &result) {
-            m_endpointCounters.countDispatch(index, result, pending->request.received.nsecsElapsed() / 1000);
-            pending->results[i] = result;
-            if (--pending->outstanding == 0)
-                finish();
-        });
-    }
 }

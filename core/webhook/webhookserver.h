@@ -14,6 +14,8 @@
 #include <QHostAddress>
 #include <QObject>
 
+#include <optional>
+
 class Dispatcher;
 class NatsBus;
 class FailedEventStore;
@@ -66,7 +68,10 @@ private:
     // GET /health and /ready: answered, never counted or shown as webhook traffic.
     bool answerProbe(const HttpRequest &request, const HttpResponder &responder);
     void handleWebhook(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
+    // A CloudEvents batch (webhook/batchhandler.cpp): one dispatch per event, one answer for all.
     void handleBatch(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
+    // 413 for an event NATS must refuse; empty while it fits or the server's max_payload is unknown.
+    std::optional<HttpResponse> overNatsMaxPayload(const OutgoingEvent &event) const;
     // A provider's handshake: answered and counted for the endpoint, never published.
     void answerHandshake(
         qsizetype index, const HttpRequest &request, const HttpResponder &responder, Handshakes::Answer &&handshake);

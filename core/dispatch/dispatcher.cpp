@@ -1,5 +1,5 @@
 // Dispatcher: single-shot resolution of every publish, with a deadline of its own.
-#include "webhook/dispatcher.h"
+#include "dispatch/dispatcher.h"
 
 #include <QLoggingCategory>
 

@@ -1,5 +1,5 @@
 // DispatchPolicy names, as written in the config file, flags, JSON and metrics.
-#include "webhook/dispatchpolicy.h"
+#include "dispatch/dispatchpolicy.h"
 #include "enumnames.h"
 
 namespace {
