@@ -7,6 +7,8 @@
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
 
+#include <algorithm>
+
 #include <QComboBox>
 #include <QFile>
 #include <QFileDialog>
@@ -40,6 +42,7 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     , m_replaySelected(new QPushButton(tr("Replay selected"), this))
     , m_replayAll(new QPushButton(tr("Replay all pending"), this))
     , m_discard(new QPushButton(tr("Discard selected"), this))
+    , m_discardLab(new QPushButton(tr("Discard lab events"), this))
     , m_export(new QPushButton(tr("Export…"), this))
 {
     m_stateFilter->addItems(
@@ -75,6 +78,9 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_replaySelected->setToolTip(tr("Publish the selected pending events again, with their idempotency keys"));
     m_discard->setToolTip(tr("Mark the selected pending events as discarded: they will not be replayed (asks first)"));
+    m_discardLab->setObjectName(QStringLiteral("discardLab"));
+    m_discardLab->setToolTip(tr("Discard the pending events the lab's scenario sent (tagged [lab]): real senders' "
+                                "events stay pending"));
     m_replayAll->setToolTip(tr("Publish every pending event again, with its idempotency key"));
     m_export->setToolTip(tr("Save the listed events as JSON Lines or as a curl script that resends them"));
     auto *exportMenu = new QMenu(m_export);
@@ -85,6 +91,7 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     connect(m_replaySelected, &QPushButton::clicked, this, &FailedQueuePanel::replaySelected);
     connect(m_replayAll, &QPushButton::clicked, this, &FailedQueuePanel::replayAll);
     connect(m_discard, &QPushButton::clicked, this, &FailedQueuePanel::discardSelected);
+    connect(m_discardLab, &QPushButton::clicked, this, &FailedQueuePanel::discardLab);
     connect(m_stateFilter, &QComboBox::currentIndexChanged, this, &FailedQueuePanel::reload);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &FailedQueuePanel::updateButtons);
     connect(m_store, &FailedEventStore::changed, this, &FailedQueuePanel::scheduleReload);
@@ -97,6 +104,7 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     buttons->addWidget(m_replaySelected);
     buttons->addWidget(m_replayAll);
     buttons->addWidget(m_discard);
+    buttons->addWidget(m_discardLab);
     buttons->addWidget(m_export);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -125,6 +133,8 @@ void FailedQueuePanel::reload()
     if (!m_store || !m_store->isOpen())
         return;
     m_model->setEvents(m_store->list(filterState(), MaxRows, 0)); // no bodies: the list needs none
+    const QList<FailedEvent> pending = m_store->list(FailedEvent::State::Pending, MaxRows, 0);
+    m_labPending = static_cast<int>(std::count_if(pending.cbegin(), pending.cend(), [](const FailedEvent &e) { return e.isLab(); }));
     const FailedQueueStats s = m_store->stats();
     m_counts->setFullText(tr("%1 pending · %2 replayed · %3 discarded%4")
                               .arg(s.pending)
@@ -158,6 +168,7 @@ void FailedQueuePanel::updateButtons()
     const bool busy = running && m_replayer->isBusy();
     m_replaySelected->setEnabled(running && selection && !busy);
     m_discard->setEnabled(running && selection);
+    m_discardLab->setEnabled(running && m_labPending > 0);
     m_replayAll->setEnabled(running && m_store->stats().pending > 0 && !busy);
 }
 
@@ -272,6 +283,15 @@ void FailedQueuePanel::discardSelected()
     for (qint64 id : ids)
         discarded += m_store ? m_store->discard(id) : 0;
     Q_EMIT message(tr("Discarded %1 events").arg(discarded));
+    reload();
+}
+
+void FailedQueuePanel::discardLab()
+{
+    if (!m_store)
+        return;
+    const int discarded = m_store->discardLab();
+    Q_EMIT message(tr("Discarded %n lab event(s); real senders' events stay pending", nullptr, discarded));
     reload();
 }
 
