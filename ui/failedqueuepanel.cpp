@@ -3,6 +3,7 @@
 #include "failedqueuepanel.h"
 #include "elidedlabel.h"
 #include "failedeventmodel.h"
+#include "outcometext.h"
 
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
@@ -63,7 +64,7 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     m_view->setColumnWidth(FailedEventModel::EndpointColumn, widthOf(QStringLiteral("POST /webhook")));
     m_view->setColumnWidth(FailedEventModel::ReasonColumn, widthOf(QStringLiteral("disconnected: not connected")));
     m_view->setColumnWidth(FailedEventModel::AttemptsColumn, widthOf(tr("Attempts")));
-    m_view->setColumnWidth(FailedEventModel::StateColumn, widthOf(tr("replayed (seq 00000, duplicate)")));
+    m_view->setColumnWidth(FailedEventModel::StateColumn, widthOf(OutcomeText::storedAnyway(99999)));
     m_view->setColumnWidth(FailedEventModel::KeyColumn, widthOf(QStringLiteral("demo-00000000-0000-0000")));
     // What became of an event first, why it failed after: in a narrow panel the state stays in view.
     m_view->horizontalHeader()->moveSection(FailedEventModel::StateColumn, FailedEventModel::ReasonColumn);

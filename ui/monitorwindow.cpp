@@ -520,12 +520,14 @@ void MonitorWindow::buildUi()
     m_table->setColumnWidth(RequestTableModel::TimeColumn, widthOf(QStringLiteral("00:00:00.000")));
     m_table->setColumnWidth(RequestTableModel::MethodColumn, widthOf(QStringLiteral("Method")));
     m_table->setColumnWidth(RequestTableModel::PathColumn, widthOf(QStringLiteral("/webhook")));
-    m_table->setColumnWidth(RequestTableModel::StatusColumn, widthOf(tr("500 → recovered (stream seq 00000)")));
+    // The longest status (OutcomeText) whole: the lesson of a 500 stored anyway is not cut.
+    m_table->setColumnWidth(RequestTableModel::StatusColumn, widthOf(OutcomeText::failedRequest(500,
+        { 0, FailedEvent::State::Replayed, 99999, true })));
     m_table->setColumnWidth(RequestTableModel::LatencyColumn, widthOf(QStringLiteral("0000.0 ms")));
     m_table->setColumnWidth(RequestTableModel::SizeColumn, widthOf(QStringLiteral("00000 B")));
     m_table->setColumnWidth(RequestTableModel::KeyColumn, widthOf(QStringLiteral("demo-00000000-0000-0000")));
     m_table->setColumnWidth(RequestTableModel::SeqColumn, widthOf(QStringLiteral("00000")));
-    m_table->setColumnWidth(RequestTableModel::DuplicateColumn, widthOf(QStringLiteral("duplicate")));
+    m_table->setColumnWidth(RequestTableModel::DuplicateColumn, widthOf(OutcomeText::duplicate(true, true)));
     m_table->verticalHeader()->setDefaultSectionSize(metrics.height() + 6);
     m_table->setToolTip(QString());
     tableLayout->addWidget(m_table, 1);
