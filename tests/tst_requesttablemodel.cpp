@@ -220,11 +220,15 @@ void TestRequestTableModel::storedAnywaySaysSoEverywhere()
     QCOMPARE(OutcomeText::storedAnyway(5), words);
     QCOMPARE(model.index(0, RequestTableModel::StatusColumn).data().toString(), QStringLiteral("500 · ") + words);
     QCOMPARE(model.index(0, RequestTableModel::DuplicateColumn).data().toString(),
-        QStringLiteral("duplicate (stored anyway)"));
+        QStringLiteral("duplicate"));
     QVERIFY(model.index(0, RequestTableModel::StatusColumn)
                 .data(Qt::ToolTipRole)
                 .toString()
                 .contains(QStringLiteral("only the PubAck was lost")));
+    QVERIFY(model.index(0, RequestTableModel::DuplicateColumn)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("had stored the event")));
     // The queue row and the timeline: the same words.
     QVERIFY(OutcomeText::timelineNote(*model.queueLink(0)).endsWith(words));
     FailedEvent event;

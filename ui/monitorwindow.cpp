@@ -527,7 +527,7 @@ void MonitorWindow::buildUi()
     m_table->setColumnWidth(RequestTableModel::SizeColumn, widthOf(QStringLiteral("00000 B")));
     m_table->setColumnWidth(RequestTableModel::KeyColumn, widthOf(QStringLiteral("demo-00000000-0000-0000")));
     m_table->setColumnWidth(RequestTableModel::SeqColumn, widthOf(QStringLiteral("00000")));
-    m_table->setColumnWidth(RequestTableModel::DuplicateColumn, widthOf(OutcomeText::duplicate(true, true)));
+    m_table->setColumnWidth(RequestTableModel::DuplicateColumn, widthOf(QStringLiteral("duplicate")));
     m_table->verticalHeader()->setDefaultSectionSize(metrics.height() + 6);
     m_table->setToolTip(QString());
     tableLayout->addWidget(m_table, 1);

@@ -68,9 +68,8 @@ QString timelineNote(const Queued &q)
 
 QString duplicate(bool duplicate, bool storedAnyway)
 {
-    if (storedAnyway)
-        return tr("duplicate (stored anyway)");
-    return duplicate ? tr("duplicate") : QString();
+    // A 500 stored anyway: the sender's retry will be answered "duplicate" (the status says why).
+    return duplicate || storedAnyway ? tr("duplicate") : QString();
 }
 
 QString rtt(const NatsBus::Status &bus, qint64 nowMs)

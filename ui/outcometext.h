@@ -32,7 +32,7 @@ QString failedRequest(int status, const Queued &queued);
 QString queueState(const Queued &queued);
 // The detail timeline's tail: "→ kept as failed event #3 → stored anyway (seq 5): …".
 QString timelineNote(const Queued &queued);
-// The Duplicate column: "duplicate", or "duplicate (stored anyway)" for such a 500; else empty.
+// The Duplicate column: "duplicate" for a duplicate 200 and for a 500 stored anyway; else empty.
 QString duplicate(bool duplicate, bool storedAnyway);
 // The header's RTT: the last value, or "no PONG for N s" once it is older than two ping intervals.
 QString rtt(const NatsBus::Status &bus, qint64 nowMs);

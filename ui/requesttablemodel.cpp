@@ -120,6 +120,9 @@ QVariant RequestTableModel::data(const QModelIndex &index, int role) const
         return {};
     }
     if (role == Qt::ToolTipRole) { // every cell can be read whole, however narrow its column
+        if (index.column() == DuplicateColumn && !r.duplicate && !data(index, Qt::DisplayRole).toString().isEmpty())
+            return tr("Answered %1, but JetStream had stored the event: the sender's retry will be a duplicate.")
+                .arg(r.status);
         if (index.column() == KeyColumn && r.keyGenerated)
             return tr("The request carried no idempotency key: a retry of it cannot be deduplicated.");
         if (index.column() == StatusColumn) {
