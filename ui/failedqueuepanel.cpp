@@ -61,7 +61,7 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     const auto widthOf = [&metrics](const QString &sample) { return metrics.horizontalAdvance(sample) + 16; };
     m_view->setColumnWidth(FailedEventModel::IdColumn, widthOf(QStringLiteral("00000")));
     m_view->setColumnWidth(FailedEventModel::TimeColumn, widthOf(QStringLiteral("00:00:00.000")));
-    m_view->setColumnWidth(FailedEventModel::EndpointColumn, widthOf(QStringLiteral("POST /webhook")));
+    m_view->setColumnWidth(FailedEventModel::EndpointColumn, widthOf(QStringLiteral("[lab] POST /lab/spool")));
     m_view->setColumnWidth(FailedEventModel::ReasonColumn, widthOf(QStringLiteral("disconnected: not connected")));
     m_view->setColumnWidth(FailedEventModel::AttemptsColumn, widthOf(tr("Attempts")));
     m_view->setColumnWidth(FailedEventModel::StateColumn, widthOf(OutcomeText::storedAnyway(99999)));
@@ -170,6 +170,7 @@ void FailedQueuePanel::updateButtons()
     m_replaySelected->setEnabled(running && selection && !busy);
     m_discard->setEnabled(running && selection);
     m_discardLab->setEnabled(running && m_labPending > 0);
+    m_discardLab->setVisible(m_labPending > 0); // only where the lab left events: no clutter for real senders
     m_replayAll->setEnabled(running && m_store->stats().pending > 0 && !busy);
 }
 
