@@ -160,6 +160,8 @@ void MonitorWindow::buildUi()
     connect(m_scenarioRun, &QPushButton::clicked, this, &MonitorWindow::runScenario);
     connect(m_scenarioName, &QComboBox::currentIndexChanged, this, &MonitorWindow::updateScenarioButton);
     updateScenarioButton();
+    // Without the loss detector's line (not the lab) the scenario's controls keep their own size, right.
+    lab->addStretch(0);
     lab->addWidget(m_scenarioName);
     lab->addWidget(m_scenarioRun);
     layout->addLayout(lab);
