@@ -129,8 +129,10 @@ void TestFailedEventModel::storedAnywayAndLabTag()
     QCOMPARE(model.index(0, 0).data(FailedEventModel::LabRole).toBool(), false);
     QCOMPARE(model.index(1, FailedEventModel::EndpointColumn).data().toString(), QStringLiteral("[lab] POST /webhook"));
     QCOMPARE(model.index(1, 0).data(FailedEventModel::LabRole).toBool(), true);
-    QVERIFY(model.index(1, FailedEventModel::EndpointColumn).data(Qt::ToolTipRole).toString().contains(
-        QStringLiteral("Discard lab events")));
+    QVERIFY(model.index(1, FailedEventModel::EndpointColumn)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("Discard lab events")));
 }
 
 QTEST_GUILESS_MAIN(TestFailedEventModel)

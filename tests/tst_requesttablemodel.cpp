@@ -219,8 +219,7 @@ void TestRequestTableModel::storedAnywaySaysSoEverywhere()
     const QString words = QStringLiteral("stored anyway (seq 5): the sender's retry will be a duplicate");
     QCOMPARE(OutcomeText::storedAnyway(5), words);
     QCOMPARE(model.index(0, RequestTableModel::StatusColumn).data().toString(), QStringLiteral("500 · ") + words);
-    QCOMPARE(model.index(0, RequestTableModel::DuplicateColumn).data().toString(),
-        QStringLiteral("duplicate"));
+    QCOMPARE(model.index(0, RequestTableModel::DuplicateColumn).data().toString(), QStringLiteral("duplicate"));
     QVERIFY(model.index(0, RequestTableModel::StatusColumn)
                 .data(Qt::ToolTipRole)
                 .toString()

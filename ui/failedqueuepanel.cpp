@@ -135,7 +135,8 @@ void FailedQueuePanel::reload()
         return;
     m_model->setEvents(m_store->list(filterState(), MaxRows, 0)); // no bodies: the list needs none
     const QList<FailedEvent> pending = m_store->list(FailedEvent::State::Pending, MaxRows, 0);
-    m_labPending = static_cast<int>(std::count_if(pending.cbegin(), pending.cend(), [](const FailedEvent &e) { return e.isLab(); }));
+    m_labPending = static_cast<int>(
+        std::count_if(pending.cbegin(), pending.cend(), [](const FailedEvent &e) { return e.isLab(); }));
     const FailedQueueStats s = m_store->stats();
     m_counts->setFullText(tr("%1 pending · %2 replayed · %3 discarded%4")
                               .arg(s.pending)

@@ -6,10 +6,10 @@
 namespace OutcomeText {
 
 namespace {
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("OutcomeText", text);
-}
+    QString tr(const char *text)
+    {
+        return QCoreApplication::translate("OutcomeText", text);
+    }
 } // namespace
 
 Queued queued(const FailedEvent &event)

@@ -190,7 +190,7 @@ QString RequestDetailView::timeline(const RequestRecord &record)
         text += tr(" → published %1").arg(ms(record.publishedUs));
     if (record.resolvedUs >= 0) {
         // 202: the spool committed it to its local file (fsync); JetStream has not confirmed it yet.
-        text += record.status == 202 ? tr(" → spooled %1").arg(ms(record.resolvedUs))
+        text += record.status == 202   ? tr(" → spooled %1").arg(ms(record.resolvedUs))
             : record.status / 100 == 2 ? tr(" → acked %1").arg(ms(record.resolvedUs))
                                        : tr(" → failed (%1) %2").arg(record.reason, ms(record.resolvedUs));
     }

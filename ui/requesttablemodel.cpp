@@ -108,8 +108,7 @@ QVariant RequestTableModel::data(const QModelIndex &index, int role) const
             return r.keyGenerated ? QStringLiteral("⚠ none (generated %1)").arg(r.key.left(8)) : r.key;
         case SeqColumn:
             return r.seq ? QVariant(static_cast<qulonglong>(r.seq)) : QVariant();
-        case DuplicateColumn:
-        {
+        case DuplicateColumn: {
             const std::optional<QueueLink> link = queueLink(index.row());
             return OutcomeText::duplicate(r.duplicate, link && link->storedAnyway());
         }

@@ -2,7 +2,6 @@
 // FailedEventDatabase on the store thread.
 #include "store/failedeventstore.h"
 
-#include <limits>
 #include "http/curlcommand.h"
 #include "store/failedeventdatabase.h"
 
@@ -13,6 +12,8 @@
 #include <QLoggingCategory>
 #include <QStringDecoder>
 #include <QUrl>
+
+#include <limits>
 
 Q_LOGGING_CATEGORY(lcStore, "ackhook.failed")
 
