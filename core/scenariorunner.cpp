@@ -6,6 +6,7 @@
 #include "lab/lossdetector.h"
 #include "runtime.h"
 #include "spool/spool.h"
+#include "store/failedevent.h"
 
 #include <QDateTime>
 #include <QTcpSocket>
@@ -154,7 +155,7 @@ void ScenarioRunner::tick()
 void ScenarioRunner::sendOne(int policy, const QByteArray &nonce, const QByteArray &payload)
 {
     Row &row = m_rows[static_cast<size_t>(policy)];
-    const QByteArray key = "scenario-" + QByteArray(m_scenario.name) + '-' + row.policy.toLatin1() + '-' + m_runId
+    const QByteArray key = FailedEvent::LabKeyPrefix + QByteArray(m_scenario.name) + '-' + row.policy.toLatin1() + '-' + m_runId
         + '-' + QByteArray::number(++m_sequence) + '-' + nonce;
     const QByteArray body = "{\"scenario\":\"" + QByteArray(m_scenario.name) + "\",\"policy\":\""
         + row.policy.toLatin1() + "\",\"n\":" + QByteArray::number(row.sent) + ',' + payload

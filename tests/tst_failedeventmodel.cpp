@@ -45,6 +45,7 @@ private Q_SLOTS:
     void mergeInsertsAndRemovesWithoutReset();
     void changedRowsAreUpdatedInPlace();
     void stateHasTextAndColour();
+    void storedAnywayAndLabTag();
 };
 
 void TestFailedEventModel::mergeInsertsAndRemovesWithoutReset()
@@ -104,6 +105,34 @@ void TestFailedEventModel::stateHasTextAndColour()
     QVERIFY(model.index(1, FailedEventModel::StateColumn).data(Qt::BackgroundRole).isValid());
     QCOMPARE(model.index(1, FailedEventModel::ReasonColumn).data().toString(), QStringLiteral("disconnected"));
     QCOMPARE(model.index(1, FailedEventModel::SizeColumn).data().toString(), QStringLiteral("10 B"));
+}
+
+// A replay JetStream dropped as a duplicate: the event was stored anyway (the same words as the
+// request row, OutcomeText). The scenario runner's events carry a "[lab]" tag and LabRole.
+void TestFailedEventModel::storedAnywayAndLabTag()
+{
+    FailedEventModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    FailedEvent storedAnyway = failedEvent(2, FailedEvent::State::Replayed, 2);
+    storedAnyway.replaySeq = 5;
+    storedAnyway.replayDuplicate = true;
+    FailedEvent lab = failedEvent(1);
+    lab.key = FailedEvent::LabKeyPrefix + QByteArray("down-ack-run-1-x");
+    model.setEvents({ storedAnyway, lab });
+    QCOMPARE(model.index(0, FailedEventModel::StateColumn).data().toString(),
+        QStringLiteral("stored anyway (seq 5): the sender's retry will be a duplicate"));
+    QVERIFY(model.index(0, FailedEventModel::StateColumn)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("PubAck was lost")));
+    QCOMPARE(model.index(0, FailedEventModel::EndpointColumn).data().toString(), QStringLiteral("POST /webhook"));
+    QCOMPARE(model.index(0, 0).data(FailedEventModel::LabRole).toBool(), false);
+    QCOMPARE(model.index(1, FailedEventModel::EndpointColumn).data().toString(), QStringLiteral("[lab] POST /webhook"));
+    QCOMPARE(model.index(1, 0).data(FailedEventModel::LabRole).toBool(), true);
+    QVERIFY(model.index(1, FailedEventModel::EndpointColumn)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("Discard lab events")));
 }
 
 QTEST_GUILESS_MAIN(TestFailedEventModel)

@@ -29,6 +29,7 @@ private Q_SLOTS:
     void failureIsRecordedOnce();
     void replayAfterNatsReturns();
     void replayOfAnEventTheCallerRetriedIsADuplicate();
+    void discardLabLeavesRealSendersEvents();
     void hundredFailuresSurviveRestartsAndReplayOnce();
     void boundKeepsAnswering500AndCounts();
     void adminValidation_data();
@@ -229,6 +230,37 @@ void TestFailedQueue::replayOfAnEventTheCallerRetriedIsADuplicate()
     QCOMPARE(result.value(QLatin1String("status")).toString(), QStringLiteral("replayed"));
     QCOMPARE(result.value(QLatin1String("duplicate")).toBool(), true);
     QCOMPARE(countStored(key), 1);
+}
+
+// The scenario runner's traffic (keys FailedEvent::LabKeyPrefix...) is discarded apart from a
+// real sender's failed event, which stays pending; replayed events are left as they are.
+void TestFailedQueue::discardLabLeavesRealSendersEvents()
+{
+    setOutage("down");
+    const QByteArray labKeys[] = { FailedEvent::LabKeyPrefix + uniqueKey(), FailedEvent::LabKeyPrefix + uniqueKey() };
+    const QByteArray realKey = uniqueKey();
+    for (const QByteArray &key : labKeys)
+        QCOMPARE(post(key).status, 500);
+    QCOMPARE(post(realKey).status, 500);
+    QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->stats().pending, 3, 2000);
+    m_runtime->failedEvents()->flush();
+
+    QCOMPARE(m_runtime->failedEvents()->discardLab(), 2);
+    m_runtime->failedEvents()->flush();
+    const QList<FailedEvent> all = m_runtime->failedEvents()->list(std::nullopt, 10);
+    QCOMPARE(all.size(), 3);
+    for (const FailedEvent &event : all) {
+        const bool lab = event.key != realKey;
+        QCOMPARE(event.isLab(), lab);
+        QCOMPARE(event.state, lab ? FailedEvent::State::Discarded : FailedEvent::State::Pending);
+    }
+    QCOMPARE(m_runtime->failedEvents()->stats().pending, 1);
+    QCOMPARE(m_runtime->failedEvents()->discardLab(), 0); // nothing left to discard
+    // A generated key never counts as lab traffic, whatever it looks like.
+    FailedEvent generated;
+    generated.key = FailedEvent::LabKeyPrefix + QByteArray("x");
+    generated.keyGenerated = true;
+    QVERIFY(!generated.isLab());
 }
 
 void TestFailedQueue::hundredFailuresSurviveRestartsAndReplayOnce()

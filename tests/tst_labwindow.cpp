@@ -1,7 +1,13 @@
 // The lab in the window: the red fire-and-forget banner while any endpoint uses that policy, the
 // loss detector's line, the scenario button, shown only when the scenario can run, and an endpoint's
 // policy switched from the window while running.
+#include "failedeventmodel.h"
+#include "failedqueuepanel.h"
 #include "lab/lossdetector.h"
+#include "requestdetailview.h"
+#include "requestfilterproxy.h"
+#include "requesttablemodel.h"
+#include "store/failedeventstore.h"
 #include "lab/lossystore.h"
 #include "monitorwindow.h"
 #include "nats/embeddednats.h"
@@ -24,7 +30,10 @@
 #include <QScreen>
 #include <QTest>
 #include <QJsonArray>
+#include <QTableView>
 #include <QTextEdit>
+#include <QToolButton>
+#include <QItemSelectionModel>
 
 class TestLabWindow : public QObject {
     Q_OBJECT
@@ -148,6 +157,25 @@ void TestLabWindow::switchPolicyInWindow()
     QCOMPARE(reply->status, 202);
     QCOMPARE(reply->json().value(QStringLiteral("policy")).toString(), QStringLiteral("spool"));
     QTRY_VERIFY_WITH_TIMEOUT(storedKeys().contains(spoolKey), 10000);
+    // "202 Accepted" everywhere: the row, the detail view, the header's counts apart from the 200s.
+    RequestTableModel *model = window.requestModel();
+    QTRY_VERIFY_WITH_TIMEOUT(model->newestRowWithKey(QString::fromLatin1(spoolKey)) >= 0
+            && model->record(model->newestRowWithKey(QString::fromLatin1(spoolKey))).status == 202,
+        5000);
+    const int spoolRow = model->newestRowWithKey(QString::fromLatin1(spoolKey));
+    QCOMPARE(model->index(spoolRow, RequestTableModel::StatusColumn).data().toString(), QStringLiteral("202 Accepted"));
+    window.requestTable()->selectionModel()->setCurrentIndex(
+        window.requestFilter()->mapFromSource(model->index(spoolRow, 0)),
+        QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    QCOMPARE(window.detailView()->record().key, QString::fromLatin1(spoolKey));
+    const QString timeline = window.detailView()->timelineText();
+    QVERIFY2(timeline.contains(QStringLiteral("→ spooled ")) && timeline.contains(QStringLiteral("→ answered 202 Accepted")),
+        qPrintable(timeline));
+    // The header: "answered 200: 2 · answered 202: 1" (the ack and fire-and-forget 200s, the spool's 202).
+    QTRY_VERIFY2_WITH_TIMEOUT(window.outcomesText().startsWith(QStringLiteral("answered 200: 2 · answered 202: 1 ·")),
+        qPrintable(window.outcomesText()), 3000);
+    QVERIFY2(window.totalsText().contains(QStringLiteral("2xx 3 (200: 2 · 202 Accepted: 1)")),
+        qPrintable(window.totalsText()));
     window.close();
     runtime->shutdownAndWait();
 }
@@ -193,11 +221,43 @@ void TestLabWindow::threePolicies()
     options.before = options.outage = options.after = std::chrono::milliseconds(1000);
     options.settleTimeout = std::chrono::milliseconds(20000);
     window.setScenarioOptions(options);
+    QVERIFY(run->isEnabled());
+    QVERIFY2(run->toolTip().contains(QLatin1String("about a minute")), qPrintable(run->toolTip()));
+    auto *simulate = window.findChild<QToolButton *>(QStringLiteral("simulateOutage"));
+    auto *endOutage = window.findChild<QPushButton *>(QStringLiteral("endOutage"));
+    auto *natsStop = window.findChild<QPushButton *>(QStringLiteral("natsStop"));
+    auto *natsStart = window.findChild<QPushButton *>(QStringLiteral("natsStart"));
+    auto *powerCut = window.findChild<QAction *>(QStringLiteral("powerCut"));
+    QVERIFY(simulate && endOutage && natsStop && natsStart && powerCut);
+    QVERIFY(simulate->isEnabled());
+    QVERIFY(window.outageAction(OutageSettings::Mode::Down)->isEnabled());
+    QTRY_VERIFY(natsStop->isEnabled()); // the embedded nats-server runs
+    const bool powerCutUsable = powerCut->isEnabled();
     QTest::mouseClick(run, Qt::LeftButton);
     QVERIFY(!run->isEnabled());
+    QVERIFY(window.scenarioRunning());
+    // While it runs the scenario owns the outage: the window's controls for it are off.
+    const auto outageControlsOff = [&] {
+        return !simulate->isEnabled() && !endOutage->isEnabled() && !natsStop->isEnabled() && !natsStart->isEnabled()
+            && !powerCut->isEnabled() && !window.outageAction(OutageSettings::Mode::Down)->isEnabled()
+            && !window.outageAction(OutageSettings::Mode::Blackhole)->isEnabled();
+    };
+    QVERIFY(outageControlsOff());
+    // ... through the outage too (the scenario starts it: End outage stays off, nats-server's refresh too).
+    QTRY_VERIFY_WITH_TIMEOUT(runtime->faultProxy()->mode() != OutageSettings::Mode::Off, 10000);
+    // The header has refreshed since (it shows the outage): still off.
+    QTRY_VERIFY_WITH_TIMEOUT(window.connectivityText().startsWith(QLatin1String("SIMULATED OUTAGE")), 5000);
+    QVERIFY(outageControlsOff());
     QDialog *dialog = nullptr;
     QTRY_VERIFY_WITH_TIMEOUT((dialog = window.findChild<QDialog *>(QStringLiteral("scenarioSummary"))), 40000);
     QVERIFY(run->isEnabled());
+    QVERIFY(!window.scenarioRunning());
+    // Finished: the controls are back.
+    QVERIFY(simulate->isEnabled());
+    QVERIFY(window.outageAction(OutageSettings::Mode::Down)->isEnabled());
+    QCOMPARE(powerCut->isEnabled(), powerCutUsable);
+    QTRY_VERIFY(natsStop->isEnabled());
+    QVERIFY(!endOutage->isEnabled()); // no outage on
     const QString text = dialog->findChild<QTextEdit *>()->toPlainText();
     QVERIFY2(text.contains(QLatin1String("fire-and-forget")) && text.contains(QLatin1String("lost after 2xx")),
         qPrintable(text));
@@ -206,6 +266,51 @@ void TestLabWindow::threePolicies()
     QVERIFY(chart && !chart->pixmap().isNull());
     QVERIFY(dialog->findChild<QLabel *>(QStringLiteral("lost_fire-and-forget")));
     dialog->close();
+
+    // The scenario's 500s (the ack endpoint during the outage) are lab events in the failed queue;
+    // a real sender's failure is not. "Discard lab events" discards only the lab's.
+    QVERIFY(TestSupport::setOutageAndWait(runtime.get(), OutageSettings::Mode::Down));
+    const QByteArray realKey = TestSupport::uniqueKey();
+    const auto realReply
+        = TestSupport::request(runtime->webhookPort(), "POST", "/lab/ack", "{}", { { "Idempotency-Key", realKey } });
+    QVERIFY(realReply);
+    QCOMPARE(realReply->status, 500);
+    QVERIFY(TestSupport::setOutageAndWait(runtime.get(), OutageSettings::Mode::Off));
+    FailedEventStore *store = runtime->failedEvents();
+    const auto pendingLab = [store] {
+        int n = 0;
+        for (const FailedEvent &e : store->list(FailedEvent::State::Pending, 10000, 0))
+            n += e.isLab();
+        return n;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(pendingLab() > 0, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(store->stats().pending == pendingLab() + 1, 5000);
+    FailedQueuePanel *panel = window.failedPanel();
+    QTRY_VERIFY_WITH_TIMEOUT(panel->discardLabButton()->isEnabled() && !panel->discardLabButton()->isHidden(), 3000);
+    // The panel follows the store (a reload shortly after each change): both kinds listed, tagged apart.
+    const auto listed = [panel, &realKey] {
+        bool lab = false;
+        bool real = false;
+        for (int row = 0; row < panel->model()->rowCount(); ++row) {
+            const FailedEvent &e = panel->model()->event(row);
+            const QString endpoint = panel->model()->index(row, FailedEventModel::EndpointColumn).data().toString();
+            if (e.key == realKey)
+                real = endpoint == QStringLiteral("POST /lab/ack");
+            else if (e.state == FailedEvent::State::Pending && !endpoint.startsWith(QStringLiteral("[lab] POST /lab/ack")))
+                return false; // every lab row is tagged
+            else if (e.state == FailedEvent::State::Pending)
+                lab = true;
+        }
+        return lab && real;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(listed(), 3000);
+    QTest::mouseClick(panel->discardLabButton(), Qt::LeftButton);
+    QCOMPARE(pendingLab(), 0);
+    store->flush();
+    QCOMPARE(store->stats().pending, 1); // the real sender's event, still to replay
+    QCOMPARE(store->list(FailedEvent::State::Pending, 10).constFirst().key, realKey);
+    QTRY_VERIFY_WITH_TIMEOUT(!panel->discardLabButton()->isEnabled(), 3000);
+    QVERIFY(panel->discardLabButton()->isHidden()); // no lab events left: the button goes
     window.close();
     runtime->shutdownAndWait();
 }
@@ -221,7 +326,14 @@ void TestLabWindow::ackOnly()
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QVERIFY(!window.findChild<QLabel *>(QStringLiteral("fireAndForgetBanner")));
     QVERIFY(!window.findChild<QLabel *>(QStringLiteral("lossDetector"))->isVisible());
-    QVERIFY(!window.findChild<QPushButton *>(QStringLiteral("runScenario"))->isVisible());
+    // The scenario cannot run here: its button shows, greyed out, the reason as its tooltip.
+    const auto *run = window.findChild<QPushButton *>(QStringLiteral("runScenario"));
+    QVERIFY(run->isVisible());
+    QVERIFY(!run->isEnabled());
+    const auto scenario = ScenarioRunner::find(window.scenarioChoice()->currentText());
+    QVERIFY(scenario);
+    QCOMPARE(run->toolTip(), ScenarioRunner::problem(runtime.get(), *scenario));
+    QVERIFY2(run->toolTip().contains(QLatin1String("one endpoint per dispatch policy")), qPrintable(run->toolTip()));
     // Without --lab-lossy-store the power cut is greyed out, the reason as its tooltip.
     const QAction *powerCut = window.findChild<QAction *>(QStringLiteral("powerCut"));
     QVERIFY(powerCut);

@@ -59,6 +59,7 @@ private Q_SLOTS:
     void rateChartShowsAnswers();
     void waitingRowsShowBeforeTheAnswer();
     void replayDuringAnOutageSaysWhy();
+    void storedAnywayReadsTheSameEverywhere();
     void countersMatchTheAdminApi();
     void nothingClippedOnSmallScreens_data();
     void nothingClippedOnSmallScreens();
@@ -457,6 +458,67 @@ void TestMonitorWindow::replayDuringAnOutageSaysWhy()
     QTRY_VERIFY_WITH_TIMEOUT(panel->noticeText().isEmpty(), 3000);
 }
 
+// Item 3 of #26. A silent broker: the header's RTT says how long no PONG came instead of the last
+// value. Then an ack-loss outage: JetStream stores the event, the PubAck is lost, the sender gets
+// 500; the replay finds it stored already. Row, Duplicate column, queue row and timeline say the
+// same: stored anyway, the sender's retry will be a duplicate.
+void TestMonitorWindow::storedAnywayReadsTheSameEverywhere()
+{
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->connectivityText(), QStringLiteral("NATS connected"), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->natsDetailsText().contains(QRegularExpression(QStringLiteral("RTT \\d+\\.\\d+ ms"))), 5000);
+    m_window->outageAction(OutageSettings::Mode::Blackhole)->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->natsDetailsText().contains(QStringLiteral("RTT no PONG for ")), 10000);
+    QVERIFY(TestSupport::setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Off, 15000));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->connectivityText(), QStringLiteral("NATS connected"), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->natsDetailsText().contains(QStringLiteral("no PONG")), 5000);
+
+    m_window->outageAction(OutageSettings::Mode::AckLoss)->trigger();
+    QCOMPARE(m_runtime->faultProxy()->mode(), OutageSettings::Mode::AckLoss);
+    const QByteArray key = TestSupport::uniqueKey();
+    const auto reply = TestSupport::request(
+        m_runtime->webhookPort(), "POST", "/webhook", "{\"stored\":\"anyway\"}", { { "Idempotency-Key", key } });
+    QVERIFY(reply);
+    QCOMPARE(reply->status, 500);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->requestModel()->newestRowWithKey(QString::fromLatin1(key)) >= 0, 5000);
+    QTest::mouseClick(m_window->endOutageButton(), Qt::LeftButton);
+    QCOMPARE(m_runtime->faultProxy()->mode(), OutageSettings::Mode::Off);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->connectivityText(), QStringLiteral("NATS connected"), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->replayAllButton()->isEnabled(), 5000);
+    QTest::mouseClick(m_window->replayAllButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->stats().pending, 0, 10000);
+    std::optional<FailedEvent> event;
+    for (const FailedEvent &e : m_runtime->failedEvents()->list(std::nullopt, 20)) {
+        if (e.key == key)
+            event = e;
+    }
+    QVERIFY(event);
+    QCOMPARE(event->state, FailedEvent::State::Replayed);
+    QVERIFY(event->replayDuplicate); // JetStream had it: only the PubAck was lost
+    QVERIFY(event->replaySeq > 0);
+
+    const QString words = QStringLiteral("stored anyway (seq %1): the sender's retry will be a duplicate").arg(event->replaySeq);
+    RequestTableModel *model = m_window->requestModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->index(model->newestRowWithKey(QString::fromLatin1(key)), RequestTableModel::StatusColumn)
+                                  .data()
+                                  .toString(),
+        QStringLiteral("500 · ") + words, 3000);
+    const int row = model->newestRowWithKey(QString::fromLatin1(key));
+    QCOMPARE(model->index(row, RequestTableModel::DuplicateColumn).data().toString(),
+        QStringLiteral("duplicate"));
+    // The queue row: the same words.
+    FailedQueuePanel *panel = m_window->failedPanel();
+    QVERIFY(panel->selectEvent(event->id));
+    const QModelIndexList selected = panel->view()->selectionModel()->selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(panel->model()->index(selected.first().row(), FailedEventModel::StateColumn).data().toString(), words);
+    // The detail timeline: the same words.
+    QTableView *table = m_window->requestTable();
+    table->selectionModel()->setCurrentIndex(m_window->requestFilter()->mapFromSource(model->index(row, 0)),
+        QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    QCOMPARE(m_window->detailView()->record().key, QString::fromLatin1(key));
+    QVERIFY2(m_window->detailView()->timelineText().endsWith(words), qPrintable(m_window->detailView()->timelineText()));
+}
+
 void TestMonitorWindow::countersMatchTheAdminApi()
 {
     // The header's figures are the ones /api/status reports (the header refreshes 4 times a second).
@@ -473,6 +535,7 @@ void TestMonitorWindow::countersMatchTheAdminApi()
     // 200s apart from 202s (taken without a PubAck): /api/status counts both in ok, and 202s in accepted.
     QTRY_COMPARE(figure(QStringLiteral("answered 200")),
         counters.value(QStringLiteral("ok")).toInteger() - counters.value(QStringLiteral("accepted")).toInteger());
+    QTRY_COMPARE(figure(QStringLiteral("answered 202")), counters.value(QStringLiteral("accepted")).toInteger());
     QTRY_COMPARE(figure(QStringLiteral("answered 500")), counters.value(QStringLiteral("failed")).toInteger());
     QTRY_COMPARE(figure(QStringLiteral("recovered")), queue.value(QStringLiteral("replayed")).toInteger());
     QTRY_COMPARE(figure(QStringLiteral("still failed")),

@@ -35,6 +35,8 @@ private Q_SLOTS:
     void generatedKeyIsFlagged();
     void waitingRowIsAnsweredInPlace();
     void failedRowFollowsItsQueueEntry();
+    void storedAnywaySaysSoEverywhere();
+    void staleRttSaysNoPong();
     void reasonOnlyForFailures();
     void everyTextHasATooltip();
 };
@@ -197,6 +199,67 @@ void TestRequestTableModel::failedRowFollowsItsQueueEntry()
     changed.clear();
     model.setQueueLinks(links); // unchanged: no repaint
     QCOMPARE(changed.count(), 0);
+}
+
+// A 500 whose event JetStream had stored after all (the PubAck was lost): the row, the Duplicate
+// column, the queue row and the detail timeline say the same words, from OutcomeText.
+void TestRequestTableModel::storedAnywaySaysSoEverywhere()
+{
+    RequestTableModel model(100);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.appendBatch(batch(0, 1, 500)); // k0
+    QCOMPARE(model.index(0, RequestTableModel::DuplicateColumn).data().toString(), QString());
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QHash<QString, RequestTableModel::QueueLink> links;
+    links.insert(QStringLiteral("k0"), { 7, FailedEvent::State::Replayed, 5, true });
+    model.setQueueLinks(links);
+    QCOMPARE(changed.count(), 1);
+    const QModelIndex bottomRight = changed.at(0).at(1).value<QModelIndex>();
+    QVERIFY(bottomRight.column() >= RequestTableModel::DuplicateColumn); // the Duplicate column repaints too
+    const QString words = QStringLiteral("stored anyway (seq 5): the sender's retry will be a duplicate");
+    QCOMPARE(OutcomeText::storedAnyway(5), words);
+    QCOMPARE(model.index(0, RequestTableModel::StatusColumn).data().toString(), QStringLiteral("500 · ") + words);
+    QCOMPARE(model.index(0, RequestTableModel::DuplicateColumn).data().toString(), QStringLiteral("duplicate"));
+    QVERIFY(model.index(0, RequestTableModel::StatusColumn)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("only the PubAck was lost")));
+    QVERIFY(model.index(0, RequestTableModel::DuplicateColumn)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("had stored the event")));
+    // The queue row and the timeline: the same words.
+    QVERIFY(OutcomeText::timelineNote(*model.queueLink(0)).endsWith(words));
+    FailedEvent event;
+    event.id = 7;
+    event.state = FailedEvent::State::Replayed;
+    event.replaySeq = 5;
+    event.replayDuplicate = true;
+    QCOMPARE(OutcomeText::queueState(OutcomeText::queued(event)), words);
+    // A replay that stored it for the first time is a recovery, not a duplicate.
+    links[QStringLiteral("k0")] = { 7, FailedEvent::State::Replayed, 5, false };
+    model.setQueueLinks(links);
+    QCOMPARE(model.index(0, RequestTableModel::StatusColumn).data().toString(),
+        QStringLiteral("500 → recovered (stream seq 5)"));
+    QCOMPARE(model.index(0, RequestTableModel::DuplicateColumn).data().toString(), QString());
+}
+
+void TestRequestTableModel::staleRttSaysNoPong()
+{
+    NatsBus::Status bus;
+    bus.state = NatsBus::State::Connected;
+    const qint64 now = 1'700'000'000'000;
+    QCOMPARE(OutcomeText::rtt(bus, now), QStringLiteral("–")); // not measured yet
+    bus.rttUs = 1500;
+    bus.rttAtMs = now - 1000;
+    QCOMPARE(OutcomeText::rtt(bus, now), QStringLiteral("1.50 ms"));
+    const qint64 interval = std::chrono::milliseconds(NatsBus::RttInterval).count();
+    bus.rttAtMs = now - 2 * interval; // two intervals: still the last value
+    QCOMPARE(OutcomeText::rtt(bus, now), QStringLiteral("1.50 ms"));
+    bus.rttAtMs = now - 7000;
+    QCOMPARE(OutcomeText::rtt(bus, now), QStringLiteral("no PONG for 7 s"));
+    bus.state = NatsBus::State::Reconnecting;
+    QCOMPARE(OutcomeText::rtt(bus, now), QStringLiteral("– (not connected)"));
 }
 
 void TestRequestTableModel::reasonOnlyForFailures()

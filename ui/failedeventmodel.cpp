@@ -1,6 +1,8 @@
 // FailedEventModel: snapshot merge by id, state in text and colour.
 #include "failedeventmodel.h"
 
+#include "outcometext.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QDateTime>
@@ -30,22 +32,23 @@ QVariant FailedEventModel::data(const QModelIndex &index, int role) const
         return e.id;
     if (role == StateRole)
         return FailedEvent::stateName(e.state);
+    if (role == LabRole)
+        return e.isLab();
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case IdColumn:
             return e.id;
         case TimeColumn:
             return QDateTime::fromMSecsSinceEpoch(e.receivedMs).toString(QStringLiteral("HH:mm:ss.zzz"));
-        case EndpointColumn:
-            return QString(QString::fromLatin1(e.method) + QLatin1Char(' ') + QString::fromUtf8(e.endpoint));
+        case EndpointColumn: // the scenario runner's traffic is tagged: discardable apart from real senders'
+            return QString((e.isLab() ? tr("[lab] ") : QString()) + QString::fromLatin1(e.method) + QLatin1Char(' ')
+                + QString::fromUtf8(e.endpoint));
         case ReasonColumn:
             return e.detail.isEmpty() ? e.reason : QString(e.reason + QStringLiteral(": ") + e.detail);
         case AttemptsColumn:
             return e.attempts;
         case StateColumn:
-            return e.state == FailedEvent::State::Replayed
-                ? tr("replayed (seq %1%2)").arg(e.replaySeq).arg(e.replayDuplicate ? tr(", duplicate") : QString())
-                : FailedEvent::stateName(e.state);
+            return OutcomeText::queueState(OutcomeText::queued(e));
         case KeyColumn:
             return e.keyGenerated ? tr("⚠ none (generated %1)").arg(QString::fromLatin1(e.key.left(8)))
                                   : QString::fromLatin1(e.key);
@@ -55,6 +58,15 @@ QVariant FailedEventModel::data(const QModelIndex &index, int role) const
         return {};
     }
     if (role == Qt::ToolTipRole) { // every cell can be read whole, however narrow its column
+        if (index.column() == EndpointColumn && e.isLab())
+            return tr("Lab traffic: sent by the scenario runner (idempotency key %1…). \"Discard lab events\" "
+                      "discards these and leaves real senders' events pending.")
+                .arg(QString::fromLatin1(FailedEvent::LabKeyPrefix));
+        if (index.column() == StateColumn && OutcomeText::queued(e).storedAnyway())
+            return tr("The PubAck was lost but JetStream had stored the event (stream sequence %1): the replay was "
+                      "dropped as a duplicate, and so will the sender's retry be. Double-click to show the request "
+                      "it came from.")
+                .arg(e.replaySeq);
         if (index.column() == StateColumn && e.state == FailedEvent::State::Replayed)
             return tr("Replayed with its original idempotency key and stored as stream sequence %1%2. "
                       "Double-click to show the request it came from.")

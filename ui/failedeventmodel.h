@@ -19,7 +19,7 @@ public:
         SizeColumn,
         COLUMN_COUNT
     };
-    enum Role { IdRole = Qt::UserRole, StateRole };
+    enum Role { IdRole = Qt::UserRole, StateRole, LabRole };
 
     explicit FailedEventModel(QObject *parent = nullptr);
 

@@ -3,9 +3,12 @@
 #include "failedqueuepanel.h"
 #include "elidedlabel.h"
 #include "failedeventmodel.h"
+#include "outcometext.h"
 
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
+
+#include <algorithm>
 
 #include <QComboBox>
 #include <QFile>
@@ -40,6 +43,7 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     , m_replaySelected(new QPushButton(tr("Replay selected"), this))
     , m_replayAll(new QPushButton(tr("Replay all pending"), this))
     , m_discard(new QPushButton(tr("Discard selected"), this))
+    , m_discardLab(new QPushButton(tr("Discard lab events"), this))
     , m_export(new QPushButton(tr("Export…"), this))
 {
     m_stateFilter->addItems(
@@ -57,10 +61,10 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     const auto widthOf = [&metrics](const QString &sample) { return metrics.horizontalAdvance(sample) + 16; };
     m_view->setColumnWidth(FailedEventModel::IdColumn, widthOf(QStringLiteral("00000")));
     m_view->setColumnWidth(FailedEventModel::TimeColumn, widthOf(QStringLiteral("00:00:00.000")));
-    m_view->setColumnWidth(FailedEventModel::EndpointColumn, widthOf(QStringLiteral("POST /webhook")));
+    m_view->setColumnWidth(FailedEventModel::EndpointColumn, widthOf(QStringLiteral("[lab] POST /lab/spool")));
     m_view->setColumnWidth(FailedEventModel::ReasonColumn, widthOf(QStringLiteral("disconnected: not connected")));
     m_view->setColumnWidth(FailedEventModel::AttemptsColumn, widthOf(tr("Attempts")));
-    m_view->setColumnWidth(FailedEventModel::StateColumn, widthOf(tr("replayed (seq 00000, duplicate)")));
+    m_view->setColumnWidth(FailedEventModel::StateColumn, widthOf(OutcomeText::storedAnyway(99999)));
     m_view->setColumnWidth(FailedEventModel::KeyColumn, widthOf(QStringLiteral("demo-00000000-0000-0000")));
     // What became of an event first, why it failed after: in a narrow panel the state stays in view.
     m_view->horizontalHeader()->moveSection(FailedEventModel::StateColumn, FailedEventModel::ReasonColumn);
@@ -75,6 +79,9 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_replaySelected->setToolTip(tr("Publish the selected pending events again, with their idempotency keys"));
     m_discard->setToolTip(tr("Mark the selected pending events as discarded: they will not be replayed (asks first)"));
+    m_discardLab->setObjectName(QStringLiteral("discardLab"));
+    m_discardLab->setToolTip(tr("Discard the pending events the lab's scenario sent (tagged [lab]): real senders' "
+                                "events stay pending"));
     m_replayAll->setToolTip(tr("Publish every pending event again, with its idempotency key"));
     m_export->setToolTip(tr("Save the listed events as JSON Lines or as a curl script that resends them"));
     auto *exportMenu = new QMenu(m_export);
@@ -85,6 +92,7 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     connect(m_replaySelected, &QPushButton::clicked, this, &FailedQueuePanel::replaySelected);
     connect(m_replayAll, &QPushButton::clicked, this, &FailedQueuePanel::replayAll);
     connect(m_discard, &QPushButton::clicked, this, &FailedQueuePanel::discardSelected);
+    connect(m_discardLab, &QPushButton::clicked, this, &FailedQueuePanel::discardLab);
     connect(m_stateFilter, &QComboBox::currentIndexChanged, this, &FailedQueuePanel::reload);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &FailedQueuePanel::updateButtons);
     connect(m_store, &FailedEventStore::changed, this, &FailedQueuePanel::scheduleReload);
@@ -97,6 +105,7 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     buttons->addWidget(m_replaySelected);
     buttons->addWidget(m_replayAll);
     buttons->addWidget(m_discard);
+    buttons->addWidget(m_discardLab);
     buttons->addWidget(m_export);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -125,6 +134,9 @@ void FailedQueuePanel::reload()
     if (!m_store || !m_store->isOpen())
         return;
     m_model->setEvents(m_store->list(filterState(), MaxRows, 0)); // no bodies: the list needs none
+    const QList<FailedEvent> pending = m_store->list(FailedEvent::State::Pending, MaxRows, 0);
+    m_labPending = static_cast<int>(
+        std::count_if(pending.cbegin(), pending.cend(), [](const FailedEvent &e) { return e.isLab(); }));
     const FailedQueueStats s = m_store->stats();
     m_counts->setFullText(tr("%1 pending · %2 replayed · %3 discarded%4")
                               .arg(s.pending)
@@ -158,6 +170,8 @@ void FailedQueuePanel::updateButtons()
     const bool busy = running && m_replayer->isBusy();
     m_replaySelected->setEnabled(running && selection && !busy);
     m_discard->setEnabled(running && selection);
+    m_discardLab->setEnabled(running && m_labPending > 0);
+    m_discardLab->setVisible(m_labPending > 0); // only where the lab left events: no clutter for real senders
     m_replayAll->setEnabled(running && m_store->stats().pending > 0 && !busy);
 }
 
@@ -272,6 +286,15 @@ void FailedQueuePanel::discardSelected()
     for (qint64 id : ids)
         discarded += m_store ? m_store->discard(id) : 0;
     Q_EMIT message(tr("Discarded %1 events").arg(discarded));
+    reload();
+}
+
+void FailedQueuePanel::discardLab()
+{
+    if (!m_store)
+        return;
+    const int discarded = m_store->discardLab();
+    Q_EMIT message(tr("Discarded %n lab event(s); real senders' events stay pending", nullptr, discarded));
     reload();
 }
 

@@ -34,6 +34,10 @@ public:
     // confirmDiscard when set (tests), else from a dialog.
     void discardSelected();
     enum class DiscardChoice { Discard, ExportFirst, Cancel };
+    // Discards every pending lab event (the scenario runner's traffic, tagged "[lab]"), real
+    // senders' events left pending. No question asked: the lab's own test traffic.
+    void discardLab();
+    int labPending() const { return m_labPending; } // as of the last reload
     std::function<DiscardChoice(int count)> confirmDiscard;
     // The simulated outage now on ("" when none), to say why a replay failed.
     void setOutageDescription(std::function<QString()> describe) { m_outageDescription = std::move(describe); }
@@ -47,6 +51,7 @@ public:
     QPushButton *replaySelectedButton() const { return m_replaySelected; }
     QPushButton *replayAllButton() const { return m_replayAll; }
     QPushButton *discardButton() const { return m_discard; }
+    QPushButton *discardLabButton() const { return m_discardLab; }
     QString countsText() const;
 
 Q_SIGNALS:
@@ -74,6 +79,8 @@ private:
     QPushButton *m_replaySelected;
     QPushButton *m_replayAll;
     QPushButton *m_discard;
+    QPushButton *m_discardLab;
+    int m_labPending = 0;
     QPushButton *m_export;
     bool m_reloadScheduled = false;
 };

@@ -2,6 +2,7 @@
 // batches from the server thread, everything else is read from thread-safe snapshots.
 #include "monitorwindow.h"
 #include "elidedlabel.h"
+#include "outcometext.h"
 #include "failedqueuepanel.h"
 #include "ratechartview.h"
 #include "ratehistorymodel.h"
@@ -158,9 +159,10 @@ void MonitorWindow::buildUi()
     m_scenarioRun->setToolTip(tr("Traffic on one endpoint per dispatch policy, the chosen outage in the middle, "
                                  "recovery, then the summary per policy (about a minute)"));
     connect(m_scenarioRun, &QPushButton::clicked, this, &MonitorWindow::runScenario);
-    const bool canRun = ScenarioRunner::problem(m_runtime, ScenarioRunner::scenarios().constFirst()).isEmpty();
-    m_scenarioName->setVisible(canRun);
-    m_scenarioRun->setVisible(canRun);
+    connect(m_scenarioName, &QComboBox::currentIndexChanged, this, &MonitorWindow::updateScenarioButton);
+    updateScenarioButton();
+    // Without the loss detector's line (not the lab) the scenario's controls keep their own size, right.
+    lab->addStretch(0);
     lab->addWidget(m_scenarioName);
     lab->addWidget(m_scenarioRun);
     layout->addLayout(lab);
@@ -173,8 +175,10 @@ void MonitorWindow::buildUi()
     m_natsDetails = new ElidedLabel(central);
     m_natsDetails->setObjectName(QStringLiteral("natsDetails"));
     m_natsStop = new QPushButton(tr("Stop nats-server"), central);
+    m_natsStop->setObjectName(QStringLiteral("natsStop"));
     m_natsStop->setToolTip(tr("Really stop the embedded nats-server process (not a simulation)"));
     m_natsStart = new QPushButton(tr("Start nats-server"), central);
+    m_natsStart->setObjectName(QStringLiteral("natsStart"));
     m_natsStart->setToolTip(tr("Start the embedded nats-server again, same port and store"));
     connect(m_natsStop, &QPushButton::clicked, this, [this] {
         QString error;
@@ -254,6 +258,7 @@ void MonitorWindow::buildUi()
     outageLayout->setContentsMargins(6, 2, 6, 4);
     outageLayout->setVerticalSpacing(2);
     m_simulate = new QToolButton(outageBox);
+    m_simulate->setObjectName(QStringLiteral("simulateOutage"));
     m_simulate->setText(tr("Simulate outage…"));
     m_simulate->setToolTip(tr("Pick how NATS should fail; ackhook then answers 500 instead of 200 (Ctrl+O)"));
     m_simulate->setPopupMode(QToolButton::InstantPopup);
@@ -293,6 +298,7 @@ void MonitorWindow::buildUi()
     // starts again at once. Greyed out, the reason as its tooltip, where it cannot be simulated.
     modes->addSeparator();
     QAction *powerCut = modes->addAction(tr("Power cut: nats-server loses power"));
+    m_powerCut = powerCut;
     powerCut->setObjectName(QStringLiteral("powerCut"));
     const QString powerCutRefusal = m_runtime->powerCutRefusal();
     const QString powerCutExplanation = powerCutRefusal.isEmpty()
@@ -313,6 +319,7 @@ void MonitorWindow::buildUi()
     modes->setToolTipsVisible(true);
     m_simulate->setMenu(modes);
     m_endOutage = new QPushButton(tr("End outage"), outageBox);
+    m_endOutage->setObjectName(QStringLiteral("endOutage"));
     m_endOutage->setToolTip(tr("NATS works normally again (Ctrl+O)"));
     connect(m_endOutage, &QPushButton::clicked, this, &MonitorWindow::endOutage);
     m_latency = new QSpinBox(outageBox);
@@ -415,9 +422,7 @@ void MonitorWindow::buildUi()
     connect(m_runtime, &Runtime::dispatchPolicyChanged, this, [this] {
         updateFireAndForgetBanner();
         showEndpointPolicy();
-        const bool canRun = ScenarioRunner::problem(m_runtime, ScenarioRunner::scenarios().constFirst()).isEmpty();
-        m_scenarioName->setVisible(canRun);
-        m_scenarioRun->setVisible(canRun);
+        updateScenarioButton();
     });
     showEndpointPolicy();
     m_send = new QPushButton(tr("Send"), sendBox);
@@ -518,7 +523,9 @@ void MonitorWindow::buildUi()
     m_table->setColumnWidth(RequestTableModel::TimeColumn, widthOf(QStringLiteral("00:00:00.000")));
     m_table->setColumnWidth(RequestTableModel::MethodColumn, widthOf(QStringLiteral("Method")));
     m_table->setColumnWidth(RequestTableModel::PathColumn, widthOf(QStringLiteral("/webhook")));
-    m_table->setColumnWidth(RequestTableModel::StatusColumn, widthOf(tr("500 → recovered (stream seq 00000)")));
+    // The longest status (OutcomeText) whole: the lesson of a 500 stored anyway is not cut.
+    m_table->setColumnWidth(RequestTableModel::StatusColumn, widthOf(OutcomeText::failedRequest(500,
+        { 0, FailedEvent::State::Replayed, 99999, true })));
     m_table->setColumnWidth(RequestTableModel::LatencyColumn, widthOf(QStringLiteral("0000.0 ms")));
     m_table->setColumnWidth(RequestTableModel::SizeColumn, widthOf(QStringLiteral("00000 B")));
     m_table->setColumnWidth(RequestTableModel::KeyColumn, widthOf(QStringLiteral("demo-00000000-0000-0000")));
@@ -602,6 +609,10 @@ void MonitorWindow::buildMenus()
     QAction *send = actions->addAction(tr("Send test events"), this, &MonitorWindow::sendTestEvents);
     send->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
     QAction *toggleOutage = actions->addAction(tr("Simulate outage / end it"), this, [this] {
+        if (scenarioRunning()) { // the scenario drives the outage: a second one would spoil its figures
+            statusBar()->showMessage(tr("A scenario is running: it starts and ends the outage itself"), 5000);
+            return;
+        }
         if (m_runtime->faultProxy()->mode() == OutageSettings::Mode::Off)
             startOutage(m_lastOutageMode);
         else
@@ -780,10 +791,7 @@ void MonitorWindow::refresh()
     const QString streamSize = bus.streamMessages < 0
         ? QString()
         : tr(": %1 msgs, %2").arg(bus.streamMessages).arg(QLocale().formattedDataSize(bus.streamBytes));
-    // The last RTT measured is not the current one once the connection is gone.
-    const QString rtt = bus.state != NatsBus::State::Connected ? tr("– (not connected)")
-        : bus.rttUs < 0                                        ? tr("–")
-                                                               : tr("%1 ms").arg(bus.rttUs / 1000.0, 0, 'f', 2);
+    const QString rtt = OutcomeText::rtt(bus, QDateTime::currentMSecsSinceEpoch());
     m_natsDetails->setFullText(tr("%1 · stream %2%3%4 · RTT %5 · reconnects %6")
                                    .arg(s.upstreamUrls.join(QLatin1Char(',')), s.stream,
                                        bus.streamReady                 ? QString()
@@ -793,9 +801,9 @@ void MonitorWindow::refresh()
                                    .arg(bus.reconnects)
         + clusterText(bus));
     m_durability->setFullText(tr("What a 200 survives: %1").arg(s.durability.line()));
-    if (s.embedded.present) {
-        m_natsStop->setEnabled(s.embedded.running);
-        m_natsStart->setEnabled(!s.embedded.running);
+    if (s.embedded.present) { // not while a scenario runs: it may stop nats-server itself
+        m_natsStop->setEnabled(s.embedded.running && !scenarioRunning());
+        m_natsStart->setEnabled(!s.embedded.running && !scenarioRunning());
     }
     const FailedQueueStats &failed = s.failedQueue;
     m_failedLabel->setText(tr("%1 pending · %2 replayed%3")
@@ -806,10 +814,12 @@ void MonitorWindow::refresh()
     m_tabs->setTabText(
         1, failed.pending ? tr("Failed-event queue (%1 pending)").arg(failed.pending) : tr("Failed-event queue"));
     const RequestCounters &c = s.counters;
+    // 202 is the spool's "kept locally, no PubAck yet": never counted as if it were a 200.
     m_totals->setText(
         tr("requests %1 · 2xx %2 · 5xx %3 · 4xx %4 · in flight %5 · up %6")
             .arg(c.requests)
-            .arg(c.ok)
+            .arg(c.accepted ? tr("%1 (200: %2 · 202 Accepted: %3)").arg(c.ok).arg(c.ok - c.accepted).arg(c.accepted)
+                            : QString::number(c.ok))
             .arg(c.failed)
             .arg(c.rejected)
             .arg(s.inFlight)
@@ -822,14 +832,14 @@ void MonitorWindow::refresh()
     if (!audit.error.isEmpty())
         readBack += QStringLiteral(", ") + audit.error;
     m_outcomes->setFullText(
-        tr("answered 200: %1%7 · answered 500: %2 · recovered: %3 · still failed: %4 · answered 200 but not in the "
-           "stream: %5 (%6)")
+        tr("answered 200: %1 · answered 202: %7 · answered 500: %2 · recovered: %3 · still failed: %4 · answered 200 "
+           "but not in the stream: %5 (%6)")
             .arg(c.ok - c.accepted)
             .arg(c.failed)
             .arg(failed.replayed)
             .arg(failed.pending + static_cast<qint64>(failed.unrecorded))
             .arg(audit.missing)
-            .arg(readBack, c.accepted ? tr(" · answered 202 (no PubAck yet): %1").arg(c.accepted) : QString()));
+            .arg(readBack, QString::number(c.accepted)));
     m_outcomes->setStyleSheet(
         audit.missing ? QStringLiteral("QLabel { color: #b71c1c; font-weight: bold; }") : QString());
 }
@@ -867,15 +877,16 @@ void MonitorWindow::endOutage()
 void MonitorWindow::showOutageSettings(const OutageSettings &settings)
 {
     const bool active = settings.mode != OutageSettings::Mode::Off;
-    if (!active && m_endOutage->isEnabled())
+    if (!active && m_outageWasActive)
         m_outageEndedMs = QDateTime::currentMSecsSinceEpoch(); // reconnecting for a moment is expected
+    m_outageWasActive = active;
     for (auto it = m_outageActions.cbegin(); it != m_outageActions.cend(); ++it) {
         const QSignalBlocker block(it.value());
         it.value()->setChecked(it.key() == settings.mode);
     }
     if (active)
         m_lastOutageMode = settings.mode;
-    m_endOutage->setEnabled(active);
+    m_endOutage->setEnabled(active && !scenarioRunning());
     m_simulate->setText(
         active ? tr("Outage: %1").arg(OutageSettings::modeName(settings.mode)) : tr("Simulate outage…"));
     m_simulate->setMinimumWidth(m_simulate->sizeHint().width()); // its menu arrow never covers the text
@@ -910,7 +921,7 @@ void MonitorWindow::reloadQueueLinks()
         const auto existing = links.constFind(key);
         if (existing != links.constEnd() && existing->state == FailedEvent::State::Replayed)
             continue;
-        links.insert(key, { event.id, event.state, event.replaySeq });
+        links.insert(key, OutcomeText::queued(event));
     }
     m_model->setQueueLinks(std::move(links));
     const QModelIndex current = m_filter->mapToSource(m_table->currentIndex());
@@ -921,15 +932,8 @@ void MonitorWindow::reloadQueueLinks()
 void MonitorWindow::showDetailFor(int sourceRow)
 {
     m_detail->setRecord(m_model->record(sourceRow));
-    QString note;
-    if (const std::optional<RequestTableModel::QueueLink> link = m_model->queueLink(sourceRow)) {
-        note = link->state == FailedEvent::State::Replayed
-            ? tr("→ kept as failed event #%1 → replayed: stored as stream seq %2")
-                  .arg(link->failedId)
-                  .arg(link->replaySeq)
-            : tr("→ kept as failed event #%1 (%2)").arg(link->failedId).arg(FailedEvent::stateName(link->state));
-    }
-    m_detail->setQueueNote(note);
+    const std::optional<RequestTableModel::QueueLink> link = m_model->queueLink(sourceRow);
+    m_detail->setQueueNote(link ? OutcomeText::timelineNote(*link) : QString());
 }
 
 void MonitorWindow::showQueueEntryFor(const QModelIndex &proxyIndex)
@@ -1232,19 +1236,62 @@ void MonitorWindow::runScenario()
     const auto scenario = ScenarioRunner::find(m_scenarioName->currentText());
     if (!scenario)
         return;
+    if (const QString why = ScenarioRunner::problem(m_runtime, *scenario); !why.isEmpty()) {
+        statusBar()->showMessage(why, 10000);
+        return;
+    }
     auto *runner = new ScenarioRunner(m_runtime, *scenario, m_scenarioOptions, this);
+    m_scenario = runner;
     m_scenarioRun->setEnabled(false);
     m_scenarioName->setEnabled(false);
     connect(runner, &ScenarioRunner::progress, this,
         [this](const QString &phase) { m_scenarioRun->setText(tr("Scenario: %1").arg(phase)); });
     connect(runner, &ScenarioRunner::finished, this, [this, runner](const ScenarioRunner::Summary &summary) {
         runner->deleteLater();
-        m_scenarioRun->setEnabled(true);
+        m_scenario = nullptr;
         m_scenarioName->setEnabled(true);
         m_scenarioRun->setText(tr("Run scenario"));
+        updateScenarioButton();
+        lockOutageControls(false);
         auto *dialog = new ScenarioSummaryDialog(summary, this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->show();
     });
-    runner->start();
+    lockOutageControls(true);
+    runner->start(); // a run that cannot start finishes at once: the handler above unlocks
+}
+
+void MonitorWindow::updateScenarioButton()
+{
+    if (scenarioRunning())
+        return;
+    const auto scenario = ScenarioRunner::find(m_scenarioName->currentText());
+    const QString why = scenario ? ScenarioRunner::problem(m_runtime, *scenario) : tr("No such scenario");
+    m_scenarioRun->setEnabled(why.isEmpty());
+    m_scenarioRun->setToolTip(why.isEmpty()
+            ? tr("Traffic on one endpoint per dispatch policy, the chosen outage in the middle, recovery, then the "
+                 "summary per policy (about a minute)")
+            : why);
+    m_scenarioRun->setStatusTip(why);
+}
+
+void MonitorWindow::lockOutageControls(bool locked)
+{
+    // While a scenario runs it owns the outage (and nats-server): no second one from the window.
+    const QString reason = tr("A scenario is running: it starts and ends the outage itself");
+    m_simulate->setEnabled(!locked);
+    m_simulate->setToolTip(locked ? reason
+                                  : tr("Pick how NATS should fail; ackhook then answers 500 instead of 200 (Ctrl+O)"));
+    for (auto it = m_outageActions.cbegin(); it != m_outageActions.cend(); ++it)
+        it.value()->setEnabled(!locked && m_runtime->faultProxy()->refusal(it.key()).isEmpty());
+    m_powerCut->setEnabled(!locked && m_runtime->powerCutRefusal().isEmpty());
+    showOutageSettings(m_runtime->faultProxy()->settings()); // End outage follows
+    if (locked) {
+        m_natsStop->setEnabled(false);
+        m_natsStart->setEnabled(false);
+    } else { // nats-server's switches follow its state again
+        m_natsStop->setEnabled(true);
+        m_natsStart->setEnabled(true);
+        refresh();
+    }
 }

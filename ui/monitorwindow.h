@@ -10,6 +10,7 @@
 
 #include <QElapsedTimer>
 #include <QMap>
+#include <QPointer>
 
 #include <functional>
 
@@ -86,6 +87,9 @@ public:
     QPushButton *sendButton() const { return m_send; }
     QSpinBox *sendCount() const { return m_sendCount; }
     QPushButton *replayAllButton() const { return m_replayAll; }
+    QPushButton *scenarioButton() const { return m_scenarioRun; }
+    QComboBox *scenarioChoice() const { return m_scenarioName; }
+    bool scenarioRunning() const { return !m_scenario.isNull(); } // from the click until its summary
 
 private:
     void buildUi();
@@ -136,6 +140,10 @@ private:
     QPushButton *m_scenarioRun = nullptr;
     ScenarioRunner::Options m_scenarioOptions;
     void runScenario();
+    void updateScenarioButton(); // greyed out, the reason as its tooltip, when it cannot run
+    void lockOutageControls(bool locked); // while a scenario runs
+    QPointer<ScenarioRunner> m_scenario; // the one running
+    QAction *m_powerCut = nullptr;
     ElidedLabel *m_natsDetails = nullptr;
     ElidedLabel *m_durability = nullptr; // what a 200 survives on this stream and server
     QLabel *m_webhookUrl = nullptr;
@@ -151,6 +159,7 @@ private:
     QSpinBox *m_flapPeriod = nullptr;
     QSpinBox *m_blackholeSeconds = nullptr;
     QTimer *m_blackholeEnd = nullptr;
+    bool m_outageWasActive = true; // as before: the first showOutageSettings() starts the grace too
     qint64 m_outageEndedMs = 0; // when the last simulated outage ended: reconnecting is expected
     ElidedLabel *m_outcomes = nullptr;
     QFrame *m_explanation = nullptr;

@@ -2,6 +2,7 @@
 #include "requestdetailview.h"
 
 #include "http/curlcommand.h"
+#include "outcometext.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -82,8 +83,8 @@ void RequestDetailView::setRecord(const RequestRecord &record)
     m_hasRecord = true;
     const QString when = QDateTime::fromMSecsSinceEpoch(record.receivedMs).toString(Qt::ISODateWithMs);
     QString summary = tr("<b>%1 %2</b> → <b>%3</b> · %4 · from %5 · key %6%7")
-                          .arg(QString::fromLatin1(record.method), QString::fromUtf8(record.target).toHtmlEscaped())
-                          .arg(record.status)
+                          .arg(QString::fromLatin1(record.method), QString::fromUtf8(record.target).toHtmlEscaped(),
+                              record.isWaiting() ? tr("waiting for PubAck") : OutcomeText::answered(record.status))
                           .arg(when, record.remote, record.key.toHtmlEscaped(),
                               record.keyGenerated ? tr(" (generated: no key in the request)") : QString());
     if (record.seq)
@@ -188,9 +189,13 @@ QString RequestDetailView::timeline(const RequestRecord &record)
     if (record.publishedUs >= 0)
         text += tr(" → published %1").arg(ms(record.publishedUs));
     if (record.resolvedUs >= 0) {
-        text += record.status / 100 == 2 ? tr(" → acked %1").arg(ms(record.resolvedUs))
-                                         : tr(" → failed (%1) %2").arg(record.reason, ms(record.resolvedUs));
+        // 202: the spool committed it to its local file (fsync); JetStream has not confirmed it yet.
+        text += record.status == 202   ? tr(" → spooled %1").arg(ms(record.resolvedUs))
+            : record.status / 100 == 2 ? tr(" → acked %1").arg(ms(record.resolvedUs))
+                                       : tr(" → failed (%1) %2").arg(record.reason, ms(record.resolvedUs));
     }
-    text += tr(" → answered %1 %2").arg(record.status).arg(ms(record.latencyUs));
+    // "202 Accepted" wherever it shows: the spool's answer is not the PubAck's 200.
+    const QString status = record.status == 202 ? OutcomeText::answered(202) : QString::number(record.status);
+    text += tr(" → answered %1 %2").arg(status, ms(record.latencyUs));
     return text;
 }

@@ -59,24 +59,10 @@ QString RequestTableModel::statusText(int row) const
         const qint64 now = m_nowMs ? m_nowMs : QDateTime::currentMSecsSinceEpoch();
         return tr("waiting for PubAck %1 s").arg(qMax<qint64>(0, now - r.receivedMs) / 1000.0, 0, 'f', 1);
     }
-    if (r.status == 202) // taken without a PubAck (spool, fire-and-forget): not "OK"
-        return tr("202 Accepted");
-    if (r.status < 400)
-        return tr("%1 OK").arg(r.status);
     if (r.status < 500)
-        return tr("%1 rejected").arg(r.status);
+        return OutcomeText::answered(r.status);
     const std::optional<QueueLink> link = queueLink(row);
-    if (!link)
-        return tr("%1 failed").arg(r.status);
-    switch (link->state) {
-    case FailedEvent::State::Replayed:
-        return tr("%1 → recovered (stream seq %2)").arg(r.status).arg(link->replaySeq);
-    case FailedEvent::State::Discarded:
-        return tr("%1 → discarded (#%2)").arg(r.status).arg(link->failedId);
-    case FailedEvent::State::Pending:
-        break;
-    }
-    return tr("%1 failed · queued #%2").arg(r.status).arg(link->failedId);
+    return link ? OutcomeText::failedRequest(r.status, *link) : OutcomeText::answered(r.status);
 }
 
 QVariant RequestTableModel::data(const QModelIndex &index, int role) const
@@ -122,8 +108,10 @@ QVariant RequestTableModel::data(const QModelIndex &index, int role) const
             return r.keyGenerated ? QStringLiteral("⚠ none (generated %1)").arg(r.key.left(8)) : r.key;
         case SeqColumn:
             return r.seq ? QVariant(static_cast<qulonglong>(r.seq)) : QVariant();
-        case DuplicateColumn:
-            return r.duplicate ? QStringLiteral("duplicate") : QString();
+        case DuplicateColumn: {
+            const std::optional<QueueLink> link = queueLink(index.row());
+            return OutcomeText::duplicate(r.duplicate, link && link->storedAnyway());
+        }
         case ReasonColumn: // the outage only labels failures: a 200 during a flap has no reason
             return r.status < 500 || r.outage.isEmpty() ? r.reason
                                                         : QStringLiteral("%1 (simulated %2)").arg(r.reason, r.outage);
@@ -131,6 +119,9 @@ QVariant RequestTableModel::data(const QModelIndex &index, int role) const
         return {};
     }
     if (role == Qt::ToolTipRole) { // every cell can be read whole, however narrow its column
+        if (index.column() == DuplicateColumn && !r.duplicate && !data(index, Qt::DisplayRole).toString().isEmpty())
+            return tr("Answered %1, but JetStream had stored the event: the sender's retry will be a duplicate.")
+                .arg(r.status);
         if (index.column() == KeyColumn && r.keyGenerated)
             return tr("The request carried no idempotency key: a retry of it cannot be deduplicated.");
         if (index.column() == StatusColumn) {
@@ -140,6 +131,12 @@ QVariant RequestTableModel::data(const QModelIndex &index, int role) const
             if (const std::optional<QueueLink> link = queueLink(index.row())) {
                 const QString answered
                     = tr("Answered %1: NATS did not confirm, so the sender was told to retry.").arg(r.status);
+                if (link->storedAnyway())
+                    return QString(answered
+                        + tr("\nBut JetStream had stored it (stream sequence %1): only the PubAck was lost. The "
+                             "sender's retry will be a duplicate, which JetStream drops within its duplicate window.\n"
+                             "Double-click to show it in the queue.")
+                              .arg(link->replaySeq));
                 if (link->state == FailedEvent::State::Replayed)
                     return QString(answered
                         + tr("\nReplayed from the failed-event queue (#%1): stored as stream sequence %2.\n"
@@ -251,7 +248,7 @@ void RequestTableModel::setQueueLinks(QHash<QString, QueueLink> links)
         return;
     m_links = std::move(links);
     if (!m_rows.empty())
-        Q_EMIT dataChanged(index(0, StatusColumn), index(rowCount() - 1, StatusColumn));
+        Q_EMIT dataChanged(index(0, StatusColumn), index(rowCount() - 1, DuplicateColumn));
 }
 
 void RequestTableModel::clear()

@@ -2,6 +2,7 @@
 // appears when its request waits for the PubAck and changes in place when it is answered.
 #pragma once
 
+#include "outcometext.h"
 #include "store/failedevent.h"
 #include "webhook/requestrecord.h"
 
@@ -30,12 +31,7 @@ public:
     enum Role { StatusClassRole = Qt::UserRole, SortRole, KeyRole };
 
     // What became of a failed request in the failed-event queue (matched by idempotency key).
-    struct QueueLink {
-        qint64 failedId = 0;
-        FailedEvent::State state = FailedEvent::State::Pending;
-        quint64 replaySeq = 0;
-        bool operator==(const QueueLink &) const = default;
-    };
+    using QueueLink = OutcomeText::Queued;
 
     explicit RequestTableModel(int maxRows = 10000, QObject *parent = nullptr);
 

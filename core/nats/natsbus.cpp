@@ -8,6 +8,7 @@
 #include "nats/inboxpublisher.h"
 #include "nats/natsstatus.h"
 
+#include <QDateTime>
 #include <QLoggingCategory>
 
 #include <nats/nats.h>
@@ -94,7 +95,7 @@ NatsBus::NatsBus(Options options, QObject *parent)
     });
     m_streamCheckTimer.setSingleShot(true);
     connect(&m_streamCheckTimer, &QTimer::timeout, this, &NatsBus::requestStreamCheck);
-    m_rttTimer.setInterval(std::chrono::seconds(2));
+    m_rttTimer.setInterval(RttInterval);
     connect(&m_rttTimer, &QTimer::timeout, this, &NatsBus::measureRtt);
     m_remainsTimer.setInterval(std::chrono::milliseconds(20));
     connect(&m_remainsTimer, &QTimer::timeout, this, [this] { destroyRemains(false); });
@@ -829,6 +830,7 @@ void NatsBus::measureRtt()
             Cluster cluster = seen;
             bus->updateStatus([&](Status &status) {
                 status.rttUs = rttNs / 1000;
+                status.rttAtMs = QDateTime::currentMSecsSinceEpoch();
                 if (messages >= 0) {
                     status.streamMessages = messages;
                     status.streamBytes = bytes;

@@ -42,6 +42,9 @@ public:
         QString connectedUrl;
         quint64 reconnects = 0;
         qint64 rttUs = -1; // -1 until measured
+        // When rttUs was measured (ms since the epoch); 0 until then. A PING is sent every
+        // RttInterval: an older measurement means the server has not answered one (no PONG).
+        qint64 rttAtMs = 0;
         bool streamReady = false;
         QString streamError; // why the stream cannot take events (missing, not capturing a subject, ...)
         qint64 streamMessages = -1; // -1 until read (every 2 s with the RTT)
@@ -51,6 +54,8 @@ public:
         QString connectError;
         Cluster cluster;
     };
+
+    static constexpr std::chrono::seconds RttInterval { 2 };
 
     explicit NatsBus(Options options, QObject *parent = nullptr);
     ~NatsBus() override;

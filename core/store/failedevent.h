@@ -34,6 +34,11 @@ struct FailedEvent {
     quint64 replaySeq = 0;
     bool replayDuplicate = false;
 
+    // The lab's scenario runner sends its traffic with idempotency keys starting with this: its
+    // failed events are lab events, discardable apart from real senders' (FailedEventStore::discardLab).
+    static constexpr char LabKeyPrefix[] = "scenario-";
+    bool isLab() const { return key.startsWith(LabKeyPrefix) && !keyGenerated; }
+
     static QString stateName(State state);
     static std::optional<State> stateFromName(QStringView name);
     // The NATS message a replay publishes: same subject, Nats-Msg-Id, body and published headers.

@@ -1,6 +1,7 @@
 // FailedEventStore: the thread-safe facade of the failed-event queue; SQLite work happens in
 // FailedEventDatabase on the store thread.
 #include "store/failedeventstore.h"
+
 #include "http/curlcommand.h"
 #include "store/failedeventdatabase.h"
 
@@ -11,6 +12,8 @@
 #include <QLoggingCategory>
 #include <QStringDecoder>
 #include <QUrl>
+
+#include <limits>
 
 Q_LOGGING_CATEGORY(lcStore, "ackhook.failed")
 
@@ -200,6 +203,16 @@ QList<qint64> FailedEventStore::pendingIds(int limit) const
 bool FailedEventStore::discard(qint64 id)
 {
     return blocking([&](FailedEventDatabase *db) { return db->discard(id); });
+}
+
+int FailedEventStore::discardLab()
+{
+    int discarded = 0;
+    for (const FailedEvent &event : list(FailedEvent::State::Pending, std::numeric_limits<int>::max(), 0)) {
+        if (event.isLab() && discard(event.id))
+            ++discarded;
+    }
+    return discarded;
 }
 
 void FailedEventStore::recordReplay(qint64 id, const PublishResult &result)

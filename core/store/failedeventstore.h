@@ -72,6 +72,9 @@ public:
     std::optional<FailedEvent> find(qint64 id) const;
     QList<qint64> pendingIds(int limit) const; // oldest first: replay order
     bool discard(qint64 id); // false when there is no such pending event
+    // Discards every pending lab event (FailedEvent::isLab: the scenario runner's traffic), real
+    // senders' events left pending. Returns how many were discarded.
+    int discardLab();
     // Asynchronous: attempts+1 and the outcome; an acked replay becomes "replayed".
     void recordReplay(qint64 id, const PublishResult &result);
     void flush() const; // blocks until everything queued so far is committed
