@@ -2,6 +2,7 @@
 // real Runtime (embedded nats-server, fault proxy, HTTP on loopback), each with samples the test signs
 // itself; what a consumer reads from the stream; Slack's challenge; batches; per-endpoint counters.
 #include "commandline.h"
+#include "configruntime.h"
 #include "testsupport.h"
 
 #include <QDateTime>
@@ -144,15 +145,12 @@ void TestEndpoints::initTestCase()
     qputenv("TST_ENDPOINTS_BITBUCKET_SECRET", BitbucketSecret);
     qunsetenv("NATS_URL");
 
-    const CommandLine cli = CommandLine::parse(
-        { QStringLiteral("ackhook"), QStringLiteral("--config"), m_dir.filePath(QStringLiteral("ackhook.toml")) });
-    QVERIFY2(cli.action == CommandLine::Action::Run, qPrintable(cli.message));
-    QCOMPARE(cli.runtime.gateway.endpoints.size(), 6);
-
     QString error;
-    QVERIFY(QDir(m_dir.path()).mkpath(QStringLiteral("data")));
-    m_runtime = startRuntime(cli.runtime, m_dir.filePath(QStringLiteral("data")), std::chrono::milliseconds(AckTimeoutMs), &error);
+    qsizetype endpoints = 0;
+    m_runtime = startRuntimeFromConfigFile(m_dir.filePath(QStringLiteral("ackhook.toml")),
+        m_dir.filePath(QStringLiteral("data")), std::chrono::milliseconds(AckTimeoutMs), &error, &endpoints);
     QVERIFY2(m_runtime, qPrintable(error));
+    QCOMPARE(endpoints, 6);
     m_port = m_runtime->webhookPort();
     m_reader = std::make_unique<StreamReader>(m_runtime->upstreamUrls().constFirst());
     QVERIFY(m_reader->isValid());

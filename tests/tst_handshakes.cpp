@@ -4,6 +4,7 @@
 // stored in the stream nor queued as failed, a bad signature is 401 and malformed input a 400 naming
 // what is wrong, with no secret in any answer or log line. (Slack's url_verification: tst_endpoints.)
 #include "commandline.h"
+#include "configruntime.h"
 #include "testsupport.h"
 
 #include <QDateTime>
@@ -188,16 +189,12 @@ void TestHandshakes::initTestCase()
     qputenv("TST_HANDSHAKES_GRAPH_CLIENT_STATE", GraphClientState);
     qunsetenv("NATS_URL");
 
-    const CommandLine cli = CommandLine::parse(
-        { QStringLiteral("ackhook"), QStringLiteral("--config"), m_dir.filePath(QStringLiteral("ackhook.toml")) });
-    QVERIFY2(cli.action == CommandLine::Action::Run, qPrintable(cli.message));
-    QCOMPARE(cli.runtime.gateway.endpoints.size(), 6);
-
     QString error;
-    QVERIFY(QDir(m_dir.path()).mkpath(QStringLiteral("data")));
-    m_runtime = startRuntime(
-        cli.runtime, m_dir.filePath(QStringLiteral("data")), std::chrono::milliseconds(AckTimeoutMs), &error);
+    qsizetype endpoints = 0;
+    m_runtime = startRuntimeFromConfigFile(m_dir.filePath(QStringLiteral("ackhook.toml")),
+        m_dir.filePath(QStringLiteral("data")), std::chrono::milliseconds(AckTimeoutMs), &error, &endpoints);
     QVERIFY2(m_runtime, qPrintable(error));
+    QCOMPARE(endpoints, 6);
     m_port = m_runtime->webhookPort();
     m_reader = std::make_unique<StreamReader>(m_runtime->upstreamUrls().constFirst());
     QVERIFY(m_reader->isValid());

@@ -38,12 +38,6 @@ using namespace TestSupport;
 
 namespace {
 
-QByteArray readFile(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
-
 bool writeFile(const QString &path, const QByteArray &content)
 {
     QFile file(path);
@@ -59,17 +53,6 @@ bool replaceByRename(const QString &from, const QString &to)
         return false;
     QFile::setPermissions(temporary, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     return std::rename(QFile::encodeName(temporary).constData(), QFile::encodeName(to).constData()) == 0;
-}
-
-// The PEM body of a key (its base64 lines): what must never be printed.
-QByteArray keyBody(const QString &path)
-{
-    QByteArray body;
-    for (const QByteArray &line : readFile(path).split('\n')) {
-        if (!line.startsWith("-----"))
-            body += line;
-    }
-    return body.left(40);
 }
 
 // One complete reply at the front of buffer (Content-Length framing), taken out; 0 when none yet.

@@ -45,17 +45,6 @@ QByteArray readFile(const QString &path)
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
-// The PEM body of a key (its base64 lines): what must never be printed.
-QByteArray keyBody(const QString &path)
-{
-    QByteArray body;
-    for (const QByteArray &line : readFile(path).split('\n')) {
-        if (!line.startsWith("-----"))
-            body += line;
-    }
-    return body.left(40);
-}
-
 } // namespace
 
 class TestNatsAuth : public QObject {

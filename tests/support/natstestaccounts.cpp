@@ -151,4 +151,17 @@ bool makeServerCertificate(const QString &dir, const QString &name, QString *err
     return signedByTestCa(dir, name, QStringLiteral("server.ext"), error);
 }
 
+QByteArray keyBody(const QString &path)
+{
+    QFile file(path);
+    QByteArray body;
+    if (!file.open(QIODevice::ReadOnly))
+        return body;
+    for (const QByteArray &line : file.readAll().split('\n')) {
+        if (!line.startsWith("-----"))
+            body += line;
+    }
+    return body.left(40);
+}
+
 } // namespace TestSupport

@@ -22,5 +22,7 @@ bool makeTestCertificates(const QString &dir, QString *error);
 // One more server certificate (localhost, 127.0.0.1) signed by the CA of makeTestCertificates in dir,
 // with a new key and the CA's next serial: name.pem and name.key (a renewal, for tst_https).
 bool makeServerCertificate(const QString &dir, const QString &name, QString *error);
+// The start of a PEM key's base64 body: what no log line and no answer may ever contain.
+QByteArray keyBody(const QString &path);
 
 } // namespace TestSupport
