@@ -28,6 +28,7 @@ private Q_SLOTS:
     void frozenServerTimesOutOnce();
     void killedServerFailsEachPendingOnce();
     void moveKeepsEveryPublish();
+    void cleanup();
 
 private:
     struct Outcomes {
@@ -42,7 +43,14 @@ private:
         }
     };
     std::unique_ptr<NatsBus> startBus(const QString &url, std::chrono::milliseconds pingInterval = 2000ms);
+    // An embedded nats-server of its own and a bus on it whose stream is ready (m_nats, m_bus);
+    // the test returns when it fails. cleanup() stops both.
+    void startServed(std::chrono::milliseconds pingInterval = 2000ms);
     static OutgoingEvent event(const QByteArray &subject = "ackhook.webhook");
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<EmbeddedNats> m_nats;
+    std::unique_ptr<NatsBus> m_bus;
 };
 
 void TestNatsLoop::initTestCase()
@@ -115,17 +123,33 @@ std::unique_ptr<NatsBus> TestNatsLoop::startBus(const QString &url, std::chrono:
     return bus;
 }
 
+void TestNatsLoop::startServed(std::chrono::milliseconds pingInterval)
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    EmbeddedNats::Options natsOptions;
+    natsOptions.dataDir = m_dir->path();
+    m_nats = std::make_unique<EmbeddedNats>(natsOptions);
+    QString error;
+    QVERIFY2(m_nats->start(&error), qPrintable(error));
+    m_bus = startBus(m_nats->url(), pingInterval);
+    QVERIFY(m_bus);
+    QTRY_VERIFY_WITH_TIMEOUT(m_bus->isStreamReady(), 10000);
+}
+
+void TestNatsLoop::cleanup()
+{
+    m_bus.reset(); // before its server
+    m_nats.reset();
+    m_dir.reset();
+}
+
 void TestNatsLoop::burstIsAckedOnThisThread()
 {
-    QTemporaryDir dir;
-    EmbeddedNats::Options natsOptions;
-    natsOptions.dataDir = dir.path();
-    EmbeddedNats nats(natsOptions);
-    QString error;
-    QVERIFY2(nats.start(&error), qPrintable(error));
-    auto bus = startBus(nats.url());
-    QVERIFY(bus);
-    QTRY_VERIFY_WITH_TIMEOUT(bus->isStreamReady(), 10000);
+    startServed();
+    if (QTest::currentTestFailed())
+        return;
+    auto &bus = m_bus;
+    EmbeddedNats &nats = *m_nats;
 
     Dispatcher dispatcher(bus.get(), { 5000ms, 100000 });
     Outcomes outcomes;
@@ -150,15 +174,10 @@ void TestNatsLoop::burstIsAckedOnThisThread()
 
 void TestNatsLoop::uncoveredSubjectFailsAsNoStream()
 {
-    QTemporaryDir dir;
-    EmbeddedNats::Options natsOptions;
-    natsOptions.dataDir = dir.path();
-    EmbeddedNats nats(natsOptions);
-    QString error;
-    QVERIFY2(nats.start(&error), qPrintable(error));
-    auto bus = startBus(nats.url());
-    QVERIFY(bus);
-    QTRY_VERIFY_WITH_TIMEOUT(bus->isStreamReady(), 10000);
+    startServed();
+    if (QTest::currentTestFailed())
+        return;
+    auto &bus = m_bus;
 
     // No stream captures it: the server's 503 (no responders) resolves it quickly, as no_stream.
     Dispatcher dispatcher(bus.get(), { 5000ms, 1000 });
@@ -177,15 +196,11 @@ void TestNatsLoop::uncoveredSubjectFailsAsNoStream()
 
 void TestNatsLoop::frozenServerTimesOutOnce()
 {
-    QTemporaryDir dir;
-    EmbeddedNats::Options natsOptions;
-    natsOptions.dataDir = dir.path();
-    EmbeddedNats nats(natsOptions);
-    QString error;
-    QVERIFY2(nats.start(&error), qPrintable(error));
-    auto bus = startBus(nats.url(), 10000ms); // the ping does not notice within the test
-    QVERIFY(bus);
-    QTRY_VERIFY_WITH_TIMEOUT(bus->isStreamReady(), 10000);
+    startServed(10000ms); // the ping does not notice within the test
+    if (QTest::currentTestFailed())
+        return;
+    auto &bus = m_bus;
+    EmbeddedNats &nats = *m_nats;
 
     Dispatcher dispatcher(bus.get(), { 500ms, 1000 });
     Outcomes outcomes;
@@ -208,15 +223,11 @@ void TestNatsLoop::frozenServerTimesOutOnce()
 
 void TestNatsLoop::killedServerFailsEachPendingOnce()
 {
-    QTemporaryDir dir;
-    EmbeddedNats::Options natsOptions;
-    natsOptions.dataDir = dir.path();
-    EmbeddedNats nats(natsOptions);
-    QString error;
-    QVERIFY2(nats.start(&error), qPrintable(error));
-    auto bus = startBus(nats.url());
-    QVERIFY(bus);
-    QTRY_VERIFY_WITH_TIMEOUT(bus->isStreamReady(), 10000);
+    startServed();
+    if (QTest::currentTestFailed())
+        return;
+    auto &bus = m_bus;
+    EmbeddedNats &nats = *m_nats;
 
     Dispatcher dispatcher(bus.get(), { 5000ms, 100000 });
     Outcomes outcomes;
@@ -241,15 +252,11 @@ void TestNatsLoop::moveKeepsEveryPublish()
 {
     // Make before break (the fault proxy's path switch): publishes in flight on the old connection
     // get their PubAcks there; new ones go out on the new connection, read by this thread too.
-    QTemporaryDir dir;
-    EmbeddedNats::Options natsOptions;
-    natsOptions.dataDir = dir.path();
-    EmbeddedNats nats(natsOptions);
-    QString error;
-    QVERIFY2(nats.start(&error), qPrintable(error));
-    auto bus = startBus(nats.url());
-    QVERIFY(bus);
-    QTRY_VERIFY_WITH_TIMEOUT(bus->isStreamReady(), 10000);
+    startServed();
+    if (QTest::currentTestFailed())
+        return;
+    auto &bus = m_bus;
+    EmbeddedNats &nats = *m_nats;
     Dispatcher dispatcher(bus.get(), { 5000ms, 100000 });
     Outcomes outcomes;
     for (int i = 0; i < 200; ++i)
@@ -257,6 +264,7 @@ void TestNatsLoop::moveKeepsEveryPublish()
     // The same URL with discovered servers now ignored is a new connection too (a move only needs
     // different options), and it keeps the traffic on 127.0.0.1: "localhost" may not resolve at
     // all (a fresh Debian root has no /etc/hosts).
+    QString error;
     QVERIFY2(bus->moveTo({ nats.url() }, true, &error), qPrintable(error));
     QVERIFY(bus->isConnected());
     for (int i = 200; i < 400; ++i)
