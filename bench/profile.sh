@@ -22,17 +22,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"; }
 trap cleanup EXIT
-nats_port=$(free_port); http_port=$(free_port)
-"$NATS_SERVER" -a 127.0.0.1 -p "$nats_port" -js -sd "$work/js" >"$work/nats.log" 2>&1 &
-pids+=($!)
-env "${EXTRA_ENV[@]}" "$ACKHOOK" --headless --listen "127.0.0.1:$http_port" --nats-url "nats://127.0.0.1:$nats_port" \
-    --data-dir "$work/data" --max-inflight 65536 --admin-listen 127.0.0.1:0 "${EXTRA_FLAGS[@]}" >"$work/ackhook.log" 2>&1 &
-ackhook=$!
-pids+=($!)
-for _ in $(seq 1 100); do
-    curl -sf -o /dev/null -d '{}' -H 'X-Event-Id: warmup' "http://127.0.0.1:$http_port/webhook" && break
-    sleep 0.1
-done
+start_gateway "${EXTRA_FLAGS[@]}"
 machine_line
 echo "ackhook at $(git rev-parse --short HEAD)$(git diff --quiet || echo '+dirty') ${EXTRA_ENV[*]} ${EXTRA_FLAGS[*]}; wrk -c$CONNS for $DURATION s; perf -e cpu-clock -g on ackhook only"
 # Warm up, then record during the middle of a longer wrk run.

@@ -17,18 +17,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-nats_port=$(free_port); http_port=$(free_port)
-"$NATS_SERVER" -a 127.0.0.1 -p "$nats_port" -js -sd "$work/js" >"$work/nats.log" 2>&1 &
-pids+=($!)
-env "${EXTRA_ENV[@]}" "$ACKHOOK" --headless --listen "127.0.0.1:$http_port" --nats-url "nats://127.0.0.1:$nats_port" \
-    --data-dir "$work/data" --max-inflight 65536 --admin-listen 127.0.0.1:0 --no-fault-proxy "${EXTRA_FLAGS[@]}" \
-    >"$work/ackhook.log" 2>&1 &
-ackhook=$!
-pids+=($!)
-for _ in $(seq 1 100); do
-    curl -sf -o /dev/null -d '{}' -H 'X-Event-Id: warmup' "http://127.0.0.1:$http_port/webhook" && break
-    sleep 0.1
-done
+start_gateway --no-fault-proxy "${EXTRA_FLAGS[@]}"
 snapshot() { # tid ctxt-switches(vol+invol) cpu-ticks, one line per thread
     for t in /proc/"$ackhook"/task/*; do
         printf '%s %s %s\n' "${t##*/}" \
