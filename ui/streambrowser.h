@@ -28,7 +28,6 @@ public:
     QTableView *table() const { return m_table; }
     QString detailText() const;
     QString statusText() const;
-    bool isReading() const { return m_peek->isReading(); }
 
     // The text shown for a body: itself when it is UTF-8 without control characters (but tab and
     // newlines), else a hex dump (16 bytes a line, offset, hex, printable ASCII).

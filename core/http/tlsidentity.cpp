@@ -170,7 +170,6 @@ bool TlsIdentity::load(QString *error)
     m_configuration = std::move(*configuration);
     m_certificateStamp = certificateStamp;
     m_keyStamp = keyStamp;
-    m_reloads = 0;
     return true;
 }
 
@@ -192,7 +191,6 @@ QSslConfiguration TlsIdentity::configuration()
         return m_configuration;
     }
     m_configuration = std::move(*renewed);
-    ++m_reloads;
     const QSslCertificate leaf = m_configuration.localCertificate();
     qCInfo(lcTls).noquote() << QStringLiteral("TLS certificate reloaded from %1 (serial %2, valid until %3)")
                                    .arg(m_certificateFile, QString::fromLatin1(leaf.serialNumber()),
@@ -204,10 +202,4 @@ QSslCertificate TlsIdentity::certificate() const
 {
     const std::lock_guard lock(m_mutex);
     return m_configuration.localCertificate();
-}
-
-int TlsIdentity::reloads() const
-{
-    const std::lock_guard lock(m_mutex);
-    return m_reloads;
 }

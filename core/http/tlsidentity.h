@@ -25,7 +25,6 @@ public:
     // The configuration for a new server-side connection (re-read first when the files changed).
     QSslConfiguration configuration();
     QSslCertificate certificate() const; // the leaf being served
-    int reloads() const; // renewals picked up since load()
     const QString &certificateFile() const { return m_certificateFile; }
     const QString &keyFile() const { return m_keyFile; }
 
@@ -48,5 +47,4 @@ private:
     mutable std::mutex m_mutex;
     QSslConfiguration m_configuration;
     Stamp m_certificateStamp, m_keyStamp; // of the pair last looked at (served, or refused)
-    int m_reloads = 0;
 };

@@ -46,7 +46,6 @@ public:
 
     // Starts a read; a read asked while one runs replaces any other waiting one.
     void read(const Query &query);
-    bool isReading() const { return m_reading; }
 
     // NATS subject matching: tokens split by '.', '*' matches one token, '>' the rest (one or more).
     static bool subjectMatches(const QByteArray &filter, const QByteArray &subject);
