@@ -1,66 +1,27 @@
-// NatsBus: cnats connection life cycle, the stream check and cluster view it schedules, and the
-// threaded publish path (js_PublishMsgAsync; the event-loop one is InboxPublisher).
+// NatsBus: the cnats connection's life cycle (connect, reconnect, make-before-break moves, closing)
+// and its publisher (InboxPublisher by default, ThreadedPublisher with TLS); the stream contract
+// and the poll are in natsbusstream.cpp, the options in natsconnectionoptions.cpp.
 //
-// Threading: cnats invokes callbacks on its own threads. They never touch a QObject: they copy
-// values into the Context under its mutex and post one drain call to the owning thread.
+// Threading: cnats invokes callbacks on its own threads. They never touch a QObject: they set the
+// Context's atomics and post one call to the owning thread.
 #include "nats/natsbus.h"
 #include "enumnames.h"
 #include "nats/inboxpublisher.h"
+#include "nats/natsbuscontext.h"
 #include "nats/natsstatus.h"
+#include "nats/threadedpublisher.h"
 
-#include <QDateTime>
 #include <QLoggingCategory>
 
 #include <nats/nats.h>
 
 #include <algorithm>
-#include <atomic>
-#include <mutex>
+#include <memory>
 #include <optional>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 Q_LOGGING_CATEGORY(lcNats, "ackhook.nats")
-
-struct NatsBus::Context {
-    std::mutex mutex;
-    NatsBus *owner = nullptr; // null once the bus is destroyed
-    std::unordered_map<const natsMsg *, quint64> pending; // message in cnats' hands -> dispatch token
-    std::vector<std::pair<quint64, PublishResult>> reports;
-    bool drainScheduled = false;
-    std::atomic<bool> connected { false };
-
-    // Runs fn(owner) on the owner's thread, if the owner still exists. Caller must not hold mutex.
-    template <typename F> void post(F fn)
-    {
-        std::lock_guard lock(mutex);
-        if (owner)
-            QMetaObject::invokeMethod(
-                owner, [o = owner, fn] { fn(o); }, Qt::QueuedConnection);
-    }
-
-    static void ackHandler(jsCtx *, natsMsg *msg, jsPubAck *ack, jsPubAckErr *error, void *closure)
-    {
-        auto *self = static_cast<Context *>(closure);
-        PublishResult result = ack
-            ? PublishResult::ack(QString::fromUtf8(ack->Stream), ack->Sequence, ack->Duplicate)
-            : publishFailure(error ? error->Err : NATS_ERR, error ? error->ErrCode : static_cast<jsErrCode>(0),
-                error ? error->ErrText : nullptr);
-        std::lock_guard lock(self->mutex);
-        // Erase before the message is destroyed: its address may be reused by the next publish.
-        const auto it = self->pending.find(msg);
-        if (it != self->pending.end()) {
-            self->reports.emplace_back(it->second, std::move(result));
-            self->pending.erase(it);
-            if (!self->drainScheduled && self->owner) {
-                self->drainScheduled = true;
-                QMetaObject::invokeMethod(self->owner, &NatsBus::deliverReports, Qt::QueuedConnection);
-            }
-        }
-        natsMsg_Destroy(msg);
-    }
-};
 
 NatsBus::Context *NatsBus::newContext(NatsBus *owner)
 {
@@ -101,14 +62,11 @@ NatsBus::NatsBus(Options options, QObject *parent)
     connect(&m_remainsTimer, &QTimer::timeout, this, [this] { destroyRemains(false); });
     m_inboxTimer.setSingleShot(true);
     connect(&m_inboxTimer, &QTimer::timeout, this, &NatsBus::expireInboxPublishes);
-    // The event-loop publisher (issue #24) is a switch, off by default, until every suite passes
-    // with it on. Not with TLS: cnats 3.4.1's SSL_read waits in poll(fd, -1) on the calling thread
-    // when a record is incomplete, which would stall the whole server thread (a blackholed link).
-    m_eventLoop = qEnvironmentVariable("ACKHOOK_NATS_EVENT_LOOP") == QLatin1String("1");
-    if (m_eventLoop && m_options.access.usesTls()) {
-        m_eventLoop = false;
-        qCInfo(lcNats) << "ACKHOOK_NATS_EVENT_LOOP ignored with TLS: cnats keeps its own reader thread";
-    }
+    // cnats driven by this thread's loop (issue #24), unless ACKHOOK_NATS_EVENT_LOOP=0 asks for
+    // cnats' own threads (a diagnosis switch). Not with TLS: cnats 3.4.1's SSL_read waits in
+    // poll(fd, -1) on the calling thread when a record is incomplete (or after a post-handshake
+    // message such as a TLS 1.3 session ticket), which would stall the whole server thread.
+    m_eventLoop = qEnvironmentVariable("ACKHOOK_NATS_EVENT_LOOP") != QLatin1String("0") && !m_options.access.usesTls();
 }
 
 NatsBus::~NatsBus()
@@ -137,7 +95,7 @@ bool NatsBus::moveTo(const QStringList &urls, bool ignoreDiscoveredServers, QStr
             std::lock_guard lock(m_link.context->mutex);
             m_link.context->owner = nullptr;
         }
-        m_link = old;
+        m_link = std::move(old);
         m_options.urls = oldUrls;
         m_options.ignoreDiscoveredServers = oldIgnore;
         if (isConnected())
@@ -151,7 +109,7 @@ bool NatsBus::moveTo(const QStringList &urls, bool ignoreDiscoveredServers, QStr
     // The old connection stays until what was published on it is answered: a PubAck in flight on
     // it is a stored event, and its caller gets its 200.
     old.retireDeadline.setRemainingTime(m_longestWait + std::chrono::seconds(1));
-    m_retired.push_back(old);
+    m_retired.push_back(std::move(old));
     closeRetiredLinks(false);
     return true;
 }
@@ -162,8 +120,7 @@ void NatsBus::closeRetiredLinks(bool all)
         Link &link = *it;
         bool done = all || !link.context->connected.load(std::memory_order_acquire) || link.retireDeadline.hasExpired();
         if (!done) {
-            std::lock_guard lock(link.context->mutex);
-            done = link.context->pending.empty() && (!link.inbox || link.inbox->pending() == 0);
+            done = link.pendingPublishes() == 0;
         }
         if (!done) {
             ++it;
@@ -195,19 +152,16 @@ bool NatsBus::isConnected() const
     return m_link.context->connected.load(std::memory_order_acquire);
 }
 
+std::size_t NatsBus::Link::pendingPublishes() const
+{
+    return (inbox ? inbox->pending() : 0) + (threaded ? threaded->pending() : 0);
+}
+
 int NatsBus::pendingPublishes() const
 {
-    std::size_t count = 0;
-    {
-        std::lock_guard lock(m_link.context->mutex);
-        count += m_link.context->pending.size();
-    }
-    if (m_link.inbox)
-        count += m_link.inbox->pending();
-    for (const Link &link : m_retired) { // read on the owner's thread only: m_retired is its own
-        std::lock_guard lock(link.context->mutex);
-        count += link.context->pending.size() + (link.inbox ? link.inbox->pending() : 0);
-    }
+    std::size_t count = m_link.pendingPublishes();
+    for (const Link &link : m_retired) // read on the owner's thread only: m_retired is its own
+        count += link.pendingPublishes();
     return static_cast<int>(count);
 }
 
@@ -284,11 +238,9 @@ bool NatsBus::start(QString *error)
         s = natsOptions_SetReconnectedCB(m_link.options, &NatsBus::onReconnected, m_link.context);
     if (s == NATS_OK)
         s = natsOptions_SetClosedCB(m_link.options, &NatsBus::onClosed, m_link.context);
+    auto sink = [this](std::vector<std::pair<quint64, PublishResult>> &reports) { publishReports(reports); };
     if (s == NATS_OK && m_eventLoop) {
-        m_link.inbox = std::make_shared<InboxPublisher>(
-            this, m_expectedStream, [this](std::vector<std::pair<quint64, PublishResult>> &reports) {
-                publishReports(reports);
-            });
+        m_link.inbox = std::make_shared<InboxPublisher>(this, m_expectedStream, sink);
         s = m_link.inbox->install(m_link.options);
         // A stream look-up or RTT ping in flight when the connection drops would otherwise wait
         // out its 5 s on the pool, and a teardown on this thread waits for the pool.
@@ -350,8 +302,8 @@ bool NatsBus::start(QString *error)
     jsOptions_Init(&jsOpts);
     jsOpts.Wait = 5000;
     if (!m_link.inbox) { // in event-loop mode the context only serves the stream look-ups
-        jsOpts.PublishAsync.AckHandler = &Context::ackHandler;
-        jsOpts.PublishAsync.AckHandlerClosure = m_link.context;
+        m_link.threaded = std::make_unique<ThreadedPublisher>(this, m_expectedStream, sink);
+        m_link.threaded->install(&jsOpts);
     }
     jsOpts.PublishAsync.MaxPending = 0; // > 0 can block the publisher for StallWait: we bound in-flight ourselves
     s = natsConnection_JetStream(&m_link.js, m_link.connection, &jsOpts);
@@ -363,9 +315,12 @@ bool NatsBus::start(QString *error)
         natsConnection_Destroy(m_link.connection);
         m_link.connection = nullptr;
         m_link.inbox.reset();
+        m_link.threaded.reset();
         setState(State::Disconnected);
         return fail(s, QStringLiteral("cannot create the JetStream context"));
     }
+    if (m_link.threaded)
+        m_link.threaded->attach(m_link.js);
 
     if (natsConnection_Status(m_link.connection) == NATS_CONN_STATUS_CONNECTED) {
         m_link.context->connected.store(true, std::memory_order_release);
@@ -440,12 +395,13 @@ void NatsBus::teardownLink(Link &link)
         link.options = nullptr;
         link.inbox.reset();
         destroyRemains(false);
-        deliverReports();
         return;
     }
     m_blockingCalls.waitForDone(); // a stream look-up or RTT ping may still use this connection
-    // cnats 3.4.1 leaves pending async publishes unresolved on close: collect and fail them.
     failPending(link, FailureReason::Disconnected, QStringLiteral("NATS connection closed"));
+    if (link.threaded)
+        link.threaded->deliver(); // PubAcks that arrived before the close
+    link.threaded.reset();
     jsCtx_Destroy(link.js);
     link.js = nullptr;
     natsConnection_Destroy(link.connection);
@@ -453,7 +409,6 @@ void NatsBus::teardownLink(Link &link)
     natsOptions_Destroy(link.options);
     link.options = nullptr;
     link.inbox.reset();
-    deliverReports(); // PubAcks that arrived before the close
 }
 
 void NatsBus::destroyRemains(bool wait)
@@ -544,24 +499,6 @@ void NatsBus::handleConnectionLost()
         setState(State::Reconnecting);
 }
 
-void NatsBus::deliverReports()
-{
-    std::vector<std::pair<quint64, PublishResult>> reports;
-    {
-        std::lock_guard lock(m_link.context->mutex);
-        reports.swap(m_link.context->reports);
-        m_link.context->drainScheduled = false;
-    }
-    for (Link &link : m_retired) { // after a moveTo(): the PubAcks of the old connection
-        std::lock_guard lock(link.context->mutex);
-        reports.insert(reports.end(), std::make_move_iterator(link.context->reports.begin()),
-            std::make_move_iterator(link.context->reports.end()));
-        link.context->reports.clear();
-        link.context->drainScheduled = false;
-    }
-    publishReports(reports);
-}
-
 void NatsBus::publishReports(std::vector<std::pair<quint64, PublishResult>> &reports)
 {
     // A no_stream failure makes the stream not ready before it is answered: whoever sees the 500
@@ -621,32 +558,11 @@ void NatsBus::armInboxTimer(std::optional<std::chrono::steady_clock::time_point>
 
 void NatsBus::failPending(Link &link, FailureReason reason, const QString &detail)
 {
-    if (link.inbox) {
-        link.inbox->failAll(PublishResult::failure(reason, detail));
-        return;
-    }
-    // cnats 3.4.1 creates its pending map at the first async publish and dereferences it here
-    // unchecked: asking before any publish crashes.
-    if (!link.js || !link.publishedOnce)
-        return;
-    natsMsgList list {};
-    if (js_PublishAsyncGetPendingList(&list, link.js) != NATS_OK)
-        return; // NATS_NOT_FOUND: nothing pending
-    std::vector<quint64> tokens;
-    {
-        std::lock_guard lock(link.context->mutex);
-        for (int i = 0; i < list.Count; ++i) {
-            const auto it = link.context->pending.find(list.Msgs[i]);
-            if (it != link.context->pending.end()) {
-                tokens.push_back(it->second);
-                link.context->pending.erase(it);
-            }
-        }
-    }
-    natsMsgList_Destroy(&list);
     const PublishResult failure = PublishResult::failure(reason, detail);
-    for (quint64 token : tokens)
-        report(token, failure);
+    if (link.inbox)
+        link.inbox->failAll(failure);
+    if (link.threaded)
+        link.threaded->failAll(failure);
 }
 
 std::optional<PublishResult> NatsBus::publishAsync(
@@ -662,187 +578,5 @@ std::optional<PublishResult> NatsBus::publishAsync(
             armInboxTimer(deadline);
         return failed;
     }
-
-    natsMsg *msg = nullptr;
-    natsStatus s = natsMsg_Create(
-        &msg, event.subject.constData(), nullptr, event.body.constData(), static_cast<int>(event.body.size()));
-    for (qsizetype i = 0; s == NATS_OK && i < event.headers.size(); ++i)
-        s = natsMsgHeader_Add(msg, event.headers[i].first.constData(), event.headers[i].second.constData());
-    if (s != NATS_OK) {
-        natsMsg_Destroy(msg);
-        return publishFailure(s, static_cast<jsErrCode>(0), nats_GetLastError(nullptr));
-    }
-
-    jsPubOptions options;
-    jsPubOptions_Init(&options);
-    m_longestWait = std::max(m_longestWait, maxWait);
-    options.MaxWait = std::max<qint64>(1, maxWait.count()); // cnats 3.4.1: no MaxWait, no timeout at all
-    options.MsgId = event.msgId.constData();
-    // A publish that the configured stream does not store fails (no_stream) instead of landing in
-    // another stream that happens to capture the subject (docs/DESIGN.md §7).
-    options.ExpectStream = m_expectedStream.constData();
-
-    {
-        std::lock_guard lock(m_link.context->mutex);
-        m_link.context->pending.emplace(msg, token); // before publishing: the ack may beat the return
-    }
-    natsMsg *handedOver = msg;
-    m_link.publishedOnce = true;
-    s = js_PublishMsgAsync(m_link.js, &handedOver, &options);
-    if (s != NATS_OK) {
-        bool stillOurs = false;
-        {
-            std::lock_guard lock(m_link.context->mutex);
-            stillOurs = m_link.context->pending.erase(msg) > 0;
-        }
-        natsMsg_Destroy(handedOver); // no-op when cnats took ownership
-        if (stillOurs)
-            return publishFailure(s, static_cast<jsErrCode>(0), nats_GetLastError(nullptr));
-        return std::nullopt; // cnats already reported it through the ack handler
-    }
-    return std::nullopt;
-}
-
-
-void NatsBus::ensureStream()
-{
-    if (!m_link.js)
-        return;
-    m_streamCheckRunning = true;
-    m_lastStreamCheck.start();
-    jsCtx *js = m_link.js;
-    const StreamSettings wanted = m_options.stream;
-    const QList<QByteArray> required = m_options.requiredSubjects;
-    const bool create = m_options.createStream;
-    Context *context = m_link.context;
-
-    m_blockingCalls.start([=] {
-        const StreamCheck check = StreamCheck::run(js, wanted, required, create);
-        context->post([check](NatsBus *bus) { bus->finishStreamCheck(check); });
-    });
-}
-
-void NatsBus::requestStreamCheck()
-{
-    // One look-up at a time, at most two a second: a burst of failures does not flood JetStream.
-    constexpr qint64 MinIntervalMs = 500;
-    if (!m_link.js || !isConnected())
-        return;
-    if (m_streamCheckRunning) {
-        m_streamCheckAgain = true;
-        return;
-    }
-    const qint64 since = m_lastStreamCheck.isValid() ? m_lastStreamCheck.elapsed() : MinIntervalMs;
-    if (since < MinIntervalMs) {
-        if (!m_streamCheckTimer.isActive())
-            m_streamCheckTimer.start(std::chrono::milliseconds(MinIntervalMs - since));
-        return;
-    }
-    ensureStream();
-}
-
-void NatsBus::finishStreamCheck(const StreamCheck &check)
-{
-    m_streamCheckRunning = false;
-    const StreamFound foundBefore = std::exchange(m_streamFound, check.found);
-    const Status before = status();
-    updateStatus([&](Status &status) {
-        status.streamReady = check.ok;
-        status.streamError = check.error;
-    });
-    const QString &name = m_options.stream.name;
-    if (check.created) {
-        const StreamSettings &s = m_options.stream;
-        if (m_streamSeen)
-            qCWarning(lcNats).noquote()
-                << "JetStream stream" << name
-                << "was deleted while ackhook ran; created it again (the events it held are gone)";
-        qCInfo(lcNats).noquote() << "JetStream stream" << name << "created:" << s.describe();
-    }
-    if (check.differences != m_reportedDifferences) {
-        for (const QString &difference : check.differences)
-            qCWarning(lcNats).noquote() << "JetStream stream" << name
-                                        << "differs from the configuration (ackhook does not change a stream it finds):"
-                                        << difference;
-        m_reportedDifferences = check.differences;
-    }
-    if (check.ok) {
-        m_streamSeen = true;
-        if (!before.streamReady) {
-            if (!check.created)
-                qCInfo(lcNats).noquote() << "JetStream stream" << name << "found";
-            Q_EMIT streamReady(name);
-        }
-    } else {
-        if (check.missing && (foundBefore == StreamFound::Usable || foundBefore == StreamFound::Uncovered))
-            qCWarning(lcNats).noquote() << "JetStream stream" << name << "was deleted while ackhook ran";
-        if (check.error != before.streamError || before.streamReady) {
-            qCWarning(lcNats).noquote() << "JetStream stream" << name << "not ready:" << check.error;
-            Q_EMIT streamFailed(check.error);
-        }
-    }
-    if (std::exchange(m_streamCheckAgain, false))
-        requestStreamCheck();
-}
-
-void NatsBus::measureRtt()
-{
-    if (!m_link.connection || !m_link.js || !isConnected() || m_blockingCalls.activeThreadCount() > 0)
-        return;
-    // A failed stream lookup is asked again with every poll, not only at the next reconnect: a
-    // cluster still electing the stream's leader answers Timeout, and is fine seconds later.
-    if (!isStreamReady())
-        requestStreamCheck();
-    natsConnection *connection = m_link.connection;
-    jsCtx *js = m_link.js;
-    const QByteArray stream = m_options.stream.name.toUtf8();
-    const QList<QByteArray> required = m_options.requiredSubjects;
-    Context *context = m_link.context;
-    m_blockingCalls.start([connection, js, stream, required, context] {
-        int64_t rttNs = 0;
-        if (natsConnection_GetRTT(connection, &rttNs) != NATS_OK)
-            return;
-        // The stream's size for the monitor; a failure here only leaves the figures as they were.
-        jsStreamInfo *info = nullptr;
-        qint64 messages = -1;
-        qint64 bytes = -1;
-        // Whether the stream is still as the last full check left it: there, and capturing every subject.
-        StreamFound found = StreamFound::Unknown;
-        jsErrCode errorCode = static_cast<jsErrCode>(0);
-        const natsStatus s = js_GetStreamInfo(&info, js, stream.constData(), nullptr, &errorCode);
-        if (s == NATS_OK && info) {
-            messages = static_cast<qint64>(info->State.Msgs);
-            bytes = static_cast<qint64>(info->State.Bytes);
-            found = StreamCheck::foundIn(info, required);
-        } else if (s == NATS_NOT_FOUND || errorCode == JSStreamNotFoundErr) {
-            found = StreamFound::Missing;
-        }
-        // Its leader and replicas (issue #17); while no leader is elected the info does not come.
-        Cluster cluster = ClusterView::read(connection, s == NATS_OK ? info : nullptr,
-            s == NATS_OK ? QString() : natsErrorText(s, nats_GetLastError(nullptr)));
-        jsStreamInfo_Destroy(info);
-        context->post([rttNs, messages, bytes, found, seen = std::move(cluster)](NatsBus *bus) {
-            // Deleted, created or edited by someone else since the last full check: check again.
-            const bool changed
-                = found != bus->m_streamFound || (found == StreamFound::Usable && !bus->status().streamReady);
-            if (found != StreamFound::Unknown && changed)
-                bus->requestStreamCheck();
-            Cluster cluster = seen;
-            bus->updateStatus([&](Status &status) {
-                status.rttUs = rttNs / 1000;
-                status.rttAtMs = QDateTime::currentMSecsSinceEpoch();
-                if (messages >= 0) {
-                    status.streamMessages = messages;
-                    status.streamBytes = bytes;
-                }
-                // A change is a leader other than the last one seen, with or without a gap between.
-                const QString previous = status.cluster.lastLeader;
-                cluster.lastLeader = cluster.leader.isEmpty() ? previous : cluster.leader;
-                cluster.leaderChanges = status.cluster.leaderChanges
-                    + (!cluster.leader.isEmpty() && !previous.isEmpty() && cluster.leader != previous);
-                status.cluster = std::move(cluster);
-            });
-            Q_EMIT bus->rttMeasured(rttNs / 1000);
-        });
-    });
+    return m_link.threaded->publish(token, event, maxWait);
 }

@@ -21,6 +21,7 @@
 #include <vector>
 
 class InboxPublisher;
+class ThreadedPublisher;
 struct __natsConnection;
 struct __natsOptions;
 struct __jsCtx;
@@ -80,7 +81,8 @@ public:
         quint64 token, const OutgoingEvent &event, std::chrono::milliseconds maxWait) override;
 
     const Options &options() const { return m_options; }
-    // cnats driven by this thread's loop, PubAcks on our inbox (ACKHOOK_NATS_EVENT_LOOP=1, no TLS).
+    // cnats driven by this thread's loop, PubAcks on our inbox: the default; not with TLS or
+    // ACKHOOK_NATS_EVENT_LOOP=0, where cnats keeps its threads (ThreadedPublisher).
     bool usesEventLoop() const { return m_eventLoop; }
     bool isStreamReady() const { return status().streamReady; } // safe from any thread
     int pendingPublishes() const;
@@ -105,9 +107,11 @@ private:
         __natsOptions *options = nullptr;
         __natsConnection *connection = nullptr;
         __jsCtx *js = nullptr;
-        bool publishedOnce = false; // cnats 3.4.1 crashes when asked for pending publishes before any
-        // Event-loop mode (ACKHOOK_NATS_EVENT_LOOP=1): cnats driven by this thread, PubAcks on an inbox.
+        // One of the two publishers: cnats driven by this thread, PubAcks on an inbox (the
+        // default), or cnats' own threads (TLS, ACKHOOK_NATS_EVENT_LOOP=0).
         std::shared_ptr<InboxPublisher> inbox;
+        std::unique_ptr<ThreadedPublisher> threaded;
+        std::size_t pendingPublishes() const;
         QDeadlineTimer retireDeadline; // retired links: closed at the latest then
     };
     static Context *newContext(NatsBus *owner); // lives until process exit
@@ -123,7 +127,6 @@ private:
     void teardown(); // close and destroy the cnats objects; pending publishes are failed
     void teardownLink(Link &link);
     void closeRetiredLinks(bool all); // those done with, or all
-    void deliverReports();
     void publishReports(std::vector<std::pair<quint64, PublishResult>> &reports);
     void expireInboxPublishes(); // event-loop mode: our deadline queue instead of cnats' MaxWait
     void armInboxTimer(std::optional<std::chrono::steady_clock::time_point> next);
@@ -157,7 +160,7 @@ private:
     QThreadPool m_blockingCalls; // JetStream API requests and RTT pings block: never on this thread
     QTimer m_rttTimer { this }; // a child: moves with its owner to another thread
     QTimer m_restartTimer { this };
-    bool m_eventLoop = false; // ACKHOOK_NATS_EVENT_LOOP=1 and no TLS: see start()
+    bool m_eventLoop = true; // unless TLS or ACKHOOK_NATS_EVENT_LOOP=0: see the constructor
     // Event-loop mode: closed links' cnats objects, destroyed once the pool no longer uses them.
     struct Remains {
         __jsCtx *js = nullptr;
