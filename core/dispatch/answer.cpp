@@ -17,6 +17,45 @@ HttpResponse retryable(HttpResponse response, int retryAfterSeconds)
 
 } // namespace
 
+void appendJsonString(QByteArray &out, QStringView text)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    const QByteArray utf8 = text.toUtf8();
+    out.append('"');
+    for (const char c : utf8) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out.append('\\').append(c);
+        } else if (u >= 0x20) {
+            out.append(c);
+        } else {
+            switch (c) {
+            case '\b': out.append("\\b"); break;
+            case '\f': out.append("\\f"); break;
+            case '\n': out.append("\\n"); break;
+            case '\r': out.append("\\r"); break;
+            case '\t': out.append("\\t"); break;
+            default: out.append("\\u00").append(hex[u >> 4]).append(hex[u & 0xf]);
+            }
+        }
+    }
+    out.append('"');
+}
+
+QByteArray ackedAnswerBody(const PublishResult &result, const QString &id)
+{
+    // What QJsonDocument writes for eventFields() (keys sorted, compact) plus the newline of
+    // HttpResponse::json, without building the object: the answer every stored event gets.
+    QByteArray body;
+    body.reserve(64 + id.size() + result.stream.size());
+    body.append(result.duplicate ? "{\"duplicate\":true,\"id\":" : "{\"duplicate\":false,\"id\":");
+    appendJsonString(body, id);
+    body.append(",\"seq\":").append(QByteArray::number(result.seq)).append(",\"stream\":");
+    appendJsonString(body, result.stream);
+    body.append("}\n");
+    return body;
+}
+
 int answerStatus(DispatchPolicy policy, const PublishResult &result)
 {
     if (result.acked)
@@ -54,13 +93,17 @@ QJsonObject eventFields(DispatchPolicy policy, const PublishResult &result, cons
 HttpResponse eventAnswer(
     DispatchPolicy policy, const PublishResult &result, const QString &id, int retryAfterSeconds, RequestRecord *record)
 {
-    QJsonObject fields = eventFields(policy, result, id);
     const int status = answerStatus(policy, result);
     if (result.acked) {
         record->seq = result.seq;
         record->duplicate = result.duplicate;
-        return HttpResponse::json(status, fields);
+        HttpResponse response;
+        response.status = status;
+        response.contentType = "application/json";
+        response.body = ackedAnswerBody(result, id);
+        return response;
     }
+    QJsonObject fields = eventFields(policy, result, id);
     if (result.accepted()) {
         // Taken without a PubAck: the JSON says which promise the caller got instead.
         fields.insert(QStringLiteral("detail"), result.detail);

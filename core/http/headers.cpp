@@ -1,7 +1,10 @@
 // HTTP header helpers: lookup, secret masking and the headers that are published.
 #include "http/headers.h"
 
+#include <QVarLengthArray>
+
 #include <algorithm>
+#include <string_view>
 
 QByteArray headerValue(const HeaderList &headers, QByteArrayView name)
 {
@@ -14,27 +17,32 @@ QByteArray headerValue(const HeaderList &headers, QByteArrayView name)
 
 bool isSecretHeader(QByteArrayView name)
 {
-    const QByteArray lower = name.toByteArray().toLower();
-    static const char *const exact[] = { "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key",
-        "api-key", "x-auth-token", "x-csrf-token", "x-amz-security-token" };
-    for (const char *candidate : exact) {
+    // Asked for every header of every request (the monitor's masked copy, the published headers):
+    // lowered into a buffer on the stack, no allocation for a name of usual length.
+    QVarLengthArray<char, 128> buffer(name.size());
+    std::transform(name.begin(), name.end(), buffer.begin(),
+        [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+    const std::string_view lower(buffer.data(), static_cast<std::size_t>(buffer.size()));
+    const auto contains = [lower](std::string_view part) { return lower.find(part) != std::string_view::npos; };
+    static constexpr std::string_view exact[] = { "authorization", "proxy-authorization", "cookie", "set-cookie",
+        "x-api-key", "api-key", "x-auth-token", "x-csrf-token", "x-amz-security-token" };
+    for (std::string_view candidate : exact) {
         if (lower == candidate)
             return true;
     }
     // X-Hub-Signature(-256), X-Slack-Signature, Stripe-Signature, X-Gitlab-Token, X-Foo-Api-Key,
     // X-Webhook-Key, ... An idempotency key is not a credential: a resend needs it.
-    if (lower.contains("idempotency"))
+    if (contains("idempotency"))
         return false;
     // Keys that open something, not keys that name something (Bitbucket's X-Event-Key is an event type).
-    static const char *const keySuffixes[] = { "api-key", "apikey", "api_key", "webhook-key", "hook-key",
+    static constexpr std::string_view keySuffixes[] = { "api-key", "apikey", "api_key", "webhook-key", "hook-key",
         "access-key", "private-key", "signing-key", "auth-key", "client-key", "shared-key", "secret-key" };
-    for (const char *suffix : keySuffixes) {
-        if (lower.endsWith(suffix))
+    for (std::string_view suffix : keySuffixes) {
+        if (lower.ends_with(suffix))
             return true;
     }
-    return lower.contains("signature") || lower.contains("token") || lower.contains("secret")
-        || lower.contains("password") || lower.contains("passwd") || lower.contains("credential") || lower == "key"
-        || lower == "x-key";
+    return contains("signature") || contains("token") || contains("secret") || contains("password")
+        || contains("passwd") || contains("credential") || lower == "key" || lower == "x-key";
 }
 
 HeaderList maskSecrets(const HeaderList &headers, const QList<QByteArray> &alsoSecret)

@@ -66,6 +66,9 @@ public:
 private:
     void drain(); // after every read event
     void deliver(); // m_reports to the sink
+    void retire(natsMsg *msg); // destroyed with the others after the next read (see destroyRetired)
+    void destroyRetired();
+    static constexpr std::size_t MaxRetired = 4096; // a bound between two reads
 
     QPointer<NatsLoopAdapter> m_loop; // a child of the owner; deleted later after the close
     QByteArray m_expectedStream;
@@ -77,6 +80,7 @@ private:
     std::unordered_map<quint64, quint64> m_pending; // reply number -> dispatch token
     std::deque<std::pair<Clock::time_point, quint64>> m_deadlines; // sorted when every wait is the same
     std::vector<Report> m_reports; // reused: no allocation per drain
+    std::vector<natsMsg *> m_retired; // published messages and read PubAcks, destroyed after a read
     quint64 m_lateAnswers = 0;
     quint64 m_noResponders = 0;
 };

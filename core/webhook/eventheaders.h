@@ -28,6 +28,9 @@ struct EventHeaders {
         bool structured = false;
     };
     static HeaderList build(const Endpoint &endpoint, const Request &request);
+    // The Ackhook-Received value of a time in ms since the epoch: "2026-12-07T07:20:00.123Z", what
+    // QDateTime's Qt::ISODateWithMs writes for UTC, at a tenth of its cost (one snprintf).
+    static QByteArray receivedAt(qint64 ms);
     // A kept header is published unless it may carry a credential: Authorization, cookies, any
     // header isSecretHeader() names, and the endpoint's own signature/token headers.
     static bool mayPublish(const Endpoint &endpoint, QByteArrayView name);
