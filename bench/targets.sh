@@ -16,8 +16,8 @@
 #   ceiling   the same program answering 200 without NATS: ackhook-bench (built with the CMake option
 #             ACKHOOK_BENCH_CEILING=ON, as ./dev bench-targets does) with ACKHOOK_BENCH_NO_NATS=1; the
 #             shipped ackhook ignores the variable. Without ackhook-bench: GET /health on ackhook
-#   loop      direct with ACKHOOK_NATS_EVENT_LOOP=1: cnats on the server thread's event loop, PubAcks
-#             on an inbox drained there (issue #24; a switch, off by default). LOOP=0 skips it
+#   threaded  direct with ACKHOOK_NATS_EVENT_LOOP=0: cnats' own reader and ack delivery threads, the
+#             path TLS connections use (the default before issue #24: the before/after). THREADED=0 skips it
 #   baseline  bench/baseline/syncgateway.cpp: thread per connection, one synchronous js_Publish each
 #   go        bench/baseline/gogateway: Go net/http + nats.go, one js.Publish(subject, body, nats.MsgId(id))
 #             per request in its handler, 200 after the PubAck (the gateway a user would write instead);
@@ -101,12 +101,12 @@ wait_http "http://127.0.0.1:${port[ackhook]}/webhook" -d '{}' -H 'X-Event-Id: wa
     { echo "ackhook never answered 200; its log:" >&2; cat "$work/ackhook.log" >&2; exit 1; }
 start_ackhook direct "nats://127.0.0.1:$nats_port" --no-fault-proxy
 reference=()
-loopvariant=()
-if [ "${LOOP:-1}" = 1 ]; then
-    ACKHOOK_NATS_EVENT_LOOP=1 start_ackhook loop "nats://127.0.0.1:$nats_port" --no-fault-proxy
-    wait_http "http://127.0.0.1:${port[loop]}/webhook" -d '{}' -H 'X-Event-Id: warmup-loop' ||
-        { echo "ackhook (loop) never answered 200; its log:" >&2; cat "$work/loop.log" >&2; exit 1; }
-    loopvariant=(loop)
+threadedvariant=()
+if [ "${THREADED:-1}" = 1 ]; then
+    ACKHOOK_NATS_EVENT_LOOP=0 start_ackhook threaded "nats://127.0.0.1:$nats_port" --no-fault-proxy
+    wait_http "http://127.0.0.1:${port[threaded]}/webhook" -d '{}' -H 'X-Event-Id: warmup-threaded' ||
+        { echo "ackhook (threaded) never answered 200; its log:" >&2; cat "$work/threaded.log" >&2; exit 1; }
+    threadedvariant=(threaded)
 fi
 if [ -n "${REFERENCE:-}" ]; then
     # shellcheck disable=SC2086 # REFERENCE_FLAGS: several flags, e.g. --fault-proxy for an older build
@@ -169,15 +169,15 @@ run_wrk() { # variant conns round
 }
 for round in $(seq 1 "$ROUNDS"); do
     # Alternate the order from round to round, so no variant always runs right after the same one.
-    if [ $((round % 2)) -eq 1 ]; then order5=(ackhook direct "${loopvariant[@]}" baseline "${goworld[@]}" "${reference[@]}"); order64=(ceiling ackhook direct "${loopvariant[@]}" baseline "${goworld[@]}" "${reference[@]}")
-    else order5=("${reference[@]}" "${goworld[@]}" baseline "${loopvariant[@]}" direct ackhook); order64=("${reference[@]}" "${goworld[@]}" baseline "${loopvariant[@]}" direct ackhook ceiling); fi
+    if [ $((round % 2)) -eq 1 ]; then order5=(ackhook direct "${threadedvariant[@]}" baseline "${goworld[@]}" "${reference[@]}"); order64=(ceiling ackhook direct "${threadedvariant[@]}" baseline "${goworld[@]}" "${reference[@]}")
+    else order5=("${reference[@]}" "${goworld[@]}" baseline "${threadedvariant[@]}" direct ackhook); order64=("${reference[@]}" "${goworld[@]}" baseline "${threadedvariant[@]}" direct ackhook ceiling); fi
     for v in "${order5[@]}"; do run_wrk "$v" 5 "$round"; done
     for v in "${order64[@]}"; do run_wrk "$v" 64 "$round"; done
 done
 med() { # variant conns column(4=req/s 5=p50 6=p99 8=cpu)
     awk -v v="$1" -v c="$2" -v k="$3" '$1==v && $2==c {print $k}' "$raw" | median
 }
-for v in ackhook direct ceiling baseline "${loopvariant[@]}" "${goworld[@]}" "${reference[@]}"; do kill "${pid[$v]}" 2>/dev/null || true; done
+for v in ackhook direct ceiling baseline "${threadedvariant[@]}" "${goworld[@]}" "${reference[@]}"; do kill "${pid[$v]}" 2>/dev/null || true; done
 
 # ---- NATS really down: time to 500, then time to the first 200 once nats-server is back --------
 outage_port=$(free_port)
@@ -331,16 +331,12 @@ if [ ${#goworld[@]} -gt 0 ]; then
     line "nats-server CPU/req c64 behind direct / behind Go" "<=" 1 "$(ratio "$dn" "$(med go 64 9)")"
     line "direct p99 c64 / Go baseline's p99" "<=" 1 "$(ratio "$dp99" "$gp99")"
     line "direct req/s c64 / HTTP ceiling (issue #24)" ">=" 0.75 "$(ratio "$d64" "$c64")"
-    if [ ${#loopvariant[@]} -gt 0 ]; then
-        l5=$(med loop 5 4); l64=$(med loop 64 4); lcpu=$(med loop 64 8); lp99=$(med loop 64 6); ln=$(med loop 64 9)
-        printf '  loop      c5 %6s  c64 %6s  p99(c64) %7s  cpu/req c5 %6s us  c64 %6s us   (ACKHOOK_NATS_EVENT_LOOP=1, no proxy)\n' \
-            "$l5" "$l64" "$lp99" "$(med loop 5 8)" "$lcpu"
-        line "loop req/s c5 / Go baseline (issue #24)" ">=" 1.2 "$(ratio "$l5" "$g5")"
-        line "loop req/s c64 / Go baseline (issue #24)" ">=" 1.2 "$(ratio "$l64" "$g64")"
-        line "loop CPU per acked request c64 / Go's" "<=" 0.8 "$(ratio "$lcpu" "$gcpu")"
-        line "nats-server CPU/req c64 behind loop / behind Go" "<=" 1 "$(ratio "$ln" "$(med go 64 9)")"
-        line "loop p99 c64 / Go baseline's p99" "<=" 1 "$(ratio "$lp99" "$gp99")"
-        line "loop req/s c64 / HTTP ceiling (issue #24)" ">=" 0.75 "$(ratio "$l64" "$c64")"
+    if [ ${#threadedvariant[@]} -gt 0 ]; then
+        t64=$(med threaded 64 4)
+        printf '  threaded  c5 %6s  c64 %6s  p99(c64) %7s  cpu/req c5 %6s us  c64 %6s us   (ACKHOOK_NATS_EVENT_LOOP=0, no proxy)\n' \
+            "$(med threaded 5 4)" "$t64" "$(med threaded 64 6)" "$(med threaded 5 8)" "$(med threaded 64 8)"
+        printf '  direct (event loop) / threaded: req/s c64 %s, cpu/req c64 %s\n' "$(ratio "$d64" "$t64")" \
+            "$(ratio "$dcpu" "$(med threaded 64 8)")"
     fi
 fi
 line "fault proxy off: throughput cost, % (direct vs proxy)" "<=" 2 "$proxy_cost"
