@@ -22,7 +22,6 @@ class RequestsPanel;
 class Runtime;
 class ScenarioPanel;
 class StatusHeader;
-class StreamAudit;
 class StreamBrowser;
 class TestSenderPanel;
 class WebhookClient;
@@ -44,7 +43,6 @@ public:
     FailedQueuePanel *failedPanel() const { return m_failedPanel; }
     RateHistoryModel *rateModel() const { return m_rates; }
     RateChartView *rateChart() const { return m_chart; }
-    StreamAudit *streamAudit() const { return m_audit; }
     QFrame *explanationPanel() const { return m_explanation; }
     static QString why500Text(); // the first 500's explanation (the panel and Help show it)
     QString totalsText() const; // the status bar's counters
@@ -70,7 +68,6 @@ private:
     Runtime *m_runtime;
     RateHistoryModel *m_rates;
     WebhookClient *m_client;
-    StreamAudit *m_audit = nullptr; // reads every 200 back from the stream
     QVBoxLayout *m_centralLayout = nullptr;
     QLabel *m_fireAndForgetBanner = nullptr; // made when an endpoint first uses fire-and-forget
     ScenarioPanel *m_scenario = nullptr;

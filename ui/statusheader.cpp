@@ -1,4 +1,4 @@
-// StatusHeader: one StatusSnapshot (and the stream audit's figures) formatted into the header lines.
+// StatusHeader: one StatusSnapshot formatted into the header lines.
 #include "statusheader.h"
 #include "elidedlabel.h"
 #include "outcometext.h"
@@ -144,7 +144,7 @@ StatusHeader::StatusHeader(Runtime *runtime, QWidget *parent)
     layout->addLayout(outcomes);
 }
 
-void StatusHeader::showStatus(const StatusSnapshot &s, const StreamAudit::Figures &audit, bool reconnectExpected)
+void StatusHeader::showStatus(const StatusSnapshot &s, bool reconnectExpected)
 {
     const NatsBus::Status &bus = s.nats;
     // Just after a simulated outage ends the client reconnects: expected, so said calmly, not in red.
@@ -181,6 +181,7 @@ void StatusHeader::showStatus(const StatusSnapshot &s, const StreamAudit::Figure
 
     const FailedQueueStats &failed = s.failedQueue;
     const RequestCounters &c = s.counters;
+    const StreamAudit::Figures audit = s.audit.value_or(StreamAudit::Figures {});
     QString readBack = tr("%1 of %2 read back").arg(audit.checked + audit.missing).arg(c.ok - c.accepted);
     if (audit.skipped)
         readBack += tr(", %1 skipped").arg(audit.skipped);

@@ -2,8 +2,6 @@
 // switches, the webhook URLs, what a 200 survives, and what happened to every answer.
 #pragma once
 
-#include "nats/streamaudit.h"
-
 #include <QWidget>
 
 class ElidedLabel;
@@ -19,7 +17,7 @@ public:
     explicit StatusHeader(Runtime *runtime, QWidget *parent = nullptr);
 
     // reconnectExpected: a simulated outage ended moments ago, so reconnecting is said calmly.
-    void showStatus(const StatusSnapshot &s, const StreamAudit::Figures &audit, bool reconnectExpected);
+    void showStatus(const StatusSnapshot &s, bool reconnectExpected);
     // While a scenario runs it may stop nats-server itself: the switches are off meanwhile; unlocked,
     // both are on until the next showStatus.
     void setServerSwitchesLocked(bool locked);
