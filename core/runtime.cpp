@@ -9,6 +9,7 @@
 #include "admin/adminserver.h"
 #include "http/httprequestparser.h"
 #include "nats/embeddednats.h"
+#include "nats/streamaudit.h"
 #include "store/replayer.h"
 
 #include <QDir>
@@ -237,6 +238,23 @@ bool Runtime::start(QString *error)
     return true;
 }
 
+void Runtime::startStreamAudit()
+{
+    if (m_audit || !m_host)
+        return;
+    // Through the real NATS, not the fault proxy: the question is what the stream holds.
+    m_audit = std::make_unique<StreamAudit>(m_upstreamUrls, m_natsAccess, m_config.gateway.stream);
+    connect(m_host.get(), &GatewayHost::recordsReady, m_audit.get(),
+        [audit = m_audit.get()](const RequestRecordBatch &batch) {
+            QList<StreamAudit::Entry> answered;
+            for (const RequestRecord &r : batch) {
+                if (r.status / 100 == 2 && r.seq)
+                    answered.append({ r.seq, r.msgId });
+            }
+            audit->check(answered);
+        });
+}
+
 void Runtime::startLossDetector(const QString &stream)
 {
     LossDetector::Options lossOptions;
@@ -382,6 +400,8 @@ StatusSnapshot Runtime::status() const
         s.adminRefusals = m_admin->refusals();
     if (m_loss)
         s.loss = m_loss->figures();
+    if (m_audit)
+        s.audit = m_audit->figures();
     s.replayBusy = m_replayer && m_replayer->isBusy();
     if (m_serverInfo)
         s.server = m_serverInfo->last();
@@ -503,6 +523,7 @@ void Runtime::finishShutdown()
 {
     m_host.reset();
     m_loss.reset(); // after the gateway: nothing notes answers any more
+    m_audit.reset(); // before the nats-server it reads from
     m_replayer.reset(); // after the gateway: its last completions have been delivered
     m_store.reset(); // commits what is queued
     if (m_proxy)

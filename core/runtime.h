@@ -22,6 +22,7 @@ class EmbeddedNats;
 class LossDetector;
 class LossyStore;
 class Replayer;
+class StreamAudit;
 
 struct RuntimeConfig {
     GatewayConfig gateway; // gateway.natsUrls: the upstream NATS; empty starts the embedded server
@@ -77,6 +78,10 @@ public:
     FailedEventStore *failedEvents() const { return m_store.get(); }
     Replayer *replayer() const { return m_replayer.get(); }
     LossDetector *lossDetector() const { return m_loss.get(); } // null when off
+    // From now on every 2xx answer's stream message is read back on a connection of its own and
+    // checked (the window's "answered 200 but not in the stream"; headless ackhook does not read);
+    // status().audit holds the figures. Main thread, after start(); runs until shutdown.
+    void startStreamAudit();
     quint16 webhookPort() const { return m_host ? m_host->port() : 0; }
     quint16 adminPort() const;
     qint64 uptimeMs() const;
@@ -133,6 +138,7 @@ private:
     std::unique_ptr<FaultProxy> m_proxy;
     std::unique_ptr<FailedEventStore> m_store;
     std::unique_ptr<LossDetector> m_loss; // outlives the gateway: the server thread notes answers to it
+    std::unique_ptr<StreamAudit> m_audit; // null until startStreamAudit()
     std::unique_ptr<GatewayHost> m_host;
     ServerInfoProbe *m_serverInfo = nullptr; // the connected server's INFO, read on every connect
     std::unique_ptr<Replayer> m_replayer;

@@ -8,6 +8,7 @@
 #include "nats/durability.h"
 #include "nats/natsbus.h"
 #include "nats/serverinfoprobe.h"
+#include "nats/streamaudit.h"
 #include "outage/faultproxy.h"
 #include "spool/spoolstats.h"
 #include "store/failedeventstore.h"
@@ -19,6 +20,8 @@
 #include <QHostAddress>
 #include <QString>
 #include <QStringList>
+
+#include <optional>
 
 struct EmbeddedNatsStatus {
     bool present = false; // false: ackhook runs against an external NATS
@@ -57,6 +60,8 @@ struct StatusSnapshot {
     SpoolStats spool; // open only when an endpoint uses the spool policy
     BackgroundPublisher::Figures fireAndForget; // the fire-and-forget policy's background publishing
     LossFigures loss; // the loss detector's classification per policy (enabled: whether it runs)
+    // Every 2xx answer read back from the stream, once Runtime::startStreamAudit() ran (the window).
+    std::optional<StreamAudit::Figures> audit;
 
     QString webhookBaseUrl; // http://host:port of the webhook listener (loopback for a wildcard bind)
 

@@ -4,6 +4,7 @@
 #include "monitorwindow.h"
 #include "natscluster.h"
 #include "runtime.h"
+#include "statusheader.h"
 #include "testsupport.h"
 
 #include <QApplication>
@@ -75,14 +76,14 @@ void TestClusterView::threeReadersShowOneClusterView()
     // All three name the same leader and 3 of 3 replicas current, and the server the connection is on.
     const QString leader = cluster.stream("EVENTS").leader;
     QVERIFY(!leader.isEmpty());
-    QTRY_VERIFY2_WITH_TIMEOUT(
-        window.natsDetailsText().contains(QStringLiteral("leader %1 · replicas 3/3 current").arg(leader)),
-        qPrintable(window.natsDetailsText()), 10000);
-    qInfo("header: %s", qPrintable(window.natsDetailsText()));
+    QTRY_VERIFY2_WITH_TIMEOUT(window.statusHeader()->natsDetailsText().contains(
+                                  QStringLiteral("leader %1 · replicas 3/3 current").arg(leader)),
+        qPrintable(window.statusHeader()->natsDetailsText()), 10000);
+    qInfo("header: %s", qPrintable(window.statusHeader()->natsDetailsText()));
     const QString connectedUrl = runtime->status().nats.connectedUrl;
     QVERIFY(cluster.nodeWithUrl(connectedUrl) >= 0);
-    QVERIFY2(window.natsDetailsText().contains(QStringLiteral("on %1 of 3 servers").arg(connectedUrl)),
-        qPrintable(window.natsDetailsText()));
+    QVERIFY2(window.statusHeader()->natsDetailsText().contains(QStringLiteral("on %1 of 3 servers").arg(connectedUrl)),
+        qPrintable(window.statusHeader()->natsDetailsText()));
     QCOMPARE(json().value(QLatin1String("stream_leader")).toString(), leader);
     QCOMPARE(json().value(QLatin1String("stream_replicas_current")).toInt(), 3);
     QCOMPARE(json().value(QLatin1String("connected_url")).toString(), connectedUrl);
@@ -99,11 +100,11 @@ void TestClusterView::threeReadersShowOneClusterView()
     QVERIFY(follower >= 0);
     const QString name = NatsCluster::nodeName(follower);
     cluster.kill(follower);
-    QTRY_VERIFY2_WITH_TIMEOUT(window.natsDetailsText().contains(QStringLiteral("replicas 2/3 current")),
-        qPrintable(window.natsDetailsText()), ClusterTimeoutMs);
-    qInfo("header: %s", qPrintable(window.natsDetailsText()));
-    QVERIFY2(
-        window.natsDetailsText().contains(QStringLiteral(", %1 ").arg(name)), qPrintable(window.natsDetailsText()));
+    QTRY_VERIFY2_WITH_TIMEOUT(window.statusHeader()->natsDetailsText().contains(QStringLiteral("replicas 2/3 current")),
+        qPrintable(window.statusHeader()->natsDetailsText()), ClusterTimeoutMs);
+    qInfo("header: %s", qPrintable(window.statusHeader()->natsDetailsText()));
+    QVERIFY2(window.statusHeader()->natsDetailsText().contains(QStringLiteral(", %1 ").arg(name)),
+        qPrintable(window.statusHeader()->natsDetailsText()));
     QTRY_COMPARE_WITH_TIMEOUT(json().value(QLatin1String("stream_replicas_current")).toInt(), 2, 5000);
     bool listed = false;
     for (const QJsonValue &peer : json().value(QLatin1String("peers")).toArray()) {
@@ -120,8 +121,8 @@ void TestClusterView::threeReadersShowOneClusterView()
 
     // Back and caught up: 3 of 3 everywhere.
     QVERIFY2(cluster.restart(follower, &error), qPrintable(error));
-    QTRY_VERIFY2_WITH_TIMEOUT(window.natsDetailsText().contains(QStringLiteral("replicas 3/3 current")),
-        qPrintable(window.natsDetailsText()), ClusterTimeoutMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(window.statusHeader()->natsDetailsText().contains(QStringLiteral("replicas 3/3 current")),
+        qPrintable(window.statusHeader()->natsDetailsText()), ClusterTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(json().value(QLatin1String("stream_replicas_current")).toInt(), 3, 5000);
     QTRY_COMPARE_WITH_TIMEOUT(
         metric(request(admin, "GET", "/metrics")->body, "ackhook_stream_replicas_current"), 3.0, 5000);

@@ -12,6 +12,7 @@
 #include "nats/embeddednats.h"
 #include "natstestaccounts.h"
 #include "runtime.h"
+#include "testsenderpanel.h"
 #include "testsupport.h"
 #include "webhook/requestlog.h"
 
@@ -624,8 +625,8 @@ void TestHttps::windowHeaderShowsHttps()
         QVERIFY2(header->text().contains(base + QStringLiteral("/webhook")), qPrintable(header->text()));
         // The window's own test event goes over HTTPS to its listener (whose certificate it pins).
         const quint64 before = runtime->gateway()->requestLog()->counters().ok;
-        window.sendCount()->setValue(1);
-        QTest::mouseClick(window.sendButton(), Qt::LeftButton);
+        window.testSender()->countBox()->setValue(1);
+        QTest::mouseClick(window.testSender()->sendButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(runtime->gateway()->requestLog()->counters().ok, before + 1, 10000);
     }
     runtime.reset();

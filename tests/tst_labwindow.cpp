@@ -4,17 +4,22 @@
 #include "failedeventmodel.h"
 #include "failedqueuepanel.h"
 #include "lab/lossdetector.h"
-#include "requestdetailview.h"
-#include "requestfilterproxy.h"
-#include "requesttablemodel.h"
-#include "store/failedeventstore.h"
 #include "lab/lossystore.h"
 #include "monitorwindow.h"
 #include "nats/embeddednats.h"
+#include "outagepanel.h"
+#include "requestdetailview.h"
+#include "requestfilterproxy.h"
+#include "requestspanel.h"
+#include "requesttablemodel.h"
 #include "runtime.h"
 #include "scenariochart.h"
-#include "scenariosummarydialog.h"
+#include "scenariopanel.h"
 #include "scenariorunner.h"
+#include "scenariosummarydialog.h"
+#include "statusheader.h"
+#include "store/failedeventstore.h"
+#include "testsenderpanel.h"
 #include "testsupport.h"
 
 #include <QAction>
@@ -88,7 +93,7 @@ void TestLabWindow::switchPolicyInWindow()
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QTRY_VERIFY_WITH_TIMEOUT(runtime->status().notReady().isEmpty(), 10000);
-    QComboBox *policy = window.endpointPolicy();
+    QComboBox *policy = window.testSender()->policyBox();
     QVERIFY(policy && policy->isVisible() && policy->isEnabled());
     QCOMPARE(policy->currentData().toInt(), int(DispatchPolicy::Ack));
     const QByteArray stream = runtime->config().gateway.stream.toUtf8();
@@ -158,22 +163,23 @@ void TestLabWindow::switchPolicyInWindow()
     QCOMPARE(reply->json().value(QStringLiteral("policy")).toString(), QStringLiteral("spool"));
     QTRY_VERIFY_WITH_TIMEOUT(storedKeys().contains(spoolKey), 10000);
     // "202 Accepted" everywhere: the row, the detail view, the header's counts apart from the 200s.
-    RequestTableModel *model = window.requestModel();
+    RequestTableModel *model = window.requests()->model();
     QTRY_VERIFY_WITH_TIMEOUT(model->newestRowWithKey(QString::fromLatin1(spoolKey)) >= 0
             && model->record(model->newestRowWithKey(QString::fromLatin1(spoolKey))).status == 202,
         5000);
     const int spoolRow = model->newestRowWithKey(QString::fromLatin1(spoolKey));
     QCOMPARE(model->index(spoolRow, RequestTableModel::StatusColumn).data().toString(), QStringLiteral("202 Accepted"));
-    window.requestTable()->selectionModel()->setCurrentIndex(
-        window.requestFilter()->mapFromSource(model->index(spoolRow, 0)),
+    window.requests()->table()->selectionModel()->setCurrentIndex(
+        window.requests()->filter()->mapFromSource(model->index(spoolRow, 0)),
         QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     QCOMPARE(window.detailView()->record().key, QString::fromLatin1(spoolKey));
     const QString timeline = window.detailView()->timelineText();
     QVERIFY2(timeline.contains(QStringLiteral("→ spooled ")) && timeline.contains(QStringLiteral("→ answered 202 Accepted")),
         qPrintable(timeline));
     // The header: "answered 200: 2 · answered 202: 1" (the ack and fire-and-forget 200s, the spool's 202).
-    QTRY_VERIFY2_WITH_TIMEOUT(window.outcomesText().startsWith(QStringLiteral("answered 200: 2 · answered 202: 1 ·")),
-        qPrintable(window.outcomesText()), 3000);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        window.statusHeader()->outcomesText().startsWith(QStringLiteral("answered 200: 2 · answered 202: 1 ·")),
+        qPrintable(window.statusHeader()->outcomesText()), 3000);
     QVERIFY2(window.totalsText().contains(QStringLiteral("2xx 3 (200: 2 · 202 Accepted: 1)")),
         qPrintable(window.totalsText()));
     window.close();
@@ -220,7 +226,7 @@ void TestLabWindow::threePolicies()
     ScenarioRunner::Options options;
     options.before = options.outage = options.after = std::chrono::milliseconds(1000);
     options.settleTimeout = std::chrono::milliseconds(20000);
-    window.setScenarioOptions(options);
+    window.scenarioPanel()->setOptions(options);
     QVERIFY(run->isEnabled());
     QVERIFY2(run->toolTip().contains(QLatin1String("about a minute")), qPrintable(run->toolTip()));
     auto *simulate = window.findChild<QToolButton *>(QStringLiteral("simulateOutage"));
@@ -230,31 +236,32 @@ void TestLabWindow::threePolicies()
     auto *powerCut = window.findChild<QAction *>(QStringLiteral("powerCut"));
     QVERIFY(simulate && endOutage && natsStop && natsStart && powerCut);
     QVERIFY(simulate->isEnabled());
-    QVERIFY(window.outageAction(OutageSettings::Mode::Down)->isEnabled());
+    QVERIFY(window.outagePanel()->action(OutageSettings::Mode::Down)->isEnabled());
     QTRY_VERIFY(natsStop->isEnabled()); // the embedded nats-server runs
     const bool powerCutUsable = powerCut->isEnabled();
     QTest::mouseClick(run, Qt::LeftButton);
     QVERIFY(!run->isEnabled());
-    QVERIFY(window.scenarioRunning());
+    QVERIFY(window.scenarioPanel()->isRunning());
     // While it runs the scenario owns the outage: the window's controls for it are off.
     const auto outageControlsOff = [&] {
         return !simulate->isEnabled() && !endOutage->isEnabled() && !natsStop->isEnabled() && !natsStart->isEnabled()
-            && !powerCut->isEnabled() && !window.outageAction(OutageSettings::Mode::Down)->isEnabled()
-            && !window.outageAction(OutageSettings::Mode::Blackhole)->isEnabled();
+            && !powerCut->isEnabled() && !window.outagePanel()->action(OutageSettings::Mode::Down)->isEnabled()
+            && !window.outagePanel()->action(OutageSettings::Mode::Blackhole)->isEnabled();
     };
     QVERIFY(outageControlsOff());
     // ... through the outage too (the scenario starts it: End outage stays off, nats-server's refresh too).
     QTRY_VERIFY_WITH_TIMEOUT(runtime->faultProxy()->mode() != OutageSettings::Mode::Off, 10000);
     // The header has refreshed since (it shows the outage): still off.
-    QTRY_VERIFY_WITH_TIMEOUT(window.connectivityText().startsWith(QLatin1String("SIMULATED OUTAGE")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        window.statusHeader()->connectivityText().startsWith(QLatin1String("SIMULATED OUTAGE")), 5000);
     QVERIFY(outageControlsOff());
     QDialog *dialog = nullptr;
     QTRY_VERIFY_WITH_TIMEOUT((dialog = window.findChild<QDialog *>(QStringLiteral("scenarioSummary"))), 40000);
     QVERIFY(run->isEnabled());
-    QVERIFY(!window.scenarioRunning());
+    QVERIFY(!window.scenarioPanel()->isRunning());
     // Finished: the controls are back.
     QVERIFY(simulate->isEnabled());
-    QVERIFY(window.outageAction(OutageSettings::Mode::Down)->isEnabled());
+    QVERIFY(window.outagePanel()->action(OutageSettings::Mode::Down)->isEnabled());
     QCOMPARE(powerCut->isEnabled(), powerCutUsable);
     QTRY_VERIFY(natsStop->isEnabled());
     QVERIFY(!endOutage->isEnabled()); // no outage on
@@ -330,7 +337,7 @@ void TestLabWindow::ackOnly()
     const auto *run = window.findChild<QPushButton *>(QStringLiteral("runScenario"));
     QVERIFY(run->isVisible());
     QVERIFY(!run->isEnabled());
-    const auto scenario = ScenarioRunner::find(window.scenarioChoice()->currentText());
+    const auto scenario = ScenarioRunner::find(window.scenarioPanel()->choice()->currentText());
     QVERIFY(scenario);
     QCOMPARE(run->toolTip(), ScenarioRunner::problem(runtime.get(), *scenario));
     QVERIFY2(run->toolTip().contains(QLatin1String("one endpoint per dispatch policy")), qPrintable(run->toolTip()));

@@ -3,8 +3,10 @@
 // stored (200); the same body unsigned is refused (401).
 #include "commandline.h"
 #include "monitorwindow.h"
+#include "requestspanel.h"
 #include "requesttablemodel.h"
 #include "runtime.h"
+#include "testsenderpanel.h"
 #include "testsupport.h"
 
 #include "gateway.h"
@@ -89,8 +91,8 @@ private:
     int rowsWith(const QByteArray &path, int status) const
     {
         int n = 0;
-        for (int row = 0; row < m_window->requestModel()->rowCount(); ++row) {
-            const RequestRecord &record = m_window->requestModel()->record(row);
+        for (int row = 0; row < m_window->requests()->model()->rowCount(); ++row) {
+            const RequestRecord &record = m_window->requests()->model()->record(row);
             n += record.path == path && record.status == status;
         }
         return n;
@@ -151,11 +153,11 @@ void TestMonitorEndpoints::testEventsAreSignedPerPreset()
 {
     QFETCH(int, index);
     QFETCH(QByteArray, path);
-    QCOMPARE(m_window->sendEndpoint()->count(), 6);
-    m_window->sendEndpoint()->setCurrentIndex(index);
-    QVERIFY(m_window->sendEndpoint()->currentText().startsWith(QString::fromLatin1(path)));
-    m_window->sendCount()->setValue(2);
-    QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
+    QCOMPARE(m_window->testSender()->endpointBox()->count(), 6);
+    m_window->testSender()->endpointBox()->setCurrentIndex(index);
+    QVERIFY(m_window->testSender()->endpointBox()->currentText().startsWith(QString::fromLatin1(path)));
+    m_window->testSender()->countBox()->setValue(2);
+    QTest::mouseClick(m_window->testSender()->sendButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(rowsWith(path, 200), 2, 10000);
     QCOMPARE(rowsWith(path, 401), 0);
 
@@ -165,8 +167,8 @@ void TestMonitorEndpoints::testEventsAreSignedPerPreset()
     QVERIFY(unsigned_);
     QCOMPARE(unsigned_->status, 401);
     // The window lists each endpoint with its counters (the same snapshot /api/endpoints shows).
-    QTRY_VERIFY_WITH_TIMEOUT(
-        m_window->sendEndpoint()->itemText(index).endsWith(QStringLiteral(" · 2 stored · 0 failed · 1 unauthorized")),
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->testSender()->endpointBox()->itemText(index).endsWith(
+                                 QStringLiteral(" · 2 stored · 0 failed · 1 unauthorized")),
         5000);
 }
 

@@ -3,14 +3,19 @@
 // view, the chart, pause, filters and the settings kept between runs.
 #include "elidedlabel.h"
 #include "failedeventmodel.h"
+#include "failedqueuebox.h"
 #include "failedqueuepanel.h"
 #include "monitorwindow.h"
+#include "outagepanel.h"
 #include "ratechartview.h"
 #include "ratehistorymodel.h"
 #include "requestdetailview.h"
 #include "requestfilterproxy.h"
+#include "requestspanel.h"
 #include "requesttablemodel.h"
 #include "runtime.h"
+#include "statusheader.h"
+#include "testsenderpanel.h"
 #include "testsupport.h"
 
 #include "gateway.h"
@@ -71,8 +76,8 @@ private Q_SLOTS:
 private:
     bool hasRowWithStatus(int status) const
     {
-        for (int row = 0; row < m_window->requestModel()->rowCount(); ++row) {
-            if (m_window->requestModel()->record(row).status == status)
+        for (int row = 0; row < m_window->requests()->model()->rowCount(); ++row) {
+            if (m_window->requests()->model()->record(row).status == status)
                 return true;
         }
         return false;
@@ -81,8 +86,8 @@ private:
     int rowsWithKeyPrefix(const QString &prefix) const
     {
         int n = 0;
-        for (int row = 0; row < m_window->requestModel()->rowCount(); ++row)
-            n += m_window->requestModel()->record(row).key.startsWith(prefix);
+        for (int row = 0; row < m_window->requests()->model()->rowCount(); ++row)
+            n += m_window->requests()->model()->record(row).key.startsWith(prefix);
         return n;
     }
     quint64 requestsCounted() const { return m_runtime->gateway()->requestLog()->counters().requests; }
@@ -113,38 +118,40 @@ void TestMonitorWindow::cleanupTestCase()
 
 void TestMonitorWindow::greenOutageAndRecovery()
 {
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->connectivityText(), QStringLiteral("NATS connected"), 5000);
-    m_window->sendCount()->setValue(3);
-    QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->requestModel()->rowCount() >= 3, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->statusHeader()->connectivityText(), QStringLiteral("NATS connected"), 5000);
+    m_window->testSender()->countBox()->setValue(3);
+    QTest::mouseClick(m_window->testSender()->sendButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->requests()->model()->rowCount() >= 3, 5000);
     QVERIFY(hasRowWithStatus(200));
     QVERIFY(!hasRowWithStatus(500));
 
     // Outage on: answers turn 500, the badge says so, the failed queue fills.
     // Outage on (one action per mode): answers turn 500, the badge and the title say so, the queue fills.
-    QVERIFY(!m_window->endOutageButton()->isEnabled());
+    QVERIFY(!m_window->outagePanel()->endButton()->isEnabled());
     QVERIFY(!m_window->explanationPanel()->isVisible());
-    m_window->outageAction(OutageSettings::Mode::Down)->trigger();
-    QVERIFY(m_window->outageAction(OutageSettings::Mode::Down)->isChecked());
-    QVERIFY(m_window->endOutageButton()->isEnabled());
+    m_window->outagePanel()->action(OutageSettings::Mode::Down)->trigger();
+    QVERIFY(m_window->outagePanel()->action(OutageSettings::Mode::Down)->isChecked());
+    QVERIFY(m_window->outagePanel()->endButton()->isEnabled());
     QVERIFY(m_window->windowTitle().contains(QStringLiteral("SIMULATED OUTAGE: down")));
-    QVERIFY(!m_window->latencySetting()->isEnabled()); // settings only where they apply
-    QVERIFY(!m_window->flapPeriodSetting()->isEnabled());
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->connectivityText(), QStringLiteral("SIMULATED OUTAGE: down"), 2000);
+    QVERIFY(!m_window->outagePanel()->latencyBox()->isEnabled()); // settings only where they apply
+    QVERIFY(!m_window->outagePanel()->flapPeriodBox()->isEnabled());
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_window->statusHeader()->connectivityText(), QStringLiteral("SIMULATED OUTAGE: down"), 2000);
     QTRY_VERIFY_WITH_TIMEOUT(!m_runtime->gateway()->bus()->isConnected(), 3000);
-    QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
+    QTest::mouseClick(m_window->testSender()->sendButton(), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(hasRowWithStatus(500), 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->failedQueueText().startsWith(QLatin1String("3 pending")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->failedQueueBox()->text().startsWith(QLatin1String("3 pending")), 5000);
     // The first 500 explains itself; its failed rows say where they are kept.
     QVERIFY(m_window->explanationPanel()->isVisible());
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->requestModel()
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->requests()
+                                 ->model()
                                  ->index(0, RequestTableModel::StatusColumn)
                                  .data()
                                  .toString()
                                  .startsWith(QStringLiteral("500 failed · queued #")),
         3000);
-    QVERIFY(m_window->outcomesText().contains(QStringLiteral("answered 500: 3")));
-    QVERIFY(m_window->outcomesText().contains(QStringLiteral("still failed: 3")));
+    QVERIFY(m_window->statusHeader()->outcomesText().contains(QStringLiteral("answered 500: 3")));
+    QVERIFY(m_window->statusHeader()->outcomesText().contains(QStringLiteral("still failed: 3")));
     auto *gotIt = m_window->explanationPanel()->findChild<QPushButton *>(QStringLiteral("dismissWhy500"));
     QVERIFY(gotIt);
     QTest::mouseClick(gotIt, Qt::LeftButton);
@@ -153,13 +160,14 @@ void TestMonitorWindow::greenOutageAndRecovery()
     // Off again (the keyboard shortcut), replay all: the queue drains, the badge is green, and the
     // failed rows turn "recovered" with the stream sequence their replay got.
     QTest::keyClick(m_window.get(), Qt::Key_O, Qt::ControlModifier);
-    QVERIFY(!m_window->endOutageButton()->isEnabled());
+    QVERIFY(!m_window->outagePanel()->endButton()->isEnabled());
     QVERIFY(!m_window->windowTitle().contains(QStringLiteral("OUTAGE")));
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->connectivityText(), QStringLiteral("NATS connected"), 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->replayAllButton()->isEnabled(), 3000);
-    QTest::mouseClick(m_window->replayAllButton(), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->failedQueueText().startsWith(QStringLiteral("0 pending · 3 replayed")), 10000);
-    RequestTableModel *model = m_window->requestModel();
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->statusHeader()->connectivityText(), QStringLiteral("NATS connected"), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->failedQueueBox()->replayAllButton()->isEnabled(), 3000);
+    QTest::mouseClick(m_window->failedQueueBox()->replayAllButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->failedQueueBox()->text().startsWith(QStringLiteral("0 pending · 3 replayed")), 10000);
+    RequestTableModel *model = m_window->requests()->model();
     QTRY_VERIFY_WITH_TIMEOUT(model->index(0, RequestTableModel::StatusColumn)
                                  .data()
                                  .toString()
@@ -178,12 +186,12 @@ void TestMonitorWindow::greenOutageAndRecovery()
                     .toString()
                     .endsWith(QStringLiteral("seq %1)").arg(event->replaySeq)));
     }
-    QVERIFY(m_window->outcomesText().contains(QStringLiteral("recovered: 3")));
-    QVERIFY(m_window->outcomesText().contains(QStringLiteral("still failed: 0")));
+    QVERIFY(m_window->statusHeader()->outcomesText().contains(QStringLiteral("recovered: 3")));
+    QVERIFY(m_window->statusHeader()->outcomesText().contains(QStringLiteral("still failed: 0")));
 
     // The link both ways: double-click the row, the queue shows its entry; double-click the entry,
     // the table selects its request.
-    QTableView *table = m_window->requestTable();
+    QTableView *table = m_window->requests()->table();
     Q_EMIT table->doubleClicked(table->model()->index(1, RequestTableModel::StatusColumn));
     FailedQueuePanel *panel = m_window->failedPanel();
     QTRY_VERIFY_WITH_TIMEOUT(panel->isVisible(), 2000);
@@ -198,16 +206,16 @@ void TestMonitorWindow::greenOutageAndRecovery()
 
 void TestMonitorWindow::detailFollowsSelectionAndResends()
 {
-    m_window->sendCount()->setValue(1);
-    m_window->withKeysBox()->setChecked(true);
-    const int before = m_window->requestModel()->rowCount();
-    QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->requestModel()->rowCount(), before + 1, 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->requestModel()->record(0).status, 200, 5000); // waiting until then
-    const RequestRecord sent = m_window->requestModel()->record(0);
+    m_window->testSender()->countBox()->setValue(1);
+    m_window->testSender()->keysBox()->setChecked(true);
+    const int before = m_window->requests()->model()->rowCount();
+    QTest::mouseClick(m_window->testSender()->sendButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->requests()->model()->rowCount(), before + 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->requests()->model()->record(0).status, 200, 5000); // waiting until then
+    const RequestRecord sent = m_window->requests()->model()->record(0);
 
     // Selecting the row shows it in the detail view.
-    QTableView *table = m_window->requestTable();
+    QTableView *table = m_window->requests()->table();
     table->selectionModel()->setCurrentIndex(
         table->model()->index(0, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     RequestDetailView *detail = m_window->detailView();
@@ -219,9 +227,9 @@ void TestMonitorWindow::detailFollowsSelectionAndResends()
     // Resend: the same event again through the listener; JetStream recognises it.
     QVERIFY(detail->resendButton()->isEnabled());
     QTest::mouseClick(detail->resendButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->requestModel()->rowCount(), before + 2, 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->requestModel()->record(0).status, 200, 5000);
-    const RequestRecord resent = m_window->requestModel()->record(0);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->requests()->model()->rowCount(), before + 2, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->requests()->model()->record(0).status, 200, 5000);
+    const RequestRecord resent = m_window->requests()->model()->record(0);
     QCOMPARE(resent.key, sent.key);
     QCOMPARE(resent.status, 200);
     QVERIFY(resent.duplicate);
@@ -234,9 +242,9 @@ void TestMonitorWindow::failedQueuePanelActions()
     QAbstractItemModelTester tester(panel->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     const qint64 pendingBefore = m_runtime->failedEvents()->stats().pending;
     QVERIFY(TestSupport::setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Down));
-    m_window->sendCount()->setValue(3);
-    m_window->sendRate()->setValue(1000);
-    QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
+    m_window->testSender()->countBox()->setValue(3);
+    m_window->testSender()->rateBox()->setValue(1000);
+    QTest::mouseClick(m_window->testSender()->sendButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->stats().pending, pendingBefore + 3, 5000);
     // The panel follows the store by itself: newest first, pending, with reason and attempts.
     QTRY_VERIFY_WITH_TIMEOUT(panel->model()->rowCount() >= 3
@@ -312,79 +320,79 @@ void TestMonitorWindow::failedQueuePanelActions()
 void TestMonitorWindow::burstAtARate()
 {
     const quint64 before = requestsCounted();
-    m_window->sendCount()->setValue(20);
-    m_window->sendRate()->setValue(100);
-    QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
+    m_window->testSender()->countBox()->setValue(20);
+    m_window->testSender()->rateBox()->setValue(100);
+    QTest::mouseClick(m_window->testSender()->sendButton(), Qt::LeftButton);
     // Paced, not all at once: the burst is still running after the click returns.
-    QVERIFY(m_window->sendStopButton()->isEnabled());
+    QVERIFY(m_window->testSender()->stopButton()->isEnabled());
     QVERIFY(requestsCounted() < before + 20);
     QTRY_COMPARE_WITH_TIMEOUT(requestsCounted(), before + 20, 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->sendStopButton()->isEnabled(), 2000);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->testSender()->stopButton()->isEnabled(), 2000);
 
     // Stop ends a burst early: the first event went at once, no other follows.
-    m_window->sendCount()->setValue(100000);
-    m_window->sendRate()->setValue(10);
-    QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
-    QTest::mouseClick(m_window->sendStopButton(), Qt::LeftButton);
-    QVERIFY(!m_window->sendStopButton()->isEnabled());
+    m_window->testSender()->countBox()->setValue(100000);
+    m_window->testSender()->rateBox()->setValue(10);
+    QTest::mouseClick(m_window->testSender()->sendButton(), Qt::LeftButton);
+    QTest::mouseClick(m_window->testSender()->stopButton(), Qt::LeftButton);
+    QVERIFY(!m_window->testSender()->stopButton()->isEnabled());
     QTRY_COMPARE_WITH_TIMEOUT(requestsCounted(), before + 21, 5000);
     // Nothing more arrives: three periods of the 10 /s rate. (A wait for an absence can only pass
     // wrongly on a stalled machine, never fail wrongly.)
     QTest::qWait(300);
     QCOMPARE(requestsCounted(), before + 21);
-    m_window->sendCount()->setValue(1);
+    m_window->testSender()->countBox()->setValue(1);
 }
 
 void TestMonitorWindow::pauseHoldsRowsButCountersRun()
 {
-    const int rows = m_window->requestModel()->rowCount();
+    const int rows = m_window->requests()->model()->rowCount();
     const quint64 before = requestsCounted();
     // The window takes each batch of records in a slot connected before this one, on the same
     // thread: once this one has seen the four records, the window has had them too.
     int delivered = 0;
     const QMetaObject::Connection seen = connect(m_runtime->gatewayHost(), &GatewayHost::recordsReady, this,
         [&delivered](const RequestRecordBatch &batch) { delivered += int(batch.size()); });
-    m_window->pauseBox()->setChecked(true);
-    m_window->sendCount()->setValue(4);
-    m_window->sendRate()->setValue(1000);
-    QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
+    m_window->requests()->pauseBox()->setChecked(true);
+    m_window->testSender()->countBox()->setValue(4);
+    m_window->testSender()->rateBox()->setValue(1000);
+    QTest::mouseClick(m_window->testSender()->sendButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(requestsCounted(), before + 4, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(delivered >= 4, 5000);
     disconnect(seen);
-    QCOMPARE(m_window->requestModel()->rowCount(), rows);
-    m_window->pauseBox()->setChecked(false);
-    QCOMPARE(m_window->requestModel()->rowCount(), rows + 4);
+    QCOMPARE(m_window->requests()->model()->rowCount(), rows);
+    m_window->requests()->pauseBox()->setChecked(false);
+    QCOMPARE(m_window->requests()->model()->rowCount(), rows + 4);
 }
 
 void TestMonitorWindow::filtersCombineStatusAndText()
 {
-    RequestFilterProxy *filter = m_window->requestFilter();
+    RequestFilterProxy *filter = m_window->requests()->filter();
     const int all = filter->rowCount();
     QVERIFY(all > 0);
-    m_window->statusFilter()->setCurrentText(QStringLiteral("5xx"));
+    m_window->requests()->statusFilter()->setCurrentText(QStringLiteral("5xx"));
     QVERIFY(filter->rowCount() > 0);
     for (int row = 0; row < filter->rowCount(); ++row)
         QCOMPARE(
             filter->index(row, RequestTableModel::StatusColumn).data(RequestTableModel::StatusClassRole).toString(),
             QStringLiteral("5xx"));
-    m_window->textFilter()->setText(QStringLiteral("no-such-key"));
+    m_window->requests()->textFilter()->setText(QStringLiteral("no-such-key"));
     QCOMPARE(filter->rowCount(), 0);
-    m_window->textFilter()->setText(QStringLiteral("DISCONNECTED")); // case-insensitive, any column
+    m_window->requests()->textFilter()->setText(QStringLiteral("DISCONNECTED")); // case-insensitive, any column
     QVERIFY(filter->rowCount() > 0);
-    m_window->statusFilter()->setCurrentText(QStringLiteral("2xx"));
+    m_window->requests()->statusFilter()->setCurrentText(QStringLiteral("2xx"));
     QCOMPARE(filter->rowCount(), 0);
-    m_window->statusFilter()->setCurrentIndex(0);
-    m_window->textFilter()->clear();
-    QCOMPARE(filter->rowCount(), m_window->requestModel()->rowCount());
+    m_window->requests()->statusFilter()->setCurrentIndex(0);
+    m_window->requests()->textFilter()->clear();
+    QCOMPARE(filter->rowCount(), m_window->requests()->model()->rowCount());
 
     // Sorting by latency orders by the number, not the text; no sort column is arrival order.
-    m_window->requestTable()->sortByColumn(RequestTableModel::LatencyColumn, Qt::AscendingOrder);
+    m_window->requests()->table()->sortByColumn(RequestTableModel::LatencyColumn, Qt::AscendingOrder);
     for (int row = 1; row < filter->rowCount(); ++row)
         QVERIFY(filter->index(row - 1, RequestTableModel::LatencyColumn).data(RequestTableModel::SortRole).toLongLong()
             <= filter->index(row, RequestTableModel::LatencyColumn).data(RequestTableModel::SortRole).toLongLong());
-    m_window->requestTable()->sortByColumn(-1, Qt::DescendingOrder);
+    m_window->requests()->table()->sortByColumn(-1, Qt::DescendingOrder);
     QCOMPARE(filter->index(0, RequestTableModel::KeyColumn).data(),
-        m_window->requestModel()->index(0, RequestTableModel::KeyColumn).data());
+        m_window->requests()->model()->index(0, RequestTableModel::KeyColumn).data());
 }
 
 void TestMonitorWindow::rateChartShowsAnswers()
@@ -408,14 +416,14 @@ void TestMonitorWindow::waitingRowsShowBeforeTheAnswer()
 {
     // A blackhole holds the PubAck back for the ack timeout (1 s here): the row is there at once,
     // "waiting for PubAck", and the same row turns 500 when the timeout answers it.
-    RequestTableModel *model = m_window->requestModel();
+    RequestTableModel *model = m_window->requests()->model();
     QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    m_window->outageAction(OutageSettings::Mode::Blackhole)->trigger();
-    QVERIFY(m_window->blackholeSecondsSetting()->isEnabled());
-    QVERIFY(!m_window->latencySetting()->isEnabled());
+    m_window->outagePanel()->action(OutageSettings::Mode::Blackhole)->trigger();
+    QVERIFY(m_window->outagePanel()->blackholeSecondsBox()->isEnabled());
+    QVERIFY(!m_window->outagePanel()->latencyBox()->isEnabled());
     const int before = model->rowCount();
-    m_window->sendCount()->setValue(1);
-    QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
+    m_window->testSender()->countBox()->setValue(1);
+    QTest::mouseClick(m_window->testSender()->sendButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), before + 1, 3000);
     QVERIFY2(model->record(0).isWaiting(),
         qPrintable(QStringLiteral("%1 %2").arg(model->record(0).status).arg(model->record(0).reason)));
@@ -431,8 +439,8 @@ void TestMonitorWindow::waitingRowsShowBeforeTheAnswer()
     QCOMPARE(model->record(0).reason, QStringLiteral("timeout"));
     QCOMPARE(inserted.count(), 0);
     QCOMPARE(model->waitingCount(), 0);
-    QTest::mouseClick(m_window->endOutageButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->connectivityText(), QStringLiteral("NATS connected"), 5000);
+    QTest::mouseClick(m_window->outagePanel()->endButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->statusHeader()->connectivityText(), QStringLiteral("NATS connected"), 5000);
 }
 
 void TestMonitorWindow::replayDuringAnOutageSaysWhy()
@@ -440,9 +448,9 @@ void TestMonitorWindow::replayDuringAnOutageSaysWhy()
     FailedQueuePanel *panel = m_window->failedPanel();
     QVERIFY(TestSupport::setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Down));
     const qint64 pendingBefore = m_runtime->failedEvents()->stats().pending;
-    m_window->sendCount()->setValue(2);
-    m_window->sendRate()->setValue(1000);
-    QTest::mouseClick(m_window->sendButton(), Qt::LeftButton);
+    m_window->testSender()->countBox()->setValue(2);
+    m_window->testSender()->rateBox()->setValue(1000);
+    QTest::mouseClick(m_window->testSender()->sendButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->stats().pending, pendingBefore + 2, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(panel->replayAllButton()->isEnabled(), 3000);
     QTest::mouseClick(panel->replayAllButton(), Qt::LeftButton);
@@ -464,27 +472,30 @@ void TestMonitorWindow::replayDuringAnOutageSaysWhy()
 // same: stored anyway, the sender's retry will be a duplicate.
 void TestMonitorWindow::storedAnywayReadsTheSameEverywhere()
 {
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->connectivityText(), QStringLiteral("NATS connected"), 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->natsDetailsText().contains(QRegularExpression(QStringLiteral("RTT \\d+\\.\\d+ ms"))), 5000);
-    m_window->outageAction(OutageSettings::Mode::Blackhole)->trigger();
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->natsDetailsText().contains(QStringLiteral("RTT no PONG for ")), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->statusHeader()->connectivityText(), QStringLiteral("NATS connected"), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->statusHeader()->natsDetailsText().contains(QRegularExpression(QStringLiteral("RTT \\d+\\.\\d+ ms"))),
+        5000);
+    m_window->outagePanel()->action(OutageSettings::Mode::Blackhole)->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->statusHeader()->natsDetailsText().contains(QStringLiteral("RTT no PONG for ")), 10000);
     QVERIFY(TestSupport::setOutageAndWait(m_runtime.get(), OutageSettings::Mode::Off, 15000));
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->connectivityText(), QStringLiteral("NATS connected"), 15000);
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->natsDetailsText().contains(QStringLiteral("no PONG")), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->statusHeader()->connectivityText(), QStringLiteral("NATS connected"), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->statusHeader()->natsDetailsText().contains(QStringLiteral("no PONG")), 5000);
 
-    m_window->outageAction(OutageSettings::Mode::AckLoss)->trigger();
+    m_window->outagePanel()->action(OutageSettings::Mode::AckLoss)->trigger();
     QCOMPARE(m_runtime->faultProxy()->mode(), OutageSettings::Mode::AckLoss);
     const QByteArray key = TestSupport::uniqueKey();
     const auto reply = TestSupport::request(
         m_runtime->webhookPort(), "POST", "/webhook", "{\"stored\":\"anyway\"}", { { "Idempotency-Key", key } });
     QVERIFY(reply);
     QCOMPARE(reply->status, 500);
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->requestModel()->newestRowWithKey(QString::fromLatin1(key)) >= 0, 5000);
-    QTest::mouseClick(m_window->endOutageButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->requests()->model()->newestRowWithKey(QString::fromLatin1(key)) >= 0, 5000);
+    QTest::mouseClick(m_window->outagePanel()->endButton(), Qt::LeftButton);
     QCOMPARE(m_runtime->faultProxy()->mode(), OutageSettings::Mode::Off);
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->connectivityText(), QStringLiteral("NATS connected"), 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->replayAllButton()->isEnabled(), 5000);
-    QTest::mouseClick(m_window->replayAllButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->statusHeader()->connectivityText(), QStringLiteral("NATS connected"), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->failedQueueBox()->replayAllButton()->isEnabled(), 5000);
+    QTest::mouseClick(m_window->failedQueueBox()->replayAllButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(m_runtime->failedEvents()->stats().pending, 0, 10000);
     std::optional<FailedEvent> event;
     for (const FailedEvent &e : m_runtime->failedEvents()->list(std::nullopt, 20)) {
@@ -497,7 +508,7 @@ void TestMonitorWindow::storedAnywayReadsTheSameEverywhere()
     QVERIFY(event->replaySeq > 0);
 
     const QString words = QStringLiteral("stored anyway (seq %1): the sender's retry will be a duplicate").arg(event->replaySeq);
-    RequestTableModel *model = m_window->requestModel();
+    RequestTableModel *model = m_window->requests()->model();
     QTRY_COMPARE_WITH_TIMEOUT(model->index(model->newestRowWithKey(QString::fromLatin1(key)), RequestTableModel::StatusColumn)
                                   .data()
                                   .toString(),
@@ -512,8 +523,8 @@ void TestMonitorWindow::storedAnywayReadsTheSameEverywhere()
     QCOMPARE(selected.size(), 1);
     QCOMPARE(panel->model()->index(selected.first().row(), FailedEventModel::StateColumn).data().toString(), words);
     // The detail timeline: the same words.
-    QTableView *table = m_window->requestTable();
-    table->selectionModel()->setCurrentIndex(m_window->requestFilter()->mapFromSource(model->index(row, 0)),
+    QTableView *table = m_window->requests()->table();
+    table->selectionModel()->setCurrentIndex(m_window->requests()->filter()->mapFromSource(model->index(row, 0)),
         QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     QCOMPARE(m_window->detailView()->record().key, QString::fromLatin1(key));
     QVERIFY2(m_window->detailView()->timelineText().endsWith(words), qPrintable(m_window->detailView()->timelineText()));
@@ -530,7 +541,7 @@ void TestMonitorWindow::countersMatchTheAdminApi()
     const QJsonObject queue = status.value(QStringLiteral("failed_queue")).toObject();
     const auto figure = [this](const QString &name) {
         const QRegularExpression re(QRegularExpression::escape(name) + QStringLiteral(": (\\d+)"));
-        return re.match(m_window->outcomesText()).captured(1).toLongLong();
+        return re.match(m_window->statusHeader()->outcomesText()).captured(1).toLongLong();
     };
     // 200s apart from 202s (taken without a PubAck): /api/status counts both in ok, and 202s in accepted.
     QTRY_COMPARE(figure(QStringLiteral("answered 200")),
@@ -541,7 +552,8 @@ void TestMonitorWindow::countersMatchTheAdminApi()
     QTRY_COMPARE(figure(QStringLiteral("still failed")),
         queue.value(QStringLiteral("pending")).toInteger() + queue.value(QStringLiteral("unrecorded")).toInteger());
     // Every 200 so far read back from the stream, and each holds its event.
-    QTRY_COMPARE(m_window->streamAudit()->figures().checked, quint64(counters.value(QStringLiteral("ok")).toInteger()));
+    QTRY_COMPARE(m_runtime->status().audit.value_or(StreamAudit::Figures {}).checked,
+        quint64(counters.value(QStringLiteral("ok")).toInteger()));
     QCOMPARE(figure(QStringLiteral("answered 200 but not in the stream")), 0);
 }
 
@@ -557,10 +569,11 @@ void TestMonitorWindow::nothingClippedOnSmallScreens()
     QFETCH(QSize, size);
     const QSize original = m_window->size();
     m_window->explanationPanel()->show(); // the tallest state of the window
-    m_window->outageAction(OutageSettings::Mode::Blackhole)->trigger(); // the longest texts
+    m_window->outagePanel()->action(OutageSettings::Mode::Blackhole)->trigger(); // the longest texts
     m_window->resize(size);
     QTRY_COMPARE(m_window->size(), size); // the layout's minimum fits
-    QTRY_COMPARE(m_window->connectivityText(), QStringLiteral("SIMULATED OUTAGE: blackhole")); // refreshed
+    QTRY_COMPARE(
+        m_window->statusHeader()->connectivityText(), QStringLiteral("SIMULATED OUTAGE: blackhole")); // refreshed
     QStringList clipped;
     const QList<QWidget *> widgets = m_window->findChildren<QWidget *>();
     for (QWidget *w : widgets) {
@@ -598,8 +611,8 @@ void TestMonitorWindow::nothingClippedOnSmallScreens()
                                    .arg(w->sizeHint().width()));
         }
     }
-    m_window->outageAction(OutageSettings::Mode::Blackhole)->setChecked(false);
-    m_window->endOutageButton()->click();
+    m_window->outagePanel()->action(OutageSettings::Mode::Blackhole)->setChecked(false);
+    m_window->outagePanel()->endButton()->click();
     m_window->explanationPanel()->hide();
     m_window->resize(original);
     QVERIFY2(clipped.isEmpty(), qPrintable(clipped.join(QLatin1Char('\n'))));
@@ -611,7 +624,7 @@ void TestMonitorWindow::helpListsTheShortcuts()
     for (const char *expected : { "Ctrl+O", "Ctrl+T", "Ctrl+R", "Ctrl+P", "Ctrl+F" })
         QVERIFY2(text.contains(QLatin1String(expected)), expected);
     const quint64 before = requestsCounted();
-    m_window->sendCount()->setValue(1);
+    m_window->testSender()->countBox()->setValue(1);
     QTest::keyClick(m_window.get(), Qt::Key_T, Qt::ControlModifier);
     QTRY_COMPARE_WITH_TIMEOUT(requestsCounted(), before + 1, 5000);
 }
@@ -622,15 +635,15 @@ void TestMonitorWindow::layoutIsKeptBetweenRuns()
     QVERIFY(splitter);
     splitter->setSizes({ 300, 200 });
     const QList<int> sizes = splitter->sizes();
-    m_window->statusFilter()->setCurrentText(QStringLiteral("4xx"));
-    m_window->textFilter()->setText(QStringLiteral("order"));
+    m_window->requests()->statusFilter()->setCurrentText(QStringLiteral("4xx"));
+    m_window->requests()->textFilter()->setText(QStringLiteral("order"));
     m_window.reset(); // saves
     m_window = std::make_unique<MonitorWindow>(m_runtime.get());
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     QCOMPARE(m_window->findChild<QSplitter *>(QStringLiteral("mainSplitter"))->sizes(), sizes);
-    QCOMPARE(m_window->statusFilter()->currentText(), QStringLiteral("4xx"));
-    QCOMPARE(m_window->textFilter()->text(), QStringLiteral("order"));
+    QCOMPARE(m_window->requests()->statusFilter()->currentText(), QStringLiteral("4xx"));
+    QCOMPARE(m_window->requests()->textFilter()->text(), QStringLiteral("order"));
 }
 
 void TestMonitorWindow::testEventsCarryCredentialsWhenRequired()
@@ -646,14 +659,14 @@ void TestMonitorWindow::testEventsCarryCredentialsWhenRequired()
     QVERIFY2(runtime, qPrintable(error));
     QTRY_VERIFY_WITH_TIMEOUT(runtime->gateway()->bus()->isStreamReady(), 10000);
     MonitorWindow window(runtime.get());
-    window.sendCount()->setValue(1);
-    QTest::mouseClick(window.sendButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(window.requestModel()->rowCount(), 1, 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(window.requestModel()->record(0).status, 200, 5000);
-    window.resend(window.requestModel()->record(0));
-    QTRY_COMPARE_WITH_TIMEOUT(window.requestModel()->rowCount(), 2, 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(window.requestModel()->record(0).status, 200, 5000);
-    QVERIFY(window.requestModel()->record(0).duplicate);
+    window.testSender()->countBox()->setValue(1);
+    QTest::mouseClick(window.testSender()->sendButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(window.requests()->model()->rowCount(), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.requests()->model()->record(0).status, 200, 5000);
+    window.resend(window.requests()->model()->record(0));
+    QTRY_COMPARE_WITH_TIMEOUT(window.requests()->model()->rowCount(), 2, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.requests()->model()->record(0).status, 200, 5000);
+    QVERIFY(window.requests()->model()->record(0).duplicate);
     // A caller without them is refused, so the check is really on.
     QCOMPARE(TestSupport::request(runtime->webhookPort(), "POST", "/webhook", "{}")
                  .value_or(TestSupport::HttpReply {})

@@ -2,8 +2,10 @@
 // so after known traffic (3 × 200, 2 × 500 in a simulated outage, 1 × 405) all three show the
 // same numbers, and those numbers are the traffic's.
 #include "elidedlabel.h"
+#include "failedqueuebox.h"
 #include "monitorwindow.h"
 #include "runtime.h"
+#include "statusheader.h"
 #include "testsupport.h"
 
 #include "gateway.h"
@@ -80,7 +82,7 @@ void TestStatus::threeReadersShowOneSnapshot()
     window.show();
     // The window refreshes on its own timer: wait for it to show the traffic, then read the others.
     QTRY_VERIFY_WITH_TIMEOUT(window.totalsText().startsWith(QLatin1String("requests 6 ")), 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(window.failedQueueText().startsWith(QLatin1String("2 pending")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.failedQueueBox()->text().startsWith(QLatin1String("2 pending")), 5000);
 
     const auto statusReply = request(m_runtime->adminPort(), "GET", "/api/status");
     QVERIFY(statusReply && statusReply->status == 200);
@@ -106,7 +108,7 @@ void TestStatus::threeReadersShowOneSnapshot()
             metric(metrics, "ackhook_requests_total{class=\"4xx\"}") },
         { "in flight", 0, shown.captured(5).toLongLong(), counters.value(QLatin1String("in_flight")).toInteger(),
             metric(metrics, "ackhook_in_flight") },
-        { "pending", 2, window.failedQueueText().section(QLatin1Char(' '), 0, 0).toLongLong(),
+        { "pending", 2, window.failedQueueBox()->text().section(QLatin1Char(' '), 0, 0).toLongLong(),
             status.value(QLatin1String("failed_queue")).toObject().value(QLatin1String("pending")).toInteger(),
             metric(metrics, "ackhook_failed_events{state=\"pending\"}") },
     };
@@ -119,7 +121,7 @@ void TestStatus::threeReadersShowOneSnapshot()
     QCOMPARE(counters.value(QLatin1String("requests")).toInteger(), 6);
 
     // Connectivity: the same simulated outage everywhere.
-    QCOMPARE(window.connectivityText(), QStringLiteral("SIMULATED OUTAGE: down"));
+    QCOMPARE(window.statusHeader()->connectivityText(), QStringLiteral("SIMULATED OUTAGE: down"));
     QCOMPARE(status.value(QLatin1String("connectivity")).toString(), QStringLiteral("simulated outage (down)"));
     QCOMPARE(metric(metrics, "ackhook_simulated_outage{mode=\"down\"}"), 1);
     QCOMPARE(metric(metrics, "ackhook_nats_connected"), 0);
@@ -186,9 +188,11 @@ void TestStatus::singleServerClusterView()
 
     MonitorWindow window(m_runtime.get());
     window.show();
-    QTRY_VERIFY_WITH_TIMEOUT(window.natsDetailsText().contains(QLatin1String("reconnects")), 5000);
-    QVERIFY2(!window.natsDetailsText().contains(QLatin1String("leader")), qPrintable(window.natsDetailsText()));
-    QVERIFY2(!window.natsDetailsText().contains(QLatin1String(" servers")), qPrintable(window.natsDetailsText()));
+    QTRY_VERIFY_WITH_TIMEOUT(window.statusHeader()->natsDetailsText().contains(QLatin1String("reconnects")), 5000);
+    QVERIFY2(!window.statusHeader()->natsDetailsText().contains(QLatin1String("leader")),
+        qPrintable(window.statusHeader()->natsDetailsText()));
+    QVERIFY2(!window.statusHeader()->natsDetailsText().contains(QLatin1String(" servers")),
+        qPrintable(window.statusHeader()->natsDetailsText()));
 }
 
 void TestStatus::webhookUrlIsConnectable_data()
@@ -273,7 +277,8 @@ void TestStatus::durabilityInEveryReader()
 
     MonitorWindow window(m_runtime.get());
     window.show();
-    QTRY_COMPARE_WITH_TIMEOUT(window.durabilityText(), QStringLiteral("What a 200 survives: ") + line, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        window.statusHeader()->durabilityText(), QStringLiteral("What a 200 survives: ") + line, 5000);
 }
 
 void TestStatus::durabilityLine_data()
