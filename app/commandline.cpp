@@ -2,13 +2,13 @@
 #include "commandline.h"
 #include "config/configfile.h"
 #include "config/quantity.h"
+#include "config/secretfile.h"
 #include "http/tlsidentity.h"
 #include "scenariorunner.h"
 
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFile>
-#include <QFileInfo>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -437,8 +437,10 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         return fail(QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first()));
 
     result.runtime.dataDir = defaultDataDir();
-    if (tomlFile)
+    if (tomlFile) {
         applyConfigFile(*tomlFile, result);
+        result.warnings += tomlFile->warnings;
+    }
     if (parser.isSet(headless))
         result.headless = true;
     GatewayConfig &config = result.runtime.gateway;
@@ -497,12 +499,13 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         access.tls = true;
     const auto natsSecret = [&](const QCommandLineOption &option, const char *variable, QByteArray &target) {
         if (parser.isSet(option)) {
-            QFile file(parser.value(option));
-            if (!QFileInfo(file.fileName()).isFile() || !file.open(QIODevice::ReadOnly))
-                return QStringLiteral("--%1: cannot read %2").arg(option.names().constFirst(), file.fileName());
-            target = file.read(64 * 1024).trimmed();
-            if (target.isEmpty())
-                return QStringLiteral("--%1: %2 is empty").arg(option.names().constFirst(), file.fileName());
+            const QString flag = QStringLiteral("--") + option.names().constFirst();
+            const SecretFile file = SecretFile::read(parser.value(option));
+            if (!file.ok())
+                return QString(flag + QStringLiteral(": ") + file.error());
+            if (!file.warning().isEmpty())
+                result.warnings.append(flag + QStringLiteral(": ") + file.warning());
+            target = file.secret();
         } else if (!qgetenv(variable).isEmpty()) {
             target = qgetenv(variable);
         }
@@ -547,13 +550,14 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         result.runtime.adminToken = parser.value(adminToken);
     }
     if (parser.isSet(adminTokenFile)) {
-        QFile file(parser.value(adminTokenFile));
-        if (!file.open(QIODevice::ReadOnly))
-            return fail(
-                QStringLiteral("--admin-token-file: cannot read %1: %2").arg(file.fileName(), file.errorString()));
-        result.runtime.adminToken = QString::fromUtf8(file.read(64 * 1024)).trimmed();
-        if (result.runtime.adminToken.isEmpty())
-            return fail(QStringLiteral("--admin-token-file: %1 holds no token").arg(file.fileName()));
+        const SecretFile file = SecretFile::read(parser.value(adminTokenFile));
+        if (file.problem() == SecretFile::Problem::Empty)
+            return fail(QStringLiteral("--admin-token-file: %1 holds no token").arg(file.path()));
+        if (!file.ok())
+            return fail(QStringLiteral("--admin-token-file: ") + file.error());
+        if (!file.warning().isEmpty())
+            result.warnings.append(QStringLiteral("--admin-token-file: ") + file.warning());
+        result.runtime.adminToken = QString::fromUtf8(file.secret());
     }
     if (!result.runtime.adminAddress.isLoopback() && result.runtime.adminToken.isEmpty())
         return fail(QStringLiteral("--admin-listen on a non-loopback address requires an admin token "

@@ -6,6 +6,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/stat.h>
+
 class TestCommandLine : public QObject {
     Q_OBJECT
 private Q_SLOTS:
@@ -28,6 +30,7 @@ private Q_SLOTS:
     void environmentMapsEveryFlag();
     void precedenceFlagsThenEnvironmentThenFile();
     void adminTokenFromFileOrEnvironment();
+    void secretFilesByOneReader();
     void logFormat();
     void helpNamesAckhookAndTheEnvironment();
 };
@@ -590,6 +593,37 @@ void TestCommandLine::adminTokenFromFileOrEnvironment()
         QCOMPARE(cli.action, CommandLine::Action::Error);
         QVERIFY2(cli.message.endsWith(QStringLiteral(" (set by ACKHOOK_ADMIN_LISTEN)")), qPrintable(cli.message));
     }
+}
+
+// Every secret file flag reads through SecretFile: a FIFO is refused at once, naming the flag and the
+// file; a file others can read is a warning naming the flag and the file, never the secret.
+void TestCommandLine::secretFilesByOneReader()
+{
+    QTemporaryDir dir;
+    const QString fifo = dir.filePath(QStringLiteral("fifo"));
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    for (const QString &flag : { QStringLiteral("--admin-token-file"), QStringLiteral("--nats-password-file"),
+             QStringLiteral("--nats-token-file") }) {
+        const CommandLine cli = parseWith({ flag, fifo });
+        QCOMPARE(cli.action, CommandLine::Action::Error);
+        QCOMPARE(cli.message, QStringLiteral("%1: %2 is a FIFO, not a regular file").arg(flag, fifo));
+    }
+
+    const QString shared = dir.filePath(QStringLiteral("shared"));
+    QFile file(shared);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("tok-4711\n");
+    file.close();
+    QVERIFY(QFile::setPermissions(shared, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup));
+    for (const QString &flag : { QStringLiteral("--admin-token-file"), QStringLiteral("--nats-token-file") }) {
+        const CommandLine cli = parseWith({ flag, shared });
+        QVERIFY2(cli.action == CommandLine::Action::Run, qPrintable(cli.message));
+        QCOMPARE(cli.warnings,
+            QStringList { QStringLiteral("%1: %2 can be read by its group (mode 0640): chmod 600 it").arg(flag, shared) });
+    }
+    QCOMPARE(parseWith({ QStringLiteral("--admin-token-file"), shared }).runtime.adminToken, QStringLiteral("tok-4711"));
+    QCOMPARE(parseWith({ QStringLiteral("--nats-token-file"), shared }).runtime.gateway.natsAccess.token,
+        QByteArray("tok-4711"));
 }
 
 void TestCommandLine::logFormat()

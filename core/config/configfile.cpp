@@ -1,6 +1,7 @@
 // ConfigFile: TOML (toml++) → values, with a key table per section and "FILE:LINE: field: problem" errors.
 #include "config/configfile.h"
 #include "config/quantity.h"
+#include "config/secretfile.h"
 #include "http/tlsidentity.h"
 #include "webhook/schemedescription.h"
 #include "webhook/sourcepreset.h"
@@ -604,6 +605,12 @@ public:
     {
         problem(static_cast<int>(where.begin.line), field, message);
     }
+    // Not a problem, but worth a line in the log: "FILE:LINE: field: message".
+    void warning(int line, const QString &field, const QString &message)
+    {
+        m_warnings.append(printable(QStringLiteral("%1:%2: %3: %4").arg(m_file).arg(line).arg(field, message)));
+    }
+    const QStringList &warnings() const { return m_warnings; }
     bool ok() const { return m_problems.isEmpty(); }
     // In file order (toml++ iterates a table's keys sorted by name).
     QString errors() const
@@ -645,7 +652,7 @@ public:
 
     QString resolvePath(const QString &path) const { return QDir(m_baseDir).absoluteFilePath(path); }
 
-    // A secret from a file (first 64 KiB, trimmed) or an environment variable; *_file and *_env name
+    // A secret from a file (SecretFile's rules) or an environment variable; *_file and *_env name
     // the keys for messages. nullopt after a problem was reported, or when neither is given.
     std::optional<QByteArray> secretFrom(const std::optional<QString> &file, const std::optional<QString> &env,
         const QHash<QString, int> &lines, const QString &prefix, const QString &fileKey, const QString &envKey)
@@ -658,22 +665,14 @@ public:
         if (file) {
             const QString field = prefix + fileKey;
             const int line = lines.value(fileKey);
-            QFile input(resolvePath(*file));
-            if (QFileInfo(input.fileName()).exists() && !QFileInfo(input.fileName()).isFile()) {
-                // A FIFO or device would block or never end.
-                problem(line, field, QStringLiteral("%1 is not a regular file").arg(input.fileName()));
+            const SecretFile input = SecretFile::read(resolvePath(*file));
+            if (!input.ok()) {
+                problem(line, field, input.error());
                 return std::nullopt;
             }
-            if (!input.open(QIODevice::ReadOnly)) {
-                problem(line, field, QStringLiteral("cannot read %1: %2").arg(input.fileName(), input.errorString()));
-                return std::nullopt;
-            }
-            const QByteArray secret = input.read(64 * 1024).trimmed(); // a trailing newline is not part of it
-            if (secret.isEmpty()) {
-                problem(line, field, QStringLiteral("%1 is empty").arg(input.fileName()));
-                return std::nullopt;
-            }
-            return secret;
+            if (!input.warning().isEmpty())
+                warning(line, field, input.warning());
+            return input.secret();
         }
         if (env) {
             const std::optional<QByteArray> value = m_environment(*env);
@@ -713,6 +712,7 @@ private:
     QString m_baseDir;
     const ConfigFile::Environment &m_environment;
     QList<QPair<int, QString>> m_problems;
+    QStringList m_warnings;
 };
 
 // A scheme draft → a preset; each problem reported at its key's line. nullopt after a problem.
@@ -1168,6 +1168,7 @@ std::optional<ConfigFile> ConfigFile::parse(
         *error = reader.errors();
         return std::nullopt;
     }
+    config.warnings = reader.warnings();
     return config;
 }
 
@@ -1191,5 +1192,7 @@ QString ConfigFile::describe() const
     if (server.tlsCertFile)
         lines.append(QStringLiteral("  HTTPS on the webhook listener: certificate %1, key %2")
                          .arg(*server.tlsCertFile, server.tlsKeyFile.value_or(QString())));
+    for (const QString &warning : warnings)
+        lines.append(QStringLiteral("  warning: ") + warning);
     return lines.join(QLatin1Char('\n'));
 }

@@ -75,6 +75,9 @@ struct ConfigFile {
     Nats nats;
     Stream stream;
     QList<Endpoint> endpoints; // empty: the default POST /webhook → ackhook.webhook
+    // "FILE:LINE: field: what" for what is allowed but unwise (a secret file others can read);
+    // the command line logs them once at start, --check-config shows them.
+    QStringList warnings;
 
     // The stream's subjects: [stream] subjects, else one wildcard per endpoint subject prefix
     // ("github.{event}" → "github.>"), else "ackhook.>".
