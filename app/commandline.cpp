@@ -3,6 +3,8 @@
 #include "config/configfile.h"
 #include "config/quantity.h"
 #include "config/secretfile.h"
+#include "config/settingschema.h"
+#include "config/subjectrules.h"
 #include "http/tlsidentity.h"
 #include "scenariorunner.h"
 
@@ -18,7 +20,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <limits>
 
 namespace {
 
@@ -101,6 +102,43 @@ bool parsePositive(const QString &text, qint64 *value)
     bool ok = false;
     *value = text.toLongLong(&ok);
     return ok && *value > 0;
+}
+
+// A numeric setting's flag: its name, help and value name from the schema.
+QCommandLineOption numericOption(const NumericSetting &setting)
+{
+    return QCommandLineOption(QString::fromLatin1(setting.flag), QString::fromUtf8(setting.help),
+        QString::fromLatin1(setting.valueName));
+}
+
+// A numeric flag's value, within its setting's bounds; nullopt with *error, "--FLAG expects …" and
+// what Quantity found wrong, if anything.
+std::optional<qint64> numericValue(const NumericSetting &setting, const QString &text, QString *error)
+{
+    QString problem;
+    std::optional<qint64> value;
+    switch (setting.unit) {
+    case NumericSetting::Unit::Duration:
+        if (const auto duration = Quantity::parseDuration(text, setting.max, &problem))
+            value = duration->count();
+        break;
+    case NumericSetting::Unit::Size:
+        value = Quantity::parseSize(text, setting.max, &problem);
+        break;
+    case NumericSetting::Unit::Count:
+        if (qint64 count = 0; parsePositive(text, &count) && count <= setting.max)
+            value = count;
+        break;
+    }
+    if (value && *value < setting.min)
+        value.reset();
+    if (!value) {
+        *error = QStringLiteral("--%1 expects %2")
+                     .arg(QString::fromLatin1(setting.flag), QString::fromUtf8(setting.expects));
+        if (!problem.isEmpty())
+            *error += QStringLiteral(": ") + problem;
+    }
+    return value;
 }
 
 // A switch given in the environment: 1/true/yes/on or 0/false/no/off.
@@ -243,22 +281,13 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("NAME"));
     const QCommandLineOption stream(QStringLiteral("stream"),
         QStringLiteral("JetStream stream, created if missing (default EVENTS)."), QStringLiteral("NAME"));
-    const QCommandLineOption streamReplicas(QStringLiteral("stream-replicas"),
-        QStringLiteral("Replicas of the stream when ackhook creates it, 1 to 5 (default 1; a cluster needs as many "
-                       "servers)."),
-        QStringLiteral("N"));
+    const QCommandLineOption streamReplicas = numericOption(SettingSchema::StreamReplicas);
     const QCommandLineOption dataDir(QStringLiteral("data-dir"),
         QStringLiteral("Data directory (default %1).").arg(defaultDataDir()), QStringLiteral("DIR"));
-    const QCommandLineOption ackTimeout(QStringLiteral("ack-timeout"),
-        QStringLiteral("How long to wait for the PubAck before answering 500 (default 5s)."),
-        QStringLiteral("DURATION"));
-    const QCommandLineOption maxInflight(QStringLiteral("max-inflight"),
-        QStringLiteral("Dispatches waiting for their PubAck before answering 429 (default 4096)."),
-        QStringLiteral("N"));
-    const QCommandLineOption maxPayload(QStringLiteral("max-payload"),
-        QStringLiteral("Largest accepted body; larger ones get 413 (default 1MiB)."), QStringLiteral("SIZE"));
-    const QCommandLineOption idleTimeout(QStringLiteral("idle-timeout"),
-        QStringLiteral("Close keep-alive connections idle this long (default 30s)."), QStringLiteral("DURATION"));
+    const QCommandLineOption ackTimeout = numericOption(SettingSchema::AckTimeout);
+    const QCommandLineOption maxInflight = numericOption(SettingSchema::MaxInflight);
+    const QCommandLineOption maxPayload = numericOption(SettingSchema::MaxPayload);
+    const QCommandLineOption idleTimeout = numericOption(SettingSchema::IdleTimeout);
     const QCommandLineOption adminListen(QStringLiteral("admin-listen"),
         QStringLiteral("Admin API address (default 127.0.0.1:12001); a non-loopback address needs --admin-token."),
         QStringLiteral("HOST:PORT"));
@@ -310,10 +339,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("Connect to NATS directly, without the fault proxy (no simulated outages)."));
     const QCommandLineOption autoReplay(
         QStringLiteral("auto-replay"), QStringLiteral("Replay the pending failed events whenever NATS (re)connects."));
-    const QCommandLineOption failedMaxRecords(QStringLiteral("failed-max-records"),
-        QStringLiteral("Failed-event queue bound in records (default 100000)."), QStringLiteral("N"));
-    const QCommandLineOption failedMaxBytes(QStringLiteral("failed-max-bytes"),
-        QStringLiteral("Failed-event queue bound in body bytes (default 256MiB)."), QStringLiteral("SIZE"));
+    const QCommandLineOption failedMaxRecords = numericOption(SettingSchema::FailedMaxRecords);
+    const QCommandLineOption failedMaxBytes = numericOption(SettingSchema::FailedMaxBytes);
     const QCommandLineOption authToken(QStringLiteral("auth-token"),
         QStringLiteral("Require 'Authorization: Bearer TOKEN' on webhooks (401 otherwise); or ACKHOOK_AUTH_TOKEN."),
         QStringLiteral("TOKEN"));
@@ -517,10 +544,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         return fail(problem);
     if (parser.isSet(stream)) {
         config.stream = parser.value(stream);
-        if (config.stream.isEmpty() || config.stream.contains(QLatin1Char('.'))
-            || config.stream.contains(QLatin1Char(' ')) || config.stream.contains(QLatin1Char('*'))
-            || config.stream.contains(QLatin1Char('>')))
-            return fail(QStringLiteral("--stream must be a name without '.', '*', '>' or spaces"));
+        if (!SubjectRules::isStreamName(config.stream))
+            return fail(QStringLiteral("--stream must be ") + QLatin1String(SubjectRules::StreamNameRule));
     }
     if (parser.isSet(dataDir))
         result.runtime.dataDir = parser.value(dataDir);
@@ -662,53 +687,32 @@ CommandLine CommandLine::parse(const QStringList &arguments)
             "the webhook listener is reachable from other machines without --auth-token or --hmac-secret"));
 
     // Numeric flags: counts, durations (with a unit, or plain milliseconds) and sizes (with a unit, or
-    // plain bytes), each positive up to a bound, parsed by the same code as the config file's.
-    constexpr qint64 NoBound = std::numeric_limits<qint64>::max();
-    enum class Kind { Count, Duration, Size };
+    // plain bytes), each within the bounds SettingSchema gives the config file's keys too, parsed by
+    // the same code as the config file's.
     struct Numeric {
         const QCommandLineOption &option;
-        Kind kind;
-        qint64 max;
-        QString message;
+        const NumericSetting &setting;
         std::function<void(qint64)> apply;
     };
     const Numeric numerics[] = {
-        { ackTimeout, Kind::Duration, 600000, QStringLiteral("--ack-timeout expects a duration from 1ms to 10m"),
-            [&](qint64 v) { config.ackTimeout = std::chrono::milliseconds(v); } },
-        { maxInflight, Kind::Count, 1000000, QStringLiteral("--max-inflight expects a count between 1 and 1000000"),
-            [&](qint64 v) { config.maxInFlight = static_cast<int>(v); } },
-        { maxPayload, Kind::Size, 64 * 1024 * 1024,
-            QStringLiteral(
-                "--max-payload expects a size from 1 byte to 64MiB (NATS' own limit is lower by default: 1MiB)"),
-            [&](qint64 v) { config.maxPayload = v; } },
-        { failedMaxRecords, Kind::Count, 100000000,
-            QStringLiteral("--failed-max-records expects a count between 1 and 100000000"),
+        { ackTimeout, SettingSchema::AckTimeout, [&](qint64 v) { config.ackTimeout = std::chrono::milliseconds(v); } },
+        { maxInflight, SettingSchema::MaxInflight, [&](qint64 v) { config.maxInFlight = static_cast<int>(v); } },
+        { maxPayload, SettingSchema::MaxPayload, [&](qint64 v) { config.maxPayload = v; } },
+        { failedMaxRecords, SettingSchema::FailedMaxRecords,
             [&](qint64 v) { result.runtime.failedQueue.maxRecords = v; } },
-        { failedMaxBytes, Kind::Size, NoBound, QStringLiteral("--failed-max-bytes expects a positive size"),
-            [&](qint64 v) { result.runtime.failedQueue.maxBytes = v; } },
-        { streamReplicas, Kind::Count, StreamSettings::MaxReplicas,
-            QStringLiteral("--stream-replicas expects a count between 1 and 5"),
+        { failedMaxBytes, SettingSchema::FailedMaxBytes, [&](qint64 v) { result.runtime.failedQueue.maxBytes = v; } },
+        { streamReplicas, SettingSchema::StreamReplicas,
             [&](qint64 v) { config.streamSettings.replicas = static_cast<int>(v); } },
-        { idleTimeout, Kind::Duration, 24 * 3600000LL,
-            QStringLiteral("--idle-timeout expects a duration from 1ms to 24h"),
+        { idleTimeout, SettingSchema::IdleTimeout,
             [&](qint64 v) { config.idleTimeout = std::chrono::milliseconds(v); } },
     };
     for (const Numeric &numeric : numerics) {
         if (!parser.isSet(numeric.option))
             continue;
-        const QString text = parser.value(numeric.option);
         QString problem;
-        std::optional<qint64> value;
-        if (numeric.kind == Kind::Duration) {
-            if (const auto duration = Quantity::parseDuration(text, numeric.max, &problem))
-                value = duration->count();
-        } else if (numeric.kind == Kind::Size) {
-            value = Quantity::parseSize(text, numeric.max, &problem);
-        } else if (qint64 count = 0; parsePositive(text, &count) && count <= numeric.max) {
-            value = count;
-        }
+        const std::optional<qint64> value = numericValue(numeric.setting, parser.value(numeric.option), &problem);
         if (!value)
-            return fail(problem.isEmpty() ? numeric.message : numeric.message + QStringLiteral(": ") + problem);
+            return fail(problem);
         numeric.apply(*value);
     }
     return result;

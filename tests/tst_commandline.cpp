@@ -1,5 +1,7 @@
 // Command line parsing and validation as a data table.
 #include "commandline.h"
+#include "config/configfile.h"
+#include "config/settingschema.h"
 
 #include <QFile>
 #include <QHash>
@@ -31,6 +33,8 @@ private Q_SLOTS:
     void precedenceFlagsThenEnvironmentThenFile();
     void adminTokenFromFileOrEnvironment();
     void secretFilesByOneReader();
+    void numericBoundsDeclaredOnce_data();
+    void numericBoundsDeclaredOnce();
     void logFormat();
     void helpNamesAckhookAndTheEnvironment();
 };
@@ -624,6 +628,50 @@ void TestCommandLine::secretFilesByOneReader()
     QCOMPARE(parseWith({ QStringLiteral("--admin-token-file"), shared }).runtime.adminToken, QStringLiteral("tok-4711"));
     QCOMPARE(parseWith({ QStringLiteral("--nats-token-file"), shared }).runtime.gateway.natsAccess.token,
         QByteArray("tok-4711"));
+}
+
+namespace {
+const NumericSetting *const NumericSettings[] { &SettingSchema::AckTimeout, &SettingSchema::IdleTimeout,
+    &SettingSchema::MaxInflight, &SettingSchema::MaxPayload, &SettingSchema::FailedMaxRecords,
+    &SettingSchema::FailedMaxBytes, &SettingSchema::StreamReplicas };
+} // namespace
+
+// Each numeric setting's bounds come from SettingSchema: its largest value passes, one more (and one
+// less than the smallest) is refused, by the flag and by the config file's key alike.
+void TestCommandLine::numericBoundsDeclaredOnce_data()
+{
+    QTest::addColumn<int>("index");
+    for (int i = 0; i < int(std::size(NumericSettings)); ++i)
+        QTest::addRow("%s", NumericSettings[i]->flag) << i;
+}
+
+void TestCommandLine::numericBoundsDeclaredOnce()
+{
+    QFETCH(int, index);
+    const NumericSetting &setting = *NumericSettings[index];
+    const QString flag = QStringLiteral("--") + QString::fromLatin1(setting.flag);
+    const QString refusal = flag + QStringLiteral(" expects ") + QString::fromUtf8(setting.expects);
+    const auto fromFile = [&setting](qint64 value) {
+        QString error;
+        const QByteArray text = QByteArray("[") + setting.section + "]\n" + setting.key + " = "
+            + QByteArray::number(value) + "\n";
+        return ConfigFile::parse(text, QStringLiteral("bounds.toml"), &error) ? QString() : error;
+    };
+    // The largest value a flag can be given: Quantity reads at most 15 digits.
+    const qint64 largest = std::min<qint64>(setting.max, 999999999999999LL);
+    const CommandLine atLargest = parseWith({ flag, QString::number(largest) });
+    QVERIFY2(atLargest.action == CommandLine::Action::Run, qPrintable(atLargest.message));
+    QCOMPARE(fromFile(largest), QString());
+    const CommandLine under = parseWith({ flag, QString::number(setting.min - 1) });
+    QVERIFY2(under.message.startsWith(refusal), qPrintable(under.message));
+    QVERIFY(fromFile(setting.min - 1).startsWith(QStringLiteral("bounds.toml:2: %1.%2: ")
+                                                      .arg(QLatin1String(setting.section), QLatin1String(setting.key))));
+    if (setting.max == SettingSchema::Unbounded)
+        return;
+    const CommandLine over = parseWith({ flag, QString::number(setting.max + 1) });
+    QVERIFY2(over.message.startsWith(refusal), qPrintable(over.message));
+    QVERIFY(fromFile(setting.max + 1).startsWith(QStringLiteral("bounds.toml:2: %1.%2: ")
+                                                      .arg(QLatin1String(setting.section), QLatin1String(setting.key))));
 }
 
 void TestCommandLine::logFormat()

@@ -1,12 +1,12 @@
 // The config file's key tables (see the header): each key's reader and the field it fills.
 #include "config/configkeys.h"
+#include "config/settingschema.h"
 #include "config/subjectrules.h"
 #include "dispatch/dispatchpolicy.h"
 
 #include <QRegularExpression>
 
-#include <limits>
-
+using namespace SettingSchema;
 using namespace Toml;
 
 namespace ConfigKeys {
@@ -61,11 +61,15 @@ const QList<Toml::KeyRow<ConfigFile::Server>> &serverKeys()
         { "admin_allowed_hosts",
             [](const toml::node &n, S &s) { return assign(s.adminAllowedHosts, readStringList(n, true)); } },
         { "data_dir", [](const toml::node &n, S &s) { return assign(s.dataDir, readNonEmpty(n)); } },
-        { "ack_timeout", [](const toml::node &n, S &s) { return assign(s.ackTimeout, readDuration(n, 600000)); } },
-        { "idle_timeout",
-            [](const toml::node &n, S &s) { return assign(s.idleTimeout, readDuration(n, 24 * 3600000LL)); } },
-        { "max_inflight", [](const toml::node &n, S &s) { return assign(s.maxInFlight, readInteger(n, 1, 1000000)); } },
-        { "max_body", [](const toml::node &n, S &s) { return assign(s.maxBody, readSize(n, 64 * 1024 * 1024)); } },
+        { AckTimeout.key,
+            [](const toml::node &n, S &s) { return assign(s.ackTimeout, readDuration(n, AckTimeout.max)); } },
+        { IdleTimeout.key,
+            [](const toml::node &n, S &s) { return assign(s.idleTimeout, readDuration(n, IdleTimeout.max)); } },
+        { MaxInflight.key,
+            [](const toml::node &n, S &s) {
+                return assign(s.maxInFlight, readInteger(n, MaxInflight.min, MaxInflight.max));
+            } },
+        { MaxPayload.key, [](const toml::node &n, S &s) { return assign(s.maxBody, readSize(n, MaxPayload.max)); } },
         { "headless", [](const toml::node &n, S &s) { return assign(s.headless, readBool(n)); } },
         { "auto_replay", [](const toml::node &n, S &s) { return assign(s.autoReplay, readBool(n)); } },
         { "fault_proxy", [](const toml::node &n, S &s) { return assign(s.faultProxy, readBool(n)); } },
@@ -79,12 +83,12 @@ const QList<Toml::KeyRow<ConfigFile::Server>> &serverKeys()
             } },
         { "tls_cert_file", [](const toml::node &n, S &s) { return assign(s.tlsCertFile, readNonEmpty(n)); } },
         { "tls_key_file", [](const toml::node &n, S &s) { return assign(s.tlsKeyFile, readNonEmpty(n)); } },
-        { "failed_max_records",
-            [](const toml::node &n, S &s) { return assign(s.failedMaxRecords, readInteger(n, 1, 100000000)); } },
-        { "failed_max_bytes",
+        { FailedMaxRecords.key,
             [](const toml::node &n, S &s) {
-                return assign(s.failedMaxBytes, readSize(n, std::numeric_limits<qint64>::max()));
+                return assign(s.failedMaxRecords, readInteger(n, FailedMaxRecords.min, FailedMaxRecords.max));
             } },
+        { FailedMaxBytes.key,
+            [](const toml::node &n, S &s) { return assign(s.failedMaxBytes, readSize(n, FailedMaxBytes.max)); } },
     };
     return rows;
 }
@@ -171,9 +175,9 @@ const QList<Toml::KeyRow<ConfigFile::Stream>> &streamKeys()
         { "max_msgs", [](const toml::node &n, S &s) { return assign(s.maxMsgs, readLimit(n, false)); } },
         { "duplicate_window",
             [](const toml::node &n, S &s) { return assign(s.duplicateWindow, readDuration(n, 7LL * 24 * 3600000)); } },
-        { "replicas",
+        { StreamReplicas.key,
             [](const toml::node &n, S &s) {
-                const Read<qint64> replicas = readInteger(n, 1, StreamSettings::MaxReplicas);
+                const Read<qint64> replicas = readInteger(n, StreamReplicas.min, StreamReplicas.max);
                 if (replicas.value)
                     s.replicas = static_cast<int>(*replicas.value);
                 return replicas.error;
@@ -272,7 +276,8 @@ const QList<Toml::KeyRow<EndpointDraft>> &endpointKeys()
                 }
                 return assign(s.subject, subject);
             } },
-        { "max_body", [](const toml::node &n, S &s) { return assign(s.maxBody, readSize(n, 64 * 1024 * 1024)); } },
+        // An endpoint's body bound is the listener's.
+        { "max_body", [](const toml::node &n, S &s) { return assign(s.maxBody, readSize(n, MaxPayload.max)); } },
         { "idempotency_headers", [](const toml::node &n, S &s) { return assign(s.keyHeaders, readHeaderNames(n)); } },
         { "keep_headers", [](const toml::node &n, S &s) { return assign(s.keepHeaders, readHeaderNames(n)); } },
         { "event_header",

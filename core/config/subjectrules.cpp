@@ -5,11 +5,16 @@
 
 namespace SubjectRules {
 
+bool isStreamName(const QString &name)
+{
+    return !name.isEmpty() && !name.contains(QLatin1Char('.')) && !name.contains(QLatin1Char(' '))
+        && !name.contains(QLatin1Char('*')) && !name.contains(QLatin1Char('>'));
+}
+
 QString checkStreamName(const QString &name)
 {
-    if (name.isEmpty() || name.contains(QLatin1Char('.')) || name.contains(QLatin1Char(' '))
-        || name.contains(QLatin1Char('*')) || name.contains(QLatin1Char('>')))
-        return QStringLiteral("'%1' must be a name without '.', '*', '>' or spaces").arg(name);
+    if (!isStreamName(name))
+        return QStringLiteral("'%1' must be %2").arg(name, QLatin1String(StreamNameRule));
     return {};
 }
 

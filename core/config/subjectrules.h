@@ -12,8 +12,10 @@ struct Endpoint;
 
 namespace SubjectRules {
 
-// A JetStream stream name: not empty, no '.', '*', '>' or spaces.
-QString checkStreamName(const QString &name);
+// A JetStream stream name: not empty, no '.', '*', '>' or spaces; the rule's words for messages.
+bool isStreamName(const QString &name);
+inline constexpr char StreamNameRule[] = "a name without '.', '*', '>' or spaces";
+QString checkStreamName(const QString &name); // "'NAME' must be " + StreamNameRule
 // A stream subject: tokens not empty, no spaces, wildcards whole tokens, '>' last.
 QString checkStreamSubject(const QString &subject);
 // A placement cluster or server tag: cnats puts it into the JSON request unescaped.
