@@ -6,6 +6,15 @@
 
 namespace {
 
+// A setting's flag: its name, help and value name from the schema (no value name: a switch).
+QCommandLineOption option(const Setting &setting)
+{
+    if (!setting.valueName)
+        return QCommandLineOption(QString::fromLatin1(setting.flag), QString::fromUtf8(setting.help));
+    return QCommandLineOption(
+        QString::fromLatin1(setting.flag), QString::fromUtf8(setting.help), QString::fromLatin1(setting.valueName));
+}
+
 // A numeric setting's flag: its name, help and value name from the schema.
 QCommandLineOption numericOption(const NumericSetting &setting)
 {
@@ -32,44 +41,22 @@ QString CommandLineOptions::description()
 CommandLineOptions::CommandLineOptions()
     : help({ QStringLiteral("h"), QStringLiteral("help") }, QStringLiteral("Show this help."))
     , version({ QStringLiteral("v"), QStringLiteral("version") }, QStringLiteral("Show the version."))
-    , headless(QStringLiteral("headless"), QStringLiteral("Run without a window; log to stdout."))
-    , listen(QStringLiteral("listen"), QStringLiteral("Webhook listener address (default 127.0.0.1:12000)."),
-          QStringLiteral("HOST:PORT"))
-    , tlsCertFile(QStringLiteral("tls-cert-file"),
-          QStringLiteral("Serve the webhook listener over HTTPS with this certificate chain (PEM, leaf first); needs "
-                         "--tls-key-file. A renewed file is used for new connections without a restart."),
-          QStringLiteral("FILE"))
-    , tlsKeyFile(QStringLiteral("tls-key-file"),
-          QStringLiteral("Private key (PEM, unencrypted, mode 600) of --tls-cert-file."), QStringLiteral("FILE"))
-    , natsUrl(QStringLiteral("nats-url"),
-          QStringLiteral("NATS server URL(s), comma separated; no embedded server is started."), QStringLiteral("URL"))
-    , natsCreds(QStringLiteral("nats-creds"),
-          QStringLiteral("NATS credentials file (user JWT and NKey seed, as nsc writes it); or NATS_CREDS."),
-          QStringLiteral("FILE"))
-    , natsNkey(QStringLiteral("nats-nkey"), QStringLiteral("NATS NKey user seed file (SU...); or NATS_NKEY."),
-          QStringLiteral("FILE"))
-    , natsUser(QStringLiteral("nats-user"),
-          QStringLiteral("NATS user; the password from --nats-password-file or NATS_PASSWORD. Or NATS_USER."),
-          QStringLiteral("USER"))
-    , natsPasswordFile(QStringLiteral("nats-password-file"),
-          QStringLiteral("File holding the NATS password (one line)."), QStringLiteral("FILE"))
-    , natsTokenFile(QStringLiteral("nats-token-file"),
-          QStringLiteral("File holding the NATS token (one line); or NATS_TOKEN."), QStringLiteral("FILE"))
-    , natsTls(QStringLiteral("nats-tls"),
-          QStringLiteral("Require TLS to NATS (also implied by tls:// URLs and the other --nats-tls-* options)."))
-    , natsTlsCa(QStringLiteral("nats-tls-ca"),
-          QStringLiteral("CA certificates (PEM) that sign the NATS server's certificate; or NATS_CA."),
-          QStringLiteral("FILE"))
-    , natsTlsCert(QStringLiteral("nats-tls-cert"),
-          QStringLiteral("Client certificate (PEM) for mutual TLS, with --nats-tls-key; or NATS_CERT."),
-          QStringLiteral("FILE"))
-    , natsTlsKey(QStringLiteral("nats-tls-key"), QStringLiteral("Private key (PEM) of --nats-tls-cert; or NATS_KEY."),
-          QStringLiteral("FILE"))
-    , natsTlsHostname(QStringLiteral("nats-tls-hostname"),
-          QStringLiteral("Name the NATS server's certificate must carry (default: the host of the URLs)."),
-          QStringLiteral("NAME"))
-    , stream(QStringLiteral("stream"), QStringLiteral("JetStream stream, created if missing (default EVENTS)."),
-          QStringLiteral("NAME"))
+    , headless(option(SettingSchema::Headless))
+    , listen(option(SettingSchema::Listen))
+    , tlsCertFile(option(SettingSchema::TlsCertFile))
+    , tlsKeyFile(option(SettingSchema::TlsKeyFile))
+    , natsUrl(option(SettingSchema::NatsUrl))
+    , natsCreds(option(SettingSchema::NatsCreds))
+    , natsNkey(option(SettingSchema::NatsNkey))
+    , natsUser(option(SettingSchema::NatsUser))
+    , natsPasswordFile(option(SettingSchema::NatsPasswordFile))
+    , natsTokenFile(option(SettingSchema::NatsTokenFile))
+    , natsTls(option(SettingSchema::NatsTls))
+    , natsTlsCa(option(SettingSchema::NatsTlsCa))
+    , natsTlsCert(option(SettingSchema::NatsTlsCert))
+    , natsTlsKey(option(SettingSchema::NatsTlsKey))
+    , natsTlsHostname(option(SettingSchema::NatsTlsHostname))
+    , stream(option(SettingSchema::StreamName))
     , streamReplicas(numericOption(SettingSchema::StreamReplicas))
     , dataDir(QStringLiteral("data-dir"),
           QStringLiteral("Data directory (default %1).").arg(CommandLine::defaultDataDir()), QStringLiteral("DIR"))
@@ -77,17 +64,12 @@ CommandLineOptions::CommandLineOptions()
     , maxInflight(numericOption(SettingSchema::MaxInflight))
     , maxPayload(numericOption(SettingSchema::MaxPayload))
     , idleTimeout(numericOption(SettingSchema::IdleTimeout))
-    , adminListen(QStringLiteral("admin-listen"),
-          QStringLiteral("Admin API address (default 127.0.0.1:12001); a non-loopback address needs --admin-token."),
-          QStringLiteral("HOST:PORT"))
+    , adminListen(option(SettingSchema::AdminListen))
     , adminToken(QStringLiteral("admin-token"),
           QStringLiteral("Require 'Authorization: Bearer TOKEN' on the admin API (visible in ps: prefer "
                          "--admin-token-file or ACKHOOK_ADMIN_TOKEN)."),
           QStringLiteral("TOKEN"))
-    , adminAllowedHost(QStringLiteral("admin-allowed-host"),
-          QStringLiteral("Also answer admin requests whose Host is NAME (any port) or NAME:PORT, e.g. a reverse "
-                         "proxy's name; repeatable or comma separated (default: the listener's own names)."),
-          QStringLiteral("NAME[:PORT]"))
+    , adminAllowedHost(option(SettingSchema::AdminAllowedHost))
     , adminTokenFile(QStringLiteral("admin-token-file"),
           QStringLiteral("Read the admin token from FILE (surrounding white space ignored)."), QStringLiteral("FILE"))
     , outage(QStringLiteral("outage"),
@@ -120,13 +102,10 @@ CommandLineOptions::CommandLineOptions()
           QStringLiteral("Lab: keep the embedded nats-server's store on lossyfs (FUSE: /dev/fuse and fusermount3), "
                          "which drops what nats-server did not fsync when the power-cut outage is simulated. Never "
                          "for production; without FUSE a warning says why and power-cut is refused."))
-    , faultProxy(QStringLiteral("fault-proxy"),
-          QStringLiteral("Put the fault proxy between ackhook and NATS (simulated outages). On by default with the "
-                         "embedded server and in the window; headless against an external NATS only with this flag."))
+    , faultProxy(option(SettingSchema::FaultProxy))
     , noFaultProxy(QStringLiteral("no-fault-proxy"),
           QStringLiteral("Connect to NATS directly, without the fault proxy (no simulated outages)."))
-    , autoReplay(
-          QStringLiteral("auto-replay"), QStringLiteral("Replay the pending failed events whenever NATS (re)connects."))
+    , autoReplay(option(SettingSchema::AutoReplay))
     , failedMaxRecords(numericOption(SettingSchema::FailedMaxRecords))
     , failedMaxBytes(numericOption(SettingSchema::FailedMaxBytes))
     , authToken(QStringLiteral("auth-token"),
@@ -138,9 +117,7 @@ CommandLineOptions::CommandLineOptions()
     , signatureHeader(QStringLiteral("signature-header"),
           QStringLiteral("Header holding sha256=<hex> for --hmac-secret (default X-Hub-Signature-256)."),
           QStringLiteral("NAME"))
-    , logFormat(QStringLiteral("log-format"),
-          QStringLiteral("Log lines as text (key=value) or json (one object per line); default text."),
-          QStringLiteral("FORMAT"))
+    , logFormat(option(SettingSchema::LogFormat))
     , configFile(QStringLiteral("config"),
           QStringLiteral("TOML configuration file ([server], [nats], [stream], [[endpoint]]; see "
                          "docs/ackhook.sample.toml); the environment and the command line win. A file ending in .json "

@@ -35,6 +35,7 @@ private Q_SLOTS:
     void secretFilesByOneReader();
     void numericBoundsDeclaredOnce_data();
     void numericBoundsDeclaredOnce();
+    void settingsDeclaredOnce();
     void logFormat();
     void helpNamesAckhookAndTheEnvironment();
 };
@@ -672,6 +673,30 @@ void TestCommandLine::numericBoundsDeclaredOnce()
     QVERIFY2(over.message.startsWith(refusal), qPrintable(over.message));
     QVERIFY(fromFile(setting.max + 1).startsWith(QStringLiteral("bounds.toml:2: %1.%2: ")
                                                       .arg(QLatin1String(setting.section), QLatin1String(setting.key))));
+}
+
+// A Setting names a flag and a config file key once: the flag is in --help with the schema's help,
+// the key is one its section reads (a wrong value is refused as such, not as an unknown key).
+void TestCommandLine::settingsDeclaredOnce()
+{
+    const QString help = parseWith({ QStringLiteral("--help") }).message;
+    for (const Setting *setting : { &SettingSchema::Listen, &SettingSchema::TlsCertFile, &SettingSchema::TlsKeyFile,
+             &SettingSchema::NatsUrl, &SettingSchema::NatsCreds, &SettingSchema::NatsNkey, &SettingSchema::NatsUser,
+             &SettingSchema::NatsPasswordFile, &SettingSchema::NatsTokenFile, &SettingSchema::NatsTls,
+             &SettingSchema::NatsTlsCa, &SettingSchema::NatsTlsCert, &SettingSchema::NatsTlsKey,
+             &SettingSchema::NatsTlsHostname, &SettingSchema::StreamName, &SettingSchema::AdminListen,
+             &SettingSchema::AdminAllowedHost, &SettingSchema::FaultProxy, &SettingSchema::AutoReplay,
+             &SettingSchema::Headless, &SettingSchema::LogFormat }) {
+        QVERIFY2(help.contains(QStringLiteral("--") + QString::fromLatin1(setting->flag)), setting->flag);
+        QVERIFY2(help.simplified().contains(QString::fromUtf8(setting->help).left(40)), setting->flag);
+        QString error;
+        const QByteArray text = QByteArray("[") + setting->section + "]\n" + setting->key + " = 1.5\n";
+        QVERIFY(!ConfigFile::parse(text, QStringLiteral("keys.toml"), &error));
+        QVERIFY2(error.startsWith(
+                     QStringLiteral("keys.toml:2: %1.%2: ").arg(QLatin1String(setting->section), QLatin1String(setting->key)))
+                && !error.contains(QLatin1String("unknown key")),
+            qPrintable(error));
+    }
 }
 
 void TestCommandLine::logFormat()

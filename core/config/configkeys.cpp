@@ -56,9 +56,9 @@ const QList<Toml::KeyRow<ConfigFile::Server>> &serverKeys()
         return Read<HostPort> { *parsed, {} };
     };
     static const QList<Toml::KeyRow<S>> rows {
-        { "listen", [=](const toml::node &n, S &s) { return assign(s.listen, hostPort(n)); } },
-        { "admin_listen", [=](const toml::node &n, S &s) { return assign(s.adminListen, hostPort(n)); } },
-        { "admin_allowed_hosts",
+        { Listen.key, [=](const toml::node &n, S &s) { return assign(s.listen, hostPort(n)); } },
+        { AdminListen.key, [=](const toml::node &n, S &s) { return assign(s.adminListen, hostPort(n)); } },
+        { AdminAllowedHost.key,
             [](const toml::node &n, S &s) { return assign(s.adminAllowedHosts, readStringList(n, true)); } },
         { "data_dir", [](const toml::node &n, S &s) { return assign(s.dataDir, readNonEmpty(n)); } },
         { AckTimeout.key,
@@ -70,10 +70,10 @@ const QList<Toml::KeyRow<ConfigFile::Server>> &serverKeys()
                 return assign(s.maxInFlight, readInteger(n, MaxInflight.min, MaxInflight.max));
             } },
         { MaxPayload.key, [](const toml::node &n, S &s) { return assign(s.maxBody, readSize(n, MaxPayload.max)); } },
-        { "headless", [](const toml::node &n, S &s) { return assign(s.headless, readBool(n)); } },
-        { "auto_replay", [](const toml::node &n, S &s) { return assign(s.autoReplay, readBool(n)); } },
-        { "fault_proxy", [](const toml::node &n, S &s) { return assign(s.faultProxy, readBool(n)); } },
-        { "log_format",
+        { Headless.key, [](const toml::node &n, S &s) { return assign(s.headless, readBool(n)); } },
+        { AutoReplay.key, [](const toml::node &n, S &s) { return assign(s.autoReplay, readBool(n)); } },
+        { FaultProxy.key, [](const toml::node &n, S &s) { return assign(s.faultProxy, readBool(n)); } },
+        { LogFormat.key,
             [](const toml::node &n, S &s) {
                 const Read<QString> format = readString(n);
                 if (format.value && !ConfigFile::logFormats().contains(*format.value))
@@ -81,8 +81,8 @@ const QList<Toml::KeyRow<ConfigFile::Server>> &serverKeys()
                         .arg(*format.value, ConfigFile::logFormats().join(QStringLiteral(" or ")));
                 return assign(s.logFormat, format);
             } },
-        { "tls_cert_file", [](const toml::node &n, S &s) { return assign(s.tlsCertFile, readNonEmpty(n)); } },
-        { "tls_key_file", [](const toml::node &n, S &s) { return assign(s.tlsKeyFile, readNonEmpty(n)); } },
+        { TlsCertFile.key, [](const toml::node &n, S &s) { return assign(s.tlsCertFile, readNonEmpty(n)); } },
+        { TlsKeyFile.key, [](const toml::node &n, S &s) { return assign(s.tlsKeyFile, readNonEmpty(n)); } },
         { FailedMaxRecords.key,
             [](const toml::node &n, S &s) {
                 return assign(s.failedMaxRecords, readInteger(n, FailedMaxRecords.min, FailedMaxRecords.max));
@@ -97,7 +97,7 @@ const QList<Toml::KeyRow<ConfigFile::Nats>> &natsKeys()
 {
     using S = ConfigFile::Nats;
     static const QList<Toml::KeyRow<S>> rows {
-        { "url",
+        { NatsUrl.key,
             [](const toml::node &n, S &s) {
                 Read<QStringList> urls = readStringList(n, true);
                 if (urls.value) {
@@ -110,18 +110,18 @@ const QList<Toml::KeyRow<ConfigFile::Nats>> &natsKeys()
                 }
                 return assignPlain(s.urls, std::move(urls));
             } },
-        { "credentials_file", [](const toml::node &n, S &s) { return assign(s.credentialsFile, readNonEmpty(n)); } },
-        { "nkey_file", [](const toml::node &n, S &s) { return assign(s.nkeyFile, readNonEmpty(n)); } },
-        { "user", [](const toml::node &n, S &s) { return assign(s.user, readNonEmpty(n)); } },
-        { "password_file", [](const toml::node &n, S &s) { return assign(s.passwordFile, readNonEmpty(n)); } },
+        { NatsCreds.key, [](const toml::node &n, S &s) { return assign(s.credentialsFile, readNonEmpty(n)); } },
+        { NatsNkey.key, [](const toml::node &n, S &s) { return assign(s.nkeyFile, readNonEmpty(n)); } },
+        { NatsUser.key, [](const toml::node &n, S &s) { return assign(s.user, readNonEmpty(n)); } },
+        { NatsPasswordFile.key, [](const toml::node &n, S &s) { return assign(s.passwordFile, readNonEmpty(n)); } },
         { "password_env", [](const toml::node &n, S &s) { return assign(s.passwordEnv, readNonEmpty(n)); } },
-        { "token_file", [](const toml::node &n, S &s) { return assign(s.tokenFile, readNonEmpty(n)); } },
+        { NatsTokenFile.key, [](const toml::node &n, S &s) { return assign(s.tokenFile, readNonEmpty(n)); } },
         { "token_env", [](const toml::node &n, S &s) { return assign(s.tokenEnv, readNonEmpty(n)); } },
-        { "tls", [](const toml::node &n, S &s) { return assign(s.tls, readBool(n)); } },
-        { "tls_ca_file", [](const toml::node &n, S &s) { return assign(s.tlsCaFile, readNonEmpty(n)); } },
-        { "tls_cert_file", [](const toml::node &n, S &s) { return assign(s.tlsCertFile, readNonEmpty(n)); } },
-        { "tls_key_file", [](const toml::node &n, S &s) { return assign(s.tlsKeyFile, readNonEmpty(n)); } },
-        { "tls_hostname", [](const toml::node &n, S &s) { return assign(s.tlsHostname, readNonEmpty(n)); } },
+        { NatsTls.key, [](const toml::node &n, S &s) { return assign(s.tls, readBool(n)); } },
+        { NatsTlsCa.key, [](const toml::node &n, S &s) { return assign(s.tlsCaFile, readNonEmpty(n)); } },
+        { NatsTlsCert.key, [](const toml::node &n, S &s) { return assign(s.tlsCertFile, readNonEmpty(n)); } },
+        { NatsTlsKey.key, [](const toml::node &n, S &s) { return assign(s.tlsKeyFile, readNonEmpty(n)); } },
+        { NatsTlsHostname.key, [](const toml::node &n, S &s) { return assign(s.tlsHostname, readNonEmpty(n)); } },
     };
     return rows;
 }
@@ -130,7 +130,7 @@ const QList<Toml::KeyRow<ConfigFile::Stream>> &streamKeys()
 {
     using S = ConfigFile::Stream;
     static const QList<Toml::KeyRow<S>> rows {
-        { "name",
+        { StreamName.key,
             [](const toml::node &n, S &s) {
                 const Read<QString> name = readString(n);
                 if (name.value) {

@@ -9,6 +9,16 @@
 
 #include <limits>
 
+// A setting that is a flag and a config file key, beyond the numeric ones: its names and its help
+// declared once; its type and checks live with its readers (config/configkeys.cpp, FlagGroups).
+struct Setting {
+    const char *flag; // --listen, ACKHOOK_LISTEN (CommandLine::environmentName)
+    const char *key; // its config file key, in section
+    const char *section; // "server", "nats", "stream"
+    const char *valueName; // in --help: "HOST:PORT"; nullptr: a switch
+    const char *help; // the flag's --help line
+};
+
 struct NumericSetting {
     enum class Unit {
         Count, // a plain positive integer
@@ -55,5 +65,50 @@ inline constexpr NumericSetting StreamReplicas { "stream-replicas", "replicas", 
     1, StreamSettings::MaxReplicas, "N",
     "Replicas of the stream when ackhook creates it, 1 to 5 (default 1; a cluster needs as many servers).",
     "a count between 1 and 5" };
+
+inline constexpr Setting Listen { "listen", "listen", "server", "HOST:PORT",
+    "Webhook listener address (default 127.0.0.1:12000)." };
+inline constexpr Setting TlsCertFile { "tls-cert-file", "tls_cert_file", "server", "FILE",
+    "Serve the webhook listener over HTTPS with this certificate chain (PEM, leaf first); needs --tls-key-file. A "
+    "renewed file is used for new connections without a restart." };
+inline constexpr Setting TlsKeyFile { "tls-key-file", "tls_key_file", "server", "FILE",
+    "Private key (PEM, unencrypted, mode 600) of --tls-cert-file." };
+inline constexpr Setting NatsUrl { "nats-url", "url", "nats", "URL",
+    "NATS server URL(s), comma separated; no embedded server is started." };
+inline constexpr Setting NatsCreds { "nats-creds", "credentials_file", "nats", "FILE",
+    "NATS credentials file (user JWT and NKey seed, as nsc writes it); or NATS_CREDS." };
+inline constexpr Setting NatsNkey { "nats-nkey", "nkey_file", "nats", "FILE",
+    "NATS NKey user seed file (SU...); or NATS_NKEY." };
+inline constexpr Setting NatsUser { "nats-user", "user", "nats", "USER",
+    "NATS user; the password from --nats-password-file or NATS_PASSWORD. Or NATS_USER." };
+inline constexpr Setting NatsPasswordFile { "nats-password-file", "password_file", "nats", "FILE",
+    "File holding the NATS password (one line)." };
+inline constexpr Setting NatsTokenFile { "nats-token-file", "token_file", "nats", "FILE",
+    "File holding the NATS token (one line); or NATS_TOKEN." };
+inline constexpr Setting NatsTls { "nats-tls", "tls", "nats", nullptr,
+    "Require TLS to NATS (also implied by tls:// URLs and the other --nats-tls-* options)." };
+inline constexpr Setting NatsTlsCa { "nats-tls-ca", "tls_ca_file", "nats", "FILE",
+    "CA certificates (PEM) that sign the NATS server's certificate; or NATS_CA." };
+inline constexpr Setting NatsTlsCert { "nats-tls-cert", "tls_cert_file", "nats", "FILE",
+    "Client certificate (PEM) for mutual TLS, with --nats-tls-key; or NATS_CERT." };
+inline constexpr Setting NatsTlsKey { "nats-tls-key", "tls_key_file", "nats", "FILE",
+    "Private key (PEM) of --nats-tls-cert; or NATS_KEY." };
+inline constexpr Setting NatsTlsHostname { "nats-tls-hostname", "tls_hostname", "nats", "NAME",
+    "Name the NATS server's certificate must carry (default: the host of the URLs)." };
+inline constexpr Setting StreamName { "stream", "name", "stream", "NAME",
+    "JetStream stream, created if missing (default EVENTS)." };
+inline constexpr Setting AdminListen { "admin-listen", "admin_listen", "server", "HOST:PORT",
+    "Admin API address (default 127.0.0.1:12001); a non-loopback address needs --admin-token." };
+inline constexpr Setting AdminAllowedHost { "admin-allowed-host", "admin_allowed_hosts", "server", "NAME[:PORT]",
+    "Also answer admin requests whose Host is NAME (any port) or NAME:PORT, e.g. a reverse proxy's name; repeatable or "
+    "comma separated (default: the listener's own names)." };
+inline constexpr Setting FaultProxy { "fault-proxy", "fault_proxy", "server", nullptr,
+    "Put the fault proxy between ackhook and NATS (simulated outages). On by default with the embedded server and in "
+    "the window; headless against an external NATS only with this flag." };
+inline constexpr Setting AutoReplay { "auto-replay", "auto_replay", "server", nullptr,
+    "Replay the pending failed events whenever NATS (re)connects." };
+inline constexpr Setting Headless { "headless", "headless", "server", nullptr, "Run without a window; log to stdout." };
+inline constexpr Setting LogFormat { "log-format", "log_format", "server", "FORMAT",
+    "Log lines as text (key=value) or json (one object per line); default text." };
 
 } // namespace SettingSchema
