@@ -1,14 +1,12 @@
 // Parsing and validation of the command line; no side effects, so it is tested as a table.
 #include "commandline.h"
+#include "commandlineoptions.h"
+#include "flaggroups.h"
 #include "config/configfile.h"
-#include "config/quantity.h"
-#include "http/tlsidentity.h"
-#include "scenariorunner.h"
 
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFile>
-#include <QFileInfo>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -17,20 +15,8 @@
 #include <QStandardPaths>
 
 #include <algorithm>
-#include <functional>
-#include <limits>
 
 namespace {
-
-bool parseHostPort(const QString &text, QHostAddress *address, quint16 *port)
-{
-    const std::optional<HostPort> parsed = HostPort::parse(text);
-    if (!parsed)
-        return false;
-    *address = parsed->address;
-    *port = parsed->port;
-    return true;
-}
 
 // The file's values go into the result first; flags and the environment are applied on top.
 void applyConfigFile(const ConfigFile &file, CommandLine &result)
@@ -94,13 +80,6 @@ void applyConfigFile(const ConfigFile &file, CommandLine &result)
         gateway.createStream = *file.stream.create;
     if (!file.endpoints.isEmpty())
         gateway.endpoints = file.endpoints;
-}
-
-bool parsePositive(const QString &text, qint64 *value)
-{
-    bool ok = false;
-    *value = text.toLongLong(&ok);
-    return ok && *value > 0;
 }
 
 // A switch given in the environment: 1/true/yes/on or 0/false/no/off.
@@ -191,150 +170,9 @@ CommandLine CommandLine::parse(const QStringList &arguments)
 {
     CommandLine result;
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("ackhook accepts webhooks and publishes each to NATS JetStream, answering 200 only after the "
-                       "PubAck, 500 when the publish failed or timed out.\nWithout --nats-url it starts its own "
-                       "nats-server (JetStream on disk in the data directory).\nA request's idempotency key (CloudEvent "
-                       "source and id, Idempotency-Key, X-GitHub-Delivery, X-Request-Id, X-Event-Id, or a sender's "
-                       "own) is published as Nats-Msg-Id scoped to its endpoint (\"<path> <key>\"), so JetStream "
-                       "drops retries and one endpoint's callers never deduplicate another's events.\nA 200 survives a crash of "
-                       "ackhook or nats-server; a power cut of the NATS machine can lose the last 2 minutes of "
-                       "acknowledged events (nats-server syncs its store every 2 min) unless the stream is replicated "
-                       "or the server fsyncs every write. --policy spool answers 202 after a local fsync."));
-    const QCommandLineOption help({ QStringLiteral("h"), QStringLiteral("help") }, QStringLiteral("Show this help."));
-    const QCommandLineOption version(
-        { QStringLiteral("v"), QStringLiteral("version") }, QStringLiteral("Show the version."));
-    const QCommandLineOption headless(
-        QStringLiteral("headless"), QStringLiteral("Run without a window; log to stdout."));
-    const QCommandLineOption listen(QStringLiteral("listen"),
-        QStringLiteral("Webhook listener address (default 127.0.0.1:12000)."), QStringLiteral("HOST:PORT"));
-    const QCommandLineOption tlsCertFile(QStringLiteral("tls-cert-file"),
-        QStringLiteral("Serve the webhook listener over HTTPS with this certificate chain (PEM, leaf first); needs "
-                       "--tls-key-file. A renewed file is used for new connections without a restart."),
-        QStringLiteral("FILE"));
-    const QCommandLineOption tlsKeyFile(QStringLiteral("tls-key-file"),
-        QStringLiteral("Private key (PEM, unencrypted, mode 600) of --tls-cert-file."), QStringLiteral("FILE"));
-    const QCommandLineOption natsUrl(QStringLiteral("nats-url"),
-        QStringLiteral("NATS server URL(s), comma separated; no embedded server is started."), QStringLiteral("URL"));
-    const QCommandLineOption natsCreds(QStringLiteral("nats-creds"),
-        QStringLiteral("NATS credentials file (user JWT and NKey seed, as nsc writes it); or NATS_CREDS."),
-        QStringLiteral("FILE"));
-    const QCommandLineOption natsNkey(QStringLiteral("nats-nkey"),
-        QStringLiteral("NATS NKey user seed file (SU...); or NATS_NKEY."), QStringLiteral("FILE"));
-    const QCommandLineOption natsUser(QStringLiteral("nats-user"),
-        QStringLiteral("NATS user; the password from --nats-password-file or NATS_PASSWORD. Or NATS_USER."),
-        QStringLiteral("USER"));
-    const QCommandLineOption natsPasswordFile(QStringLiteral("nats-password-file"),
-        QStringLiteral("File holding the NATS password (one line)."), QStringLiteral("FILE"));
-    const QCommandLineOption natsTokenFile(QStringLiteral("nats-token-file"),
-        QStringLiteral("File holding the NATS token (one line); or NATS_TOKEN."), QStringLiteral("FILE"));
-    const QCommandLineOption natsTls(QStringLiteral("nats-tls"),
-        QStringLiteral("Require TLS to NATS (also implied by tls:// URLs and the other --nats-tls-* options)."));
-    const QCommandLineOption natsTlsCa(QStringLiteral("nats-tls-ca"),
-        QStringLiteral("CA certificates (PEM) that sign the NATS server's certificate; or NATS_CA."),
-        QStringLiteral("FILE"));
-    const QCommandLineOption natsTlsCert(QStringLiteral("nats-tls-cert"),
-        QStringLiteral("Client certificate (PEM) for mutual TLS, with --nats-tls-key; or NATS_CERT."),
-        QStringLiteral("FILE"));
-    const QCommandLineOption natsTlsKey(QStringLiteral("nats-tls-key"),
-        QStringLiteral("Private key (PEM) of --nats-tls-cert; or NATS_KEY."), QStringLiteral("FILE"));
-    const QCommandLineOption natsTlsHostname(QStringLiteral("nats-tls-hostname"),
-        QStringLiteral("Name the NATS server's certificate must carry (default: the host of the URLs)."),
-        QStringLiteral("NAME"));
-    const QCommandLineOption stream(QStringLiteral("stream"),
-        QStringLiteral("JetStream stream, created if missing (default EVENTS)."), QStringLiteral("NAME"));
-    const QCommandLineOption streamReplicas(QStringLiteral("stream-replicas"),
-        QStringLiteral("Replicas of the stream when ackhook creates it, 1 to 5 (default 1; a cluster needs as many "
-                       "servers)."),
-        QStringLiteral("N"));
-    const QCommandLineOption dataDir(QStringLiteral("data-dir"),
-        QStringLiteral("Data directory (default %1).").arg(defaultDataDir()), QStringLiteral("DIR"));
-    const QCommandLineOption ackTimeout(QStringLiteral("ack-timeout"),
-        QStringLiteral("How long to wait for the PubAck before answering 500 (default 5s)."),
-        QStringLiteral("DURATION"));
-    const QCommandLineOption maxInflight(QStringLiteral("max-inflight"),
-        QStringLiteral("Dispatches waiting for their PubAck before answering 429 (default 4096)."),
-        QStringLiteral("N"));
-    const QCommandLineOption maxPayload(QStringLiteral("max-payload"),
-        QStringLiteral("Largest accepted body; larger ones get 413 (default 1MiB)."), QStringLiteral("SIZE"));
-    const QCommandLineOption idleTimeout(QStringLiteral("idle-timeout"),
-        QStringLiteral("Close keep-alive connections idle this long (default 30s)."), QStringLiteral("DURATION"));
-    const QCommandLineOption adminListen(QStringLiteral("admin-listen"),
-        QStringLiteral("Admin API address (default 127.0.0.1:12001); a non-loopback address needs --admin-token."),
-        QStringLiteral("HOST:PORT"));
-    const QCommandLineOption adminToken(QStringLiteral("admin-token"),
-        QStringLiteral("Require 'Authorization: Bearer TOKEN' on the admin API (visible in ps: prefer "
-                       "--admin-token-file or ACKHOOK_ADMIN_TOKEN)."),
-        QStringLiteral("TOKEN"));
-    const QCommandLineOption adminAllowedHost(QStringLiteral("admin-allowed-host"),
-        QStringLiteral("Also answer admin requests whose Host is NAME (any port) or NAME:PORT, e.g. a reverse "
-                       "proxy's name; repeatable or comma separated (default: the listener's own names)."),
-        QStringLiteral("NAME[:PORT]"));
-    const QCommandLineOption adminTokenFile(QStringLiteral("admin-token-file"),
-        QStringLiteral("Read the admin token from FILE (surrounding white space ignored)."), QStringLiteral("FILE"));
-    const QCommandLineOption logFormat(QStringLiteral("log-format"),
-        QStringLiteral("Log lines as text (key=value) or json (one object per line); default text."),
-        QStringLiteral("FORMAT"));
-    const QCommandLineOption outage(QStringLiteral("outage"),
-        QStringLiteral("Simulated outage at start: %1 (default off).")
-            .arg(OutageSettings::modeNames().join(QStringLiteral(", "))),
-        QStringLiteral("MODE"));
-    const QCommandLineOption faultProxy(QStringLiteral("fault-proxy"),
-        QStringLiteral("Put the fault proxy between ackhook and NATS (simulated outages). On by default with the "
-                       "embedded server and in the window; headless against an external NATS only with this flag."));
-    const QCommandLineOption policy(QStringLiteral("policy"),
-        QStringLiteral("Dispatch policy of endpoints that name none: %1 (default ack; fire-and-forget answers "
-                       "before storing and loses events: for demonstrations only).")
-            .arg(dispatchPolicyNames().join(QStringLiteral(", "))),
-        QStringLiteral("NAME"));
-    const QCommandLineOption scenario(QStringLiteral("scenario"),
-        QStringLiteral("Run a lab scenario headless (%1): traffic on /lab/ack, /lab/fire-and-forget and /lab/spool, an "
-                       "outage in the middle, then a summary table per policy (also <data-dir>/scenario-NAME.md).")
-            .arg(ScenarioRunner::names().join(QStringLiteral(", "))),
-        QStringLiteral("NAME"));
-    const QCommandLineOption scenarioSeconds(QStringLiteral("scenario-seconds"),
-        QStringLiteral("Length of each scenario phase: steady, outage, recovered (default 10)."), QStringLiteral("N"));
-    const QCommandLineOption scenarioChart(QStringLiteral("scenario-chart"),
-        QStringLiteral("Also paint the scenario's chart (one panel per policy) into FILE.png."), QStringLiteral("FILE"));
-    const QCommandLineOption scenarioSeed(QStringLiteral("scenario-seed"),
-        QStringLiteral("Seed of the scenario's traffic (gaps, keys, bodies), 0 to 4294967295 (default: a random one, "
-                       "shown in the summary)."),
-        QStringLiteral("N"));
-    const QCommandLineOption lossDetector(QStringLiteral("loss-detector"),
-        QStringLiteral("Reconcile every answer with the stream (on by itself when an endpoint's policy is not ack)."));
-    const QCommandLineOption labLossyStore(QStringLiteral("lab-lossy-store"),
-        QStringLiteral("Lab: keep the embedded nats-server's store on lossyfs (FUSE: /dev/fuse and fusermount3), "
-                       "which drops what nats-server did not fsync when the power-cut outage is simulated. Never "
-                       "for production; without FUSE a warning says why and power-cut is refused."));
-    const QCommandLineOption noFaultProxy(QStringLiteral("no-fault-proxy"),
-        QStringLiteral("Connect to NATS directly, without the fault proxy (no simulated outages)."));
-    const QCommandLineOption autoReplay(
-        QStringLiteral("auto-replay"), QStringLiteral("Replay the pending failed events whenever NATS (re)connects."));
-    const QCommandLineOption failedMaxRecords(QStringLiteral("failed-max-records"),
-        QStringLiteral("Failed-event queue bound in records (default 100000)."), QStringLiteral("N"));
-    const QCommandLineOption failedMaxBytes(QStringLiteral("failed-max-bytes"),
-        QStringLiteral("Failed-event queue bound in body bytes (default 256MiB)."), QStringLiteral("SIZE"));
-    const QCommandLineOption authToken(QStringLiteral("auth-token"),
-        QStringLiteral("Require 'Authorization: Bearer TOKEN' on webhooks (401 otherwise); or ACKHOOK_AUTH_TOKEN."),
-        QStringLiteral("TOKEN"));
-    const QCommandLineOption hmacSecret(QStringLiteral("hmac-secret"),
-        QStringLiteral("Require an HMAC-SHA256 signature of the body (401 otherwise); or ACKHOOK_HMAC_SECRET."),
-        QStringLiteral("SECRET"));
-    const QCommandLineOption signatureHeader(QStringLiteral("signature-header"),
-        QStringLiteral("Header holding sha256=<hex> for --hmac-secret (default X-Hub-Signature-256)."),
-        QStringLiteral("NAME"));
-    const QCommandLineOption configFile(QStringLiteral("config"),
-        QStringLiteral("TOML configuration file ([server], [nats], [stream], [[endpoint]]; see "
-                       "docs/ackhook.sample.toml); the environment and the command line win. A file ending in .json "
-                       "holds flags as before."),
-        QStringLiteral("FILE"));
-    const QCommandLineOption checkConfig(QStringLiteral("check-config"),
-        QStringLiteral("Validate a TOML configuration file and exit (0: valid, 1: not)."), QStringLiteral("FILE"));
-    const QList<QCommandLineOption> options { help, version, headless, listen, tlsCertFile, tlsKeyFile, natsUrl, natsCreds, natsNkey, natsUser,
-        natsPasswordFile, natsTokenFile, natsTls, natsTlsCa, natsTlsCert, natsTlsKey, natsTlsHostname, stream,
-        streamReplicas, dataDir, ackTimeout, maxInflight, maxPayload, idleTimeout, adminListen, adminToken,
-        adminAllowedHost, adminTokenFile, outage, policy, scenario, scenarioSeconds, scenarioSeed, scenarioChart, lossDetector, labLossyStore, faultProxy, noFaultProxy, autoReplay, failedMaxRecords, failedMaxBytes, authToken,
-        hmacSecret, signatureHeader, logFormat, configFile, checkConfig };
+    parser.setApplicationDescription(CommandLineOptions::description());
+    const CommandLineOptions flags;
+    const QList<QCommandLineOption> options = flags.all();
     parser.addOptions(options);
 
     // Flags set by the environment (not on the command line), and the variable of each: an error about
@@ -362,14 +200,14 @@ CommandLine CommandLine::parse(const QStringList &arguments)
 
     if (!parser.parse(arguments))
         return fail(parser.errorText());
-    if (parser.isSet(checkConfig)) {
+    if (parser.isSet(flags.checkConfig)) {
         QString error;
-        const std::optional<ConfigFile> file = ConfigFile::load(parser.value(checkConfig), &error);
+        const std::optional<ConfigFile> file = ConfigFile::load(parser.value(flags.checkConfig), &error);
         result.action = file ? Action::CheckConfig : Action::Error;
         result.message = file ? file->describe() : error;
         return result;
     }
-    if (parser.isSet(help)) {
+    if (parser.isSet(flags.help)) {
         result.action = Action::Help;
         // Qt names the program after argv[0], or "<executable_name>" before a QCoreApplication exists.
         QString text = parser.helpText();
@@ -378,7 +216,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         result.message = text + EnvironmentHelp;
         return result;
     }
-    if (parser.isSet(version)) {
+    if (parser.isSet(flags.version)) {
         result.action = Action::Version;
         result.message = QStringLiteral("ackhook " ACKHOOK_VERSION);
         return result;
@@ -416,14 +254,15 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         return fail(parser.errorText());
 
     std::optional<ConfigFile> tomlFile;
-    if (parser.isSet(configFile) && !parser.value(configFile).endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
+    if (parser.isSet(flags.configFile)
+        && !parser.value(flags.configFile).endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
         QString error;
-        tomlFile = ConfigFile::load(parser.value(configFile), &error);
+        tomlFile = ConfigFile::load(parser.value(flags.configFile), &error);
         if (!tomlFile)
             return fail(error);
-    } else if (parser.isSet(configFile)) {
+    } else if (parser.isSet(flags.configFile)) {
         // The file's flags go first, so that the same flag on the command line wins (last value).
-        QFile file(parser.value(configFile));
+        QFile file(parser.value(flags.configFile));
         if (!file.open(QIODevice::ReadOnly))
             return fail(QStringLiteral("--config: cannot read %1: %2").arg(file.fileName(), file.errorString()));
         QString error;
@@ -437,275 +276,67 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         return fail(QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first()));
 
     result.runtime.dataDir = defaultDataDir();
-    if (tomlFile)
+    if (tomlFile) {
         applyConfigFile(*tomlFile, result);
-    if (parser.isSet(headless))
+        result.warnings += tomlFile->warnings;
+    }
+    if (parser.isSet(flags.headless))
         result.headless = true;
     GatewayConfig &config = result.runtime.gateway;
-    if (parser.isSet(logFormat)) {
-        const std::optional<LogSink::Format> format = LogSink::formatFromName(parser.value(logFormat));
+    if (parser.isSet(flags.logFormat)) {
+        const std::optional<LogSink::Format> format = LogSink::formatFromName(parser.value(flags.logFormat));
         if (!format)
-            return fail(QStringLiteral("--log-format expects text or json, got '%1'").arg(parser.value(logFormat)));
+            return fail(
+                QStringLiteral("--log-format expects text or json, got '%1'").arg(parser.value(flags.logFormat)));
         result.logFormat = *format;
     }
-    if (parser.isSet(listen) && !parseHostPort(parser.value(listen), &config.listenAddress, &config.listenPort))
-        return fail(
-            QStringLiteral("--listen expects HOST:PORT, [IPV6]:PORT or :PORT, got '%1'").arg(parser.value(listen)));
-    // HTTPS on the webhook listener: both files or neither, checked now (a start that would fail to
-    // serve is refused before anything else starts); the admin listener stays plain HTTP.
-    if (parser.isSet(tlsCertFile))
-        config.tlsCertFile = parser.value(tlsCertFile);
-    if (parser.isSet(tlsKeyFile))
-        config.tlsKeyFile = parser.value(tlsKeyFile);
-    if (config.tlsCertFile.isEmpty() != config.tlsKeyFile.isEmpty())
-        return fail(config.tlsCertFile.isEmpty()
-                ? QStringLiteral("--tls-key-file needs --tls-cert-file (both, or neither for plain HTTP)")
-                : QStringLiteral("--tls-cert-file needs --tls-key-file (both, or neither for plain HTTP)"));
-    if (config.tls()) {
-        if (const QString problem = TlsIdentity::check(config.tlsCertFile, config.tlsKeyFile); !problem.isEmpty())
-            return fail(QStringLiteral("--%1: %2")
-                            .arg(problem.contains(QLatin1String("TLS key file")) ? QStringLiteral("tls-key-file")
-                                                                                 : QStringLiteral("tls-cert-file"),
-                                problem));
-        if (const QString warning = TlsIdentity::keyPermissionWarning(config.tlsKeyFile); !warning.isEmpty())
-            result.warnings.append(warning);
-    }
-    if (parser.isSet(natsUrl)) {
-        config.natsUrls.clear(); // the flag replaces the file's URLs
-        for (const QString &url : parser.value(natsUrl).split(QLatin1Char(','), Qt::SkipEmptyParts))
-            config.natsUrls.append(url.trimmed());
-        if (config.natsUrls.isEmpty())
-            return fail(QStringLiteral("--nats-url is empty"));
-    }
-    // NATS credentials and TLS: the flag, else the NATS tools' environment variable, else the file.
-    // Secrets themselves come from files or the environment, never from argv (visible in ps).
-    NatsAccess &access = config.natsAccess;
-    const auto natsSetting = [&parser](const QCommandLineOption &option, const char *variable, QString &target) {
-        if (parser.isSet(option))
-            target = parser.value(option);
-        else if (variable && !qEnvironmentVariable(variable).isEmpty())
-            target = qEnvironmentVariable(variable);
-    };
-    natsSetting(natsCreds, "NATS_CREDS", access.credentialsFile);
-    natsSetting(natsNkey, "NATS_NKEY", access.nkeySeedFile);
-    natsSetting(natsUser, "NATS_USER", access.user);
-    natsSetting(natsTlsCa, "NATS_CA", access.tlsCaFile);
-    natsSetting(natsTlsCert, "NATS_CERT", access.tlsCertFile);
-    natsSetting(natsTlsKey, "NATS_KEY", access.tlsKeyFile);
-    natsSetting(natsTlsHostname, nullptr, access.tlsHostname);
-    if (parser.isSet(natsTls))
-        access.tls = true;
-    const auto natsSecret = [&](const QCommandLineOption &option, const char *variable, QByteArray &target) {
-        if (parser.isSet(option)) {
-            QFile file(parser.value(option));
-            if (!QFileInfo(file.fileName()).isFile() || !file.open(QIODevice::ReadOnly))
-                return QStringLiteral("--%1: cannot read %2").arg(option.names().constFirst(), file.fileName());
-            target = file.read(64 * 1024).trimmed();
-            if (target.isEmpty())
-                return QStringLiteral("--%1: %2 is empty").arg(option.names().constFirst(), file.fileName());
-        } else if (!qgetenv(variable).isEmpty()) {
-            target = qgetenv(variable);
-        }
-        return QString();
-    };
-    if (const QString problem = natsSecret(natsPasswordFile, "NATS_PASSWORD", access.password); !problem.isEmpty())
+    if (const QString problem = FlagGroups::readListener(parser, flags, result); !problem.isEmpty())
         return fail(problem);
-    if (const QString problem = natsSecret(natsTokenFile, "NATS_TOKEN", access.token); !problem.isEmpty())
+    if (const QString problem = FlagGroups::readNats(parser, flags, result); !problem.isEmpty())
         return fail(problem);
-    if (parser.isSet(stream)) {
-        config.stream = parser.value(stream);
-        if (config.stream.isEmpty() || config.stream.contains(QLatin1Char('.'))
-            || config.stream.contains(QLatin1Char(' ')) || config.stream.contains(QLatin1Char('*'))
-            || config.stream.contains(QLatin1Char('>')))
-            return fail(QStringLiteral("--stream must be a name without '.', '*', '>' or spaces"));
-    }
-    if (parser.isSet(dataDir))
-        result.runtime.dataDir = parser.value(dataDir);
-    if (parser.isSet(adminListen)
-        && !parseHostPort(parser.value(adminListen), &result.runtime.adminAddress, &result.runtime.adminPort))
-        return fail(QStringLiteral("--admin-listen expects HOST:PORT, [IPV6]:PORT or :PORT, got '%1'")
-                        .arg(parser.value(adminListen)));
-    if (parser.isSet(adminAllowedHost)) {
-        result.runtime.adminAllowedHosts.clear();
-        for (const QString &value : parser.values(adminAllowedHost)) {
-            for (const QString &name : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-                const QString host = name.trimmed();
-                if (host.isEmpty() || host.contains(QLatin1Char('/')) || host.contains(QLatin1Char(' '))
-                    || host.contains(QLatin1Char('@')))
-                    return fail(QStringLiteral("--admin-allowed-host expects NAME or NAME:PORT, got '%1'").arg(name));
-                result.runtime.adminAllowedHosts.append(host);
-            }
-        }
-    }
-    if (parser.isSet(adminToken) && parser.isSet(adminTokenFile))
-        return fail(QStringLiteral("--admin-token and --admin-token-file both give the admin token: keep one"));
-    if (parser.isSet(adminToken)) {
-        // An empty value is a mistake (an unset variable expanded), never "no authentication".
-        if (parser.value(adminToken).trimmed().isEmpty())
-            return fail(QStringLiteral("--admin-token is empty (an unset variable?): give a token, or leave the "
-                                       "flag out for none"));
-        result.runtime.adminToken = parser.value(adminToken);
-    }
-    if (parser.isSet(adminTokenFile)) {
-        QFile file(parser.value(adminTokenFile));
-        if (!file.open(QIODevice::ReadOnly))
-            return fail(
-                QStringLiteral("--admin-token-file: cannot read %1: %2").arg(file.fileName(), file.errorString()));
-        result.runtime.adminToken = QString::fromUtf8(file.read(64 * 1024)).trimmed();
-        if (result.runtime.adminToken.isEmpty())
-            return fail(QStringLiteral("--admin-token-file: %1 holds no token").arg(file.fileName()));
-    }
-    if (!result.runtime.adminAddress.isLoopback() && result.runtime.adminToken.isEmpty())
-        return fail(QStringLiteral("--admin-listen on a non-loopback address requires an admin token "
-                                   "(--admin-token-file or ACKHOOK_ADMIN_TOKEN)"));
-    if (parser.isSet(faultProxy) && parser.isSet(noFaultProxy))
+    if (parser.isSet(flags.dataDir))
+        result.runtime.dataDir = parser.value(flags.dataDir);
+    if (const QString problem = FlagGroups::readAdmin(parser, flags, result); !problem.isEmpty())
+        return fail(problem);
+    if (parser.isSet(flags.faultProxy) && parser.isSet(flags.noFaultProxy))
         return fail(QStringLiteral("--fault-proxy and --no-fault-proxy contradict each other"));
     // The fault proxy is a tool for trying failures out: in the path by default with the embedded
     // server and in the window, but a headless gateway in front of a real NATS only gets it when asked.
     std::optional<bool> proxyWanted = tomlFile ? tomlFile->server.faultProxy : std::nullopt;
-    if (parser.isSet(faultProxy))
+    if (parser.isSet(flags.faultProxy))
         proxyWanted = true;
-    if (parser.isSet(noFaultProxy))
+    if (parser.isSet(flags.noFaultProxy))
         proxyWanted = false;
-    if (parser.isSet(outage)) {
-        const auto mode = OutageSettings::modeFromName(parser.value(outage));
+    if (parser.isSet(flags.outage)) {
+        const auto mode = OutageSettings::modeFromName(parser.value(flags.outage));
         if (!mode)
             return fail(QStringLiteral("--outage expects one of: %1")
                             .arg(OutageSettings::modeNames().join(QStringLiteral(", "))));
         result.runtime.outage.mode = *mode;
     }
-    if (parser.isSet(lossDetector))
+    if (parser.isSet(flags.lossDetector))
         result.runtime.lossDetector = true;
-    if (parser.isSet(labLossyStore))
+    if (parser.isSet(flags.labLossyStore))
         result.runtime.labLossyStore = true;
-    if (parser.isSet(scenario)) {
-        if (config.tls()) // its traffic is plain HTTP on a raw socket
-            return fail(QStringLiteral("--scenario sends plain HTTP to the webhook listener: leave out --tls-cert-file"));
-        if (!ScenarioRunner::find(parser.value(scenario)))
-            return fail(QStringLiteral("--scenario: '%1' is not a scenario (%2)")
-                            .arg(parser.value(scenario), ScenarioRunner::names().join(QStringLiteral(", "))));
-        result.scenario = parser.value(scenario);
-        if (parser.isSet(scenarioSeconds)) {
-            bool ok = false;
-            result.scenarioSeconds = parser.value(scenarioSeconds).toInt(&ok);
-            if (!ok || result.scenarioSeconds < 1 || result.scenarioSeconds > 3600)
-                return fail(QStringLiteral("--scenario-seconds expects seconds between 1 and 3600"));
-        }
-        if (parser.isSet(scenarioSeed)) {
-            bool ok = false;
-            const quint32 seed = parser.value(scenarioSeed).toUInt(&ok);
-            if (!ok)
-                return fail(QStringLiteral("--scenario-seed expects a number from 0 to 4294967295, not '%1'")
-                                .arg(parser.value(scenarioSeed)));
-            result.scenarioSeed = seed;
-        }
-        result.scenarioChart = parser.value(scenarioChart);
-        result.headless = true;
-        // One endpoint per policy; fire-and-forget is named here on purpose: the scenario measures it.
-        GatewayConfig &gateway = result.runtime.gateway;
-        gateway.endpoints.clear();
-        for (int i = 0; i < DispatchPolicyCount; ++i) {
-            const auto policy = static_cast<DispatchPolicy>(i);
-            const QByteArray name = dispatchPolicyName(policy).toLatin1();
-            Endpoint endpoint("/lab/" + name, "ackhook.lab." + name);
-            endpoint.dispatch = policy;
-            gateway.endpoints.append(endpoint);
-        }
-        result.runtime.lossDetector = true;
-        result.runtime.lossGrace = std::chrono::milliseconds(5000);
-        if (result.scenario == QLatin1String(Runtime::PowerCutMode))
-            result.runtime.labLossyStore = true; // the scenario is the lab's: its store goes on lossyfs
-    }
-    if (parser.isSet(policy)) {
-        const auto named = dispatchPolicyFromName(parser.value(policy));
+    if (const QString problem = FlagGroups::readScenario(parser, flags, result); !problem.isEmpty())
+        return fail(problem);
+    if (parser.isSet(flags.policy)) {
+        const auto named = dispatchPolicyFromName(parser.value(flags.policy));
         if (!named)
             return fail(QStringLiteral("--policy: '%1' is not a dispatch policy (%2)")
-                            .arg(parser.value(policy), dispatchPolicyNames().join(QStringLiteral(", "))));
+                            .arg(parser.value(flags.policy), dispatchPolicyNames().join(QStringLiteral(", "))));
         result.runtime.gateway.defaultPolicy = *named;
     }
     // An outage asked for at start needs the proxy: it counts as asking for it.
     result.runtime.faultProxyEnabled = proxyWanted.value_or(
         !result.headless || config.natsUrls.isEmpty() || result.runtime.outage.mode != OutageSettings::Mode::Off);
 
-    if (parser.isSet(autoReplay))
+    if (parser.isSet(flags.autoReplay))
         result.runtime.autoReplay = true;
 
-    // A secret given but empty (an unset variable expanded: --auth-token=$TOKEN) is refused: it must
-    // never turn authentication off without a word.
-    QString emptySecret;
-    const auto secret = [&parser, &emptySecret](const QCommandLineOption &option, const char *variable) {
-        // An empty environment variable counts as unset (EnvironmentHelp); an empty flag is a mistake.
-        const QByteArray value = parser.isSet(option) ? parser.value(option).toUtf8() : qgetenv(variable);
-        if (parser.isSet(option) && value.trimmed().isEmpty() && emptySecret.isEmpty())
-            emptySecret = QStringLiteral("--") + option.names().constFirst();
-        return value;
-    };
-    config.auth.bearerToken = secret(authToken, "ACKHOOK_AUTH_TOKEN");
-    config.auth.hmacSecret = secret(hmacSecret, "ACKHOOK_HMAC_SECRET");
-    if (!emptySecret.isEmpty())
-        return fail(QStringLiteral("%1 is empty (an unset variable?): give the secret, or leave it out for none")
-                        .arg(emptySecret));
-    if (parser.isSet(signatureHeader)) {
-        config.auth.signatureHeader = parser.value(signatureHeader).toLatin1();
-        if (config.auth.signatureHeader.isEmpty() || config.auth.signatureHeader.contains(':')
-            || config.auth.signatureHeader.contains(' '))
-            return fail(QStringLiteral("--signature-header expects a header name"));
-    }
-    const bool everyEndpointAuthenticated = std::all_of(config.endpoints.cbegin(), config.endpoints.cend(),
-        [](const Endpoint &endpoint) { return endpoint.auth.kind != SignatureScheme::Kind::None; });
-    if (!config.listenAddress.isLoopback() && !config.auth.isEnabled() && !everyEndpointAuthenticated)
-        result.warnings.append(QStringLiteral(
-            "the webhook listener is reachable from other machines without --auth-token or --hmac-secret"));
-
-    // Numeric flags: counts, durations (with a unit, or plain milliseconds) and sizes (with a unit, or
-    // plain bytes), each positive up to a bound, parsed by the same code as the config file's.
-    constexpr qint64 NoBound = std::numeric_limits<qint64>::max();
-    enum class Kind { Count, Duration, Size };
-    struct Numeric {
-        const QCommandLineOption &option;
-        Kind kind;
-        qint64 max;
-        QString message;
-        std::function<void(qint64)> apply;
-    };
-    const Numeric numerics[] = {
-        { ackTimeout, Kind::Duration, 600000, QStringLiteral("--ack-timeout expects a duration from 1ms to 10m"),
-            [&](qint64 v) { config.ackTimeout = std::chrono::milliseconds(v); } },
-        { maxInflight, Kind::Count, 1000000, QStringLiteral("--max-inflight expects a count between 1 and 1000000"),
-            [&](qint64 v) { config.maxInFlight = static_cast<int>(v); } },
-        { maxPayload, Kind::Size, 64 * 1024 * 1024,
-            QStringLiteral(
-                "--max-payload expects a size from 1 byte to 64MiB (NATS' own limit is lower by default: 1MiB)"),
-            [&](qint64 v) { config.maxPayload = v; } },
-        { failedMaxRecords, Kind::Count, 100000000,
-            QStringLiteral("--failed-max-records expects a count between 1 and 100000000"),
-            [&](qint64 v) { result.runtime.failedQueue.maxRecords = v; } },
-        { failedMaxBytes, Kind::Size, NoBound, QStringLiteral("--failed-max-bytes expects a positive size"),
-            [&](qint64 v) { result.runtime.failedQueue.maxBytes = v; } },
-        { streamReplicas, Kind::Count, StreamSettings::MaxReplicas,
-            QStringLiteral("--stream-replicas expects a count between 1 and 5"),
-            [&](qint64 v) { config.streamSettings.replicas = static_cast<int>(v); } },
-        { idleTimeout, Kind::Duration, 24 * 3600000LL,
-            QStringLiteral("--idle-timeout expects a duration from 1ms to 24h"),
-            [&](qint64 v) { config.idleTimeout = std::chrono::milliseconds(v); } },
-    };
-    for (const Numeric &numeric : numerics) {
-        if (!parser.isSet(numeric.option))
-            continue;
-        const QString text = parser.value(numeric.option);
-        QString problem;
-        std::optional<qint64> value;
-        if (numeric.kind == Kind::Duration) {
-            if (const auto duration = Quantity::parseDuration(text, numeric.max, &problem))
-                value = duration->count();
-        } else if (numeric.kind == Kind::Size) {
-            value = Quantity::parseSize(text, numeric.max, &problem);
-        } else if (qint64 count = 0; parsePositive(text, &count) && count <= numeric.max) {
-            value = count;
-        }
-        if (!value)
-            return fail(problem.isEmpty() ? numeric.message : numeric.message + QStringLiteral(": ") + problem);
-        numeric.apply(*value);
-    }
+    if (const QString problem = FlagGroups::readWebhookAuth(parser, flags, result); !problem.isEmpty())
+        return fail(problem);
+    if (const QString problem = FlagGroups::readNumeric(parser, flags, result); !problem.isEmpty())
+        return fail(problem);
     return result;
 }

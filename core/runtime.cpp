@@ -85,8 +85,11 @@ bool Runtime::start(QString *error)
             return fail(message);
         m_upstreamUrls = *urls;
         m_natsAccess.resolveTlsHostname(m_upstreamUrls);
-        if (!m_natsAccess.check(&message))
+        QStringList warnings;
+        if (!m_natsAccess.check(&message, &warnings))
             return fail(message);
+        for (const QString &warning : std::as_const(warnings))
+            qCWarning(lcRuntime).noquote() << warning;
     }
     if (m_upstreamUrls.isEmpty()) {
         EmbeddedNats::Options options;

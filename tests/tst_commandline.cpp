@@ -1,10 +1,14 @@
 // Command line parsing and validation as a data table.
 #include "commandline.h"
+#include "config/configfile.h"
+#include "config/settingschema.h"
 
 #include <QFile>
 #include <QHash>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/stat.h>
 
 class TestCommandLine : public QObject {
     Q_OBJECT
@@ -28,6 +32,10 @@ private Q_SLOTS:
     void environmentMapsEveryFlag();
     void precedenceFlagsThenEnvironmentThenFile();
     void adminTokenFromFileOrEnvironment();
+    void secretFilesByOneReader();
+    void numericBoundsDeclaredOnce_data();
+    void numericBoundsDeclaredOnce();
+    void settingsDeclaredOnce();
     void logFormat();
     void helpNamesAckhookAndTheEnvironment();
 };
@@ -589,6 +597,105 @@ void TestCommandLine::adminTokenFromFileOrEnvironment()
         const CommandLine cli = parseWith({});
         QCOMPARE(cli.action, CommandLine::Action::Error);
         QVERIFY2(cli.message.endsWith(QStringLiteral(" (set by ACKHOOK_ADMIN_LISTEN)")), qPrintable(cli.message));
+    }
+}
+
+// Every secret file flag reads through SecretFile: a FIFO is refused at once, naming the flag and the
+// file; a file others can read is a warning naming the flag and the file, never the secret.
+void TestCommandLine::secretFilesByOneReader()
+{
+    QTemporaryDir dir;
+    const QString fifo = dir.filePath(QStringLiteral("fifo"));
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    for (const QString &flag : { QStringLiteral("--admin-token-file"), QStringLiteral("--nats-password-file"),
+             QStringLiteral("--nats-token-file") }) {
+        const CommandLine cli = parseWith({ flag, fifo });
+        QCOMPARE(cli.action, CommandLine::Action::Error);
+        QCOMPARE(cli.message, QStringLiteral("%1: %2 is a FIFO, not a regular file").arg(flag, fifo));
+    }
+
+    const QString shared = dir.filePath(QStringLiteral("shared"));
+    QFile file(shared);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("tok-4711\n");
+    file.close();
+    QVERIFY(QFile::setPermissions(shared, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup));
+    for (const QString &flag : { QStringLiteral("--admin-token-file"), QStringLiteral("--nats-token-file") }) {
+        const CommandLine cli = parseWith({ flag, shared });
+        QVERIFY2(cli.action == CommandLine::Action::Run, qPrintable(cli.message));
+        QCOMPARE(cli.warnings,
+            QStringList { QStringLiteral("%1: %2 can be read by its group (mode 0640): chmod 600 it").arg(flag, shared) });
+    }
+    QCOMPARE(parseWith({ QStringLiteral("--admin-token-file"), shared }).runtime.adminToken, QStringLiteral("tok-4711"));
+    QCOMPARE(parseWith({ QStringLiteral("--nats-token-file"), shared }).runtime.gateway.natsAccess.token,
+        QByteArray("tok-4711"));
+}
+
+namespace {
+const NumericSetting *const NumericSettings[] { &SettingSchema::AckTimeout, &SettingSchema::IdleTimeout,
+    &SettingSchema::MaxInflight, &SettingSchema::MaxPayload, &SettingSchema::FailedMaxRecords,
+    &SettingSchema::FailedMaxBytes, &SettingSchema::StreamReplicas };
+} // namespace
+
+// Each numeric setting's bounds come from SettingSchema: its largest value passes, one more (and one
+// less than the smallest) is refused, by the flag and by the config file's key alike.
+void TestCommandLine::numericBoundsDeclaredOnce_data()
+{
+    QTest::addColumn<int>("index");
+    for (int i = 0; i < int(std::size(NumericSettings)); ++i)
+        QTest::addRow("%s", NumericSettings[i]->flag) << i;
+}
+
+void TestCommandLine::numericBoundsDeclaredOnce()
+{
+    QFETCH(int, index);
+    const NumericSetting &setting = *NumericSettings[index];
+    const QString flag = QStringLiteral("--") + QString::fromLatin1(setting.flag);
+    const QString refusal = flag + QStringLiteral(" expects ") + QString::fromUtf8(setting.expects);
+    const auto fromFile = [&setting](qint64 value) {
+        QString error;
+        const QByteArray text = QByteArray("[") + setting.section + "]\n" + setting.key + " = "
+            + QByteArray::number(value) + "\n";
+        return ConfigFile::parse(text, QStringLiteral("bounds.toml"), &error) ? QString() : error;
+    };
+    // The largest value a flag can be given: Quantity reads at most 15 digits.
+    const qint64 largest = std::min<qint64>(setting.max, 999999999999999LL);
+    const CommandLine atLargest = parseWith({ flag, QString::number(largest) });
+    QVERIFY2(atLargest.action == CommandLine::Action::Run, qPrintable(atLargest.message));
+    QCOMPARE(fromFile(largest), QString());
+    const CommandLine under = parseWith({ flag, QString::number(setting.min - 1) });
+    QVERIFY2(under.message.startsWith(refusal), qPrintable(under.message));
+    QVERIFY(fromFile(setting.min - 1).startsWith(QStringLiteral("bounds.toml:2: %1.%2: ")
+                                                      .arg(QLatin1String(setting.section), QLatin1String(setting.key))));
+    if (setting.max == SettingSchema::Unbounded)
+        return;
+    const CommandLine over = parseWith({ flag, QString::number(setting.max + 1) });
+    QVERIFY2(over.message.startsWith(refusal), qPrintable(over.message));
+    QVERIFY(fromFile(setting.max + 1).startsWith(QStringLiteral("bounds.toml:2: %1.%2: ")
+                                                      .arg(QLatin1String(setting.section), QLatin1String(setting.key))));
+}
+
+// A Setting names a flag and a config file key once: the flag is in --help with the schema's help,
+// the key is one its section reads (a wrong value is refused as such, not as an unknown key).
+void TestCommandLine::settingsDeclaredOnce()
+{
+    const QString help = parseWith({ QStringLiteral("--help") }).message;
+    for (const Setting *setting : { &SettingSchema::Listen, &SettingSchema::TlsCertFile, &SettingSchema::TlsKeyFile,
+             &SettingSchema::NatsUrl, &SettingSchema::NatsCreds, &SettingSchema::NatsNkey, &SettingSchema::NatsUser,
+             &SettingSchema::NatsPasswordFile, &SettingSchema::NatsTokenFile, &SettingSchema::NatsTls,
+             &SettingSchema::NatsTlsCa, &SettingSchema::NatsTlsCert, &SettingSchema::NatsTlsKey,
+             &SettingSchema::NatsTlsHostname, &SettingSchema::StreamName, &SettingSchema::AdminListen,
+             &SettingSchema::AdminAllowedHost, &SettingSchema::FaultProxy, &SettingSchema::AutoReplay,
+             &SettingSchema::Headless, &SettingSchema::LogFormat }) {
+        QVERIFY2(help.contains(QStringLiteral("--") + QString::fromLatin1(setting->flag)), setting->flag);
+        QVERIFY2(help.simplified().contains(QString::fromUtf8(setting->help).left(40)), setting->flag);
+        QString error;
+        const QByteArray text = QByteArray("[") + setting->section + "]\n" + setting->key + " = 1.5\n";
+        QVERIFY(!ConfigFile::parse(text, QStringLiteral("keys.toml"), &error));
+        QVERIFY2(error.startsWith(
+                     QStringLiteral("keys.toml:2: %1.%2: ").arg(QLatin1String(setting->section), QLatin1String(setting->key)))
+                && !error.contains(QLatin1String("unknown key")),
+            qPrintable(error));
     }
 }
 

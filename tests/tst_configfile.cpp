@@ -6,6 +6,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/stat.h>
+
 namespace {
 
 ConfigFile::Environment fakeEnvironment()
@@ -37,6 +39,7 @@ private Q_SLOTS:
     void sampleConfigIsValid();
     void streamSettings();
     void clusterSampleConfigIsValid();
+    void secretFileRules();
 
 private:
     QString write(const QByteArray &name, const QByteArray &text);
@@ -503,6 +506,41 @@ void TestConfigFile::clusterSampleConfigIsValid()
     QCOMPARE(parsed->server.faultProxy, std::optional<bool>(false));
     QCOMPARE(parsed->endpoints.size(), 2);
     QCOMPARE(parsed->streamSettings().replicas, 3); // created replicated by ackhook (docs/DEPLOY.md step 1)
+}
+
+
+// secret_file goes through SecretFile: a FIFO refused at once, a file over the bound refused, a file
+// others can read accepted with a warning (FILE:LINE: key: the file, never the secret).
+void TestConfigFile::secretFileRules()
+{
+    const QByteArray endpoint = "[[endpoint]]\npath = \"/a\"\nsubject = \"ackhook.a\"\nsource = \"github\"\n";
+    const QString fifo = m_dir.filePath(QStringLiteral("fifo.secret"));
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    QString error;
+    QVERIFY(!parse(endpoint + "secret_file = \"fifo.secret\"\n", &error));
+    QCOMPARE(error, m_path + QStringLiteral(":5: endpoint[1].secret_file: %1 is a FIFO, not a regular file").arg(fifo));
+
+    const QString big = write("big.secret", QByteArray(64 * 1024 + 1, 'x'));
+    QVERIFY(!parse(endpoint + "secret_file = \"big.secret\"\n", &error));
+    QCOMPARE(error,
+        m_path
+            + QStringLiteral(":5: endpoint[1].secret_file: %1 is larger than 64 KiB, the most a secret file may hold")
+                  .arg(big));
+
+    const QString shared = write("shared.secret", "It's a Secret to Everybody\n");
+    QVERIFY(QFile::setPermissions(shared, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther));
+    std::optional<ConfigFile> config = parse(endpoint + "secret_file = \"shared.secret\"\n", &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->endpoints.constFirst().auth.secret, QByteArray("It's a Secret to Everybody"));
+    const QString warning = m_path
+        + QStringLiteral(":5: endpoint[1].secret_file: %1 can be read by every user (mode 0644): chmod 600 it").arg(shared);
+    QCOMPARE(config->warnings, QStringList { warning });
+    QVERIFY2(config->describe().endsWith(QStringLiteral("\n  warning: ") + warning), qPrintable(config->describe()));
+
+    QVERIFY(QFile::setPermissions(shared, QFile::ReadOwner | QFile::WriteOwner));
+    config = parse(endpoint + "secret_file = \"shared.secret\"\n", &error);
+    QVERIFY2(config, qPrintable(error));
+    QVERIFY(config->warnings.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestConfigFile)

@@ -1,9 +1,9 @@
 // ConfigFile: an ackhook TOML configuration file read into values — [server], [nats], [stream] and
 // [[endpoint]] tables; no pointers, nothing started. The command line applies it, then its flags.
 //
-// Every key is one row in the key table of its section (configfile.cpp: serverKeys(), natsKeys(),
-// streamKeys(), endpointKeys()): its name, its reader (string, integer, duration, size, list, …)
-// and where the value goes. Adding a key — NATS credentials, TLS files, stream limits — is one field
+// Every key is one row in the key table of its section (config/configkeys.cpp: serverKeys(),
+// natsKeys(), streamKeys(), endpointKeys()): its name, its reader (string, integer, duration, size,
+// list, … from config/tomlreader.h) and where the value goes. Adding a key — NATS credentials, TLS files, stream limits — is one field
 // in the section struct below and one row in that table; unknown keys, wrong types and bad values
 // are then reported with file, line and key without further code.
 #pragma once
@@ -75,6 +75,9 @@ struct ConfigFile {
     Nats nats;
     Stream stream;
     QList<Endpoint> endpoints; // empty: the default POST /webhook → ackhook.webhook
+    // "FILE:LINE: field: what" for what is allowed but unwise (a secret file others can read);
+    // the command line logs them once at start, --check-config shows them.
+    QStringList warnings;
 
     // The stream's subjects: [stream] subjects, else one wildcard per endpoint subject prefix
     // ("github.{event}" → "github.>"), else "ackhook.>".

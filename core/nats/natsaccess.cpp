@@ -1,5 +1,6 @@
 // NatsAccess: credentials taken out of URLs, checked before start, applied to cnats' options.
 #include "nats/natsaccess.h"
+#include "config/secretfile.h"
 #include "nats/natsstatus.h"
 #include "nats/nkey.h"
 
@@ -18,7 +19,23 @@ QUrl parseUrl(const QString &text)
     return QUrl(text.contains(QLatin1String("://")) ? text : QStringLiteral("nats://") + text);
 }
 
-// The first 64 KiB of a regular file; nullopt with a message naming the option and the file.
+// A secret file (SecretFile's rules); nullopt with "WHAT PATH: REASON". A warning (a file others
+// can read) goes to *warnings when given.
+std::optional<QByteArray> readSecretFile(
+    const QString &what, const QString &path, QString *error, QStringList *warnings = nullptr)
+{
+    const SecretFile file = SecretFile::read(path);
+    if (!file.ok()) {
+        *error = QStringLiteral("%1 %2: %3").arg(what, path, file.reason());
+        return std::nullopt;
+    }
+    if (warnings && !file.warning().isEmpty())
+        warnings->append(what + QLatin1Char(' ') + file.warning());
+    return file.secret();
+}
+
+// The first 64 KiB of a regular file that holds no secret (a CA bundle can be larger: only its
+// presence is checked here, cnats reads it); nullopt with a message naming the option and the file.
 std::optional<QByteArray> readSmallFile(const QString &what, const QString &path, QString *error)
 {
     const QFileInfo info(path);
@@ -91,7 +108,7 @@ void NatsAccess::resolveTlsHostname(const QStringList &urls)
         tlsHostname = hosts.constFirst();
 }
 
-bool NatsAccess::check(QString *error) const
+bool NatsAccess::check(QString *error, QStringList *warnings) const
 {
     const int methods = (!user.isEmpty() || !password.isEmpty()) + !token.isEmpty() + !credentialsFile.isEmpty()
         + !nkeySeedFile.isEmpty();
@@ -111,7 +128,8 @@ bool NatsAccess::check(QString *error) const
         return false;
     }
     if (!credentialsFile.isEmpty()) {
-        const std::optional<QByteArray> text = readSmallFile(QStringLiteral("NATS creds file"), credentialsFile, error);
+        const std::optional<QByteArray> text
+            = readSecretFile(QStringLiteral("NATS creds file"), credentialsFile, error, warnings);
         if (!text)
             return false;
         if (!text->contains("BEGIN NATS USER JWT")) {
@@ -128,7 +146,7 @@ bool NatsAccess::check(QString *error) const
     }
     if (!nkeySeedFile.isEmpty()) {
         const std::optional<QByteArray> text
-            = readSmallFile(QStringLiteral("NATS NKey seed file"), nkeySeedFile, error);
+            = readSecretFile(QStringLiteral("NATS NKey seed file"), nkeySeedFile, error, warnings);
         if (!text)
             return false;
         QString why;
@@ -145,11 +163,12 @@ bool NatsAccess::check(QString *error) const
         return false;
     }
     for (const auto &[what, path] : { std::pair { QStringLiteral("NATS TLS CA file"), tlsCaFile },
-             std::pair { QStringLiteral("NATS TLS certificate file"), tlsCertFile },
-             std::pair { QStringLiteral("NATS TLS key file"), tlsKeyFile } }) {
+             std::pair { QStringLiteral("NATS TLS certificate file"), tlsCertFile } }) {
         if (!path.isEmpty() && !readSmallFile(what, path, error))
             return false;
     }
+    if (!tlsKeyFile.isEmpty() && !readSecretFile(QStringLiteral("NATS TLS key file"), tlsKeyFile, error, warnings))
+        return false;
     return true;
 }
 
@@ -178,7 +197,7 @@ bool NatsAccess::applyTo(natsOptions *options, QString *error) const
     }
     if (!nkeySeedFile.isEmpty()) {
         QString why;
-        std::optional<QByteArray> text = readSmallFile(QStringLiteral("NATS NKey seed file"), nkeySeedFile, &why);
+        std::optional<QByteArray> text = readSecretFile(QStringLiteral("NATS NKey seed file"), nkeySeedFile, &why);
         const std::optional<NKey> key = text ? NKey::fromSeed(*text, &why) : std::nullopt;
         if (text)
             text->fill('\0'); // the seed does not linger in this copy

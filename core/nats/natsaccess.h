@@ -45,8 +45,9 @@ struct NatsAccess {
     // Fills tlsHostname from the URLs when it is empty and TLS is used (see tlsHostname).
     void resolveTlsHostname(const QStringList &urls);
     // Before anything starts: one way to authenticate, every file there and readable, the creds file
-    // and the seed well-formed. *error names the option and the file, never a secret.
-    bool check(QString *error) const;
+    // and the seed well-formed (the secret files by SecretFile's rules). *error names the option and
+    // the file, never a secret; *warnings (when given) gets a line per secret file others can read.
+    bool check(QString *error, QStringList *warnings = nullptr) const;
     // Sets authentication and TLS on cnats' options (the servers are the caller's). *error as above.
     bool applyTo(__natsOptions *options, QString *error) const;
     // For the start banner and the status: "user NAME (password)", "token", "creds FILE", … and TLS.
