@@ -212,9 +212,9 @@ void InboxPublisher::afterClose()
 {
     if (m_loop)
         m_loop->setAfterRead({});
+    destroyRetired(); // before the subscription its PubAcks came from
     natsSubscription_Destroy(m_subscription);
     m_subscription = nullptr;
-    destroyRetired();
 }
 
 namespace {

@@ -40,7 +40,8 @@ public:
 
 Q_SIGNALS:
     void recordsReady(const RequestRecordBatch &batch);
-    // Emitted before recordsReady in the same flush, so a waiting row always precedes its answer.
+    // Emitted before recordsReady in the same flush, so a waiting row always precedes its answer;
+    // requests answered within the flush are left out (their row would not outlive the turn).
     void waitingReady(const RequestRecordBatch &batch);
 
 private:
