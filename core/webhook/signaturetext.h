@@ -1,0 +1,44 @@
+// Helpers that signaturescheme.cpp (the built-in kinds) and signedscheme.cpp (schemes described as
+// data) share: reading hex, comparing prefixes, naming headers and timestamps in 401 reasons.
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QString>
+
+#include <chrono>
+
+namespace SignatureText {
+
+inline bool isHexDigit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+inline bool startsWithCaseInsensitive(QByteArrayView value, QByteArrayView prefix)
+{
+    return value.size() >= prefix.size() && value.first(prefix.size()).compare(prefix, Qt::CaseInsensitive) == 0;
+}
+
+inline QString headerName(const QByteArray &name)
+{
+    return QString::fromLatin1(name);
+}
+
+inline QString checkTimestamp(qint64 timestamp, qint64 now, std::chrono::seconds tolerance, const char *header)
+{
+    const qint64 skew = now - timestamp;
+    if (skew > tolerance.count())
+        return QStringLiteral("%1 is %2 s old (tolerance %3 s): stale or replayed")
+            .arg(QLatin1String(header))
+            .arg(skew)
+            .arg(tolerance.count());
+    if (-skew > tolerance.count())
+        return QStringLiteral("%1 is %2 s in the future (tolerance %3 s)")
+            .arg(QLatin1String(header))
+            .arg(-skew)
+            .arg(tolerance.count());
+    return {};
+}
+
+} // namespace SignatureText
