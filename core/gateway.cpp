@@ -110,7 +110,8 @@ bool Gateway::openSpool(QString *error)
     return true;
 }
 
-bool Gateway::setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, LossDetector *lossDetector, QString *error)
+bool Gateway::setDispatchPolicy(
+    qsizetype endpoint, DispatchPolicy policy, QString *error, const std::function<void()> &atSwitch)
 {
     if (!m_server || endpoint < 0 || endpoint >= m_config.endpoints.size()) {
         *error = QStringLiteral("no endpoint number %1").arg(endpoint);
@@ -128,7 +129,8 @@ bool Gateway::setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, LossD
         }
         m_forwarder->start(); // the bus runs: start() connected it
     }
-    m_server->setLossDetector(lossDetector);
+    if (atSwitch)
+        atSwitch();
     m_server->setDispatchPolicy(endpoint, policy);
     const QByteArray &path = m_config.endpoints.at(endpoint).path;
     if (policy == DispatchPolicy::FireAndForget)
@@ -236,7 +238,7 @@ void GatewayHost::onGatewayStopped()
 }
 
 bool GatewayHost::setDispatchPolicy(
-    qsizetype endpoint, DispatchPolicy policy, LossDetector *lossDetector, QString *error)
+    qsizetype endpoint, DispatchPolicy policy, QString *error, const std::function<void()> &atSwitch)
 {
     QString message;
     if (!m_gateway || !m_thread.isRunning()) {
@@ -245,7 +247,7 @@ bool GatewayHost::setDispatchPolicy(
         bool ok = false;
         Gateway *gateway = m_gateway.get();
         QMetaObject::invokeMethod(
-            gateway, [&] { ok = gateway->setDispatchPolicy(endpoint, policy, lossDetector, &message); },
+            gateway, [&] { ok = gateway->setDispatchPolicy(endpoint, policy, &message, atSwitch); },
             Qt::BlockingQueuedConnection);
         if (ok)
             return true;

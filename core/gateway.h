@@ -8,11 +8,11 @@
 #include <QObject>
 #include <QThread>
 
+#include <functional>
 #include <memory>
 
 class Dispatcher;
 class EndpointCounters;
-class LossDetector;
 class Spool;
 class SpoolForwarder;
 class WebhookServer;
@@ -45,7 +45,10 @@ public:
     // Gateway thread: switch one endpoint's dispatch policy (index into config().endpoints). The spool
     // policy opens the spool and starts its forwarder if none runs yet (false with *error when it
     // cannot: no data directory, unwritable). lossDetector (may be null) is noted from now on.
-    bool setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, LossDetector *lossDetector, QString *error);
+    // atSwitch: run on this thread once the switch cannot fail any more, right before it (the
+    // Runtime hands its answer recorder a loss detector there, so the new policy's first answer is noted).
+    bool setDispatchPolicy(
+        qsizetype endpoint, DispatchPolicy policy, QString *error, const std::function<void()> &atSwitch = {});
 
 Q_SIGNALS:
     void stopped();
@@ -81,7 +84,8 @@ public:
     // Blocking shutdown (for destructors and tests).
     void shutdownAndWait();
     // Blocks until the gateway's thread has switched the policy (Gateway::setDispatchPolicy).
-    bool setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, LossDetector *lossDetector, QString *error);
+    bool setDispatchPolicy(
+        qsizetype endpoint, DispatchPolicy policy, QString *error, const std::function<void()> &atSwitch = {});
     // Blocks until the gateway's thread has moved its NATS connection (NatsBus::moveTo). From any
     // thread, the gateway's own included.
     bool moveNats(const QStringList &urls, bool ignoreDiscoveredServers, QString *error);

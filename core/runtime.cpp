@@ -1,5 +1,6 @@
 // Runtime: start order upstream → proxy → gateway → admin; shutdown in reverse once drained.
 #include "runtime.h"
+#include "answerrecorder.h"
 #include "lab/dispatchswitches.h"
 #include "lab/lossdetector.h"
 #include "lab/lossystore.h"
@@ -173,11 +174,13 @@ bool Runtime::start(QString *error)
 
     ServerLinks links;
     links.faultProxy = m_config.faultProxyEnabled ? m_proxy.get() : nullptr;
-    links.failedEvents = m_store.get();
+    m_recorder = std::make_unique<AnswerRecorder>(m_store.get());
+    links.observer = m_recorder.get();
+    links.failedQueueStats = [store = m_store.get()] { return store->stats(); };
     if (m_config.lossDetector || gatewayConfig.uses(DispatchPolicy::FireAndForget)
         || gatewayConfig.uses(DispatchPolicy::Spool)) {
         startLossDetector(gatewayConfig.stream);
-        links.lossDetector = m_loss.get();
+        m_recorder->setLossDetector(m_loss.get());
     }
     m_host = std::make_unique<GatewayHost>(gatewayConfig, links);
     if (!m_host->start(&message))
@@ -286,14 +289,17 @@ bool Runtime::setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, QStri
         return fail(QStringLiteral("no endpoint number %1").arg(endpoint));
     if (!m_host || m_shuttingDown)
         return fail(QStringLiteral("ackhook is not running"));
-    // The lab compares policies: once one is not ack, every answer is reconciled from then on.
+    // The lab compares policies: once one is not ack, every answer is reconciled from then on. The
+    // recorder gets the detector on the server thread at the switch, not before: a refused switch
+    // leaves nothing that notes to it.
     const bool newDetector = policy != DispatchPolicy::Ack && !m_loss;
     if (newDetector)
         startLossDetector(m_config.gateway.stream);
     QString message;
-    if (!m_host->setDispatchPolicy(endpoint, policy, m_loss.get(), &message)) {
+    if (!m_host->setDispatchPolicy(endpoint, policy, &message,
+            [recorder = m_recorder.get(), detector = m_loss.get()] { recorder->setLossDetector(detector); })) {
         if (newDetector)
-            m_loss.reset(); // refused before the server was given it
+            m_loss.reset(); // refused before the recorder was given it
         return fail(message);
     }
     m_config.gateway.endpoints[endpoint].dispatch = policy;

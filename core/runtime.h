@@ -19,6 +19,7 @@
 class AdminServer;
 class DispatchSwitches;
 class EmbeddedNats;
+class AnswerRecorder;
 class LossDetector;
 class LossyStore;
 class Replayer;
@@ -138,6 +139,7 @@ private:
     std::unique_ptr<FaultProxy> m_proxy;
     std::unique_ptr<FailedEventStore> m_store;
     std::unique_ptr<LossDetector> m_loss; // outlives the gateway: the server thread notes answers to it
+    std::unique_ptr<AnswerRecorder> m_recorder; // the webhook server's AnswerObserver; outlives the gateway
     std::unique_ptr<StreamAudit> m_audit; // null until startStreamAudit()
     std::unique_ptr<GatewayHost> m_host;
     ServerInfoProbe *m_serverInfo = nullptr; // the connected server's INFO, read on every connect

@@ -1,7 +1,6 @@
 // WebhookServer's CloudEvents batch: each event is its own structured-mode message, published on its
 // own; the caller gets one answer when every event is resolved.
 #include "dispatch/answer.h"
-#include "lab/lossdetector.h"
 #include "webhook/cloudeventbatch.h"
 #include "webhook/eventheaders.h"
 #include "webhook/webhookserver.h"
@@ -75,18 +74,11 @@ void WebhookServer::handleBatch(qsizetype index, HttpRequest &&request, const Ht
             const PublishResult &result = *pending->results.at(i);
             const CloudEventBatch::Event &event = pending->events.at(i);
             const int status = answerStatus(policy, result);
-            if (status == 500 && m_links.failedEvents) {
-                HttpRequest single = request;
-                single.body = event.json;
-                IdempotencyKey key;
-                key.value = event.key;
-                key.origin = "cloudevent";
-                recordFailure(index, single, pending->published.at(i), key, result);
-            }
-            // Each event of a batch is reconciled on its own, with the answer its item gave.
-            if (m_links.lossDetector)
-                m_links.lossDetector->note(
-                    policy, request.path, event.key, pending->published.at(i).msgId, status, receivedMs, event.json);
+            // Each event of a batch is kept and reconciled on its own, with the answer its item gave.
+            IdempotencyKey key;
+            key.value = event.key;
+            key.origin = "cloudevent";
+            tellObserver(index, policy, status, request, event.json, pending->published.at(i), key, result, receivedMs);
             items.append({ QString::fromLatin1(event.key), result });
         }
         RequestRecord record;

@@ -2,10 +2,8 @@
 #include "webhook/webhookserver.h"
 #include "dispatch/answer.h"
 #include "dispatch/dispatcher.h"
-#include "lab/lossdetector.h"
 #include "nats/natsbus.h"
 #include "outage/faultproxy.h"
-#include "store/failedeventstore.h"
 #include "webhook/cloudevent.h"
 #include "webhook/cloudeventbatch.h"
 #include "webhook/eventheaders.h"
@@ -143,28 +141,34 @@ void WebhookServer::answer(const HttpRequest &request, const HttpResponder &resp
     m_log->append(std::move(record));
 }
 
-void WebhookServer::recordFailure(qsizetype index, const HttpRequest &request, const OutgoingEvent &published,
-    const IdempotencyKey &key, const PublishResult &result)
+void WebhookServer::tellObserver(qsizetype index, DispatchPolicy policy, int status, const HttpRequest &request,
+    const QByteArray &body, const OutgoingEvent &published, const IdempotencyKey &key, const PublishResult &result,
+    qint64 receivedMs)
 {
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    FailedEvent event;
-    event.receivedMs = now - request.received.elapsed();
-    event.endpoint = request.path;
-    event.target = request.target;
-    event.subject = published.subject;
-    event.method = request.method;
-    // The store masks what it knows to be secret; the endpoint's own credential headers (a generic
-    // HMAC endpoint's signature header, whatever its name) only this side knows.
-    event.headers = maskSecrets(request.headers, m_options.endpoints.at(index).auth.credentialHeaders());
-    event.body = request.body;
-    event.key = key.value; // the caller's key: an exported curl resend carries it
-    event.msgId = published.msgId; // what a replay must publish again, so JetStream deduplicates
-    event.published = published.headers; // never a credential (EventHeaders::mayPublish)
-    event.keyGenerated = key.generated;
-    event.reason = failureReasonName(result.reason);
-    event.detail = result.detail;
-    event.lastAttemptMs = now;
-    m_links.failedEvents->record(std::move(event));
+    if (!m_links.observer)
+        return;
+    if (status == 500) {
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        FailedEvent event;
+        event.receivedMs = now - request.received.elapsed();
+        event.endpoint = request.path;
+        event.target = request.target;
+        event.subject = published.subject;
+        event.method = request.method;
+        // The store masks what it knows to be secret; the endpoint's own credential headers (a generic
+        // HMAC endpoint's signature header, whatever its name) only this side knows.
+        event.headers = maskSecrets(request.headers, m_options.endpoints.at(index).auth.credentialHeaders());
+        event.body = body;
+        event.key = key.value; // the caller's key: an exported curl resend carries it
+        event.msgId = published.msgId; // what a replay must publish again, so JetStream deduplicates
+        event.published = published.headers; // never a credential (EventHeaders::mayPublish)
+        event.keyGenerated = key.generated;
+        event.reason = failureReasonName(result.reason);
+        event.detail = result.detail;
+        event.lastAttemptMs = now;
+        m_links.observer->failed(std::move(event));
+    }
+    m_links.observer->answered({ policy, status, request.path, key.value, published.msgId, receivedMs, body });
 }
 
 // 413 for an event NATS must refuse: its body plus the NATS headers ackhook publishes are over the
@@ -225,7 +229,7 @@ bool WebhookServer::answerProbe(const HttpRequest &request, const HttpResponder 
     const NatsBus::Status nats = m_links.bus ? m_links.bus->status() : NatsBus::Status {};
     const OutageSettings::Mode outage = m_links.faultProxy ? m_links.faultProxy->mode() : OutageSettings::Mode::Off;
     const QStringList problems = readinessProblems(
-        nats, m_links.stream, outage, m_links.failedEvents ? m_links.failedEvents->stats() : FailedQueueStats {});
+        nats, m_links.stream, outage, m_links.failedQueueStats ? m_links.failedQueueStats() : FailedQueueStats {});
     if (problems.isEmpty()) {
         responder.respond(HttpResponse::text(200, "ready\n"));
         return true;
@@ -391,11 +395,8 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
             record.resolvedUs = request.received.nsecsElapsed() / 1000;
             m_endpointCounters.countDispatch(index, result, record.resolvedUs);
             const HttpResponse response = eventAnswer(policy, result, record.key, m_options.retryAfterSeconds, &record);
-            if (response.status == 500 && m_links.failedEvents)
-                recordFailure(index, request, published, key, result);
-            if (m_links.lossDetector)
-                m_links.lossDetector->note(policy, request.path, key.value, published.msgId, response.status,
-                    QDateTime::currentMSecsSinceEpoch() - request.received.elapsed(), request.body);
+            tellObserver(index, policy, response.status, request, request.body, published, key, result,
+                QDateTime::currentMSecsSinceEpoch() - request.received.elapsed());
             answerEndpoint(index, request, responder, response, std::move(record));
         });
 }

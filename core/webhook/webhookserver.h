@@ -5,6 +5,7 @@
 #include "nats/publishresult.h"
 #include "webhook/endpoint.h"
 #include "webhook/endpointcounters.h"
+#include "webhook/answerobserver.h"
 #include "webhook/eventintake.h"
 #include "webhook/handshake.h"
 #include "webhook/idempotencykey.h"
@@ -14,23 +15,23 @@
 #include <QHostAddress>
 #include <QObject>
 
+#include <functional>
 #include <optional>
 
 class Dispatcher;
 class NatsBus;
-class FailedEventStore;
 class FaultProxy;
-class LossDetector;
 class RequestLog;
+struct FailedQueueStats;
 
-// The Runtime's parts a WebhookServer reports to, from its own thread: wiring, not configuration.
-// Both are thread-safe and outlive the server; either may be null (tests).
+// The Runtime's parts a WebhookServer reads and reports to, from its own thread: wiring, not
+// configuration. Each is thread-safe and outlives the server; any may be null or empty (tests).
 struct ServerLinks {
     const FaultProxy *faultProxy = nullptr; // read to label records with the simulated outage
-    FailedEventStore *failedEvents = nullptr; // record() never blocks
+    AnswerObserver *observer = nullptr; // told every dispatched event's answer; never blocks
+    std::function<FailedQueueStats()> failedQueueStats; // for /ready: whether 500s are still kept
     const NatsBus *bus = nullptr; // status() for GET /ready, maxPayload() for the 413 (the Gateway sets it)
     QString stream; // named in /ready's reasons
-    LossDetector *lossDetector = nullptr; // note() never blocks: each answer to a dispatched event
 };
 
 class WebhookServer : public QObject {
@@ -59,7 +60,6 @@ public:
     RefusalCounts refusals() const { return m_listener->refusals(); } // safe from any thread
     // Server thread. Requests from now on use the new policy; those in flight keep theirs.
     void setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy);
-    void setLossDetector(LossDetector *detector) { m_links.lossDetector = detector; } // server thread
     // Stop accepting connections and close every connection that has no answer pending.
     void stopListening();
 
@@ -80,9 +80,12 @@ private:
     // endpoint: masks its own credential headers in what is shown (nullptr: none matched).
     void answer(const HttpRequest &request, const HttpResponder &responder, const HttpResponse &response,
         RequestRecord record, const Endpoint *endpoint = nullptr);
-    // Queues a 500'd event with exactly what was published (subject, Nats-Msg-Id, NATS headers).
-    void recordFailure(qsizetype index, const HttpRequest &request, const OutgoingEvent &published,
-        const IdempotencyKey &key, const PublishResult &result);
+    // Tells the observer about one dispatched event's answer: for a 500 first the event with
+    // exactly what was published (subject, Nats-Msg-Id, NATS headers), for a replay. body: the
+    // event's own (one of a batch), else the request's.
+    void tellObserver(qsizetype index, DispatchPolicy policy, int status, const HttpRequest &request,
+        const QByteArray &body, const OutgoingEvent &published, const IdempotencyKey &key, const PublishResult &result,
+        qint64 receivedMs);
 
     Dispatcher *m_dispatcher;
     RequestLog *m_log;
