@@ -1,6 +1,5 @@
 // Resend headers and curl commands, shared by the failed-queue export and the monitor's "copy as curl".
 #include "http/curlcommand.h"
-#include "store/failedevent.h"
 
 #include <QStringDecoder>
 

@@ -1,7 +1,7 @@
 // Resending a recorded webhook: the headers that travel again, and the same request as a curl command.
 #pragma once
 
-#include "nats/outgoingevent.h"
+#include "http/headers.h"
 
 #include <QByteArray>
 
