@@ -23,10 +23,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-nats_port=$(free_port)
-"$NATS_SERVER" -a 127.0.0.1 -p "$nats_port" -js -sd "$work/js" >"$work/nats.log" 2>&1 &
-nats_pid=$!
-pids+=($!)
+start_nats
 declare -A port pid
 for name in one a b; do
     port[$name]=$(free_port)
@@ -37,10 +34,7 @@ for name in one a b; do
     pids+=($!)
 done
 for name in one a b; do
-    for _ in $(seq 1 100); do
-        curl -sf -o /dev/null -d '{}' -H "X-Event-Id: warmup-$name" "http://127.0.0.1:${port[$name]}/webhook" && break
-        sleep 0.1
-    done
+    warm_up "http://127.0.0.1:${port[$name]}/webhook" "warmup-$name"
 done
 
 machine_line
