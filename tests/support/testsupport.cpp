@@ -9,6 +9,8 @@
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QSet>
 #include <QTcpServer>
 #include <QTest>
 #include <QThread>
@@ -278,9 +280,30 @@ QByteArray uniqueKey()
     return QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
 }
 
+// A port the kernel will not hand to anyone else: bind(0), which ackhook, its fault proxy and
+// nats-server use for their own listeners, only picks from ip_local_port_range (32768-60999 by
+// default), so a port freed by a probe inside that range can be taken by another process before the
+// test binds it again (CI saw ackhook's own fault proxy take its --port). Ports below the range are
+// handed out at random, checked bindable, and never twice in one test process.
 quint16 freePort()
 {
-    QTcpServer probe;
+    static QSet<quint16> handedOut;
+    int rangeLow = 32768;
+    QFile range(QStringLiteral("/proc/sys/net/ipv4/ip_local_port_range"));
+    if (range.open(QIODevice::ReadOnly))
+        rangeLow = std::clamp(range.readAll().simplified().split(' ').value(0).toInt(), 2048, 65535);
+    constexpr int lowest = 10000; // above the well-known ports and most registered services
+    for (int attempt = 0; attempt < 500 && rangeLow > lowest + 100; ++attempt) {
+        const auto port = static_cast<quint16>(QRandomGenerator::global()->bounded(lowest, rangeLow));
+        if (handedOut.contains(port))
+            continue;
+        QTcpServer probe;
+        if (probe.listen(QHostAddress::LocalHost, port)) {
+            handedOut.insert(port);
+            return port;
+        }
+    }
+    QTcpServer probe; // the range is configured away: fall back to the kernel's choice
     probe.listen(QHostAddress::LocalHost, 0);
     return probe.serverPort();
 }
