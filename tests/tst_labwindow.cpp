@@ -229,7 +229,7 @@ void TestLabWindow::threePolicies()
     window.scenarioPanel()->setOptions(options);
     QVERIFY(run->isEnabled());
     QVERIFY2(run->toolTip().contains(QLatin1String("about a minute")), qPrintable(run->toolTip()));
-    auto *simulate = window.findChild<QToolButton *>(QStringLiteral("simulateOutage"));
+    auto *simulate = window.findChild<QPushButton *>(QStringLiteral("simulateOutage"));
     auto *endOutage = window.findChild<QPushButton *>(QStringLiteral("endOutage"));
     auto *natsStop = window.findChild<QPushButton *>(QStringLiteral("natsStop"));
     auto *natsStart = window.findChild<QPushButton *>(QStringLiteral("natsStart"));

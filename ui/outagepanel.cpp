@@ -14,7 +14,6 @@
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTimer>
-#include <QToolButton>
 
 namespace {
 constexpr qint64 ReconnectGraceMs = 15000; // after an outage ends, reconnecting is expected this long
@@ -28,12 +27,10 @@ OutagePanel::OutagePanel(Runtime *runtime, QWidget *parent)
     auto *layout = new QGridLayout(this);
     layout->setContentsMargins(6, 2, 6, 4);
     layout->setVerticalSpacing(2);
-    m_simulate = new QToolButton(this);
+    m_simulate = new QPushButton(this);
     m_simulate->setObjectName(QStringLiteral("simulateOutage"));
     m_simulate->setText(tr("Simulate outage…"));
     m_simulate->setToolTip(tr("Pick how NATS should fail; ackhook then answers 500 instead of 200 (Ctrl+O)"));
-    m_simulate->setPopupMode(QToolButton::InstantPopup);
-    m_simulate->setToolButtonStyle(Qt::ToolButtonTextOnly);
     auto *modes = new QMenu(m_simulate);
     auto *modeGroup = new QActionGroup(this);
     struct ModeAction {

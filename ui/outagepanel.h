@@ -11,7 +11,6 @@ class QAction;
 class QPushButton;
 class QSpinBox;
 class QTimer;
-class QToolButton;
 class Runtime;
 
 class OutagePanel : public QGroupBox {
@@ -41,7 +40,7 @@ Q_SIGNALS:
 
 private:
     Runtime *m_runtime;
-    QToolButton *m_simulate = nullptr;
+    QPushButton *m_simulate = nullptr; // a menu button: Fusion keeps its arrow beside the text
     QMap<OutageSettings::Mode, QAction *> m_actions;
     QAction *m_powerCut = nullptr;
     QPushButton *m_end = nullptr;
