@@ -5,6 +5,7 @@
 #include "failedeventmodel.h"
 #include "failedqueuebox.h"
 #include "failedqueuepanel.h"
+#include "guidedtour.h"
 #include "monitorwindow.h"
 #include "outagepanel.h"
 #include "ratechartview.h"
@@ -69,6 +70,7 @@ private Q_SLOTS:
     void nothingClippedOnSmallScreens_data();
     void nothingClippedOnSmallScreens();
     void helpListsTheShortcuts();
+    void guidedTourFollowsTheDemo();
     void layoutIsKeptBetweenRuns();
     void testEventsCarryCredentialsWhenRequired();
     void windowOutlivesItsRuntime();
@@ -627,6 +629,83 @@ void TestMonitorWindow::helpListsTheShortcuts()
     m_window->testSender()->countBox()->setValue(1);
     QTest::keyClick(m_window.get(), Qt::Key_T, Qt::ControlModifier);
     QTRY_COMPARE_WITH_TIMEOUT(requestsCounted(), before + 1, 5000);
+}
+
+// Help > Guided tour: the ring sits around the control of each step (which stays clickable through
+// it), the bubble beside it; each step moves on when its action really happened, in the demo's order.
+void TestMonitorWindow::guidedTourFollowsTheDemo()
+{
+    GuidedTour *tour = m_window->tour();
+    auto *start = m_window->findChild<QAction *>(QStringLiteral("guidedTourAction"));
+    QVERIFY(start);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->statusHeader()->connectivityText(), QStringLiteral("NATS connected"), 5000);
+    QSignalSpy finished(tour, &GuidedTour::finished);
+    QPushButton *send = m_window->testSender()->sendButton();
+    const auto shows = [&](QWidget *target) -> QString {
+        const QRect control(target->mapTo(m_window.get(), QPoint(0, 0)), target->size());
+        const QString why = QStringLiteral("step %1: %2").arg(tour->currentStep()).arg(tour->currentText());
+        if (tour->currentTarget() != target || !tour->ring()->isVisible() || !tour->bubble()->isVisible())
+            return why + QStringLiteral(" (another control, or hidden)");
+        if (!tour->ring()->geometry().contains(control))
+            return why + QStringLiteral(" (the ring does not surround the control)");
+        if (tour->bubble()->geometry().intersects(control))
+            return why + QStringLiteral(" (the bubble covers the control)");
+        if (m_window->childAt(control.center()) != target)
+            return why + QStringLiteral(" (the control is not clickable through the ring)");
+        // One sentence: a full stop only at its end.
+        if (tour->currentText().count(QLatin1String(". ")) != 0 || !tour->currentText().contains(QLatin1Char('.')))
+            return why + QStringLiteral(" (not one sentence)");
+        return QString();
+    };
+
+    start->trigger();
+    QCOMPARE(tour->stepCount(), 5);
+    QCOMPARE(tour->currentStep(), 0);
+    QVERIFY2(shows(send).isEmpty(), qPrintable(shows(send)));
+    m_window->testSender()->countBox()->setValue(1);
+    const quint64 okBefore = m_runtime->gateway()->requestLog()->counters().ok;
+    QTest::mouseClick(send, Qt::LeftButton);
+    QCOMPARE(tour->currentStep(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(m_runtime->gateway()->requestLog()->counters().ok, okBefore + 1, 5000); // its 200
+
+    QPushButton *simulate = m_window->outagePanel()->simulateButton();
+    QVERIFY2(shows(simulate).isEmpty(), qPrintable(shows(simulate)));
+    m_window->outagePanel()->action(OutageSettings::Mode::Down)->trigger(); // what the button's menu holds
+    QCOMPARE(tour->currentStep(), 2);
+    QVERIFY2(shows(send).isEmpty(), qPrintable(shows(send)));
+    QTRY_VERIFY_WITH_TIMEOUT(!m_runtime->gateway()->bus()->isConnected(), 3000);
+    QTest::mouseClick(send, Qt::LeftButton);
+    QCOMPARE(tour->currentStep(), 3);
+    QTRY_VERIFY2_WITH_TIMEOUT(m_window->failedQueueBox()->text().startsWith(QLatin1String("1 pending")),
+        qPrintable(m_window->failedQueueBox()->text()), 5000); // the 500, queued
+
+    QPushButton *end = m_window->outagePanel()->endButton();
+    QVERIFY2(shows(end).isEmpty(), qPrintable(shows(end)));
+    QTest::mouseClick(end, Qt::LeftButton);
+    QCOMPARE(tour->currentStep(), 4);
+    QPushButton *replay = m_window->failedQueueBox()->replayAllButton();
+    QVERIFY2(shows(replay).isEmpty(), qPrintable(shows(replay)));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->statusHeader()->connectivityText(), QStringLiteral("NATS connected"), 5000);
+    QTRY_VERIFY2_WITH_TIMEOUT(replay->isEnabled(), qPrintable(m_window->failedQueueBox()->text()), 3000);
+    QTest::mouseClick(replay, Qt::LeftButton);
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(finished.first().first().toBool(), true);
+    QVERIFY(!tour->isRunning());
+    QVERIFY(!tour->ring()->isVisible());
+    QVERIFY(!tour->bubble()->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->failedQueueBox()->text().startsWith(QLatin1String("0 pending")), 10000);
+
+    // Ended early: "End tour" hides it and says so; a state reported again does not move it on.
+    start->trigger();
+    QCOMPARE(tour->currentStep(), 0);
+    tour->stepDone(3); // e.g. the outage panel reporting "off" again: not the awaited step
+    QCOMPARE(tour->currentStep(), 0);
+    auto *endTour = tour->bubble()->findChild<QPushButton *>(QStringLiteral("tourEnd"));
+    QVERIFY(endTour);
+    QTest::mouseClick(endTour, Qt::LeftButton);
+    QCOMPARE(finished.size(), 2);
+    QCOMPARE(finished.last().first().toBool(), false);
+    QVERIFY(!tour->bubble()->isVisible());
 }
 
 void TestMonitorWindow::layoutIsKeptBetweenRuns()

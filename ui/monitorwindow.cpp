@@ -3,6 +3,7 @@
 #include "monitorwindow.h"
 #include "failedqueuebox.h"
 #include "failedqueuepanel.h"
+#include "guidedtour.h"
 #include "outagepanel.h"
 #include "outcometext.h"
 #include "ratechartview.h"
@@ -58,6 +59,7 @@ MonitorWindow::MonitorWindow(Runtime *runtime, QWidget *parent)
     setWindowTitle(tr("ackhook — webhooks acknowledged by NATS JetStream"));
     m_runtime->startStreamAudit(); // the outcomes line's "answered 200 but not in the stream"
     buildUi();
+    buildTour();
     buildMenus();
     connect(m_runtime->gatewayHost(), &GatewayHost::waitingReady, m_requests, &RequestsPanel::appendWaiting);
     connect(m_runtime->gatewayHost(), &GatewayHost::recordsReady, this, &MonitorWindow::appendRecords);
@@ -207,6 +209,35 @@ void MonitorWindow::buildUi()
     resize(size);
 }
 
+void MonitorWindow::buildTour()
+{
+    m_tour = new GuidedTour(this);
+    const int send = m_tour->addStep(m_sender->sendButton(),
+        tr("Press Send: a test event goes to the webhook endpoint, and its row turns green once JetStream "
+           "acknowledged it (200)."));
+    const int outage = m_tour->addStep(m_outage->simulateButton(),
+        tr("Open Simulate outage and pick \"Down\": ackhook's connection to NATS is cut, as in a broker outage."));
+    const int sendAgain = m_tour->addStep(m_sender->sendButton(),
+        tr("Press Send again: with no PubAck the answer is 500, so the sender retries, and the event waits in "
+           "the failed-event queue."));
+    const int end = m_tour->addStep(m_outage->endButton(),
+        tr("Press End outage: NATS is reachable again and the header turns green."));
+    const int replay = m_tour->addStep(m_failedBox->replayAllButton(),
+        tr("Press Replay all pending: the queued event is published now; its row reads \"500 → recovered\"."));
+    const auto sent = [this, send, sendAgain] {
+        m_tour->stepDone(m_tour->currentStep() == send ? send : sendAgain);
+    };
+    connect(m_sender, &TestSenderPanel::burstStarted, m_tour, sent);
+    connect(m_outage, &OutagePanel::settingsShown, m_tour, [this, outage, end](const OutageSettings &settings) {
+        m_tour->stepDone(settings.mode != OutageSettings::Mode::Off ? outage : end);
+    });
+    connect(m_failedBox, &FailedQueueBox::replayAllWanted, m_tour, [this, replay] { m_tour->stepDone(replay); });
+    connect(m_tour, &GuidedTour::finished, this, [this](bool completed) {
+        if (completed)
+            showMessage(tr("Tour done: a 200 meant stored, a 500 meant retry, and nothing was lost."), 10000);
+    });
+}
+
 void MonitorWindow::buildMenus()
 {
     QMenu *actions = menuBar()->addMenu(tr("&Actions"));
@@ -238,6 +269,8 @@ void MonitorWindow::buildMenus()
     // A dialog, not the panel: the panel may already be showing (then showing it again did nothing).
     help->addAction(tr("Why does ackhook answer 500?"), this,
         [this] { QMessageBox::information(this, tr("Why does ackhook answer 500?"), why500Text()); });
+    QAction *tour = help->addAction(tr("Guided tour (60 s)"), m_tour, &GuidedTour::start);
+    tour->setObjectName(QStringLiteral("guidedTourAction"));
     help->addAction(tr("About ackhook"), this, [this] {
         const StatusSnapshot s = m_runtime->status();
         QMessageBox::about(this, tr("About ackhook"),

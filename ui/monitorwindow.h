@@ -8,6 +8,7 @@
 
 class FailedQueueBox;
 class FailedQueuePanel;
+class GuidedTour;
 class OutagePanel;
 class QFrame;
 class QLabel;
@@ -44,6 +45,7 @@ public:
     RateHistoryModel *rateModel() const { return m_rates; }
     RateChartView *rateChart() const { return m_chart; }
     QFrame *explanationPanel() const { return m_explanation; }
+    GuidedTour *tour() const { return m_tour; } // Help > Guided tour
     static QString why500Text(); // the first 500's explanation (the panel and Help show it)
     QString totalsText() const; // the status bar's counters
     QString shortcutsText() const; // what Help > Keyboard shortcuts lists
@@ -52,6 +54,7 @@ public:
 private:
     void buildUi();
     void buildMenus();
+    void buildTour(); // Send → Simulate outage → Send → End → Replay, each step told by what happened
     void refresh(); // every panel from one StatusSnapshot: 4 times a second
     void appendRecords(const RequestRecordBatch &batch);
     void reloadQueueLinks(); // which failed rows were replayed, from the failed-event queue
@@ -86,4 +89,5 @@ private:
     QSplitter *m_bottomSplitter = nullptr;
     QLabel *m_totals = nullptr;
     QTimer *m_linksReload = nullptr;
+    GuidedTour *m_tour = nullptr;
 };

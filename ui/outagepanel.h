@@ -19,6 +19,7 @@ public:
     explicit OutagePanel(Runtime *runtime, QWidget *parent = nullptr);
 
     QAction *action(OutageSettings::Mode mode) const { return m_actions.value(mode); } // "Simulate outage" menu
+    QPushButton *simulateButton() const { return m_simulate; } // its menu holds the modes
     QPushButton *endButton() const { return m_end; }
     QSpinBox *latencyBox() const { return m_latency; }
     QSpinBox *flapPeriodBox() const { return m_flapPeriod; }

@@ -113,6 +113,7 @@ void TestSenderPanel::sendTestEvents()
     m_burstSent = 0;
     m_burstClock.start();
     m_stop->setEnabled(m_burstTotal > 1);
+    Q_EMIT burstStarted();
     sendDue();
     if (m_burstSent < m_burstTotal)
         m_burstTimer->start();

@@ -37,6 +37,7 @@ public:
 
 Q_SIGNALS:
     void message(const QString &text, int timeoutMs); // for the status bar
+    void burstStarted(); // Send or Ctrl+T: a burst of test events begins (or grows)
 
 private:
     void sendDue(); // the burst: as many as are due at the chosen rate
