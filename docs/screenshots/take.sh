@@ -1,63 +1,52 @@
 #!/usr/bin/env bash
 # Takes the README's screenshots from the real program under Xvfb on a 1366×768 laptop-sized
 # screen: all green, a simulated outage with red rows and a filling failed queue, a blackhole with
-# requests waiting for their PubAck, recovered after "Replay all".
-#   docs/screenshots/take.sh   (needs a build, xvfb-run, imagemagick's import, curl;
-#                               ACKHOOK_BUILD=build/dev to use the debug build instead of build/release)
+# requests waiting for their PubAck, recovered after "Replay all". demo.sh makes the animation.
+#   docs/screenshots/take.sh   (needs a build, xvfb-run, imagemagick's import, curl, python3, xdotool;
+#                               openbox when installed; ACKHOOK_BUILD=build/dev to use the debug
+#                               build instead of build/release)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ -z "${DISPLAY:-}" ]; then
     exec xvfb-run -a -s "-screen 0 1366x768x24" "$0" "$@"
 fi
-work=$(mktemp -d)
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-http=$(free_port); admin=$(free_port)
-# A fresh configuration that opens the failed-event queue tab (the window remembers the last tab).
-mkdir -p "$work/config/ackhook"
-printf '[window]\ntab=1\n' >"$work/config/ackhook/ackhook.conf"
-XDG_CONFIG_HOME="$work/config" "${ACKHOOK_BUILD:-build/release}/app/ackhook" --data-dir "$work/data" --listen "127.0.0.1:$http" \
-    --admin-listen "127.0.0.1:$admin" --ack-timeout 3000 >"$work/ackhook.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do curl -sf -o /dev/null "localhost:$admin/api/status" && break; sleep 0.1; done
-send() { # first last [extra curl args]
-    for i in $(seq "$1" "$2"); do
-        curl -s -o /dev/null -d "{\"order\":$i,\"total\":$((i * 7)).50}" -H "Idempotency-Key: order-$i" \
-            -H 'Content-Type: application/json' -H 'Authorization: Bearer s3cret' "localhost:$http/webhook"
-        sleep 0.15
-    done
-}
-sleep 2
+. docs/screenshots/common.sh
+trap stop_all EXIT
+start_ackhook
+shot() { sleep 1.2; import -window root "docs/screenshots/$1.png"; }
+
 send 1 14
-curl -s -o /dev/null -d '{"no":"key"}' "localhost:$http/webhook"
-sleep 1.5
-import -window root docs/screenshots/1-all-green.png
-curl -s -o /dev/null -X PUT -d '{"mode":"down"}' "localhost:$admin/api/outage"
-sleep 0.5
+curl -s -o /dev/null -d '{"no":"key"}' "http://127.0.0.1:$http/webhook"
+wait_until 10 "15 answers" answered 15
+shot 1-all-green
+
+outage down
+wait_until 10 "the outage" status_is 'd["connectivity"]' 'simulated outage (down)'
 send 15 26
-sleep 1.5
-import -window root docs/screenshots/2-outage.png
+wait_until 10 "12 queued events" status_is 'd["failed_queue"]["pending"]' 12
+shot 2-outage
+
 # A blackhole on a live connection (so end the "down" first and let the client reconnect): nothing
 # answers, so requests wait for their PubAck (here up to the 3 s ack timeout).
-curl -s -o /dev/null -X PUT -d '{"mode":"off"}' "localhost:$admin/api/outage"
-for _ in $(seq 1 100); do
-    curl -s "localhost:$admin/api/status" | grep -q '"connectivity":"connected"' && break
-    sleep 0.1
-done
-curl -s -o /dev/null -X PUT -d '{"mode":"blackhole"}' "localhost:$admin/api/outage"
+outage off
+wait_until 30 "NATS reconnected" connected
+outage blackhole
 sleep 0.5
 for i in 27 28 29; do
-    curl -s -o /dev/null -m 10 -d "{\"order\":$i}" -H "Idempotency-Key: order-$i" "localhost:$http/webhook" &
+    curl -s -o /dev/null -m 10 -d "{\"order\":$i}" -H "Idempotency-Key: order-$i" "http://127.0.0.1:$http/webhook" &
     sleep 0.2
 done
-sleep 1.2
+wait_until 5 "3 requests in flight" status_is 'd["counters"]["in_flight"]' 3
 import -window root docs/screenshots/4-waiting.png
-wait_for_jobs() { for job in $(jobs -p); do [ "$job" = "$pid" ] || wait "$job" || true; done; }
-wait_for_jobs
-curl -s -o /dev/null -X PUT -d '{"mode":"off"}' "localhost:$admin/api/outage"
-sleep 1.5
-curl -s -o /dev/null -X POST -d '{"all":true}' "localhost:$admin/api/failed/replay"
+for job in $(jobs -p); do
+    case " ${started[*]} " in *" $job "*) ;; *) wait "$job" || true ;; esac
+done
+
+outage off
+wait_until 30 "NATS reconnected" connected
+admin_call POST /api/failed/replay '{"all":true}'
+wait_until 20 "the replayed queue" status_is 'd["failed_queue"]["pending"]' 0
 send 30 35
-sleep 1.5
-import -window root docs/screenshots/3-recovered.png
+wait_until 10 "36 answers" answered 36
+shot 3-recovered
 echo "screenshots written to docs/screenshots/"
