@@ -122,7 +122,10 @@ void MonitorWindow::buildUi()
     connect(m_failedBox, &FailedQueueBox::replayAllWanted, this, [this] {
         m_failedPanel->replayAll(); // reports in the status bar through the panel's message
     });
-    layout->addWidget(m_scenario);
+    // The scenario's two controls in the menu bar's empty right end, not a row of their own: the
+    // table keeps that height on a laptop screen, and the controls row its width.
+    menuBar()->setCornerWidget(m_scenario, Qt::TopRightCorner);
+    layout->addWidget(m_scenario->lossLine());
     layout->addWidget(m_header);
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_outage);

@@ -16,15 +16,16 @@ ScenarioPanel::ScenarioPanel(Runtime *runtime, QWidget *parent)
     , m_runtime(runtime)
 {
     auto *layout = new QHBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(4); // as the window's own layout spaces its rows
-    m_loss = new QLabel(this);
+    layout->setContentsMargins(0, 1, 6, 1);
+    layout->setSpacing(4);
+    auto *title = new QLabel(tr("Lab scenario:"), this);
+    layout->addWidget(title);
+    m_loss = new QLabel(this); // the window moves it into a row of its own
     m_loss->setObjectName(QStringLiteral("lossDetector"));
     m_loss->setWordWrap(true);
     m_loss->setToolTip(tr("The loss detector reads the stream on its own connection and checks every answer: "
                           "lost = answered 2xx but not in the stream after the grace period"));
     m_loss->setVisible(false);
-    layout->addWidget(m_loss, 1);
     m_name = new QComboBox(this);
     m_name->addItems(ScenarioRunner::names());
     // A scenario this ackhook cannot run (power-cut without --lab-lossy-store or FUSE) is greyed
@@ -48,8 +49,6 @@ ScenarioPanel::ScenarioPanel(Runtime *runtime, QWidget *parent)
     connect(m_name, &QComboBox::currentIndexChanged, this, &ScenarioPanel::updateRunButton);
     connect(m_runtime, &Runtime::dispatchPolicyChanged, this, &ScenarioPanel::updateRunButton);
     updateRunButton();
-    // Without the loss detector's line (not the lab) the scenario's controls keep their own size, right.
-    layout->addStretch(0);
     layout->addWidget(m_name);
     layout->addWidget(m_run);
 }

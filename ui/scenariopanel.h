@@ -1,5 +1,6 @@
-// ScenarioPanel: the lab's row — the loss detector's counts per policy, and the scenario to run
-// (docs/LAB.md): one click, a minute later the summary per policy.
+// ScenarioPanel: the lab's controls in the menu bar's corner — the scenario to run (docs/LAB.md):
+// one click, a minute later the summary per policy — and the loss detector's line, a row of its
+// own that the window places (lossLine).
 #pragma once
 
 #include "scenariorunner.h"
@@ -20,6 +21,7 @@ public:
 
     QComboBox *choice() const { return m_name; }
     QPushButton *runButton() const { return m_run; }
+    QLabel *lossLine() const { return m_loss; } // hidden until the loss detector runs
     void setOptions(const ScenarioRunner::Options &options) { m_options = options; } // tests shorten it
     bool isRunning() const { return !m_scenario.isNull(); } // from the click until its summary
     void showStatus(const StatusSnapshot &s); // the loss detector's line, once it runs
