@@ -40,10 +40,10 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     , m_stateFilter(new QComboBox(this))
     , m_counts(new ElidedLabel(this))
     , m_notice(new QLabel(this))
-    , m_replaySelected(new QPushButton(tr("Replay selected"), this))
-    , m_replayAll(new QPushButton(tr("Replay all pending"), this))
-    , m_discard(new QPushButton(tr("Discard selected"), this))
-    , m_discardLab(new QPushButton(tr("Discard lab events"), this))
+    , m_replaySelected(new QPushButton(tr("Replay"), this))
+    , m_replayAll(new QPushButton(tr("Replay all"), this))
+    , m_discard(new QPushButton(tr("Discard"), this))
+    , m_discardLab(new QPushButton(tr("Discard lab"), this))
     , m_export(new QPushButton(tr("Export…"), this))
 {
     m_stateFilter->addItems(
@@ -98,6 +98,7 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     connect(m_store, &FailedEventStore::changed, this, &FailedQueuePanel::scheduleReload);
     connect(m_replayer, &Replayer::jobFinished, this, &FailedQueuePanel::scheduleReload);
 
+    // Short button words (their tooltips say the rest): in the half-width tab the counts stay whole.
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(new QLabel(tr("Show:"), this));
     buttons->addWidget(m_stateFilter);
