@@ -434,18 +434,19 @@ void HttpConnection::startClosing()
     m_noMoreRequests = true;
     if (m_shutdownSent || m_socket->bytesToWrite() > 0 || (m_tls && m_tls->encryptedBytesToWrite() > 0))
         return; // onBytesWritten comes back here once the answer is out
-    m_shutdownSent = true;
     if (m_tls) {
-        // TLS: QSslSocket encrypts and sends what was written later in the event loop (not counted
-        // by bytesToWrite), so a raw half-close here would cut the answer off. disconnectFromHost
-        // sends it, then close_notify, then closes: there is no draining of what the client still
-        // sends, and the linger bounds a peer that never reads.
-        m_tls->disconnectFromHost();
-        QTimer::singleShot(LingerMs, this, [this] { m_socket->abort(); });
-        return;
+        // TLS: push what QSslSocket still holds through the cipher into the kernel first; the
+        // half-close below may only follow the answer's last encrypted byte.
+        m_tls->flush(); // may write at once and, through encryptedBytesWritten, close in a nested call
+        if (m_shutdownSent || m_tls->bytesToWrite() > 0 || m_tls->encryptedBytesToWrite() > 0)
+            return; // else encryptedBytesWritten brings us back
     }
+    m_shutdownSent = true;
     // Half-close, then drain what the client still sends: closing with unread bytes would reset the
-    // connection and the client could lose the answer (typical after a 413).
+    // connection and the client could lose the answer (typical after a 413: a sender still
+    // uploading the body it was refused). Over TLS the same, without close_notify (QSslSocket only
+    // sends it as part of a full close): every answer carries its length, so the client knows it
+    // has the whole of it; what it still sends is decrypted and discarded by onReadyRead.
     ::shutdown(static_cast<int>(m_socket->socketDescriptor()), SHUT_WR);
     onReadyRead();
     QTimer::singleShot(LingerMs, this, [this] { m_socket->abort(); });
