@@ -198,7 +198,7 @@ int run(int argc, char *argv[])
             { { "methods", QString::fromLatin1(endpoint.methods.join(',')) },
                 { "path", QString::fromUtf8(endpoint.path) }, { "subject", QString::fromUtf8(endpoint.subject) },
                 { "source", QString::fromLatin1(endpoint.source) },
-                { "auth", SignatureScheme::kindName(endpoint.auth.kind) },
+                { "auth", endpoint.auth.authName() },
                 { "dispatch", dispatchPolicyName(endpoint.dispatch.value_or(gateway.defaultPolicy)) } });
     }
     if (runtime.faultProxy()->mode() != OutageSettings::Mode::Off)

@@ -141,7 +141,8 @@ idempotency_headers = ["X-Delivery"]
     QCOMPARE(github.path, QByteArray("/github"));
     QCOMPARE(github.displayName(), QByteArray("github"));
     QCOMPARE(github.subject, QByteArray("github.{event}"));
-    QCOMPARE(github.auth.kind, SignatureScheme::Kind::Hmac);
+    QCOMPARE(github.auth.kind, SignatureScheme::Kind::Signed); // the github row: sha256=<hex HMAC of the body>
+    QCOMPARE(github.auth.message.text, QByteArray("{body}"));
     QCOMPARE(github.auth.header, QByteArray("X-Hub-Signature-256"));
     QCOMPARE(github.auth.secret, QByteArray("It's a Secret to Everybody")); // the newline is not part of it
     QCOMPARE(github.keptHeaders.size(), 3);
@@ -149,7 +150,8 @@ idempotency_headers = ["X-Delivery"]
 
     const Endpoint &stripe = config->endpoints.at(1);
     QCOMPARE(stripe.displayName(), QByteArray("payments"));
-    QCOMPARE(stripe.auth.kind, SignatureScheme::Kind::Stripe);
+    QCOMPARE(stripe.auth.kind, SignatureScheme::Kind::Signed); // the stripe row: t=…,v1=…
+    QCOMPARE(stripe.auth.layout, SignatureScheme::Layout::Keyed);
     QCOMPARE(stripe.auth.secret, QByteArray("whsec_from_env"));
     QCOMPARE(stripe.auth.tolerance.count(), 600);
     QCOMPARE(stripe.maxBodyBytes, 65536);

@@ -134,7 +134,7 @@ std::optional<Endpoint> buildEndpoint(TomlReader &reader, const EndpointDraft &d
     if (draft.eventHeader)
         endpoint.eventHeader = draft.eventHeader->toLatin1();
     // Signature details belong to the generic HMAC scheme; the presets fix theirs.
-    const bool generic = endpoint.auth.kind == SignatureScheme::Kind::Hmac && sourceName == QLatin1String("hmac");
+    const bool generic = sourceName == QLatin1String("hmac");
     const auto onlyGeneric = [&](bool present, const char *key) {
         if (present && !generic) {
             reader.problem(draft.lines.value(QLatin1String(key)), prefix + QLatin1String(key),
@@ -460,7 +460,7 @@ QString ConfigFile::describe() const
         lines.append(QStringLiteral("  %1 %2 → %3 (source %4, auth %5)")
                          .arg(QString::fromLatin1(endpoint.methods.join(',')), QString::fromUtf8(endpoint.path),
                              QString::fromUtf8(endpoint.subject), QString::fromLatin1(endpoint.source),
-                             SignatureScheme::kindName(endpoint.auth.kind)));
+                             endpoint.auth.authName()));
     }
     if (endpoints.isEmpty())
         lines.append(QStringLiteral("  POST /webhook → ackhook.webhook (the default endpoint)"));

@@ -19,7 +19,7 @@ EndpointCounters::EndpointCounters(const QList<Endpoint> &endpoints)
         row.path = endpoint.path;
         row.source = endpoint.source;
         row.subject = endpoint.subject;
-        row.auth = SignatureScheme::kindName(endpoint.auth.kind).toLatin1();
+        row.auth = endpoint.auth.authName().toLatin1();
         m_names.append(row);
     }
 }

@@ -178,7 +178,7 @@ std::optional<Handshakes::Answer> Handshakes::afterVerification(
     const Endpoint &endpoint, const HttpRequest &request, const QJsonDocument &json)
 {
     const QJsonObject body = json.object();
-    if (endpoint.auth.kind == SignatureScheme::Kind::Slack && json.isObject()
+    if (endpoint.source == "slack" && json.isObject()
         && body.value(QLatin1String("type")).toString() == QLatin1String("url_verification")) {
         // Slack's URL verification: answer the challenge (the request was signed and is fresh); not an event.
         // Nothing is published, so JetStream cannot tell a replay: a signed request seen within the

@@ -1,6 +1,7 @@
-// SignatureScheme: how one endpoint authenticates its sender (none, bearer, shared token, HMAC
-// signatures of GitHub, Bitbucket, Slack, Stripe or a generic header, or a scheme described as
-// data: header layout, algorithm, encoding, signed-message template, timestamp) — verify and sign.
+// SignatureScheme: how one endpoint authenticates its sender (none, bearer, shared token, Graph's
+// clientState, or a signature scheme described as data: header layout, algorithm, encoding,
+// signed-message template, timestamp — every signing sender, GitHub, Slack and Stripe included,
+// is a row of such descriptions in sourcepreset.cpp) — verify and sign.
 #pragma once
 
 #include "http/headers.h"
@@ -18,10 +19,7 @@ struct SignatureScheme {
         None, // anyone may post
         Bearer, // Authorization: Bearer <secret>
         Token, // <header>: <secret> (GitLab's X-Gitlab-Token)
-        Hmac, // <header>: <prefix><hex or base64 HMAC-SHA256 of the body> (GitHub, Bitbucket, generic)
-        Slack, // X-Slack-Signature: v0=<hex HMAC of "v0:<ts>:<body>">, X-Slack-Request-Timestamp
-        Stripe, // Stripe-Signature: t=<ts>,v1=<hex HMAC of "<ts>.<body>">[,v1=…]
-        Signed, // described by the fields below (Standard Webhooks, Shopify, Zoom, Discord, [[scheme]], …)
+        Signed, // described by the fields below (GitHub, Slack, Stripe, Standard Webhooks, [[scheme]], …)
         ClientState, // Microsoft Graph: every notification of the JSON body's "value" has "clientState": <secret>
     };
     enum class Encoding { Hex, Base64 };
@@ -44,10 +42,10 @@ struct SignatureScheme {
 
     Kind kind = Kind::None;
     QByteArray secret;
-    QByteArray header; // Token and Hmac: where the token / signature is
-    QByteArray prefix; // Hmac: e.g. "sha256="; required when set
+    QByteArray header; // Token and Signed: where the token / signature is
+    QByteArray prefix; // Signed: what starts a signature, e.g. "sha256="; required when set
     Encoding encoding = Encoding::Hex;
-    std::chrono::seconds tolerance { 300 }; // Slack, Stripe, Signed: how far the timestamp may be from now
+    std::chrono::seconds tolerance { 300 }; // Signed with a timestamp: how far it may be from now
 
     // Kind::Signed only. header, prefix and encoding above say where the signature is and how written.
     Algorithm algorithm = Algorithm::HmacSha256;
@@ -85,19 +83,11 @@ struct SignatureScheme {
     HeaderList sign(const Request &request, qint64 nowSeconds, const QByteArray &id = {}) const;
 
     static QString kindName(Kind kind);
+    // What /api/endpoints, the log and --check-config call the check: the kind's name, or for a
+    // signature scheme its algorithm ("hmac-sha256", "hmac-sha1", "ed25519").
+    QString authName() const { return kind == Kind::Signed ? algorithmName(algorithm) : kindName(kind); }
 
-    // Parsers, exposed for tests and fuzzing. Values are the header values as received.
-    // "<prefix><64 hex digits>" (prefix case-insensitive) → 32 bytes.
-    static std::optional<QByteArray> parseHexSignature(QByteArrayView value, QByteArrayView prefix);
-    // "<prefix><base64 of 32 bytes>" → 32 bytes.
-    static std::optional<QByteArray> parseBase64Signature(QByteArrayView value, QByteArrayView prefix);
-    struct StripeHeader {
-        qint64 timestamp = 0;
-        QList<QByteArray> v1; // each 32 bytes
-    };
-    // "t=…,v1=…,v1=…,v0=…" → timestamp and every v1 (other schemes ignored); nullopt without t or v1.
-    static std::optional<StripeHeader> parseStripe(QByteArrayView value);
-    // A Unix timestamp in seconds (digits only, at most 12) → value.
+    // Exposed for tests and fuzzing. A Unix timestamp in seconds (digits only, at most 12) → value.
     static std::optional<qint64> parseTimestamp(QByteArrayView value);
     static QByteArray hmacSha256(const QByteArray &secret, const QByteArray &message);
     static QByteArray hmacSha1(const QByteArray &secret, const QByteArray &message);

@@ -118,15 +118,7 @@ QString SignatureScheme::checkDescription() const
 
 bool SignatureScheme::hasTimestamp() const
 {
-    switch (kind) {
-    case Kind::Slack:
-    case Kind::Stripe:
-        return true;
-    case Kind::Signed:
-        return !timestampHeader.isEmpty() || !timestampKey.isEmpty();
-    default:
-        return false;
-    }
+    return kind == Kind::Signed && (!timestampHeader.isEmpty() || !timestampKey.isEmpty());
 }
 
 qsizetype SignatureScheme::signatureBytes() const

@@ -47,6 +47,12 @@ SourcePreset standardWebhooksRow(QByteArray name, const QByteArray &headerPrefix
         { headerPrefix + "-id", headerPrefix + "-timestamp" } };
 }
 
+// sha256=<hex HMAC-SHA256 of the body> in `header` (GitHub's form, also the generic "hmac" source's).
+SignatureScheme bodyHmac(QByteArray header)
+{
+    return described(std::move(header), "sha256=", Encoding::Hex, Algorithm::HmacSha256, "{body}");
+}
+
 SignatureScheme scheme(SignatureScheme::Kind kind, QByteArray header = {}, QByteArray prefix = {})
 {
     SignatureScheme result;
@@ -61,7 +67,8 @@ QList<SourcePreset> presets()
     using Kind = SignatureScheme::Kind;
     const QList<QByteArray> generic = IdempotencyKey::defaultHeaderNames();
     return {
-        { "github", scheme(Kind::Hmac, "X-Hub-Signature-256", "sha256="), { "X-GitHub-Delivery" }, {},
+        // GitHub: sha256=<hex HMAC-SHA256 of the body>.
+        { "github", bodyHmac("X-Hub-Signature-256"), { "X-GitHub-Delivery" }, {},
             "X-GitHub-Event", {},
             { "X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook-ID", "X-GitHub-Hook-Installation-Target-ID",
                 "X-GitHub-Hook-Installation-Target-Type", "User-Agent" } },
@@ -69,13 +76,26 @@ QList<SourcePreset> presets()
             "X-Gitlab-Event", {},
             { "X-Gitlab-Event", "X-Gitlab-Event-UUID", "X-Gitlab-Webhook-UUID", "X-Gitlab-Instance",
                 "User-Agent" } },
-        { "bitbucket", scheme(Kind::Hmac, "X-Hub-Signature", "sha256="), { "X-Request-UUID" }, {}, "X-Event-Key",
+        // Bitbucket Cloud: the same in X-Hub-Signature.
+        { "bitbucket", bodyHmac("X-Hub-Signature"), { "X-Request-UUID" }, {}, "X-Event-Key",
             {}, { "X-Event-Key", "X-Request-UUID", "X-Hook-UUID", "X-Attempt-Number", "User-Agent" } },
-        { "slack", scheme(Kind::Slack), {}, "event_id", {}, { "event", "type" },
+        // Slack: v0=<hex HMAC-SHA256 of "v0:<timestamp>:<body>">, the timestamp in its own header.
+        { "slack", described("X-Slack-Signature", "v0=", Encoding::Hex, Algorithm::HmacSha256, "v0:{timestamp}:{body}",
+                       [](SignatureScheme &s) { s.timestampHeader = "X-Slack-Request-Timestamp"; }),
+            {}, "event_id", {}, { "event", "type" },
             { "X-Slack-Request-Timestamp", "X-Slack-Retry-Num", "X-Slack-Retry-Reason" } },
-        { "stripe", scheme(Kind::Stripe), { "Idempotency-Key" }, "id", {}, { "type" }, { "User-Agent" } },
-        // Rows below are schemes as data; each recipe is the sender's documented one, and each row has a
-        // known-answer test in tst_signaturescheme (providerKnownAnswer).
+        // Stripe: t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">, more v1= while a secret
+        // rolls; v0= (test mode, SHA-1) and unknown keys are ignored, as Stripe's libraries do.
+        { "stripe", described("Stripe-Signature", {}, Encoding::Hex, Algorithm::HmacSha256, "{timestamp}.{body}",
+                        [](SignatureScheme &s) {
+                            s.layout = Layout::Keyed;
+                            s.separator = ",";
+                            s.timestampKey = "t";
+                            s.signatureKey = "v1";
+                        }),
+            { "Idempotency-Key" }, "id", {}, { "type" }, { "User-Agent" } },
+        // Each recipe is the sender's documented one, and each row has a known-answer test in
+        // tst_signaturescheme (providerKnownAnswer, builtInKnownAnswers).
         standardWebhooksRow("standard-webhooks", "webhook"),
         standardWebhooksRow("svix", "svix"),
         standardWebhooksRow("clerk", "svix"),
@@ -176,7 +196,8 @@ QList<SourcePreset> presets()
         // never fetched, only shown (log, /api/status) for a person to confirm.
         { "aws-sns", scheme(Kind::None), { "x-amz-sns-message-id" }, "MessageId", "x-amz-sns-message-type", { "Type" },
             { "x-amz-sns-message-type", "x-amz-sns-message-id", "x-amz-sns-topic-arn", "x-amz-sns-subscription-arn" } },
-        { "hmac", scheme(Kind::Hmac, "X-Signature-256", "sha256="), generic, {}, {}, {}, {} },
+        // Generic: the body's HMAC-SHA256; header, prefix and encoding are the endpoint's to set.
+        { "hmac", bodyHmac("X-Signature-256"), generic, {}, {}, {}, {} },
         { "bearer", scheme(Kind::Bearer), generic, {}, {}, {}, {} },
         { "none", scheme(Kind::None), generic, {}, {}, {}, {} },
     };

@@ -1,8 +1,8 @@
-// Fuzz target: the signature headers of every source preset (Stripe's t=…,v1=… list, Slack's v0=,
-// hex and base64 HMACs, timestamps), event types made subjects, and CloudEvents batches. Invariants:
-// parsed signatures are 32 bytes; a preset always accepts what it signed itself for the same body
-// and time, and never the same headers for another body; a batch is refused whole with a reason
-// (no event left in it) or has events with valid keys.
+// Fuzz target: the signature headers of every source preset (Stripe's keyed t=…,v1=…, Slack's v0=,
+// lists, hex and base64 HMACs, timestamps), event types made subjects, and CloudEvents batches.
+// Invariants: every preset answers whatever came in; it always accepts what it signed itself for the
+// same body and time, and never the same headers for another body; a batch is refused whole with a
+// reason (no event left in it) or has events with valid keys.
 #include "fuzzinput.h"
 #include "config/configfile.h"
 #include "webhook/cloudeventbatch.h"
@@ -16,17 +16,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FuzzInput(data, size).headersAndBody(&headers, &body);
     constexpr qint64 Now = 1767225600;
     for (const auto &[name, value] : headers) {
-        if (const auto stripe = SignatureScheme::parseStripe(value)) {
-            FUZZ_ASSERT(!stripe->v1.isEmpty() && stripe->v1.size() <= 16 && stripe->timestamp >= 0);
-            for (const QByteArray &signature : stripe->v1)
-                FUZZ_ASSERT(signature.size() == 32);
-        }
-        for (QByteArrayView prefix : { QByteArrayView(), QByteArrayView("sha256="), QByteArrayView("v0=") }) {
-            if (const auto hex = SignatureScheme::parseHexSignature(value, prefix))
-                FUZZ_ASSERT(hex->size() == 32);
-            if (const auto base64 = SignatureScheme::parseBase64Signature(value, prefix))
-                FUZZ_ASSERT(base64->size() == 32);
-        }
         if (const auto timestamp = SignatureScheme::parseTimestamp(value))
             FUZZ_ASSERT(*timestamp >= 0 && *timestamp < 1000000000000);
         const Endpoint endpoint("/fuzz", "fuzz.{event}");
@@ -42,9 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue; // a public key only verifies (Discord)
         const HeaderList good = scheme.sign(body, Now);
         FUZZ_ASSERT(scheme.verify(good, body, Now).isEmpty());
-        if (scheme.kind == SignatureScheme::Kind::Hmac || scheme.kind == SignatureScheme::Kind::Slack
-            || scheme.kind == SignatureScheme::Kind::Stripe
-            || (scheme.kind == SignatureScheme::Kind::Signed && scheme.message.uses(SignedMessage::Part::Body)))
+        if (scheme.kind == SignatureScheme::Kind::Signed && scheme.message.uses(SignedMessage::Part::Body))
             FUZZ_ASSERT(!scheme.verify(good, body + 'x', Now).isEmpty());
     }
     const CloudEventBatch batch = CloudEventBatch::parse(body);
