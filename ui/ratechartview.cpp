@@ -10,6 +10,7 @@
 #include <QChart>
 #include <QEvent>
 #include <QHelpEvent>
+#include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QMouseEvent>
@@ -62,7 +63,7 @@ RateChartView::RateChartView(RateHistoryModel *model, QWidget *parent)
     // Drawn first, so it lies under everything else.
     m_outageUpper = new QLineSeries(chart);
     m_outage = new QAreaSeries(m_outageUpper);
-    m_outage->setName(tr("simulated outage"));
+    m_outage->setName(tr("outage"));
     chart->addSeries(m_outage);
     m_outage->attachAxis(m_time);
     m_outage->attachAxis(m_rate);
@@ -80,19 +81,19 @@ RateChartView::RateChartView(RateHistoryModel *model, QWidget *parent)
         m_lower.append(lower);
     }
     // p50: round points on a solid line; p99: triangles on a dashed line, another colour.
-    const char *const names[2] = { "p50 latency", "p99 latency" };
+    const char *const names[2] = { "p50", "p99" };
     for (int which = 0; which < 2; ++which) {
         auto *series = new QScatterSeries(chart);
         series->setName(tr(names[which]));
         series->setMarkerShape(which == 0 ? QScatterSeries::MarkerShapeCircle : QScatterSeries::MarkerShapeTriangle);
-        series->setMarkerSize(which == 0 ? 7 : 9);
+        series->setMarkerSize(which == 0 ? 6 : 11); // a dot inside a triangle when they are equal
         chart->addSeries(series);
         series->attachAxis(m_time);
         series->attachAxis(m_latency);
         m_latencies.append(series);
     }
     m_clipped = new QScatterSeries(chart);
-    m_clipped->setName(tr("latency off the scale"));
+    m_clipped->setName(tr("off scale"));
     m_clipped->setMarkerShape(QScatterSeries::MarkerShapeStar);
     m_clipped->setMarkerSize(12);
     chart->addSeries(m_clipped);
@@ -158,7 +159,7 @@ void RateChartView::applyPalette()
     for (int which = 0; which < 2; ++which) {
         const QPen pen = latencyPen(which, palette);
         QScatterSeries *points = m_latencies.at(which);
-        points->setColor(which == 0 ? pen.color() : palette.color(QPalette::Base)); // p99 triangles hollow
+        points->setColor(which == 0 ? pen.color() : QColor(Qt::transparent)); // p99 triangles hollow
         points->setBorderColor(pen.color());
         QPen border = points->pen();
         border.setColor(pen.color());
@@ -166,6 +167,11 @@ void RateChartView::applyPalette()
         points->setPen(border);
         for (QLineSeries *line : std::as_const(m_segments[which]))
             line->setPen(pen);
+    }
+    // The latency entries of the legend: dot, triangle, star as drawn (the bands keep their squares).
+    for (QScatterSeries *series : { m_latencies.at(0), m_latencies.at(1), m_clipped }) {
+        for (QLegendMarker *marker : chart()->legend()->markers(series))
+            marker->setShape(QLegend::MarkerShapeFromSeries);
     }
     const QColor clipped = Theme::ink(Theme::Tone::Fail, palette);
     m_clipped->setColor(clipped);
@@ -343,8 +349,8 @@ void RateChartView::redraw()
     QList<QPointF> clipped;
     for (int which = 0; which < 2; ++which) {
         for (const QPointF &point : std::as_const(latency[which])) {
-            if (point.y() > m_latency->max())
-                clipped.append({ point.x(), m_latency->max() });
+            if (point.y() > m_latency->max()) // just under the top, so the whole star shows
+                clipped.append({ point.x(), m_latency->max() * 0.95 });
         }
     }
     m_clipped->replace(clipped);
