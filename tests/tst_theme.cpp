@@ -5,6 +5,7 @@
 #include "ratechartview.h"
 #include "ratehistorymodel.h"
 #include "requesttablemodel.h"
+#include "scenariochart.h"
 #include "theme.h"
 
 #include <QApplication>
@@ -78,6 +79,7 @@ private Q_SLOTS:
     void modelRowsFollowThePalette_data();
     void modelRowsFollowThePalette();
     void chartFollowsThePalette();
+    void scenarioChartFollowsThePalette();
 
 private:
     QPalette m_original;
@@ -204,6 +206,28 @@ void TestTheme::chartFollowsThePalette()
     QApplication::setPalette(lightPalette());
     QTRY_VERIFY(!chart.isDarkChart());
     QCOMPARE(chart.chart()->theme(), QChart::ChartThemeLight);
+}
+
+void TestTheme::scenarioChartFollowsThePalette()
+{
+    ScenarioRunner::Summary summary;
+    summary.scenario = QStringLiteral("demo");
+    ScenarioRunner::Row row;
+    row.policy = QStringLiteral("ack");
+    row.seconds.append(ScenarioRunner::Second {});
+    summary.rows.append(row);
+    QApplication::setPalette(lightPalette());
+    const QImage light = ScenarioChart::render(summary, { 480, 280 });
+    QCOMPARE(light.pixelColor(2, 2), QColor(Qt::white)); // the headless run's and the light desktop's paper
+    QApplication::setPalette(Theme::darkPalette());
+    const QImage dark = ScenarioChart::render(summary, { 480, 280 });
+    QVERIFY(dark.pixelColor(2, 2).lightnessF() < 0.2);
+    // The title's ink on that paper: the brightest pixel of the title line against the background.
+    int brightest = 0;
+    for (int y = 8; y < 30; ++y)
+        for (int x = 16; x < 300; ++x)
+            brightest = qMax(brightest, dark.pixelColor(x, y).lightness());
+    QVERIFY(Theme::contrastRatio(QColor(brightest, brightest, brightest), dark.pixelColor(2, 2)) >= MinContrast);
 }
 
 QTEST_MAIN(TestTheme)
