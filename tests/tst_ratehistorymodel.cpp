@@ -6,11 +6,11 @@
 #include <QXYSeries>
 
 #include <QAbstractItemModelTester>
-#include <QSignalSpy>
-#include <QTest>
 #include <QChart>
 #include <QLineSeries>
 #include <QScatterSeries>
+#include <QSignalSpy>
+#include <QTest>
 #include <QToolTip>
 #include <QValueAxis>
 
@@ -397,7 +397,8 @@ void TestRateHistoryModel::toolTipFollowsTheMouse()
         return chart.mapFromScene(chart.chart()->mapToScene(inChart));
     };
     QTest::mouseMove(chart.viewport(), viewportPos(-12.5)); // T0
-    QTRY_VERIFY2(QToolTip::isVisible() && QToolTip::text().contains(QStringLiteral("2xx 2 ·")), qPrintable(QToolTip::text()));
+    QTRY_VERIFY2(
+        QToolTip::isVisible() && QToolTip::text().contains(QStringLiteral("2xx 2 ·")), qPrintable(QToolTip::text()));
     QTest::mouseMove(chart.viewport(), viewportPos(-2.5)); // T0 + 10
     QTRY_VERIFY2(QToolTip::text().contains(QLatin1String("5xx 1")), qPrintable(QToolTip::text()));
     QTest::mouseMove(chart.viewport(), QPoint(2, 2)); // off the plot: no second's figures

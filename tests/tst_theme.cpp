@@ -20,7 +20,9 @@ constexpr double MinContrast = 4.5; // WCAG 2 AA, normal text
 
 QString describe(const QColor &text, const QColor &background)
 {
-    return QStringLiteral("%1 on %2: %3").arg(text.name(), background.name()).arg(Theme::contrastRatio(text, background));
+    return QStringLiteral("%1 on %2: %3")
+        .arg(text.name(), background.name())
+        .arg(Theme::contrastRatio(text, background));
 }
 
 QPalette lightPalette()

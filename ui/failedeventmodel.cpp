@@ -78,8 +78,8 @@ QVariant FailedEventModel::data(const QModelIndex &index, int role) const
     }
     if ((role == Qt::BackgroundRole || role == Qt::ForegroundRole) && index.column() == StateColumn) {
         const Theme::Tone tone = e.state == FailedEvent::State::Pending ? Theme::Tone::Fail
-            : e.state == FailedEvent::State::Replayed                  ? Theme::Tone::Ok
-                                                                       : Theme::Tone::Neutral;
+            : e.state == FailedEvent::State::Replayed                   ? Theme::Tone::Ok
+                                                                        : Theme::Tone::Neutral;
         const Theme::Colours colours = Theme::cell(tone); // text and background as a pair: both palettes
         return QBrush(role == Qt::BackgroundRole ? colours.background : colours.text);
     }

@@ -189,8 +189,8 @@ void RateChartView::setCompact(bool compact)
 
 void RateChartView::applyCompact()
 {
-    chart()->setTitle(m_compact ? QString()
-                                : tr("Answers per second (stacked) and latency, last %1 s").arg(m_visibleSeconds));
+    chart()->setTitle(
+        m_compact ? QString() : tr("Answers per second (stacked) and latency, last %1 s").arg(m_visibleSeconds));
     m_rate->setTitleVisible(!m_compact);
     m_latency->setTitleVisible(!m_compact);
     QFont font = chart()->legend()->font();

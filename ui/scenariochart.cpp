@@ -107,8 +107,8 @@ QImage ScenarioChart::render(const ScenarioRunner::Summary &summary, QSize size)
         p.setFont(font);
         // The outage.
         if (summary.outageToMs > summary.outageFromMs)
-            p.fillRect(QRect(QPoint(xAt(summary.outageFromMs / 1000.0), y0),
-                           QPoint(xAt(summary.outageToMs / 1000.0), y0 + h)),
+            p.fillRect(
+                QRect(QPoint(xAt(summary.outageFromMs / 1000.0), y0), QPoint(xAt(summary.outageToMs / 1000.0), y0 + h)),
                 OutageShade);
         // Grid and y labels.
         for (quint32 v = 0; v <= top; v += std::max<quint32>(1, top / 2)) {
@@ -126,8 +126,8 @@ QImage ScenarioChart::render(const ScenarioRunner::Summary &summary, QSize size)
             const quint32 stored = second.answered2xx - lost;
             const int x = xAt(double(s)) + 1;
             double base = 0;
-            for (const auto &[count, color] : { std::pair { stored, Stored }, std::pair { lost, Lost },
-                     std::pair { second.answered5xx, Failed } }) {
+            for (const auto &[count, color] :
+                { std::pair { stored, Stored }, std::pair { lost, Lost }, std::pair { second.answered5xx, Failed } }) {
                 if (count == 0)
                     continue;
                 p.fillRect(QRect(QPoint(x, yAt(base + count)), QPoint(x + barWidth - 1, yAt(base) - 1)), color);
@@ -149,6 +149,7 @@ QImage ScenarioChart::render(const ScenarioRunner::Summary &summary, QSize size)
     p.drawText(left + (width - metrics.horizontalAdvance(axis)) / 2, axisY + 30, axis);
     p.setPen(colours.faint);
     p.drawText(16, axisY + 30,
-        QDateTime::fromMSecsSinceEpoch(summary.startedAtMs, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'")));
+        QDateTime::fromMSecsSinceEpoch(summary.startedAtMs, Qt::UTC)
+            .toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'")));
     return image;
 }

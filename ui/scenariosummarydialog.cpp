@@ -164,8 +164,8 @@ void ScenarioSummaryDialog::saveMarkdown()
 
 void ScenarioSummaryDialog::saveChart()
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save the chart"),
-        QStringLiteral("scenario-%1.png").arg(m_summary.scenario), tr("PNG image (*.png)"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save the chart"), QStringLiteral("scenario-%1.png").arg(m_summary.scenario), tr("PNG image (*.png)"));
     if (!path.isEmpty() && !ScenarioChart::render(m_summary).save(path, "PNG"))
         QMessageBox::warning(this, tr("Save the chart"), tr("Cannot write %1").arg(path));
 }

@@ -18,8 +18,8 @@ enum class Tone {
     Info, // reconnecting as expected
     Neutral, // discarded
 };
-inline constexpr Tone AllTones[] = { Tone::Waiting, Tone::Ok, Tone::Recovered, Tone::Warn, Tone::Fail, Tone::Info,
-    Tone::Neutral };
+inline constexpr Tone AllTones[]
+    = { Tone::Waiting, Tone::Ok, Tone::Recovered, Tone::Warn, Tone::Fail, Tone::Info, Tone::Neutral };
 
 struct Colours {
     QColor background;
