@@ -6,8 +6,12 @@
 #include <QXYSeries>
 
 #include <QAbstractItemModelTester>
+#include <QChart>
+#include <QLineSeries>
+#include <QScatterSeries>
 #include <QSignalSpy>
 #include <QTest>
+#include <QToolTip>
 #include <QValueAxis>
 
 #include <cmath>
@@ -38,6 +42,16 @@ private Q_SLOTS:
     void axisLabelsAreWholeAndDistinct_data();
     void axisLabelsAreWholeAndDistinct();
     void chartDrawsEverySecondAsAStep();
+    void windowFollowsTheRate_data();
+    void windowFollowsTheRate();
+    void windowDoesNotFlicker();
+    void chartZoomsWithTheTraffic();
+    void oneTimeoutDoesNotFlattenLatency_data();
+    void oneTimeoutDoesNotFlattenLatency();
+    void chartClipsTheTimeout();
+    void percentilesLookDifferent();
+    void toolTipGivesTheSecond();
+    void toolTipFollowsTheMouse();
 };
 
 void TestRateHistoryModel::countsEachClassInItsSecond()
@@ -208,6 +222,187 @@ void TestRateHistoryModel::chartDrawsEverySecondAsAStep()
     const QList<QPointF> shade = chart.series(RateHistoryModel::OutageColumn)->points();
     QCOMPARE(shade.at(6).y(), chart.rateAxis()->max());
     QCOMPARE(shade.at(0).y(), 0.0);
+}
+
+void TestRateHistoryModel::windowFollowsTheRate_data()
+{
+    QTest::addColumn<int>("answers"); // in the last 120 s
+    QTest::addColumn<int>("current");
+    QTest::addColumn<int>("visible");
+    QTest::addRow("idle, wide") << 0 << 120 << 30;
+    QTest::addRow("demo clicks") << 12 << 120 << 30;
+    QTest::addRow("just below zooming in") << 29 << 120 << 30;
+    QTest::addRow("between, stays wide") << 45 << 120 << 120;
+    QTest::addRow("between, stays narrow") << 45 << 30 << 30;
+    QTest::addRow("just below zooming out") << 59 << 30 << 30;
+    QTest::addRow("busy") << 60 << 30 << 120;
+    QTest::addRow("lab scenario") << 2400 << 30 << 120;
+}
+
+void TestRateHistoryModel::windowFollowsTheRate()
+{
+    QFETCH(int, answers);
+    QFETCH(int, current);
+    QFETCH(int, visible);
+    QCOMPARE(RateHistoryModel::visibleSeconds(answers, current), visible);
+}
+
+void TestRateHistoryModel::windowDoesNotFlicker()
+{
+    // A count hovering around either threshold changes the window at most once.
+    for (const int around : { RateHistoryModel::ZoomInBelow, RateHistoryModel::ZoomOutFrom }) {
+        int visible = RateHistoryModel::visibleSeconds(around, RateHistoryModel::DefaultSeconds);
+        int changes = 0;
+        for (int i = 0; i < 50; ++i) {
+            const int next = RateHistoryModel::visibleSeconds(around + (i % 2 ? 2 : -2), visible);
+            changes += next != visible;
+            visible = next;
+        }
+        QVERIFY2(changes <= 1, qPrintable(QString::number(changes)));
+    }
+}
+
+void TestRateHistoryModel::chartZoomsWithTheTraffic()
+{
+    RateHistoryModel model(120);
+    RateChartView chart(&model);
+    model.appendBatch({ answered(T0, 200), answered(T0 + 5, 200) }); // a demo: one event per click
+    chart.redrawNow();
+    QCOMPARE(chart.visibleSeconds(), RateHistoryModel::NarrowSeconds);
+    QCOMPARE(chart.timeAxis()->min(), -30.0);
+    QVERIFY(chart.chart()->title().contains(QLatin1String("30 s")));
+    RequestRecordBatch busy;
+    for (int i = 0; i < 100; ++i)
+        busy.append(answered(T0 + 6 + i / 10, 200)); // 10 a second
+    model.appendBatch(busy);
+    chart.redrawNow();
+    QCOMPARE(chart.visibleSeconds(), RateHistoryModel::DefaultSeconds);
+    QCOMPARE(chart.timeAxis()->min(), -120.0);
+    QVERIFY(chart.chart()->title().contains(QLatin1String("120 s")));
+    // Two minutes later the burst has left the window: sparse again.
+    model.advanceTo(T0 + 200);
+    chart.redrawNow();
+    QCOMPARE(chart.visibleSeconds(), RateHistoryModel::NarrowSeconds);
+}
+
+void TestRateHistoryModel::oneTimeoutDoesNotFlattenLatency_data()
+{
+    QTest::addColumn<QList<double>>("p99s");
+    QTest::addColumn<double>("top");
+    QTest::addRow("steady") << QList<double> { 2, 3, 2.5, 4 } << 4.0;
+    QTest::addRow("one timeout") << QList<double> { 2, 3, 2.5, 6000 } << 3.0;
+    QTest::addRow("a handful, one timeout") << QList<double> { 1.2, 6000, 1.5 } << 1.5;
+    QTest::addRow("a slow second is no outlier") << QList<double> { 2, 3, 40 } << 40.0;
+    QTest::addRow("mostly timeouts: they are the scale") << QList<double> { 6000, 6000, 2 } << 6000.0;
+    QTest::addRow("only a timeout") << QList<double> { 6000 } << 6000.0;
+    QTest::addRow("nothing") << QList<double> {} << 0.0;
+}
+
+void TestRateHistoryModel::oneTimeoutDoesNotFlattenLatency()
+{
+    QFETCH(QList<double>, p99s);
+    QFETCH(double, top);
+    const std::vector<double> values(p99s.begin(), p99s.end());
+    QCOMPARE(RateHistoryModel::latencyTop(values, RateHistoryModel::outlierAbove(values)), top);
+}
+
+void TestRateHistoryModel::chartClipsTheTimeout()
+{
+    RateHistoryModel model(120);
+    RateChartView chart(&model);
+    RequestRecordBatch batch;
+    for (int s = 0; s < 10; ++s)
+        batch.append(answered(T0 + s, 200, 2000 + s * 100)); // 2.0 .. 2.9 ms
+    batch.append(answered(T0 + 3, 500, 6'000'000)); // one ack timeout, answered 6 s later: at T0 + 9
+    model.appendBatch(batch);
+    QCOMPARE(model.lastSecond(), T0 + 9);
+    chart.redrawNow();
+    QVERIFY2(chart.latencyAxis()->max() <= 5, qPrintable(QString::number(chart.latencyAxis()->max())));
+    QVERIFY(chart.latencyAxis()->max() >= 2.9);
+    // The timeout's second (the last, x -1 .. 0), p50 and p99 6,000 ms: stars at the top of the axis;
+    // the true values stay in the series.
+    const QList<QPointF> clipped = chart.clippedSeries()->points();
+    QVERIFY(!clipped.isEmpty());
+    for (const QPointF &point : clipped) {
+        QCOMPARE(point.x(), -0.5);
+        QVERIFY(point.y() >= 0.9 * chart.latencyAxis()->max() && point.y() <= chart.latencyAxis()->max());
+    }
+    bool found = false;
+    for (const QPointF &point : chart.series(RateHistoryModel::P99Column)->points())
+        found = found || point == QPointF(-0.5, 6000.0);
+    QVERIFY(found);
+}
+
+void TestRateHistoryModel::percentilesLookDifferent()
+{
+    RateHistoryModel model(120);
+    RateChartView chart(&model);
+    const auto *p50 = qobject_cast<QScatterSeries *>(chart.series(RateHistoryModel::P50Column));
+    const auto *p99 = qobject_cast<QScatterSeries *>(chart.series(RateHistoryModel::P99Column));
+    QVERIFY(p50 && p99);
+    QVERIFY(p50->markerShape() != p99->markerShape());
+    QVERIFY(p50->borderColor() != p99->borderColor());
+    // Lines: p50 solid, p99 dashed, drawn for runs of seconds with answers.
+    model.appendBatch({ answered(T0, 200, 1000), answered(T0 + 1, 200, 1500) });
+    model.appendBatch({ answered(T0 + 4, 200, 1200) });
+    chart.redrawNow();
+    QList<Qt::PenStyle> styles;
+    int drawnLines = 0;
+    for (QAbstractSeries *series : chart.chart()->series()) {
+        auto *line = qobject_cast<QLineSeries *>(series);
+        if (!line || line->attachedAxes().contains(chart.rateAxis()) || line->count() < 2)
+            continue;
+        ++drawnLines;
+        styles.append(line->pen().style());
+    }
+    QCOMPARE(drawnLines, 2); // one run of two seconds, p50 and p99; the lone second is a point
+    QVERIFY(styles.contains(Qt::SolidLine));
+    QVERIFY(styles.contains(Qt::DashLine));
+}
+
+void TestRateHistoryModel::toolTipGivesTheSecond()
+{
+    RateHistoryModel model(120);
+    RateChartView chart(&model);
+    model.appendBatch({ answered(T0, 200, 1000), answered(T0, 200, 3000), answered(T0, 429), answered(T0, 500) });
+    model.markOutage(T0 + 1);
+    chart.redrawNow();
+    QCOMPARE(chart.rowAt(-1.5), 0);
+    QCOMPARE(chart.rowAt(-0.5), 1);
+    QCOMPARE(chart.rowAt(-40), -1); // outside the window
+    const QString tip = chart.toolTipAt(-1.5);
+    QVERIFY2(tip.contains(QStringLiteral("2xx 2 · 4xx 1 · 5xx 1")), qPrintable(tip));
+    QVERIFY2(tip.contains(QLatin1String("p50")) && tip.contains(QLatin1String("p99 3.00 ms")), qPrintable(tip));
+    QVERIFY2(tip.contains(QLatin1String("outage: off")), qPrintable(tip));
+    const QString outage = chart.toolTipAt(-0.5);
+    QVERIFY2(outage.contains(QStringLiteral("2xx 0 · 4xx 0 · 5xx 0")) && outage.contains(QStringLiteral("no answer"))
+            && outage.contains(QLatin1String("outage: on")),
+        qPrintable(outage));
+}
+
+void TestRateHistoryModel::toolTipFollowsTheMouse()
+{
+    RateHistoryModel model(120);
+    RateChartView chart(&model);
+    chart.resize(800, 400);
+    model.appendBatch({ answered(T0, 200), answered(T0, 200), answered(T0 + 10, 500) });
+    model.advanceTo(T0 + 12);
+    chart.redrawNow();
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    QTRY_VERIFY(chart.chart()->plotArea().width() > 400); // laid out
+    const auto viewportPos = [&chart](double x) {
+        const QPointF inChart = chart.chart()->mapToPosition(QPointF(x, chart.latencyAxis()->max() / 2),
+            chart.series(RateHistoryModel::P50Column)); // a series on the time axis, in the chart
+        return chart.mapFromScene(chart.chart()->mapToScene(inChart));
+    };
+    QTest::mouseMove(chart.viewport(), viewportPos(-12.5)); // T0
+    QTRY_VERIFY2(
+        QToolTip::isVisible() && QToolTip::text().contains(QStringLiteral("2xx 2 ·")), qPrintable(QToolTip::text()));
+    QTest::mouseMove(chart.viewport(), viewportPos(-2.5)); // T0 + 10
+    QTRY_VERIFY2(QToolTip::text().contains(QLatin1String("5xx 1")), qPrintable(QToolTip::text()));
+    QTest::mouseMove(chart.viewport(), QPoint(2, 2)); // off the plot: no second's figures
+    QTRY_VERIFY(!QToolTip::isVisible() || !QToolTip::text().contains(QLatin1String("2xx ")));
 }
 
 QTEST_MAIN(TestRateHistoryModel) // the chart view is a widget

@@ -2,6 +2,7 @@
 #include "failedeventmodel.h"
 
 #include "outcometext.h"
+#include "theme.h"
 
 #include <QBrush>
 #include <QColor>
@@ -75,15 +76,12 @@ QVariant FailedEventModel::data(const QModelIndex &index, int role) const
         const QString text = data(index, Qt::DisplayRole).toString();
         return text.isEmpty() ? QVariant() : QVariant(text);
     }
-    if (role == Qt::BackgroundRole && index.column() == StateColumn) {
-        switch (e.state) {
-        case FailedEvent::State::Pending:
-            return QBrush(QColor(0xf8, 0xd7, 0xda));
-        case FailedEvent::State::Replayed:
-            return QBrush(QColor(0xd4, 0xed, 0xda));
-        case FailedEvent::State::Discarded:
-            return QBrush(QColor(0xe0, 0xe0, 0xe0));
-        }
+    if ((role == Qt::BackgroundRole || role == Qt::ForegroundRole) && index.column() == StateColumn) {
+        const Theme::Tone tone = e.state == FailedEvent::State::Pending ? Theme::Tone::Fail
+            : e.state == FailedEvent::State::Replayed                   ? Theme::Tone::Ok
+                                                                        : Theme::Tone::Neutral;
+        const Theme::Colours colours = Theme::cell(tone); // text and background as a pair: both palettes
+        return QBrush(role == Qt::BackgroundRole ? colours.background : colours.text);
     }
     if (role == Qt::TextAlignmentRole
         && (index.column() == IdColumn || index.column() == AttemptsColumn || index.column() == SizeColumn))

@@ -4,6 +4,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <limits>
 
 namespace {
 // Late records (batches are flushed every 25 ms, answers can straddle a second) still find
@@ -181,4 +182,67 @@ void RateHistoryModel::appendBatch(const RequestRecordBatch &batch)
     }
     if (firstChanged >= 0)
         Q_EMIT dataChanged(index(firstChanged, OkColumn), index(lastChanged, P99Column));
+}
+
+int RateHistoryModel::answers(int seconds) const
+{
+    int total = 0;
+    const int rows = rowCount();
+    for (int row = qMax(0, rows - seconds); row < rows; ++row) {
+        const Second &s = m_seconds[static_cast<size_t>(row)];
+        total += s.ok + s.rejected + s.failed;
+    }
+    return total;
+}
+
+QString RateHistoryModel::describe(int row) const
+{
+    if (row < 0 || row >= rowCount())
+        return {};
+    const Second &s = m_seconds[static_cast<size_t>(row)];
+    QString text = tr("%1: 2xx %2 · 4xx %3 · 5xx %4")
+                       .arg(QDateTime::fromSecsSinceEpoch(s.second).toString(QStringLiteral("HH:mm:ss")))
+                       .arg(s.ok)
+                       .arg(s.rejected)
+                       .arg(s.failed);
+    const double p50 = index(row, P50Column).data().toDouble();
+    const double p99 = index(row, P99Column).data().toDouble();
+    const auto ms = [](double value) {
+        return value >= 100 ? QString::number(value, 'f', 0) : QString::number(value, 'f', value >= 10 ? 1 : 2);
+    };
+    text += p50 < 0 ? tr("\nno answer, no latency") : tr("\nlatency p50 %1 ms · p99 %2 ms").arg(ms(p50), ms(p99));
+    text += s.outage ? tr("\nsimulated outage: on") : tr("\nsimulated outage: off");
+    return text;
+}
+
+int RateHistoryModel::visibleSeconds(int answersInWindow, int currentSeconds)
+{
+    if (answersInWindow < ZoomInBelow)
+        return NarrowSeconds;
+    if (answersInWindow >= ZoomOutFrom)
+        return DefaultSeconds;
+    return currentSeconds == NarrowSeconds ? NarrowSeconds : DefaultSeconds;
+}
+
+double RateHistoryModel::outlierAbove(const std::vector<double> &p99s)
+{
+    if (p99s.empty())
+        return std::numeric_limits<double>::infinity();
+    std::vector<double> sorted = p99s;
+    const size_t middle = sorted.size() / 2;
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(middle), sorted.end());
+    double median = sorted[middle];
+    if (sorted.size() % 2 == 0) // the lower middle is the largest of the lower half
+        median = (median + *std::max_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(middle))) / 2;
+    return qMax(MinOutlierMs, OutlierFactor * median);
+}
+
+double RateHistoryModel::latencyTop(const std::vector<double> &latencies, double outlierAboveMs)
+{
+    double top = 0;
+    for (const double ms : latencies) {
+        if (ms <= outlierAboveMs)
+            top = qMax(top, ms);
+    }
+    return top;
 }

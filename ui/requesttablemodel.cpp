@@ -1,6 +1,8 @@
 // RequestTableModel: batch insertion at the top, eviction at the bottom, status in colour and text.
 #include "requesttablemodel.h"
 
+#include "theme.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QDateTime>
@@ -152,18 +154,19 @@ QVariant RequestTableModel::data(const QModelIndex &index, int role) const
         const QString text = data(index, Qt::DisplayRole).toString();
         return text.isEmpty() ? QVariant() : QVariant(text);
     }
-    if (role == Qt::BackgroundRole && index.column() == StatusColumn) {
-        if (r.isWaiting())
-            return QBrush(QColor(0xdc, 0xe8, 0xf8));
-        if (r.status >= 500) {
+    if ((role == Qt::BackgroundRole || role == Qt::ForegroundRole) && index.column() == StatusColumn) {
+        // Background and text from one pair, so the cell reads in a light and a dark palette.
+        Theme::Tone tone = Theme::Tone::Ok;
+        if (r.isWaiting()) {
+            tone = Theme::Tone::Waiting;
+        } else if (r.status >= 500) {
             const std::optional<QueueLink> link = queueLink(index.row());
-            if (link && link->state == FailedEvent::State::Replayed)
-                return QBrush(QColor(0xb9, 0xe4, 0xc0));
-            return QBrush(QColor(0xf8, 0xd7, 0xda));
+            tone = link && link->state == FailedEvent::State::Replayed ? Theme::Tone::Recovered : Theme::Tone::Fail;
+        } else if (r.status >= 400) {
+            tone = Theme::Tone::Warn;
         }
-        if (r.status >= 400)
-            return QBrush(QColor(0xff, 0xe8, 0xb0));
-        return QBrush(QColor(0xd4, 0xed, 0xda));
+        const Theme::Colours colours = Theme::cell(tone);
+        return QBrush(role == Qt::BackgroundRole ? colours.background : colours.text);
     }
     if (role == Qt::TextAlignmentRole
         && (index.column() == LatencyColumn || index.column() == SizeColumn || index.column() == SeqColumn))

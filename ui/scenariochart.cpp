@@ -1,23 +1,37 @@
 // ScenarioChart: QPainter on a QImage, so it works on the offscreen platform as well.
 #include "scenariochart.h"
 
+#include "theme.h"
+
 #include <QDateTime>
 #include <QFontMetrics>
 #include <QPainter>
 
 namespace {
 
+// The bars' colours are the same on both backgrounds; paper, ink and grid follow the palette
+// (a dark desktop gets a dark chart, the headless run the light one).
 const QColor Stored(0x2e, 0x9e, 0x4f);
 const QColor Lost(0xd6, 0x27, 0x28);
 const QColor Failed(0xf0, 0xa0, 0x30);
-const QColor OutageShade(0xd6, 0x27, 0x28, 0x22);
-const QColor Grid(0xdd, 0xdd, 0xdd);
-const QColor Ink(0x22, 0x22, 0x22);
 
-void legendItem(QPainter &p, int &x, int y, const QColor &color, const QString &text)
+struct Paper {
+    QColor background, ink, grid, faint, lostTitle, outageShade, outageLegend;
+};
+
+Paper paper()
+{
+    if (Theme::isDark())
+        return { QColor(0x1e, 0x1e, 0x1e), QColor(0xe0, 0xe0, 0xe0), QColor(0x44, 0x44, 0x44), QColor(0x9e, 0x9e, 0x9e),
+            QColor(0xef, 0x9a, 0x9a), QColor(0xd6, 0x27, 0x28, 0x40), QColor(0xd6, 0x27, 0x28, 0x40).lighter(200) };
+    return { Qt::white, QColor(0x22, 0x22, 0x22), QColor(0xdd, 0xdd, 0xdd), Qt::gray, Lost,
+        QColor(0xd6, 0x27, 0x28, 0x22), QColor(0xd6, 0x27, 0x28, 0x22).darker(300) };
+}
+
+void legendItem(QPainter &p, int &x, int y, const QColor &color, const QString &text, const QColor &ink)
 {
     p.fillRect(x, y - 10, 12, 12, color);
-    p.setPen(Ink);
+    p.setPen(ink);
     p.drawText(x + 17, y, text);
     x += 17 + p.fontMetrics().horizontalAdvance(text) + 22;
 }
@@ -26,8 +40,12 @@ void legendItem(QPainter &p, int &x, int y, const QColor &color, const QString &
 
 QImage ScenarioChart::render(const ScenarioRunner::Summary &summary, QSize size)
 {
+    const Paper colours = paper();
+    const QColor &Ink = colours.ink;
+    const QColor &Grid = colours.grid;
+    const QColor &OutageShade = colours.outageShade;
     QImage image(size, QImage::Format_RGB32);
-    image.fill(Qt::white);
+    image.fill(colours.background);
     QPainter p(&image);
     p.setRenderHint(QPainter::Antialiasing, false);
     QFont font = p.font();
@@ -48,10 +66,10 @@ QImage ScenarioChart::render(const ScenarioRunner::Summary &summary, QSize size)
             .arg(summary.seed));
     p.setFont(font);
     int legendX = 16;
-    legendItem(p, legendX, 46, Stored, QStringLiteral("answered 2xx, stored"));
-    legendItem(p, legendX, 46, Lost, QStringLiteral("answered 2xx, LOST"));
-    legendItem(p, legendX, 46, Failed, QStringLiteral("answered 5xx (the caller keeps it)"));
-    legendItem(p, legendX, 46, OutageShade.darker(300), QStringLiteral("outage"));
+    legendItem(p, legendX, 46, Stored, QStringLiteral("answered 2xx, stored"), Ink);
+    legendItem(p, legendX, 46, Lost, QStringLiteral("answered 2xx, LOST"), Ink);
+    legendItem(p, legendX, 46, Failed, QStringLiteral("answered 5xx (the caller keeps it)"), Ink);
+    legendItem(p, legendX, 46, colours.outageLegend, QStringLiteral("outage"), Ink);
 
     qsizetype seconds = 0;
     quint32 peak = 1;
@@ -78,7 +96,7 @@ QImage ScenarioChart::render(const ScenarioRunner::Summary &summary, QSize size)
         const int h = panelHeight - 18;
         const auto yAt = [&](double value) { return y0 + h - int(value / top * h); };
         p.setFont(bold);
-        p.setPen(row.lostAfter2xx > 0 ? Lost : Ink);
+        p.setPen(row.lostAfter2xx > 0 ? colours.lostTitle : Ink);
         p.drawText(left, y0 - 5,
             QStringLiteral("%1: %2 sent, %3 answered 2xx, %4 answered 5xx, %5 lost after 2xx")
                 .arg(row.policy)
@@ -89,8 +107,8 @@ QImage ScenarioChart::render(const ScenarioRunner::Summary &summary, QSize size)
         p.setFont(font);
         // The outage.
         if (summary.outageToMs > summary.outageFromMs)
-            p.fillRect(QRect(QPoint(xAt(summary.outageFromMs / 1000.0), y0),
-                           QPoint(xAt(summary.outageToMs / 1000.0), y0 + h)),
+            p.fillRect(
+                QRect(QPoint(xAt(summary.outageFromMs / 1000.0), y0), QPoint(xAt(summary.outageToMs / 1000.0), y0 + h)),
                 OutageShade);
         // Grid and y labels.
         for (quint32 v = 0; v <= top; v += std::max<quint32>(1, top / 2)) {
@@ -108,8 +126,8 @@ QImage ScenarioChart::render(const ScenarioRunner::Summary &summary, QSize size)
             const quint32 stored = second.answered2xx - lost;
             const int x = xAt(double(s)) + 1;
             double base = 0;
-            for (const auto &[count, color] : { std::pair { stored, Stored }, std::pair { lost, Lost },
-                     std::pair { second.answered5xx, Failed } }) {
+            for (const auto &[count, color] :
+                { std::pair { stored, Stored }, std::pair { lost, Lost }, std::pair { second.answered5xx, Failed } }) {
                 if (count == 0)
                     continue;
                 p.fillRect(QRect(QPoint(x, yAt(base + count)), QPoint(x + barWidth - 1, yAt(base) - 1)), color);
@@ -129,8 +147,9 @@ QImage ScenarioChart::render(const ScenarioRunner::Summary &summary, QSize size)
     }
     const QString axis = QStringLiteral("seconds since the first request (by when each request was sent)");
     p.drawText(left + (width - metrics.horizontalAdvance(axis)) / 2, axisY + 30, axis);
-    p.setPen(Qt::gray);
+    p.setPen(colours.faint);
     p.drawText(16, axisY + 30,
-        QDateTime::fromMSecsSinceEpoch(summary.startedAtMs, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'")));
+        QDateTime::fromMSecsSinceEpoch(summary.startedAtMs, Qt::UTC)
+            .toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'")));
     return image;
 }

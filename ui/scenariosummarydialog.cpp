@@ -1,6 +1,7 @@
 #include "scenariosummarydialog.h"
 
 #include "scenariochart.h"
+#include "theme.h"
 
 #include <QDialogButtonBox>
 #include <QFile>
@@ -16,9 +17,6 @@
 #include <algorithm>
 
 namespace {
-
-const QColor LostColour(0xc6, 0x28, 0x28);
-const QColor KeptColour(0x2e, 0x7d, 0x32);
 
 QString policyList(const QStringList &policies)
 {
@@ -96,7 +94,8 @@ ScenarioSummaryDialog::ScenarioSummaryDialog(const ScenarioRunner::Summary &summ
             big.setBold(true);
             figure->setFont(big);
             QPalette palette = figure->palette();
-            palette.setColor(QPalette::WindowText, row.lostAfter2xx > 0 ? LostColour : KeptColour);
+            palette.setColor(QPalette::WindowText, // red or green text that reads on a light or a dark window
+                Theme::ink(row.lostAfter2xx > 0 ? Theme::Tone::Fail : Theme::Tone::Ok, palette));
             figure->setPalette(palette);
             figure->setToolTip(tr("%1: %2 answered 2xx, %3 of them not in the stream")
                                    .arg(row.policy)
@@ -165,8 +164,8 @@ void ScenarioSummaryDialog::saveMarkdown()
 
 void ScenarioSummaryDialog::saveChart()
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save the chart"),
-        QStringLiteral("scenario-%1.png").arg(m_summary.scenario), tr("PNG image (*.png)"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save the chart"), QStringLiteral("scenario-%1.png").arg(m_summary.scenario), tr("PNG image (*.png)"));
     if (!path.isEmpty() && !ScenarioChart::render(m_summary).save(path, "PNG"))
         QMessageBox::warning(this, tr("Save the chart"), tr("Cannot write %1").arg(path));
 }

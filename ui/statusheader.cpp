@@ -2,6 +2,7 @@
 #include "statusheader.h"
 #include "elidedlabel.h"
 #include "outcometext.h"
+#include "theme.h"
 
 #include "runtime.h"
 #include "status.h"
@@ -20,11 +21,14 @@
 
 namespace {
 
-QString badgeStyle(const char *background)
+// A badge brings its own background and text (Theme::badge), so it reads the same in a light and a
+// dark palette.
+QString badgeStyle(Theme::Tone tone)
 {
+    const Theme::Colours colours = Theme::badge(tone);
     return QStringLiteral(
-        "QLabel { background: %1; color: white; font-weight: bold; padding: 6px 12px; border-radius: 4px; }")
-        .arg(QLatin1String(background));
+        "QLabel { background: %1; color: %2; font-weight: bold; padding: 6px 12px; border-radius: 4px; }")
+        .arg(colours.background.name(), colours.text.name());
 }
 
 // The cluster part of the NATS line: the server the connection is on, and the stream's leader and
@@ -150,16 +154,16 @@ void StatusHeader::showStatus(const StatusSnapshot &s, bool reconnectExpected)
     // Just after a simulated outage ends the client reconnects: expected, so said calmly, not in red.
     if (s.simulatedOutage()) {
         m_badge->setText(tr("SIMULATED OUTAGE: %1").arg(OutageSettings::modeName(s.outage.mode)));
-        m_badge->setStyleSheet(badgeStyle("#c77700"));
+        m_badge->setStyleSheet(badgeStyle(Theme::Tone::Warn));
     } else if (bus.state == NatsBus::State::Connected) {
         m_badge->setText(tr("NATS connected"));
-        m_badge->setStyleSheet(badgeStyle("#2e7d32"));
+        m_badge->setStyleSheet(badgeStyle(Theme::Tone::Ok));
     } else if (reconnectExpected) {
         m_badge->setText(tr("NATS reconnecting after the outage"));
-        m_badge->setStyleSheet(badgeStyle("#1565c0"));
+        m_badge->setStyleSheet(badgeStyle(Theme::Tone::Info));
     } else {
         m_badge->setText(tr("NATS %1").arg(NatsBus::stateName(bus.state)));
-        m_badge->setStyleSheet(badgeStyle("#c62828"));
+        m_badge->setStyleSheet(badgeStyle(Theme::Tone::Fail));
     }
     const QString streamSize = bus.streamMessages < 0
         ? QString()
