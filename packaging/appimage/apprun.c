@@ -34,9 +34,11 @@ int main(int argc, char **argv)
 {
     (void)argc;
     /* In a Wayland session: Wayland first, X11 second (Qt tries the list in order, so XWayland takes
-       over when the Wayland plugin cannot connect). A QT_QPA_PLATFORM the user set always wins, and
-       so does ackhook's -platform argument. Without a Wayland socket nothing is set: X11 as before,
-       and ackhook's own display check still says what is missing when there is no display at all. */
+       over when the Wayland plugin cannot connect). Said explicitly because Qt's own order depends
+       on its version, build and desktop (some put xcb first whenever DISPLAY is set, as it is with
+       XWayland). A QT_QPA_PLATFORM the user set always wins, and so does ackhook's -platform
+       argument. Without a Wayland socket nothing is set: X11 as before, and ackhook's own display
+       check still says what is missing when there is no display at all. */
     const char *platform = getenv("QT_QPA_PLATFORM");
     const char *wayland = getenv("WAYLAND_DISPLAY");
     if ((!platform || !*platform) && wayland && *wayland && wayland_socket_exists(wayland))

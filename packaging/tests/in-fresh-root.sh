@@ -86,7 +86,9 @@ fi
 
 # The window on a Wayland desktop: weston's headless backend as the compositor, no DISPLAY, and
 # AppRun's choice (wayland;xcb), not QT_QPA_PLATFORM. Proofs from outside ackhook: its process has
-# Qt's Wayland platform plugin mapped and not xcb's, and holds a connection to weston's socket.
+# Qt's Wayland platform plugin mapped and not xcb's, holds a connection to weston's socket, and has
+# loaded the xdg-shell integration and bradient, which Qt loads for a decorated toplevel window
+# (weston draws no title bars).
 wayland_dir=$(mktemp -d) # mktemp -d: mode 0700, as XDG_RUNTIME_DIR must be
 chmod 0700 "$wayland_dir"
 wayland_socket=ackhook-test
@@ -118,17 +120,22 @@ if [ "$weston_up" = 1 ]; then
     if start window-wayland -u DISPLAY -u QT_QPA_PLATFORM "${wayland_session[@]}" -- --appimage-extract-and-run; then
         on_wayland=0
         for _ in $(seq 1 75); do # 15 s for the window to come up
-            if mapped "$pid" libqwayland-generic.so && connected_to_weston "$pid"; then on_wayland=1; break; fi
+            if mapped "$pid" libqwayland-generic.so && connected_to_weston "$pid" && mapped "$pid" libxdg-shell.so &&
+                mapped "$pid" libbradient.so; then on_wayland=1; break; fi
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.2
         done
         if [ "$on_wayland" = 1 ]; then
-            pass "$name: the window is on Wayland (libqwayland-generic.so mapped, connected to weston's socket)"
+            pass "$name: the window is on Wayland (libqwayland-generic, xdg-shell, bradient mapped; connected to weston's socket)"
         else
-            fail "$name: not on Wayland: $(grep -o 'platforms/[^/]*$' "/proc/$pid/maps" 2>/dev/null | sort -u | tr '\n' ' ')"
+            fail "$name: no window on Wayland: $(grep -oE '(platforms|wayland-[a-z-]+)/[^/]*$' "/proc/$pid/maps" 2>/dev/null | sort -u | tr '\n' ' ')"
             tail -20 "$log"
         fi
         mapped "$pid" libqxcb.so && fail "$name: libqxcb.so is loaded too" || pass "$name: xcb not loaded"
+        # AppRun's choice, in the environment ackhook was started with (AppRun execs it, same pid).
+        tr '\0' '\n' <"/proc/$pid/environ" | grep -qx 'QT_QPA_PLATFORM=wayland;xcb' &&
+            pass "$name: AppRun set QT_QPA_PLATFORM=wayland;xcb" ||
+            fail "$name: QT_QPA_PLATFORM: $(tr '\0' '\n' <"/proc/$pid/environ" | grep '^QT_QPA_PLATFORM=')"
         # Not a check (no GPU here, and Mesa's drivers are not installed): what Qt warned about.
         grep -E ' warning (qt|default)' "$log" | sed "s/^/note: $name: /" | head -5
         kill -0 "$pid" 2>/dev/null && pass "$name: the window is still up" || { fail "$name: the window exited"; tail -20 "$log"; }
@@ -138,7 +145,8 @@ if [ "$weston_up" = 1 ]; then
     fi
     # A QT_QPA_PLATFORM the user set wins over AppRun's choice, also in a Wayland session.
     if start wayland-user-platform -u DISPLAY QT_QPA_PLATFORM=offscreen "${wayland_session[@]}" -- --appimage-extract-and-run; then
-        if mapped "$pid" libqoffscreen.so && ! mapped "$pid" libqwayland-generic.so && ! connected_to_weston "$pid"; then
+        if mapped "$pid" libqoffscreen.so && ! mapped "$pid" libqwayland-generic.so && ! connected_to_weston "$pid" &&
+            tr '\0' '\n' <"/proc/$pid/environ" | grep -qx 'QT_QPA_PLATFORM=offscreen'; then
             pass "$name: QT_QPA_PLATFORM=offscreen kept (offscreen mapped, no Wayland)"
         else
             fail "$name: QT_QPA_PLATFORM=offscreen not kept: $(grep -o 'platforms/[^/]*$' "/proc/$pid/maps" 2>/dev/null | sort -u | tr '\n' ' ')"
