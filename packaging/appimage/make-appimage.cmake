@@ -1,9 +1,9 @@
 # Builds the AppImage (cmake -P): the AppDir from the install rules, a reproducible SquashFS image
 # of it, and the runtime in front.
-#   -DBUILD_DIR= -DAPPDIR= -DOUTPUT= -DRUNTIME= -DMKSQUASHFS= -DSOURCE_DIR= -DAPP_ID=
-#   -DICON_PNG= (the 256 px icon) -DZSTD_LEVEL= (19 for releases; a debug build's test AppImage uses 3)
+#   -DBUILD_DIR= -DAPPDIR= -DOUTPUT= -DRUNTIME= -DAPPRUN= (the built apprun.c) -DMKSQUASHFS= -DSOURCE_DIR=
+#   -DAPP_ID= -DICON_PNG= (the 256 px icon) -DZSTD_LEVEL= (19 for releases; a debug build's test AppImage uses 3)
 # SOURCE_DATE_EPOCH (environment) fixes every time stamp; without it, the last commit's time.
-foreach(var BUILD_DIR APPDIR OUTPUT RUNTIME MKSQUASHFS SOURCE_DIR APP_ID ICON_PNG ZSTD_LEVEL)
+foreach(var BUILD_DIR APPDIR OUTPUT RUNTIME APPRUN MKSQUASHFS SOURCE_DIR APP_ID ICON_PNG ZSTD_LEVEL)
     if(NOT DEFINED ${var})
         message(FATAL_ERROR "make-appimage.cmake: -D${var}= missing")
     endif()
@@ -31,10 +31,12 @@ file(REMOVE_RECURSE "${APPDIR}")
 run("${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${APPDIR}/usr" --strip)
 run("${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${APPDIR}/usr" --component appdir)
 
-# The AppDir's top level, as the AppImage specification wants it: AppRun (the executable itself:
-# it finds qt.conf, its libraries and nats-server relative to its real path), the desktop entry,
-# the icon and .DirIcon.
-file(CREATE_LINK usr/bin/ackhook "${APPDIR}/AppRun" SYMBOLIC)
+# The AppDir's top level, as the AppImage specification wants it: AppRun (apprun.c: it picks the
+# Qt platform and execs usr/bin/ackhook, which finds qt.conf, its libraries and nats-server
+# relative to its real path), the desktop entry, the icon and .DirIcon.
+file(COPY_FILE "${APPRUN}" "${APPDIR}/AppRun")
+file(CHMOD "${APPDIR}/AppRun" PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ
+    WORLD_EXECUTE)
 file(COPY "${APPDIR}/usr/share/applications/${APP_ID}.desktop" DESTINATION "${APPDIR}")
 file(COPY "${APPDIR}/usr/share/icons/hicolor/scalable/apps/ackhook.svg" DESTINATION "${APPDIR}")
 file(COPY "${ICON_PNG}" DESTINATION "${APPDIR}")

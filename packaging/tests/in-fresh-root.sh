@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs inside the fresh root of fresh-root.sh: the AppImage without Qt or nats-server on the
-# system, headless and with the window (offscreen), extracted and through FUSE.
+# system, headless and with the window (offscreen, and on Wayland under a headless weston),
+# extracted and through FUSE.
 set -uo pipefail
 appimage=$1
 failures=0
@@ -82,6 +83,90 @@ if start window-offscreen QT_QPA_PLATFORM=offscreen -- --appimage-extract-and-ru
     kill -0 "$pid" 2>/dev/null && pass "$name: the window is still up after 3 s" || fail "$name: the window exited"
     webhook_200; stop_exit_0; no_leftovers
 fi
+
+# The window on a Wayland desktop: weston's headless backend as the compositor, no DISPLAY, and
+# AppRun's choice (wayland;xcb), not QT_QPA_PLATFORM. Proofs from outside ackhook: its process has
+# Qt's Wayland platform plugin mapped and not xcb's, holds a connection to weston's socket, and has
+# loaded the xdg-shell integration and bradient, which Qt loads for a decorated toplevel window
+# (weston draws no title bars).
+wayland_dir=$(mktemp -d) # mktemp -d: mode 0700, as XDG_RUNTIME_DIR must be
+chmod 0700 "$wayland_dir"
+wayland_socket=ackhook-test
+XDG_RUNTIME_DIR=$wayland_dir weston --backend=headless-backend.so --socket="$wayland_socket" --idle-time=0 \
+    >/tmp/weston.log 2>&1 &
+weston_pid=$!
+weston_up=0
+for _ in $(seq 1 100); do # 20 s
+    [ -S "$wayland_dir/$wayland_socket" ] && { weston_up=1; break; }
+    kill -0 "$weston_pid" 2>/dev/null || break
+    sleep 0.2
+done
+wayland_session=(XDG_RUNTIME_DIR="$wayland_dir" WAYLAND_DISPLAY="$wayland_socket") # after env's -u options
+
+# mapped PID FILE: whether the process maps a file of that name.
+mapped() { grep -q "/$2\$" "/proc/$1/maps" 2>/dev/null; }
+# connected_to_weston PID: whether one of the process's sockets is the peer of a connection
+# accepted on weston's socket (ss lists that side with the socket's path as its local address).
+connected_to_weston() {
+    local inodes
+    inodes=$(find "/proc/$1/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null | tr -dc '0-9\n')
+    [ -n "$inodes" ] || return 1
+    ss -xn 2>/dev/null | awk -v path="$wayland_dir/$wayland_socket" '$2 == "ESTAB" && $5 == path { print $8 }' |
+        grep -qxFf <(printf '%s\n' "$inodes")
+}
+
+if [ "$weston_up" = 1 ]; then
+    pass "weston (headless) listens on $wayland_dir/$wayland_socket"
+    if start window-wayland -u DISPLAY -u QT_QPA_PLATFORM "${wayland_session[@]}" -- --appimage-extract-and-run; then
+        on_wayland=0
+        for _ in $(seq 1 75); do # 15 s for the window to come up
+            if mapped "$pid" libqwayland-generic.so && connected_to_weston "$pid" && mapped "$pid" libxdg-shell.so &&
+                mapped "$pid" libbradient.so; then on_wayland=1; break; fi
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        if [ "$on_wayland" = 1 ]; then
+            pass "$name: the window is on Wayland (libqwayland-generic, xdg-shell, bradient mapped; connected to weston's socket)"
+        else
+            fail "$name: no window on Wayland: $(grep -oE '(platforms|wayland-[a-z-]+)/[^/]*$' "/proc/$pid/maps" 2>/dev/null | sort -u | tr '\n' ' ')"
+            tail -20 "$log"
+        fi
+        mapped "$pid" libqxcb.so && fail "$name: libqxcb.so is loaded too" || pass "$name: xcb not loaded"
+        # AppRun's choice, in the environment ackhook was started with (AppRun execs it, same pid).
+        tr '\0' '\n' <"/proc/$pid/environ" | grep -qx 'QT_QPA_PLATFORM=wayland;xcb' &&
+            pass "$name: AppRun set QT_QPA_PLATFORM=wayland;xcb" ||
+            fail "$name: QT_QPA_PLATFORM: $(tr '\0' '\n' <"/proc/$pid/environ" | grep '^QT_QPA_PLATFORM=')"
+        # Not a check (no GPU here, and Mesa's drivers are not installed): what Qt warned about.
+        grep -E ' warning (qt|default)' "$log" | sed "s/^/note: $name: /" | head -5
+        kill -0 "$pid" 2>/dev/null && pass "$name: the window is still up" || { fail "$name: the window exited"; tail -20 "$log"; }
+        webhook_200; stop_exit_0; no_leftovers
+    else
+        kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null # start() gave up on it
+    fi
+    # A QT_QPA_PLATFORM the user set wins over AppRun's choice, also in a Wayland session.
+    if start wayland-user-platform -u DISPLAY QT_QPA_PLATFORM=offscreen "${wayland_session[@]}" -- --appimage-extract-and-run; then
+        if mapped "$pid" libqoffscreen.so && ! mapped "$pid" libqwayland-generic.so && ! connected_to_weston "$pid" &&
+            tr '\0' '\n' <"/proc/$pid/environ" | grep -qx 'QT_QPA_PLATFORM=offscreen'; then
+            pass "$name: QT_QPA_PLATFORM=offscreen kept (offscreen mapped, no Wayland)"
+        else
+            fail "$name: QT_QPA_PLATFORM=offscreen not kept: $(grep -o 'platforms/[^/]*$' "/proc/$pid/maps" 2>/dev/null | sort -u | tr '\n' ' ')"
+        fi
+        webhook_200; stop_exit_0; no_leftovers
+    else
+        kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    fi
+else
+    fail "weston: no socket $wayland_dir/$wayland_socket within 20 s"; tail -20 /tmp/weston.log
+fi
+# weston's helper clients (desktop shell, keyboard) are its children: stopped with it.
+weston_children=$(pgrep -P "$weston_pid" | tr '\n' ' ')
+kill -TERM "$weston_pid" 2>/dev/null
+timeout 10 tail --pid="$weston_pid" -f /dev/null || kill -KILL "$weston_pid" 2>/dev/null
+wait "$weston_pid" 2>/dev/null
+for child in $weston_children; do
+    timeout 5 tail --pid="$child" -f /dev/null || kill -KILL "$child" 2>/dev/null
+done
+rm -rf "$wayland_dir"
 
 if [ -c /dev/fuse ]; then
     if start headless-fuse -- --headless; then
