@@ -1,6 +1,7 @@
 // FailedQueuePanel: reads the store at most 3 times a second while it changes; actions go through
 // the Replayer and the store's own API, never SQL.
 #include "failedqueuepanel.h"
+#include "theme.h"
 #include "elidedlabel.h"
 #include "failedeventmodel.h"
 #include "outcometext.h"
@@ -70,7 +71,7 @@ FailedQueuePanel::FailedQueuePanel(FailedEventStore *store, Replayer *replayer, 
     m_view->horizontalHeader()->moveSection(FailedEventModel::StateColumn, FailedEventModel::ReasonColumn);
     m_notice->setObjectName(QStringLiteral("replayNotice"));
     m_notice->setWordWrap(true);
-    m_notice->setStyleSheet(QStringLiteral("QLabel { color: #b71c1c; }"));
+    m_notice->setStyleSheet(QStringLiteral("QLabel { color: %1; }").arg(Theme::ink(Theme::Tone::Fail).name()));
     m_notice->hide();
     connect(m_view, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
         if (index.isValid())

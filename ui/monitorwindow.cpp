@@ -1,6 +1,7 @@
 // MonitorWindow: the panels composed and wired to the Runtime. The GUI thread only displays: records
 // arrive in batches from the server thread, everything else is read from one StatusSnapshot.
 #include "monitorwindow.h"
+#include "theme.h"
 #include "failedqueuebox.h"
 #include "failedqueuepanel.h"
 #include "guidedtour.h"
@@ -138,7 +139,10 @@ void MonitorWindow::buildUi()
     m_explanation = new QFrame(central);
     m_explanation->setObjectName(QStringLiteral("why500"));
     m_explanation->setFrameShape(QFrame::StyledPanel);
-    m_explanation->setStyleSheet(QStringLiteral("#why500 { background: #fff4d6; border: 1px solid #e0b84c; }"));
+    // The warning tone of the palette in use (light or dark), its text readable on it (tst_theme).
+    const Theme::Colours warn = Theme::cell(Theme::Tone::Warn);
+    m_explanation->setStyleSheet(QStringLiteral("#why500 { background: %1; border: 1px solid %2; } #why500 QLabel { color: %3; }")
+                                     .arg(warn.background.name(), Theme::ink(Theme::Tone::Warn).name(), warn.text.name()));
     auto *explanationLayout = new QHBoxLayout(m_explanation);
     explanationLayout->setContentsMargins(8, 4, 8, 4);
     auto *why = new QLabel(why500Text(), m_explanation);

@@ -1,5 +1,6 @@
 // ScenarioPanel: runs one ScenarioRunner at a time and shows its summary; the loss detector's line.
 #include "scenariopanel.h"
+#include "theme.h"
 #include "scenariosummarydialog.h"
 
 #include "runtime.h"
@@ -78,7 +79,7 @@ void ScenarioPanel::showStatus(const StatusSnapshot &s)
         parts.append(tr("tracking bound reached: newer answers are only counted"));
     m_loss->setText(
         tr("Loss detector — ") + (parts.isEmpty() ? tr("no events yet") : parts.join(QStringLiteral(" · "))));
-    m_loss->setStyleSheet(lost > 0 ? QStringLiteral("QLabel { color: #b71c1c; font-weight: bold; }") : QString());
+    m_loss->setStyleSheet(lost > 0 ? QStringLiteral("QLabel { color: %1; font-weight: bold; }").arg(Theme::ink(Theme::Tone::Fail).name()) : QString());
     m_loss->setVisible(true);
 }
 

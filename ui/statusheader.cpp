@@ -201,7 +201,7 @@ void StatusHeader::showStatus(const StatusSnapshot &s, bool reconnectExpected)
             .arg(audit.missing)
             .arg(readBack, QString::number(c.accepted)));
     m_outcomes->setStyleSheet(
-        audit.missing ? QStringLiteral("QLabel { color: #b71c1c; font-weight: bold; }") : QString());
+        audit.missing ? QStringLiteral("QLabel { color: %1; font-weight: bold; }").arg(Theme::ink(Theme::Tone::Fail).name()) : QString());
 }
 
 void StatusHeader::setServerSwitchesLocked(bool locked)
