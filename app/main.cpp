@@ -170,8 +170,13 @@ int run(int argc, char *argv[])
     if (!runtime.start(&error)) {
         log.error("ackhook", error);
 #ifdef ACKHOOK_HAVE_UI
-        if (windowed) // started from a launcher, the log goes nowhere a user looks
-            StartFailure::makeDialog(error)->exec();
+        if (windowed) { // started from a launcher, the log goes nowhere a user looks
+            const auto dialog = StartFailure::makeDialog(error);
+            // A stop by signal (a session ending, kill, Ctrl+C) closes it: nothing started, nothing
+            // to drain. (SIGTERM is the watcher's from the start: without this the dialog stayed.)
+            QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, dialog.get(), &QDialog::reject);
+            dialog->exec();
+        }
 #endif
         return 1;
     }

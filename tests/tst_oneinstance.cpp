@@ -145,6 +145,11 @@ void TestOneInstance::portClashStaysOnScreen()
     // Logged, and then the dialog holds it on screen until the user closes it (a headless start
     // would have exited 1 at once: tst_ackhook).
     QVERIFY2(!clash.process().waitForFinished(1500), clash.err().constData());
+    // A stop by signal closes the dialog: the process ends at once, with the failed start's status.
+    clash.process().terminate();
+    QVERIFY2(clash.process().waitForFinished(5000), "SIGTERM did not end the start-failure dialog");
+    QCOMPARE(clash.process().exitStatus(), QProcess::NormalExit);
+    QCOMPARE(clash.process().exitCode(), 1);
 }
 
 QTEST_MAIN(TestOneInstance)
