@@ -140,10 +140,11 @@ void FailedQueuePanel::reload()
     m_labPending = static_cast<int>(
         std::count_if(pending.cbegin(), pending.cend(), [](const FailedEvent &e) { return e.isLab(); }));
     const FailedQueueStats s = m_store->stats();
-    m_counts->setFullText(tr("%1 pending · %2 replayed · %3 discarded%4")
+    // Discarded only once there are some: in the half-width tab the figures that move stay whole.
+    m_counts->setFullText(tr("%1 pending · %2 replayed%3%4")
                               .arg(s.pending)
                               .arg(s.replayed)
-                              .arg(s.discarded)
+                              .arg(s.discarded ? tr(" · %1 discarded").arg(s.discarded) : QString())
                               .arg(s.unrecorded ? tr(" · %1 unrecorded (queue full)").arg(s.unrecorded) : QString()));
     updateButtons();
 }

@@ -4,6 +4,8 @@
 # scripts the few verbs they drive it with. Every process started here is stopped by stop_all (the
 # scripts' EXIT trap); every wait is bounded.
 #   ACKHOOK_BUILD   build directory holding app/ackhook (default build/release)
+#   DARK=1          (for start_ackhook) a dark desktop palette: KDE's colours as Qt's own kde
+#                   platform theme reads them from kdeglobals, the way a Plasma session hands them over
 
 work=$(mktemp -d)
 started=()
@@ -81,13 +83,41 @@ send() {
 
 # start_ackhook: openbox (maximising every window, so the monitor fills the 1366×768 screen under a
 # title bar, as on a laptop), then ackhook on the failed-event queue tab (the window remembers the
-# last tab), NATS connected and the window shown.
+# last tab), NATS connected and the window shown. Again after stop_ackhook: a fresh ackhook.
 start_ackhook() {
     local binary="${ACKHOOK_BUILD:-build/release}/app/ackhook"
     [ -x "$binary" ] || die "no $binary (build it, or set ACKHOOK_BUILD)"
+    rm -rf "$work/data" "$work/config/ackhook" "$work/config/kdeglobals"
     mkdir -p "$work/config/ackhook" "$work/config/openbox"
     printf '[window]\ntab=1\n' >"$work/config/ackhook/ackhook.conf"
-    if command -v openbox >/dev/null; then
+    local theme=()
+    if [ -n "${DARK:-}" ]; then
+        cat >"$work/config/kdeglobals" <<'EOF'
+[General]
+ColorScheme=BreezeDark
+[Colors:Window]
+BackgroundNormal=43,43,43
+ForegroundNormal=232,232,232
+[Colors:View]
+BackgroundNormal=30,30,30
+BackgroundAlternate=38,38,38
+ForegroundNormal=232,232,232
+[Colors:Button]
+BackgroundNormal=53,53,53
+ForegroundNormal=232,232,232
+[Colors:Selection]
+BackgroundNormal=42,111,184
+ForegroundNormal=255,255,255
+[Colors:Tooltip]
+BackgroundNormal=58,58,58
+ForegroundNormal=232,232,232
+[KDE]
+widgetStyle=Fusion
+EOF
+        theme=(env QT_QPA_PLATFORMTHEME=kde KDE_SESSION_VERSION=5 KDE_FULL_SESSION=true)
+    fi
+    if [ -z "${openbox_started:-}" ] && command -v openbox >/dev/null; then
+        openbox_started=1
         cat >"$work/config/openbox/rc.xml" <<'EOF'
 <?xml version="1.0" encoding="UTF-8"?>
 <openbox_config xmlns="http://openbox.org/3.4/rc">
@@ -102,8 +132,9 @@ EOF
     fi
     http=$(free_port)
     admin=$(free_port "$http")
-    XDG_CONFIG_HOME="$work/config" "$binary" --data-dir "$work/data" --listen "127.0.0.1:$http" \
+    XDG_CONFIG_HOME="$work/config" "${theme[@]}" "$binary" --data-dir "$work/data" --listen "127.0.0.1:$http" \
         --admin-listen "127.0.0.1:$admin" --ack-timeout 3000 >"$work/ackhook.log" 2>&1 &
+    ackhook_pid=$!
     started+=($!)
     wait_until 30 "ackhook's admin API" curl -sf -o /dev/null "http://127.0.0.1:$admin/api/status"
     wait_until 30 "NATS connected" connected
@@ -111,4 +142,10 @@ EOF
     # The active window, as on a user's desktop (openbox draws an inactive title greyed out).
     timeout 5 xdotool search --onlyvisible --name '^ackhook' windowactivate --sync >/dev/null 2>&1 || true
     sleep 1 # the first paint, and openbox's maximising
+}
+
+# stop_ackhook: the running ackhook ends (SIGTERM: it answers what is in flight, then exits).
+stop_ackhook() {
+    kill "$ackhook_pid" 2>/dev/null || true
+    wait "$ackhook_pid" 2>/dev/null || true
 }

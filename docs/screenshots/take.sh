@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Takes the README's screenshots from the real program under Xvfb on a 1366×768 laptop-sized
 # screen: all green, a simulated outage with red rows and a filling failed queue, a blackhole with
-# requests waiting for their PubAck, recovered after "Replay all". demo.sh makes the animation.
+# requests waiting for their PubAck, recovered after "Replay all", and the window under a dark
+# desktop palette (dark.png). demo.sh makes the animation.
 #   docs/screenshots/take.sh   (needs a build, xvfb-run, imagemagick's import, curl, python3, xdotool;
 #                               openbox when installed; ACKHOOK_BUILD=build/dev to use the debug
 #                               build instead of build/release)
@@ -49,4 +50,19 @@ wait_until 20 "the replayed queue" status_is 'd["failed_queue"]["pending"]' 0
 send 30 35
 wait_until 10 "36 answers" answered 36
 shot 3-recovered
+
+# The same window under a dark desktop palette: green and red rows, a simulated outage shaded in
+# the chart, the chart's tooltip for one second.
+stop_ackhook
+DARK=1 start_ackhook
+send 1 8 0.4
+outage down
+wait_until 10 "the outage" status_is 'd["connectivity"]' 'simulated outage (down)'
+send 9 12 0.4
+outage off
+wait_until 30 "NATS reconnected" connected
+send 13 18 0.4
+wait_until 10 "18 answers" answered 18
+xdotool mousemove 1120 560 && sleep 0.3 && xdotool mousemove_relative 3 0 # over the chart: its tooltip
+shot dark
 echo "screenshots written to docs/screenshots/"
