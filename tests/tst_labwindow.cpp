@@ -496,5 +496,5 @@ void TestLabWindow::scenarioSummaryDialog()
     QVERIFY(ScenarioSummaryDialog::lesson(summary).startsWith(QLatin1String("Every 2xx was stored")));
 }
 
-QTEST_MAIN(TestLabWindow)
+ACKHOOK_TEST_MAIN_ON_A_LAPTOP(TestLabWindow) // the window on a 1366×768 screen
 #include "tst_labwindow.moc"

@@ -197,5 +197,5 @@ void TestMonitorEndpoints::headerListsEveryServedUrl()
     }
 }
 
-QTEST_MAIN(TestMonitorEndpoints)
+ACKHOOK_TEST_MAIN_ON_A_LAPTOP(TestMonitorEndpoints) // the window on a 1366×768 screen
 #include "tst_monitorendpoints.moc"

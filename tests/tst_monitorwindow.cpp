@@ -52,8 +52,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-constexpr QSize LaptopScreen(1366, 768);
-
 class TestMonitorWindow : public QObject {
     Q_OBJECT
 private Q_SLOTS:
@@ -129,7 +127,7 @@ void TestMonitorWindow::firstWindowFitsTheScreen()
     const QScreen *screen = m_window->screen();
     QVERIFY(screen);
     const QRect available = screen->availableGeometry();
-    QCOMPARE(screen->geometry().size(), LaptopScreen); // main() gave the offscreen platform that screen
+    QCOMPARE(screen->geometry().size(), TestSupport::LaptopScreen); // main() gave the offscreen platform that screen
     constexpr int TitleBarAndFrame = 40; // a window manager's decoration, e.g. openbox's or KWin's
     QVERIFY2(m_window->frameGeometry().height() + TitleBarAndFrame <= available.height(),
         qPrintable(QStringLiteral("%1 + %2 > %3").arg(m_window->frameGeometry().height()).arg(TitleBarAndFrame)
@@ -799,29 +797,5 @@ void TestMonitorWindow::windowOutlivesItsRuntime()
     window.close();
 }
 
-// QTEST_MAIN, on a 1366×768 screen: the offscreen platform's default one is 800×600, smaller than
-// any laptop the window is made for (its config file names the screens, Qt 6's -configfile option).
-int main(int argc, char *argv[])
-{
-    QTemporaryDir platformDir;
-    if (qgetenv("QT_QPA_PLATFORM") == "offscreen" && platformDir.isValid()) {
-        const QString config = platformDir.filePath(QStringLiteral("screens.json"));
-        QFile file(config);
-        if (file.open(QIODevice::WriteOnly)
-            && file.write(QStringLiteral(R"({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": %1, )"
-                                         R"("height": %2, "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]})")
-                              .arg(LaptopScreen.width())
-                              .arg(LaptopScreen.height())
-                              .toUtf8())
-                > 0) {
-            file.close();
-            qputenv("QT_QPA_PLATFORM", "offscreen:configfile=" + QFile::encodeName(config));
-        }
-    }
-    QApplication app(argc, argv);
-    app.setAttribute(Qt::AA_Use96Dpi, true);
-    TestMonitorWindow test;
-    QTEST_SET_MAIN_SOURCE_PATH
-    return QTest::qExec(&test, argc, argv);
-}
+ACKHOOK_TEST_MAIN_ON_A_LAPTOP(TestMonitorWindow)
 #include "tst_monitorwindow.moc"

@@ -7,8 +7,8 @@
 #   docs/screenshots/demo.sh   (needs a build, xvfb-run, xwd, imagemagick, curl, python3, xdotool;
 #                               openbox when installed; ACKHOOK_BUILD=build/dev to use the debug
 #                               build instead of build/release; FPS=4 frames per second)
-# take.sh takes the still screenshots: a separate script because the stills show a blackhole scene
-# the animation leaves out, and each can be retaken alone (about 20 s for the stills, a minute here).
+# take.sh takes the still screenshots and then runs this script: one run makes every picture; this
+# one alone retakes only the animation (about a minute).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ -z "${DISPLAY:-}" ]; then

@@ -2,7 +2,8 @@
 # Takes the README's screenshots from the real program under Xvfb on a 1366×768 laptop-sized
 # screen: all green, a simulated outage with red rows and a filling failed queue, a blackhole with
 # requests waiting for their PubAck, recovered after "Replay all", and the window under a dark
-# desktop palette (dark.png). demo.sh makes the animation.
+# desktop palette (dark.png); then demo.sh makes the animation (demo.gif), so one run of this
+# script makes every picture of the README.
 #   docs/screenshots/take.sh   (needs a build, xvfb-run, imagemagick's import, curl, python3, xdotool;
 #                               openbox when installed; ACKHOOK_BUILD=build/dev to use the debug
 #                               build instead of build/release)
@@ -66,3 +67,9 @@ wait_until 10 "18 answers" answered 18
 xdotool mousemove 1120 560 && sleep 0.3 && xdotool mousemove_relative 3 0 # over the chart: its tooltip
 shot dark
 echo "screenshots written to docs/screenshots/"
+
+# Then the animation at the top of the README, in the same X server: one run makes every picture
+# (STILLS_ONLY=1 stops here).
+stop_all
+trap - EXIT
+[ -n "${STILLS_ONLY:-}" ] || exec docs/screenshots/demo.sh

@@ -285,6 +285,23 @@ QByteArray uniqueKey()
 // default), so a port freed by a probe inside that range can be taken by another process before the
 // test binds it again (CI saw ackhook's own fault proxy take its --port). Ports below the range are
 // handed out at random, checked bindable, and never twice in one test process.
+void useLaptopScreen(const QTemporaryDir &dir)
+{
+    if (qgetenv("QT_QPA_PLATFORM") != "offscreen" || !dir.isValid())
+        return;
+    const QString config = dir.filePath(QStringLiteral("screens.json"));
+    QFile file(config);
+    const QByteArray json = QStringLiteral(R"({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": %1, )"
+                                           R"("height": %2, "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]})")
+                                .arg(LaptopScreen.width())
+                                .arg(LaptopScreen.height())
+                                .toUtf8();
+    if (file.open(QIODevice::WriteOnly) && file.write(json) == json.size()) {
+        file.close();
+        qputenv("QT_QPA_PLATFORM", "offscreen:configfile=" + QFile::encodeName(config));
+    }
+}
+
 quint16 freePort()
 {
     static QSet<quint16> handedOut;

@@ -4,6 +4,8 @@
 #include "webhook/idempotencykey.h"
 
 #include <QByteArray>
+#include <QSize>
+#include <QTemporaryDir>
 #include <QJsonObject>
 #include <QTcpSocket>
 
@@ -113,6 +115,23 @@ bool setOutageAndWait(Runtime *runtime, OutageSettings::Mode mode, int timeoutMs
 
 qint64 residentKiB(); // this process' VmRSS
 quint16 freePort();
+// The window suites' screen: 1366×768, a laptop's, instead of the offscreen platform's 800×600.
+inline constexpr QSize LaptopScreen(1366, 768);
+// Called before the QApplication: when QT_QPA_PLATFORM is "offscreen", gives that platform one
+// LaptopScreen through its config file (Qt 6's offscreen:configfile=), written into dir.
+void useLaptopScreen(const QTemporaryDir &dir);
+// QTEST_MAIN on a LaptopScreen.
+#define ACKHOOK_TEST_MAIN_ON_A_LAPTOP(TestObject)                                                                     \
+    int main(int argc, char *argv[])                                                                                   \
+    {                                                                                                                  \
+        QTemporaryDir platformDir;                                                                                     \
+        TestSupport::useLaptopScreen(platformDir);                                                                     \
+        QApplication app(argc, argv);                                                                                  \
+        app.setAttribute(Qt::AA_Use96Dpi, true);                                                                       \
+        TestObject test;                                                                                               \
+        QTEST_SET_MAIN_SOURCE_PATH                                                                                     \
+        return QTest::qExec(&test, argc, argv);                                                                        \
+    }
 QByteArray uniqueKey(); // a fresh UUID: unique idempotency keys for tests
 // What a FILE (e.g. std::tmpfile() given to a log writer) received, read back from the start.
 QByteArray readBack(FILE *file);
