@@ -1,32 +1,20 @@
 // FailedEventModel under QAbstractItemModelTester: snapshot merges insert, remove and update rows
 // without a reset.
 #include "failedeventmodel.h"
+#include "testsupport.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTest>
 
 namespace {
-FailedEvent failedEvent(qint64 id, FailedEvent::State state = FailedEvent::State::Pending, int attempts = 1)
-{
-    FailedEvent e;
-    e.id = id;
-    e.receivedMs = 1'700'000'000'000 + id;
-    e.method = "POST";
-    e.endpoint = "/webhook";
-    e.key = "key-" + QByteArray::number(id);
-    e.reason = QStringLiteral("disconnected");
-    e.state = state;
-    e.attempts = attempts;
-    e.bodyBytes = 10;
-    return e;
-}
+using TestSupport::sampleFailedEvent;
 
 QList<FailedEvent> events(std::initializer_list<qint64> ids)
 {
     QList<FailedEvent> list;
     for (qint64 id : ids)
-        list.append(failedEvent(id));
+        list.append(sampleFailedEvent(id));
     return list;
 }
 
@@ -99,7 +87,7 @@ void TestFailedEventModel::stateHasTextAndColour()
 {
     FailedEventModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setEvents({ failedEvent(2, FailedEvent::State::Discarded), failedEvent(1, FailedEvent::State::Pending) });
+    model.setEvents({ sampleFailedEvent(2, FailedEvent::State::Discarded), sampleFailedEvent(1, FailedEvent::State::Pending) });
     QCOMPARE(model.index(0, FailedEventModel::StateColumn).data().toString(), QStringLiteral("discarded"));
     QCOMPARE(model.index(1, FailedEventModel::StateColumn).data().toString(), QStringLiteral("pending"));
     QVERIFY(model.index(1, FailedEventModel::StateColumn).data(Qt::BackgroundRole).isValid());
@@ -113,10 +101,10 @@ void TestFailedEventModel::storedAnywayAndLabTag()
 {
     FailedEventModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    FailedEvent storedAnyway = failedEvent(2, FailedEvent::State::Replayed, 2);
+    FailedEvent storedAnyway = sampleFailedEvent(2, FailedEvent::State::Replayed, 2);
     storedAnyway.replaySeq = 5;
     storedAnyway.replayDuplicate = true;
-    FailedEvent lab = failedEvent(1);
+    FailedEvent lab = sampleFailedEvent(1);
     lab.key = FailedEvent::LabKeyPrefix + QByteArray("down-ack-run-1-x");
     model.setEvents({ storedAnyway, lab });
     QCOMPARE(model.index(0, FailedEventModel::StateColumn).data().toString(),

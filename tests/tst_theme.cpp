@@ -6,6 +6,7 @@
 #include "ratehistorymodel.h"
 #include "requesttablemodel.h"
 #include "scenariochart.h"
+#include "testsupport.h"
 #include "theme.h"
 
 #include <QApplication>
@@ -42,20 +43,6 @@ RequestRecord record(int status, quint64 requestId = 0)
     r.requestId = requestId;
     r.key = QStringLiteral("k%1").arg(status);
     return r;
-}
-
-FailedEvent failedEvent(qint64 id, FailedEvent::State state)
-{
-    FailedEvent e;
-    e.id = id;
-    e.receivedMs = 1'700'000'000'000 + id;
-    e.method = "POST";
-    e.endpoint = "/webhook";
-    e.key = "key-" + QByteArray::number(id);
-    e.reason = QStringLiteral("disconnected");
-    e.state = state;
-    e.attempts = 1;
-    return e;
 }
 
 // The background and text a model gives a cell, and their contrast.
@@ -177,8 +164,9 @@ void TestTheme::modelRowsFollowThePalette()
     }
 
     FailedEventModel failed;
-    failed.setEvents({ failedEvent(3, FailedEvent::State::Pending), failedEvent(2, FailedEvent::State::Replayed),
-        failedEvent(1, FailedEvent::State::Discarded) });
+    using TestSupport::sampleFailedEvent;
+    failed.setEvents({ sampleFailedEvent(3, FailedEvent::State::Pending), sampleFailedEvent(2, FailedEvent::State::Replayed),
+        sampleFailedEvent(1, FailedEvent::State::Discarded) });
     QCOMPARE(failed.rowCount(), 3);
     for (int row = 0; row < failed.rowCount(); ++row) {
         const QModelIndex index = failed.index(row, FailedEventModel::StateColumn);

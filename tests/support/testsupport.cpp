@@ -302,6 +302,21 @@ void useLaptopScreen(const QTemporaryDir &dir)
     }
 }
 
+FailedEvent sampleFailedEvent(qint64 id, FailedEvent::State state, int attempts)
+{
+    FailedEvent e;
+    e.id = id;
+    e.receivedMs = 1'700'000'000'000 + id;
+    e.method = "POST";
+    e.endpoint = "/webhook";
+    e.key = "key-" + QByteArray::number(id);
+    e.reason = QStringLiteral("disconnected");
+    e.state = state;
+    e.attempts = attempts;
+    e.bodyBytes = 10;
+    return e;
+}
+
 quint16 freePort()
 {
     static QSet<quint16> handedOut;

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "runtime.h"
+#include "store/failedevent.h"
 
 struct __natsConnection;
 struct __jsCtx;
@@ -115,6 +116,8 @@ bool setOutageAndWait(Runtime *runtime, OutageSettings::Mode mode, int timeoutMs
 
 qint64 residentKiB(); // this process' VmRSS
 quint16 freePort();
+// A failed event as the models' tests want one: POST /webhook, key-<id>, 10 bytes, "disconnected".
+FailedEvent sampleFailedEvent(qint64 id, FailedEvent::State state = FailedEvent::State::Pending, int attempts = 1);
 // The window suites' screen: 1366×768, a laptop's, instead of the offscreen platform's 800×600.
 inline constexpr QSize LaptopScreen(1366, 768);
 // Called before the QApplication: when QT_QPA_PLATFORM is "offscreen", gives that platform one
