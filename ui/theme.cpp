@@ -35,6 +35,7 @@ Theme::Colours Theme::cell(Tone tone, const QPalette &palette)
     if (isDark(palette)) {
         switch (tone) {
         case Tone::Waiting:
+        case Tone::Info:
             return { rgb(0x1f3a5f), rgb(0xe3eefc) };
         case Tone::Ok:
             return { rgb(0x1e4620), rgb(0xe6f4ea) };
@@ -44,8 +45,6 @@ Theme::Colours Theme::cell(Tone tone, const QPalette &palette)
             return { rgb(0x5c4300), rgb(0xfff3d6) };
         case Tone::Fail:
             return { rgb(0x6b1f27), rgb(0xfde7e9) };
-        case Tone::Info:
-            return { rgb(0x1f3a5f), rgb(0xe3eefc) };
         case Tone::Neutral:
             return { rgb(0x454545), rgb(0xe0e0e0) };
         }

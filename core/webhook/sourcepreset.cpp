@@ -53,12 +53,12 @@ SignatureScheme bodyHmac(QByteArray header)
     return described(std::move(header), "sha256=", Encoding::Hex, Algorithm::HmacSha256, "{body}");
 }
 
-SignatureScheme scheme(SignatureScheme::Kind kind, QByteArray header = {}, QByteArray prefix = {})
+// A scheme that is not described as data: none, bearer, a token in `header`, Graph's clientState.
+SignatureScheme scheme(SignatureScheme::Kind kind, QByteArray header = {})
 {
     SignatureScheme result;
     result.kind = kind;
     result.header = std::move(header);
-    result.prefix = std::move(prefix);
     return result;
 }
 
