@@ -152,6 +152,11 @@ const EndpointCounters *Gateway::endpointCounters() const
     return m_server ? &m_server->endpointCounters() : nullptr;
 }
 
+EndpointCounters *Gateway::endpointCounters()
+{
+    return m_server ? &m_server->endpointCounters() : nullptr;
+}
+
 int Gateway::inFlight() const
 {
     return m_dispatcher ? m_dispatcher->inFlight() : 0;

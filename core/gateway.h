@@ -37,6 +37,7 @@ public:
     RequestLog *requestLog() const { return m_log.get(); }
     int inFlight() const; // safe from any thread
     const EndpointCounters *endpointCounters() const; // safe from any thread while the gateway runs
+    EndpointCounters *endpointCounters(); // the same; its setters are thread-safe too
     // Null unless an endpoint uses (or used) the spool policy. Set on the gateway's thread, at start or
     // by setDispatchPolicy() (its caller waits for it), so other threads read it after either.
     Spool *spool() const { return m_spool.get(); }

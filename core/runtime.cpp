@@ -521,6 +521,7 @@ void Runtime::shutdown()
     m_shuttingDown = true;
     if (m_replayer)
         m_replayer->abortAll(); // waiting admin calls get their answer while their server still exists
+    m_snsSubscriptions.reset(); // a confirmation under way is abandoned (SNS keeps its SubscribeURL valid for 3 days)
     m_admin.reset(); // no more control requests while draining
     if (m_host && m_host->isRunning())
         m_host->shutdown();
@@ -561,4 +562,17 @@ void Runtime::shutdownAndWait()
         m_admin.reset();
         finishShutdown();
     }
+}
+
+void Runtime::confirmSnsSubscription(
+    qsizetype endpoint, const QString &topicArn, std::function<void(const SnsSubscriptions::Result &)> done)
+{
+    if (!m_snsSubscriptions)
+        m_snsSubscriptions = std::make_unique<SnsSubscriptions>();
+    m_snsSubscriptions->confirm(
+        [this]() -> EndpointCounters * {
+            Gateway *gateway = this->gateway();
+            return gateway && !m_shuttingDown ? gateway->endpointCounters() : nullptr;
+        },
+        endpoint, topicArn, std::move(done));
 }

@@ -9,6 +9,7 @@
 #include "outage/faultproxy.h"
 #include "status.h"
 #include "store/failedeventstore.h"
+#include "webhook/snssubscriptions.h"
 
 #include <QHostAddress>
 #include <QLockFile>
@@ -117,6 +118,11 @@ public:
     bool setDispatchPolicy(qsizetype endpoint, DispatchPolicy policy, QString *error, QString *saveError = nullptr);
     const DispatchSwitches *dispatchSwitches() const { return m_switches.get(); } // null before start()
 
+    // Confirms the endpoint's pending AWS SNS subscription to topicArn (the topic the person saw) by
+    // fetching its SubscribeURL; done runs later on the main thread. Main thread.
+    void confirmSnsSubscription(
+        qsizetype endpoint, const QString &topicArn, std::function<void(const SnsSubscriptions::Result &)> done);
+
 Q_SIGNALS:
     void stopped();
     void embeddedNatsRunningChanged(bool running);
@@ -142,6 +148,7 @@ private:
     std::unique_ptr<AnswerRecorder> m_recorder; // the webhook server's AnswerObserver; outlives the gateway
     std::unique_ptr<StreamAudit> m_audit; // null until startStreamAudit()
     std::unique_ptr<GatewayHost> m_host;
+    std::unique_ptr<SnsSubscriptions> m_snsSubscriptions; // made on the first confirmation; dies before m_host
     ServerInfoProbe *m_serverInfo = nullptr; // the connected server's INFO, read on every connect
     std::unique_ptr<Replayer> m_replayer;
     std::unique_ptr<AdminServer> m_admin;

@@ -1,8 +1,9 @@
 // Providers' handshakes end to end on a real Runtime (embedded nats-server, HTTP on loopback): Zoom's
-// endpoint.url_validation, Discord's PING, Microsoft Graph's validationToken, Dropbox's challenge and
-// AWS SNS's SubscriptionConfirmation are answered with the bytes each provider expects, are never
-// stored in the stream nor queued as failed, a bad signature is 401 and malformed input a 400 naming
-// what is wrong, with no secret in any answer or log line. (Slack's url_verification: tst_endpoints.)
+// endpoint.url_validation, Discord's PING, Microsoft Graph's validationToken and Dropbox's challenge
+// are answered with the bytes each provider expects, are never stored in the stream nor queued as
+// failed, a bad signature is 401 and malformed input a 400 naming what is wrong, with no secret in
+// any answer or log line. (Slack's url_verification: tst_endpoints; AWS SNS's SubscriptionConfirmation
+// and signatures: tst_sns.)
 #include "commandline.h"
 #include "configruntime.h"
 #include "testsupport.h"
@@ -30,9 +31,6 @@ const QByteArray PlainToken = "qgg8vlvZRS6UYooatFL8Aw";
 // plainToken, keyed with the app's secret token):
 //   printf '%s' qgg8vlvZRS6UYooatFL8Aw | openssl dgst -sha256 -hmac tst-handshakes-zoom-secret-token
 const QByteArray ZoomEncryptedToken = "80d5cb2c727bb924b09de67b58b803183faf40c953c18bc99beaac33aff5baee";
-const QByteArray TopicArn = "arn:aws:sns:eu-west-1:123456789012:tst-handshakes";
-const QByteArray SubscribeUrl = "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription"
-                                "&TopicArn=arn:aws:sns:eu-west-1:123456789012:tst-handshakes&Token=2336412f37fb687f5d51e6e2";
 
 const QByteArray Config = R"(# tst_handshakes: one endpoint per provider handshake, and one that has none
 [stream]
@@ -62,11 +60,6 @@ path = "/dropbox"
 source = "dropbox"
 secret_env = "TST_HANDSHAKES_DROPBOX_SECRET"
 subject = "hs.dropbox"
-
-[[endpoint]]
-path = "/sns"
-source = "aws-sns"
-subject = "hs.sns.{event}"
 
 [[endpoint]]
 path = "/plain"
@@ -147,9 +140,6 @@ private Q_SLOTS:
     void dropboxChallenge();
     void dropboxMalformed_data();
     void dropboxMalformed();
-    void snsSubscriptionConfirmation();
-    void snsMalformed_data();
-    void snsMalformed();
     void noSecretLogged();
 
 private:
@@ -194,7 +184,7 @@ void TestHandshakes::initTestCase()
     m_runtime = startRuntimeFromConfigFile(m_dir.filePath(QStringLiteral("ackhook.toml")),
         m_dir.filePath(QStringLiteral("data")), std::chrono::milliseconds(AckTimeoutMs), &error, &endpoints);
     QVERIFY2(m_runtime, qPrintable(error));
-    QCOMPARE(endpoints, 6);
+    QCOMPARE(endpoints, 5);
     m_port = m_runtime->webhookPort();
     m_reader = std::make_unique<StreamReader>(m_runtime->upstreamUrls().constFirst());
     QVERIFY(m_reader->isValid());
@@ -502,110 +492,6 @@ void TestHandshakes::dropboxMalformed()
     QCOMPARE(reply->json().value(QLatin1String("error")).toString().toLatin1(), reason);
     QVERIFY(reply->header("X-Injected").isNull());
     QVERIFY(!reply->body.contains("CCCCCCCC"));
-}
-
-void TestHandshakes::snsSubscriptionConfirmation()
-{
-    const quint64 before = messageCount();
-    const qint64 failed = failedTotal();
-    const QByteArray body = R"({"Type":"SubscriptionConfirmation","MessageId":"165545c9-2a5c-472c-8df2-7ff2be2b3b1b",)"
-                            R"("Token":"2336412f37fb687f5d51e6e2","TopicArn":")"
-        + TopicArn + R"(","Message":"You have chosen to subscribe to the topic.","SubscribeURL":")" + SubscribeUrl
-        + R"(","Timestamp":"2026-12-07T03:00:00.000Z","SignatureVersion":"1","Signature":"c2ln",)"
-          R"("SigningCertURL":"https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0000.pem"})";
-    const HeaderList headers { { "Content-Type", "text/plain; charset=UTF-8" },
-        { "x-amz-sns-message-type", "SubscriptionConfirmation" },
-        { "x-amz-sns-message-id", "165545c9-2a5c-472c-8df2-7ff2be2b3b1b" }, { "x-amz-sns-topic-arn", TopicArn } };
-    const auto reply = request(m_port, "POST", "/sns", body, headers);
-    QVERIFY(reply);
-    QCOMPARE(reply->status, 200);
-    QCOMPARE(reply->json().value(QLatin1String("confirmed")), QJsonValue(false));
-    QCOMPARE(messageCount(), before);
-    QCOMPARE(failedTotal(), failed);
-
-    // A warning naming the endpoint, the TopicArn and the SubscribeURL.
-    const auto warned = [] {
-        for (const QString &line : capturedLog()) {
-            if (line.contains(QLatin1String("/sns")) && line.contains(QLatin1String(TopicArn))
-                && line.contains(QLatin1String(SubscribeUrl)))
-                return true;
-        }
-        return false;
-    };
-    QTRY_VERIFY_WITH_TIMEOUT(warned(), 5000);
-    // Shown as the endpoint's pending confirmation in /api/status and /api/endpoints.
-    for (const char *api : { "/api/status", "/api/endpoints" }) {
-        const QJsonObject pending = endpointJson(api, "sns").value(QLatin1String("pending_confirmation")).toObject();
-        QCOMPARE(pending.value(QLatin1String("topic_arn")).toString().toLatin1(), TopicArn);
-        QCOMPARE(pending.value(QLatin1String("subscribe_url")).toString().toLatin1(), SubscribeUrl);
-        QCOMPARE(pending.value(QLatin1String("endpoint")).toString(), QStringLiteral("/sns"));
-        QCOMPARE(pending.value(QLatin1String("signature_verified")), QJsonValue(false));
-        QVERIFY(endpointJson(api, "zoom").value(QLatin1String("pending_confirmation")).isUndefined());
-    }
-
-    // A URL that is not SNS's (here a loopback one) is refused, and the pending confirmation stays.
-    QByteArray foreign = body;
-    foreign.replace(SubscribeUrl, "https://127.0.0.1:1/confirm");
-    const auto refused = request(m_port, "POST", "/sns", foreign, headers);
-    QVERIFY(refused);
-    QCOMPARE(refused->status, 400);
-    QCOMPARE(endpointJson("/api/status", "sns")
-                 .value(QLatin1String("pending_confirmation"))
-                 .toObject()
-                 .value(QLatin1String("subscribe_url"))
-                 .toString()
-                 .toLatin1(),
-        SubscribeUrl);
-
-    // A Notification on the same endpoint is an event: published under its message type.
-    const QByteArray notification = R"({"Type":"Notification","MessageId":")" + uniqueKey() + R"(","TopicArn":")"
-        + TopicArn + R"(","Message":"hello"})";
-    const auto published = request(m_port, "POST", "/sns", notification, { { "x-amz-sns-message-type", "Notification" } });
-    QVERIFY(published);
-    QCOMPARE(published->status, 200);
-    QCOMPARE(messageCount(), before + 1);
-    QCOMPARE(m_reader->message("EVENTS", m_reader->lastSeq("EVENTS"))->subject, QByteArray("hs.sns.notification"));
-}
-
-void TestHandshakes::snsMalformed_data()
-{
-    QTest::addColumn<QByteArray>("body");
-    QTest::addColumn<QByteArray>("reason");
-    const QByteArray arn = R"("TopicArn":")" + TopicArn + '"';
-    const QByteArray url = R"("SubscribeURL":")" + SubscribeUrl + '"';
-    QTest::addRow("no SubscribeURL") << "{" + arn + "}" << QByteArray("SubscriptionConfirmation without SubscribeURL");
-    QTest::addRow("no TopicArn") << "{" + url + "}" << QByteArray("SubscriptionConfirmation without TopicArn");
-    QTest::addRow("SubscribeURL a number") << "{" + arn + R"(,"SubscribeURL":7})"
-                                           << QByteArray("SubscribeURL is not a string");
-    QTest::addRow("over-long SubscribeURL")
-        << "{" + arn + R"(,"SubscribeURL":"https://sns.eu-west-1.amazonaws.com/?)" + QByteArray(2048, 'x') + "\"}"
-        << QByteArray("SubscribeURL must be 1 to 2048 bytes");
-    QTest::addRow("plain http") << "{" + arn + R"(,"SubscribeURL":"http://sns.eu-west-1.amazonaws.com/?x=1"})"
-                                << QByteArray("SubscribeURL is not an https://sns.<region>.amazonaws.com/ URL");
-    QTest::addRow("look-alike host")
-        << "{" + arn + R"(,"SubscribeURL":"https://sns.eu-west-1.amazonaws.com.example.net/?x=1"})"
-        << QByteArray("SubscribeURL is not an https://sns.<region>.amazonaws.com/ URL");
-    QTest::addRow("line break in TopicArn") << "{" + url + R"(,"TopicArn":"arn:aws:sns:x\nFAKE LOG LINE"})"
-                                            << QByteArray("TopicArn is not printable ASCII");
-    QTest::addRow("not an ARN") << "{" + url + R"(,"TopicArn":"topic"})" << QByteArray("TopicArn is not an ARN (arn:…)");
-    QTest::addRow("other Type") << "{" + arn + "," + url + R"(,"Type":"Notification"})"
-                                << QByteArray("x-amz-sns-message-type is SubscriptionConfirmation but the body's Type is not");
-    QTest::addRow("not JSON") << QByteArray("{\"TopicArn\":") << QByteArray("body is not JSON");
-}
-
-void TestHandshakes::snsMalformed()
-{
-    QFETCH(QByteArray, body);
-    QFETCH(QByteArray, reason);
-    const quint64 before = messageCount();
-    const auto reply = request(m_port, "POST", "/sns", body, { { "x-amz-sns-message-type", "SubscriptionConfirmation" } });
-    QVERIFY(reply);
-    QCOMPARE(reply->status, 400);
-    const QString error = reply->json().value(QLatin1String("error")).toString();
-    QVERIFY2(error.startsWith(QString::fromUtf8(reason)), qPrintable(error));
-    QCOMPARE(messageCount(), before);
-    for (const QString &line : capturedLog())
-        QVERIFY2(!line.contains(QLatin1String("FAKE LOG LINE")), qPrintable(line));
 }
 
 void TestHandshakes::noSecretLogged()

@@ -13,6 +13,7 @@
 #include "requestspanel.h"
 #include "requesttablemodel.h"
 #include "scenariopanel.h"
+#include "snsconfirmationbar.h"
 #include "statusheader.h"
 #include "streambrowser.h"
 #include "testsenderpanel.h"
@@ -157,6 +158,11 @@ void MonitorWindow::buildUi()
     explanationLayout->addWidget(gotIt);
     m_explanation->hide();
     layout->addWidget(m_explanation);
+    // An AWS SNS subscription waiting for a person to confirm it (hidden while none waits).
+    m_snsConfirmation = new SnsConfirmationBar(m_runtime, central);
+    connect(m_snsConfirmation, &SnsConfirmationBar::message, this, &MonitorWindow::showMessage);
+    connect(m_snsConfirmation, &SnsConfirmationBar::confirmationFinished, this, &MonitorWindow::refresh);
+    layout->addWidget(m_snsConfirmation);
 
     // The live request table, over the detail / failed queue / stream tabs and the rate chart.
     m_requests = new RequestsPanel(central);
@@ -324,6 +330,7 @@ void MonitorWindow::refresh()
     m_scenario->showStatus(s);
     m_header->showStatus(s, m_outage->reconnectExpected());
     m_failedBox->showStatus(s);
+    m_snsConfirmation->showStatus(s);
     const FailedQueueStats &failed = s.failedQueue;
     m_tabs->setTabText(
         1, failed.pending ? tr("Failed-event queue (%1 pending)").arg(failed.pending) : tr("Failed-event queue"));

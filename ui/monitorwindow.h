@@ -7,6 +7,7 @@
 #include <QMainWindow>
 
 class FailedQueueBox;
+class SnsConfirmationBar;
 class FailedQueuePanel;
 class GuidedTour;
 class OutagePanel;
@@ -38,6 +39,7 @@ public:
     OutagePanel *outagePanel() const { return m_outage; }
     TestSenderPanel *testSender() const { return m_sender; }
     FailedQueueBox *failedQueueBox() const { return m_failedBox; }
+    SnsConfirmationBar *snsConfirmationBar() const { return m_snsConfirmation; }
     ScenarioPanel *scenarioPanel() const { return m_scenario; }
     RequestsPanel *requests() const { return m_requests; }
     RequestDetailView *detailView() const { return m_detail; }
@@ -76,6 +78,7 @@ private:
     ScenarioPanel *m_scenario = nullptr;
     StatusHeader *m_header = nullptr;
     FailedQueueBox *m_failedBox = nullptr;
+    SnsConfirmationBar *m_snsConfirmation = nullptr;
     OutagePanel *m_outage = nullptr;
     TestSenderPanel *m_sender = nullptr;
     QFrame *m_explanation = nullptr;

@@ -17,6 +17,7 @@
 #include "store/failedeventstore.h"
 #include "store/replayer.h"
 #include "webhook/endpointcounters.h"
+#include "webhook/snssubscriptions.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -108,9 +109,16 @@ RefusalCounts AdminServer::refusals() const
 
 void AdminServer::handle(HttpRequest &&request, const HttpResponder &responder)
 {
-    // The one answer that waits (for PubAcks): replay. Everything else is answered right away.
+    // The answers that wait: replay (for PubAcks) and an SNS confirmation (for SNS). Everything else
+    // is answered right away.
     if (request.path == "/api/failed/replay" && request.method == "POST") {
         replayFailed(request, responder);
+        return;
+    }
+    const QString path = QUrl::fromPercentEncoding(request.path);
+    const QLatin1String endpoints("/api/endpoints/"), confirm("/confirm-subscription");
+    if (path.startsWith(endpoints) && path.endsWith(confirm) && path.size() > endpoints.size() + confirm.size()) {
+        confirmSubscription(request, responder, path.mid(endpoints.size(), path.size() - endpoints.size() - confirm.size()));
         return;
     }
     responder.respond(handleNow(request));
@@ -389,7 +397,7 @@ QJsonObject AdminServer::outageJson() const
     return outage;
 }
 
-HttpResponse AdminServer::endpointDispatch(const HttpRequest &request, const QString &which)
+qsizetype AdminServer::endpointIndex(const QString &which, const QString &action, QString *notFound) const
 {
     // The endpoint by its path without the leading slash (/api/endpoints/lab/spool/dispatch), or by
     // its number from 0 in the order of GET /api/endpoints.
@@ -408,11 +416,44 @@ HttpResponse AdminServer::endpointDispatch(const HttpRequest &request, const QSt
     if (index < 0 && isNumber && number >= 0 && number < endpoints.size())
         index = number;
     if (index < 0)
-        return error(404,
-            QStringLiteral("no endpoint '%1': give its path without the leading slash "
-                           "(/api/endpoints/webhook/dispatch) or its number from 0 (GET /api/endpoints)")
-                .arg(which));
-    const QByteArray endpointPath = endpoints.at(index).path;
+        *notFound = QStringLiteral("no endpoint '%1': give its path without the leading slash "
+                                   "(/api/endpoints/webhook/%2) or its number from 0 (GET /api/endpoints)")
+                        .arg(which, action);
+    return index;
+}
+
+void AdminServer::confirmSubscription(const HttpRequest &request, const HttpResponder &responder, const QString &which)
+{
+    if (request.method != "POST") {
+        responder.respond(methodNotAllowed("POST"));
+        return;
+    }
+    QString notFound;
+    const qsizetype index = endpointIndex(which, QStringLiteral("confirm-subscription"), &notFound);
+    if (index < 0) {
+        responder.respond(error(404, notFound));
+        return;
+    }
+    // The topic the person saw: a confirmation that arrived since, for another topic, is not confirmed.
+    const QJsonDocument document = QJsonDocument::fromJson(request.body);
+    const QJsonValue topic = document.object().value(QLatin1String("topic_arn"));
+    if (!document.isObject() || !topic.isString() || topic.toString().isEmpty()) {
+        responder.respond(error(400,
+            QStringLiteral("expected a JSON object such as {\"topic_arn\":\"arn:aws:sns:…\"}: the topic of the "
+                           "pending_confirmation you confirm (GET /api/endpoints)")));
+        return;
+    }
+    m_runtime->confirmSnsSubscription(index, topic.toString(),
+        [responder](const SnsSubscriptions::Result &result) { responder.respond(json(result.json, result.status)); });
+}
+
+HttpResponse AdminServer::endpointDispatch(const HttpRequest &request, const QString &which)
+{
+    QString notFound;
+    const qsizetype index = endpointIndex(which, QStringLiteral("dispatch"), &notFound);
+    if (index < 0)
+        return error(404, notFound);
+    const QByteArray endpointPath = m_runtime->config().gateway.resolvedEndpoints().at(index).path;
     const DispatchSwitches *switches = m_runtime->dispatchSwitches();
     const auto describe = [&] {
         const Endpoint now = m_runtime->config().gateway.resolvedEndpoints().at(index);

@@ -40,6 +40,11 @@ private:
     HttpResponse natsControl(bool start);
     // /api/endpoints/<path or number>/dispatch: GET, POST {"dispatch":NAME}, DELETE (back to the config's).
     HttpResponse endpointDispatch(const HttpRequest &request, const QString &which);
+    // /api/endpoints/<path or number>/confirm-subscription: POST {"topic_arn":…} confirms the endpoint's
+    // pending AWS SNS subscription (fetches its SubscribeURL); answered when SNS has answered.
+    void confirmSubscription(const HttpRequest &request, const HttpResponder &responder, const QString &which);
+    // The endpoint named in /api/endpoints/<which>/<action>; -1 with *notFound saying how to name one.
+    qsizetype endpointIndex(const QString &which, const QString &action, QString *notFound) const;
 
     Runtime *m_runtime;
     HttpListener *m_listener = nullptr;

@@ -9,6 +9,7 @@
 EndpointCounters::EndpointCounters(const QList<Endpoint> &endpoints)
     : m_counts(std::make_unique<Atomic[]>(static_cast<size_t>(endpoints.size())))
     , m_pending(endpoints.size())
+    , m_subscriptions(endpoints.size())
 {
     for (qsizetype i = 0; i < endpoints.size(); ++i) {
         const Endpoint &endpoint = endpoints.at(i);
@@ -89,13 +90,24 @@ void EndpointCounters::setPendingConfirmation(qsizetype endpoint, const QJsonObj
     m_pending[endpoint] = confirmation;
 }
 
+void EndpointCounters::setSnsSubscription(qsizetype endpoint, const QJsonObject &subscription)
+{
+    if (endpoint < 0 || endpoint >= m_names.size())
+        return;
+    const QMutexLocker lock(&m_pendingMutex);
+    m_pending[endpoint] = {};
+    m_subscriptions[endpoint] = subscription;
+}
+
 QList<EndpointCounters::Row> EndpointCounters::rows() const
 {
     QList<Row> rows = m_names;
     {
         const QMutexLocker lock(&m_pendingMutex);
-        for (qsizetype i = 0; i < rows.size(); ++i)
+        for (qsizetype i = 0; i < rows.size(); ++i) {
             rows[i].pendingConfirmation = m_pending.at(i);
+            rows[i].snsSubscription = m_subscriptions.at(i);
+        }
     }
     for (qsizetype i = 0; i < rows.size(); ++i) {
         const Atomic &counts = m_counts[static_cast<size_t>(i)];
@@ -137,6 +149,8 @@ QJsonArray EndpointCounters::toJson(const QList<Row> &rows)
                     { QStringLiteral("rejected"), static_cast<qint64>(row.rejected) } } } };
         if (!row.pendingConfirmation.isEmpty())
             object.insert(QStringLiteral("pending_confirmation"), row.pendingConfirmation);
+        if (!row.snsSubscription.isEmpty())
+            object.insert(QStringLiteral("sns_subscription"), row.snsSubscription);
         array.append(object);
     }
     return array;

@@ -43,6 +43,8 @@ public:
         // An AWS SNS SubscriptionConfirmation waiting for a person (ackhook never fetches its
         // SubscribeURL): endpoint, topic_arn, subscribe_url, received_ms. Empty: none.
         QJsonObject pendingConfirmation;
+        // The SNS subscription a person confirmed: topic_arn, subscription_arn, confirmed_ms. Empty: none.
+        QJsonObject snsSubscription;
 
         quint64 dispatches() const; // the sum of the buckets
         quint64 failuresOf(FailureReason reason) const;
@@ -59,6 +61,8 @@ public:
     DispatchPolicy dispatch(qsizetype endpoint) const;
     // The endpoint's latest SNS SubscriptionConfirmation (replaces the one before); any thread.
     void setPendingConfirmation(qsizetype endpoint, const QJsonObject &confirmation);
+    // A confirmed SNS subscription: no confirmation is pending any more; any thread.
+    void setSnsSubscription(qsizetype endpoint, const QJsonObject &subscription);
     QList<Row> rows() const; // a snapshot; safe from any thread
     QJsonArray toJson() const; // GET /api/endpoints: one object per endpoint, in configuration order
     static QJsonArray toJson(const QList<Row> &rows); // the same of a snapshot (GET /api/status)
@@ -73,6 +77,7 @@ private:
     };
     QList<Row> m_names;
     std::unique_ptr<Atomic[]> m_counts;
-    mutable QMutex m_pendingMutex; // guards m_pending (rare writes: handshakes)
+    mutable QMutex m_pendingMutex; // guards m_pending and m_subscriptions (rare writes: handshakes)
     QList<QJsonObject> m_pending; // by endpoint
+    QList<QJsonObject> m_subscriptions; // by endpoint
 };

@@ -1,11 +1,11 @@
 // Providers' handshakes, each from the provider's documentation; the 400s name what is wrong, never
 // the token, challenge or secret.
 #include "webhook/handshake.h"
+#include "webhook/snsmessage.h"
 #include "webhook/endpoint.h"
 #include "webhook/signaturescheme.h"
 
 #include <QDateTime>
-#include <QRegularExpression>
 #include <QUrl>
 
 #include <algorithm>
@@ -119,23 +119,20 @@ Handshakes::Answer snsConfirmation(const Endpoint &endpoint, const QJsonDocument
     if (!fields[0].startsWith(QLatin1String("arn:")))
         return answer(HttpResponse::error(400, QStringLiteral("TopicArn is not an ARN (arn:…)")));
     // Only a URL of SNS itself is shown to be opened: https://sns.<region>.amazonaws.com[.cn]/…
-    static const QRegularExpression snsHost(QStringLiteral("^sns\\.[a-z0-9-]{1,32}\\.amazonaws\\.com(\\.cn)?$"));
-    const QUrl url(fields[1], QUrl::StrictMode);
-    if (!url.isValid() || url.scheme() != QLatin1String("https") || !snsHost.match(url.host()).hasMatch()
-        || url.port() != -1 || !url.userInfo().isEmpty())
+    if (!SnsMessage::isSnsUrl(QUrl(fields[1], QUrl::StrictMode)))
         return answer(HttpResponse::error(
             400, QStringLiteral("SubscribeURL is not an https://sns.<region>.amazonaws.com/ URL")));
     Handshakes::Answer result = answer(HttpResponse::json(200,
         QJsonObject { { QStringLiteral("confirmed"), false },
             { QStringLiteral("detail"),
-                QStringLiteral("SubscriptionConfirmation recorded; ackhook never fetches SubscribeURL: "
-                               "a person confirms it") } }));
+                QStringLiteral("SubscriptionConfirmation recorded; ackhook fetches SubscribeURL only when a person "
+                               "confirms it") } }));
     result.pendingConfirmation = QJsonObject { { QStringLiteral("endpoint"), QString::fromUtf8(endpoint.path) },
         { QStringLiteral("topic_arn"), fields[0] }, { QStringLiteral("subscribe_url"), fields[1] },
         { QStringLiteral("received_ms"), QDateTime::currentMSecsSinceEpoch() },
-        // SNS signs with a certificate ackhook does not check (yet): anyone who can post here can put
-        // a confirmation in this list. Open the URL only for a topic you expect.
-        { QStringLiteral("signature_verified"), false } };
+        // Its SNS signature verified (WebhookServer::snsVerified) before any handshake is looked at;
+        // any AWS account's topic can still ask: a person confirms only a topic they expect.
+        { QStringLiteral("signature_verified"), true } };
     return result;
 }
 

@@ -192,8 +192,9 @@ QList<SourcePreset> presets()
         // carries the clientState set on the subscription, the endpoint's secret. Its POST
         // ?validationToken= handshake is echoed.
         { "microsoft-graph", scheme(Kind::ClientState), generic, {}, {}, {}, {} },
-        // AWS SNS (HTTP/S subscription): the certificate signature is not checked; a SubscriptionConfirmation is
-        // never fetched, only shown (log, /api/status) for a person to confirm.
+        // AWS SNS (HTTP/S subscription): signed with the certificate at SigningCertURL, checked by
+        // WebhookServer::snsVerified (webhook/snsmessage.h), not by a scheme; a SubscriptionConfirmation
+        // is shown (window, log, /api/status) and confirmed only when a person asks.
         { "aws-sns", scheme(Kind::None), { "x-amz-sns-message-id" }, "MessageId", "x-amz-sns-message-type", { "Type" },
             { "x-amz-sns-message-type", "x-amz-sns-message-id", "x-amz-sns-topic-arn", "x-amz-sns-subscription-arn" } },
         // Generic: the body's HMAC-SHA256; header, prefix and encoding are the endpoint's to set.

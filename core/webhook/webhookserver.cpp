@@ -252,11 +252,13 @@ void WebhookServer::answerHandshake(
     qsizetype index, const HttpRequest &request, const HttpResponder &responder, Handshakes::Answer &&handshake)
 {
     if (!handshake.pendingConfirmation.isEmpty()) {
-        // Never fetched: a person confirms the subscription (the URL is in the log and in /api/status).
+        // Never fetched on its own: a person confirms the subscription (the window's button, the admin
+        // API, or the URL from the log or /api/status).
         const QJsonObject &pending = handshake.pendingConfirmation;
         qCWarning(lcHandshake).noquote()
-            << QStringLiteral("endpoint %1: AWS SNS SubscriptionConfirmation for TopicArn %2 NOT confirmed (ackhook "
-                              "never fetches it); to subscribe, open SubscribeURL %3")
+            << QStringLiteral("endpoint %1: AWS SNS SubscriptionConfirmation for TopicArn %2 waits for a person "
+                              "(ackhook never confirms on its own): confirm it in the window, with POST "
+                              "/api/endpoints/<endpoint>/confirm-subscription, or open SubscribeURL %3")
                    .arg(QString::fromUtf8(m_options.endpoints.at(index).path),
                        pending.value(QLatin1String("topic_arn")).toString(),
                        pending.value(QLatin1String("subscribe_url")).toString());
@@ -332,6 +334,8 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
         answerEndpoint(index, request, responder, response, std::move(record));
         return;
     }
+    if (endpoint.source == "aws-sns" && !snsVerified(index, request, responder))
+        return;
 
     if (CloudEventBatch::isBatch(request.headers)) {
         handleBatch(index, std::move(request), responder);

@@ -22,6 +22,7 @@ class Dispatcher;
 class NatsBus;
 class FaultProxy;
 class RequestLog;
+class SnsClient;
 struct FailedQueueStats;
 
 // The Runtime's parts a WebhookServer reads and reports to, from its own thread: wiring, not
@@ -56,6 +57,7 @@ public:
     QHostAddress address() const;
     const Options &options() const { return m_options; }
     const EndpointCounters &endpointCounters() const { return m_endpointCounters; } // safe from any thread
+    EndpointCounters &endpointCounters() { return m_endpointCounters; }
     EventIntake *intake() const { return m_intake; } // the dispatch policies
     RefusalCounts refusals() const { return m_listener->refusals(); } // safe from any thread
     // Server thread. Requests from now on use the new policy; those in flight keep theirs.
@@ -68,6 +70,10 @@ private:
     // GET /health and /ready: answered, never counted or shown as webhook traffic.
     bool answerProbe(const HttpRequest &request, const HttpResponder &responder);
     void handleWebhook(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
+    // An aws-sns endpoint's request: true when its SNS signature verified. Else it was answered (401,
+    // 503), or it waits for its signing certificate and goes through handleWebhook again (request
+    // moved). webhook/snsverify.cpp.
+    bool snsVerified(qsizetype index, HttpRequest &request, const HttpResponder &responder);
     // A CloudEvents batch (webhook/batchhandler.cpp): one dispatch per event, one answer for all.
     void handleBatch(qsizetype index, HttpRequest &&request, const HttpResponder &responder);
     // 413 for an event NATS must refuse; empty while it fits or the server's max_payload is unknown.
@@ -95,5 +101,6 @@ private:
     EventIntake *m_intake;
     Handshakes m_handshakes; // providers' handshakes: answered, never published; a signed one replayed gets 401
     EndpointCounters m_endpointCounters;
+    SnsClient *m_sns = nullptr; // SNS signing certificates, fetched and cached (made for the first SNS message)
     quint64 m_lastRequestId = 0;
 };

@@ -2,12 +2,17 @@
 // lists, hex and base64 HMACs, timestamps), event types made subjects, and CloudEvents batches.
 // Invariants: every preset answers whatever came in; it always accepts what it signed itself for the
 // same body and time, and never the same headers for another body; a batch is refused whole with a
-// reason (no event left in it) or has events with valid keys.
+// reason (no event left in it) or has events with valid keys; an AWS SNS envelope is refused with a
+// reason or names an SNS certificate URL and a signature, its string to sign ending in its Type; a
+// body read as a PEM certificate gives a key or a reason.
 #include "fuzzinput.h"
 #include "config/configfile.h"
 #include "webhook/cloudeventbatch.h"
 #include "webhook/endpoint.h"
+#include "webhook/snsmessage.h"
 #include "webhook/sourcepreset.h"
+
+#include <QJsonDocument>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -33,6 +38,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(scheme.verify(good, body, Now).isEmpty());
         if (scheme.kind == SignatureScheme::Kind::Signed && scheme.message.uses(SignedMessage::Part::Body))
             FUZZ_ASSERT(!scheme.verify(good, body + 'x', Now).isEmpty());
+    }
+    const QJsonDocument json = QJsonDocument::fromJson(body);
+    if (json.isObject()) {
+        QString error;
+        const auto sns = SnsMessage::parse(json.object(), &error);
+        FUZZ_ASSERT(sns.has_value() == error.isEmpty());
+        if (sns) {
+            FUZZ_ASSERT(SnsMessage::isCertificateUrl(sns->certificateUrl));
+            FUZZ_ASSERT(!sns->signature.isEmpty() && sns->signature.size() <= 1024);
+            FUZZ_ASSERT(sns->stringToSign.endsWith(QByteArray("Type\n" + sns->type.toUtf8() + "\n")));
+        }
+    }
+    {
+        QString error;
+        const auto key = SnsSigningKey::fromPem(body, &error);
+        FUZZ_ASSERT((key != nullptr) == error.isEmpty());
     }
     const CloudEventBatch batch = CloudEventBatch::parse(body);
     if (!batch.error.isEmpty()) {
