@@ -320,6 +320,13 @@ void TestConfigFile::errors_data()
     QTest::addRow("signature header on a preset")
         << endpoint + "source = \"github\"\nsecret_file = \"github.secret\"\nsignature_header = \"X-Sig\"\n"
         << QStringLiteral("6: endpoint[1].signature_header: only for source = \"hmac\"");
+    QTest::addRow("sns_topics off aws-sns")
+        << endpoint + "source = \"github\"\nsecret_file = \"github.secret\"\nsns_topics = [\"arn:aws:sns:eu-west-1:123456789012:t\"]\n"
+        << QStringLiteral("6: endpoint[1].sns_topics: only for source = \"aws-sns\"");
+    QTest::addRow("sns_topics not an ARN") << endpoint + "source = \"aws-sns\"\nsns_topics = [\"orders\"]\n"
+                                           << QStringLiteral("5: endpoint[1].sns_topics: 'orders' is not an SNS topic ARN");
+    QTest::addRow("sns_topics empty") << endpoint + "source = \"aws-sns\"\nsns_topics = []\n"
+                                      << QStringLiteral("5: endpoint[1].sns_topics: must name at least one topic");
     QTest::addRow("bad encoding") << endpoint + "source = \"hmac\"\nsecret_file = \"github.secret\"\n"
                                                 "signature_encoding = \"base32\"\n"
                                   << QStringLiteral("6: endpoint[1].signature_encoding: 'base32' is not hex or base64");

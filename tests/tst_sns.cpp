@@ -48,6 +48,12 @@ subjects = ["sns.>"]
 path = "/sns"
 source = "aws-sns"
 subject = "sns.{event}"
+
+[[endpoint]]
+path = "/orders"
+source = "aws-sns"
+sns_topics = ["arn:aws:sns:eu-west-1:123456789012:tst-sns"]
+subject = "sns.orders.{event}"
 )";
 
 QByteArray runOpenssl(const QStringList &arguments)
@@ -150,6 +156,7 @@ private Q_SLOTS:
     void tamperedRefused();
     void badEnvelope_data();
     void badEnvelope();
+    void onlyItsTopics();
     void certificateUnavailable();
     void confirmationShownNeverFetched();
     void confirmationMalformed_data();
@@ -373,6 +380,9 @@ void TestSns::badEnvelope_data()
                             << QByteArray() << notSns;
     QTest::addRow("not JSON") << QByteArray("Type=Notification") << QByteArray()
                               << QStringLiteral("body is not an SNS message (a JSON object with its Signature)");
+    QTest::addRow("line break in TopicArn") << with("TopicArn", "arn:aws:sns:x\nFAKE LOG LINE") << QByteArray()
+                                            << QStringLiteral("SNS message's TopicArn is not printable ASCII of at "
+                                                              "most 2048 characters");
     QTest::addRow("raw delivery") << QByteArray("{\"order\":42}") << QByteArray("true")
                                   << QStringLiteral("raw message delivery carries no SNS signature, so ackhook cannot "
                                                     "verify it: turn RawMessageDelivery off for this subscription");
@@ -394,6 +404,31 @@ void TestSns::badEnvelope()
     QCOMPARE(reply->json().value(QLatin1String("error")).toString(), reason);
     QCOMPARE(messageCount(), before);
     QCOMPARE(m_sns.asked(), askedBefore); // nothing fetched for a message that names no SNS certificate
+    QVERIFY(!logged({ QStringLiteral("FAKE LOG LINE") }));
+}
+
+void TestSns::onlyItsTopics()
+{
+    // /orders takes only its sns_topics: another topic's message is refused before any certificate
+    // is fetched for it, however well signed; its own topic's message is stored.
+    const quint64 before = messageCount();
+    const QList<QByteArray> askedBefore = m_sns.asked();
+    QJsonObject fields { { "Type", "Notification" }, { "MessageId", "tst-sns-other-topic" },
+        { "TopicArn", "arn:aws:sns:eu-west-1:210987654321:someone-elses" }, { "Message", "m" },
+        { "Timestamp", "2026-12-07T12:00:00.000Z" } };
+    const auto other = request(m_port, "POST", "/orders", signedMessage(fields, 2, "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-never.pem"),
+        { { "x-amz-sns-message-type", "Notification" } });
+    QVERIFY(other);
+    QCOMPARE(other->status, 401);
+    QCOMPARE(other->json().value(QLatin1String("error")).toString(),
+        QStringLiteral("TopicArn arn:aws:sns:eu-west-1:210987654321:someone-elses is not one of /orders's sns_topics"));
+    QCOMPARE(m_sns.asked(), askedBefore);
+    fields.insert("TopicArn", QString::fromLatin1(TopicArn));
+    fields.insert("MessageId", "tst-sns-own-topic");
+    const auto own = request(m_port, "POST", "/orders", signedMessage(fields), { { "x-amz-sns-message-type", "Notification" } });
+    QVERIFY(own);
+    QCOMPARE(own->status, 200);
+    QCOMPARE(messageCount(), before + 1);
 }
 
 void TestSns::certificateUnavailable()
@@ -464,8 +499,6 @@ void TestSns::confirmationMalformed_data()
                                      << QByteArray("SubscribeURL is not an https://sns.<region>.amazonaws.com/ URL");
     QTest::addRow("loopback") << changed("SubscribeURL", "https://127.0.0.1:1/confirm")
                               << QByteArray("SubscribeURL is not an https://sns.<region>.amazonaws.com/ URL");
-    QTest::addRow("line break in TopicArn") << changed("TopicArn", "arn:aws:sns:x\nFAKE LOG LINE")
-                                            << QByteArray("TopicArn is not printable ASCII");
     QTest::addRow("not an ARN") << changed("TopicArn", "topic") << QByteArray("TopicArn is not an ARN (arn:…)");
 }
 

@@ -72,7 +72,8 @@ void SnsConfirmationBar::showStatus(const StatusSnapshot &s)
     if (m_busy)
         text += QLatin1Char(' ') + tr("Confirming…");
     else if (!m_error.isEmpty())
-        text += QStringLiteral("<br>") + tr("Not confirmed: %1").arg(m_error.toHtmlEscaped());
+        text += QStringLiteral("<br><span style=\"color:%1\">%2</span>")
+                    .arg(Theme::ink(Theme::Tone::Fail).name(), tr("Not confirmed: %1").arg(m_error.toHtmlEscaped()));
     if (m_text->text() != text)
         m_text->setText(text);
     m_confirm->setEnabled(!m_busy);

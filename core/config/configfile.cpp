@@ -125,6 +125,15 @@ std::optional<Endpoint> buildEndpoint(TomlReader &reader, const EndpointDraft &d
         endpoint.maxBodyBytes = *draft.maxBody;
     if (draft.publicUrl)
         endpoint.publicUrl = draft.publicUrl->toUtf8();
+    if (draft.snsTopics) {
+        if (!endpoint.snsSigned()) {
+            reader.problem(draft.lines.value(QStringLiteral("sns_topics")), prefix + QStringLiteral("sns_topics"),
+                QStringLiteral("only for source = \"aws-sns\""));
+            ok = false;
+        }
+        for (const QString &topic : *draft.snsTopics)
+            endpoint.snsTopics.append(topic.toLatin1());
+    }
     if (draft.dispatch)
         endpoint.dispatch = dispatchPolicyFromName(*draft.dispatch);
     if (draft.keyHeaders)

@@ -264,6 +264,20 @@ const QList<Toml::KeyRow<EndpointDraft>> &endpointKeys()
                     return QStringLiteral("'%1' must start with https:// or http://").arg(*url.value);
                 return assign(s.publicUrl, url);
             } },
+        { "sns_topics",
+            [](const toml::node &n, S &s) {
+                const Read<QStringList> topics = readStringList(n);
+                if (topics.value) {
+                    if (topics.value->isEmpty())
+                        return QStringLiteral("must name at least one topic (leave it out to accept any)");
+                    static const QRegularExpression arn(QStringLiteral("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]{1,256}$"));
+                    for (const QString &topic : *topics.value) {
+                        if (!arn.match(topic).hasMatch())
+                            return QStringLiteral("'%1' is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)").arg(topic);
+                    }
+                }
+                return assign(s.snsTopics, topics);
+            } },
         { "secret_file", [](const toml::node &n, S &s) { return assign(s.secretFile, readNonEmpty(n)); } },
         { "secret_env", [](const toml::node &n, S &s) { return assign(s.secretEnv, readNonEmpty(n)); } },
         { "subject",

@@ -43,7 +43,7 @@ struct EndpointDraft {
     std::optional<QString> name, path, source, secretFile, secretEnv, subject, eventHeader, signaturePrefix,
         signatureEncoding, dispatch;
     std::optional<QByteArray> signatureHeader;
-    std::optional<QStringList> methods;
+    std::optional<QStringList> methods, snsTopics;
     std::optional<qint64> maxBody;
     std::optional<QList<QByteArray>> keyHeaders, keepHeaders;
     std::optional<std::chrono::milliseconds> tolerance;

@@ -22,6 +22,11 @@ struct Endpoint {
     QByteArray subject; // e.g. "ackhook.webhook"; "{event}" is replaced by the event type
     QByteArray name; // empty: the path without its leading '/'
     QByteArray source = "none"; // the preset's name
+    // AWS SNS: every message carries SNS's own signature, checked with SNS's certificate
+    // (WebhookServer::snsVerified), not by auth; only SNS can sign one.
+    bool snsSigned() const { return source == "aws-sns"; }
+    // aws-sns: the only topics whose messages it takes (config sns_topics); empty: any topic.
+    QList<QByteArray> snsTopics;
     QList<QByteArray> methods { "POST" };
     SignatureScheme auth; // Kind::None: only the gateway-wide WebhookAuth (flags) applies
     QList<QByteArray> keyHeaders = IdempotencyKey::defaultHeaderNames();

@@ -32,6 +32,12 @@ SampleRequest SampleRequest::build(
                                 .arg(QString::fromUtf8(endpoint.path));
         return request;
     }
+    if (endpoint.snsSigned()) {
+        request.unsigned_ = QStringLiteral("%1 checks AWS SNS's signature with SNS's certificate: only SNS can sign, "
+                                           "so this test event is answered 401")
+                                .arg(QString::fromUtf8(endpoint.path));
+        return request;
+    }
     if (!scheme.canSign()) {
         request.unsigned_
             = QStringLiteral("%1 verifies the sender's %2 signature with its public key: only the "

@@ -5,6 +5,8 @@
 #include <QJsonValue>
 #include <QRegularExpression>
 
+#include <algorithm>
+
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -133,6 +135,16 @@ std::optional<SnsMessage> SnsMessage::parse(const QJsonObject &body, QString *er
             }
             if (optional && (body.value(QLatin1String(name)).isUndefined() || body.value(QLatin1String(name)).isNull()))
                 continue;
+            if (qstrcmp(name, "TopicArn") == 0) {
+                // Named in 401 reasons and the log: printable ASCII only, as every SNS ARN is.
+                const bool printable = std::all_of(value.cbegin(), value.cend(),
+                    [](QChar c) { return c.unicode() >= 0x20 && c.unicode() < 0x7f; });
+                if (!printable || value.size() > MaxUrlBytes) {
+                    *error = QStringLiteral("SNS message's TopicArn is not printable ASCII of at most %1 characters").arg(MaxUrlBytes);
+                    return false;
+                }
+                message.topicArn = value;
+            }
             message.stringToSign += name;
             message.stringToSign += '\n';
             message.stringToSign += value.toUtf8();

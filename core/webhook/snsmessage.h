@@ -39,6 +39,7 @@ struct SnsMessage {
     static constexpr qsizetype MaxUrlBytes = 2048;
 
     QString type; // Notification, SubscriptionConfirmation, UnsubscribeConfirmation
+    QString topicArn;
     QByteArray stringToSign;
     QByteArray signature; // decoded from base64
     bool sha256 = false; // SignatureVersion 2

@@ -29,6 +29,11 @@ bool WebhookServer::snsVerified(qsizetype index, HttpRequest &request, const Htt
     const std::optional<SnsMessage> message = SnsMessage::parse(json.object(), &error);
     if (!message)
         return refuse(401, error);
+    // A topic the endpoint does not take is refused before any certificate is fetched for it.
+    const Endpoint &endpoint = m_options.endpoints.at(index);
+    if (!endpoint.snsTopics.isEmpty() && !endpoint.snsTopics.contains(message->topicArn.toLatin1()))
+        return refuse(401,
+            QStringLiteral("TopicArn %1 is not one of %2's sns_topics").arg(message->topicArn, QString::fromUtf8(endpoint.path)));
     if (!m_sns)
         m_sns = new SnsClient(this);
     const SnsClient::Cached cached = m_sns->cached(message->certificateUrl);

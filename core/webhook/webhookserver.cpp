@@ -334,7 +334,7 @@ void WebhookServer::handleWebhook(qsizetype index, HttpRequest &&request, const 
         answerEndpoint(index, request, responder, response, std::move(record));
         return;
     }
-    if (endpoint.source == "aws-sns" && !snsVerified(index, request, responder))
+    if (endpoint.snsSigned() && !snsVerified(index, request, responder))
         return;
 
     if (CloudEventBatch::isBatch(request.headers)) {
