@@ -13,8 +13,6 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QMessageAuthenticationCode>
-#include <QMutex>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -88,38 +86,6 @@ QByteArray zoomValidation(const QByteArray &payload)
     return R"({"event":"endpoint.url_validation","payload":)" + payload + R"(,"event_ts":1654503849680})";
 }
 
-QByteArray runOpenssl(const QStringList &arguments)
-{
-    QProcess openssl;
-    openssl.start(QStringLiteral("openssl"), arguments);
-    if (!openssl.waitForStarted(10000))
-        return {};
-    openssl.closeWriteChannel();
-    if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0)
-        return {};
-    return openssl.readAllStandardOutput();
-}
-
-// Every message logged while the suite runs (the webhook server logs from its own thread).
-QMutex logMutex;
-QStringList logLines;
-QtMessageHandler previousHandler = nullptr;
-
-void captureMessage(QtMsgType type, const QMessageLogContext &context, const QString &message)
-{
-    {
-        const QMutexLocker lock(&logMutex);
-        logLines.append(message);
-    }
-    if (previousHandler)
-        previousHandler(type, context, message);
-}
-
-QStringList capturedLog()
-{
-    const QMutexLocker lock(&logMutex);
-    return logLines;
-}
 
 } // namespace
 
@@ -148,6 +114,7 @@ private:
     QByteArray discordSign(const QByteArray &message);
     QJsonObject endpointJson(const char *api, const QByteArray &name);
 
+    std::unique_ptr<LogCapture> m_log;
     QTemporaryDir m_dir;
     std::unique_ptr<Runtime> m_runtime;
     std::unique_ptr<StreamReader> m_reader;
@@ -157,7 +124,7 @@ private:
 
 void TestHandshakes::initTestCase()
 {
-    previousHandler = qInstallMessageHandler(captureMessage);
+    m_log = std::make_unique<LogCapture>();
     QVERIFY(m_dir.isValid());
     // Discord signs with its application's Ed25519 key: a key pair made by openssl.
     m_discordKey = m_dir.filePath(QStringLiteral("discord.pem"));
@@ -201,7 +168,7 @@ void TestHandshakes::cleanupTestCase()
 {
     m_reader.reset();
     m_runtime.reset();
-    qInstallMessageHandler(previousHandler);
+    m_log.reset();
 }
 
 QByteArray TestHandshakes::discordSign(const QByteArray &message)
@@ -496,7 +463,7 @@ void TestHandshakes::dropboxMalformed()
 
 void TestHandshakes::noSecretLogged()
 {
-    const QStringList lines = capturedLog();
+    const QStringList lines = m_log->lines();
     QVERIFY(!lines.isEmpty());
     for (const QString &line : lines) {
         QVERIFY2(!line.contains(QLatin1String(ZoomSecret)), qPrintable(line));

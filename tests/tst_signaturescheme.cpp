@@ -3,6 +3,7 @@
 #include "webhook/schemedescription.h"
 #include "webhook/signaturescheme.h"
 #include "webhook/sourcepreset.h"
+#include "testsupport.h"
 
 #include <QProcess>
 #include <QTemporaryDir>
@@ -12,6 +13,7 @@ Q_DECLARE_METATYPE(SignatureScheme)
 
 namespace {
 
+using TestSupport::runOpenssl; // openssl as a process: the known answers are computed outside the code under test
 constexpr qint64 Now = 1767225600; // 2026-01-01T00:00:00Z
 
 SignatureScheme presetScheme(const QByteArray &preset, const QByteArray &secret)
@@ -24,20 +26,6 @@ SignatureScheme presetScheme(const QByteArray &preset, const QByteArray &secret)
 QByteArray hexHmac(const QByteArray &secret, const QByteArray &message)
 {
     return SignatureScheme::hmacSha256(secret, message).toHex();
-}
-
-// openssl as a process: the known answers are computed outside the code under test.
-QByteArray runOpenssl(const QStringList &arguments, const QByteArray &input)
-{
-    QProcess openssl;
-    openssl.start(QStringLiteral("openssl"), arguments);
-    if (!openssl.waitForStarted(10000))
-        return {};
-    openssl.write(input);
-    openssl.closeWriteChannel();
-    if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0)
-        return {};
-    return openssl.readAllStandardOutput();
 }
 
 // The raw HMAC bytes of message under key (any bytes: passed as hex), digest "sha256" or "sha1".

@@ -22,8 +22,6 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QMutex>
-#include <QProcess>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -56,17 +54,6 @@ sns_topics = ["arn:aws:sns:eu-west-1:123456789012:tst-sns"]
 subject = "sns.orders.{event}"
 )";
 
-QByteArray runOpenssl(const QStringList &arguments)
-{
-    QProcess openssl;
-    openssl.start(QStringLiteral("openssl"), arguments);
-    if (!openssl.waitForStarted(10000))
-        return {};
-    openssl.closeWriteChannel();
-    if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0)
-        return {};
-    return openssl.readAllStandardOutput();
-}
 
 // sns.<region>.amazonaws.com on loopback: answers GETs from a table, one connection per request,
 // and remembers what was asked.
@@ -117,31 +104,6 @@ private:
     QList<QByteArray> m_asked;
 };
 
-// Every message logged while the suite runs (the webhook server logs from its own thread).
-QMutex logMutex;
-QStringList logLines;
-QtMessageHandler previousHandler = nullptr;
-
-void captureMessage(QtMsgType type, const QMessageLogContext &context, const QString &message)
-{
-    {
-        const QMutexLocker lock(&logMutex);
-        logLines.append(message);
-    }
-    if (previousHandler)
-        previousHandler(type, context, message);
-}
-
-bool logged(const QStringList &parts)
-{
-    const QMutexLocker lock(&logMutex);
-    for (const QString &line : logLines) {
-        if (std::all_of(parts.begin(), parts.end(), [&](const QString &part) { return line.contains(part); }))
-            return true;
-    }
-    return false;
-}
-
 const HeaderList JsonContent { { "Content-Type", "application/json" } };
 
 } // namespace
@@ -176,6 +138,7 @@ private:
     QJsonObject endpointJson();
     quint64 messageCount() { return m_reader->messageCount("EVENTS"); }
 
+    std::unique_ptr<LogCapture> m_log;
     QTemporaryDir m_dir;
     FakeSns m_sns;
     QString m_key;
@@ -186,7 +149,7 @@ private:
 
 void TestSns::initTestCase()
 {
-    previousHandler = qInstallMessageHandler(captureMessage);
+    m_log = std::make_unique<LogCapture>();
     QVERIFY(m_dir.isValid());
     // SNS's signing certificate: an RSA key and a self-signed certificate made by openssl.
     m_key = m_dir.filePath(QStringLiteral("sns.key"));
@@ -219,11 +182,9 @@ void TestSns::cleanupTestCase()
 {
     m_reader.reset();
     m_runtime.reset();
-    qInstallMessageHandler(previousHandler);
-    // Nothing of the test's key or signatures in the log; the certificate's URL and topics may be.
-    const QMutexLocker lock(&logMutex);
-    for (const QString &line : logLines)
-        QVERIFY2(!line.contains(QLatin1String("PRIVATE KEY")), qPrintable(line));
+    // Nothing of the test's key in the log; the certificate's URL and topics may be.
+    QVERIFY(!m_log->contains({ QStringLiteral("PRIVATE KEY") }));
+    m_log.reset();
 }
 
 QByteArray TestSns::signedMessage(QJsonObject fields, int version, const QByteArray &certificateUrl)
@@ -239,13 +200,10 @@ QByteArray TestSns::signedMessage(QJsonObject fields, int version, const QByteAr
         if (fields.contains(name))
             toSign += name.toUtf8() + '\n' + fields.value(name).toString().toUtf8() + '\n';
     }
-    const QString messageFile = m_dir.filePath(QStringLiteral("message.txt"));
-    QFile file(messageFile);
-    if (!file.open(QIODevice::WriteOnly) || file.write(toSign) != toSign.size())
-        return {};
-    file.close();
-    const QByteArray signature = runOpenssl({ QStringLiteral("dgst"),
-        version == 1 ? QStringLiteral("-sha1") : QStringLiteral("-sha256"), QStringLiteral("-sign"), m_key, messageFile });
+    const QByteArray signature = runOpenssl(
+        { QStringLiteral("dgst"), version == 1 ? QStringLiteral("-sha1") : QStringLiteral("-sha256"),
+            QStringLiteral("-sign"), m_key },
+        toSign);
     fields.insert(QStringLiteral("SignatureVersion"), QString::number(version));
     fields.insert(QStringLiteral("Signature"), QString::fromLatin1(signature.toBase64()));
     fields.insert(QStringLiteral("SigningCertURL"), QString::fromLatin1(certificateUrl));
@@ -404,7 +362,7 @@ void TestSns::badEnvelope()
     QCOMPARE(reply->json().value(QLatin1String("error")).toString(), reason);
     QCOMPARE(messageCount(), before);
     QCOMPARE(m_sns.asked(), askedBefore); // nothing fetched for a message that names no SNS certificate
-    QVERIFY(!logged({ QStringLiteral("FAKE LOG LINE") }));
+    QVERIFY(!m_log->contains({ QStringLiteral("FAKE LOG LINE") }));
 }
 
 void TestSns::onlyItsTopics()
@@ -461,7 +419,7 @@ void TestSns::confirmationShownNeverFetched()
     QCOMPARE(reply->status, 200);
     QCOMPARE(reply->json().value(QLatin1String("confirmed")), QJsonValue(false));
     const QString subscribeUrl = fields.value(QLatin1String("SubscribeURL")).toString();
-    QTRY_VERIFY_WITH_TIMEOUT(logged({ QStringLiteral("/sns"), QString::fromLatin1(TopicArn), subscribeUrl }), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_log->contains({ QStringLiteral("/sns"), QString::fromLatin1(TopicArn), subscribeUrl }), 5000);
     const QJsonObject pending = endpointJson().value(QLatin1String("pending_confirmation")).toObject();
     QCOMPARE(pending.value(QLatin1String("topic_arn")).toString().toLatin1(), TopicArn);
     QCOMPARE(pending.value(QLatin1String("subscribe_url")).toString(), subscribeUrl);
@@ -515,7 +473,7 @@ void TestSns::confirmationMalformed()
     QVERIFY2(error.startsWith(QString::fromUtf8(reason)), qPrintable(error));
     QCOMPARE(messageCount(), before);
     QCOMPARE(endpointJson().value(QLatin1String("pending_confirmation")), pendingBefore);
-    QVERIFY(!logged({ QStringLiteral("FAKE LOG LINE") }));
+    QVERIFY(!m_log->contains({ QStringLiteral("FAKE LOG LINE") }));
 }
 
 void TestSns::confirmByAdminCall()
@@ -557,7 +515,7 @@ void TestSns::confirmByAdminCall()
     QVERIFY(endpoint.value(QLatin1String("pending_confirmation")).isUndefined());
     QCOMPARE(endpoint.value(QLatin1String("sns_subscription")).toObject().value(QLatin1String("subscription_arn")).toString().toLatin1(),
         SubscriptionArn);
-    QVERIFY(logged({ QStringLiteral("confirmed"), QString::fromLatin1(SubscriptionArn) }));
+    QVERIFY(m_log->contains({ QStringLiteral("confirmed"), QString::fromLatin1(SubscriptionArn) }));
     // Nothing waits any more.
     QCOMPARE(request(admin, "POST", route, "{\"topic_arn\":\"" + TopicArn + "\"}", JsonContent).value_or(HttpReply {}).status,
         404);

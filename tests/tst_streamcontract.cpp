@@ -10,7 +10,6 @@
 #include "testsupport.h"
 
 #include <QJsonArray>
-#include <QMutex>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -21,26 +20,6 @@ using namespace TestSupport;
 namespace {
 
 constexpr auto AckTimeout = std::chrono::milliseconds(2000);
-
-// Every message logged while a test runs (cnats callbacks and the server thread log too).
-QMutex logMutex;
-QStringList logLines;
-QtMessageHandler previousHandler = nullptr;
-
-void captureLog(QtMsgType type, const QMessageLogContext &context, const QString &message)
-{
-    {
-        QMutexLocker lock(&logMutex);
-        logLines.append(message);
-    }
-    previousHandler(type, context, message);
-}
-
-QStringList loggedLines()
-{
-    QMutexLocker lock(&logMutex);
-    return logLines;
-}
 
 // The stream's configuration as the server reports it.
 std::optional<StreamSettings> streamConfig(const QString &url, const QByteArray &stream)
@@ -89,19 +68,19 @@ private:
 
     std::unique_ptr<QTemporaryDir> m_natsDir;
     std::unique_ptr<QTemporaryDir> m_dataDir;
+    std::unique_ptr<LogCapture> m_log; // every message logged while a test runs (cnats callbacks and the server thread log too)
     std::unique_ptr<EmbeddedNats> m_nats;
     std::unique_ptr<Runtime> m_runtime;
 };
 
 void TestStreamContract::initTestCase()
 {
-    previousHandler = qInstallMessageHandler(captureLog);
+    m_log = std::make_unique<LogCapture>();
 }
 
 void TestStreamContract::init()
 {
-    QMutexLocker lock(&logMutex);
-    logLines.clear();
+    m_log->clear();
 }
 
 void TestStreamContract::cleanup()
@@ -246,7 +225,7 @@ void TestStreamContract::createdStreamHasTheConfiguredBounds()
     QVERIFY(wanted.differencesFrom(*found).isEmpty());
     QCOMPARE(post(uniqueKey()).status, 200);
     // Created by ackhook: no difference to warn about.
-    for (const QString &line : loggedLines())
+    for (const QString &line : m_log->lines())
         QVERIFY2(!line.contains(QLatin1String("differs from the configuration")), qPrintable(line));
 }
 
@@ -274,7 +253,7 @@ void TestStreamContract::differingStreamIsWarnedAboutNotChanged()
     QVERIFY(reader.addStream("EVENTS", { "ackhook.>" })); // unbounded: max_age 0, max_bytes -1
     startAckhook({});
 
-    const QStringList lines = loggedLines();
+    const QStringList lines = m_log->lines();
     const auto warned = [&](QLatin1String text) {
         return std::any_of(lines.cbegin(), lines.cend(), [&](const QString &line) {
             return line.contains(QLatin1String("JetStream stream EVENTS differs from the configuration"))
@@ -355,14 +334,9 @@ void TestStreamContract::deletedWhileRunning()
         // Recovery: the operator makes the stream again; the poll finds it.
         QVERIFY(reader.addStream("EVENTS", { "ackhook.>" }));
     } else {
-        const auto recreated = [] {
-            const QStringList lines = loggedLines();
-            return std::any_of(lines.cbegin(), lines.cend(), [](const QString &line) {
-                return line.contains(
-                    QLatin1String("JetStream stream EVENTS was deleted while ackhook ran; created it again"));
-            });
-        };
-        QTRY_VERIFY_WITH_TIMEOUT(recreated(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_log->contains({ QStringLiteral("JetStream stream EVENTS was deleted while ackhook ran; created it again") }),
+            5000);
     }
     QTRY_VERIFY_WITH_TIMEOUT(busStatus().streamReady, 10000);
     QVERIFY(busStatus().streamError.isEmpty());

@@ -9,6 +9,8 @@
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QJsonDocument>
+#include <QMutex>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QSet>
 #include <QTcpServer>
@@ -389,6 +391,66 @@ QByteArray StoredMessage::callerKey() const
 QByteArray scopedMsgId(QByteArrayView endpointPath, QByteArrayView key, bool cloudEvent)
 {
     return endpointPath.toByteArray() + (cloudEvent ? "#ce " : " ") + key.toByteArray();
+}
+
+QByteArray runOpenssl(const QStringList &arguments, const QByteArray &input)
+{
+    QProcess openssl;
+    openssl.start(QStringLiteral("openssl"), arguments);
+    if (!openssl.waitForStarted(10000))
+        return {};
+    openssl.write(input);
+    openssl.closeWriteChannel();
+    if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0)
+        return {};
+    return openssl.readAllStandardOutput();
+}
+
+namespace {
+QMutex captureMutex;
+QStringList capturedLines;
+QtMessageHandler handlerBefore = nullptr;
+
+void captureMessage(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    {
+        const QMutexLocker lock(&captureMutex);
+        capturedLines.append(message);
+    }
+    if (handlerBefore)
+        handlerBefore(type, context, message);
+}
+} // namespace
+
+LogCapture::LogCapture()
+{
+    clear();
+    handlerBefore = qInstallMessageHandler(captureMessage);
+}
+
+LogCapture::~LogCapture()
+{
+    qInstallMessageHandler(handlerBefore);
+}
+
+QStringList LogCapture::lines() const
+{
+    const QMutexLocker lock(&captureMutex);
+    return capturedLines;
+}
+
+void LogCapture::clear()
+{
+    const QMutexLocker lock(&captureMutex);
+    capturedLines.clear();
+}
+
+bool LogCapture::contains(const QStringList &parts) const
+{
+    const QStringList all = lines();
+    return std::any_of(all.begin(), all.end(), [&](const QString &line) {
+        return std::all_of(parts.begin(), parts.end(), [&](const QString &part) { return line.contains(part); });
+    });
 }
 
 } // namespace TestSupport

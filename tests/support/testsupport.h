@@ -136,6 +136,22 @@ void useLaptopScreen(const QTemporaryDir &dir);
         return QTest::qExec(&test, argc, argv);                                                                        \
     }
 QByteArray uniqueKey(); // a fresh UUID: unique idempotency keys for tests
+// The openssl command, input on its stdin: known answers computed outside the code under test.
+// Its stdout; empty when it fails (./dev test installs openssl).
+QByteArray runOpenssl(const QStringList &arguments, const QByteArray &input = {});
+
+// Every message logged while it lives, from any thread (the server thread, cnats callbacks), each
+// passed on to the handler installed before it. One at a time.
+class LogCapture {
+public:
+    LogCapture();
+    ~LogCapture();
+    LogCapture(const LogCapture &) = delete;
+    LogCapture &operator=(const LogCapture &) = delete;
+    QStringList lines() const;
+    void clear();
+    bool contains(const QStringList &parts) const; // a line that holds every part
+};
 // What a FILE (e.g. std::tmpfile() given to a log writer) received, read back from the start.
 QByteArray readBack(FILE *file);
 bool processExists(qint64 pid); // alive: zombies do not count
