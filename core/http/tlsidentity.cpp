@@ -88,43 +88,73 @@ TlsIdentity::Stamp TlsIdentity::stampOf(const QString &path)
     return stamp;
 }
 
-std::optional<QSslConfiguration> TlsIdentity::read(
-    const QString &certificateFile, const QString &keyFile, QString *error)
+namespace {
+
+// The pair as OpenSSL reads it: the files' bytes, the leaf certificate and the private key, checked
+// to match. No Qt TLS type is touched: TlsIdentity::check runs while the command line is parsed,
+// before the QCoreApplication that tells Qt where its TLS backend plugin is (the AppImage's qt.conf).
+struct PemPair {
+    QByteArray certificateBytes, keyBytes;
+    std::unique_ptr<EVP_PKEY, PkeyFree> key;
+};
+
+std::optional<PemPair> readPair(const QString &certificateFile, const QString &keyFile, QString *error)
 {
-    const std::optional<QByteArray> certificateBytes = readPem(certificateFile, "certificate", error);
-    if (!certificateBytes)
+    PemPair pair;
+    std::optional<QByteArray> bytes = readPem(certificateFile, "certificate", error);
+    if (!bytes)
         return std::nullopt;
-    const QList<QSslCertificate> chain = QSslCertificate::fromData(*certificateBytes, QSsl::Pem);
-    auto certificateBio = memoryBio(*certificateBytes);
+    pair.certificateBytes = std::move(*bytes);
+    auto certificateBio = memoryBio(pair.certificateBytes);
     std::unique_ptr<X509, X509Free> leaf(PEM_read_bio_X509(certificateBio.get(), nullptr, noPassphrase, nullptr));
     ERR_clear_error();
-    if (chain.isEmpty() || chain.constFirst().isNull() || !leaf) {
+    if (!leaf) {
         *error = QStringLiteral("TLS certificate file %1 holds no PEM certificate").arg(certificateFile);
         return std::nullopt;
     }
-
-    const std::optional<QByteArray> keyBytes = readPem(keyFile, "key", error);
-    if (!keyBytes)
+    bytes = readPem(keyFile, "key", error);
+    if (!bytes)
         return std::nullopt;
-    auto keyBio = memoryBio(*keyBytes);
-    std::unique_ptr<EVP_PKEY, PkeyFree> pkey(PEM_read_bio_PrivateKey(keyBio.get(), nullptr, noPassphrase, nullptr));
+    pair.keyBytes = std::move(*bytes);
+    auto keyBio = memoryBio(pair.keyBytes);
+    pair.key.reset(PEM_read_bio_PrivateKey(keyBio.get(), nullptr, noPassphrase, nullptr));
     ERR_clear_error();
-    if (!pkey) {
+    if (!pair.key) {
         *error = QStringLiteral("TLS key file %1 holds no PEM private key (or an encrypted one: ackhook reads "
                                 "unencrypted keys only)")
                      .arg(keyFile);
         return std::nullopt;
     }
-    const bool matches = X509_check_private_key(leaf.get(), pkey.get()) == 1;
+    const bool matches = X509_check_private_key(leaf.get(), pair.key.get()) == 1;
     ERR_clear_error();
     if (!matches) {
         *error = QStringLiteral("TLS key file %1 does not match the certificate in %2").arg(keyFile, certificateFile);
         return std::nullopt;
     }
+    return pair;
+}
+
+} // namespace
+
+std::optional<QSslConfiguration> TlsIdentity::read(
+    const QString &certificateFile, const QString &keyFile, QString *error)
+{
+    std::optional<PemPair> pair = readPair(certificateFile, keyFile, error);
+    if (!pair)
+        return std::nullopt;
+    const QList<QSslCertificate> chain = QSslCertificate::fromData(pair->certificateBytes, QSsl::Pem);
+    if (chain.isEmpty() || chain.constFirst().isNull()) {
+        *error = QStringLiteral("TLS certificate file %1: Qt reads no certificate from it (is Qt's TLS backend "
+                                "installed?)")
+                     .arg(certificateFile);
+        return std::nullopt;
+    }
+    const QByteArray &keyBytes = pair->keyBytes;
+    std::unique_ptr<EVP_PKEY, PkeyFree> pkey = std::move(pair->key);
 
     QSslKey key;
     for (QSsl::KeyAlgorithm algorithm : { QSsl::Rsa, QSsl::Ec, QSsl::Dsa }) {
-        key = QSslKey(*keyBytes, algorithm, QSsl::Pem, QSsl::PrivateKey);
+        key = QSslKey(keyBytes, algorithm, QSsl::Pem, QSsl::PrivateKey);
         if (!key.isNull())
             break;
     }
@@ -146,7 +176,7 @@ std::optional<QSslConfiguration> TlsIdentity::read(
 QString TlsIdentity::check(const QString &certificateFile, const QString &keyFile)
 {
     QString error;
-    return read(certificateFile, keyFile, &error) ? QString() : error;
+    return readPair(certificateFile, keyFile, &error) ? QString() : error;
 }
 
 QString TlsIdentity::keyPermissionWarning(const QString &keyFile)

@@ -28,7 +28,8 @@ public:
     const QString &certificateFile() const { return m_certificateFile; }
     const QString &keyFile() const { return m_keyFile; }
 
-    // The checks of load() without keeping anything: empty when the pair is usable.
+    // The checks of load() without keeping anything: empty when the pair is usable. OpenSSL only, so it
+    // may run before the QCoreApplication exists (the command line is parsed first).
     static QString check(const QString &certificateFile, const QString &keyFile);
     // A warning when the key file can be read by its group or by others (empty otherwise).
     static QString keyPermissionWarning(const QString &keyFile);

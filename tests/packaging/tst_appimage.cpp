@@ -91,7 +91,8 @@ private slots:
                 "usr/plugins/wayland-decoration-client/libbradient.so",
                 "usr/plugins/xcbglintegrations/libqxcb-glx-integration.so", "usr/plugins/imageformats/libqjpeg.so",
                 "usr/plugins/platforminputcontexts/libcomposeplatforminputcontextplugin.so",
-                "usr/plugins/sqldrivers/libqsqlite.so", "usr/share/metainfo/org.ackhook.ackhook.metainfo.xml",
+                "usr/plugins/sqldrivers/libqsqlite.so", "usr/plugins/tls/libqopensslbackend.so",
+                "usr/share/metainfo/org.ackhook.ackhook.metainfo.xml",
                 "usr/share/icons/hicolor/256x256/apps/ackhook.png", "usr/share/man/man1/ackhook.1" })
             QVERIFY2(files.contains(QString::fromLatin1(expected)), expected);
         QVERIFY2(!files.contains(u"usr/lib/systemd/system/ackhook.service"_s), "no system unit inside the AppImage");
