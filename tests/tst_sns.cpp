@@ -19,6 +19,7 @@
 #include <QPushButton>
 #endif
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -63,6 +64,7 @@ public:
         int status = 200;
         QByteArray contentType = "text/plain";
         QByteArray body;
+        bool silent = false; // reads the request and never answers
     };
     FakeSns()
     {
@@ -92,6 +94,8 @@ private:
         const QByteArray target = requestLine.value(1);
         m_asked.append(target);
         const Answer answer = m_answers.value(target, Answer { 404, "text/plain", "no such thing" });
+        if (answer.silent)
+            return;
         socket->write("HTTP/1.1 " + QByteArray::number(answer.status) + " X\r\nContent-Type: " + answer.contentType
             + "\r\nContent-Length: " + QByteArray::number(answer.body.size()) + "\r\nConnection: close\r\n\r\n"
             + answer.body);
@@ -120,6 +124,7 @@ private Q_SLOTS:
     void badEnvelope();
     void onlyItsTopics();
     void certificateUnavailable();
+    void certificateServerSilent();
     void confirmationShownNeverFetched();
     void confirmationMalformed_data();
     void confirmationMalformed();
@@ -407,6 +412,30 @@ void TestSns::certificateUnavailable()
     QCOMPARE(post(body, "Notification").value_or(HttpReply {}).status, 503);
     QCOMPARE(m_sns.count("/SimpleNotificationService-gone.pem"), 1);
     QCOMPARE(messageCount(), before);
+}
+
+void TestSns::certificateServerSilent()
+{
+    // SNS accepts the connection and never answers: the message gets its 503 when the fetch's 5 s
+    // are up, not when the sender gives up.
+    const QByteArray path = "/SimpleNotificationService-silent.pem";
+    m_sns.answer(path, { 200, "text/plain", {}, true });
+    const QByteArray body = signedMessage({ { "Type", "Notification" }, { "MessageId", "tst-sns-silent" },
+                                              { "TopicArn", QString::fromLatin1(TopicArn) }, { "Message", "m" },
+                                              { "Timestamp", "2026-12-07T12:00:00.000Z" } },
+        2, "https://sns.eu-west-1.amazonaws.com" + path);
+    QElapsedTimer clock;
+    clock.start();
+    const auto reply = request(m_port, "POST", "/sns", body,
+        { { "x-amz-sns-message-type", "Notification" }, { "Content-Type", "text/plain" } }, 20000);
+    QVERIFY(reply);
+    QCOMPARE(reply->status, 503);
+    QCOMPARE(reply->json().value(QLatin1String("error")).toString(),
+        QStringLiteral("cannot fetch SNS's signing certificate https://sns.eu-west-1.amazonaws.com%1: no whole answer "
+                       "within 5 s")
+            .arg(QString::fromLatin1(path)));
+    QVERIFY2(clock.elapsed() < 15000, qPrintable(QString::number(clock.elapsed())));
+    QCOMPARE(m_sns.count(path), 1);
 }
 
 void TestSns::confirmationShownNeverFetched()

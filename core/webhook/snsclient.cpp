@@ -8,6 +8,7 @@
 #include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QTimer>
 #include <QXmlStreamReader>
 
 Q_LOGGING_CATEGORY(lcSns, "ackhook.sns")
@@ -15,12 +16,15 @@ Q_LOGGING_CATEGORY(lcSns, "ackhook.sns")
 namespace {
 
 constexpr const char *OverLong = "ackhookOverLong";
+constexpr const char *TimedOut = "ackhookTimedOut";
 
 // Why no HTTP answer came whole (empty: one did, whatever its status).
 QString replyError(QNetworkReply *reply)
 {
     if (reply->property(OverLong).toBool())
         return QStringLiteral("the answer is over %1 bytes").arg(reply->property(OverLong).toLongLong());
+    if (reply->property(TimedOut).toBool())
+        return QStringLiteral("no whole answer within %1 s").arg(SnsClient::TimeoutMs / 1000);
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     if (reply->error() != QNetworkReply::NoError && (status == 0 || (status >= 200 && status < 300)))
         return reply->errorString();
@@ -92,9 +96,15 @@ QNetworkReply *SnsClient::get(const QUrl &snsUrl, qsizetype maxBytes)
 {
     QNetworkRequest request(fetchUrl(snsUrl));
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    request.setTransferTimeout(TimeoutMs);
     request.setHeader(QNetworkRequest::UserAgentHeader, QStringLiteral("ackhook"));
     QNetworkReply *reply = m_network->get(request);
+    // The whole exchange within TimeoutMs (a transfer timeout alone restarts with every byte).
+    QTimer::singleShot(TimeoutMs, reply, [reply] {
+        if (reply->isRunning()) {
+            reply->setProperty(TimedOut, true);
+            reply->abort(); // finished() follows
+        }
+    });
     connect(reply, &QNetworkReply::readyRead, reply, [reply, maxBytes] {
         if (reply->bytesAvailable() > maxBytes) {
             reply->setProperty(OverLong, maxBytes);

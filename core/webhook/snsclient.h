@@ -1,7 +1,8 @@
 // SnsClient: the only requests ackhook itself makes to the outside, and only to AWS SNS: the signing
 // certificate of an SNS message (cached by its URL) and, when a person asks for it, a subscription's
 // SubscribeURL. Only https://sns.<region>.amazonaws.com[.cn] URLs (SnsMessage::isSnsUrl), TLS verified
-// against the system's certificate authorities, no redirects, no proxy, a 5 s deadline and a size cap.
+// against the system's certificate authorities, no redirects, no proxy, 5 s for the whole exchange
+// and a size cap.
 // Lives on one thread (the webhook server's or the main one), like its QNetworkAccessManager.
 #pragma once
 
