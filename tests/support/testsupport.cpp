@@ -163,10 +163,13 @@ StreamReader::State StreamReader::state(const QByteArray &stream)
     return state;
 }
 
-std::optional<StoredMessage> StreamReader::message(const QByteArray &stream, quint64 seq)
+std::optional<StoredMessage> StreamReader::message(const QByteArray &stream, quint64 seq, int *status)
 {
     natsMsg *msg = nullptr;
-    if (!m_js || js_GetMsg(&msg, m_js, stream.constData(), seq, nullptr, nullptr) != NATS_OK)
+    const natsStatus got = m_js ? js_GetMsg(&msg, m_js, stream.constData(), seq, nullptr, nullptr) : NATS_NOT_INITIALIZED;
+    if (status)
+        *status = got;
+    if (got != NATS_OK)
         return std::nullopt;
     StoredMessage stored;
     stored.seq = seq;
@@ -190,9 +193,17 @@ QList<StoredMessage> StreamReader::all(const QByteArray &stream)
 {
     QList<StoredMessage> messages;
     const quint64 last = lastSeq(stream);
+    const QDeadlineTimer retriesUntil(30000);
     for (quint64 seq = 1; seq <= last; ++seq) {
-        if (auto message = this->message(stream, seq))
+        int status = NATS_OK;
+        std::optional<StoredMessage> message = this->message(stream, seq, &status);
+        for (int retry = 0; !message && status != NATS_NOT_FOUND && retry < 5 && !retriesUntil.hasExpired(); ++retry)
+            message = this->message(stream, seq, &status);
+        if (message)
             messages.append(*message);
+        else if (status != NATS_NOT_FOUND)
+            qWarning("StreamReader: %s seq %llu unread: %s", stream.constData(), seq,
+                natsStatus_GetText(static_cast<natsStatus>(status)));
     }
     return messages;
 }

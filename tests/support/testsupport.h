@@ -89,7 +89,11 @@ public:
     State state(const QByteArray &stream);
     quint64 messageCount(const QByteArray &stream) { return state(stream).messages; }
     quint64 lastSeq(const QByteArray &stream) { return state(stream).lastSeq; }
-    std::optional<StoredMessage> message(const QByteArray &stream, quint64 seq);
+    // One message; nullopt when there is none at seq, or the request failed (*status says which).
+    std::optional<StoredMessage> message(const QByteArray &stream, quint64 seq, int *status = nullptr);
+    // Every message from seq 1 to the last. A request that fails (a JetStream API timeout while a
+    // cluster heals) is asked again, up to 5 times per message and 30 s in all, so a message is
+    // left out only when the stream has none at that seq; a warning names any that stayed unread.
     QList<StoredMessage> all(const QByteArray &stream);
     // Creates a file stream on these subjects whose messages may be at most maxMsgSize bytes (-1: no
     // limit; a larger publish is refused by JetStream itself, a real nack), with this many replicas
