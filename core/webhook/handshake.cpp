@@ -4,6 +4,7 @@
 #include "webhook/snsmessage.h"
 #include "webhook/endpoint.h"
 #include "webhook/signaturescheme.h"
+#include "webhook/signaturetext.h"
 
 #include <QDateTime>
 #include <QUrl>
@@ -12,13 +13,7 @@
 
 namespace {
 
-bool isPrintableAscii(QByteArrayView text)
-{
-    return std::all_of(text.begin(), text.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return byte >= 0x20 && byte < 0x7f;
-    });
-}
+using SignatureText::isPrintableAscii;
 
 HttpResponse plainEcho(const QByteArray &text)
 {

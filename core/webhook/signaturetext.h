@@ -1,11 +1,13 @@
-// Helpers that signaturescheme.cpp (the built-in kinds) and signedscheme.cpp (schemes described as
-// data) share: reading hex, comparing prefixes, naming headers and timestamps in 401 reasons.
+// Helpers that signaturescheme.cpp (the built-in kinds), signedscheme.cpp (schemes described as
+// data), the handshakes and SNS share: reading hex, comparing prefixes, printable text, naming
+// headers and timestamps in 401 reasons.
 #pragma once
 
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QString>
 
+#include <algorithm>
 #include <chrono>
 
 namespace SignatureText {
@@ -18,6 +20,20 @@ inline bool isHexDigit(char c)
 inline bool startsWithCaseInsensitive(QByteArrayView value, QByteArrayView prefix)
 {
     return value.size() >= prefix.size() && value.first(prefix.size()).compare(prefix, Qt::CaseInsensitive) == 0;
+}
+
+// Printable ASCII (0x20–0x7e): safe to name in an answer or a log line.
+inline bool isPrintableAscii(QByteArrayView text)
+{
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte >= 0x20 && byte < 0x7f;
+    });
+}
+
+inline bool isPrintableAscii(QStringView text)
+{
+    return std::all_of(text.begin(), text.end(), [](QChar c) { return c.unicode() >= 0x20 && c.unicode() < 0x7f; });
 }
 
 inline QString headerName(const QByteArray &name)

@@ -1,6 +1,7 @@
 // SNS certificates and SubscribeURLs fetched with QNetworkAccessManager (Qt's HTTP client: TLS,
 // deadlines); the answers are read with QXmlStreamReader.
 #include "webhook/snsclient.h"
+#include "webhook/signaturetext.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -14,6 +15,8 @@
 Q_LOGGING_CATEGORY(lcSns, "ackhook.sns")
 
 namespace {
+
+using SignatureText::isPrintableAscii;
 
 constexpr const char *OverLong = "ackhookOverLong";
 constexpr const char *TimedOut = "ackhookTimedOut";
@@ -40,15 +43,6 @@ QString xmlText(const QByteArray &xml, QLatin1String name)
             return reader.readElementText().trimmed().left(512);
     }
     return {};
-}
-
-bool printable(const QString &text)
-{
-    for (const QChar c : text) {
-        if (c.unicode() < 0x20 || c.unicode() > 0x7e)
-            return false;
-    }
-    return true;
 }
 
 } // namespace
@@ -126,20 +120,17 @@ SnsClient::Cached SnsClient::cached(const QUrl &certificateUrl)
     return it->cached;
 }
 
-bool SnsClient::fetchCertificate(const QUrl &certificateUrl, std::function<void()> done)
+void SnsClient::fetchCertificate(const QUrl &certificateUrl, std::function<void()> done)
 {
-    if (m_waitingCount >= MaxWaiting)
-        return false;
+    Q_ASSERT(canWait());
     ++m_waitingCount;
     auto &waiting = m_waiting[certificateUrl];
     waiting.append(std::move(done));
     if (waiting.size() > 1)
-        return true; // its fetch runs
-    ++m_fetches;
+        return; // its fetch runs
     QNetworkReply *reply = get(certificateUrl, SnsSigningKey::MaxPemBytes);
     connect(reply, &QNetworkReply::finished, this,
         [this, certificateUrl, reply] { certificateArrived(certificateUrl, reply); });
-    return true;
 }
 
 void SnsClient::certificateArrived(const QUrl &certificateUrl, QNetworkReply *reply)
@@ -197,11 +188,11 @@ void SnsClient::confirmSubscription(const QUrl &subscribeUrl, std::function<void
             const QString code = xmlText(body, QLatin1String("Code"));
             const QString message = xmlText(body, QLatin1String("Message"));
             result.error = QStringLiteral("SNS answered HTTP %1").arg(status);
-            if (!code.isEmpty() && printable(code) && printable(message))
+            if (!code.isEmpty() && isPrintableAscii(code) && isPrintableAscii(message))
                 result.error += QStringLiteral(": %1 %2").arg(code, message).trimmed();
         } else {
             result.subscriptionArn = xmlText(body, QLatin1String("SubscriptionArn"));
-            result.confirmed = result.subscriptionArn.startsWith(QLatin1String("arn:")) && printable(result.subscriptionArn);
+            result.confirmed = result.subscriptionArn.startsWith(QLatin1String("arn:")) && isPrintableAscii(result.subscriptionArn);
             if (!result.confirmed)
                 result.error = QStringLiteral("SNS answered 200 without a SubscriptionArn");
         }

@@ -37,10 +37,9 @@ public:
     };
     Cached cached(const QUrl &certificateUrl);
     // Fetches the certificate (once, however many wait for it); done runs on this thread when
-    // cached() has it or its failure. False (done never runs) when MaxWaiting requests already wait.
-    bool fetchCertificate(const QUrl &certificateUrl, std::function<void()> done);
+    // cached() has it or its failure. Only while canWait(): at most MaxWaiting requests wait.
+    void fetchCertificate(const QUrl &certificateUrl, std::function<void()> done);
     bool canWait() const { return m_waitingCount < MaxWaiting; }
-    int certificateFetches() const { return m_fetches; } // how many were started (tests, /api/status)
 
     struct Confirmation {
         bool confirmed = false;
@@ -67,5 +66,4 @@ private:
     QHash<QUrl, Entry> m_cache;
     QHash<QUrl, QList<std::function<void()>>> m_waiting;
     qsizetype m_waitingCount = 0;
-    int m_fetches = 0;
 };

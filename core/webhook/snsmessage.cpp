@@ -1,11 +1,10 @@
 // SNS message signatures (docs: "Verifying the signatures of Amazon SNS messages"). OpenSSL does the
 // RSA; the string to sign is built here because no library in Debian 12 builds it for C++.
 #include "webhook/snsmessage.h"
+#include "webhook/signaturetext.h"
 
 #include <QJsonValue>
 #include <QRegularExpression>
-
-#include <algorithm>
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -137,9 +136,7 @@ std::optional<SnsMessage> SnsMessage::parse(const QJsonObject &body, QString *er
                 continue;
             if (qstrcmp(name, "TopicArn") == 0) {
                 // Named in 401 reasons and the log: printable ASCII only, as every SNS ARN is.
-                const bool printable = std::all_of(value.cbegin(), value.cend(),
-                    [](QChar c) { return c.unicode() >= 0x20 && c.unicode() < 0x7f; });
-                if (!printable || value.size() > MaxUrlBytes) {
+                if (!SignatureText::isPrintableAscii(value) || value.size() > MaxUrlBytes) {
                     *error = QStringLiteral("SNS message's TopicArn is not printable ASCII of at most %1 characters").arg(MaxUrlBytes);
                     return false;
                 }
